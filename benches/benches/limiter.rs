@@ -1,0 +1,117 @@
+//! weir's limiter against governor, same quota, same clock source (quanta,
+//! governor's own): one thread, two threads on one limiter, and keyed with
+//! 1,000 keys. The quota is never reached, so both sides take the admitting
+//! (writing) path.
+
+use criterion::Criterion;
+use governor::{Quota, RateLimiter};
+use std::hint::black_box;
+use std::num::NonZeroU32;
+use weir_benches::{best_of, lines_wanted, ns_per_op, ns_per_op_threads, report};
+use weir_core::limiter::{AtomicLimiter, KeySet, KeyedLimiter, LimiterConfig};
+use weir_core::SECOND;
+
+const RATE: u32 = 1_000_000_000;
+const BURST: u32 = 1_000_000;
+const KEYS: u64 = 1_000;
+
+fn config() -> LimiterConfig {
+    LimiterConfig { rate: RATE as u64, period_ns: SECOND, burst: BURST as u64 }
+}
+
+fn quota() -> Quota {
+    Quota::per_second(NonZeroU32::new(RATE).unwrap_or(NonZeroU32::MIN))
+        .allow_burst(NonZeroU32::new(BURST).unwrap_or(NonZeroU32::MIN))
+}
+
+struct Clock {
+    clock: quanta::Clock,
+    origin: quanta::Instant,
+}
+
+impl Clock {
+    fn new() -> Self {
+        let clock = quanta::Clock::new();
+        let origin = clock.now();
+        Self { clock, origin }
+    }
+    #[inline]
+    fn now(&self) -> u64 {
+        self.clock.now().saturating_duration_since(self.origin).as_nanos() as u64
+    }
+}
+
+fn weir_keyed() -> Box<KeyedLimiter<Box<[KeySet]>>> {
+    let sets: Box<[KeySet]> = (0..256).map(|_| KeySet::new()).collect();
+    Box::new(KeyedLimiter::with_storage(config(), sets).unwrap_or_else(|e| panic!("{e}")))
+}
+
+fn lines() {
+    let clock = Clock::new();
+    let iters = 2_000_000;
+    let weir = AtomicLimiter::new(config()).unwrap_or_else(|e| panic!("{e}"));
+    let gov = RateLimiter::direct(quota());
+    let keyed = weir_keyed();
+    let gov_keyed = RateLimiter::<u64, _, _>::keyed(quota());
+    let cases: [(&str, Box<dyn Fn() -> f64 + '_>); 6] = [
+        ("limiter/weir/1t", Box::new(|| ns_per_op(iters, |_| drop(black_box(weir.acquire(clock.now(), 1)))))),
+        ("limiter/governor/1t", Box::new(|| ns_per_op(iters, |_| drop(black_box(gov.check()))))),
+        ("limiter/weir/2t", Box::new(|| ns_per_op_threads(2, iters, |_| drop(black_box(weir.acquire(clock.now(), 1)))))),
+        ("limiter/governor/2t", Box::new(|| ns_per_op_threads(2, iters, |_| drop(black_box(gov.check()))))),
+        ("keyed/weir/1000", Box::new(|| ns_per_op(iters, |i| drop(black_box(keyed.acquire(i % KEYS, clock.now(), 1)))))),
+        ("keyed/governor/1000", Box::new(|| ns_per_op(iters, |i| drop(black_box(gov_keyed.check_key(&(i % KEYS))))))),
+    ];
+    for (case, measure) in cases.iter() {
+        report(case, best_of(5, measure));
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let clock = Clock::new();
+    let weir = AtomicLimiter::new(config()).unwrap_or_else(|e| panic!("{e}"));
+    let gov = RateLimiter::direct(quota());
+    let mut g = c.benchmark_group("limiter");
+    g.bench_function("weir/1t", |b| b.iter(|| black_box(weir.acquire(clock.now(), 1))));
+    g.bench_function("governor/1t", |b| b.iter(|| black_box(gov.check())));
+    g.bench_function("weir/2t", |b| {
+        b.iter_custom(|iters| {
+            let ns = ns_per_op_threads(2, iters, |_| drop(black_box(weir.acquire(clock.now(), 1))));
+            std::time::Duration::from_nanos((ns * iters as f64) as u64)
+        })
+    });
+    g.bench_function("governor/2t", |b| {
+        b.iter_custom(|iters| {
+            let ns = ns_per_op_threads(2, iters, |_| drop(black_box(gov.check())));
+            std::time::Duration::from_nanos((ns * iters as f64) as u64)
+        })
+    });
+    g.finish();
+
+    let keyed = weir_keyed();
+    let gov_keyed = RateLimiter::<u64, _, _>::keyed(quota());
+    let mut g = c.benchmark_group("keyed_1000");
+    let mut i = 0u64;
+    g.bench_function("weir", |b| {
+        b.iter(|| {
+            i = i.wrapping_add(1);
+            black_box(keyed.acquire(i % KEYS, clock.now(), 1))
+        })
+    });
+    g.bench_function("governor", |b| {
+        b.iter(|| {
+            i = i.wrapping_add(1);
+            black_box(gov_keyed.check_key(&(i % KEYS)))
+        })
+    });
+    g.finish();
+}
+
+fn main() {
+    if lines_wanted() {
+        lines();
+        return;
+    }
+    let mut c = Criterion::default().configure_from_args();
+    bench(&mut c);
+    c.final_summary();
+}

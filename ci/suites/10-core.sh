@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# weir-core: format, lints, unit + vector + property tests, loom models, the
+# no-alloc proof, and a compile of the benches.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+cargo fmt --all --check
+cargo clippy -p weir-core -p weir-benches --all-targets -- -D warnings
+cargo test -p weir-core
+# loom explores every interleaving of the atomic cells; it needs its own cfg,
+# hence its own target dir so the main build is not invalidated.
+for model in core/tests/loom_*.rs; do
+  RUSTFLAGS="--cfg loom" cargo test -p weir-core --release --target-dir target/loom \
+    --test "$(basename "$model" .rs)"
+done
+# A staticlib with no allocator for a target that has one: rustc refuses to
+# build it if anything in core's graph links `alloc`.
+(cd ci/no-alloc && RUSTFLAGS="--cfg portable_atomic_unsafe_assume_single_core" \
+  cargo build --release --target thumbv7em-none-eabihf --target-dir ../../target/no-alloc)

@@ -1,0 +1,88 @@
+use super::gcra::{Gcra, LimiterConfig};
+use crate::sync::{atomic_u64, AtomicU64, Ordering};
+use crate::{ConfigError, Decision, Nanos};
+
+/// A rate limiter for many threads: the GCRA kernel in a CAS loop on one
+/// `AtomicU64`. Lock-free; a refusal never writes.
+#[derive(Debug)]
+pub struct AtomicLimiter {
+    gcra: Gcra,
+    tat: AtomicU64,
+}
+
+impl AtomicLimiter {
+    /// A limiter with a full bucket.
+    pub fn new(config: LimiterConfig) -> Result<Self, ConfigError> {
+        Ok(Self { gcra: Gcra::new(config)?, tat: atomic_u64(Gcra::full_state()) })
+    }
+
+    /// Asks for `cost` tokens at `now`.
+    #[inline]
+    pub fn acquire(&self, now: Nanos, cost: u64) -> Decision {
+        // Relaxed is enough: the state is this one word, and compare-exchange
+        // orders every write to it; nothing else is published through it.
+        let mut current = self.tat.load(Ordering::Relaxed);
+        loop {
+            let (next, decision) = self.gcra.decide(current, now, cost);
+            if next == current {
+                return decision;
+            }
+            match self.tat.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return decision,
+                Err(seen) => current = seen,
+            }
+        }
+    }
+
+    /// The kernel (interval, burst).
+    pub fn gcra(&self) -> &Gcra {
+        &self.gcra
+    }
+
+    /// The raw state, for snapshots and for moving state between processes.
+    pub fn state(&self) -> u64 {
+        self.tat.load(Ordering::Relaxed)
+    }
+
+    /// Replaces the raw state (restore of a snapshot taken by [`Self::state`]).
+    pub fn restore(&self, state: u64) {
+        self.tat.store(state, Ordering::Relaxed);
+    }
+}
+
+/// A rate limiter for one thread (or a host that serialises calls itself).
+#[derive(Debug, Clone)]
+pub struct Limiter {
+    gcra: Gcra,
+    tat: u64,
+}
+
+impl Limiter {
+    /// A limiter with a full bucket.
+    pub fn new(config: LimiterConfig) -> Result<Self, ConfigError> {
+        Ok(Self { gcra: Gcra::new(config)?, tat: Gcra::full_state() })
+    }
+
+    /// Asks for `cost` tokens at `now`.
+    #[inline]
+    pub fn acquire(&mut self, now: Nanos, cost: u64) -> Decision {
+        let (next, decision) = self.gcra.decide(self.tat, now, cost);
+        self.tat = next;
+        decision
+    }
+
+    /// The kernel (interval, burst).
+    pub fn gcra(&self) -> &Gcra {
+        &self.gcra
+    }
+
+    /// The raw state.
+    pub fn state(&self) -> u64 {
+        self.tat
+    }
+
+    /// Replaces the raw state.
+    pub fn restore(&mut self, state: u64) {
+        self.tat = state;
+    }
+}

@@ -1,0 +1,147 @@
+use crate::error::check;
+use crate::{ConfigError, Decision, Nanos, Reason, Value};
+
+/// A rate limit: `rate` tokens every `period_ns`, holding at most `burst`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimiterConfig {
+    /// Tokens added per period. At least 1 and at most one per nanosecond.
+    pub rate: u64,
+    /// The period `rate` refers to, in nanoseconds (`SECOND` for "per second").
+    pub period_ns: Nanos,
+    /// Bucket size: tokens that can be spent at once after a quiet spell.
+    pub burst: u64,
+}
+
+/// The GCRA kernel: config turned into the two numbers the algorithm needs.
+///
+/// State is a single `u64`, the theoretical arrival time (TAT): the instant the
+/// bucket would be full again. A request of `cost` tokens moves it forward by
+/// `cost * interval` from `max(tat, now)` and is admitted when the result is no
+/// more than `burst * interval` ahead of `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gcra {
+    /// Nanoseconds per token, rounded *up* so the admitted rate never exceeds
+    /// the configured one (`rate * T + burst` stays a true upper bound).
+    interval: Nanos,
+    /// `burst * interval`: how far ahead of `now` the TAT may run.
+    tolerance: Nanos,
+    burst: u64,
+}
+
+impl Gcra {
+    /// Validates `config`.
+    pub fn new(config: LimiterConfig) -> Result<Self, ConfigError> {
+        let rate = check::at_least("rate", ">= 1", config.rate, 1)?;
+        let period = check::at_least("period_ns", ">= 1", config.period_ns, 1)?;
+        let burst = check::at_least("burst", ">= 1", config.burst, 1)?;
+        if rate > period {
+            return Err(ConfigError::new(
+                "rate",
+                "<= period_ns (at most one token per nanosecond)",
+                Value::Unsigned(rate),
+            ));
+        }
+        let interval = period.div_ceil(rate);
+        let Some(tolerance) = interval.checked_mul(burst) else {
+            return Err(ConfigError::new(
+                "burst",
+                "small enough that burst * period_ns / rate fits in u64 nanoseconds",
+                Value::Unsigned(burst),
+            ));
+        };
+        Ok(Self { interval, tolerance, burst })
+    }
+
+    /// Nanoseconds between two tokens.
+    pub const fn interval(&self) -> Nanos {
+        self.interval
+    }
+
+    /// The bucket size.
+    pub const fn burst(&self) -> u64 {
+        self.burst
+    }
+
+    /// The state of a full bucket at any `now`: a TAT in the past.
+    pub const fn full_state() -> u64 {
+        0
+    }
+
+    /// Decides a request of `cost` tokens at `now` against state `tat`.
+    /// Returns the new state (equal to `tat` unless admitted with cost > 0)
+    /// and the decision. A cost of 0 asks without spending.
+    #[inline]
+    pub fn decide(&self, tat: u64, now: Nanos, cost: u64) -> (u64, Decision) {
+        let base = if tat > now { tat } else { now };
+        let ahead = base - now;
+        let tokens_now = self.tolerance.saturating_sub(ahead) / self.interval;
+        let Some(increment) = self.interval.checked_mul(cost).filter(|inc| *inc <= self.tolerance) else {
+            return (tat, Decision::reject(Reason::CostExceedsBurst, u64::MAX, tokens_now, ahead));
+        };
+        // u64::MAX itself is kept out of reach: keyed tables use it as a marker.
+        let Some(new_tat) = base.checked_add(increment).filter(|t| *t < u64::MAX) else {
+            return (tat, Decision::reject(Reason::TimeOverflow, u64::MAX, tokens_now, ahead));
+        };
+        let allow_at = new_tat.saturating_sub(self.tolerance);
+        if now < allow_at {
+            return (tat, Decision::reject(Reason::RateLimited, allow_at - now, tokens_now, ahead));
+        }
+        let reset_after = new_tat - now;
+        let remaining = (self.tolerance - reset_after) / self.interval;
+        let next = if cost == 0 { tat } else { new_tat };
+        (next, Decision::admit(remaining, reset_after))
+    }
+
+    /// Whether state `tat` is a full bucket at `now` (nothing to remember).
+    #[inline]
+    pub const fn is_idle(&self, tat: u64, now: Nanos) -> bool {
+        tat <= now
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SECOND;
+
+    fn gcra(rate: u64, burst: u64) -> Gcra {
+        match Gcra::new(LimiterConfig { rate, period_ns: SECOND, burst }) {
+            Ok(g) => g,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn interval_rounds_up_so_rate_is_never_exceeded() {
+        assert_eq!(gcra(3, 1).interval(), 333_333_334);
+    }
+
+    #[test]
+    fn admits_burst_then_refuses_with_exact_wait() {
+        let g = gcra(10, 2);
+        let (s, d) = g.decide(0, 1_000, 1);
+        assert!(d.is_admitted());
+        assert_eq!(d.remaining, 1);
+        let (s, d) = g.decide(s, 1_000, 1);
+        assert!(d.is_admitted());
+        assert_eq!(d.remaining, 0);
+        assert_eq!(d.reset_after, 2 * SECOND / 10);
+        let (s2, d) = g.decide(s, 1_000, 1);
+        assert_eq!(d.reason, Reason::RateLimited);
+        assert_eq!(d.retry_after, SECOND / 10);
+        assert_eq!(s2, s);
+    }
+
+    #[test]
+    fn refuses_cost_above_burst_forever() {
+        let (_, d) = gcra(10, 2).decide(0, 0, 3);
+        assert_eq!(d.reason, Reason::CostExceedsBurst);
+        assert_eq!(d.retry_after, u64::MAX);
+    }
+
+    #[test]
+    fn names_the_field_it_refuses() {
+        let e = Gcra::new(LimiterConfig { rate: 1, period_ns: SECOND, burst: 0 });
+        assert_eq!(e.map(|_| ()).map_err(|e| e.field()), Err("burst"));
+    }
+}

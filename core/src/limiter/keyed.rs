@@ -1,0 +1,219 @@
+//! One GCRA state per key, in a table whose memory is fixed when it is made.
+//!
+//! The table is split into sets of [`WAYS`] entries; a key hashes to one set
+//! and may live in any of its ways. An entry holds the key and its TAT.
+//!
+//! **Reuse and eviction rule.** An entry whose bucket is full again
+//! (`tat <= now`) remembers nothing that a fresh entry would not, so it is free
+//! to be taken by any key. When a new key arrives and every way of its set
+//! still holds a key that has spent tokens, nothing is evicted: the new key is
+//! refused with [`Reason::TableFull`] and `retry_after` set to when the
+//! earliest of those entries fills up again. Evicting a live entry would hand
+//! its key a full bucket on its next request — over-admission — so the table
+//! fails closed instead. Size the table for the keys that are active within one
+//! `burst * period / rate` window.
+//!
+//! **Concurrency.** Requests for a key already in the table are lock-free: a
+//! CAS on the entry's TAT. Taking an entry for a new key is serialised per set
+//! by a small claim flag, so two threads can never put the same key in two
+//! ways. A claimer freezes the entry it takes (TAT := `FROZEN`) before it
+//! rewrites the key, and every TAT write is strictly increasing, so a thread
+//! that read the old key can never land its CAS on the new key's state.
+
+use super::gcra::{Gcra, LimiterConfig};
+use crate::sync::{atomic_u32, atomic_u64, spin, AtomicU32, AtomicU64, Ordering};
+use crate::{ConfigError, Decision, Nanos, Reason, Value};
+
+/// Entries per set.
+pub const WAYS: usize = 8;
+
+/// The key stored in entries nobody has taken yet.
+const EMPTY: u64 = 0;
+/// Where a caller's key 0 goes, so that 0 can mark empty entries. Keys are
+/// hashes, so this merges two of 2^64 keys, like any other hash collision.
+const ZERO_KEY: u64 = 0x9E37_79B9_7F4A_7C15;
+/// The TAT of an entry being handed to a new key. GCRA never produces it.
+const FROZEN: u64 = u64::MAX;
+
+/// [`WAYS`] entries of a keyed table: 136 bytes, 17 per key.
+#[derive(Debug)]
+pub struct KeySet {
+    claim: AtomicU32,
+    keys: [AtomicU64; WAYS],
+    tats: [AtomicU64; WAYS],
+}
+
+impl KeySet {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self {
+            claim: atomic_u32(0),
+            keys: core::array::from_fn(|_| atomic_u64(EMPTY)),
+            tats: core::array::from_fn(|_| atomic_u64(Gcra::full_state())),
+        }
+    }
+
+    fn lock(&self) {
+        while self.claim.compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed).is_err() {
+            spin();
+        }
+    }
+
+    fn unlock(&self) {
+        self.claim.store(0, Ordering::Release);
+    }
+}
+
+impl Default for KeySet {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A keyed rate limiter over caller-chosen storage: `[KeySet; N]` for a table
+/// sized at compile time, or a boxed slice in hosts that size it at run time.
+#[derive(Debug)]
+pub struct KeyedLimiter<S> {
+    gcra: Gcra,
+    sets: S,
+}
+
+impl<const SETS: usize> KeyedLimiter<[KeySet; SETS]> {
+    /// A table of `SETS * WAYS` entries held inline.
+    pub fn new(config: LimiterConfig) -> Result<Self, ConfigError> {
+        Self::with_storage(config, core::array::from_fn(|_| KeySet::new()))
+    }
+}
+
+enum Lookup {
+    Done(Decision),
+    Absent,
+}
+
+impl<S: AsRef<[KeySet]>> KeyedLimiter<S> {
+    /// A table over `storage`, which must hold at least one set.
+    pub fn with_storage(config: LimiterConfig, storage: S) -> Result<Self, ConfigError> {
+        let gcra = Gcra::new(config)?;
+        let len = storage.as_ref().len();
+        if len == 0 {
+            return Err(ConfigError::new("capacity", ">= 8 (one set of 8 entries)", Value::Unsigned(0)));
+        }
+        Ok(Self { gcra, sets: storage })
+    }
+
+    /// Entries in the table.
+    pub fn capacity(&self) -> usize {
+        self.sets.as_ref().len() * WAYS
+    }
+
+    /// The kernel shared by every key.
+    pub fn gcra(&self) -> &Gcra {
+        &self.gcra
+    }
+
+    /// Keys whose bucket is not full at `now` (the entries that cannot be reused).
+    pub fn live(&self, now: Nanos) -> usize {
+        self.sets
+            .as_ref()
+            .iter()
+            .flat_map(|set| set.keys.iter().zip(set.tats.iter()))
+            .filter(|(k, t)| {
+                let tat = t.load(Ordering::Relaxed);
+                k.load(Ordering::Relaxed) != EMPTY && tat != FROZEN && tat > now
+            })
+            .count()
+    }
+
+    /// Asks for `cost` tokens for `key` at `now`. `key` is a hash of whatever
+    /// the host keys on (client address, tenant, path).
+    pub fn acquire(&self, key: u64, now: Nanos, cost: u64) -> Decision {
+        let key = if key == EMPTY { ZERO_KEY } else { key };
+        let Some(set) = self.set_of(key) else {
+            return Decision::reject(Reason::TableFull, u64::MAX, 0, 0);
+        };
+        loop {
+            if let Lookup::Done(d) = self.hit(set, key, now, cost) {
+                return d;
+            }
+            set.lock();
+            let outcome = self.claim(set, key, now, cost);
+            set.unlock();
+            if let Some(d) = outcome {
+                return d;
+            }
+        }
+    }
+
+    fn set_of(&self, key: u64) -> Option<&KeySet> {
+        let sets = self.sets.as_ref();
+        // Multiplicative hashing spreads sequential ids over the sets.
+        let mixed = key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
+        sets.get((mixed % sets.len() as u64) as usize)
+    }
+
+    /// The lock-free path: the key already owns a way.
+    fn hit(&self, set: &KeySet, key: u64, now: Nanos, cost: u64) -> Lookup {
+        'ways: for (k, t) in set.keys.iter().zip(set.tats.iter()) {
+            // TAT before key: a claimer writes the new key before the new TAT,
+            // so a TAT read that is not FROZEN pairs with the key read after it.
+            let mut tat = t.load(Ordering::Acquire);
+            if tat == FROZEN || k.load(Ordering::Acquire) != key {
+                continue;
+            }
+            loop {
+                let (next, decision) = self.gcra.decide(tat, now, cost);
+                if next == tat {
+                    return Lookup::Done(decision);
+                }
+                match t.compare_exchange_weak(tat, next, Ordering::AcqRel, Ordering::Acquire) {
+                    Ok(_) => return Lookup::Done(decision),
+                    Err(seen) => {
+                        if seen == FROZEN || k.load(Ordering::Acquire) != key {
+                            continue 'ways;
+                        }
+                        tat = seen;
+                    }
+                }
+            }
+        }
+        Lookup::Absent
+    }
+
+    /// The serialised path, run under the set's claim flag: find the key
+    /// again (another thread may just have claimed it) or take a free way.
+    /// `None` means "look again": the key is present now, or the way it
+    /// was about to take came back to life.
+    fn claim(&self, set: &KeySet, key: u64, now: Nanos, cost: u64) -> Option<Decision> {
+        let mut earliest = u64::MAX;
+        let mut free = None;
+        for (k, t) in set.keys.iter().zip(set.tats.iter()) {
+            let tat = t.load(Ordering::Acquire);
+            if k.load(Ordering::Acquire) == key {
+                return None;
+            }
+            if self.gcra.is_idle(tat, now) {
+                if free.is_none() {
+                    free = Some((k, t, tat));
+                }
+            } else {
+                earliest = earliest.min(tat - now);
+            }
+        }
+        let Some((k, t, idle_tat)) = free else {
+            return Some(Decision::reject(Reason::TableFull, earliest, 0, 0));
+        };
+        let (next, decision) = self.gcra.decide(idle_tat, now, cost);
+        if next == idle_tat {
+            // Nothing to remember (refused, or a zero-cost probe): keep the way free.
+            return Some(decision);
+        }
+        // The freeze fails if the old key spent tokens since we looked; then
+        // this way is live again and the scan starts over.
+        if t.compare_exchange(idle_tat, FROZEN, Ordering::AcqRel, Ordering::Relaxed).is_err() {
+            return None;
+        }
+        k.store(key, Ordering::Release);
+        t.store(next, Ordering::Release);
+        Some(decision)
+    }
+}

@@ -1,0 +1,30 @@
+//! Rate and concurrency limits.
+//!
+//! - [`Gcra`] is the rate-limit kernel: the generic cell rate algorithm, a
+//!   token bucket whose whole state is one `u64` (the "theoretical arrival
+//!   time"). [`AtomicLimiter`] runs it in a CAS loop on one `AtomicU64`;
+//!   [`Limiter`] is the plain single-threaded cell.
+//! - [`KeyedLimiter`] keeps one GCRA state per key in a table of fixed
+//!   capacity: its memory never grows with new keys.
+//! - [`ConcurrencyLimiter`] caps requests in flight.
+//!
+//! ```
+//! use weir_core::{limiter::{AtomicLimiter, LimiterConfig}, SECOND};
+//! let limiter = AtomicLimiter::new(LimiterConfig { rate: 10, period_ns: SECOND, burst: 3 }).unwrap();
+//! let now = 0;
+//! assert!(limiter.acquire(now, 1).is_admitted());
+//! assert!(limiter.acquire(now, 1).is_admitted());
+//! assert!(limiter.acquire(now, 1).is_admitted());
+//! let refused = limiter.acquire(now, 1);
+//! assert_eq!(refused.retry_after, SECOND / 10);
+//! ```
+
+mod cell;
+mod concurrency;
+mod gcra;
+mod keyed;
+
+pub use cell::{AtomicLimiter, Limiter};
+pub use concurrency::{ConcurrencyConfig, ConcurrencyLimiter};
+pub use gcra::{Gcra, LimiterConfig};
+pub use keyed::{KeySet, KeyedLimiter, WAYS};

@@ -1,0 +1,162 @@
+use super::kernel::{ShedderConfig, ShedderKernel, ShedderStats};
+use crate::sync::{atomic_u64, AtomicU64, Ordering};
+use crate::window::{PlainWindow, Window};
+use crate::{ConfigError, Decision, Nanos};
+
+/// `last_shed` is stored plus one so that 0 can mean "never".
+const NEVER: u64 = 0;
+
+fn decode_shed(word: u64) -> Option<Nanos> {
+    word.checked_sub(1)
+}
+
+/// The shedder for many threads. In-flight admission is one compare-exchange
+/// (so `max_queue` is exact); the window and the CPU are lock-free words.
+#[derive(Debug)]
+pub struct AtomicShedder {
+    kernel: ShedderKernel,
+    window: Window,
+    in_flight: AtomicU64,
+    cpu_bits: AtomicU64,
+    last_shed: AtomicU64,
+}
+
+impl AtomicShedder {
+    /// A shedder that has seen nothing (CPU 0, empty window).
+    pub fn new(config: ShedderConfig) -> Result<Self, ConfigError> {
+        let kernel = ShedderKernel::new(config)?;
+        Ok(Self {
+            window: Window::new(kernel.geometry, ShedderKernel::rt_init()),
+            kernel,
+            in_flight: atomic_u64(0),
+            cpu_bits: atomic_u64(0f64.to_bits()),
+            last_shed: atomic_u64(NEVER),
+        })
+    }
+
+    /// Asks to start a request at `now`. When admitted the caller must call
+    /// [`Self::done`] exactly once with the same `now` as `started_at`.
+    #[inline]
+    pub fn acquire(&self, now: Nanos) -> Decision {
+        let cpu = f64::from_bits(self.cpu_bits.load(Ordering::Relaxed));
+        let cooling = self.kernel.cooling_off(decode_shed(self.last_shed.load(Ordering::Relaxed)), now);
+        let (max_pass, min_rt) = ShedderKernel::capacity(self.window.fold(now, 1, (0, u64::MAX), ShedderKernel::fold_bucket));
+        let estimate = self.kernel.max_in_flight(max_pass, min_rt);
+        let mut current = self.in_flight.load(Ordering::Relaxed);
+        loop {
+            if let Some((decision, starts_cool_off)) = self.kernel.decide(current, cpu, cooling, estimate) {
+                if starts_cool_off {
+                    self.last_shed.fetch_max(now.saturating_add(1), Ordering::Relaxed);
+                }
+                return decision;
+            }
+            match self.in_flight.compare_exchange_weak(current, current.saturating_add(1), Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return Decision::admit(estimate.saturating_sub(current.saturating_add(1)), 0),
+                Err(seen) => current = seen,
+            }
+        }
+    }
+
+    /// Ends a request admitted at `started_at`, recording its response time.
+    #[inline]
+    pub fn done(&self, started_at: Nanos, now: Nanos) {
+        let mut current = self.in_flight.load(Ordering::Relaxed);
+        while current > 0 {
+            match self.in_flight.compare_exchange_weak(current, current - 1, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => break,
+                Err(seen) => current = seen,
+            }
+        }
+        self.window.update(now, ShedderKernel::record(now.saturating_sub(started_at)));
+    }
+
+    /// Folds a CPU sample (permille) into the smoothed CPU; returns the new value.
+    #[inline]
+    pub fn record_cpu(&self, sample_permille: u64) -> f64 {
+        let mut current = self.cpu_bits.load(Ordering::Relaxed);
+        loop {
+            let next = self.kernel.smooth_cpu(f64::from_bits(current), sample_permille);
+            match self.cpu_bits.compare_exchange_weak(current, next.to_bits(), Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return next,
+                Err(seen) => current = seen,
+            }
+        }
+    }
+
+    /// What the shedder knows at `now`.
+    pub fn stats(&self, now: Nanos) -> ShedderStats {
+        let (max_pass, min_rt_ns) = ShedderKernel::capacity(self.window.fold(now, 1, (0, u64::MAX), ShedderKernel::fold_bucket));
+        ShedderStats {
+            in_flight: self.in_flight.load(Ordering::Relaxed),
+            cpu: f64::from_bits(self.cpu_bits.load(Ordering::Relaxed)),
+            max_pass,
+            min_rt_ns,
+            max_in_flight: self.kernel.max_in_flight(max_pass, min_rt_ns),
+            cooling_off: self.kernel.cooling_off(decode_shed(self.last_shed.load(Ordering::Relaxed)), now),
+        }
+    }
+}
+
+/// The shedder for one thread.
+#[derive(Debug, Clone)]
+pub struct Shedder {
+    kernel: ShedderKernel,
+    window: PlainWindow,
+    in_flight: u64,
+    cpu: f64,
+    last_shed: Option<Nanos>,
+}
+
+impl Shedder {
+    /// A shedder that has seen nothing.
+    pub fn new(config: ShedderConfig) -> Result<Self, ConfigError> {
+        let kernel = ShedderKernel::new(config)?;
+        Ok(Self {
+            window: PlainWindow::new(kernel.geometry, ShedderKernel::rt_init()),
+            kernel,
+            in_flight: 0,
+            cpu: 0.0,
+            last_shed: None,
+        })
+    }
+
+    /// As [`AtomicShedder::acquire`].
+    pub fn acquire(&mut self, now: Nanos) -> Decision {
+        let cooling = self.kernel.cooling_off(self.last_shed, now);
+        let (max_pass, min_rt) = ShedderKernel::capacity(self.window.fold(now, 1, (0, u64::MAX), ShedderKernel::fold_bucket));
+        let estimate = self.kernel.max_in_flight(max_pass, min_rt);
+        if let Some((decision, starts_cool_off)) = self.kernel.decide(self.in_flight, self.cpu, cooling, estimate) {
+            if starts_cool_off {
+                self.last_shed = Some(self.last_shed.map_or(now, |t| t.max(now)));
+            }
+            return decision;
+        }
+        self.in_flight = self.in_flight.saturating_add(1);
+        Decision::admit(estimate.saturating_sub(self.in_flight), 0)
+    }
+
+    /// As [`AtomicShedder::done`].
+    pub fn done(&mut self, started_at: Nanos, now: Nanos) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        self.window.update(now, ShedderKernel::record(now.saturating_sub(started_at)));
+    }
+
+    /// As [`AtomicShedder::record_cpu`].
+    pub fn record_cpu(&mut self, sample_permille: u64) -> f64 {
+        self.cpu = self.kernel.smooth_cpu(self.cpu, sample_permille);
+        self.cpu
+    }
+
+    /// As [`AtomicShedder::stats`].
+    pub fn stats(&self, now: Nanos) -> ShedderStats {
+        let (max_pass, min_rt_ns) = ShedderKernel::capacity(self.window.fold(now, 1, (0, u64::MAX), ShedderKernel::fold_bucket));
+        ShedderStats {
+            in_flight: self.in_flight,
+            cpu: self.cpu,
+            max_pass,
+            min_rt_ns,
+            max_in_flight: self.kernel.max_in_flight(max_pass, min_rt_ns),
+            cooling_off: self.kernel.cooling_off(self.last_shed, now),
+        }
+    }
+}
