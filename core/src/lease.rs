@@ -103,7 +103,8 @@ impl Rate {
 /// The planner's answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Plan {
-    /// Tokens to ask the store for now; 0 means do not ask now.
+    /// Tokens to ask the store for now; 0 means do not ask now. Never below
+    /// `min_batch` and never more than makes the lease hold `max_batch`.
     pub ask: u64,
     /// When to plan again if nothing else happens: now when `ask > 0` (plan
     /// again once the answer is in), else the time the lease reaches its low
@@ -158,16 +159,21 @@ impl LeasePlanner {
         // Tokens that will be gone before an answer could land do not count.
         let expiring = now.saturating_add(c.lead_ns) >= expires_at;
         let usable = if expiring { 0 } else { left.min(c.max_batch) };
+        let room = c.max_batch - usable;
         if usable <= low_water {
             let batch = rate.tokens_in(c.batch_period_ns).clamp(c.min_batch, c.max_batch);
-            let ask = batch.min(c.max_batch - usable);
-            if ask > 0 {
+            let ask = batch.min(room);
+            // An ask the cap squeezes below min_batch is not worth its round
+            // trip; wait until there is room for a real batch.
+            if ask >= c.min_batch {
                 return Plan { ask, next_at: now, low_water };
             }
         }
-        // At least one token's worth ahead, so a full lease that is all low water
-        // (a flood) does not plan again at once, forever.
-        let drains_at = now.saturating_add(rate.lasts(usable.saturating_sub(low_water).max(1)));
+        // Plan again once enough is spent to reach the low water mark and to
+        // make room for min_batch; at least one token's worth ahead, so a
+        // full lease at a flood does not plan again at once, forever.
+        let to_spend = usable.saturating_sub(low_water).max(c.min_batch.saturating_sub(room)).max(1);
+        let drains_at = now.saturating_add(rate.lasts(to_spend));
         let renew_at = expires_at.saturating_sub(c.lead_ns);
         Plan { ask: 0, next_at: drains_at.min(renew_at).max(now), low_water }
     }
@@ -402,9 +408,12 @@ mod tests {
     #[test]
     fn never_asks_beyond_max_batch() {
         let p = planner();
-        let plan = p.plan(0, Rate { tokens: 10_000_000, over_ns: 1000 * MS }, 199, 1000 * MS);
-        assert_eq!(plan.ask, 1);
-        assert_eq!(plan.low_water, 200);
+        let flood = Rate { tokens: 10_000_000, over_ns: 1000 * MS };
+        let plan = p.plan(0, flood, 195, 1000 * MS);
+        assert_eq!((plan.ask, plan.low_water), (5, 200));
+        // Room for 1 is below min_batch 5: wait until 4 more are spent.
+        let plan = p.plan(0, flood, 199, 1000 * MS);
+        assert_eq!((plan.ask, plan.next_at), (0, 400));
     }
 
     #[test]
