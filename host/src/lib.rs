@@ -1,0 +1,14 @@
+//! What every host of weir-core needs beyond core, written once: the C ABI,
+//! the Python and Node packages and the fleet crate all reach these rather
+//! than re-writing them per language, so a key hashes to the same table slot
+//! and a clock reads the same way in every runtime.
+
+mod clock;
+mod cpu;
+mod hash;
+mod random;
+
+pub use clock::{monotonic_now, Stopwatch};
+pub use cpu::{CpuSampler, CpuSource};
+pub use hash::{hash_key, hash_str};
+pub use random::draw;
