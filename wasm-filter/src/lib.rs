@@ -1,0 +1,18 @@
+//! weir as an Envoy HTTP filter: rules from a JSON plugin configuration,
+//! decisions by weir-core kernels, state in Envoy shared data so a limit
+//! holds across every worker thread.
+
+pub mod config;
+pub mod host;
+pub mod keyed;
+pub mod plan;
+pub mod request;
+pub mod shared;
+
+#[cfg(target_arch = "wasm32")]
+mod filter;
+
+#[cfg(target_arch = "wasm32")]
+proxy_wasm::main! {{
+    proxy_wasm::set_root_context(|_| Box::new(filter::Root::default()));
+}}
