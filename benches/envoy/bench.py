@@ -1,0 +1,85 @@
+"""Interleaved wrk runs against Envoy (--concurrency 1) with no filter, the
+native local_ratelimit filter, weir with a limit never reached, and weir with
+a keyed limit. Envoy is pinned to CPU 0 and wrk to CPU 1. Prints a markdown
+table of medians and min-max, and the ratios the filter is held to.
+
+Usage: .venv-envoy/bin/python benches/envoy/bench.py [rounds] [seconds]
+(WEIR_FILTER_WASM: the filter to load; default target/wasm32-wasip1/release).
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "wasm-filter/tests/envoy"))
+from harness import DIRECT_OK, Envoy, bootstrap, wasm_filter, wrk  # noqa: E402
+
+HUGE = 1_000_000_000
+NATIVE = {
+    "name": "envoy.filters.http.local_ratelimit",
+    "typed_config": {
+        "@type": "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
+        "stat_prefix": "local_rl",
+        "token_bucket": {"max_tokens": HUGE, "tokens_per_fill": HUGE, "fill_interval": "1s"},
+        "filter_enabled": {"runtime_key": "rl_enabled", "default_value": {"numerator": 100, "denominator": "HUNDRED"}},
+        "filter_enforced": {"runtime_key": "rl_enforced", "default_value": {"numerator": 100, "denominator": "HUNDRED"}},
+    },
+}
+WEIR = wasm_filter({"rules": [{"name": "bench", "limit": {"rate": HUGE, "per": "1s", "burst": HUGE}}]})
+WEIR_KEYED = wasm_filter(
+    {"rules": [{"name": "bench", "limit": {"rate": HUGE, "per": "1s", "burst": HUGE, "key": "client_address"}}]}
+)
+CASES = {"no filter": [], "native local_ratelimit": [NATIVE], "weir": [WEIR], "weir keyed": [WEIR_KEYED]}
+
+
+def pin(pid: int, cpu: int) -> None:
+    subprocess.run(["taskset", "-a", "-p", "-c", str(cpu), str(pid)], check=False, capture_output=True)
+
+
+def main() -> None:
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    seconds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    envoys = {name: Envoy(bootstrap(filters, DIRECT_OK), concurrency=1) for name, filters in CASES.items()}
+    results: dict[str, list[dict]] = {name: [] for name in CASES}
+    try:
+        for e in envoys.values():
+            pin(e.proc.pid, 0)
+        for r in range(rounds):
+            for name, e in envoys.items():
+                wrk(e.port, seconds=1, threads=1, connections=4)  # warm-up
+                res = wrk_pinned(e.port, seconds)
+                results[name].append(res)
+                print(f"round {r + 1} {name}: {res['rps']:.0f} req/s p99 {res['p99_us']:.0f} us", file=sys.stderr)
+    finally:
+        for e in envoys.values():
+            e.close()
+    report(results, rounds, seconds)
+
+
+def wrk_pinned(port: int, seconds: int) -> dict:
+    os.sched_setaffinity(0, {1})
+    try:
+        return wrk(port, seconds=seconds, threads=1, connections=8)
+    finally:
+        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+
+
+def report(results: dict[str, list[dict]], rounds: int, seconds: int) -> None:
+    med = {n: statistics.median(r["rps"] for r in rs) for n, rs in results.items()}
+    p99 = {n: statistics.median(r["p99_us"] for r in rs) for n, rs in results.items()}
+    print(f"\n{rounds} interleaved rounds of {seconds} s, wrk -t1 -c8 on CPU 1, Envoy --concurrency 1 on CPU 0\n")
+    print("| case | req/s median | req/s min-max | p99 us median | x native req/s | x native p99 |")
+    print("|---|---|---|---|---|---|")
+    for n, rs in results.items():
+        lo, hi = min(r["rps"] for r in rs), max(r["rps"] for r in rs)
+        print(
+            f"| {n} | {med[n]:.0f} | {lo:.0f}-{hi:.0f} | {p99[n]:.0f} | "
+            f"{med[n] / med['native local_ratelimit']:.2f} | {p99[n] / p99['native local_ratelimit']:.2f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
