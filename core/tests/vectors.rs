@@ -11,6 +11,16 @@ mod limiter;
 mod lease;
 #[path = "replay/shedder.rs"]
 mod shedder;
+#[path = "replay/backoff.rs"]
+mod backoff;
+#[path = "replay/budget.rs"]
+mod budget;
+#[path = "replay/deadline.rs"]
+mod deadline;
+#[path = "replay/picker.rs"]
+mod picker;
+#[path = "replay/singleflight.rs"]
+mod singleflight;
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -32,6 +42,26 @@ fn route(primitive: &'static str) -> (Replay, ConfigErrorOf) {
         "lease" => (
             Box::new(move |c, s| lease::replay(primitive, c, s)),
             Box::new(move |c| lease::config_error(primitive, c)),
+        ),
+        "picker" => (
+            Box::new(move |c, s| picker::replay(primitive, c, s)),
+            Box::new(move |c| picker::config_error(primitive, c)),
+        ),
+        "backoff" => (
+            Box::new(move |c, s| backoff::replay(primitive, c, s)),
+            Box::new(move |c| backoff::config_error(primitive, c)),
+        ),
+        "retry_budget" => (
+            Box::new(move |c, s| budget::replay(primitive, c, s)),
+            Box::new(move |c| budget::config_error(primitive, c)),
+        ),
+        "singleflight" => (
+            Box::new(move |c, s| singleflight::replay(primitive, c, s)),
+            Box::new(move |c| singleflight::config_error(primitive, c)),
+        ),
+        "deadline" => (
+            Box::new(move |c, s| deadline::replay(primitive, c, s)),
+            Box::new(move |c| deadline::config_error(primitive, c)),
         ),
         other => panic!("no replay for primitive {other:?}"),
     }

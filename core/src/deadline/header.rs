@@ -81,13 +81,11 @@ pub fn parse_grpc_timeout(value: &[u8]) -> Result<Nanos, HeaderError> {
     let Some((&unit, number)) = value.split_last() else {
         return Err(HeaderError::Empty);
     };
-    let scale = UNITS.iter().find(|(u, _)| *u == unit).map(|(_, s)| *s);
+    let scale = UNITS.iter().find(|(u, _)| *u == unit).map(|(_, s)| *s).ok_or(HeaderError::InvalidUnit)?;
     if number.len() > GRPC_MAX_DIGITS {
         return Err(HeaderError::TooManyDigits);
     }
-    let n = digits(number)?;
-    let scale = scale.ok_or(HeaderError::InvalidUnit)?;
-    Ok(n.saturating_mul(scale))
+    Ok(digits(number)?.saturating_mul(scale))
 }
 
 /// Writes `timeout` as a `grpc-timeout` value into `buf` and returns its

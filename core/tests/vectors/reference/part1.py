@@ -123,7 +123,7 @@ class Keyed:
 
     def set_of(self, key):
         mixed = ((key * 0x9E3779B97F4A7C15) & MAX) >> 32
-        return self.sets[mixed % len(self.sets)]
+        return self.sets[(mixed * len(self.sets)) >> 32]
 
     def acquire(self, key, now, cost):
         key = ZERO_KEY if key == 0 else key
