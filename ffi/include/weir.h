@@ -1,0 +1,1310 @@
+/*
+ * weir: the C ABI of a resilience core (rate limits, load shedding,
+ * adaptive throttling, p2c picking, backoff, retry budgets, singleflight,
+ * deadlines).
+ *
+ * Conventions:
+ * - Opaque handles come from weir_X_new() and go back through
+ *   weir_X_free(&handle), which sets the variable to NULL: freeing the same
+ *   variable twice is a no-op.
+ * - Every fallible function returns a weir_status (WEIR_STATUS_OK is 0).
+ *   Out-pointers are written only on WEIR_STATUS_OK. Every pointer argument
+ *   is checked for NULL (WEIR_STATUS_NULL_ARGUMENT).
+ * - After WEIR_STATUS_INVALID_CONFIG, weir_last_error_field(),
+ *   weir_last_error_rule() and weir_last_error_message() say what was wrong
+ *   (thread-local, like errno).
+ * - Thread safety: every handle may be used from any number of threads at
+ *   once (the cells are lock-free); only weir_X_free must not race with
+ *   other use of the same handle.
+ * - Time: `now` arguments are nanoseconds on one monotonic clock; each
+ *   decision also has a `_now` variant that reads weir_now()
+ *   (CLOCK_MONOTONIC) inside the call.
+ * - No panic crosses the boundary: one would be reported as
+ *   WEIR_STATUS_PANIC.
+ */
+
+
+#ifndef WEIR_H
+#define WEIR_H
+
+/* Generated from ffi/src by cbindgen; do not edit by hand. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+// Major version of the header (and of the crate it came from).
+#define WEIR_VERSION_MAJOR 0
+
+// Minor version.
+#define WEIR_VERSION_MINOR 1
+
+// Patch version.
+#define WEIR_VERSION_PATCH 0
+
+// The outcome of every fallible call. `WEIR_STATUS_OK` is 0; the other
+// values never change meaning between releases.
+enum weir_status
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Success: out-pointers were written.
+  WEIR_STATUS_OK = 0,
+  // A required pointer argument was NULL.
+  WEIR_STATUS_NULL_ARGUMENT = 1,
+  // A `_new` function refused its config; `weir_last_error_field()` and
+  // `weir_last_error_rule()` say which field broke which rule.
+  WEIR_STATUS_INVALID_CONFIG = 2,
+  // A panic was caught at the boundary (a bug in weir; please report it).
+  WEIR_STATUS_PANIC = 3,
+  // An argument other than a config was out of range (an unknown enum
+  // code, a length that does not fit); the last error says which.
+  WEIR_STATUS_INVALID_ARGUMENT = 4,
+  // The allocation a `_new` function needs could not be made.
+  WEIR_STATUS_OUT_OF_MEMORY = 5,
+  // A fixed-size table has no room (e.g. every picker slot is taken).
+  WEIR_STATUS_FULL = 6,
+  // The handle-relative thing named does not exist now: an empty slot, a
+  // stale ticket, a repeated finish.
+  WEIR_STATUS_NOT_FOUND = 7,
+  // A header value could not be parsed; the last error names why
+  // (`invalid_digit`, `invalid_unit`, ...).
+  WEIR_STATUS_INVALID_HEADER = 8,
+  // The caller's buffer is too small for the output.
+  WEIR_STATUS_BUFFER_TOO_SMALL = 9,
+  // No value is available yet (e.g. the first CPU sample).
+  WEIR_STATUS_UNAVAILABLE = 10,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum weir_status weir_status;
+#else
+typedef uint32_t weir_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// Why a decision came out the way it did. The values are weir-core's
+// `Reason` codes and never change.
+enum weir_reason
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Admitted.
+  WEIR_REASON_ADMITTED = 0,
+  // No tokens for this cost now; `retry_after_ns` says when.
+  WEIR_REASON_RATE_LIMITED = 1,
+  // The cost exceeds the burst and can never be admitted.
+  WEIR_REASON_COST_EXCEEDS_BURST = 2,
+  // A keyed table has no free entry for a new key in its set.
+  WEIR_REASON_TABLE_FULL = 3,
+  // A concurrency limit is at its maximum.
+  WEIR_REASON_CONCURRENCY_LIMITED = 4,
+  // The shedder saw CPU at or above its threshold and too much in flight.
+  WEIR_REASON_CPU_OVERLOADED = 5,
+  // The shedder is cooling off after a drop and too much is in flight.
+  WEIR_REASON_COOLING_OFF = 6,
+  // The shedder's in-flight queue reached its hard cap.
+  WEIR_REASON_QUEUE_FULL = 7,
+  // Client-side adaptive throttling refused the request locally.
+  WEIR_REASON_THROTTLED = 8,
+  // The state's time horizon would overflow; refused rather than wrapped.
+  WEIR_REASON_TIME_OVERFLOW = 9,
+  // A retry budget has spent its allowance.
+  WEIR_REASON_BUDGET_EXHAUSTED = 10,
+  // The retry policy's maximum attempts were reached.
+  WEIR_REASON_ATTEMPTS_EXHAUSTED = 11,
+  // The backoff delay would use up what is left of the deadline.
+  WEIR_REASON_DEADLINE_TOO_CLOSE = 12,
+  // Nothing is left of the deadline after the margin.
+  WEIR_REASON_DEADLINE_EXCEEDED = 13,
+  // The picker has no node that is up.
+  WEIR_REASON_NO_NODE = 14,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum weir_reason weir_reason;
+#else
+typedef uint32_t weir_reason;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// What a spend found.
+enum weir_spend_outcome
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // The cost was taken; `left` tokens remain.
+  WEIR_SPEND_OUTCOME_SPENT = 0,
+  // The lease is live but holds fewer than the cost; nothing taken.
+  WEIR_SPEND_OUTCOME_SHORT = 1,
+  // No live lease (never granted, or expired).
+  WEIR_SPEND_OUTCOME_EXPIRED = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum weir_spend_outcome weir_spend_outcome;
+#else
+typedef uint32_t weir_spend_outcome;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// How the exponential delay `d` is randomised.
+enum weir_jitter
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Exactly `d`.
+  WEIR_JITTER_NONE = 0,
+  // Uniform in [0, d).
+  WEIR_JITTER_FULL = 1,
+  // Uniform in [d/2, d).
+  WEIR_JITTER_EQUAL = 2,
+  // Uniform in [base, min(cap, 3 * previous)).
+  WEIR_JITTER_DECORRELATED = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum weir_jitter weir_jitter;
+#else
+typedef uint32_t weir_jitter;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// A node slot's membership.
+enum weir_node_state
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // No node.
+  WEIR_NODE_STATE_EMPTY = 0,
+  // Pickable.
+  WEIR_NODE_STATE_UP = 1,
+  // Marked down: not picked.
+  WEIR_NODE_STATE_DOWN = 2,
+  // Being added (a few instructions long).
+  WEIR_NODE_STATE_ADDING = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum weir_node_state weir_node_state;
+#else
+typedef uint32_t weir_node_state;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// A caller's part in a flight.
+enum weir_flight_role
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Do the work, then `weir_singleflight_finish`.
+  WEIR_FLIGHT_ROLE_LEADER = 0,
+  // Wait for the leader's result, then `weir_singleflight_leave` (also
+  // to give up waiting).
+  WEIR_FLIGHT_ROLE_FOLLOWER = 1,
+  // The key's slot is busy with another key: do the work unshared.
+  WEIR_FLIGHT_ROLE_TABLE_FULL = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum weir_flight_role weir_flight_role;
+#else
+typedef uint32_t weir_flight_role;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// A slot's phase, for snapshots.
+enum weir_slot_state
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // No flight.
+  WEIR_SLOT_STATE_FREE = 0,
+  // Being claimed by a new leader.
+  WEIR_SLOT_STATE_CLAIMING = 1,
+  // A leader is working; followers may join.
+  WEIR_SLOT_STATE_ACTIVE = 2,
+  // The leader finished; followers still reading its result.
+  WEIR_SLOT_STATE_DRAINING = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum weir_slot_state weir_slot_state;
+#else
+typedef uint32_t weir_slot_state;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// A backoff policy (pure: holds only its config). Thread-safe.
+typedef struct weir_backoff weir_backoff;
+
+// A concurrency limiter. Thread-safe: acquire and release from any threads
+// at once (one CAS each); only `_free` must not race.
+typedef struct weir_concurrency_limiter weir_concurrency_limiter;
+
+// Samples this process's CPU use (cgroup v2, else `/proc/stat`) in
+// permille, for `weir_shedder_record_cpu`. Thread-safe (a mutex inside;
+// sampling is meant for a ticker, every ~500 ms, not the hot path).
+typedef struct weir_cpu_sampler weir_cpu_sampler;
+
+// A deadline policy (pure: holds only its config). Thread-safe.
+typedef struct weir_deadline weir_deadline;
+
+// A keyed rate limiter. Thread-safe like `weir_limiter`: any number of
+// threads may call it at once; only `_free` must not race.
+typedef struct weir_keyed_limiter weir_keyed_limiter;
+
+// A lease shared by threads: every spend and grant is one CAS, so
+// concurrent spenders take exactly the granted tokens between them.
+typedef struct weir_lease weir_lease;
+
+// A lease planner (pure: holds only its config). Thread-safe.
+typedef struct weir_lease_planner weir_lease_planner;
+
+// A rate limiter. Thread-safe: every function may be called on one handle
+// from any number of threads at once (a lock-free CAS on one word); only
+// `weir_limiter_free` must not race with other use.
+typedef struct weir_limiter weir_limiter;
+
+// A p2c picker. Thread-safe: pick, done, add, remove and set_up may run
+// from any threads at once (lock-free); only `_free` must not race.
+typedef struct weir_picker weir_picker;
+
+// A retry budget. Thread-safe (lock-free: one CAS per deposit or admitted
+// withdraw); only `_free` must not race.
+typedef struct weir_retry_budget weir_retry_budget;
+
+// A shedder. Thread-safe: every function may run on one handle from any
+// number of threads at once (lock-free); only `_free` must not race.
+typedef struct weir_shedder weir_shedder;
+
+// A singleflight table. Thread-safe: begin, finish and leave may run from
+// any threads at once; only `_free` must not race.
+typedef struct weir_singleflight weir_singleflight;
+
+// A throttle. Thread-safe (lock-free window words); only `_free` must not race.
+typedef struct weir_throttle weir_throttle;
+
+// Backoff settings; `weir_backoff_config_default` gives Envoy's: base
+// 25 ms, cap 250 ms, x2, full jitter, 3 attempts, advice capped at 30 s.
+typedef struct {
+  // Delay before the first retry, before jitter, ns, >= 1.
+  uint64_t base_ns;
+  // Largest delay, ns, >= base_ns.
+  uint64_t cap_ns;
+  // Growth per attempt, in [1, 1000].
+  double multiplier;
+  // A `weir_jitter` value.
+  uint32_t jitter;
+  // Attempts in all, the first call included, >= 1.
+  uint32_t max_attempts;
+  // Largest server-advised delay honoured, ns.
+  uint64_t advised_cap_ns;
+} weir_backoff_config;
+
+// A decision: admitted or why not, and what a host needs for
+// `Retry-After` and `X-RateLimit-*` headers.
+typedef struct {
+  // A `weir_reason` value; `WEIR_REASON_ADMITTED` (0) when admitted.
+  uint32_t reason;
+  // 1 when admitted, else 0 (the same as `reason == 0`, for convenience).
+  uint32_t admitted;
+  // When a retry could succeed, ns from now; 0 when admitted,
+  // `UINT64_MAX` when never.
+  uint64_t retry_after_ns;
+  // Whole units (tokens, slots) left after this decision, where the
+  // primitive has them; else 0.
+  uint64_t remaining;
+  // When the primitive is back to idle (full bucket), ns from now.
+  uint64_t reset_after_ns;
+} weir_decision;
+
+// Whether to retry and after how long.
+typedef struct {
+  // Admitted, or why not (attempts exhausted, deadline too close,
+  // budget exhausted).
+  weir_decision decision;
+  // How long to wait before the retry, ns; 0 when refused.
+  uint64_t delay_ns;
+} weir_retry_decision;
+
+// Retry budget settings; `weir_retry_budget_config_default` gives 10 %,
+// 10 retries per second floor, a 10 s window of 10 buckets.
+typedef struct {
+  // Retries allowed per request, in [0, 1000] (0.1 = 10 %).
+  double ratio;
+  // Retries allowed per second of window regardless of traffic.
+  uint64_t min_per_second;
+  // Rolling window, ns, >= buckets.
+  uint64_t window_ns;
+  // Buckets in the window, 1..=64.
+  uint64_t buckets;
+} weir_retry_budget_config;
+
+// Everything known when a call has just failed, for `weir_retry`.
+typedef struct {
+  // The attempt that failed: 1 for the first call.
+  uint32_t attempt;
+  // Non-zero when `advised_ns` holds the server's advised delay.
+  uint32_t has_advised;
+  // A uniform random u64 for the jitter (`weir_draw()`).
+  uint64_t draw;
+  // The delay before the attempt that failed (0 after the first call).
+  uint64_t previous_delay_ns;
+  // The server's advised delay (Retry-After, pushback), if `has_advised`.
+  uint64_t advised_ns;
+  // What is left of the caller's deadline, ns; `UINT64_MAX` for none.
+  uint64_t deadline_left_ns;
+} weir_retry_ask;
+
+// Deadline settings for calls to one callee.
+typedef struct {
+  // The callee's own timeout, ns, >= 1; `UINT64_MAX` for none.
+  uint64_t timeout_ns;
+  // Taken off the budget so the caller can still answer; < timeout_ns.
+  uint64_t margin_ns;
+} weir_deadline_config;
+
+// The timeout to give a callee.
+typedef struct {
+  // `WEIR_REASON_ADMITTED`, or `WEIR_REASON_DEADLINE_EXCEEDED` when
+  // nothing is left after the margin.
+  uint32_t reason;
+  // The callee's timeout, ns; 0 when exceeded.
+  uint64_t timeout_ns;
+} weir_deadline_answer;
+
+// A rate limit: `rate` tokens every `period_ns`, holding at most `burst`.
+typedef struct {
+  // Tokens added per period; 1..=period_ns.
+  uint64_t rate;
+  // The period `rate` refers to, ns (1000000000 for "per second").
+  uint64_t period_ns;
+  // Bucket size, >= 1.
+  uint64_t burst;
+} weir_limiter_config;
+
+// How a node plans its leases; `weir_lease_config_default` gives
+// min 1, max 1000, batches of 100 ms, lead 10 ms, ttl 1 s.
+typedef struct {
+  // The smallest batch worth a round trip to the store, >= 1.
+  uint64_t min_batch;
+  // The most tokens a node holds at once, min_batch..=16777215.
+  uint64_t max_batch;
+  // A batch is sized to last this long at the recent rate, ns, >= 1.
+  uint64_t batch_period_ns;
+  // Ask again this long before the lease runs dry or expires, ns.
+  uint64_t lead_ns;
+  // Lease lifetime, ns; >= batch_period_ns + lead_ns, <= 2^50.
+  uint64_t ttl_ns;
+} weir_lease_config;
+
+// The planner's answer.
+typedef struct {
+  // Tokens to ask the store for now; 0: do not ask now.
+  uint64_t ask;
+  // When to plan again if nothing else happens; `UINT64_MAX` for never.
+  uint64_t next_at;
+  // Ask again when the tokens left fall to this many.
+  uint64_t low_water;
+} weir_lease_plan;
+
+// A spend's outcome and the tokens left.
+typedef struct {
+  // A `weir_spend_outcome` value.
+  uint32_t outcome;
+  // Tokens left (0 when expired).
+  uint64_t left;
+} weir_lease_spend;
+
+// Picker settings; `weir_picker_config_default` gives tau 600 ms,
+// force-pick after 3 s, success floor 0.5, CPU ceiling 900, bias 5 ms,
+// initial latency 0.
+typedef struct {
+  // Time constant of the latency and success EWMAs, ns, >= 1.
+  uint64_t tau_ns;
+  // A node not picked for longer than this is picked once; 0 never.
+  uint64_t force_pick_ns;
+  // Below this success rate (in [0, 1]) a node is unhealthy.
+  double success_floor;
+  // Above this server CPU (permille, <= 1000) a node is unhealthy.
+  uint64_t cpu_ceiling;
+  // Added to the latency in the load; >= 1 when initial_latency_ns is 0.
+  uint64_t latency_bias_ns;
+  // A new node's latency before its first response, ns.
+  uint64_t initial_latency_ns;
+} weir_picker_config;
+
+// A pick: the node's slot, the slot's generation (a `done` for an older
+// one is ignored) and when it was picked. Hand it back to `weir_picker_done`.
+typedef struct {
+  // `WEIR_REASON_ADMITTED`, or `WEIR_REASON_NO_NODE` when no node is up
+  // (then the other fields are 0).
+  uint32_t reason;
+  // Slot index of the node.
+  uint32_t index;
+  // Generation of the slot when picked.
+  uint32_t gen;
+  // 1 when force-picked (idle too long) rather than chosen on load.
+  uint32_t forced;
+  // The `now` of the pick, for `weir_picker_done_now`'s latency.
+  uint64_t picked_at;
+} weir_pick;
+
+// A node's stats.
+typedef struct {
+  // The host's id of the node.
+  uint64_t id;
+  // A `weir_node_state` value.
+  uint32_t state;
+  // Generation of the slot.
+  uint32_t gen;
+  // Requests picked and not yet done.
+  uint64_t in_flight;
+  // Latency EWMA, ns.
+  double latency_ns;
+  // Success EWMA in [0, 1].
+  double success;
+  // Last CPU reported, permille.
+  uint64_t cpu_permille;
+  // When it was last picked.
+  uint64_t last_pick;
+} weir_node_stats;
+
+// Shedder settings; `weir_shedder_config_default` fills in the defaults
+// (10 s window of 100 buckets, CPU threshold 800 permille, decay 0.95,
+// cool-off 1 s, no queue cap).
+typedef struct {
+  // Rolling window, ns; a multiple of `buckets`, buckets of >= 1 ms.
+  uint64_t window_ns;
+  // Buckets in the window, 1..=128.
+  uint64_t buckets;
+  // CPU (permille) at or above which shedding may start, 1..=1000.
+  uint64_t cpu_threshold;
+  // Weight of the previous smoothed CPU per sample, in [0, 1).
+  double cpu_decay;
+  // How long after a shed the in-flight estimate stays enforced, ns.
+  uint64_t cool_off_ns;
+  // Hard cap on requests in flight; 0 turns it off.
+  uint64_t max_queue;
+} weir_shedder_config;
+
+// What a shedder knows at one instant.
+typedef struct {
+  // Requests admitted and not yet done.
+  uint64_t in_flight;
+  // Smoothed CPU, permille.
+  double cpu;
+  // Most requests completed in one finished bucket of the window (>= 1).
+  uint64_t max_pass;
+  // Shortest response time in the window, ns (1 ms if none).
+  uint64_t min_rt_ns;
+  // The in-flight estimate enforced under CPU pressure.
+  uint64_t max_in_flight;
+  // 1 while a cool-off runs.
+  uint32_t cooling_off;
+} weir_shedder_stats;
+
+// The answer to `begin`: the role and the flight's slot and generation
+// (the host may key its result store on them).
+typedef struct {
+  // A `weir_flight_role` value.
+  uint32_t role;
+  // Slot index of the flight (0 when the table is full).
+  uint32_t slot;
+  // The flight's generation in its slot.
+  uint32_t gen;
+} weir_flight;
+
+// Throttle settings; `weir_throttle_config_default` gives k 2.0, a 10 s
+// window of 40 buckets, 20 minimum requests, max refusal probability 0.9.
+typedef struct {
+  // Requests may run up to `k` times the accepts before any is refused; >= 1.
+  double k;
+  // Rolling window, ns; a multiple of `buckets`, buckets of >= 1 ms.
+  uint64_t window_ns;
+  // Buckets in the window, 1..=128.
+  uint64_t buckets;
+  // Below this many requests in the window nothing is refused.
+  uint64_t min_requests;
+  // Ceiling on the refusal probability, in [0, 1].
+  double max_reject_probability;
+} weir_throttle_config;
+
+// The window's counts and the refusal probability they give.
+typedef struct {
+  // Requests in the window (admitted and refused).
+  uint64_t requests;
+  // Requests the backend accepted.
+  uint64_t accepts;
+  // The refusal probability a request would face now.
+  double reject_probability;
+} weir_throttle_stats;
+
+#ifdef __cplusplus
+extern "C" {
+#endif // __cplusplus
+
+// The snake_case name of reason `code` (`"rate_limited"`), as used in
+// metrics, logs and the conformance vectors; `"unknown"` for a code that is
+// not a reason. Never NULL; static.
+const char *weir_reason_str(uint32_t code);
+
+// Nanoseconds of `CLOCK_MONOTONIC`: the `now` every `_now` function reads
+// and the clock to pass to the explicit-time functions. Machine-wide, so
+// processes on one host agree on it. Thread-safe.
+uint64_t weir_now(void);
+
+// The stable 64-bit hash of `len` bytes at `key` that every weir runtime
+// uses for keyed tables (FNV-1a with a final avalanche). `key` may be NULL
+// when `len` is 0; NULL with `len > 0` hashes as the empty key. Thread-safe.
+//
+// # Safety
+// When `len > 0` and `key` is not NULL, `key` points to `len` readable bytes.
+uint64_t weir_hash_key(const uint8_t *key, size_t len);
+
+// A uniform random `u64` from a per-thread generator (not for secrets):
+// the `draw` the explicit-time throttle, picker and backoff functions take.
+// Thread-safe.
+uint64_t weir_draw(void);
+
+// Makes a sampler. It reads nothing until the first
+// `weir_cpu_sampler_sample`.
+//
+// # Safety
+// `out` is NULL or writable for one pointer.
+weir_status weir_cpu_sampler_new(weir_cpu_sampler **out);
+
+// CPU use since the previous call, permille (0..=1000 of what this process
+// may use). `WEIR_STATUS_UNAVAILABLE` on the first call (nothing to compare
+// with yet) or when the source cannot be read; `*permille` is then unchanged.
+//
+// # Safety
+// `sampler` is NULL or a live sampler; `permille` is NULL or writable.
+weir_status weir_cpu_sampler_sample(const weir_cpu_sampler *sampler, uint64_t *permille);
+
+// Frees `*sampler` and sets it to NULL; NULL or an already freed (NULLed)
+// variable is a no-op.
+//
+// # Safety
+// `sampler` is NULL or points to NULL or to a live sampler no other thread uses.
+void weir_cpu_sampler_free(weir_cpu_sampler **sampler);
+
+// The name of status `code` (`"ok"`, `"invalid_config"`, ...), or
+// `"unknown"`. Never NULL; the string is static.
+const char *weir_status_str(uint32_t code);
+
+// The message of the last error on this thread, e.g. `"burst must be >= 1,
+// got 0"`; `""` if none. The pointer stays valid until the next failing
+// call on this thread. Never NULL.
+const char *weir_last_error_message(void);
+
+// The config field the last `InvalidConfig` on this thread named
+// (`"burst"`); `""` if none. Valid as `weir_last_error_message`.
+const char *weir_last_error_field(void);
+
+// The rule that field broke, phrased to follow "must be" (`">= 1"`);
+// `""` if none. Valid as `weir_last_error_message`.
+const char *weir_last_error_rule(void);
+
+// The version of the library actually linked, `"MAJOR.MINOR.PATCH"`;
+// compare it with the `WEIR_VERSION_*` macros of the header compiled
+// against. Static; never NULL.
+const char *weir_version(void);
+
+// Writes the default config to `out`.
+//
+// # Safety
+// `out` is NULL or writable.
+weir_status weir_backoff_config_default(weir_backoff_config *out);
+
+// Makes a backoff policy.
+//
+// # Safety
+// `config` is NULL or readable; `out` is NULL or writable.
+weir_status weir_backoff_new(const weir_backoff_config *config, weir_backoff **out);
+
+// The delay before retry number `retry` (1 for the first retry), jittered
+// with `draw`; `previous` is the delay before the retry before (0 for the
+// first; only decorrelated jitter reads it). Always in [0, cap_ns].
+//
+// # Safety
+// `backoff` is NULL or live; `delay_ns` is NULL or writable.
+weir_status weir_backoff_delay(const weir_backoff *backoff,
+                               uint32_t retry,
+                               uint64_t draw,
+                               uint64_t previous,
+                               uint64_t *delay_ns);
+
+// After attempt number `attempt` (1 for the first call) failed: the delay
+// before the next, or `WEIR_REASON_ATTEMPTS_EXHAUSTED`. With `has_advised`,
+// `advised_ns` (the server's Retry-After or pushback) replaces the computed
+// delay, capped at advised_cap_ns.
+//
+// # Safety
+// `backoff` is NULL or live; `out` is NULL or writable.
+weir_status weir_backoff_next(const weir_backoff *backoff,
+                              uint32_t attempt,
+                              uint64_t draw,
+                              uint64_t previous,
+                              bool has_advised,
+                              uint64_t advised_ns,
+                              weir_retry_decision *out);
+
+// Frees `*backoff` and sets it to NULL; NULL is a no-op.
+//
+// # Safety
+// `backoff` is NULL or points to NULL or to a live policy no other thread uses.
+void weir_backoff_free(weir_backoff **backoff);
+
+// Writes the default config to `out`.
+//
+// # Safety
+// `out` is NULL or writable.
+weir_status weir_retry_budget_config_default(weir_retry_budget_config *out);
+
+// Makes an empty budget (the floor is available at once).
+//
+// # Safety
+// `config` is NULL or readable; `out` is NULL or writable.
+weir_status weir_retry_budget_new(const weir_retry_budget_config *config, weir_retry_budget **out);
+
+// Counts one original request (not a retry) at `now`.
+//
+// # Safety
+// `budget` is NULL or live.
+weir_status weir_retry_budget_deposit(const weir_retry_budget *budget, uint64_t now);
+
+// `weir_retry_budget_deposit` at `weir_now()`.
+//
+// # Safety
+// `budget` is NULL or live.
+weir_status weir_retry_budget_deposit_now(const weir_retry_budget *budget);
+
+// Asks to retry after `delay_ns` with `deadline_left_ns` of the caller's
+// deadline left (`UINT64_MAX` for none). Admitted retries are counted;
+// `remaining` is the retries still allowed.
+//
+// # Safety
+// `budget` is NULL or live; `out` is NULL or writable.
+weir_status weir_retry_budget_withdraw(const weir_retry_budget *budget,
+                                       uint64_t now,
+                                       uint64_t delay_ns,
+                                       uint64_t deadline_left_ns,
+                                       weir_decision *out);
+
+// The window's `requests` and `retries` at `now`.
+//
+// # Safety
+// `budget` is NULL or live; `requests` and `retries` are NULL or writable.
+weir_status weir_retry_budget_snapshot(const weir_retry_budget *budget,
+                                       uint64_t now,
+                                       uint64_t *requests,
+                                       uint64_t *retries);
+
+// Frees `*budget` and sets it to NULL; NULL is a no-op.
+//
+// # Safety
+// `budget` is NULL or points to NULL or to a live budget no other thread uses.
+void weir_retry_budget_free(weir_retry_budget **budget);
+
+// Decides a retry at `now`: attempts first, then the backoff delay against
+// the deadline, and only then the budget, so a retry that could never
+// happen does not spend it.
+//
+// # Safety
+// `backoff` and `budget` are NULL or live; `ask` is NULL or readable;
+// `out` is NULL or writable.
+weir_status weir_retry(const weir_backoff *backoff,
+                       const weir_retry_budget *budget,
+                       uint64_t now,
+                       const weir_retry_ask *ask,
+                       weir_retry_decision *out);
+
+// `weir_retry` at `weir_now()` with `weir_draw()` (the ask's `draw` is
+// ignored).
+//
+// # Safety
+// As `weir_retry`.
+weir_status weir_retry_now(const weir_backoff *backoff,
+                           const weir_retry_budget *budget,
+                           const weir_retry_ask *ask,
+                           weir_retry_decision *out);
+
+// Makes a limiter allowing `max_in_flight` (>= 1) permits at once.
+//
+// # Safety
+// `out` is NULL or writable.
+weir_status weir_concurrency_limiter_new(uint64_t max_in_flight, weir_concurrency_limiter **out);
+
+// Takes a permit if one is free (`remaining` = permits left). An admitted
+// caller must call `weir_concurrency_limiter_release` once.
+//
+// # Safety
+// `limiter` is NULL or live; `out` is NULL or writable.
+weir_status weir_concurrency_limiter_acquire(const weir_concurrency_limiter *limiter,
+                                             weir_decision *out);
+
+// Gives a permit back. `WEIR_STATUS_NOT_FOUND` (and no change) when
+// nothing was in flight: a release without an acquire.
+//
+// # Safety
+// `limiter` is NULL or live.
+weir_status weir_concurrency_limiter_release(const weir_concurrency_limiter *limiter);
+
+// Permits in flight now.
+//
+// # Safety
+// `limiter` is NULL or live; `out` is NULL or writable.
+weir_status weir_concurrency_limiter_in_flight(const weir_concurrency_limiter *limiter,
+                                               uint64_t *out);
+
+// Frees `*limiter` and sets it to NULL; NULL is a no-op.
+//
+// # Safety
+// `limiter` is NULL or points to NULL or to a live limiter no other thread uses.
+void weir_concurrency_limiter_free(weir_concurrency_limiter **limiter);
+
+// Makes a deadline policy.
+//
+// # Safety
+// `config` is NULL or readable; `out` is NULL or writable.
+weir_status weir_deadline_new(const weir_deadline_config *config, weir_deadline **out);
+
+// The timeout to give the callee at `now`. With `has_deadline`, `deadline`
+// is the instant (same clock as `now`) by which the caller must be done.
+//
+// # Safety
+// `deadline_policy` is NULL or live; `out` is NULL or writable.
+weir_status weir_deadline_budget(const weir_deadline *deadline_policy,
+                                 uint64_t now,
+                                 bool has_deadline,
+                                 uint64_t deadline,
+                                 weir_deadline_answer *out);
+
+// Frees `*deadline_policy` and sets it to NULL; NULL is a no-op.
+//
+// # Safety
+// `deadline_policy` is NULL or points to NULL or to a live policy no other
+// thread uses.
+void weir_deadline_free(weir_deadline **deadline_policy);
+
+// Parses a `grpc-timeout` value (1-8 digits and one of `H M S m u n`) into
+// `*ns`. `WEIR_STATUS_INVALID_HEADER` with the reason as the last error.
+//
+// # Safety
+// `value` points to `len` readable bytes (may be NULL when `len` is 0);
+// `ns` is NULL or writable.
+weir_status weir_parse_grpc_timeout(const uint8_t *value, size_t len, uint64_t *ns);
+
+// Parses a plain milliseconds header (`grpc-retry-pushback-ms`) into `*ns`.
+// A sign is refused (a negative pushback means "do not retry").
+//
+// # Safety
+// As `weir_parse_grpc_timeout`.
+weir_status weir_parse_millis(const uint8_t *value, size_t len, uint64_t *ns);
+
+// Parses `Retry-After` (delay-seconds or an IMF-fixdate compared with
+// `now_unix_s`, the wall clock in Unix seconds) into a delay `*ns`.
+//
+// # Safety
+// As `weir_parse_grpc_timeout`.
+weir_status weir_parse_retry_after(const uint8_t *value,
+                                   size_t len,
+                                   uint64_t now_unix_s,
+                                   uint64_t *ns);
+
+// Writes `ns` as a `grpc-timeout` value into `buf` (at most 9 bytes, not
+// NUL-terminated), rounded up to the finest unit that fits 8 digits.
+// `WEIR_STATUS_BUFFER_TOO_SMALL` if `buf_len` is too short.
+//
+// # Safety
+// `buf` is NULL or writable for `buf_len` bytes; `written` is NULL or writable.
+weir_status weir_format_grpc_timeout(uint64_t ns, uint8_t *buf, size_t buf_len, size_t *written);
+
+// Writes `ns` in whole milliseconds, rounded up, into `buf` (at most 17
+// bytes, not NUL-terminated).
+//
+// # Safety
+// As `weir_format_grpc_timeout`.
+weir_status weir_format_millis(uint64_t ns, uint8_t *buf, size_t buf_len, size_t *written);
+
+// Makes a table of `capacity` entries (a multiple of 8) sharing `config`.
+// When every entry of a key's set holds a key that has spent tokens, a new
+// key is refused with `WEIR_REASON_TABLE_FULL` rather than evicting a live
+// one: size the table for the keys active within one burst window.
+//
+// # Safety
+// `config` is NULL or readable; `out` is NULL or writable.
+weir_status weir_keyed_limiter_new(const weir_limiter_config *config,
+                                   uint64_t capacity,
+                                   weir_keyed_limiter **out);
+
+// Asks for `cost` tokens for `key` (a hash, e.g. `weir_hash_key`) at `now`.
+//
+// # Safety
+// `limiter` is NULL or live; `out` is NULL or writable.
+weir_status weir_keyed_limiter_acquire(const weir_keyed_limiter *limiter,
+                                       uint64_t key,
+                                       uint64_t now,
+                                       uint64_t cost,
+                                       weir_decision *out);
+
+// Hashes `key_len` bytes at `key` with `weir_hash_key` and asks for `cost`
+// tokens at `weir_now()`, in one call.
+//
+// # Safety
+// `limiter` is NULL or live; `key` points to `key_len` readable bytes
+// (may be NULL when `key_len` is 0); `out` is NULL or writable.
+weir_status weir_keyed_limiter_acquire_bytes_now(const weir_keyed_limiter *limiter,
+                                                 const uint8_t *key,
+                                                 size_t key_len,
+                                                 uint64_t cost,
+                                                 weir_decision *out);
+
+// Entries in the table (`capacity` as made).
+//
+// # Safety
+// `limiter` is NULL or live; `out` is NULL or writable.
+weir_status weir_keyed_limiter_capacity(const weir_keyed_limiter *limiter, uint64_t *out);
+
+// Keys whose bucket is not full at `now` (entries that cannot be reused
+// yet), for a gauge. Walks the whole table.
+//
+// # Safety
+// `limiter` is NULL or live; `out` is NULL or writable.
+weir_status weir_keyed_limiter_live(const weir_keyed_limiter *limiter, uint64_t now, uint64_t *out);
+
+// Frees `*limiter` and sets it to NULL; NULL is a no-op.
+//
+// # Safety
+// `limiter` is NULL or points to NULL or to a live table no other thread uses.
+void weir_keyed_limiter_free(weir_keyed_limiter **limiter);
+
+// Writes the default config to `out`.
+//
+// # Safety
+// `out` is NULL or writable.
+weir_status weir_lease_config_default(weir_lease_config *out);
+
+// Makes a planner.
+//
+// # Safety
+// `config` is NULL or readable; `out` is NULL or writable.
+weir_status weir_lease_planner_new(const weir_lease_config *config, weir_lease_planner **out);
+
+// What to do at `now`, given `rate_tokens` demanded over the last
+// `rate_over_ns` and the lease held: `left` tokens expiring at `expires_at`.
+//
+// # Safety
+// `planner` is NULL or live; `out` is NULL or writable.
+weir_status weir_lease_planner_plan(const weir_lease_planner *planner,
+                                    uint64_t now,
+                                    uint64_t rate_tokens,
+                                    uint64_t rate_over_ns,
+                                    uint64_t left,
+                                    uint64_t expires_at,
+                                    weir_lease_plan *out);
+
+// When a lease asked for at `asked_at` expires.
+//
+// # Safety
+// `planner` is NULL or live; `out` is NULL or writable.
+weir_status weir_lease_planner_expiry(const weir_lease_planner *planner,
+                                      uint64_t asked_at,
+                                      uint64_t *out);
+
+// Frees `*planner` and sets it to NULL; NULL is a no-op.
+//
+// # Safety
+// `planner` is NULL or points to NULL or to a live planner no other thread uses.
+void weir_lease_planner_free(weir_lease_planner **planner);
+
+// Makes an empty lease that never holds more than `cap` tokens (clamped to
+// 16777215); pass the planner's `max_batch`.
+//
+// # Safety
+// `out` is NULL or writable.
+weir_status weir_lease_new(uint64_t cap, weir_lease **out);
+
+// Takes `cost` tokens at `now` if the lease is live and holds them.
+//
+// # Safety
+// `lease` is NULL or live; `out` is NULL or writable.
+weir_status weir_lease_try_spend(const weir_lease *lease,
+                                 uint64_t now,
+                                 uint64_t cost,
+                                 weir_lease_spend *out);
+
+// Adds `tokens` granted by the store at `now`, valid until `expires_at`;
+// `*left` gets the tokens now held (live ones are kept, the total capped).
+//
+// # Safety
+// `lease` is NULL or live; `left` is NULL or writable.
+weir_status weir_lease_grant(const weir_lease *lease,
+                             uint64_t now,
+                             uint64_t tokens,
+                             uint64_t expires_at,
+                             uint64_t *left);
+
+// Empties the lease; `*left` gets the tokens it still held at `now`.
+//
+// # Safety
+// `lease` is NULL or live; `left` is NULL or writable.
+weir_status weir_lease_revoke(const weir_lease *lease, uint64_t now, uint64_t *left);
+
+// The lease at `now`: tokens spendable and when it expires (0 if never
+// granted).
+//
+// # Safety
+// `lease` is NULL or live; `left` and `expires_at` are NULL or writable.
+weir_status weir_lease_snapshot(const weir_lease *lease,
+                                uint64_t now,
+                                uint64_t *left,
+                                uint64_t *expires_at);
+
+// Frees `*lease` and sets it to NULL; NULL is a no-op.
+//
+// # Safety
+// `lease` is NULL or points to NULL or to a live lease no other thread uses.
+void weir_lease_free(weir_lease **lease);
+
+// Makes a limiter with a full bucket. On `WEIR_STATUS_INVALID_CONFIG` the
+// last error names the field and rule; `*out` is untouched.
+//
+// # Safety
+// `config` is NULL or readable; `out` is NULL or writable for one pointer.
+weir_status weir_limiter_new(const weir_limiter_config *config, weir_limiter **out);
+
+// Asks for `cost` tokens at `now` (ns on any monotonic clock; use
+// `weir_now()` or your own, consistently). A cost of 0 asks without spending.
+//
+// # Safety
+// `limiter` is NULL or live; `out` is NULL or writable.
+weir_status weir_limiter_acquire(const weir_limiter *limiter,
+                                 uint64_t now,
+                                 uint64_t cost,
+                                 weir_decision *out);
+
+// `weir_limiter_acquire` at `weir_now()`, read inside the call: the hot
+// path for bindings whose every foreign call is costly (Go's cgo).
+//
+// # Safety
+// As `weir_limiter_acquire`.
+weir_status weir_limiter_acquire_now(const weir_limiter *limiter,
+                                     uint64_t cost,
+                                     weir_decision *out);
+
+// The raw state (one word), for snapshots or moving a limiter between
+// processes that share a clock.
+//
+// # Safety
+// `limiter` is NULL or live; `out` is NULL or writable.
+weir_status weir_limiter_state(const weir_limiter *limiter, uint64_t *out);
+
+// Replaces the state with one from `weir_limiter_state`.
+//
+// # Safety
+// `limiter` is NULL or live.
+weir_status weir_limiter_restore(const weir_limiter *limiter, uint64_t state);
+
+// Frees `*limiter` and sets it to NULL, so freeing the same variable twice
+// is a no-op; NULL is a no-op.
+//
+// # Safety
+// `limiter` is NULL or points to NULL or to a live limiter that no other
+// thread is using.
+void weir_limiter_free(weir_limiter **limiter);
+
+// Writes the default config to `out`.
+//
+// # Safety
+// `out` is NULL or writable.
+weir_status weir_picker_config_default(weir_picker_config *out);
+
+// Makes a picker with `capacity` empty node slots (1..=65536).
+//
+// # Safety
+// `config` is NULL or readable; `out` is NULL or writable.
+weir_status weir_picker_new(const weir_picker_config *config, uint64_t capacity, weir_picker **out);
+
+// Adds node `id` at `now` in the first empty slot; `*index` gets the slot.
+// `WEIR_STATUS_FULL` when every slot is taken.
+//
+// # Safety
+// `picker` is NULL or live; `index` is NULL or writable.
+weir_status weir_picker_add(const weir_picker *picker, uint64_t id, uint64_t now, uint32_t *index);
+
+// Removes the node in slot `index`; its in-flight picks' `done` are then
+// ignored. `WEIR_STATUS_NOT_FOUND` if the slot holds no node.
+//
+// # Safety
+// `picker` is NULL or live.
+weir_status weir_picker_remove(const weir_picker *picker, uint32_t index);
+
+// Marks the node in slot `index` up (pickable) or down.
+// `WEIR_STATUS_NOT_FOUND` if the slot holds no node.
+//
+// # Safety
+// `picker` is NULL or live.
+weir_status weir_picker_set_up(const weir_picker *picker, uint32_t index, bool up);
+
+// Picks a node at `now` with `draw` (a uniform random u64, `weir_draw()`).
+//
+// # Safety
+// `picker` is NULL or live; `out` is NULL or writable.
+weir_status weir_picker_pick(const weir_picker *picker,
+                             uint64_t now,
+                             uint64_t draw,
+                             weir_pick *out);
+
+// `weir_picker_pick` at `weir_now()` with `weir_draw()`.
+//
+// # Safety
+// `picker` is NULL or live; `out` is NULL or writable.
+weir_status weir_picker_pick_now(const weir_picker *picker, weir_pick *out);
+
+// Reports the outcome of `pick` at `now`: how long it took, whether it
+// succeeded, and the server's CPU in permille if the response carried it
+// (negative when not). `WEIR_STATUS_NOT_FOUND` (and no change) for a stale
+// pick: already done, or the node was removed since.
+//
+// # Safety
+// `picker` is NULL or live; `pick` is NULL or readable.
+weir_status weir_picker_done(const weir_picker *picker,
+                             const weir_pick *pick,
+                             uint64_t now,
+                             uint64_t latency_ns,
+                             bool success,
+                             int32_t cpu_permille);
+
+// `weir_picker_done` at `weir_now()`, the latency measured from the
+// pick's `picked_at`.
+//
+// # Safety
+// As `weir_picker_done`.
+weir_status weir_picker_done_now(const weir_picker *picker,
+                                 const weir_pick *pick,
+                                 bool success,
+                                 int32_t cpu_permille);
+
+// The node in slot `index`. `WEIR_STATUS_NOT_FOUND` for an index past the
+// capacity (an empty slot answers with state `WEIR_NODE_STATE_EMPTY`).
+//
+// # Safety
+// `picker` is NULL or live; `out` is NULL or writable.
+weir_status weir_picker_node(const weir_picker *picker, uint32_t index, weir_node_stats *out);
+
+// The slot of the node with host id `id` (up or down).
+// `WEIR_STATUS_NOT_FOUND` if there is none.
+//
+// # Safety
+// `picker` is NULL or live; `index` is NULL or writable.
+weir_status weir_picker_find(const weir_picker *picker, uint64_t id, uint32_t *index);
+
+// Frees `*picker` and sets it to NULL; NULL is a no-op.
+//
+// # Safety
+// `picker` is NULL or points to NULL or to a live picker no other thread uses.
+void weir_picker_free(weir_picker **picker);
+
+// Writes the default config to `out`.
+//
+// # Safety
+// `out` is NULL or writable.
+weir_status weir_shedder_config_default(weir_shedder_config *out);
+
+// Makes a shedder that has seen nothing (CPU 0, empty window).
+//
+// # Safety
+// `config` is NULL or readable; `out` is NULL or writable.
+weir_status weir_shedder_new(const weir_shedder_config *config, weir_shedder **out);
+
+// Asks to start a request at `now`. When admitted, call `weir_shedder_done`
+// exactly once with the same `now` as `started_at`.
+//
+// # Safety
+// `shedder` is NULL or live; `out` is NULL or writable.
+weir_status weir_shedder_acquire(const weir_shedder *shedder, uint64_t now, weir_decision *out);
+
+// `weir_shedder_acquire` at `weir_now()`; the time read is written to
+// `*started_at` to hand to `weir_shedder_done_now` when admitted.
+//
+// # Safety
+// `shedder` is NULL or live; `out` and `started_at` are NULL or writable.
+weir_status weir_shedder_acquire_now(const weir_shedder *shedder,
+                                     weir_decision *out,
+                                     uint64_t *started_at);
+
+// Ends a request admitted at `started_at`, at `now`, recording its
+// response time.
+//
+// # Safety
+// `shedder` is NULL or live.
+weir_status weir_shedder_done(const weir_shedder *shedder, uint64_t started_at, uint64_t now);
+
+// `weir_shedder_done` at `weir_now()`.
+//
+// # Safety
+// `shedder` is NULL or live.
+weir_status weir_shedder_done_now(const weir_shedder *shedder, uint64_t started_at);
+
+// Folds a CPU sample (permille, e.g. from `weir_cpu_sampler_sample`) into
+// the smoothed CPU. `smoothed` may be NULL; else it gets the new value.
+//
+// # Safety
+// `shedder` is NULL or live; `smoothed` is NULL or writable.
+weir_status weir_shedder_record_cpu(const weir_shedder *shedder,
+                                    uint64_t permille,
+                                    double *smoothed);
+
+// What the shedder knows at `now`.
+//
+// # Safety
+// `shedder` is NULL or live; `out` is NULL or writable.
+weir_status weir_shedder_snapshot(const weir_shedder *shedder,
+                                  uint64_t now,
+                                  weir_shedder_stats *out);
+
+// Frees `*shedder` and sets it to NULL; NULL is a no-op.
+//
+// # Safety
+// `shedder` is NULL or points to NULL or to a live shedder no other thread uses.
+void weir_shedder_free(weir_shedder **shedder);
+
+// Makes a table of `capacity` slots (1..=2^24); size it at a few times the
+// keys in flight at once.
+//
+// # Safety
+// `out` is NULL or writable.
+weir_status weir_singleflight_new(uint64_t capacity, weir_singleflight **out);
+
+// Joins or starts the flight of `key` (a hash, e.g. `weir_hash_key`).
+//
+// # Safety
+// `table` is NULL or live; `out` is NULL or writable.
+weir_status weir_singleflight_begin(const weir_singleflight *table, uint64_t key, weir_flight *out);
+
+// `weir_singleflight_begin` of `weir_hash_key(key, key_len)`.
+//
+// # Safety
+// `table` is NULL or live; `key` points to `key_len` readable bytes (may be
+// NULL when `key_len` is 0); `out` is NULL or writable.
+weir_status weir_singleflight_begin_bytes(const weir_singleflight *table,
+                                          const uint8_t *key,
+                                          size_t key_len,
+                                          weir_flight *out);
+
+// Ends the leader's flight `(slot, gen)`. `WEIR_STATUS_NOT_FOUND` (no
+// change) if it already finished.
+//
+// # Safety
+// `table` is NULL or live.
+weir_status weir_singleflight_finish(const weir_singleflight *table, uint32_t slot, uint32_t gen);
+
+// A follower of `(slot, gen)` is done (read the result, or gave up).
+// `WEIR_STATUS_NOT_FOUND` if there was no such follower.
+//
+// # Safety
+// `table` is NULL or live.
+weir_status weir_singleflight_leave(const weir_singleflight *table, uint32_t slot, uint32_t gen);
+
+// Whether the flight `(slot, gen)` has finished, for hosts that poll.
+//
+// # Safety
+// `table` is NULL or live; `done` is NULL or writable.
+weir_status weir_singleflight_is_done(const weir_singleflight *table,
+                                      uint32_t slot,
+                                      uint32_t gen,
+                                      bool *done);
+
+// Slots not free, for a gauge.
+//
+// # Safety
+// `table` is NULL or live; `out` is NULL or writable.
+weir_status weir_singleflight_occupied(const weir_singleflight *table, uint64_t *out);
+
+// Slot `slot`'s phase (a `weir_slot_state`) and follower count.
+// `WEIR_STATUS_NOT_FOUND` for a slot past the capacity.
+//
+// # Safety
+// `table` is NULL or live; `state` and `waiters` are NULL or writable.
+weir_status weir_singleflight_slot(const weir_singleflight *table,
+                                   uint32_t slot,
+                                   uint32_t *state,
+                                   uint64_t *waiters);
+
+// Frees `*table` and sets it to NULL; NULL is a no-op.
+//
+// # Safety
+// `table` is NULL or points to NULL or to a live table no other thread uses.
+void weir_singleflight_free(weir_singleflight **table);
+
+// Writes the default config to `out`.
+//
+// # Safety
+// `out` is NULL or writable.
+weir_status weir_throttle_config_default(weir_throttle_config *out);
+
+// Makes a throttle with an empty window.
+//
+// # Safety
+// `config` is NULL or readable; `out` is NULL or writable.
+weir_status weir_throttle_new(const weir_throttle_config *config, weir_throttle **out);
+
+// Decides whether to send a request at `now` with `draw`, a uniform random
+// u64 (`weir_draw()`); the request is counted either way. When admitted,
+// report the backend's answer with `weir_throttle_record`.
+//
+// # Safety
+// `throttle` is NULL or live; `out` is NULL or writable.
+weir_status weir_throttle_acquire(const weir_throttle *throttle,
+                                  uint64_t now,
+                                  uint64_t draw,
+                                  weir_decision *out);
+
+// `weir_throttle_acquire` at `weir_now()` with `weir_draw()`.
+//
+// # Safety
+// `throttle` is NULL or live; `out` is NULL or writable.
+weir_status weir_throttle_acquire_now(const weir_throttle *throttle, weir_decision *out);
+
+// Reports an admitted request's outcome at `now`: `success` non-zero when
+// the backend accepted it.
+//
+// # Safety
+// `throttle` is NULL or live.
+weir_status weir_throttle_record(const weir_throttle *throttle, uint64_t now, bool success);
+
+// `weir_throttle_record` at `weir_now()`.
+//
+// # Safety
+// `throttle` is NULL or live.
+weir_status weir_throttle_record_now(const weir_throttle *throttle, bool success);
+
+// The window's counts at `now`.
+//
+// # Safety
+// `throttle` is NULL or live; `out` is NULL or writable.
+weir_status weir_throttle_snapshot(const weir_throttle *throttle,
+                                   uint64_t now,
+                                   weir_throttle_stats *out);
+
+// Frees `*throttle` and sets it to NULL; NULL is a no-op.
+//
+// # Safety
+// `throttle` is NULL or points to NULL or to a live throttle no other thread uses.
+void weir_throttle_free(weir_throttle **throttle);
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif  // __cplusplus
+
+#endif  /* WEIR_H */

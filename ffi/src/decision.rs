@@ -1,0 +1,107 @@
+//! The decision every admission call answers with, and its reason codes.
+
+use std::ffi::{c_char, CStr};
+use weir_core::{Decision, Reason};
+
+/// Why a decision came out the way it did. The values are weir-core's
+/// `Reason` codes and never change.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum weir_reason {
+    /// Admitted.
+    Admitted = 0,
+    /// No tokens for this cost now; `retry_after_ns` says when.
+    RateLimited = 1,
+    /// The cost exceeds the burst and can never be admitted.
+    CostExceedsBurst = 2,
+    /// A keyed table has no free entry for a new key in its set.
+    TableFull = 3,
+    /// A concurrency limit is at its maximum.
+    ConcurrencyLimited = 4,
+    /// The shedder saw CPU at or above its threshold and too much in flight.
+    CpuOverloaded = 5,
+    /// The shedder is cooling off after a drop and too much is in flight.
+    CoolingOff = 6,
+    /// The shedder's in-flight queue reached its hard cap.
+    QueueFull = 7,
+    /// Client-side adaptive throttling refused the request locally.
+    Throttled = 8,
+    /// The state's time horizon would overflow; refused rather than wrapped.
+    TimeOverflow = 9,
+    /// A retry budget has spent its allowance.
+    BudgetExhausted = 10,
+    /// The retry policy's maximum attempts were reached.
+    AttemptsExhausted = 11,
+    /// The backoff delay would use up what is left of the deadline.
+    DeadlineTooClose = 12,
+    /// Nothing is left of the deadline after the margin.
+    DeadlineExceeded = 13,
+    /// The picker has no node that is up.
+    NoNode = 14,
+}
+
+/// A decision: admitted or why not, and what a host needs for
+/// `Retry-After` and `X-RateLimit-*` headers.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct weir_decision {
+    /// A `weir_reason` value; `WEIR_REASON_ADMITTED` (0) when admitted.
+    pub reason: u32,
+    /// 1 when admitted, else 0 (the same as `reason == 0`, for convenience).
+    pub admitted: u32,
+    /// When a retry could succeed, ns from now; 0 when admitted,
+    /// `UINT64_MAX` when never.
+    pub retry_after_ns: u64,
+    /// Whole units (tokens, slots) left after this decision, where the
+    /// primitive has them; else 0.
+    pub remaining: u64,
+    /// When the primitive is back to idle (full bucket), ns from now.
+    pub reset_after_ns: u64,
+}
+
+impl From<Decision> for weir_decision {
+    #[inline(always)]
+    fn from(d: Decision) -> Self {
+        Self {
+            reason: d.reason as u32,
+            admitted: u32::from(d.is_admitted()),
+            retry_after_ns: d.retry_after,
+            remaining: d.remaining,
+            reset_after_ns: d.reset_after,
+        }
+    }
+}
+
+/// The reason of a refusal that carries nothing else.
+pub(crate) fn refused(reason: Reason) -> weir_decision {
+    weir_decision { reason: reason as u32, admitted: 0, retry_after_ns: u64::MAX, remaining: 0, reset_after_ns: 0 }
+}
+
+/// The snake_case name of reason `code` (`"rate_limited"`), as used in
+/// metrics, logs and the conformance vectors; `"unknown"` for a code that is
+/// not a reason. Never NULL; static.
+#[no_mangle]
+pub extern "C" fn weir_reason_str(code: u32) -> *const c_char {
+    u8::try_from(code).ok().and_then(Reason::from_code).map_or(c"unknown", reason_name).as_ptr()
+}
+
+/// `Reason::as_str` with a NUL, checked against core's by a test.
+pub(crate) const fn reason_name(reason: Reason) -> &'static CStr {
+    match reason {
+        Reason::Admitted => c"admitted",
+        Reason::RateLimited => c"rate_limited",
+        Reason::CostExceedsBurst => c"cost_exceeds_burst",
+        Reason::TableFull => c"table_full",
+        Reason::ConcurrencyLimited => c"concurrency_limited",
+        Reason::CpuOverloaded => c"cpu_overloaded",
+        Reason::CoolingOff => c"cooling_off",
+        Reason::QueueFull => c"queue_full",
+        Reason::Throttled => c"throttled",
+        Reason::TimeOverflow => c"time_overflow",
+        Reason::BudgetExhausted => c"budget_exhausted",
+        Reason::AttemptsExhausted => c"attempts_exhausted",
+        Reason::DeadlineTooClose => c"deadline_too_close",
+        Reason::DeadlineExceeded => c"deadline_exceeded",
+        Reason::NoNode => c"no_node",
+    }
+}

@@ -1,0 +1,179 @@
+//! `weir_keyed_limiter`: one GCRA state per key in a table whose memory is
+//! fixed at creation (it never grows with new keys).
+
+use crate::decision::weir_decision;
+use crate::handle::{bytes, free, get, publish, put};
+use crate::limiter::weir_limiter_config;
+use crate::status::{config_error, guard, weir_status};
+use weir_core::limiter::{KeySet, KeyedLimiter, WAYS};
+use weir_core::{ConfigError, Value};
+
+/// Most entries a table may have: 2^24 keys, ~290 MB.
+const MAX_CAPACITY: u64 = 1 << 24;
+
+/// A keyed rate limiter. Thread-safe like `weir_limiter`: any number of
+/// threads may call it at once; only `_free` must not race.
+pub struct weir_keyed_limiter {
+    inner: KeyedLimiter<Box<[KeySet]>>,
+}
+
+fn storage(capacity: u64) -> Result<Box<[KeySet]>, weir_status> {
+    let ways = WAYS as u64;
+    if capacity % ways != 0 {
+        return Err(config_error(ConfigError::new(
+            "capacity",
+            "a multiple of 8 in [8, 2^24]",
+            Value::Unsigned(capacity),
+        )));
+    }
+    crate::storage::slots(capacity / ways, MAX_CAPACITY / ways, "a multiple of 8 in [8, 2^24]", KeySet::new).map_err(
+        |status| {
+            if status == weir_status::InvalidConfig {
+                config_error(ConfigError::new("capacity", "a multiple of 8 in [8, 2^24]", Value::Unsigned(capacity)))
+            } else {
+                status
+            }
+        },
+    )
+}
+
+/// Makes a table of `capacity` entries (a multiple of 8) sharing `config`.
+/// When every entry of a key's set holds a key that has spent tokens, a new
+/// key is refused with `WEIR_REASON_TABLE_FULL` rather than evicting a live
+/// one: size the table for the keys active within one burst window.
+///
+/// # Safety
+/// `config` is NULL or readable; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_keyed_limiter_new(
+    config: *const weir_limiter_config,
+    capacity: u64,
+    out: *mut *mut weir_keyed_limiter,
+) -> weir_status {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        let Some(config) = (unsafe { get(config) }) else { return weir_status::NullArgument };
+        if out.is_null() {
+            return weir_status::NullArgument;
+        }
+        if let Err(e) = weir_core::limiter::Gcra::new(config.into()) {
+            return config_error(e);
+        }
+        let sets = match storage(capacity) {
+            Ok(sets) => sets,
+            Err(status) => return status,
+        };
+        match KeyedLimiter::with_storage(config.into(), sets) {
+            // SAFETY: `out` checked non-NULL; writable per the contract.
+            Ok(inner) => unsafe { publish(out, weir_keyed_limiter { inner }) },
+            Err(e) => config_error(e),
+        }
+    })
+}
+
+/// Asks for `cost` tokens for `key` (a hash, e.g. `weir_hash_key`) at `now`.
+///
+/// # Safety
+/// `limiter` is NULL or live; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_keyed_limiter_acquire(
+    limiter: *const weir_keyed_limiter,
+    key: u64,
+    now: u64,
+    cost: u64,
+    out: *mut weir_decision,
+) -> weir_status {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        let Some(limiter) = (unsafe { get(limiter) }) else { return weir_status::NullArgument };
+        if out.is_null() {
+            return weir_status::NullArgument;
+        }
+        // SAFETY: `out` checked non-NULL; writable per the contract.
+        unsafe { put(out, limiter.inner.acquire(key, now, cost).into()) };
+        weir_status::Ok
+    })
+}
+
+/// Hashes `key_len` bytes at `key` with `weir_hash_key` and asks for `cost`
+/// tokens at `weir_now()`, in one call.
+///
+/// # Safety
+/// `limiter` is NULL or live; `key` points to `key_len` readable bytes
+/// (may be NULL when `key_len` is 0); `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_keyed_limiter_acquire_bytes_now(
+    limiter: *const weir_keyed_limiter,
+    key: *const u8,
+    key_len: usize,
+    cost: u64,
+    out: *mut weir_decision,
+) -> weir_status {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        let Some(limiter) = (unsafe { get(limiter) }) else { return weir_status::NullArgument };
+        // SAFETY: forwarded from this function's contract.
+        let Some(key) = (unsafe { bytes(key, key_len) }) else { return weir_status::NullArgument };
+        if out.is_null() {
+            return weir_status::NullArgument;
+        }
+        let decision = limiter.inner.acquire(weir_host::hash_key(key), weir_host::monotonic_now(), cost);
+        // SAFETY: `out` checked non-NULL; writable per the contract.
+        unsafe { put(out, decision.into()) };
+        weir_status::Ok
+    })
+}
+
+/// Entries in the table (`capacity` as made).
+///
+/// # Safety
+/// `limiter` is NULL or live; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_keyed_limiter_capacity(limiter: *const weir_keyed_limiter, out: *mut u64) -> weir_status {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        let Some(limiter) = (unsafe { get(limiter) }) else { return weir_status::NullArgument };
+        if out.is_null() {
+            return weir_status::NullArgument;
+        }
+        // SAFETY: `out` checked non-NULL; writable per the contract.
+        unsafe { put(out, limiter.inner.capacity() as u64) };
+        weir_status::Ok
+    })
+}
+
+/// Keys whose bucket is not full at `now` (entries that cannot be reused
+/// yet), for a gauge. Walks the whole table.
+///
+/// # Safety
+/// `limiter` is NULL or live; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_keyed_limiter_live(
+    limiter: *const weir_keyed_limiter,
+    now: u64,
+    out: *mut u64,
+) -> weir_status {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        let Some(limiter) = (unsafe { get(limiter) }) else { return weir_status::NullArgument };
+        if out.is_null() {
+            return weir_status::NullArgument;
+        }
+        // SAFETY: `out` checked non-NULL; writable per the contract.
+        unsafe { put(out, limiter.inner.live(now) as u64) };
+        weir_status::Ok
+    })
+}
+
+/// Frees `*limiter` and sets it to NULL; NULL is a no-op.
+///
+/// # Safety
+/// `limiter` is NULL or points to NULL or to a live table no other thread uses.
+#[no_mangle]
+pub unsafe extern "C" fn weir_keyed_limiter_free(limiter: *mut *mut weir_keyed_limiter) {
+    let _ = guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        unsafe { free(limiter) };
+        weir_status::Ok
+    });
+}

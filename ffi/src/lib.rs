@@ -1,0 +1,53 @@
+//! The C ABI of weir. Every primitive of weir-core behind an opaque handle
+//! (`weir_X_new` / `weir_X_free`), every fallible call returning a
+//! `weir_status`, outputs through out-pointers written only on success,
+//! NULL checked everywhere and no panic crossing the boundary. The header,
+//! `include/weir.h`, is generated from this crate by cbindgen.
+//!
+//! Handles wrap weir-core's atomic cells, so one handle may be used from any
+//! number of threads at once; only its `_free` must not race with other use.
+//! Each `_free` takes the address of the caller's variable and NULLs it, so
+//! freeing the same variable twice is harmless.
+//!
+//! Time: every decision function takes `now` in nanoseconds on a monotonic
+//! clock, and has a `_now` twin that reads `CLOCK_MONOTONIC` itself
+//! (`weir_now()`), so a binding pays one foreign call per decision.
+
+// The C names are the ABI, spelled as C spells them.
+#![allow(non_camel_case_types)]
+
+mod handle;
+mod storage;
+
+mod decision;
+mod host;
+mod status;
+mod version;
+
+mod backoff;
+mod budget;
+mod concurrency;
+mod deadline;
+mod keyed;
+mod lease;
+mod limiter;
+mod picker;
+mod shedder;
+mod singleflight;
+mod throttle;
+
+pub use backoff::*;
+pub use budget::*;
+pub use concurrency::*;
+pub use deadline::*;
+pub use decision::{weir_decision, weir_reason, weir_reason_str};
+pub use host::*;
+pub use keyed::*;
+pub use lease::*;
+pub use limiter::*;
+pub use picker::*;
+pub use shedder::*;
+pub use singleflight::*;
+pub use status::{weir_last_error_field, weir_last_error_message, weir_last_error_rule, weir_status, weir_status_str};
+pub use throttle::*;
+pub use version::*;

@@ -1,0 +1,152 @@
+//! `weir_limiter`: a GCRA rate limiter (rate per period, burst, weighted
+//! cost) over weir-core's lock-free atomic cell.
+
+use crate::decision::weir_decision;
+use crate::handle::{free, get, publish, put};
+use crate::status::{config_error, guard, weir_status};
+use weir_core::limiter::{AtomicLimiter, LimiterConfig};
+
+/// A rate limit: `rate` tokens every `period_ns`, holding at most `burst`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct weir_limiter_config {
+    /// Tokens added per period; 1..=period_ns.
+    pub rate: u64,
+    /// The period `rate` refers to, ns (1000000000 for "per second").
+    pub period_ns: u64,
+    /// Bucket size, >= 1.
+    pub burst: u64,
+}
+
+impl From<&weir_limiter_config> for LimiterConfig {
+    fn from(c: &weir_limiter_config) -> Self {
+        LimiterConfig { rate: c.rate, period_ns: c.period_ns, burst: c.burst }
+    }
+}
+
+/// A rate limiter. Thread-safe: every function may be called on one handle
+/// from any number of threads at once (a lock-free CAS on one word); only
+/// `weir_limiter_free` must not race with other use.
+pub struct weir_limiter {
+    pub(crate) inner: AtomicLimiter,
+}
+
+/// Makes a limiter with a full bucket. On `WEIR_STATUS_INVALID_CONFIG` the
+/// last error names the field and rule; `*out` is untouched.
+///
+/// # Safety
+/// `config` is NULL or readable; `out` is NULL or writable for one pointer.
+#[no_mangle]
+pub unsafe extern "C" fn weir_limiter_new(
+    config: *const weir_limiter_config,
+    out: *mut *mut weir_limiter,
+) -> weir_status {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        let Some(config) = (unsafe { get(config) }) else { return weir_status::NullArgument };
+        if out.is_null() {
+            return weir_status::NullArgument;
+        }
+        match AtomicLimiter::new(config.into()) {
+            // SAFETY: `out` checked non-NULL; writable per the contract.
+            Ok(inner) => unsafe { publish(out, weir_limiter { inner }) },
+            Err(e) => config_error(e),
+        }
+    })
+}
+
+/// Asks for `cost` tokens at `now` (ns on any monotonic clock; use
+/// `weir_now()` or your own, consistently). A cost of 0 asks without spending.
+///
+/// # Safety
+/// `limiter` is NULL or live; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_limiter_acquire(
+    limiter: *const weir_limiter,
+    now: u64,
+    cost: u64,
+    out: *mut weir_decision,
+) -> weir_status {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        let Some(limiter) = (unsafe { get(limiter) }) else { return weir_status::NullArgument };
+        if out.is_null() {
+            return weir_status::NullArgument;
+        }
+        // SAFETY: `out` checked non-NULL; writable per the contract.
+        unsafe { put(out, limiter.inner.acquire(now, cost).into()) };
+        weir_status::Ok
+    })
+}
+
+/// `weir_limiter_acquire` at `weir_now()`, read inside the call: the hot
+/// path for bindings whose every foreign call is costly (Go's cgo).
+///
+/// # Safety
+/// As `weir_limiter_acquire`.
+#[no_mangle]
+pub unsafe extern "C" fn weir_limiter_acquire_now(
+    limiter: *const weir_limiter,
+    cost: u64,
+    out: *mut weir_decision,
+) -> weir_status {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        let Some(limiter) = (unsafe { get(limiter) }) else { return weir_status::NullArgument };
+        if out.is_null() {
+            return weir_status::NullArgument;
+        }
+        let decision = limiter.inner.acquire(weir_host::monotonic_now(), cost);
+        // SAFETY: `out` checked non-NULL; writable per the contract.
+        unsafe { put(out, decision.into()) };
+        weir_status::Ok
+    })
+}
+
+/// The raw state (one word), for snapshots or moving a limiter between
+/// processes that share a clock.
+///
+/// # Safety
+/// `limiter` is NULL or live; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_limiter_state(limiter: *const weir_limiter, out: *mut u64) -> weir_status {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        let Some(limiter) = (unsafe { get(limiter) }) else { return weir_status::NullArgument };
+        if out.is_null() {
+            return weir_status::NullArgument;
+        }
+        // SAFETY: `out` checked non-NULL; writable per the contract.
+        unsafe { put(out, limiter.inner.state()) };
+        weir_status::Ok
+    })
+}
+
+/// Replaces the state with one from `weir_limiter_state`.
+///
+/// # Safety
+/// `limiter` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn weir_limiter_restore(limiter: *const weir_limiter, state: u64) -> weir_status {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        let Some(limiter) = (unsafe { get(limiter) }) else { return weir_status::NullArgument };
+        limiter.inner.restore(state);
+        weir_status::Ok
+    })
+}
+
+/// Frees `*limiter` and sets it to NULL, so freeing the same variable twice
+/// is a no-op; NULL is a no-op.
+///
+/// # Safety
+/// `limiter` is NULL or points to NULL or to a live limiter that no other
+/// thread is using.
+#[no_mangle]
+pub unsafe extern "C" fn weir_limiter_free(limiter: *mut *mut weir_limiter) {
+    let _ = guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        unsafe { free(limiter) };
+        weir_status::Ok
+    });
+}

@@ -1,0 +1,195 @@
+//! `weir_throttle`: Google SRE client-side adaptive throttling.
+
+use crate::decision::weir_decision;
+use crate::handle::{free, live, need, out, publish};
+use crate::status::{config_error, guard, weir_status};
+use weir_core::throttle::{AtomicThrottle, ThrottleConfig};
+
+/// Throttle settings; `weir_throttle_config_default` gives k 2.0, a 10 s
+/// window of 40 buckets, 20 minimum requests, max refusal probability 0.9.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct weir_throttle_config {
+    /// Requests may run up to `k` times the accepts before any is refused; >= 1.
+    pub k: f64,
+    /// Rolling window, ns; a multiple of `buckets`, buckets of >= 1 ms.
+    pub window_ns: u64,
+    /// Buckets in the window, 1..=128.
+    pub buckets: u64,
+    /// Below this many requests in the window nothing is refused.
+    pub min_requests: u64,
+    /// Ceiling on the refusal probability, in [0, 1].
+    pub max_reject_probability: f64,
+}
+
+impl From<ThrottleConfig> for weir_throttle_config {
+    fn from(c: ThrottleConfig) -> Self {
+        Self {
+            k: c.k,
+            window_ns: c.window_ns,
+            buckets: c.buckets,
+            min_requests: c.min_requests,
+            max_reject_probability: c.max_reject_probability,
+        }
+    }
+}
+
+impl From<&weir_throttle_config> for ThrottleConfig {
+    fn from(c: &weir_throttle_config) -> Self {
+        Self {
+            k: c.k,
+            window_ns: c.window_ns,
+            buckets: c.buckets,
+            min_requests: c.min_requests,
+            max_reject_probability: c.max_reject_probability,
+        }
+    }
+}
+
+/// The window's counts and the refusal probability they give.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct weir_throttle_stats {
+    /// Requests in the window (admitted and refused).
+    pub requests: u64,
+    /// Requests the backend accepted.
+    pub accepts: u64,
+    /// The refusal probability a request would face now.
+    pub reject_probability: f64,
+}
+
+/// A throttle. Thread-safe (lock-free window words); only `_free` must not race.
+pub struct weir_throttle {
+    inner: AtomicThrottle,
+}
+
+/// Writes the default config to `out`.
+///
+/// # Safety
+/// `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_throttle_config_default(out: *mut weir_throttle_config) -> weir_status {
+    guard(|| {
+        need!(out);
+        out!(out, ThrottleConfig::default().into());
+        weir_status::Ok
+    })
+}
+
+/// Makes a throttle with an empty window.
+///
+/// # Safety
+/// `config` is NULL or readable; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_throttle_new(
+    config: *const weir_throttle_config,
+    out: *mut *mut weir_throttle,
+) -> weir_status {
+    guard(|| {
+        let config = live!(config);
+        need!(out);
+        match AtomicThrottle::new(config.into()) {
+            // SAFETY: `out` checked non-NULL; writable per the contract.
+            Ok(inner) => unsafe { publish(out, weir_throttle { inner }) },
+            Err(e) => config_error(e),
+        }
+    })
+}
+
+/// Decides whether to send a request at `now` with `draw`, a uniform random
+/// u64 (`weir_draw()`); the request is counted either way. When admitted,
+/// report the backend's answer with `weir_throttle_record`.
+///
+/// # Safety
+/// `throttle` is NULL or live; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_throttle_acquire(
+    throttle: *const weir_throttle,
+    now: u64,
+    draw: u64,
+    out: *mut weir_decision,
+) -> weir_status {
+    guard(|| {
+        let throttle = live!(throttle);
+        need!(out);
+        out!(out, throttle.inner.acquire(now, draw).into());
+        weir_status::Ok
+    })
+}
+
+/// `weir_throttle_acquire` at `weir_now()` with `weir_draw()`.
+///
+/// # Safety
+/// `throttle` is NULL or live; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_throttle_acquire_now(
+    throttle: *const weir_throttle,
+    out: *mut weir_decision,
+) -> weir_status {
+    guard(|| {
+        let throttle = live!(throttle);
+        need!(out);
+        out!(out, throttle.inner.acquire(weir_host::monotonic_now(), weir_host::draw()).into());
+        weir_status::Ok
+    })
+}
+
+/// Reports an admitted request's outcome at `now`: `success` non-zero when
+/// the backend accepted it.
+///
+/// # Safety
+/// `throttle` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn weir_throttle_record(throttle: *const weir_throttle, now: u64, success: bool) -> weir_status {
+    guard(|| {
+        live!(throttle).inner.record(now, success);
+        weir_status::Ok
+    })
+}
+
+/// `weir_throttle_record` at `weir_now()`.
+///
+/// # Safety
+/// `throttle` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn weir_throttle_record_now(throttle: *const weir_throttle, success: bool) -> weir_status {
+    guard(|| {
+        live!(throttle).inner.record(weir_host::monotonic_now(), success);
+        weir_status::Ok
+    })
+}
+
+/// The window's counts at `now`.
+///
+/// # Safety
+/// `throttle` is NULL or live; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_throttle_snapshot(
+    throttle: *const weir_throttle,
+    now: u64,
+    out: *mut weir_throttle_stats,
+) -> weir_status {
+    guard(|| {
+        let throttle = live!(throttle);
+        need!(out);
+        let s = throttle.inner.stats(now);
+        out!(
+            out,
+            weir_throttle_stats { requests: s.requests, accepts: s.accepts, reject_probability: s.reject_probability }
+        );
+        weir_status::Ok
+    })
+}
+
+/// Frees `*throttle` and sets it to NULL; NULL is a no-op.
+///
+/// # Safety
+/// `throttle` is NULL or points to NULL or to a live throttle no other thread uses.
+#[no_mangle]
+pub unsafe extern "C" fn weir_throttle_free(throttle: *mut *mut weir_throttle) {
+    let _ = guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        unsafe { free(throttle) };
+        weir_status::Ok
+    });
+}

@@ -1,0 +1,26 @@
+/* The C test runner: every function of weir.h, its bad inputs, use from
+ * two threads, and the conformance vectors. Built once with ASan + UBSan
+ * and once plain for valgrind by ci/suites/40-ffi-go.sh. */
+#include "tests.h"
+
+#include <stdio.h>
+
+int check_passed, check_failed, check_bad_inputs;
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s VECTORS_DIR\n", argv[0]);
+    return 2;
+  }
+  test_basics();
+  test_limiters();
+  test_adaptive();
+  test_part2();
+  test_threads();
+  int vectors = test_vectors(argv[1]);
+  CHECK(vectors >= 50);
+  CHECK(check_bad_inputs >= 20);
+  fprintf(stderr, "%d vectors replayed, %d bad-input cases\n", vectors, check_bad_inputs);
+  printf("%d passed, %d failed\n", check_passed, check_failed);
+  return check_failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,23 @@
+#ifndef WEIR_TEST_TESTS_H
+#define WEIR_TEST_TESTS_H
+
+#include "check.h"
+#include "weir.h"
+
+#include <string.h>
+
+#define SECOND 1000000000ull
+#define MS 1000000ull
+
+void test_basics(void);
+void test_limiters(void);
+void test_adaptive(void);
+void test_threads(void);
+void test_part2(void);
+/* Replays every vector in `dir`; returns how many files it replayed. */
+int test_vectors(const char *dir);
+
+/* Whether the last error on this thread names `field`. */
+static inline int last_field_is(const char *field) { return strcmp(weir_last_error_field(), field) == 0; }
+
+#endif
