@@ -1,0 +1,74 @@
+"""weir: rate limits, load shedding, adaptive throttling, p2c load
+balancing, retries with budgets, singleflight and deadlines, decided by one
+Rust core shared with weir's Envoy filter and its Go, C and Node hosts.
+
+Every `now` argument is nanoseconds on `time.monotonic_ns()`'s clock and
+defaults to it; durations passed to constructors are seconds (int, float or
+`timedelta`) or exact `weir.Nanos(n)`."""
+
+from ._weir import (
+    Decision,
+    Nanos,
+    RetryPolicy,
+    draw,
+    hash_key,
+    monotonic_ns,
+)
+from ._errors import (
+    ConfigError,
+    DeadlineExceeded,
+    NoNode,
+    Overloaded,
+    RateLimited,
+    Refused,
+    RetryExhausted,
+    Throttled,
+    WeirError,
+)
+from ._limiter import ConcurrencyLimiter, KeyedLimiter, Limiter
+from ._guards import Shedder, Throttle
+from ._retry import Backoff, RetryBudget, retry, server_advice
+from ._picker import Pick, Picker
+from ._singleflight import SingleFlight
+from ._deadline import (
+    Deadline,
+    deadline_from_grpc_timeout,
+    format_grpc_timeout,
+    parse_grpc_timeout,
+    parse_retry_after,
+)
+
+__all__ = [
+    "Backoff",
+    "ConcurrencyLimiter",
+    "ConfigError",
+    "Deadline",
+    "DeadlineExceeded",
+    "Decision",
+    "KeyedLimiter",
+    "Limiter",
+    "Nanos",
+    "NoNode",
+    "Overloaded",
+    "Pick",
+    "Picker",
+    "RateLimited",
+    "Refused",
+    "RetryBudget",
+    "RetryExhausted",
+    "RetryPolicy",
+    "Shedder",
+    "SingleFlight",
+    "Throttle",
+    "Throttled",
+    "WeirError",
+    "deadline_from_grpc_timeout",
+    "draw",
+    "format_grpc_timeout",
+    "hash_key",
+    "monotonic_ns",
+    "parse_grpc_timeout",
+    "parse_retry_after",
+    "retry",
+    "server_advice",
+]

@@ -1,0 +1,361 @@
+"""Replays weir's conformance vectors (core/tests/vectors, format in its
+README) through this package's public classes, with explicit `now`, so the
+Python package is held to the same traces as core and every other host.
+
+`replay(vector)` raises `AssertionError` naming the step that differs."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Optional
+
+import weir
+from weir import _weir
+
+Vector = Dict[str, Any]
+Step = Dict[str, Any]
+
+
+def num(v: Any) -> int:
+    """A vector integer: a JSON number or a string of decimal digits."""
+    if isinstance(v, bool):
+        raise TypeError(f"not an integer: {v!r}")
+    if isinstance(v, str):
+        return int(v)
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    if isinstance(v, int):
+        return v
+    raise TypeError(f"not an integer: {v!r}")
+
+
+def _ns(c: Dict[str, Any], name: str, default: Optional[int] = None) -> Any:
+    """A duration field as exact `weir.Nanos`, or the default (None: omitted)."""
+    if name in c:
+        return weir.Nanos(num(c[name]))
+    return None if default is None else weir.Nanos(default)
+
+
+def _int(c: Dict[str, Any], name: str) -> Optional[int]:
+    return num(c[name]) if name in c else None
+
+
+def _arg(step: Step, name: str) -> int:
+    return num(step["args"][name])
+
+
+def _opt(step: Step, name: str) -> Optional[int]:
+    args = step.get("args") or {}
+    return num(args[name]) if name in args else None
+
+
+class _Checker:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def int(self, i: int, step: Step, field: str, got: int) -> None:
+        want = step.get("expect", {}).get(field)
+        if want is not None:
+            assert got == num(want), f"{self.name} step {i} ({step}): {field} = {got}, want {num(want)}"
+
+    def str(self, i: int, step: Step, field: str, got: str) -> None:
+        want = step.get("expect", {}).get(field)
+        if want is not None:
+            assert got == want, f"{self.name} step {i} ({step}): {field} = {got!r}, want {want!r}"
+
+    def bool(self, i: int, step: Step, field: str, got: bool) -> None:
+        want = step.get("expect", {}).get(field)
+        if want is not None:
+            assert got is want, f"{self.name} step {i} ({step}): {field} = {got}, want {want}"
+
+    def decision(self, i: int, step: Step, d: Any) -> None:
+        self.str(i, step, "reason", d.reason)
+        self.int(i, step, "retry_after", d.retry_after_ns)
+        self.int(i, step, "remaining", d.remaining)
+        self.int(i, step, "reset_after", d.reset_after_ns)
+        assert bool(d) == (d.reason == "admitted"), f"{self.name} step {i}: truthiness disagrees with reason"
+
+
+def _kw(**fields: Any) -> Dict[str, Any]:
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def build(primitive: str, c: Dict[str, Any]) -> Any:
+    """The object a vector of `primitive` drives, built from its config."""
+    if primitive == "limiter":
+        return weir.Limiter(_int(c, "rate") or 0, per=_ns(c, "period_ns", 10**9), burst=_int(c, "burst") or 0)
+    if primitive == "keyed_limiter":
+        capacity = _int(c, "capacity") or 0
+        if capacity % 8:
+            raise weir.ConfigError("capacity must be a multiple of 8", "capacity", "capacity", "a multiple of 8")
+        return weir.KeyedLimiter(
+            _int(c, "rate") or 0, per=_ns(c, "period_ns", 10**9), burst=_int(c, "burst") or 0, capacity=capacity
+        )
+    if primitive == "concurrency_limiter":
+        return weir.ConcurrencyLimiter(_int(c, "max_in_flight") or 0)
+    if primitive == "shedder":
+        return weir.Shedder(
+            **_kw(
+                window=_ns(c, "window_ns"),
+                buckets=_int(c, "buckets"),
+                cpu_threshold=_int(c, "cpu_threshold"),
+                cpu_decay=c.get("cpu_decay"),
+                cool_off=_ns(c, "cool_off_ns"),
+                max_queue=_int(c, "max_queue"),
+            )
+        )
+    if primitive == "throttle":
+        return weir.Throttle(
+            **_kw(
+                k=c.get("k"),
+                window=_ns(c, "window_ns"),
+                buckets=_int(c, "buckets"),
+                min_requests=_int(c, "min_requests"),
+                max_reject_probability=c.get("max_reject_probability"),
+            )
+        )
+    if primitive == "backoff":
+        return _backoff(c)
+    if primitive == "retry_budget":
+        budget = weir.RetryBudget(
+            **_kw(
+                ratio=c.get("ratio"),
+                min_per_second=_int(c, "min_per_second"),
+                window=_ns(c, "window_ns"),
+                buckets=_int(c, "buckets"),
+            )
+        )
+        return budget, weir.RetryPolicy(_backoff(c), budget)
+    if primitive == "deadline":
+        return weir.Deadline(**_kw(timeout=_ns(c, "timeout_ns"), margin=_ns(c, "margin_ns")))
+    if primitive == "picker":
+        return _weir.PickerCore(
+            _int(c, "capacity") or 0,
+            **_kw(
+                tau=_ns(c, "tau_ns"),
+                force_pick=_ns(c, "force_pick_ns"),
+                success_floor=c.get("success_floor"),
+                cpu_ceiling=_int(c, "cpu_ceiling"),
+                latency_bias=_ns(c, "latency_bias_ns"),
+                initial_latency=_ns(c, "initial_latency_ns"),
+            ),
+        )
+    if primitive == "singleflight":
+        return _weir.FlightTable(_int(c, "capacity") or 0)
+    raise KeyError(f"no replay for primitive {primitive!r}")
+
+
+def _backoff(c: Dict[str, Any]) -> weir.Backoff:
+    return weir.Backoff(
+        **_kw(
+            base=_ns(c, "base_ns"),
+            cap=_ns(c, "cap_ns"),
+            multiplier=c.get("multiplier"),
+            jitter=c.get("jitter"),
+            attempts=_int(c, "max_attempts"),
+            advised_cap=_ns(c, "advised_cap_ns"),
+        )
+    )
+
+
+def _header(ck: _Checker, i: int, step: Step, parse: Callable[[], int]) -> None:
+    try:
+        ns = parse()
+    except ValueError as e:
+        assert "ns" not in step.get("expect", {}), f"{ck.name} step {i}: refused ({e}), expected a value"
+        ck.str(i, step, "error", str(e).rsplit(": ", 1)[-1])
+        return
+    assert "error" not in step.get("expect", {}), f"{ck.name} step {i}: parsed {ns}, expected an error"
+    ck.int(i, step, "ns", ns)
+
+
+def _format(ck: _Checker, i: int, step: Step, fmt: Callable[[], str]) -> None:
+    try:
+        text = fmt()
+    except ValueError as e:
+        assert "value" not in step.get("expect", {}), f"{ck.name} step {i}: refused ({e}), expected a value"
+        ck.str(i, step, "error", str(e).rsplit(": ", 1)[-1])
+        return
+    assert "error" not in step.get("expect", {}), f"{ck.name} step {i}: wrote {text}, expected an error"
+    ck.str(i, step, "value", text)
+
+
+def _run(primitive: str, obj: Any, steps: List[Step], ck: _Checker) -> None:
+    for i, step in enumerate(steps):
+        now, op = num(step["at"]), step["op"]
+        if primitive == "limiter":
+            assert op == "acquire", op
+            ck.decision(i, step, obj.try_acquire(_arg(step, "cost"), now))
+        elif primitive == "keyed_limiter":
+            assert op == "acquire", op
+            ck.decision(i, step, obj.try_acquire_hashed(_arg(step, "key"), _arg(step, "cost"), now))
+            ck.int(i, step, "live", obj.live(now))
+        elif primitive == "concurrency_limiter":
+            if op == "acquire":
+                ck.decision(i, step, obj.try_acquire())
+            elif op == "release":
+                ck.bool(i, step, "released", obj.release())
+            else:
+                raise AssertionError(f"unknown op {op}")
+            ck.int(i, step, "in_flight", obj.in_flight)
+        elif primitive == "shedder":
+            if op == "acquire":
+                ck.decision(i, step, obj.try_acquire(now))
+            elif op == "done":
+                obj.done(_arg(step, "started_at"), now)
+            elif op == "cpu":
+                ck.int(i, step, "cpu", int(obj.record_cpu(_arg(step, "permille"))))
+            else:
+                raise AssertionError(f"unknown op {op}")
+            stats = obj.stats(now)
+            ck.int(i, step, "in_flight", stats["in_flight"])
+            ck.int(i, step, "max_in_flight", stats["max_in_flight"])
+        elif primitive == "throttle":
+            ck.int(i, step, "reject_probability_ppm", int(obj.stats(now)["reject_probability"] * 1e6))
+            if op == "acquire":
+                ck.decision(i, step, obj.try_acquire(now, _arg(step, "draw")))
+            elif op == "record":
+                obj.record(bool(step["args"]["success"]), now)
+            else:
+                raise AssertionError(f"unknown op {op}")
+        elif primitive == "backoff":
+            if op == "delay":
+                d = obj.delay_ns(_arg(step, "retry"), _arg(step, "draw"), _opt(step, "previous_ns") or 0)
+                ck.int(i, step, "delay_ns", d)
+            elif op == "next":
+                reason, d = obj.next_ns(
+                    _arg(step, "attempt"), _opt(step, "draw") or 0, _opt(step, "previous_ns") or 0, _opt(step, "advised_ns")
+                )
+                ck.str(i, step, "reason", reason)
+                ck.int(i, step, "delay_ns", d)
+            elif op == "parse_retry_after":
+                value, unix = step["args"]["value"], _opt(step, "now_unix_s") or 0
+                _header(ck, i, step, lambda: _weir.parse_retry_after_ns(value, unix))
+            else:
+                raise AssertionError(f"unknown op {op}")
+        elif primitive == "retry_budget":
+            budget, policy = obj
+            if op == "deposit":
+                for _ in range(_opt(step, "count") or 1):
+                    budget.deposit(now)
+            elif op == "withdraw":
+                ck.decision(i, step, budget.withdraw(_opt(step, "delay_ns") or 0, _opt(step, "deadline_left_ns"), now))
+            elif op == "retry":
+                d, delay = policy.decide(
+                    _arg(step, "attempt"),
+                    _opt(step, "previous_ns") or 0,
+                    _opt(step, "advised_ns"),
+                    _opt(step, "deadline_left_ns"),
+                    now,
+                    _opt(step, "draw") or 0,
+                )
+                ck.decision(i, step, d)
+                ck.int(i, step, "delay_ns", delay)
+            else:
+                raise AssertionError(f"unknown op {op}")
+            stats = budget.stats(now)
+            ck.int(i, step, "requests", stats["requests"])
+            ck.int(i, step, "retries", stats["retries"])
+        elif primitive == "deadline":
+            if op == "budget":
+                got = obj.budget_ns(_opt(step, "deadline_ns"), now)
+                ck.str(i, step, "reason", "admitted" if got is not None else "deadline_exceeded")
+                ck.int(i, step, "timeout_ns", got or 0)
+            elif op in ("parse_grpc_timeout", "parse_millis"):
+                fn = _weir.parse_grpc_timeout_ns if op == "parse_grpc_timeout" else _weir.parse_millis_ns
+                value = step["args"]["value"]
+                _header(ck, i, step, lambda: fn(value))
+            elif op in ("format_grpc_timeout", "format_millis"):
+                fmt = _weir.format_grpc_timeout_ns if op == "format_grpc_timeout" else _weir.format_millis_ns
+                ns, buf = _arg(step, "ns"), _opt(step, "buf_len") or 32
+                _format(ck, i, step, lambda: fmt(ns, buf))
+            else:
+                raise AssertionError(f"unknown op {op}")
+        elif primitive == "picker":
+            if op == "add":
+                got = obj._add(_arg(step, "id"), now)
+                ck.str(i, step, "reason", "admitted" if got is not None else "table_full")
+                if got is not None:
+                    ck.int(i, step, "index", got)
+            elif op == "remove":
+                ck.bool(i, step, "ok", obj._remove(_arg(step, "index")))
+            elif op == "set_up":
+                ck.bool(i, step, "ok", obj._set_up(_arg(step, "index"), bool(step["args"]["up"])))
+            elif op == "pick":
+                got = obj._pick(now, _arg(step, "draw"))
+                ck.str(i, step, "reason", "admitted" if got is not None else "no_node")
+                if got is not None:
+                    ck.int(i, step, "index", got[0])
+                    ck.int(i, step, "gen", got[1])
+                    ck.bool(i, step, "forced", got[2])
+            elif op == "done":
+                ok = obj._done(
+                    _arg(step, "index"),
+                    _arg(step, "gen"),
+                    _arg(step, "latency_ns"),
+                    bool(step["args"]["success"]),
+                    _opt(step, "cpu_permille"),
+                    now,
+                )
+                ck.bool(i, step, "ok", ok)
+            elif op == "node":
+                n = obj._node(_arg(step, "index"))
+                assert n is not None, f"step {i}: no slot"
+                ck.str(i, step, "state", n["state"])
+                ck.int(i, step, "in_flight", n["in_flight"])
+                ck.int(i, step, "latency_ns", int(n["latency_ns"]))
+                ck.int(i, step, "success_ppm", int(n["success"] * 1e6))
+                ck.int(i, step, "cpu_permille", n["cpu_permille"])
+                ck.int(i, step, "id", n["id"])
+            else:
+                raise AssertionError(f"unknown op {op}")
+        elif primitive == "singleflight":
+            if op == "begin":
+                role, slot, gen = obj._begin(_arg(step, "key"))
+                ck.str(i, step, "role", role)
+                if role != "table_full":
+                    ck.int(i, step, "slot", slot)
+                    ck.int(i, step, "gen", gen)
+            elif op in ("finish", "leave", "is_done"):
+                fn = {"finish": obj._finish, "leave": obj._leave, "is_done": obj._is_done}[op]
+                got = fn(_arg(step, "slot"), _arg(step, "gen"))
+                ck.bool(i, step, "done" if op == "is_done" else "ok", got)
+            else:
+                raise AssertionError(f"unknown op {op}")
+            ck.int(i, step, "occupied", obj.occupied)
+            slot = _opt(step, "slot")
+            if slot is not None and "waiters" in step.get("expect", {}):
+                state = obj._slot_state(slot)
+                assert state is not None
+                ck.int(i, step, "waiters", state[1])
+        else:
+            raise KeyError(f"no replay for primitive {primitive!r}")
+
+
+PRIMITIVES = (
+    "limiter",
+    "keyed_limiter",
+    "concurrency_limiter",
+    "shedder",
+    "throttle",
+    "backoff",
+    "retry_budget",
+    "deadline",
+    "picker",
+    "singleflight",
+)
+
+
+def replay(vector: Vector) -> None:
+    """Replays one vector; `AssertionError` on the first difference."""
+    primitive = vector["primitive"]
+    config = vector.get("config", {})
+    ck = _Checker(f"{primitive}: {vector.get('description', '')}")
+    want = vector.get("expect_config_error")
+    if want is not None:
+        try:
+            build(primitive, config)
+        except weir.ConfigError as e:
+            assert e.core_field == want["field"], f"{ck.name}: error names {e.core_field!r}, want {want['field']!r}: {e}"
+            return
+        raise AssertionError(f"{ck.name}: config was accepted, want an error naming {want['field']!r}")
+    _run(primitive, build(primitive, config), vector["steps"], ck)

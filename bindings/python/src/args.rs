@@ -1,0 +1,139 @@
+//! Turning Python arguments into core's integers, with errors that name the
+//! argument: durations in seconds (int, float, `timedelta` or exact
+//! `weir.Nanos`), counts as non-negative ints, keys as str or bytes.
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyDelta, PyFloat, PyInt, PyString};
+
+use crate::errors::bad_arg;
+
+/// An exact duration in nanoseconds, for callers (and conformance vectors)
+/// that must not go through float seconds.
+#[pyclass(frozen, module = "weir", name = "Nanos")]
+#[derive(Clone, Copy)]
+pub struct Nanos {
+    #[pyo3(get)]
+    pub ns: u64,
+}
+
+#[pymethods]
+impl Nanos {
+    #[new]
+    fn new(py: Python<'_>, ns: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Ok(Self { ns: count(py, "Nanos", "ns", ns)? })
+    }
+
+    fn __int__(&self) -> u64 {
+        self.ns
+    }
+
+    fn __index__(&self) -> u64 {
+        self.ns
+    }
+
+    fn __repr__(&self) -> String {
+        format!("weir.Nanos({})", self.ns)
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<Nanos>().is_ok_and(|o| o.get().ns == self.ns)
+    }
+
+    fn __hash__(&self) -> u64 {
+        self.ns
+    }
+}
+
+fn type_error(owner: &str, field: &str, want: &str, got: &Bound<'_, PyAny>) -> PyErr {
+    let ty = got.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
+    PyTypeError::new_err(format!("{owner}: {field} must be {want}, got {ty}"))
+}
+
+/// A duration in nanoseconds from seconds. Negative, NaN, infinite and too
+/// large values are refused by name; `u64::MAX` stays reachable through
+/// `float('inf')` only where `allow_inf` says so.
+pub fn duration(py: Python<'_>, owner: &str, field: &str, v: &Bound<'_, PyAny>, allow_inf: bool) -> PyResult<u64> {
+    if let Ok(n) = v.cast::<Nanos>() {
+        return Ok(n.get().ns);
+    }
+    if v.is_instance_of::<PyBool>() {
+        return Err(type_error(owner, field, "a number of seconds", v));
+    }
+    let seconds: f64 = if v.is_instance_of::<PyInt>() {
+        let i: i128 = v.extract().map_err(|_| bad_arg(py, owner, field, "a duration that fits u64 nanoseconds", v))?;
+        if i < 0 {
+            return Err(bad_arg(py, owner, field, ">= 0 seconds", i));
+        }
+        return u64::try_from(i)
+            .ok()
+            .and_then(|s| s.checked_mul(1_000_000_000))
+            .ok_or_else(|| bad_arg(py, owner, field, "a duration that fits u64 nanoseconds", i));
+    } else if v.is_instance_of::<PyFloat>() {
+        v.extract()?
+    } else if let Ok(delta) = v.cast::<PyDelta>() {
+        delta.call_method0("total_seconds")?.extract()?
+    } else {
+        return Err(type_error(owner, field, "a number of seconds, a timedelta or weir.Nanos", v));
+    };
+    if seconds.is_nan() || seconds < 0.0 {
+        return Err(bad_arg(py, owner, field, ">= 0 seconds", seconds));
+    }
+    if seconds.is_infinite() {
+        return if allow_inf { Ok(u64::MAX) } else { Err(bad_arg(py, owner, field, "finite", seconds)) };
+    }
+    let ns = (seconds * 1e9).round();
+    if ns >= u64::MAX as f64 {
+        return Err(bad_arg(py, owner, field, "a duration that fits u64 nanoseconds", seconds));
+    }
+    Ok(ns as u64)
+}
+
+/// A non-negative integer.
+pub fn count(py: Python<'_>, owner: &str, field: &str, v: &Bound<'_, PyAny>) -> PyResult<u64> {
+    if v.is_instance_of::<PyBool>() || !v.is_instance_of::<PyInt>() {
+        if let Ok(n) = v.cast::<Nanos>() {
+            return Ok(n.get().ns);
+        }
+        return Err(type_error(owner, field, "an int", v));
+    }
+    let i: i128 = v.extract().map_err(|_| bad_arg(py, owner, field, "<= 2**64 - 1", v))?;
+    u64::try_from(i).map_err(|_| {
+        if i < 0 {
+            bad_arg(py, owner, field, ">= 0", i)
+        } else {
+            bad_arg(py, owner, field, "<= 2**64 - 1", i)
+        }
+    })
+}
+
+/// The stable hash of a key: str (UTF-8) or bytes, as every weir runtime
+/// hashes it.
+pub fn key_hash(owner: &str, key: &Bound<'_, PyAny>) -> PyResult<u64> {
+    if let Ok(s) = key.cast::<PyString>() {
+        return Ok(weir_host::hash_str(&s.to_cow()?));
+    }
+    if let Ok(b) = key.cast::<PyBytes>() {
+        return Ok(weir_host::hash_key(b.as_bytes()));
+    }
+    Err(type_error(owner, "key", "str or bytes", key))
+}
+
+/// `now` when given (nanoseconds on the caller's monotonic clock), else the
+/// process's monotonic clock (the same one as `time.monotonic_ns()`).
+#[inline]
+pub fn now_or_clock(now: Option<u64>) -> u64 {
+    match now {
+        Some(n) => n,
+        None => weir_host::monotonic_now(),
+    }
+}
+
+/// A float that may be outside any range (core checks ranges and names them).
+pub fn float(py: Python<'_>, owner: &str, field: &str, v: &Bound<'_, PyAny>) -> PyResult<f64> {
+    if v.is_instance_of::<PyBool>() || !(v.is_instance_of::<PyInt>() || v.is_instance_of::<PyFloat>()) {
+        let _ = py;
+        return Err(type_error(owner, field, "a number", v));
+    }
+    v.extract()
+}

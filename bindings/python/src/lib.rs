@@ -1,0 +1,48 @@
+//! The native half of the `weir` Python package: thin pyo3 classes over
+//! weir-core's atomic cells, with weir-host's clock, hashing and draws.
+//! The Pythonic sugar (decorators, `async with`, retry loops, waiting for a
+//! flight) lives in `python/weir/`.
+
+use pyo3::prelude::*;
+
+mod args;
+mod deadline;
+mod decision;
+mod errors;
+mod host;
+mod limiter;
+mod picker;
+mod retry;
+mod shedder;
+mod singleflight;
+mod throttle;
+mod wait;
+
+#[pymodule]
+fn _weir(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<args::Nanos>()?;
+    m.add_class::<decision::Decision>()?;
+    m.add_class::<wait::Ready>()?;
+    m.add_class::<limiter::Limiter>()?;
+    m.add_class::<limiter::KeyedLimiter>()?;
+    m.add_class::<limiter::ConcurrencyLimiter>()?;
+    m.add_class::<shedder::Shedder>()?;
+    m.add_class::<shedder::ShedGuard>()?;
+    m.add_class::<throttle::Throttle>()?;
+    m.add_class::<throttle::ThrottleCall>()?;
+    m.add_class::<retry::Backoff>()?;
+    m.add_class::<retry::RetryBudget>()?;
+    m.add_class::<retry::RetryPolicy>()?;
+    m.add_class::<deadline::Deadline>()?;
+    m.add_class::<picker::PickerCore>()?;
+    m.add_class::<singleflight::FlightTable>()?;
+    m.add_function(wrap_pyfunction!(deadline::parse_grpc_timeout_ns, m)?)?;
+    m.add_function(wrap_pyfunction!(deadline::parse_millis_ns, m)?)?;
+    m.add_function(wrap_pyfunction!(deadline::parse_retry_after_ns, m)?)?;
+    m.add_function(wrap_pyfunction!(deadline::format_grpc_timeout_ns, m)?)?;
+    m.add_function(wrap_pyfunction!(deadline::format_millis_ns, m)?)?;
+    m.add_function(wrap_pyfunction!(host::monotonic_ns, m)?)?;
+    m.add_function(wrap_pyfunction!(host::hash_key, m)?)?;
+    m.add_function(wrap_pyfunction!(host::draw, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,308 @@
+//! `weir.Limiter`, `weir.KeyedLimiter`, `weir.ConcurrencyLimiter`.
+
+use pyo3::prelude::*;
+use weir_core::limiter::{
+    AtomicLimiter, ConcurrencyConfig, ConcurrencyLimiter as CoreConcurrency, KeySet, KeyedLimiter as CoreKeyed,
+    LimiterConfig, WAYS,
+};
+
+use crate::args::{count, duration, key_hash, now_or_clock};
+use crate::decision::Decision;
+use crate::errors::{bad_arg, config_error, rate_limited};
+use crate::wait::{block, ready, slow_path};
+
+const RENAMES: &[(&str, &str)] = &[("period_ns", "per")];
+
+/// Rate, period and burst from the Python arguments. An integral `rate` is
+/// passed to core as is (so every runtime builds the same limiter); a
+/// fractional one becomes one token every `per / rate`.
+fn config(
+    py: Python<'_>,
+    owner: &str,
+    rate: &Bound<'_, PyAny>,
+    per: &Bound<'_, PyAny>,
+    burst: Option<&Bound<'_, PyAny>>,
+) -> PyResult<LimiterConfig> {
+    let period_ns = duration(py, owner, "per", per, false)?;
+    let (rate, period_ns) = match count(py, owner, "rate", rate) {
+        Ok(r) => (r, period_ns),
+        Err(e) => {
+            let Ok(f) = rate.extract::<f64>() else { return Err(e) };
+            if rate.is_instance_of::<pyo3::types::PyBool>() || !f.is_finite() || f <= 0.0 {
+                return Err(bad_arg(py, owner, "rate", "a number > 0", rate));
+            }
+            let interval = (period_ns as f64 / f).round();
+            if interval < 1.0 || interval >= u64::MAX as f64 {
+                return Err(bad_arg(py, owner, "rate", "at most one token per nanosecond of per", f));
+            }
+            (1, interval as u64)
+        }
+    };
+    let burst = match burst {
+        Some(b) if !b.is_none() => count(py, owner, "burst", b)?,
+        _ => rate.max(1),
+    };
+    Ok(LimiterConfig { rate, period_ns, burst })
+}
+
+/// A token-bucket rate limit (GCRA) shared by every thread: `rate` tokens
+/// every `per` seconds, at most `burst` at once.
+#[pyclass(frozen, subclass, module = "weir._weir", name = "Limiter")]
+pub struct Limiter {
+    inner: AtomicLimiter,
+}
+
+#[pymethods]
+impl Limiter {
+    #[new]
+    #[pyo3(signature = (rate, per = None, burst = None))]
+    fn new(
+        py: Python<'_>,
+        rate: &Bound<'_, PyAny>,
+        per: Option<&Bound<'_, PyAny>>,
+        burst: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let one = 1u64.into_pyobject(py)?.into_any();
+        let c = config(py, "Limiter", rate, per.unwrap_or(&one), burst)?;
+        let inner = AtomicLimiter::new(c).map_err(|e| config_error(py, "Limiter", e, RENAMES))?;
+        Ok(Self { inner })
+    }
+
+    /// Takes `cost` tokens if they are there; never waits.
+    #[pyo3(signature = (cost = 1, now = None))]
+    #[inline]
+    fn try_acquire(&self, cost: u64, now: Option<u64>) -> Decision {
+        self.inner.acquire(now_or_clock(now), cost).into()
+    }
+
+    /// Waits (GIL released) until `cost` tokens are taken, or returns the
+    /// refusal when `timeout` seconds would pass first or `cost > burst`.
+    #[pyo3(signature = (cost = 1, timeout = None))]
+    fn acquire(&self, py: Python<'_>, cost: u64, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
+        let timeout = timeout_ns(py, "Limiter.acquire", timeout)?;
+        Ok(block(py, timeout, |now| self.inner.acquire(now, cost))?.into())
+    }
+
+    /// `await limiter.acquire_async(cost)`: returns once admitted. Raises
+    /// `weir.RateLimited` on timeout or when `cost > burst`.
+    #[pyo3(signature = (cost = 1, timeout = None))]
+    fn acquire_async(slf: &Bound<'_, Self>, cost: u64, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let d = slf.get().inner.acquire(weir_host::monotonic_now(), cost);
+        if d.is_admitted() {
+            return ready(py);
+        }
+        let timeout = timeout_ns(py, "Limiter.acquire_async", timeout)?;
+        let first = Py::new(py, Decision::from(d))?.into_any();
+        slow_path(py, slf.getattr("try_acquire")?, (cost,).into_pyobject(py)?, timeout, first)
+    }
+
+    /// Tokens per interval as core sees it: nanoseconds between two tokens.
+    #[getter]
+    fn interval_ns(&self) -> u64 {
+        self.inner.gcra().interval()
+    }
+
+    #[getter]
+    fn burst(&self) -> u64 {
+        self.inner.gcra().burst()
+    }
+
+    /// The raw state (one integer), to save and later `restore`.
+    fn state(&self) -> u64 {
+        self.inner.state()
+    }
+
+    fn restore(&self, state: u64) {
+        self.inner.restore(state)
+    }
+
+    fn __enter__(slf: &Bound<'_, Self>) -> PyResult<Py<Self>> {
+        let py = slf.py();
+        let d = block(py, None, |now| slf.get().inner.acquire(now, 1))?;
+        if !d.is_admitted() {
+            return Err(rate_limited(py, d.reason.as_str(), d.retry_after));
+        }
+        Ok(slf.clone().unbind())
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, _exc: &Bound<'_, pyo3::types::PyTuple>) -> bool {
+        false
+    }
+
+    fn __repr__(&self) -> String {
+        format!("weir.Limiter(interval_ns={}, burst={})", self.inner.gcra().interval(), self.inner.gcra().burst())
+    }
+}
+
+pub fn timeout_ns(py: Python<'_>, owner: &str, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
+    match timeout {
+        Some(t) if !t.is_none() => Ok(Some(duration(py, owner, "timeout", t, true)?)),
+        _ => Ok(None),
+    }
+}
+
+/// One rate limit per key in a table of fixed memory (`capacity` entries,
+/// rounded up to a multiple of 8). Keys are str or bytes, hashed as every
+/// weir runtime hashes them. A new key finding its set full of live keys is
+/// refused (`table_full`) rather than evicting one: the table fails closed.
+#[pyclass(frozen, subclass, module = "weir._weir", name = "KeyedLimiter")]
+pub struct KeyedLimiter {
+    inner: CoreKeyed<Box<[KeySet]>>,
+}
+
+#[pymethods]
+impl KeyedLimiter {
+    #[new]
+    #[pyo3(signature = (rate, per = None, burst = None, capacity = None))]
+    fn new(
+        py: Python<'_>,
+        rate: &Bound<'_, PyAny>,
+        per: Option<&Bound<'_, PyAny>>,
+        burst: Option<&Bound<'_, PyAny>>,
+        capacity: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let one = 1u64.into_pyobject(py)?.into_any();
+        let c = config(py, "KeyedLimiter", rate, per.unwrap_or(&one), burst)?;
+        let capacity = match capacity {
+            Some(c) if !c.is_none() => count(py, "KeyedLimiter", "capacity", c)?,
+            _ => 4096,
+        };
+        // Each entry costs 17 bytes; a billion of them is surely a mistake.
+        if capacity > 1 << 30 {
+            return Err(bad_arg(py, "KeyedLimiter", "capacity", "<= 2**30", capacity));
+        }
+        let sets: Box<[KeySet]> = (0..capacity.div_ceil(WAYS as u64)).map(|_| KeySet::new()).collect();
+        let inner = CoreKeyed::with_storage(c, sets).map_err(|e| config_error(py, "KeyedLimiter", e, RENAMES))?;
+        Ok(Self { inner })
+    }
+
+    /// Takes `cost` tokens for `key` (str or bytes) if they are there.
+    #[pyo3(signature = (key, cost = 1, now = None))]
+    fn try_acquire(&self, key: &Bound<'_, PyAny>, cost: u64, now: Option<u64>) -> PyResult<Decision> {
+        let key = key_hash("KeyedLimiter.try_acquire", key)?;
+        Ok(self.inner.acquire(key, now_or_clock(now), cost).into())
+    }
+
+    /// As `try_acquire`, for a key already hashed (`weir.hash_key`).
+    #[pyo3(signature = (key_hash, cost = 1, now = None))]
+    fn try_acquire_hashed(&self, key_hash: u64, cost: u64, now: Option<u64>) -> Decision {
+        self.inner.acquire(key_hash, now_or_clock(now), cost).into()
+    }
+
+    /// Waits (GIL released) until admitted, or returns the refusal.
+    #[pyo3(signature = (key, cost = 1, timeout = None))]
+    fn acquire(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        cost: u64,
+        timeout: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Decision> {
+        let key = key_hash("KeyedLimiter.acquire", key)?;
+        let timeout = timeout_ns(py, "KeyedLimiter.acquire", timeout)?;
+        Ok(block(py, timeout, |now| self.inner.acquire(key, now, cost))?.into())
+    }
+
+    /// `await table.acquire_async(key, cost)`; raises `weir.RateLimited` on
+    /// timeout or when it can never admit.
+    #[pyo3(signature = (key, cost = 1, timeout = None))]
+    fn acquire_async(
+        slf: &Bound<'_, Self>,
+        key: &Bound<'_, PyAny>,
+        cost: u64,
+        timeout: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let hash = key_hash("KeyedLimiter.acquire_async", key)?;
+        let d = slf.get().inner.acquire(hash, weir_host::monotonic_now(), cost);
+        if d.is_admitted() {
+            return ready(py);
+        }
+        let timeout = timeout_ns(py, "KeyedLimiter.acquire_async", timeout)?;
+        let first = Py::new(py, Decision::from(d))?.into_any();
+        slow_path(py, slf.getattr("try_acquire_hashed")?, (hash, cost).into_pyobject(py)?, timeout, first)
+    }
+
+    #[getter]
+    fn capacity(&self) -> usize {
+        self.inner.capacity()
+    }
+
+    /// Keys whose bucket is not full at `now` (entries that cannot be reused).
+    #[pyo3(signature = (now = None))]
+    fn live(&self, now: Option<u64>) -> usize {
+        self.inner.live(now_or_clock(now))
+    }
+
+    fn __repr__(&self) -> String {
+        let g = self.inner.gcra();
+        format!(
+            "weir.KeyedLimiter(interval_ns={}, burst={}, capacity={})",
+            g.interval(),
+            g.burst(),
+            self.inner.capacity()
+        )
+    }
+}
+
+/// A cap on work in flight (a bulkhead): `try_acquire()` takes a slot,
+/// `release()` gives it back; `with limiter:` raises `weir.RateLimited`
+/// when every slot is taken.
+#[pyclass(frozen, subclass, module = "weir._weir", name = "ConcurrencyLimiter")]
+pub struct ConcurrencyLimiter {
+    inner: CoreConcurrency,
+}
+
+#[pymethods]
+impl ConcurrencyLimiter {
+    #[new]
+    fn new(py: Python<'_>, max_in_flight: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let max_in_flight = count(py, "ConcurrencyLimiter", "max_in_flight", max_in_flight)?;
+        let inner = CoreConcurrency::new(ConcurrencyConfig { max_in_flight })
+            .map_err(|e| config_error(py, "ConcurrencyLimiter", e, &[]))?;
+        Ok(Self { inner })
+    }
+
+    fn try_acquire(&self) -> Decision {
+        self.inner.acquire().into()
+    }
+
+    /// Gives a slot back; `False` if none was taken.
+    fn release(&self) -> bool {
+        self.inner.release()
+    }
+
+    #[getter]
+    fn in_flight(&self) -> u64 {
+        self.inner.in_flight()
+    }
+
+    #[getter]
+    fn max_in_flight(&self) -> u64 {
+        self.inner.max_in_flight()
+    }
+
+    fn __enter__(slf: &Bound<'_, Self>) -> PyResult<Py<Self>> {
+        let d = slf.get().inner.acquire();
+        if !d.is_admitted() {
+            return Err(rate_limited(slf.py(), d.reason.as_str(), d.retry_after));
+        }
+        Ok(slf.clone().unbind())
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, _exc: &Bound<'_, pyo3::types::PyTuple>) -> bool {
+        self.inner.release();
+        false
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "weir.ConcurrencyLimiter(max_in_flight={}, in_flight={})",
+            self.inner.max_in_flight(),
+            self.inner.in_flight()
+        )
+    }
+}

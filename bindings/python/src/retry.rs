@@ -1,0 +1,218 @@
+//! `weir.Backoff`, `weir.RetryBudget` and the one call `weir.retry` makes
+//! after a failed attempt.
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use weir_core::backoff::{Backoff as CoreBackoff, BackoffConfig, Jitter};
+use weir_core::budget::{retry as core_retry, AtomicRetryBudget, RetryAsk, RetryBudgetConfig};
+use weir_core::Reason;
+
+use crate::args::{count, duration, float, now_or_clock};
+use crate::decision::Decision;
+use crate::errors::{bad_arg, config_error};
+
+const BACKOFF_RENAMES: &[(&str, &str)] = &[("max_attempts", "attempts")];
+
+/// Exponential backoff with jitter (`"none"`, `"full"`, `"equal"`,
+/// `"decorrelated"`). `attempts` counts every call, the first included.
+/// Iterating gives the delays (seconds) before each retry.
+#[pyclass(frozen, subclass, module = "weir._weir", name = "Backoff")]
+pub struct Backoff {
+    pub(crate) inner: CoreBackoff,
+}
+
+#[pymethods]
+impl Backoff {
+    #[new]
+    #[pyo3(signature = (*, base = None, cap = None, multiplier = None, jitter = None, attempts = None, advised_cap = None))]
+    fn new(
+        py: Python<'_>,
+        base: Option<&Bound<'_, PyAny>>,
+        cap: Option<&Bound<'_, PyAny>>,
+        multiplier: Option<&Bound<'_, PyAny>>,
+        jitter: Option<&Bound<'_, PyAny>>,
+        attempts: Option<&Bound<'_, PyAny>>,
+        advised_cap: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        const O: &str = "Backoff";
+        let d = BackoffConfig::default();
+        let jitter = match jitter {
+            None => d.jitter,
+            Some(j) if j.is_none() => d.jitter,
+            Some(j) => {
+                let name: String = j.extract().map_err(|_| {
+                    pyo3::exceptions::PyTypeError::new_err(
+                        "Backoff: jitter must be a str (none, full, equal, decorrelated)",
+                    )
+                })?;
+                Jitter::from_name(&name).ok_or_else(|| {
+                    bad_arg(py, O, "jitter", "one of none, full, equal, decorrelated", format!("{name:?}"))
+                })?
+            }
+        };
+        let attempts = attempts.map_or(Ok(u64::from(d.max_attempts)), |v| count(py, O, "attempts", v))?;
+        let config = BackoffConfig {
+            base_ns: base.map_or(Ok(d.base_ns), |v| duration(py, O, "base", v, false))?,
+            cap_ns: cap.map_or(Ok(d.cap_ns), |v| duration(py, O, "cap", v, false))?,
+            multiplier: multiplier.map_or(Ok(d.multiplier), |v| float(py, O, "multiplier", v))?,
+            jitter,
+            max_attempts: u32::try_from(attempts).map_err(|_| bad_arg(py, O, "attempts", "<= 2**32 - 1", attempts))?,
+            advised_cap_ns: advised_cap.map_or(Ok(d.advised_cap_ns), |v| duration(py, O, "advised_cap", v, true))?,
+        };
+        let inner = CoreBackoff::new(config).map_err(|e| config_error(py, O, e, BACKOFF_RENAMES))?;
+        Ok(Self { inner })
+    }
+
+    /// The delay (ns) before retry number `retry` (1 for the first retry).
+    #[pyo3(signature = (retry, draw = None, previous_ns = 0))]
+    fn delay_ns(&self, retry: u32, draw: Option<u64>, previous_ns: u64) -> u64 {
+        self.inner.delay(retry, draw.unwrap_or_else(weir_host::draw), previous_ns)
+    }
+
+    /// After attempt `attempt` (1 for the first call) failed: `(reason,
+    /// delay_ns)`, reason `"admitted"` or `"attempts_exhausted"`.
+    #[pyo3(signature = (attempt, draw = None, previous_ns = 0, advised_ns = None))]
+    fn next_ns(
+        &self,
+        attempt: u32,
+        draw: Option<u64>,
+        previous_ns: u64,
+        advised_ns: Option<u64>,
+    ) -> (&'static str, u64) {
+        match self.inner.next(attempt, draw.unwrap_or_else(weir_host::draw), previous_ns, advised_ns) {
+            Ok(d) => (Reason::Admitted.as_str(), d),
+            Err(r) => (r.as_str(), 0),
+        }
+    }
+
+    #[getter]
+    fn attempts(&self) -> u32 {
+        self.inner.config().max_attempts
+    }
+
+    #[getter]
+    fn jitter(&self) -> &'static str {
+        self.inner.config().jitter.as_str()
+    }
+
+    #[getter]
+    fn base(&self) -> f64 {
+        self.inner.config().base_ns as f64 / 1e9
+    }
+
+    #[getter]
+    fn cap(&self) -> f64 {
+        self.inner.config().cap_ns as f64 / 1e9
+    }
+}
+
+/// Retries may be at most `ratio` of the calls over the last `window`, plus
+/// `min_per_second`. Share one budget among every caller of a dependency.
+#[pyclass(frozen, subclass, module = "weir._weir", name = "RetryBudget")]
+pub struct RetryBudget {
+    pub(crate) inner: AtomicRetryBudget,
+}
+
+#[pymethods]
+impl RetryBudget {
+    #[new]
+    #[pyo3(signature = (*, ratio = None, min_per_second = None, window = None, buckets = None))]
+    fn new(
+        py: Python<'_>,
+        ratio: Option<&Bound<'_, PyAny>>,
+        min_per_second: Option<&Bound<'_, PyAny>>,
+        window: Option<&Bound<'_, PyAny>>,
+        buckets: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        const O: &str = "RetryBudget";
+        let d = RetryBudgetConfig::default();
+        let config = RetryBudgetConfig {
+            ratio: ratio.map_or(Ok(d.ratio), |v| float(py, O, "ratio", v))?,
+            min_per_second: min_per_second.map_or(Ok(d.min_per_second), |v| count(py, O, "min_per_second", v))?,
+            window_ns: window.map_or(Ok(d.window_ns), |v| duration(py, O, "window", v, false))?,
+            buckets: buckets.map_or(Ok(d.buckets), |v| count(py, O, "buckets", v))?,
+        };
+        let inner = AtomicRetryBudget::new(config).map_err(|e| config_error(py, O, e, &[]))?;
+        Ok(Self { inner })
+    }
+
+    /// Counts one call (not a retry).
+    #[pyo3(signature = (now = None))]
+    fn deposit(&self, now: Option<u64>) {
+        self.inner.deposit(now_or_clock(now))
+    }
+
+    /// Asks for one retry after `delay_ns` with `deadline_left_ns` left.
+    #[pyo3(signature = (delay_ns = 0, deadline_left_ns = None, now = None))]
+    fn withdraw(&self, delay_ns: u64, deadline_left_ns: Option<u64>, now: Option<u64>) -> Decision {
+        self.inner.withdraw(now_or_clock(now), delay_ns, deadline_left_ns.unwrap_or(u64::MAX)).into()
+    }
+
+    /// Calls and retries counted in the window.
+    #[pyo3(signature = (now = None))]
+    fn stats<'py>(&self, py: Python<'py>, now: Option<u64>) -> PyResult<Bound<'py, PyDict>> {
+        let (requests, retries) = self.inner.snapshot(now_or_clock(now));
+        let d = PyDict::new(py);
+        d.set_item("requests", requests)?;
+        d.set_item("retries", retries)?;
+        Ok(d)
+    }
+}
+
+/// A budget that never runs out, for retry policies without a shared one:
+/// core's `retry` still checks the attempt limit and the deadline. One-ns
+/// buckets with a floor of billions of retries per bucket cannot fill.
+pub fn unlimited_budget() -> PyResult<AtomicRetryBudget> {
+    AtomicRetryBudget::new(RetryBudgetConfig { ratio: 0.0, min_per_second: u64::MAX / 2, window_ns: 1, buckets: 1 })
+        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))
+}
+
+/// A retry policy's fixed parts: the backoff and the budget it spends.
+#[pyclass(frozen, module = "weir._weir", name = "RetryPolicy")]
+pub struct RetryPolicy {
+    backoff: Py<Backoff>,
+    budget: Option<Py<RetryBudget>>,
+    own: AtomicRetryBudget,
+}
+
+#[pymethods]
+impl RetryPolicy {
+    #[new]
+    #[pyo3(signature = (backoff, budget = None))]
+    fn new(backoff: Py<Backoff>, budget: Option<Py<RetryBudget>>) -> PyResult<Self> {
+        Ok(Self { backoff, budget, own: unlimited_budget()? })
+    }
+
+    /// Counts one call against the shared budget (no-op without one).
+    #[pyo3(signature = (now = None))]
+    fn deposit(&self, now: Option<u64>) {
+        if let Some(b) = &self.budget {
+            b.get().inner.deposit(now_or_clock(now));
+        }
+    }
+
+    /// After attempt `attempt` failed: `(decision, delay_ns)`; the decision
+    /// is truthy to retry, else its `reason` says why not (attempts,
+    /// deadline, budget).
+    #[pyo3(signature = (attempt, previous_ns = 0, advised_ns = None, deadline_left_ns = None, now = None, draw = None))]
+    fn decide(
+        &self,
+        attempt: u32,
+        previous_ns: u64,
+        advised_ns: Option<u64>,
+        deadline_left_ns: Option<u64>,
+        now: Option<u64>,
+        draw: Option<u64>,
+    ) -> (Decision, u64) {
+        let ask = RetryAsk {
+            attempt,
+            draw: draw.unwrap_or_else(weir_host::draw),
+            previous_delay: previous_ns,
+            advised: advised_ns,
+            deadline_left: deadline_left_ns.unwrap_or(u64::MAX),
+        };
+        let budget = self.budget.as_ref().map_or(&self.own, |b| &b.get().inner);
+        let r = core_retry(now_or_clock(now), &self.backoff.get().inner, budget, &ask);
+        (r.decision.into(), r.delay)
+    }
+}

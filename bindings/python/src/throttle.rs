@@ -1,0 +1,175 @@
+//! `weir.Throttle`: Google SRE client-side adaptive throttling.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple, PyType};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use weir_core::throttle::{AtomicThrottle, ThrottleConfig};
+
+use crate::args::{count, duration, float, now_or_clock};
+use crate::decision::Decision;
+use crate::errors::{config_error, throttled};
+use crate::wait::ready;
+
+/// Rejects calls locally, with probability
+/// `max(0, (requests - k * accepts) / (requests + 1))` over the last
+/// `window`, once the backend starts failing. `failures` says which
+/// exceptions count as a failed call: a tuple of exception types (default
+/// `(Exception,)`) or a predicate `exc -> bool`; anything else that ends the
+/// block (including no exception) counts as a success.
+#[pyclass(frozen, subclass, module = "weir._weir", name = "Throttle")]
+pub struct Throttle {
+    inner: Arc<AtomicThrottle>,
+    failures: Py<PyAny>,
+}
+
+#[pymethods]
+impl Throttle {
+    #[new]
+    #[pyo3(signature = (*, k = None, window = None, buckets = None, min_requests = None, max_reject_probability = None, failures = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        k: Option<&Bound<'_, PyAny>>,
+        window: Option<&Bound<'_, PyAny>>,
+        buckets: Option<&Bound<'_, PyAny>>,
+        min_requests: Option<&Bound<'_, PyAny>>,
+        max_reject_probability: Option<&Bound<'_, PyAny>>,
+        failures: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        const O: &str = "Throttle";
+        let d = ThrottleConfig::default();
+        let config = ThrottleConfig {
+            k: k.map_or(Ok(d.k), |v| float(py, O, "k", v))?,
+            window_ns: window.map_or(Ok(d.window_ns), |v| duration(py, O, "window", v, false))?,
+            buckets: buckets.map_or(Ok(d.buckets), |v| count(py, O, "buckets", v))?,
+            min_requests: min_requests.map_or(Ok(d.min_requests), |v| count(py, O, "min_requests", v))?,
+            max_reject_probability: max_reject_probability
+                .map_or(Ok(d.max_reject_probability), |v| float(py, O, "max_reject_probability", v))?,
+        };
+        let failures = match failures {
+            Some(f) if !f.is_none() => {
+                let ok = f.is_instance_of::<PyType>()
+                    || f.cast::<PyTuple>().is_ok_and(|t| t.iter().all(|x| x.is_instance_of::<PyType>()))
+                    || f.is_callable();
+                if !ok {
+                    return Err(pyo3::exceptions::PyTypeError::new_err(
+                        "Throttle: failures must be an exception type, a tuple of them, or a callable",
+                    ));
+                }
+                f.unbind()
+            }
+            _ => PyTuple::new(py, [py.get_type::<pyo3::exceptions::PyException>()])?.into_any().unbind(),
+        };
+        let inner = Arc::new(AtomicThrottle::new(config).map_err(|e| config_error(py, O, e, &[]))?);
+        Ok(Self { inner, failures })
+    }
+
+    /// Asks to send a call. `draw` is a uniform random 64-bit int (default:
+    /// a per-thread generator).
+    #[pyo3(signature = (now = None, draw = None))]
+    fn try_acquire(&self, now: Option<u64>, draw: Option<u64>) -> Decision {
+        self.inner.acquire(now_or_clock(now), draw.unwrap_or_else(weir_host::draw)).into()
+    }
+
+    /// Reports how a sent call ended.
+    #[pyo3(signature = (success, now = None))]
+    fn record(&self, success: bool, now: Option<u64>) {
+        self.inner.record(now_or_clock(now), success)
+    }
+
+    /// `with throttle.call():` admits or raises `weir.Throttled`, and on
+    /// exit records success, or failure for an exception `failures` names.
+    fn call(&self, py: Python<'_>) -> ThrottleCall {
+        ThrottleCall {
+            throttle: Arc::clone(&self.inner),
+            failures: self.failures.clone_ref(py),
+            open: AtomicBool::new(false),
+        }
+    }
+
+    /// Requests and accepts over the window, and the current rejection probability.
+    #[pyo3(signature = (now = None))]
+    fn stats<'py>(&self, py: Python<'py>, now: Option<u64>) -> PyResult<Bound<'py, PyDict>> {
+        let s = self.inner.stats(now_or_clock(now));
+        let d = PyDict::new(py);
+        d.set_item("requests", s.requests)?;
+        d.set_item("accepts", s.accepts)?;
+        d.set_item("reject_probability", s.reject_probability)?;
+        Ok(d)
+    }
+
+    /// Whether `exc` counts as a failure under this throttle's `failures`.
+    fn is_failure(&self, py: Python<'_>, exc: &Bound<'_, PyAny>) -> PyResult<bool> {
+        is_failure(py, &self.failures, exc)
+    }
+}
+
+fn is_failure(py: Python<'_>, failures: &Py<PyAny>, exc: &Bound<'_, PyAny>) -> PyResult<bool> {
+    if exc.is_none() {
+        return Ok(false);
+    }
+    let f = failures.bind(py);
+    if f.is_instance_of::<PyTuple>() || f.is_instance_of::<PyType>() {
+        exc.is_instance(f)
+    } else {
+        f.call1((exc,))?.is_truthy()
+    }
+}
+
+/// One call through a `Throttle`.
+#[pyclass(frozen, module = "weir._weir", name = "ThrottleCall")]
+pub struct ThrottleCall {
+    throttle: Arc<AtomicThrottle>,
+    failures: Py<PyAny>,
+    open: AtomicBool,
+}
+
+impl ThrottleCall {
+    fn enter(&self, py: Python<'_>) -> PyResult<()> {
+        let d = self.throttle.acquire(weir_host::monotonic_now(), weir_host::draw());
+        if !d.is_admitted() {
+            return Err(throttled(py, d.retry_after));
+        }
+        self.open.store(true, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn exit(&self, py: Python<'_>, exc: &Bound<'_, PyTuple>) -> PyResult<()> {
+        if !self.open.swap(false, Ordering::Relaxed) {
+            return Ok(());
+        }
+        let value = exc.get_item(1).ok();
+        let failed = match value {
+            Some(v) => is_failure(py, &self.failures, &v)?,
+            None => false,
+        };
+        self.throttle.record(weir_host::monotonic_now(), !failed);
+        Ok(())
+    }
+}
+
+#[pymethods]
+impl ThrottleCall {
+    fn __enter__(slf: &Bound<'_, Self>) -> PyResult<Py<Self>> {
+        slf.get().enter(slf.py())?;
+        Ok(slf.clone().unbind())
+    }
+
+    #[pyo3(signature = (*exc))]
+    fn __exit__(&self, py: Python<'_>, exc: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        self.exit(py, exc)?;
+        Ok(false)
+    }
+
+    fn __aenter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.enter(py)?;
+        ready(py)
+    }
+
+    #[pyo3(signature = (*exc))]
+    fn __aexit__(&self, py: Python<'_>, exc: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+        self.exit(py, exc)?;
+        ready(py)
+    }
+}

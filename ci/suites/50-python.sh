@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The Python package: lints of its Rust half, a clean `pip install` of
+# bindings/python into a fresh venv (build isolation brings maturin), the
+# pytest suite against the installed package, and mypy --strict on the examples.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root="$PWD"
+# maturin's cargo build reuses the workspace's target dir.
+export CARGO_TARGET_DIR="$root/target"
+cargo clippy -p weir-python -- -D warnings
+venv="$root/.venv-python"
+rm -rf "$venv"
+python3 -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check ./bindings/python
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check pytest mypy
+# Run from the tests folder so `import weir` finds the installed package,
+# not the source tree.
+cd bindings/python/tests
+"$venv/bin/python" -m pytest -q -p no:cacheprovider .
+cd ..
+"$venv/bin/python" -m mypy --strict --no-incremental examples
