@@ -24,20 +24,22 @@ fn quota() -> Quota {
         .allow_burst(NonZeroU32::new(BURST).unwrap_or(NonZeroU32::MIN))
 }
 
+/// Reads the TSC through quanta, as governor's default clock does, and
+/// scales it to nanoseconds since the start of the bench.
 struct Clock {
     clock: quanta::Clock,
-    origin: quanta::Instant,
+    origin: u64,
 }
 
 impl Clock {
     fn new() -> Self {
         let clock = quanta::Clock::new();
-        let origin = clock.now();
+        let origin = clock.raw();
         Self { clock, origin }
     }
     #[inline]
     fn now(&self) -> u64 {
-        self.clock.now().saturating_duration_since(self.origin).as_nanos() as u64
+        self.clock.delta_as_nanos(self.origin, self.clock.raw())
     }
 }
 
@@ -46,6 +48,8 @@ fn weir_keyed() -> Box<KeyedLimiter<Box<[KeySet]>>> {
     Box::new(KeyedLimiter::with_storage(config(), sets).unwrap_or_else(|e| panic!("{e}")))
 }
 
+type Measure<'a> = Box<dyn Fn() -> f64 + 'a>;
+
 fn lines() {
     let clock = Clock::new();
     let iters = 2_000_000;
@@ -53,13 +57,55 @@ fn lines() {
     let gov = RateLimiter::direct(quota());
     let keyed = weir_keyed();
     let gov_keyed = RateLimiter::<u64, _, _>::keyed(quota());
-    let cases: [(&str, Box<dyn Fn() -> f64 + '_>); 6] = [
-        ("limiter/weir/1t", Box::new(|| ns_per_op(iters, |_| drop(black_box(weir.acquire(clock.now(), 1)))))),
-        ("limiter/governor/1t", Box::new(|| ns_per_op(iters, |_| drop(black_box(gov.check()))))),
-        ("limiter/weir/2t", Box::new(|| ns_per_op_threads(2, iters, |_| drop(black_box(weir.acquire(clock.now(), 1)))))),
-        ("limiter/governor/2t", Box::new(|| ns_per_op_threads(2, iters, |_| drop(black_box(gov.check()))))),
-        ("keyed/weir/1000", Box::new(|| ns_per_op(iters, |i| drop(black_box(keyed.acquire(i % KEYS, clock.now(), 1)))))),
-        ("keyed/governor/1000", Box::new(|| ns_per_op(iters, |i| drop(black_box(gov_keyed.check_key(&(i % KEYS))))))),
+    let cases: [(&str, Measure<'_>); 6] = [
+        (
+            "limiter/weir/1t",
+            Box::new(|| {
+                ns_per_op(iters, |_| {
+                    black_box(weir.acquire(clock.now(), 1));
+                })
+            }),
+        ),
+        (
+            "limiter/governor/1t",
+            Box::new(|| {
+                ns_per_op(iters, |_| {
+                    let _ = black_box(gov.check());
+                })
+            }),
+        ),
+        (
+            "limiter/weir/2t",
+            Box::new(|| {
+                ns_per_op_threads(2, iters, |_| {
+                    black_box(weir.acquire(clock.now(), 1));
+                })
+            }),
+        ),
+        (
+            "limiter/governor/2t",
+            Box::new(|| {
+                ns_per_op_threads(2, iters, |_| {
+                    let _ = black_box(gov.check());
+                })
+            }),
+        ),
+        (
+            "keyed/weir/1000",
+            Box::new(|| {
+                ns_per_op(iters, |i| {
+                    black_box(keyed.acquire(i % KEYS, clock.now(), 1));
+                })
+            }),
+        ),
+        (
+            "keyed/governor/1000",
+            Box::new(|| {
+                ns_per_op(iters, |i| {
+                    let _ = black_box(gov_keyed.check_key(&(i % KEYS)));
+                })
+            }),
+        ),
     ];
     for (case, measure) in cases.iter() {
         report(case, best_of(5, measure));
@@ -75,13 +121,17 @@ fn bench(c: &mut Criterion) {
     g.bench_function("governor/1t", |b| b.iter(|| black_box(gov.check())));
     g.bench_function("weir/2t", |b| {
         b.iter_custom(|iters| {
-            let ns = ns_per_op_threads(2, iters, |_| drop(black_box(weir.acquire(clock.now(), 1))));
+            let ns = ns_per_op_threads(2, iters, |_| {
+                black_box(weir.acquire(clock.now(), 1));
+            });
             std::time::Duration::from_nanos((ns * iters as f64) as u64)
         })
     });
     g.bench_function("governor/2t", |b| {
         b.iter_custom(|iters| {
-            let ns = ns_per_op_threads(2, iters, |_| drop(black_box(gov.check())));
+            let ns = ns_per_op_threads(2, iters, |_| {
+                let _ = black_box(gov.check());
+            });
             std::time::Duration::from_nanos((ns * iters as f64) as u64)
         })
     });

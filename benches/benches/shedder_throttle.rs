@@ -27,7 +27,14 @@ fn main() {
     };
     if lines_wanted() {
         let iters = 1_000_000;
-        report("floor/atomic_fetch_add", best_of(5, || ns_per_op(iters, |_| drop(floor.fetch_add(1, Ordering::Relaxed)))));
+        report(
+            "floor/atomic_fetch_add",
+            best_of(5, || {
+                ns_per_op(iters, |_| {
+                    black_box(floor.fetch_add(1, Ordering::Relaxed));
+                })
+            }),
+        );
         report("shedder/acquire+done", best_of(5, || ns_per_op(iters, shed_op)));
         report("throttle/acquire+record", best_of(5, || ns_per_op(iters, throttle_op)));
         return;

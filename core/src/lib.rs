@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 mod decision;
+mod divide;
 mod error;
 mod sync;
 pub mod window;

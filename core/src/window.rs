@@ -6,6 +6,7 @@
 //! number and reset lazily by whoever writes it next; no clean-up timer. The
 //! two 20-bit counters saturate at [`COUNTER_MAX`].
 
+use crate::divide::Divisor;
 use crate::sync::{atomic_u64, AtomicU64, Ordering};
 use crate::Nanos;
 
@@ -43,16 +44,37 @@ const fn age(current: u64, seq: u64) -> u64 {
 /// Bucket geometry, validated by the owning primitive's config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Geometry {
-    /// Nanoseconds per bucket.
-    pub bucket_ns: Nanos,
-    /// Buckets in the window, in `1..=MAX_BUCKETS`.
-    pub buckets: usize,
+    bucket: Divisor,
+    buckets: Divisor,
 }
 
 impl Geometry {
+    /// `buckets` buckets of `bucket_ns` each; both at least 1.
+    pub(crate) const fn new(bucket_ns: Nanos, buckets: u64) -> Self {
+        Self { bucket: Divisor::new(bucket_ns), buckets: Divisor::new(buckets) }
+    }
+
+    /// Nanoseconds per bucket.
+    pub const fn bucket_ns(&self) -> Nanos {
+        self.bucket.get()
+    }
+
+    /// Buckets in the window.
+    pub const fn buckets(&self) -> u64 {
+        self.buckets.get()
+    }
+
+    /// The 24-bit number of the bucket `now` falls in.
     #[inline]
-    fn seq(&self, now: Nanos) -> u64 {
-        (now / self.bucket_ns) & SEQ_MASK
+    pub const fn seq(&self, now: Nanos) -> u64 {
+        self.bucket.div(now) & SEQ_MASK
+    }
+
+    /// The slot of the bucket `now` falls in.
+    #[inline]
+    const fn index(&self, now: Nanos) -> usize {
+        let n = self.bucket.div(now);
+        (n - self.buckets.div(n) * self.buckets.get()) as usize
     }
 }
 
@@ -85,14 +107,14 @@ impl Window {
     #[inline]
     pub fn update(&self, now: Nanos, update: impl Fn(Bucket) -> Bucket) {
         let seq = self.geometry.seq(now);
-        let index = (now / self.geometry.bucket_ns) as usize % self.geometry.buckets;
+        let index = self.geometry.index(now);
         let Some(word) = self.words.get(index) else { return };
         let mut current = word.load(Ordering::Relaxed);
         loop {
             let (held_seq, held) = unpack(current);
             let (target_seq, base) = if held_seq == seq {
                 (seq, held)
-            } else if age(held_seq, seq) < self.geometry.buckets as u64 {
+            } else if age(held_seq, seq) < self.geometry.buckets() {
                 // The slot holds a newer bucket than `now`'s (time went back).
                 (held_seq, held)
             } else {
@@ -106,16 +128,27 @@ impl Window {
         }
     }
 
+    /// The bucket `now` falls in, as `fold` with age 0 would see it.
+    #[inline]
+    pub fn current(&self, now: Nanos) -> Bucket {
+        let seq = self.geometry.seq(now);
+        let held = self.words.get(self.geometry.index(now)).map(|w| unpack(w.load(Ordering::Relaxed)));
+        match held {
+            Some((held_seq, bucket)) if held_seq == seq => bucket,
+            _ => Bucket { a: 0, b: self.b_init },
+        }
+    }
+
     /// Folds the buckets whose age relative to `now`'s bucket lies in
     /// `min_age..buckets` (0 includes the current bucket).
     #[inline]
     pub fn fold<T>(&self, now: Nanos, min_age: u64, init: T, mut f: impl FnMut(T, Bucket) -> T) -> T {
         let seq = self.geometry.seq(now);
         let mut acc = init;
-        for word in self.words.iter().take(self.geometry.buckets) {
+        for word in self.words.iter().take(self.geometry.buckets() as usize) {
             let (held_seq, bucket) = unpack(word.load(Ordering::Relaxed));
             let a = age(seq, held_seq);
-            if a >= min_age && a < self.geometry.buckets as u64 {
+            if a >= min_age && a < self.geometry.buckets() {
                 acc = f(acc, bucket);
             }
         }
@@ -142,10 +175,10 @@ impl PlainWindow {
     #[inline]
     pub fn update(&mut self, now: Nanos, update: impl Fn(Bucket) -> Bucket) {
         let seq = self.geometry.seq(now);
-        let index = (now / self.geometry.bucket_ns) as usize % self.geometry.buckets;
+        let index = self.geometry.index(now);
         let Some(word) = self.words.get_mut(index) else { return };
         let (held_seq, held) = unpack(*word);
-        let (target_seq, base) = if held_seq == seq || age(held_seq, seq) < self.geometry.buckets as u64 {
+        let (target_seq, base) = if held_seq == seq || age(held_seq, seq) < self.geometry.buckets() {
             (held_seq, held)
         } else {
             (seq, Bucket { a: 0, b: self.b_init })
@@ -158,10 +191,10 @@ impl PlainWindow {
     pub fn fold<T>(&self, now: Nanos, min_age: u64, init: T, mut f: impl FnMut(T, Bucket) -> T) -> T {
         let seq = self.geometry.seq(now);
         let mut acc = init;
-        for word in self.words.iter().take(self.geometry.buckets) {
+        for word in self.words.iter().take(self.geometry.buckets() as usize) {
             let (held_seq, bucket) = unpack(*word);
             let a = age(seq, held_seq);
-            if a >= min_age && a < self.geometry.buckets as u64 {
+            if a >= min_age && a < self.geometry.buckets() {
                 acc = f(acc, bucket);
             }
         }

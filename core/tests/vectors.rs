@@ -3,22 +3,22 @@
 //! `route` maps a vector's `primitive` to a function that replays its steps
 //! and one that returns the config error building it gives, if any.
 
-#[path = "replay/common.rs"]
-mod common;
-#[path = "replay/limiter.rs"]
-mod limiter;
-#[path = "replay/lease.rs"]
-mod lease;
-#[path = "replay/shedder.rs"]
-mod shedder;
 #[path = "replay/backoff.rs"]
 mod backoff;
 #[path = "replay/budget.rs"]
 mod budget;
+#[path = "replay/common.rs"]
+mod common;
 #[path = "replay/deadline.rs"]
 mod deadline;
+#[path = "replay/lease.rs"]
+mod lease;
+#[path = "replay/limiter.rs"]
+mod limiter;
 #[path = "replay/picker.rs"]
 mod picker;
+#[path = "replay/shedder.rs"]
+mod shedder;
 #[path = "replay/singleflight.rs"]
 mod singleflight;
 
@@ -39,10 +39,9 @@ fn route(primitive: &'static str) -> (Replay, ConfigErrorOf) {
             Box::new(move |c, s| shedder::replay(primitive, c, s)),
             Box::new(move |c| shedder::config_error(primitive, c)),
         ),
-        "lease" => (
-            Box::new(move |c, s| lease::replay(primitive, c, s)),
-            Box::new(move |c| lease::config_error(primitive, c)),
-        ),
+        "lease" => {
+            (Box::new(move |c, s| lease::replay(primitive, c, s)), Box::new(move |c| lease::config_error(primitive, c)))
+        }
         "picker" => (
             Box::new(move |c, s| picker::replay(primitive, c, s)),
             Box::new(move |c| picker::config_error(primitive, c)),

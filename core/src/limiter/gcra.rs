@@ -1,3 +1,4 @@
+use crate::divide::Divisor;
 use crate::error::check;
 use crate::{ConfigError, Decision, Nanos, Reason, Value};
 
@@ -22,7 +23,7 @@ pub struct LimiterConfig {
 pub struct Gcra {
     /// Nanoseconds per token, rounded *up* so the admitted rate never exceeds
     /// the configured one (`rate * T + burst` stays a true upper bound).
-    interval: Nanos,
+    interval: Divisor,
     /// `burst * interval`: how far ahead of `now` the TAT may run.
     tolerance: Nanos,
     burst: u64,
@@ -49,12 +50,12 @@ impl Gcra {
                 Value::Unsigned(burst),
             ));
         };
-        Ok(Self { interval, tolerance, burst })
+        Ok(Self { interval: Divisor::new(interval), tolerance, burst })
     }
 
     /// Nanoseconds between two tokens.
     pub const fn interval(&self) -> Nanos {
-        self.interval
+        self.interval.get()
     }
 
     /// The bucket size.
@@ -74,20 +75,20 @@ impl Gcra {
     pub fn decide(&self, tat: u64, now: Nanos, cost: u64) -> (u64, Decision) {
         let base = if tat > now { tat } else { now };
         let ahead = base - now;
-        let tokens_now = self.tolerance.saturating_sub(ahead) / self.interval;
-        let Some(increment) = self.interval.checked_mul(cost).filter(|inc| *inc <= self.tolerance) else {
-            return (tat, Decision::reject(Reason::CostExceedsBurst, u64::MAX, tokens_now, ahead));
+        let tokens_now = || self.interval.div(self.tolerance.saturating_sub(ahead));
+        let Some(increment) = self.interval.get().checked_mul(cost).filter(|inc| *inc <= self.tolerance) else {
+            return (tat, Decision::reject(Reason::CostExceedsBurst, u64::MAX, tokens_now(), ahead));
         };
         // u64::MAX itself is kept out of reach: keyed tables use it as a marker.
         let Some(new_tat) = base.checked_add(increment).filter(|t| *t < u64::MAX) else {
-            return (tat, Decision::reject(Reason::TimeOverflow, u64::MAX, tokens_now, ahead));
+            return (tat, Decision::reject(Reason::TimeOverflow, u64::MAX, tokens_now(), ahead));
         };
         let allow_at = new_tat.saturating_sub(self.tolerance);
         if now < allow_at {
-            return (tat, Decision::reject(Reason::RateLimited, allow_at - now, tokens_now, ahead));
+            return (tat, Decision::reject(Reason::RateLimited, allow_at - now, tokens_now(), ahead));
         }
         let reset_after = new_tat - now;
-        let remaining = (self.tolerance - reset_after) / self.interval;
+        let remaining = self.interval.div(self.tolerance - reset_after);
         let next = if cost == 0 { tat } else { new_tat };
         (next, Decision::admit(remaining, reset_after))
     }

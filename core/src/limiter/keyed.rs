@@ -146,9 +146,10 @@ impl<S: AsRef<[KeySet]>> KeyedLimiter<S> {
 
     fn set_of(&self, key: u64) -> Option<&KeySet> {
         let sets = self.sets.as_ref();
-        // Multiplicative hashing spreads sequential ids over the sets.
+        // Multiplicative hashing spreads sequential ids; the top 32 bits then
+        // scale onto the set count (Lemire's fast range) without a division.
         let mixed = key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
-        sets.get((mixed % sets.len() as u64) as usize)
+        sets.get(((u128::from(mixed) * sets.len() as u128) >> 32) as usize)
     }
 
     /// The lock-free path: the key already owns a way.

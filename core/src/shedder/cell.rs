@@ -10,6 +10,26 @@ fn decode_shed(word: u64) -> Option<Nanos> {
     word.checked_sub(1)
 }
 
+/// The in-flight estimate depends only on *finished* buckets, which do not
+/// change while the current bucket runs, so it is folded once per bucket and
+/// cached as `VALID | seq << 39 | estimate`. A `done` that lands in any other
+/// bucket than the cached one empties the cache, so a sequential caller sees
+/// exactly what a fresh fold would give.
+const VALID: u64 = 1 << 63;
+const ESTIMATE_MASK: u64 = (1 << 39) - 1;
+
+const fn cache_word(seq: u64, estimate: u64) -> u64 {
+    VALID | (seq << 39) | if estimate > ESTIMATE_MASK { ESTIMATE_MASK } else { estimate }
+}
+
+const fn cached(word: u64, seq: u64) -> Option<u64> {
+    if word & VALID != 0 && (word >> 39) & 0xFF_FFFF == seq {
+        Some(word & ESTIMATE_MASK)
+    } else {
+        None
+    }
+}
+
 /// The shedder for many threads. In-flight admission is one compare-exchange
 /// (so `max_queue` is exact); the window and the CPU are lock-free words.
 #[derive(Debug)]
@@ -19,6 +39,7 @@ pub struct AtomicShedder {
     in_flight: AtomicU64,
     cpu_bits: AtomicU64,
     last_shed: AtomicU64,
+    estimate: AtomicU64,
 }
 
 impl AtomicShedder {
@@ -31,6 +52,7 @@ impl AtomicShedder {
             in_flight: atomic_u64(0),
             cpu_bits: atomic_u64(0f64.to_bits()),
             last_shed: atomic_u64(NEVER),
+            estimate: atomic_u64(0),
         })
     }
 
@@ -40,8 +62,7 @@ impl AtomicShedder {
     pub fn acquire(&self, now: Nanos) -> Decision {
         let cpu = f64::from_bits(self.cpu_bits.load(Ordering::Relaxed));
         let cooling = self.kernel.cooling_off(decode_shed(self.last_shed.load(Ordering::Relaxed)), now);
-        let (max_pass, min_rt) = ShedderKernel::capacity(self.window.fold(now, 1, (0, u64::MAX), ShedderKernel::fold_bucket));
-        let estimate = self.kernel.max_in_flight(max_pass, min_rt);
+        let estimate = self.estimate(now);
         let mut current = self.in_flight.load(Ordering::Relaxed);
         loop {
             if let Some((decision, starts_cool_off)) = self.kernel.decide(current, cpu, cooling, estimate) {
@@ -50,7 +71,12 @@ impl AtomicShedder {
                 }
                 return decision;
             }
-            match self.in_flight.compare_exchange_weak(current, current.saturating_add(1), Ordering::Relaxed, Ordering::Relaxed) {
+            match self.in_flight.compare_exchange_weak(
+                current,
+                current.saturating_add(1),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
                 Ok(_) => return Decision::admit(estimate.saturating_sub(current.saturating_add(1)), 0),
                 Err(seen) => current = seen,
             }
@@ -68,6 +94,23 @@ impl AtomicShedder {
             }
         }
         self.window.update(now, ShedderKernel::record(now.saturating_sub(started_at)));
+        let seq = self.window.geometry().seq(now);
+        let word = self.estimate.load(Ordering::Relaxed);
+        if word != 0 && cached(word, seq).is_none() {
+            self.estimate.store(0, Ordering::Relaxed);
+        }
+    }
+
+    fn estimate(&self, now: Nanos) -> u64 {
+        let seq = self.window.geometry().seq(now);
+        if let Some(estimate) = cached(self.estimate.load(Ordering::Relaxed), seq) {
+            return estimate;
+        }
+        let (max_pass, min_rt) =
+            ShedderKernel::capacity(self.window.fold(now, 1, (0, u64::MAX), ShedderKernel::fold_bucket));
+        let estimate = self.kernel.max_in_flight(max_pass, min_rt);
+        self.estimate.store(cache_word(seq, estimate), Ordering::Relaxed);
+        estimate
     }
 
     /// Folds a CPU sample (permille) into the smoothed CPU; returns the new value.
@@ -85,7 +128,8 @@ impl AtomicShedder {
 
     /// What the shedder knows at `now`.
     pub fn stats(&self, now: Nanos) -> ShedderStats {
-        let (max_pass, min_rt_ns) = ShedderKernel::capacity(self.window.fold(now, 1, (0, u64::MAX), ShedderKernel::fold_bucket));
+        let (max_pass, min_rt_ns) =
+            ShedderKernel::capacity(self.window.fold(now, 1, (0, u64::MAX), ShedderKernel::fold_bucket));
         ShedderStats {
             in_flight: self.in_flight.load(Ordering::Relaxed),
             cpu: f64::from_bits(self.cpu_bits.load(Ordering::Relaxed)),
@@ -123,7 +167,8 @@ impl Shedder {
     /// As [`AtomicShedder::acquire`].
     pub fn acquire(&mut self, now: Nanos) -> Decision {
         let cooling = self.kernel.cooling_off(self.last_shed, now);
-        let (max_pass, min_rt) = ShedderKernel::capacity(self.window.fold(now, 1, (0, u64::MAX), ShedderKernel::fold_bucket));
+        let (max_pass, min_rt) =
+            ShedderKernel::capacity(self.window.fold(now, 1, (0, u64::MAX), ShedderKernel::fold_bucket));
         let estimate = self.kernel.max_in_flight(max_pass, min_rt);
         if let Some((decision, starts_cool_off)) = self.kernel.decide(self.in_flight, self.cpu, cooling, estimate) {
             if starts_cool_off {
@@ -149,7 +194,8 @@ impl Shedder {
 
     /// As [`AtomicShedder::stats`].
     pub fn stats(&self, now: Nanos) -> ShedderStats {
-        let (max_pass, min_rt_ns) = ShedderKernel::capacity(self.window.fold(now, 1, (0, u64::MAX), ShedderKernel::fold_bucket));
+        let (max_pass, min_rt_ns) =
+            ShedderKernel::capacity(self.window.fold(now, 1, (0, u64::MAX), ShedderKernel::fold_bucket));
         ShedderStats {
             in_flight: self.in_flight,
             cpu: self.cpu,

@@ -82,7 +82,7 @@ impl ShedderKernel {
             return Err(ConfigError::new("cpu_decay", "a number in [0, 1)", Value::Float(decay)));
         }
         Ok(Self {
-            geometry: Geometry { bucket_ns: window / buckets, buckets: buckets as usize },
+            geometry: Geometry::new(window / buckets, buckets),
             cpu_threshold: threshold as f64,
             cpu_decay: decay,
             cool_off: config.cool_off_ns,
@@ -100,7 +100,7 @@ impl ShedderKernel {
     #[inline]
     pub fn max_in_flight(&self, max_pass: u64, min_rt_ns: Nanos) -> u64 {
         let product = max_pass as u128 * min_rt_ns as u128;
-        let bucket = self.geometry.bucket_ns as u128;
+        let bucket = self.geometry.bucket_ns() as u128;
         let rounded = (product * 2 + bucket) / (bucket * 2);
         rounded.min(u64::MAX as u128) as u64
     }
@@ -116,15 +116,18 @@ impl ShedderKernel {
     #[inline]
     pub fn decide(&self, in_flight: u64, cpu: f64, cooling_off: bool, max_in_flight: u64) -> Option<(Decision, bool)> {
         if self.max_queue != 0 && in_flight >= self.max_queue {
-            return Some((Decision::reject(Reason::QueueFull, self.geometry.bucket_ns, 0, 0), false));
+            return Some((Decision::reject(Reason::QueueFull, self.geometry.bucket_ns(), 0, 0), false));
         }
         let over_estimate = in_flight > 1 && in_flight > max_in_flight;
         if cpu >= self.cpu_threshold {
             if over_estimate {
-                return Some((Decision::reject(Reason::CpuOverloaded, self.cool_off.max(self.geometry.bucket_ns), 0, 0), true));
+                return Some((
+                    Decision::reject(Reason::CpuOverloaded, self.cool_off.max(self.geometry.bucket_ns()), 0, 0),
+                    true,
+                ));
             }
         } else if cooling_off && over_estimate {
-            return Some((Decision::reject(Reason::CoolingOff, self.geometry.bucket_ns, 0, 0), false));
+            return Some((Decision::reject(Reason::CoolingOff, self.geometry.bucket_ns(), 0, 0), false));
         }
         None
     }

@@ -1,19 +1,73 @@
 use super::kernel::{ThrottleConfig, ThrottleKernel, ThrottleStats};
+use crate::sync::{atomic_u64, AtomicU64, Ordering};
 use crate::window::{PlainWindow, Window};
 use crate::{ConfigError, Decision, Nanos};
+
+/// The sums over *finished* buckets do not change while the current bucket
+/// runs, so they are folded once per bucket and cached, one word per sum, as
+/// `VALID | seq << 39 | sum`; each decision then adds only the current
+/// bucket. A write that lands in any bucket but the cached one empties the
+/// cache, so a sequential caller sees exactly what a full fold gives.
+const VALID: u64 = 1 << 63;
+const SUM_MASK: u64 = (1 << 39) - 1;
+
+const fn cache_word(seq: u64, sum: u64) -> u64 {
+    VALID | (seq << 39) | (sum & SUM_MASK)
+}
+
+const fn cached(word: u64, seq: u64) -> Option<u64> {
+    if word & VALID != 0 && (word >> 39) & 0xFF_FFFF == seq {
+        Some(word & SUM_MASK)
+    } else {
+        None
+    }
+}
 
 /// The throttle for many threads: lock-free window words.
 #[derive(Debug)]
 pub struct AtomicThrottle {
     kernel: ThrottleKernel,
     window: Window,
+    finished_requests: AtomicU64,
+    finished_accepts: AtomicU64,
 }
 
 impl AtomicThrottle {
     /// A throttle with an empty window.
     pub fn new(config: ThrottleConfig) -> Result<Self, ConfigError> {
         let kernel = ThrottleKernel::new(config)?;
-        Ok(Self { window: Window::new(kernel.geometry, 0), kernel })
+        Ok(Self {
+            window: Window::new(kernel.geometry, 0),
+            kernel,
+            finished_requests: atomic_u64(0),
+            finished_accepts: atomic_u64(0),
+        })
+    }
+
+    fn counts(&self, now: Nanos) -> (u64, u64) {
+        let seq = self.window.geometry().seq(now);
+        let requests = cached(self.finished_requests.load(Ordering::Relaxed), seq);
+        let accepts = cached(self.finished_accepts.load(Ordering::Relaxed), seq);
+        let (requests, accepts) = match (requests, accepts) {
+            (Some(r), Some(a)) => (r, a),
+            _ => {
+                let (r, a) = self.window.fold(now, 1, (0, 0), ThrottleKernel::sum);
+                self.finished_requests.store(cache_word(seq, r), Ordering::Relaxed);
+                self.finished_accepts.store(cache_word(seq, a), Ordering::Relaxed);
+                (r, a)
+            }
+        };
+        let current = self.window.current(now);
+        (requests + current.a, accepts + current.b)
+    }
+
+    fn invalidate_unless_current(&self, now: Nanos) {
+        let seq = self.window.geometry().seq(now);
+        let word = self.finished_requests.load(Ordering::Relaxed);
+        if word != 0 && cached(word, seq).is_none() {
+            self.finished_requests.store(0, Ordering::Relaxed);
+            self.finished_accepts.store(0, Ordering::Relaxed);
+        }
     }
 
     /// Decides whether to send a request at `now`, given a uniform random
@@ -21,9 +75,10 @@ impl AtomicThrottle {
     /// backend's answer with [`Self::record`].
     #[inline]
     pub fn acquire(&self, now: Nanos, draw: u64) -> Decision {
-        let (requests, accepts) = self.window.fold(now, 0, (0, 0), ThrottleKernel::sum);
+        let (requests, accepts) = self.counts(now);
         let decision = self.kernel.decide(self.kernel.reject_probability(requests, accepts), draw);
         self.window.update(now, ThrottleKernel::count_request);
+        self.invalidate_unless_current(now);
         decision
     }
 
@@ -33,6 +88,7 @@ impl AtomicThrottle {
     pub fn record(&self, now: Nanos, success: bool) {
         if success {
             self.window.update(now, ThrottleKernel::count_accept);
+            self.invalidate_unless_current(now);
         }
     }
 

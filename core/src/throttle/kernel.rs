@@ -56,13 +56,9 @@ impl ThrottleKernel {
         if window % buckets != 0 {
             return Err(ConfigError::new("window_ns", "a multiple of buckets", Value::Unsigned(window)));
         }
-        let max_p = check::float_in("max_reject_probability", "a number in [0, 1]", config.max_reject_probability, 0.0, 1.0)?;
-        Ok(Self {
-            geometry: Geometry { bucket_ns: window / buckets, buckets: buckets as usize },
-            k,
-            min_requests: config.min_requests,
-            max_p,
-        })
+        let max_p =
+            check::float_in("max_reject_probability", "a number in [0, 1]", config.max_reject_probability, 0.0, 1.0)?;
+        Ok(Self { geometry: Geometry::new(window / buckets, buckets), k, min_requests: config.min_requests, max_p })
     }
 
     /// The refusal probability for a window holding `requests` and `accepts`.
@@ -82,7 +78,7 @@ impl ThrottleKernel {
         // p * 2^64 as an integer threshold; `as` saturates at u64::MAX.
         let threshold = (p * 18_446_744_073_709_551_616.0) as u64;
         if draw < threshold {
-            Decision::reject(Reason::Throttled, self.geometry.bucket_ns, 0, 0)
+            Decision::reject(Reason::Throttled, self.geometry.bucket_ns(), 0, 0)
         } else {
             Decision::admit(0, 0)
         }
