@@ -178,7 +178,7 @@ pub(crate) struct Choice {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PickerKernel {
     config: PickerConfig,
-    bias_ms: f64,
+    bias_ns: f64,
 }
 
 impl PickerKernel {
@@ -194,7 +194,7 @@ impl PickerKernel {
                 Value::Unsigned(0),
             ));
         }
-        Ok(Self { config, bias_ms: config.latency_bias_ns as f64 / MILLISECOND as f64 })
+        Ok(Self { config, bias_ns: config.latency_bias_ns as f64 })
     }
 
     /// The config.
@@ -210,16 +210,27 @@ impl PickerKernel {
 
     /// The load (see the module docs).
     pub fn load(&self, in_flight: u64, latency_ns: f64, success: f64, cpu_permille: u64) -> f64 {
-        libm::sqrt(self.load_squared(&View { in_flight, latency_ns, success, cpu_permille, last_pick: 0 }))
+        let (num, den) = self.load_squared(&View { in_flight, latency_ns, success, cpu_permille, last_pick: 0 });
+        // Back to the documented units: ms under the root, CPU as a factor.
+        libm::sqrt(num / den / MILLISECOND as f64) / 1000.0
     }
 
-    /// The load squared: comparisons need no square root.
+    /// The load squared as a fraction, in units that need no division
+    /// (ns, permille): comparing `na / da` with `nb / db` is comparing
+    /// `na * db` with `nb * da`, and the constant unit factors cancel.
     #[inline]
-    fn load_squared(&self, v: &View) -> f64 {
+    fn load_squared(&self, v: &View) -> (f64, f64) {
         let flight = (v.in_flight + 1) as f64;
-        let cpu = 1.0 + v.cpu_permille as f64 / 1000.0;
+        let cpu = (1000 + v.cpu_permille) as f64;
         let success = if v.success > 1e-3 { v.success } else { 1e-3 };
-        (v.latency_ns / MILLISECOND as f64 + self.bias_ms) * (flight * flight) * (cpu * cpu) / (success * success)
+        ((v.latency_ns + self.bias_ns) * (flight * flight) * (cpu * cpu), success * success)
+    }
+
+    /// Whether `b` has a strictly lower load than `a`.
+    #[inline]
+    fn lighter(&self, b: &View, a: &View) -> bool {
+        let ((na, da), (nb, db)) = (self.load_squared(a), self.load_squared(b));
+        nb * da < na * db
     }
 
     #[inline]
@@ -269,7 +280,7 @@ impl PickerKernel {
                         return Some(Choice { index: i, forced_from: None });
                     }
                 }
-                if self.load_squared(&vb) < self.load_squared(&va) {
+                if self.lighter(&vb, &va) {
                     (b, a, va)
                 } else {
                     (a, b, vb)
