@@ -1,0 +1,84 @@
+package weir
+
+/*
+#include "weir.h"
+*/
+import "C"
+
+import (
+	"runtime"
+	"unsafe"
+)
+
+// KeyedLimiter keeps one token bucket per key in a table whose memory is
+// fixed when it is made: a new key that finds its set full of live keys is
+// refused (TableFull) rather than evicting one.
+type KeyedLimiter struct {
+	h *C.weir_keyed_limiter
+}
+
+// NewKeyedLimiter makes a table of `capacity` entries (a multiple of 8)
+// sharing one rate (per second, or Per(period)) and burst.
+func NewKeyedLimiter(rate float64, burst int, capacity int, opts ...LimiterOption) (*KeyedLimiter, error) {
+	cfg := limiterConfig(rate, burst, opts)
+	k := &KeyedLimiter{}
+	err := create(func() C.weir_status {
+		return C.weir_keyed_limiter_new(&cfg, C.uint64_t(uint64(max(capacity, 0))), &k.h)
+	})
+	if err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(k, (*KeyedLimiter).Close)
+	return k, nil
+}
+
+// Allow takes one token for `key` now.
+func (k *KeyedLimiter) Allow(key string) bool { return k.Acquire(key, 1).Admitted() }
+
+// Acquire asks for `cost` tokens for `key` now. Keys hash as in every weir
+// runtime, so a key means the same table slot everywhere.
+func (k *KeyedLimiter) Acquire(key string, cost int) Decision {
+	var d C.weir_decision
+	s := C.weir_keyed_limiter_acquire_bytes_now(k.h, (*C.uint8_t)(unsafe.Pointer(unsafe.StringData(key))),
+		C.size_t(len(key)), C.uint64_t(max(cost, 0)), &d)
+	runtime.KeepAlive(k)
+	if s != C.WEIR_STATUS_OK {
+		return Decision{Reason: TableFull, RetryAfter: Never}
+	}
+	return decision(&d)
+}
+
+func (k *KeyedLimiter) acquire(key, now, cost uint64) Decision {
+	var d C.weir_decision
+	s := C.weir_keyed_limiter_acquire(k.h, C.uint64_t(key), C.uint64_t(now), C.uint64_t(cost), &d)
+	runtime.KeepAlive(k)
+	if s != C.WEIR_STATUS_OK {
+		return Decision{Reason: TableFull, RetryAfter: Never}
+	}
+	return decision(&d)
+}
+
+// Live counts keys whose bucket is not full now (a gauge; walks the table).
+func (k *KeyedLimiter) Live() int { return k.live(Now()) }
+
+func (k *KeyedLimiter) live(now uint64) int {
+	var n C.uint64_t
+	C.weir_keyed_limiter_live(k.h, C.uint64_t(now), &n)
+	runtime.KeepAlive(k)
+	return int(n)
+}
+
+// Close frees the table. Idempotent.
+func (k *KeyedLimiter) Close() error {
+	C.weir_keyed_limiter_free(&k.h)
+	runtime.SetFinalizer(k, nil)
+	return nil
+}
+
+// HashKey is the stable 64-bit key hash every weir runtime uses.
+func HashKey(key []byte) uint64 {
+	if len(key) == 0 {
+		return uint64(C.weir_hash_key(nil, 0))
+	}
+	return uint64(C.weir_hash_key((*C.uint8_t)(unsafe.Pointer(&key[0])), C.size_t(len(key))))
+}

@@ -1,0 +1,178 @@
+package weir
+
+/*
+#include "weir.h"
+*/
+import "C"
+
+import (
+	"context"
+	"math"
+	"runtime"
+	"time"
+)
+
+// Limiter is a GCRA token bucket: `rate` tokens per second, at most `burst`
+// at once. Lock-free; one cgo call per decision.
+type Limiter struct {
+	h *C.weir_limiter
+}
+
+// LimiterOption adjusts a limiter's config.
+type LimiterOption func(*limiterCfg)
+
+// limiterCfg is a rate as integer tokens per period, as the core takes it.
+type limiterCfg struct{ rate, period, burst uint64 }
+
+// Per makes `rate` count tokens per `period` instead of per second.
+func Per(period time.Duration) LimiterOption {
+	return func(c *limiterCfg) { c.period = uint64(max(period, 0)) * c.period / uint64(time.Second) }
+}
+
+// limiterConfig expresses `rate` per second exactly enough as integer
+// tokens per period: a fractional rate is counted per 10^6 seconds.
+func limiterConfig(rate float64, burst int, opts []LimiterOption) C.weir_limiter_config {
+	c := limiterCfg{period: uint64(time.Second), burst: uint64(max(burst, 0))}
+	switch {
+	case rate > 0 && rate == math.Trunc(rate) && rate <= 1e9:
+		c.rate = uint64(rate)
+	case rate > 0 && rate <= 1e9:
+		c.rate = uint64(math.Round(rate * 1e6))
+		c.period = uint64(time.Second) * 1e6
+	case rate > 1e9:
+		c.rate = math.MaxUint64 // refused by name: rate <= period_ns
+	}
+	for _, o := range opts {
+		o(&c)
+	}
+	return C.weir_limiter_config{rate: C.uint64_t(c.rate), period_ns: C.uint64_t(c.period), burst: C.uint64_t(c.burst)}
+}
+
+// NewLimiter makes a limiter allowing `rate` events per second (or per
+// Per(period)) with bursts of `burst`. A bad config is a *ConfigError that
+// names the field.
+func NewLimiter(rate float64, burst int, opts ...LimiterOption) (*Limiter, error) {
+	cfg := limiterConfig(rate, burst, opts)
+	l := &Limiter{}
+	if err := create(func() C.weir_status { return C.weir_limiter_new(&cfg, &l.h) }); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(l, (*Limiter).Close)
+	return l, nil
+}
+
+// Allow takes one token now if there is one.
+func (l *Limiter) Allow() bool {
+	var d C.weir_decision
+	C.weir_limiter_acquire_now(l.h, 1, &d)
+	runtime.KeepAlive(l)
+	return d.admitted != 0
+}
+
+// AllowN takes n tokens at `now` if there are n.
+func (l *Limiter) AllowN(now time.Time, n int) bool {
+	return l.acquire(nanos(now), uint64(max(n, 0))).Admitted()
+}
+
+// Acquire asks for `cost` tokens now and says why not, and when to retry.
+func (l *Limiter) Acquire(cost int) Decision {
+	var d C.weir_decision
+	C.weir_limiter_acquire_now(l.h, C.uint64_t(max(cost, 0)), &d)
+	runtime.KeepAlive(l)
+	if l.h == nil {
+		return Decision{Reason: RateLimited, RetryAfter: Never}
+	}
+	return decision(&d)
+}
+
+func (l *Limiter) acquire(now, cost uint64) Decision {
+	var d C.weir_decision
+	s := C.weir_limiter_acquire(l.h, C.uint64_t(now), C.uint64_t(cost), &d)
+	runtime.KeepAlive(l)
+	if s != C.WEIR_STATUS_OK {
+		return Decision{Reason: RateLimited, RetryAfter: Never}
+	}
+	return decision(&d)
+}
+
+// Reservation is the answer of Reserve.
+type Reservation struct {
+	ok    bool
+	delay time.Duration
+}
+
+// OK is false when the request can never be admitted (more than the burst).
+func (r Reservation) OK() bool { return r.ok }
+
+// Delay is how long to wait before acting: 0 when the token was taken.
+// Unlike x/time/rate a reservation with a delay holds no token (a GCRA
+// refusal never writes state); ask again after the delay, or use Wait.
+func (r Reservation) Delay() time.Duration { return r.delay }
+
+// Reserve takes a token now, or says how long until one is free.
+func (l *Limiter) Reserve() Reservation {
+	d := l.Acquire(1)
+	return Reservation{ok: d.RetryAfter != Never, delay: d.RetryAfter}
+}
+
+// Wait blocks until a token is taken or ctx ends; it fails at once when
+// ctx's deadline comes before the token could.
+func (l *Limiter) Wait(ctx context.Context) error {
+	return l.WaitN(ctx, 1)
+}
+
+// WaitN is Wait for n tokens.
+func (l *Limiter) WaitN(ctx context.Context, n int) error {
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		d := l.Acquire(n)
+		if d.Admitted() {
+			return nil
+		}
+		if d.RetryAfter == Never {
+			return &RejectedError{Decision: d}
+		}
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d.RetryAfter {
+			return &RejectedError{Decision: d}
+		}
+		if timer == nil {
+			timer = time.NewTimer(d.RetryAfter)
+		} else {
+			timer.Reset(d.RetryAfter)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timer.C:
+		}
+	}
+}
+
+// State is the limiter's one-word state, for snapshots.
+func (l *Limiter) State() uint64 {
+	var s C.uint64_t
+	C.weir_limiter_state(l.h, &s)
+	runtime.KeepAlive(l)
+	return uint64(s)
+}
+
+// Restore replaces the state with one from State.
+func (l *Limiter) Restore(state uint64) {
+	C.weir_limiter_restore(l.h, C.uint64_t(state))
+	runtime.KeepAlive(l)
+}
+
+// Close frees the native limiter; later calls refuse. Idempotent.
+func (l *Limiter) Close() error {
+	C.weir_limiter_free(&l.h)
+	runtime.SetFinalizer(l, nil)
+	return nil
+}

@@ -1,0 +1,187 @@
+package weir
+
+/*
+#include "weir.h"
+*/
+import "C"
+
+import (
+	"runtime"
+	"sync"
+	"time"
+)
+
+// Shedder is BBR-style adaptive overload protection: when the CPU passes
+// its threshold it sheds requests beyond the in-flight count the service
+// has shown it sustains (max pass rate x min response time over a rolling
+// window), and keeps enforcing that for a cool-off after a shed.
+type Shedder struct {
+	h    *C.weir_shedder
+	stop chan struct{}
+	wg   sync.WaitGroup
+	once sync.Once
+}
+
+// ShedderOption adjusts a shedder's config.
+type ShedderOption func(*shedderSettings)
+
+type shedderSettings struct {
+	cfg         C.weir_shedder_config
+	cpuInterval time.Duration
+}
+
+// Window sets the rolling window and its bucket count.
+func Window(window time.Duration, buckets int) ShedderOption {
+	return func(s *shedderSettings) {
+		s.cfg.window_ns = C.uint64_t(uint64(max(window, 0)))
+		s.cfg.buckets = C.uint64_t(uint64(max(buckets, 0)))
+	}
+}
+
+// CPUThreshold sets the CPU (permille) at which shedding may start.
+func CPUThreshold(permille int) ShedderOption {
+	return func(s *shedderSettings) { s.cfg.cpu_threshold = C.uint64_t(uint64(max(permille, 0))) }
+}
+
+// CPUDecay sets the weight of the previous smoothed CPU per sample, [0, 1).
+func CPUDecay(decay float64) ShedderOption {
+	return func(s *shedderSettings) { s.cfg.cpu_decay = C.double(decay) }
+}
+
+// CoolOff sets how long after a shed the in-flight estimate stays enforced.
+func CoolOff(d time.Duration) ShedderOption {
+	return func(s *shedderSettings) { s.cfg.cool_off_ns = C.uint64_t(uint64(max(d, 0))) }
+}
+
+// MaxQueue caps requests in flight outright; 0 turns the cap off.
+func MaxQueue(n int) ShedderOption {
+	return func(s *shedderSettings) { s.cfg.max_queue = C.uint64_t(uint64(max(n, 0))) }
+}
+
+// SampleCPU makes the shedder sample this process's CPU (cgroup v2, else
+// /proc/stat) every `interval` on a goroutine that Close stops; without it,
+// feed RecordCPU yourself.
+func SampleCPU(interval time.Duration) ShedderOption {
+	return func(s *shedderSettings) { s.cpuInterval = interval }
+}
+
+// NewShedder makes a shedder with the defaults (10 s window of 100
+// buckets, CPU threshold 800, decay 0.95, cool-off 1 s) changed by opts.
+func NewShedder(opts ...ShedderOption) (*Shedder, error) {
+	var s shedderSettings
+	C.weir_shedder_config_default(&s.cfg)
+	for _, o := range opts {
+		o(&s)
+	}
+	sh := &Shedder{stop: make(chan struct{})}
+	if err := create(func() C.weir_status { return C.weir_shedder_new(&s.cfg, &sh.h) }); err != nil {
+		return nil, err
+	}
+	if s.cpuInterval > 0 {
+		sampler, err := NewCPUSampler()
+		if err != nil {
+			C.weir_shedder_free(&sh.h)
+			return nil, err
+		}
+		sh.wg.Add(1)
+		go sh.sampleCPU(sampler, s.cpuInterval)
+	}
+	runtime.SetFinalizer(sh, (*Shedder).Close)
+	return sh, nil
+}
+
+func (s *Shedder) sampleCPU(sampler *CPUSampler, interval time.Duration) {
+	defer s.wg.Done()
+	defer sampler.Close()
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-ticker.C:
+			if permille, ok := sampler.Sample(); ok {
+				s.RecordCPU(permille)
+			}
+		}
+	}
+}
+
+// Allow asks to start a request now. When admitted, call done exactly once
+// when the request ends (its error is not used: the shedder learns from
+// response times). A refusal is a *RejectedError.
+func (s *Shedder) Allow() (done func(error), err error) {
+	var d C.weir_decision
+	var started C.uint64_t
+	st := C.weir_shedder_acquire_now(s.h, &d, &started)
+	runtime.KeepAlive(s)
+	if st != C.WEIR_STATUS_OK {
+		return nil, ErrClosed
+	}
+	if d.admitted == 0 {
+		return nil, &RejectedError{Decision: decision(&d)}
+	}
+	return func(error) {
+		C.weir_shedder_done_now(s.h, started)
+		runtime.KeepAlive(s)
+	}, nil
+}
+
+func (s *Shedder) acquire(now uint64) Decision {
+	var d C.weir_decision
+	C.weir_shedder_acquire(s.h, C.uint64_t(now), &d)
+	runtime.KeepAlive(s)
+	return decision(&d)
+}
+
+func (s *Shedder) done(startedAt, now uint64) {
+	C.weir_shedder_done(s.h, C.uint64_t(startedAt), C.uint64_t(now))
+	runtime.KeepAlive(s)
+}
+
+// RecordCPU folds a CPU sample (permille) into the smoothed CPU and
+// returns the new value.
+func (s *Shedder) RecordCPU(permille uint64) float64 {
+	var cpu C.double
+	C.weir_shedder_record_cpu(s.h, C.uint64_t(permille), &cpu)
+	runtime.KeepAlive(s)
+	return float64(cpu)
+}
+
+// ShedderStats is what a shedder knows at one instant.
+type ShedderStats struct {
+	InFlight    uint64
+	CPU         float64 // smoothed, permille
+	MaxPass     uint64
+	MinRT       time.Duration
+	MaxInFlight uint64 // the estimate enforced under CPU pressure
+	CoolingOff  bool
+}
+
+// Stats is a snapshot, e.g. for Prometheus gauges.
+func (s *Shedder) Stats() ShedderStats { return s.stats(Now()) }
+
+func (s *Shedder) stats(now uint64) ShedderStats {
+	var st C.weir_shedder_stats
+	C.weir_shedder_snapshot(s.h, C.uint64_t(now), &st)
+	runtime.KeepAlive(s)
+	return ShedderStats{
+		InFlight:    uint64(st.in_flight),
+		CPU:         float64(st.cpu),
+		MaxPass:     uint64(st.max_pass),
+		MinRT:       duration(st.min_rt_ns),
+		MaxInFlight: uint64(st.max_in_flight),
+		CoolingOff:  st.cooling_off != 0,
+	}
+}
+
+// Close stops CPU sampling and frees the shedder. Idempotent.
+func (s *Shedder) Close() error {
+	s.once.Do(func() {
+		close(s.stop)
+		s.wg.Wait()
+		C.weir_shedder_free(&s.h)
+		runtime.SetFinalizer(s, nil)
+	})
+	return nil
+}

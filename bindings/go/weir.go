@@ -1,0 +1,183 @@
+// Package weir is the Go binding of weir, one resilience core shared by
+// every runtime: rate limits (GCRA, keyed, concurrency), BBR-style load
+// shedding, SRE adaptive throttling, p2c picking, backoff with retry
+// budgets, singleflight and deadline propagation. Decisions are made by the
+// Rust core through its C ABI (static library, cgo), so they are the same
+// decisions the Envoy filter and the Python and Node packages make.
+//
+// Every type is safe for concurrent use. Each holds a native handle that a
+// finalizer frees; Close frees it at once and is idempotent, but must not
+// race with other calls on the same value.
+//
+// Hot paths cost one cgo call: the clock (CLOCK_MONOTONIC) is read inside
+// it. Build the static library first: `cargo build --release -p weir-ffi`
+// at the repository root (see README.md).
+package weir
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/../../ffi/include
+#cgo LDFLAGS: -L${SRCDIR}/../../target/release -l:libweir.a -lm -ldl -lpthread
+#cgo noescape weir_limiter_acquire_now
+#cgo nocallback weir_limiter_acquire_now
+#cgo noescape weir_limiter_acquire
+#cgo nocallback weir_limiter_acquire
+#cgo noescape weir_keyed_limiter_acquire_bytes_now
+#cgo nocallback weir_keyed_limiter_acquire_bytes_now
+#cgo noescape weir_concurrency_limiter_acquire
+#cgo nocallback weir_concurrency_limiter_acquire
+#cgo noescape weir_shedder_acquire_now
+#cgo nocallback weir_shedder_acquire_now
+#cgo nocallback weir_shedder_done_now
+#cgo noescape weir_throttle_acquire_now
+#cgo nocallback weir_throttle_acquire_now
+#cgo nocallback weir_now
+#cgo noescape weir_picker_pick_now
+#cgo nocallback weir_picker_pick_now
+#cgo noescape weir_picker_done_now
+#cgo nocallback weir_picker_done_now
+#cgo noescape weir_singleflight_begin_bytes
+#cgo nocallback weir_singleflight_begin_bytes
+#cgo nocallback weir_singleflight_finish
+#cgo nocallback weir_singleflight_leave
+#include "weir.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+)
+
+// Reason says why a decision came out the way it did; the values are the
+// core's stable codes.
+type Reason uint32
+
+// The reasons a decision can carry.
+const (
+	Admitted           Reason = C.WEIR_REASON_ADMITTED
+	RateLimited        Reason = C.WEIR_REASON_RATE_LIMITED
+	CostExceedsBurst   Reason = C.WEIR_REASON_COST_EXCEEDS_BURST
+	TableFull          Reason = C.WEIR_REASON_TABLE_FULL
+	ConcurrencyLimited Reason = C.WEIR_REASON_CONCURRENCY_LIMITED
+	CPUOverloaded      Reason = C.WEIR_REASON_CPU_OVERLOADED
+	CoolingOff         Reason = C.WEIR_REASON_COOLING_OFF
+	QueueFull          Reason = C.WEIR_REASON_QUEUE_FULL
+	Throttled          Reason = C.WEIR_REASON_THROTTLED
+	TimeOverflow       Reason = C.WEIR_REASON_TIME_OVERFLOW
+	BudgetExhausted    Reason = C.WEIR_REASON_BUDGET_EXHAUSTED
+	AttemptsExhausted  Reason = C.WEIR_REASON_ATTEMPTS_EXHAUSTED
+	DeadlineTooClose   Reason = C.WEIR_REASON_DEADLINE_TOO_CLOSE
+	DeadlineExceeded   Reason = C.WEIR_REASON_DEADLINE_EXCEEDED
+	NoNode             Reason = C.WEIR_REASON_NO_NODE
+)
+
+// String is the snake_case name used in metrics, logs and the vectors.
+func (r Reason) String() string { return C.GoString(C.weir_reason_str(C.uint32_t(r))) }
+
+// Never is the RetryAfter of a refusal that no wait can turn into an
+// admission (cost above burst).
+const Never = time.Duration(1<<63 - 1)
+
+// Decision is the answer to "may this go ahead?", with what a host needs
+// for Retry-After and X-RateLimit-* headers.
+type Decision struct {
+	Reason     Reason
+	RetryAfter time.Duration // when a retry could succeed; 0 if admitted, Never if never
+	Remaining  uint64        // tokens or slots left, where the primitive has them
+	ResetAfter time.Duration // when the primitive is idle (full) again
+}
+
+// Admitted reports whether the request may go ahead.
+func (d Decision) Admitted() bool { return d.Reason == Admitted }
+
+func duration(ns C.uint64_t) time.Duration {
+	if uint64(ns) > uint64(Never) {
+		return Never
+	}
+	return time.Duration(ns)
+}
+
+func decision(d *C.weir_decision) Decision {
+	return Decision{
+		Reason:     Reason(d.reason),
+		RetryAfter: duration(d.retry_after_ns),
+		Remaining:  uint64(d.remaining),
+		ResetAfter: duration(d.reset_after_ns),
+	}
+}
+
+// ConfigError is a refused configuration: which field broke which rule.
+type ConfigError struct {
+	Field   string // the config field, snake_case as in every weir runtime ("burst")
+	Rule    string // the rule, phrased to follow "must be" (">= 1")
+	Message string // "burst must be >= 1, got 0"
+}
+
+func (e *ConfigError) Error() string { return "weir: " + e.Message }
+
+// ErrClosed is returned by calls on a value whose Close already ran.
+var ErrClosed = errors.New("weir: closed")
+
+// RejectedError is the error of a refused Allow: the decision behind it.
+type RejectedError struct{ Decision Decision }
+
+func (e *RejectedError) Error() string {
+	return fmt.Sprintf("weir: rejected: %s (retry after %s)", e.Decision.Reason, e.Decision.RetryAfter)
+}
+
+// statusError turns a non-OK status into an error; InvalidConfig becomes a
+// *ConfigError read from the thread's last error, so the caller must still
+// be on the OS thread of the failed call (see create).
+func statusError(s C.weir_status) error {
+	switch s {
+	case C.WEIR_STATUS_OK:
+		return nil
+	case C.WEIR_STATUS_INVALID_CONFIG:
+		return &ConfigError{
+			Field:   C.GoString(C.weir_last_error_field()),
+			Rule:    C.GoString(C.weir_last_error_rule()),
+			Message: C.GoString(C.weir_last_error_message()),
+		}
+	case C.WEIR_STATUS_NULL_ARGUMENT:
+		return ErrClosed
+	default:
+		msg := C.GoString(C.weir_last_error_message())
+		return fmt.Errorf("weir: %s: %s", C.GoString(C.weir_status_str(C.uint32_t(s))), msg)
+	}
+}
+
+// create runs a constructor pinned to one OS thread, so the thread-local
+// last error read on failure is the one that constructor set.
+func create(call func() C.weir_status) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	return statusError(call())
+}
+
+// Version is the version of the linked native library.
+func Version() string { return C.GoString(C.weir_version()) }
+
+// The process clock: CLOCK_MONOTONIC nanoseconds read once with the Go
+// clock, so a time.Time converts to the native clock by its monotonic
+// offset from that instant.
+var (
+	baseTime  = time.Now()
+	baseNanos = uint64(C.weir_now())
+)
+
+// Now is CLOCK_MONOTONIC in nanoseconds, the clock every native decision uses.
+func Now() uint64 { return uint64(C.weir_now()) }
+
+// nanos converts a time.Time (with its monotonic reading, as time.Now
+// gives) to the native clock.
+func nanos(t time.Time) uint64 {
+	d := t.Sub(baseTime)
+	if d < 0 && uint64(-d) > baseNanos {
+		return 0
+	}
+	return baseNanos + uint64(d)
+}
+
+func cbool(b bool) C.bool { return C.bool(b) }
