@@ -103,7 +103,8 @@ class ConcurrencyLimiter(_weir.ConcurrencyLimiter):
         return cast(F, run)
 
     async def __aenter__(self) -> "ConcurrencyLimiter":
-        return self.__enter__()
+        self.__enter__()
+        return self
 
     async def __aexit__(self, *exc: Any) -> None:
         self.__exit__(*exc)

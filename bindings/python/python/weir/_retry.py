@@ -106,7 +106,7 @@ class _Loop:
             self.give_up(decision.reason, attempt, exc)
         if self.on_retry is not None:
             self.on_retry(attempt, delay / 1e9, exc)
-        return cast(int, delay)
+        return delay
 
     def give_up(self, reason: str, attempt: int, exc: BaseException) -> None:
         if self.reraise:
@@ -116,13 +116,14 @@ class _Loop:
 
 def _matcher(retry_on: RetryOn) -> Callable[[BaseException], bool]:
     if isinstance(retry_on, type) and issubclass(retry_on, BaseException):
-        return lambda e: isinstance(e, retry_on)
+        kind: Type[BaseException] = retry_on
+        return lambda e: isinstance(e, kind)
     if isinstance(retry_on, tuple):
         for t in retry_on:
             if not (isinstance(t, type) and issubclass(t, BaseException)):
                 raise TypeError(f"retry: retry_on must hold exception types, got {t!r}")
         return lambda e: isinstance(e, retry_on)
-    if callable(retry_on):
+    if callable(retry_on) and not isinstance(retry_on, type):
         return retry_on
     raise TypeError(f"retry: retry_on must be an exception type, a tuple of them or a predicate, got {retry_on!r}")
 
@@ -157,13 +158,13 @@ def _decorate(fn: F, loop: _Loop, deposit: bool) -> F:
         started = time.monotonic_ns() if timed else 0
         try:
             return fn(*args, **kwargs)
-        except BaseException as exc:
-            if not matches(exc):
+        except BaseException as first:
+            if not matches(first):
                 raise
-            first = exc
-        attempt, previous, exc = 1, 0, first
+            failed: BaseException = first
+        attempt, previous = 1, 0
         while True:
-            previous = loop.next_delay(attempt, previous, exc, started)
+            previous = loop.next_delay(attempt, previous, failed, started)
             time.sleep(previous / 1e9)
             attempt += 1
             try:
@@ -171,7 +172,7 @@ def _decorate(fn: F, loop: _Loop, deposit: bool) -> F:
             except BaseException as again:
                 if not matches(again):
                     raise
-                exc = again
+                failed = again
 
     return cast(F, run)
 

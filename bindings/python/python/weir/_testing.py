@@ -52,26 +52,26 @@ class _Checker:
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def int(self, i: int, step: Step, field: str, got: int) -> None:
+    def num(self, i: int, step: Step, field: str, got: int) -> None:
         want = step.get("expect", {}).get(field)
         if want is not None:
             assert got == num(want), f"{self.name} step {i} ({step}): {field} = {got}, want {num(want)}"
 
-    def str(self, i: int, step: Step, field: str, got: str) -> None:
+    def text(self, i: int, step: Step, field: str, got: str) -> None:
         want = step.get("expect", {}).get(field)
         if want is not None:
             assert got == want, f"{self.name} step {i} ({step}): {field} = {got!r}, want {want!r}"
 
-    def bool(self, i: int, step: Step, field: str, got: bool) -> None:
+    def flag(self, i: int, step: Step, field: str, got: bool) -> None:
         want = step.get("expect", {}).get(field)
         if want is not None:
             assert got is want, f"{self.name} step {i} ({step}): {field} = {got}, want {want}"
 
     def decision(self, i: int, step: Step, d: Any) -> None:
-        self.str(i, step, "reason", d.reason)
-        self.int(i, step, "retry_after", d.retry_after_ns)
-        self.int(i, step, "remaining", d.remaining)
-        self.int(i, step, "reset_after", d.reset_after_ns)
+        self.text(i, step, "reason", d.reason)
+        self.num(i, step, "retry_after", d.retry_after_ns)
+        self.num(i, step, "remaining", d.remaining)
+        self.num(i, step, "reset_after", d.reset_after_ns)
         assert bool(d) == (d.reason == "admitted"), f"{self.name} step {i}: truthiness disagrees with reason"
 
 
@@ -162,10 +162,10 @@ def _header(ck: _Checker, i: int, step: Step, parse: Callable[[], int]) -> None:
         ns = parse()
     except ValueError as e:
         assert "ns" not in step.get("expect", {}), f"{ck.name} step {i}: refused ({e}), expected a value"
-        ck.str(i, step, "error", str(e).rsplit(": ", 1)[-1])
+        ck.text(i, step, "error", str(e).rsplit(": ", 1)[-1])
         return
     assert "error" not in step.get("expect", {}), f"{ck.name} step {i}: parsed {ns}, expected an error"
-    ck.int(i, step, "ns", ns)
+    ck.num(i, step, "ns", ns)
 
 
 def _format(ck: _Checker, i: int, step: Step, fmt: Callable[[], str]) -> None:
@@ -173,10 +173,10 @@ def _format(ck: _Checker, i: int, step: Step, fmt: Callable[[], str]) -> None:
         text = fmt()
     except ValueError as e:
         assert "value" not in step.get("expect", {}), f"{ck.name} step {i}: refused ({e}), expected a value"
-        ck.str(i, step, "error", str(e).rsplit(": ", 1)[-1])
+        ck.text(i, step, "error", str(e).rsplit(": ", 1)[-1])
         return
     assert "error" not in step.get("expect", {}), f"{ck.name} step {i}: wrote {text}, expected an error"
-    ck.str(i, step, "value", text)
+    ck.text(i, step, "value", text)
 
 
 def _run(primitive: str, obj: Any, steps: List[Step], ck: _Checker) -> None:
@@ -188,29 +188,29 @@ def _run(primitive: str, obj: Any, steps: List[Step], ck: _Checker) -> None:
         elif primitive == "keyed_limiter":
             assert op == "acquire", op
             ck.decision(i, step, obj.try_acquire_hashed(_arg(step, "key"), _arg(step, "cost"), now))
-            ck.int(i, step, "live", obj.live(now))
+            ck.num(i, step, "live", obj.live(now))
         elif primitive == "concurrency_limiter":
             if op == "acquire":
                 ck.decision(i, step, obj.try_acquire())
             elif op == "release":
-                ck.bool(i, step, "released", obj.release())
+                ck.flag(i, step, "released", obj.release())
             else:
                 raise AssertionError(f"unknown op {op}")
-            ck.int(i, step, "in_flight", obj.in_flight)
+            ck.num(i, step, "in_flight", obj.in_flight)
         elif primitive == "shedder":
             if op == "acquire":
                 ck.decision(i, step, obj.try_acquire(now))
             elif op == "done":
                 obj.done(_arg(step, "started_at"), now)
             elif op == "cpu":
-                ck.int(i, step, "cpu", int(obj.record_cpu(_arg(step, "permille"))))
+                ck.num(i, step, "cpu", int(obj.record_cpu(_arg(step, "permille"))))
             else:
                 raise AssertionError(f"unknown op {op}")
             stats = obj.stats(now)
-            ck.int(i, step, "in_flight", stats["in_flight"])
-            ck.int(i, step, "max_in_flight", stats["max_in_flight"])
+            ck.num(i, step, "in_flight", stats["in_flight"])
+            ck.num(i, step, "max_in_flight", stats["max_in_flight"])
         elif primitive == "throttle":
-            ck.int(i, step, "reject_probability_ppm", int(obj.stats(now)["reject_probability"] * 1e6))
+            ck.num(i, step, "reject_probability_ppm", int(obj.stats(now)["reject_probability"] * 1e6))
             if op == "acquire":
                 ck.decision(i, step, obj.try_acquire(now, _arg(step, "draw")))
             elif op == "record":
@@ -220,13 +220,13 @@ def _run(primitive: str, obj: Any, steps: List[Step], ck: _Checker) -> None:
         elif primitive == "backoff":
             if op == "delay":
                 d = obj.delay_ns(_arg(step, "retry"), _arg(step, "draw"), _opt(step, "previous_ns") or 0)
-                ck.int(i, step, "delay_ns", d)
+                ck.num(i, step, "delay_ns", d)
             elif op == "next":
                 reason, d = obj.next_ns(
                     _arg(step, "attempt"), _opt(step, "draw") or 0, _opt(step, "previous_ns") or 0, _opt(step, "advised_ns")
                 )
-                ck.str(i, step, "reason", reason)
-                ck.int(i, step, "delay_ns", d)
+                ck.text(i, step, "reason", reason)
+                ck.num(i, step, "delay_ns", d)
             elif op == "parse_retry_after":
                 value, unix = step["args"]["value"], _opt(step, "now_unix_s") or 0
                 _header(ck, i, step, lambda: _weir.parse_retry_after_ns(value, unix))
@@ -249,17 +249,17 @@ def _run(primitive: str, obj: Any, steps: List[Step], ck: _Checker) -> None:
                     _opt(step, "draw") or 0,
                 )
                 ck.decision(i, step, d)
-                ck.int(i, step, "delay_ns", delay)
+                ck.num(i, step, "delay_ns", delay)
             else:
                 raise AssertionError(f"unknown op {op}")
             stats = budget.stats(now)
-            ck.int(i, step, "requests", stats["requests"])
-            ck.int(i, step, "retries", stats["retries"])
+            ck.num(i, step, "requests", stats["requests"])
+            ck.num(i, step, "retries", stats["retries"])
         elif primitive == "deadline":
             if op == "budget":
                 got = obj.budget_ns(_opt(step, "deadline_ns"), now)
-                ck.str(i, step, "reason", "admitted" if got is not None else "deadline_exceeded")
-                ck.int(i, step, "timeout_ns", got or 0)
+                ck.text(i, step, "reason", "admitted" if got is not None else "deadline_exceeded")
+                ck.num(i, step, "timeout_ns", got or 0)
             elif op in ("parse_grpc_timeout", "parse_millis"):
                 fn = _weir.parse_grpc_timeout_ns if op == "parse_grpc_timeout" else _weir.parse_millis_ns
                 value = step["args"]["value"]
@@ -273,20 +273,20 @@ def _run(primitive: str, obj: Any, steps: List[Step], ck: _Checker) -> None:
         elif primitive == "picker":
             if op == "add":
                 got = obj._add(_arg(step, "id"), now)
-                ck.str(i, step, "reason", "admitted" if got is not None else "table_full")
+                ck.text(i, step, "reason", "admitted" if got is not None else "table_full")
                 if got is not None:
-                    ck.int(i, step, "index", got)
+                    ck.num(i, step, "index", got)
             elif op == "remove":
-                ck.bool(i, step, "ok", obj._remove(_arg(step, "index")))
+                ck.flag(i, step, "ok", obj._remove(_arg(step, "index")))
             elif op == "set_up":
-                ck.bool(i, step, "ok", obj._set_up(_arg(step, "index"), bool(step["args"]["up"])))
+                ck.flag(i, step, "ok", obj._set_up(_arg(step, "index"), bool(step["args"]["up"])))
             elif op == "pick":
                 got = obj._pick(now, _arg(step, "draw"))
-                ck.str(i, step, "reason", "admitted" if got is not None else "no_node")
+                ck.text(i, step, "reason", "admitted" if got is not None else "no_node")
                 if got is not None:
-                    ck.int(i, step, "index", got[0])
-                    ck.int(i, step, "gen", got[1])
-                    ck.bool(i, step, "forced", got[2])
+                    ck.num(i, step, "index", got[0])
+                    ck.num(i, step, "gen", got[1])
+                    ck.flag(i, step, "forced", got[2])
             elif op == "done":
                 ok = obj._done(
                     _arg(step, "index"),
@@ -296,37 +296,37 @@ def _run(primitive: str, obj: Any, steps: List[Step], ck: _Checker) -> None:
                     _opt(step, "cpu_permille"),
                     now,
                 )
-                ck.bool(i, step, "ok", ok)
+                ck.flag(i, step, "ok", ok)
             elif op == "node":
                 n = obj._node(_arg(step, "index"))
                 assert n is not None, f"step {i}: no slot"
-                ck.str(i, step, "state", n["state"])
-                ck.int(i, step, "in_flight", n["in_flight"])
-                ck.int(i, step, "latency_ns", int(n["latency_ns"]))
-                ck.int(i, step, "success_ppm", int(n["success"] * 1e6))
-                ck.int(i, step, "cpu_permille", n["cpu_permille"])
-                ck.int(i, step, "id", n["id"])
+                ck.text(i, step, "state", n["state"])
+                ck.num(i, step, "in_flight", n["in_flight"])
+                ck.num(i, step, "latency_ns", int(n["latency_ns"]))
+                ck.num(i, step, "success_ppm", int(n["success"] * 1e6))
+                ck.num(i, step, "cpu_permille", n["cpu_permille"])
+                ck.num(i, step, "id", n["id"])
             else:
                 raise AssertionError(f"unknown op {op}")
         elif primitive == "singleflight":
             if op == "begin":
                 role, slot, gen = obj._begin(_arg(step, "key"))
-                ck.str(i, step, "role", role)
+                ck.text(i, step, "role", role)
                 if role != "table_full":
-                    ck.int(i, step, "slot", slot)
-                    ck.int(i, step, "gen", gen)
+                    ck.num(i, step, "slot", slot)
+                    ck.num(i, step, "gen", gen)
             elif op in ("finish", "leave", "is_done"):
                 fn = {"finish": obj._finish, "leave": obj._leave, "is_done": obj._is_done}[op]
                 got = fn(_arg(step, "slot"), _arg(step, "gen"))
-                ck.bool(i, step, "done" if op == "is_done" else "ok", got)
+                ck.flag(i, step, "done" if op == "is_done" else "ok", got)
             else:
                 raise AssertionError(f"unknown op {op}")
-            ck.int(i, step, "occupied", obj.occupied)
+            ck.num(i, step, "occupied", obj.occupied)
             slot = _opt(step, "slot")
             if slot is not None and "waiters" in step.get("expect", {}):
                 state = obj._slot_state(slot)
                 assert state is not None
-                ck.int(i, step, "waiters", state[1])
+                ck.num(i, step, "waiters", state[1])
         else:
             raise KeyError(f"no replay for primitive {primitive!r}")
 
