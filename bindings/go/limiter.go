@@ -26,7 +26,7 @@ type limiterCfg struct{ rate, period, burst uint64 }
 
 // Per makes `rate` count tokens per `period` instead of per second.
 func Per(period time.Duration) LimiterOption {
-	return func(c *limiterCfg) { c.period = uint64(max(period, 0)) * c.period / uint64(time.Second) }
+	return func(c *limiterCfg) { c.period = uint64(max(period, 0)) * (c.period / uint64(time.Second)) }
 }
 
 // limiterConfig expresses `rate` per second exactly enough as integer

@@ -51,3 +51,6 @@ pub use singleflight::*;
 pub use status::{weir_last_error_field, weir_last_error_message, weir_last_error_rule, weir_status, weir_status_str};
 pub use throttle::*;
 pub use version::*;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# weir-ffi and the Go package: lints, the committed header against a fresh
+# cbindgen run, the Rust tests of the boundary (also under Miri), the C
+# tests under ASan + UBSan and under valgrind, the C example through
+# pkg-config, and `go vet` + `go test -race` over the static library.
+# `ci/suites/40-ffi-go.sh --header` only regenerates ffi/include/weir.h.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root="$PWD"
+
+cbindgen_version=0.29.4
+if [[ "$(cbindgen --version 2>/dev/null)" != "cbindgen $cbindgen_version" ]]; then
+  cargo install --locked --quiet cbindgen --version "=$cbindgen_version"
+fi
+header() { (cd ffi && cbindgen --quiet --config cbindgen.toml --crate weir-ffi --output "$1" .); }
+if [[ "${1:-}" == "--header" ]]; then
+  header include/weir.h
+  exit 0
+fi
+
+command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
+command -v go >/dev/null || { echo "go is not installed (Go >= 1.24 is needed for bindings/go)" >&2; exit 1; }
+
+fresh="$(mktemp -d)"
+trap 'rm -rf "$fresh"' EXIT
+header "$fresh/weir.h"
+if ! diff -u ffi/include/weir.h "$fresh/weir.h"; then
+  echo "ffi/include/weir.h is stale: run ci/suites/40-ffi-go.sh --header and commit it" >&2
+  exit 1
+fi
+
+cargo clippy -p weir-ffi --all-targets -- -D warnings
+cargo test -p weir-ffi
+cargo build --release -p weir-ffi
+lib="${CARGO_TARGET_DIR:-$root/target}/release"
+
+# The C tests: once with sanitizers, once plain under valgrind.
+cflags=(-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -Iffi/include)
+libs=("$lib/libweir.a" -lpthread -ldl -lm)
+gcc "${cflags[@]}" -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
+  ffi/tests/c/*.c "${libs[@]}" -o "$fresh/weir_c_asan"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  "$fresh/weir_c_asan" core/tests/vectors
+gcc "${cflags[@]}" -O0 ffi/tests/c/*.c "${libs[@]}" -o "$fresh/weir_c"
+valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
+  --errors-for-leak-kinds=definite,indirect "$fresh/weir_c" core/tests/vectors
+
+# Undefined behaviour in the Rust side of the boundary.
+MIRIFLAGS="-Zmiri-disable-isolation" cargo +nightly miri test -p weir-ffi
+
+# The example, as a user builds it: pkg-config against the in-tree library.
+make -s -C examples/c run BUILD="$fresh/example" WEIR_INCLUDEDIR="$root/ffi/include" WEIR_LIBDIR="$lib"
+
+cd bindings/go
+export CGO_ENABLED=1 CGO_LDFLAGS="-L$lib"
+go vet ./...
+go test -race -count=1 ./...
+# The benchmarks compile and run (one iteration each); bench.sh measures.
+go test -run '^$' -bench . -benchtime 1x ./... >/dev/null
