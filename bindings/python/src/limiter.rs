@@ -7,7 +7,7 @@ use weir_core::limiter::{
 };
 
 use crate::args::{count, duration, key_hash, now_or_clock};
-use crate::decision::Decision;
+use crate::decision::{Decision, DecisionCache};
 use crate::errors::{bad_arg, config_error, rate_limited};
 use crate::wait::{block, ready, slow_path};
 
@@ -50,6 +50,7 @@ fn config(
 #[pyclass(frozen, subclass, module = "weir._weir", name = "Limiter")]
 pub struct Limiter {
     inner: AtomicLimiter,
+    answers: DecisionCache,
 }
 
 #[pymethods]
@@ -65,14 +66,14 @@ impl Limiter {
         let one = 1u64.into_pyobject(py)?.into_any();
         let c = config(py, "Limiter", rate, per.unwrap_or(&one), burst)?;
         let inner = AtomicLimiter::new(c).map_err(|e| config_error(py, "Limiter", e, RENAMES))?;
-        Ok(Self { inner })
+        Ok(Self { inner, answers: DecisionCache::new() })
     }
 
     /// Takes `cost` tokens if they are there; never waits.
     #[pyo3(signature = (cost = 1, now = None))]
     #[inline]
-    fn try_acquire(&self, cost: u64, now: Option<u64>) -> Decision {
-        self.inner.acquire(now_or_clock(now), cost).into()
+    fn try_acquire(&self, py: Python<'_>, cost: u64, now: Option<u64>) -> PyResult<Py<Decision>> {
+        self.answers.answer(py, self.inner.acquire(now_or_clock(now), cost))
     }
 
     /// Waits (GIL released) until `cost` tokens are taken, or returns the
@@ -150,6 +151,7 @@ pub fn timeout_ns(py: Python<'_>, owner: &str, timeout: Option<&Bound<'_, PyAny>
 #[pyclass(frozen, subclass, module = "weir._weir", name = "KeyedLimiter")]
 pub struct KeyedLimiter {
     inner: CoreKeyed<Box<[KeySet]>>,
+    answers: DecisionCache,
 }
 
 #[pymethods]
@@ -175,20 +177,26 @@ impl KeyedLimiter {
         }
         let sets: Box<[KeySet]> = (0..capacity.div_ceil(WAYS as u64)).map(|_| KeySet::new()).collect();
         let inner = CoreKeyed::with_storage(c, sets).map_err(|e| config_error(py, "KeyedLimiter", e, RENAMES))?;
-        Ok(Self { inner })
+        Ok(Self { inner, answers: DecisionCache::new() })
     }
 
     /// Takes `cost` tokens for `key` (str or bytes) if they are there.
     #[pyo3(signature = (key, cost = 1, now = None))]
-    fn try_acquire(&self, key: &Bound<'_, PyAny>, cost: u64, now: Option<u64>) -> PyResult<Decision> {
+    fn try_acquire(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        cost: u64,
+        now: Option<u64>,
+    ) -> PyResult<Py<Decision>> {
         let key = key_hash("KeyedLimiter.try_acquire", key)?;
-        Ok(self.inner.acquire(key, now_or_clock(now), cost).into())
+        self.answers.answer(py, self.inner.acquire(key, now_or_clock(now), cost))
     }
 
     /// As `try_acquire`, for a key already hashed (`weir.hash_key`).
     #[pyo3(signature = (key_hash, cost = 1, now = None))]
-    fn try_acquire_hashed(&self, key_hash: u64, cost: u64, now: Option<u64>) -> Decision {
-        self.inner.acquire(key_hash, now_or_clock(now), cost).into()
+    fn try_acquire_hashed(&self, py: Python<'_>, key_hash: u64, cost: u64, now: Option<u64>) -> PyResult<Py<Decision>> {
+        self.answers.answer(py, self.inner.acquire(key_hash, now_or_clock(now), cost))
     }
 
     /// Waits (GIL released) until admitted, or returns the refusal.

@@ -14,10 +14,12 @@ Key = Union[str, bytes]
 
 
 class _Flight:
-    __slots__ = ("done", "value", "error", "waiters", "task", "loop", "abandoned")
+    __slots__ = ("done", "event", "value", "error", "waiters", "task", "loop", "abandoned")
 
     def __init__(self) -> None:
-        self.done = threading.Event()
+        self.done = False
+        # Made by the first thread follower only: most flights have none.
+        self.event: Optional[threading.Event] = None
         self.value: Any = None
         self.error: Optional[BaseException] = None
         # Python-side followers still to read the result (core counts them too).
@@ -62,21 +64,26 @@ class SingleFlight:
             if role == "follower":
                 flight = self._flights[ticket]
                 flight.waiters += 1
+                if flight.event is None:
+                    flight.event = threading.Event()
                 return role, ticket, flight
             return role, ticket, None
 
     def _finish(self, ticket: Tuple[int, int], flight: _Flight) -> None:
         with self._lock:
             self._table._finish(*ticket)
+            flight.done = True
             if flight.waiters == 0:
                 self._flights.pop(ticket, None)
-        flight.done.set()
+            event = flight.event
+        if event is not None:
+            event.set()
 
     def _leave(self, ticket: Tuple[int, int], flight: _Flight) -> None:
         with self._lock:
             self._table._leave(*ticket)
             flight.waiters -= 1
-            if flight.waiters == 0 and flight.done.is_set():
+            if flight.waiters == 0 and flight.done:
                 self._flights.pop(ticket, None)
 
     def do(self, key: Key, fn: Callable[[], T], timeout: Optional[float] = None) -> T:
@@ -90,8 +97,9 @@ class SingleFlight:
                 flight.error = e
             self._finish(ticket, flight)
         else:
+            assert flight.event is not None
             try:
-                if not flight.done.wait(timeout):
+                if not flight.event.wait(timeout):
                     raise TimeoutError(f"SingleFlight.do: no result for {key!r} within {timeout} s")
             finally:
                 self._leave(ticket, flight)
@@ -126,7 +134,7 @@ class SingleFlight:
         finally:
             with self._lock:
                 self._table._finish(*ticket)
-            flight.done.set()
+                flight.done = True
         if isinstance(flight.error, (KeyboardInterrupt, SystemExit)):
             raise flight.error
 
