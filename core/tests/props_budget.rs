@@ -1,7 +1,7 @@
 //! Whenever the retry budget admits a retry, the retries in the window that
-//! ends at that instant are at most `floor(ratio * requests) + min_per_second
-//! * window` (requests and retries counted independently here); a refusal
-//! means that window is spent; both cells agree on every answer.
+//! ends at that instant are at most `floor(ratio * requests) +
+//! min_per_second * window` (requests and retries counted independently
+//! here); a refusal means that window is spent; both cells agree.
 
 use proptest::prelude::*;
 use weir_core::budget::{AtomicRetryBudget, RetryBudget, RetryBudgetConfig};
