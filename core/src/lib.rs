@@ -14,10 +14,13 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// The crate's promise: no decision can panic. Tests are exempt (clippy.toml).
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod decision;
 mod divide;
 mod error;
+pub mod hash;
 mod sync;
 pub mod window;
 

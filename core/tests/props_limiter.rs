@@ -108,6 +108,25 @@ proptest! {
         }
     }
 
+    /// The plain set kernel hosts use over their own storage decides exactly
+    /// as the atomic table, key by key, step by step.
+    #[test]
+    fn set_kernel_matches_the_atomic_table(
+        trace in prop::collection::vec((0u64..20 * MILLISECOND, 0u64..60, 0u64..4), 1..400)
+    ) {
+        let config = LimiterConfig { rate: 20, period_ns: SECOND, burst: 3 };
+        let table = KeyedLimiter::<[KeySet; 3]>::new(config).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let gcra = *table.gcra();
+        let mut sets = [[(0u64, 0u64); weir_core::limiter::WAYS]; 3];
+        let mut now = 0;
+        for (gap, key, cost) in trace {
+            now += gap;
+            let set = &mut sets[weir_core::limiter::set_index(key, 3)];
+            let plain = weir_core::limiter::decide_in_set(&gcra, set, key, now, cost);
+            prop_assert_eq!(plain, table.acquire(key, now, cost));
+        }
+    }
+
     /// With the CPU under its threshold, no cap and no cool-off, the shedder
     /// admits everything.
     #[test]

@@ -85,6 +85,52 @@ impl<const SETS: usize> KeyedLimiter<[KeySet; SETS]> {
     }
 }
 
+/// The set a key (as given by the caller) lives in, for a table of `sets`
+/// sets. Hosts that keep sets elsewhere (the Envoy filter keeps one per
+/// shared-data value) place keys with this so they agree with this table.
+#[inline]
+pub fn set_index(key: u64, sets: usize) -> usize {
+    let key = if key == EMPTY { ZERO_KEY } else { key };
+    // Multiplicative hashing spreads sequential ids; the top 32 bits then
+    // scale onto the set count (Lemire's fast range) without a division.
+    let mixed = key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
+    ((u128::from(mixed) * sets as u128) >> 32) as usize
+}
+
+/// The keyed-table rule for one set held as plain `(key, tat)` pairs, for
+/// hosts that move a whole set at once (the Envoy filter CASes a set as one
+/// shared-data value). Same rule as [`KeyedLimiter::acquire`]: the key's own
+/// entry if present, else the first idle entry, else `TableFull` with the
+/// wait until the earliest entry refills. Returns the decision; `ways` is
+/// updated in place (unchanged when nothing needs remembering).
+pub fn decide_in_set(gcra: &Gcra, ways: &mut [(u64, u64); WAYS], key: u64, now: Nanos, cost: u64) -> Decision {
+    let key = if key == EMPTY { ZERO_KEY } else { key };
+    if let Some(way) = ways.iter_mut().find(|(k, _)| *k == key) {
+        let (next, decision) = gcra.decide(way.1, now, cost);
+        way.1 = next;
+        return decision;
+    }
+    let mut earliest = u64::MAX;
+    let mut free = None;
+    for way in ways.iter_mut() {
+        if gcra.is_idle(way.1, now) {
+            if free.is_none() {
+                free = Some(way);
+            }
+        } else {
+            earliest = earliest.min(way.1 - now);
+        }
+    }
+    let Some(way) = free else {
+        return Decision::reject(Reason::TableFull, earliest, 0, 0);
+    };
+    let (next, decision) = gcra.decide(way.1, now, cost);
+    if next != way.1 {
+        *way = (key, next);
+    }
+    decision
+}
+
 enum Lookup {
     Done(Decision),
     Absent,
@@ -146,10 +192,7 @@ impl<S: AsRef<[KeySet]>> KeyedLimiter<S> {
 
     fn set_of(&self, key: u64) -> Option<&KeySet> {
         let sets = self.sets.as_ref();
-        // Multiplicative hashing spreads sequential ids; the top 32 bits then
-        // scale onto the set count (Lemire's fast range) without a division.
-        let mixed = key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
-        sets.get(((u128::from(mixed) * sets.len() as u128) >> 32) as usize)
+        sets.get(set_index(key, sets.len()))
     }
 
     /// The lock-free path: the key already owns a way.

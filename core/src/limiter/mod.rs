@@ -27,4 +27,4 @@ mod keyed;
 pub use cell::{AtomicLimiter, Limiter};
 pub use concurrency::{ConcurrencyConfig, ConcurrencyLimiter};
 pub use gcra::{Gcra, LimiterConfig};
-pub use keyed::{KeySet, KeyedLimiter, WAYS};
+pub use keyed::{decide_in_set, set_index, KeySet, KeyedLimiter, WAYS};
