@@ -7,6 +7,11 @@ cd "$(dirname "$0")/../.."
 root="$PWD"
 # maturin's cargo build reuses the workspace's target dir.
 export CARGO_TARGET_DIR="$root/target"
+# The FleetLimiter tests start a private redis-server on a loopback port.
+if ! command -v redis-server >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+fi
 cargo clippy -p weir-python -- -D warnings
 venv="$root/.venv-python"
 rm -rf "$venv"
@@ -18,4 +23,4 @@ python3 -m venv "$venv"
 cd bindings/python/tests
 "$venv/bin/python" -m pytest -q -p no:cacheprovider .
 cd ..
-"$venv/bin/python" -m mypy --strict --no-incremental examples
+"$venv/bin/python" -m mypy --strict --no-incremental examples python/weir

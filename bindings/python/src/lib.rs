@@ -9,6 +9,7 @@ mod args;
 mod deadline;
 mod decision;
 mod errors;
+mod fleet;
 mod host;
 mod limiter;
 mod picker;
@@ -34,6 +35,7 @@ fn _weir(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<retry::RetryBudget>()?;
     m.add_class::<retry::RetryPolicy>()?;
     m.add_class::<deadline::Deadline>()?;
+    m.add_class::<fleet::FleetLimiter>()?;
     m.add_class::<picker::PickerCore>()?;
     m.add_class::<singleflight::FlightTable>()?;
     m.add_function(wrap_pyfunction!(deadline::parse_grpc_timeout_ns, m)?)?;

@@ -25,7 +25,7 @@ from ._errors import (
     Throttled,
     WeirError,
 )
-from ._limiter import ConcurrencyLimiter, KeyedLimiter, Limiter
+from ._limiter import ConcurrencyLimiter, FleetLimiter, KeyedLimiter, Limiter
 from ._guards import Shedder, Throttle
 from ._retry import Backoff, RetryBudget, retry, server_advice
 from ._picker import Pick, Picker
@@ -45,6 +45,7 @@ __all__ = [
     "Deadline",
     "DeadlineExceeded",
     "Decision",
+    "FleetLimiter",
     "KeyedLimiter",
     "Limiter",
     "Nanos",

@@ -108,3 +108,30 @@ class ConcurrencyLimiter(_weir.ConcurrencyLimiter):
 
     async def __aexit__(self, *exc: Any) -> None:
         self.__exit__(*exc)
+
+
+class FleetLimiter(_weir.FleetLimiter):
+    """`rate` tokens every `per` seconds across every process, on every
+    machine, that uses the same Redis `key`. Each node leases batches of
+    quota from Redis sized to its own recent rate and spends them locally
+    (one Redis call per batch, not per request). While Redis is slow or
+    down, each node admits `rate / nodes` on its own and never fails open.
+    `bound` is the documented overshoot: at most `rate * (1 + bound)` per
+    period while no more than `nodes` nodes share the key.
+
+    Same surface as `weir.Limiter`: `try_acquire`, `acquire`,
+    `acquire_async`, `with`, `async with`, `@fleet`. The clock is the
+    limiter's own (leases expire on it), so there is no `now` argument.
+    """
+
+    __slots__ = ()
+
+    def __call__(self, fn: F) -> F:
+        return _wrap(fn, self.__enter__, self.acquire_async)
+
+    async def __aenter__(self) -> "FleetLimiter":
+        await self.acquire_async()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
