@@ -2,8 +2,16 @@
 #![no_std]
 
 use core::panic::PanicInfo;
-use weir_core::limiter::{AtomicLimiter, ConcurrencyConfig, ConcurrencyLimiter, KeySet, KeyedLimiter, Limiter, LimiterConfig};
+use weir_core::backoff::{parse_retry_after, Backoff, BackoffConfig};
+use weir_core::budget::{AtomicRetryBudget, RetryBudget, RetryBudgetConfig};
+use weir_core::deadline::{format_grpc_timeout, parse_grpc_timeout, Deadline, DeadlineConfig};
+use weir_core::lease::{AtomicLease, LeaseConfig, LeasePlanner};
+use weir_core::limiter::{
+    AtomicLimiter, ConcurrencyConfig, ConcurrencyLimiter, KeySet, KeyedLimiter, Limiter, LimiterConfig,
+};
+use weir_core::picker::{NodeSlot, Outcome, Picker, PickerConfig, PlainNodeSlot, PlainPicker};
 use weir_core::shedder::{AtomicShedder, Shedder, ShedderConfig};
+use weir_core::singleflight::{FlightSlot, PlainFlightSlot, PlainSingleflight, Singleflight};
 use weir_core::throttle::{AtomicThrottle, Throttle, ThrottleConfig};
 
 #[panic_handler]
@@ -48,5 +56,52 @@ pub extern "C" fn weir_no_alloc_exercise(now: u64) -> u32 {
         count(t.acquire(now, now).is_admitted());
         t.record(now, false);
     }
-    admitted
+    admitted + exercise_part2(now)
+}
+
+fn exercise_part2(now: u64) -> u32 {
+    let mut touched = 0u32;
+    if let Ok(b) = Backoff::new(BackoffConfig::default()) {
+        touched += (b.delay(1, now, 0) > 0) as u32;
+    }
+    touched += parse_retry_after(b"7", 0).is_ok() as u32;
+    if let Ok(b) = AtomicRetryBudget::new(RetryBudgetConfig::default()) {
+        b.deposit(now);
+        touched += b.withdraw(now, 0, u64::MAX).is_admitted() as u32;
+    }
+    if let Ok(mut b) = RetryBudget::new(RetryBudgetConfig::default()) {
+        b.deposit(now);
+        touched += b.withdraw(now, 0, u64::MAX).is_admitted() as u32;
+    }
+    if let Ok(d) = Deadline::new(DeadlineConfig::default()) {
+        touched += d.budget(now, Some(now + 1_000)).is_ok() as u32;
+    }
+    let mut buf = [0u8; 16];
+    touched += format_grpc_timeout(1_000, &mut buf).is_ok() as u32;
+    touched += parse_grpc_timeout(b"5S").is_ok() as u32;
+    if let Ok(planner) = LeasePlanner::new(LeaseConfig::default()) {
+        let lease = AtomicLease::new(100);
+        let _ = planner;
+        let _ = lease.try_spend(now, 1);
+    }
+    if let Ok(p) = Picker::new(PickerConfig::default(), NodeSlot::array::<4>()) {
+        p.add(1, now);
+        p.add(2, now);
+        if let Some(t) = p.pick(now, now) {
+            touched += p.done(t, now + 10, Outcome { latency_ns: 10, success: true, cpu_permille: None }) as u32;
+        }
+    }
+    if let Ok(mut p) = PlainPicker::new(PickerConfig::default(), [PlainNodeSlot::default(); 4]) {
+        p.add(1, now);
+        if let Some(t) = p.pick(now, now) {
+            touched += p.done(t, now + 10, Outcome { latency_ns: 10, success: true, cpu_permille: None }) as u32;
+        }
+    }
+    if let Ok(s) = Singleflight::new(FlightSlot::array::<8>()) {
+        let _ = s.begin(42);
+    }
+    if let Ok(mut s) = PlainSingleflight::new([PlainFlightSlot::default(); 8]) {
+        let _ = s.begin(42);
+    }
+    touched
 }
