@@ -78,7 +78,13 @@ pub(crate) mod check {
     }
 
     /// A finite float in `[min, max]`; NaN and infinities are refused by name.
-    pub(crate) fn float_in(field: &'static str, rule: &'static str, got: f64, min: f64, max: f64) -> Result<f64, ConfigError> {
+    pub(crate) fn float_in(
+        field: &'static str,
+        rule: &'static str,
+        got: f64,
+        min: f64,
+        max: f64,
+    ) -> Result<f64, ConfigError> {
         if got.is_finite() && got >= min && got <= max {
             Ok(got)
         } else {

@@ -3,7 +3,9 @@
 
 use super::common::*;
 use serde_json::Value;
-use weir_core::limiter::{AtomicLimiter, ConcurrencyConfig, ConcurrencyLimiter, KeySet, KeyedLimiter, Limiter, LimiterConfig};
+use weir_core::limiter::{
+    AtomicLimiter, ConcurrencyConfig, ConcurrencyLimiter, KeySet, KeyedLimiter, Limiter, LimiterConfig,
+};
 use weir_core::ConfigError;
 
 fn limiter_config(c: &Value) -> LimiterConfig {
@@ -19,7 +21,8 @@ pub fn config_error(primitive: &str, c: &Value) -> Option<ConfigError> {
         "limiter" => AtomicLimiter::new(limiter_config(c)).err(),
         "keyed_limiter" => keyed(c).err(),
         "concurrency_limiter" => {
-            ConcurrencyLimiter::new(ConcurrencyConfig { max_in_flight: field_u64(c, "max_in_flight").unwrap_or(0) }).err()
+            ConcurrencyLimiter::new(ConcurrencyConfig { max_in_flight: field_u64(c, "max_in_flight").unwrap_or(0) })
+                .err()
         }
         other => panic!("not a limiter primitive: {other}"),
     }
