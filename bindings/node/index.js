@@ -1,0 +1,38 @@
+'use strict';
+// weir for Node: resilience decisions (rate limits, load shedding,
+// throttling, retries, singleflight, deadlines) made by the same Rust core
+// as every other weir runtime.
+const { Limiter, KeyedLimiter } = require('./lib/limiter');
+const { ConcurrencyLimiter } = require('./lib/concurrency');
+const { Shedder } = require('./lib/shedder');
+const { Throttle } = require('./lib/throttle');
+const errors = require('./lib/errors');
+const { n, F, B } = require('./lib/native');
+
+/** The clock weir reads (CLOCK_MONOTONIC: one clock for every process on
+ * the host), in nanoseconds, exact: what the `...At(now)` methods take. */
+function nowNs() {
+  n.clock();
+  return B[1];
+}
+
+/** The same clock in milliseconds, as a double. */
+function nowMs() {
+  n.clock();
+  return F[2] / 1e6;
+}
+
+module.exports = {
+  nowNs,
+  nowMs,
+  Limiter,
+  KeyedLimiter,
+  ConcurrencyLimiter,
+  Shedder,
+  Throttle,
+  OverloadedError: errors.OverloadedError,
+  ThrottledError: errors.ThrottledError,
+  RateLimitedError: errors.RateLimitedError,
+  RetryError: errors.RetryError,
+  DeadlineExceededError: errors.DeadlineExceededError,
+};

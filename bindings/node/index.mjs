@@ -1,0 +1,18 @@
+// ESM entry point: the same objects as the CommonJS one.
+import weir from './index.js';
+
+export const {
+  nowNs,
+  nowMs,
+  Limiter,
+  KeyedLimiter,
+  ConcurrencyLimiter,
+  Shedder,
+  Throttle,
+  OverloadedError,
+  ThrottledError,
+  RateLimitedError,
+  RetryError,
+  DeadlineExceededError,
+} = weir;
+export default weir;

@@ -1,0 +1,66 @@
+'use strict';
+// Native objects live in process-wide tables; a JS wrapper holds an index.
+// When the wrapper is collected, the registry drops its hold. `share()`
+// gives worker threads what they need to hold the same object.
+const { n, F, B, CONFIG, FULL, OK } = require('./native');
+const { rangeError, typeError } = require('./errors');
+
+const ATTACH = Symbol('attach');
+const KIND = { Limiter: 0, KeyedLimiter: 1, ConcurrencyLimiter: 2, Shedder: 3, Throttle: 4, Picker: 5, RetryBudget: 6, Backoff: 7, SingleFlight: 8 };
+
+const registry = new FinalizationRegistry((held) => {
+  F[0] = held.index;
+  F[1] = held.kind;
+  n.release();
+});
+
+/** Calls a native constructor whose inputs are already in scratch; throws
+ * the config error, named in the user's terms by `fields`. */
+function create(kind, ctor, fields) {
+  ctor();
+  const status = F[1];
+  if (status === OK) return { index: F[2], gen: F[3], kind };
+  if (status === FULL) throw new RangeError('too many live weir objects of this kind (the table holds 2^20)');
+  const [field, rule, got] = n.lastError() || ['options', 'valid', '?'];
+  const named = fields[field] || { name: field };
+  throw rangeError(named.name, named.rule || rule, named.got ? named.got(got) : got);
+}
+
+function own(wrapper, handle) {
+  registry.register(wrapper, { index: handle.index, kind: handle.kind });
+  return handle.index;
+}
+
+function share(handle) {
+  return Object.freeze({ kind: handle.kind, index: handle.index, gen: handle.gen });
+}
+
+/** Takes a hold on a shared object of `kind`; throws if it is gone. */
+function attach(kind, shared, className) {
+  if (shared === null || typeof shared !== 'object') throw typeError('shared', `the result of ${className}.share()`, shared);
+  const { index, gen } = shared;
+  if (shared.kind !== kind || !Number.isInteger(index) || !Number.isInteger(gen) || index < 0 || gen < 0) {
+    throw typeError('shared', `the result of ${className}.share()`, shared);
+  }
+  F[0] = index;
+  F[1] = kind;
+  F[2] = gen;
+  n.attach();
+  if (F[1] !== 1) throw rangeError('shared', `a live ${className}`, 'one that was dropped');
+  return { kind, index, gen };
+}
+
+/** Switches scratch to exact mode for one call (explicit `now`, u64 answers). */
+const exact = {
+  on(slot, now) {
+    if (typeof now !== 'bigint') throw typeError('now', 'a bigint (nanoseconds)', now);
+    if (now < 0n || now > 0xffffffffffffffffn) throw rangeError('now', 'in [0, 2^64 - 1]', now);
+    F[F.length - 1] = 1;
+    B[slot] = now;
+  },
+  off() {
+    F[F.length - 1] = 0;
+  },
+};
+
+module.exports = { ATTACH, KIND, create, own, share, attach, exact };

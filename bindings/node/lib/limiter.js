@@ -1,0 +1,218 @@
+'use strict';
+// Rate limits: Limiter (one GCRA bucket shared by every thread that holds
+// it) and KeyedLimiter (one bucket per key in a table of fixed capacity).
+const { n, F, B } = require('./native');
+const check = require('./check');
+const { typeError, rangeError, RateLimitedError } = require('./errors');
+const { ATTACH, KIND, create, own, share, attach, exact } = require('./handle');
+const { REASONS, ms } = require('./reason');
+const { sleep } = require('./sleep');
+
+const FIELDS = {
+  rate: { name: 'rate' },
+  period_ns: { name: 'per', rule: 'a duration of at least 1 ns (rate <= 1 per ns)' },
+  burst: { name: 'burst' },
+  capacity: { name: 'capacity' },
+};
+
+function writeConfig(o) {
+  check.options(o);
+  const rate = check.u64(o.rate, 'rate', 1);
+  const perNs = check.durationNs(o.per === undefined ? 'second' : o.per, 'per');
+  if (perNs < 1) throw rangeError('per', 'at least 1 ns (0.000001 ms)', o.per);
+  const burst = o.burst === undefined ? rate : check.u64(o.burst, 'burst', 1);
+  B[1] = rate;
+  check.putU64(2, perNs, 'per');
+  B[3] = burst;
+}
+
+/** The answer of tryAcquire, in the shape of rate-limiter-flexible's. */
+function answer() {
+  const code = F[1];
+  if (code === 0) return { ok: true, reason: 'admitted', msBeforeNext: 0, remaining: F[3], resetMs: ms(F[4]) };
+  return { ok: false, reason: REASONS[code], msBeforeNext: ms(F[2]), remaining: F[3], resetMs: ms(F[4]) };
+}
+
+function exactAnswer() {
+  return { reason: REASONS[F[1]], retryAfter: B[2], remaining: B[3], resetAfter: B[4] };
+}
+
+function waitOptions(o) {
+  return check.signal(check.options(o).signal);
+}
+
+/** Waits until `tryOnce` admits, sleeping as long as each refusal says. */
+async function waitFor(tryOnce, signal) {
+  for (;;) {
+    if (signal !== undefined && signal.aborted) await sleep(0, signal);
+    const d = tryOnce();
+    if (d.ok) return d;
+    if (d.msBeforeNext === Infinity) throw new RateLimitedError(d.reason, Infinity);
+    await sleep(Math.max(d.msBeforeNext, 1), signal);
+  }
+}
+
+class Limiter {
+  #h;
+  #handle;
+
+  /** @param {{rate: number|bigint, per?: number|string|bigint, burst?: number|bigint}} options */
+  constructor(options, shared = undefined) {
+    if (options === ATTACH) {
+      this.#handle = shared;
+    } else {
+      writeConfig(options);
+      this.#handle = create(KIND.Limiter, n.limiterNew, FIELDS);
+    }
+    this.#h = own(this, this.#handle);
+  }
+
+  /** The Limiter that another thread shared with `share()`. */
+  static attach(shared) {
+    return new Limiter(ATTACH, attach(KIND.Limiter, shared, 'Limiter'));
+  }
+
+  /** What a worker thread needs to hold this same limiter (structured-cloneable). */
+  share() {
+    return share(this.#handle);
+  }
+
+  tryAcquire(cost = 1) {
+    if (typeof cost !== 'number' || !(cost >= 0) || cost !== Math.floor(cost)) check.cost(cost);
+    F[0] = this.#h;
+    F[2] = cost;
+    n.limiterAcquire();
+    return answer();
+  }
+
+  acquire(cost = 1, options = undefined) {
+    try {
+      check.cost(cost);
+      const signal = waitOptions(options);
+      return waitFor(() => this.tryAcquire(cost), signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** As tryAcquire at an explicit `now` (bigint ns); answers in exact bigints. */
+  tryAcquireAt(now, cost = 1) {
+    const c = exactCost(cost);
+    exact.on(1, now);
+    try {
+      F[0] = this.#h;
+      B[2] = c;
+      n.limiterAcquire();
+      return exactAnswer();
+    } finally {
+      exact.off();
+    }
+  }
+}
+
+function exactCost(cost) {
+  return typeof cost === 'bigint' ? check.u64(cost, 'cost') : BigInt(check.cost(cost));
+}
+
+function keyOf(key) {
+  if (typeof key === 'string') return key;
+  if (typeof key === 'bigint') {
+    if (key < 0n || key > 0xffffffffffffffffn) throw rangeError('key', 'a bigint in [0, 2^64 - 1]', key);
+    return key;
+  }
+  if (typeof key === 'number') {
+    if (!Number.isSafeInteger(key) || key < 0) throw rangeError('key', 'a safe integer >= 0', key);
+    return BigInt(key);
+  }
+  throw typeError('key', 'a string, a non-negative integer or a bigint', key);
+}
+
+class KeyedLimiter {
+  #h;
+  #handle;
+
+  /** @param {{rate: number|bigint, per?: number|string|bigint, burst?: number|bigint, capacity?: number}} options */
+  constructor(options, shared = undefined) {
+    if (options === ATTACH) {
+      this.#handle = shared;
+    } else {
+      writeConfig(options);
+      const capacity = options.capacity === undefined ? 4096 : check.integer(options.capacity, 'capacity', 1, 1 << 24);
+      B[4] = BigInt(capacity);
+      this.#handle = create(KIND.KeyedLimiter, n.keyedNew, FIELDS);
+    }
+    this.#h = own(this, this.#handle);
+  }
+
+  /** The KeyedLimiter that another thread shared with `share()`. */
+  static attach(shared) {
+    return new KeyedLimiter(ATTACH, attach(KIND.KeyedLimiter, shared, 'KeyedLimiter'));
+  }
+
+  share() {
+    return share(this.#handle);
+  }
+
+  tryAcquire(key, cost = 1) {
+    if (typeof cost !== 'number' || !(cost >= 0) || cost !== Math.floor(cost)) check.cost(cost);
+    F[0] = this.#h;
+    F[2] = cost;
+    if (typeof key === 'string') {
+      n.keyedAcquireStr(key);
+    } else {
+      B[3] = keyOf(key);
+      n.keyedAcquire();
+    }
+    return answer();
+  }
+
+  acquire(key, cost = 1, options = undefined) {
+    try {
+      keyOf(key);
+      check.cost(cost);
+      const signal = waitOptions(options);
+      return waitFor(() => this.tryAcquire(key, cost), signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  tryAcquireAt(key, now, cost = 1) {
+    const k = keyOf(key);
+    const c = exactCost(cost);
+    exact.on(1, now);
+    try {
+      F[0] = this.#h;
+      B[2] = c;
+      if (typeof k === 'string') {
+        n.keyedAcquireStr(k);
+      } else {
+        B[3] = k;
+        n.keyedAcquire();
+      }
+      return exactAnswer();
+    } finally {
+      exact.off();
+    }
+  }
+
+  /** Keys holding spent tokens now (entries that cannot be reused), and the capacity. */
+  stats() {
+    F[0] = this.#h;
+    n.keyedStats();
+    return { live: F[1], capacity: F[2] };
+  }
+
+  statsAt(now) {
+    exact.on(1, now);
+    try {
+      F[0] = this.#h;
+      n.keyedStats();
+      return { live: F[1], capacity: F[2] };
+    } finally {
+      exact.off();
+    }
+  }
+}
+
+module.exports = { Limiter, KeyedLimiter, keyOf };

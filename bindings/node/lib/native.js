@@ -1,0 +1,35 @@
+'use strict';
+// Loads the compiled addon and binds this thread's scratch buffer: F and B
+// are two views (f64, u64) of the words every native call reads its inputs
+// from and writes its answer to.
+const path = require('node:path');
+
+function load() {
+  const candidates = [process.env.WEIR_NODE_ADDON, path.join(__dirname, '..', 'weir.node')].filter(Boolean);
+  let lastError;
+  for (const file of candidates) {
+    try {
+      return require(file);
+    } catch (e) {
+      lastError = e;
+    }
+  }
+  const hint = 'the native addon is missing; it is built by `npm install` (needs cargo), or run `node scripts/build.js` in the package folder';
+  throw new Error(`weir: ${hint}: ${lastError && lastError.message}`);
+}
+
+const n = load();
+const buffer = n.scratch();
+const F = new Float64Array(buffer);
+const B = new BigUint64Array(buffer);
+const MODE = F.length - 1;
+
+const U64_MAX = 0xffffffffffffffffn;
+const TWO_64 = 18446744073709551616; // 2^64 as a double: what u64::MAX reads as
+
+// Status codes of constructors, in slot 1.
+const OK = 0;
+const CONFIG = 1;
+const FULL = 2;
+
+module.exports = { n, F, B, MODE, U64_MAX, TWO_64, OK, CONFIG, FULL };

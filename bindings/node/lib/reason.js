@@ -1,0 +1,29 @@
+'use strict';
+// Reason codes as core numbers them (Reason::as_str), fixed by the C ABI.
+const REASONS = [
+  'admitted',
+  'rate_limited',
+  'cost_exceeds_burst',
+  'table_full',
+  'concurrency_limited',
+  'cpu_overloaded',
+  'cooling_off',
+  'queue_full',
+  'throttled',
+  'time_overflow',
+  'budget_exhausted',
+  'attempts_exhausted',
+  'deadline_too_close',
+  'deadline_exceeded',
+  'no_node',
+];
+
+const { TWO_64 } = require('./native');
+
+/** Nanoseconds (a double read from scratch) to whole ms, rounded up so a
+ * retry never comes early; "never" (u64::MAX) is Infinity. */
+function ms(ns) {
+  return ns >= TWO_64 ? Infinity : Math.ceil(ns / 1e6);
+}
+
+module.exports = { REASONS, ms };

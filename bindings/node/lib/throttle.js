@@ -1,0 +1,133 @@
+'use strict';
+// Client-side adaptive throttling (Google SRE): refuse locally, with a
+// probability that rises as the backend stops accepting work.
+const { n, F, B } = require('./native');
+const check = require('./check');
+const { ThrottledError, typeError } = require('./errors');
+const { ATTACH, KIND, create, own, share, attach, exact } = require('./handle');
+const { REASONS, ms } = require('./reason');
+
+const THROTTLE_FIELDS = {
+  k: { name: 'k' },
+  window_ns: { name: 'windowMs' },
+  buckets: { name: 'buckets' },
+  min_requests: { name: 'minRequests' },
+  max_reject_probability: { name: 'maxRejectProbability' },
+};
+
+class Throttle {
+  #h;
+  #handle;
+
+  /** @param {{k?: number, windowMs?: number, buckets?: number, minRequests?: number, maxRejectProbability?: number}} options */
+  constructor(options = {}, shared = undefined) {
+    if (options === ATTACH) {
+      this.#handle = shared;
+      this.#h = own(this, this.#handle);
+      return;
+    }
+    const o = check.options(options);
+    const k = o.k === undefined ? 2 : check.finite(o.k, 'k', 1, Number.MAX_VALUE);
+    const windowNs = check.durationNs(o.windowMs === undefined ? 10000 : o.windowMs, 'windowMs');
+    const buckets = o.buckets === undefined ? 40 : check.integer(o.buckets, 'buckets', 1, 128);
+    const minRequests = o.minRequests === undefined ? 20n : check.u64(o.minRequests, 'minRequests');
+    const maxP = o.maxRejectProbability === undefined ? 0.9 : check.finite(o.maxRejectProbability, 'maxRejectProbability', 0, 1);
+    F[1] = k;
+    check.putU64(2, windowNs, 'windowMs');
+    B[3] = BigInt(buckets);
+    B[4] = minRequests;
+    F[5] = maxP;
+    this.#handle = create(KIND.Throttle, n.throttleNew, THROTTLE_FIELDS);
+    this.#h = own(this, this.#handle);
+  }
+
+  /** The Throttle that another thread shared with `share()`. */
+  static attach(shared) {
+    return new Throttle(ATTACH, attach(KIND.Throttle, shared, 'Throttle'));
+  }
+
+  share() {
+    return share(this.#handle);
+  }
+
+  /** Whether to send a request now; refused ones count as requests. */
+  tryAcquire() {
+    F[0] = this.#h;
+    n.throttleAcquire();
+    const code = F[1];
+    return { ok: code === 0, reason: REASONS[code], retryAfterMs: code === 0 ? 0 : ms(F[2]) };
+  }
+
+  /** Reports whether the backend accepted an admitted request. */
+  record(accepted) {
+    check.bool(accepted, 'accepted');
+    F[0] = this.#h;
+    F[2] = accepted ? 1 : 0;
+    n.throttleRecord();
+  }
+
+  /**
+   * Runs `fn` unless throttled (rejects with ThrottledError). A throw counts
+   * as the backend refusing, unless `accepted(err)` says it answered.
+   */
+  async run(fn, options = undefined) {
+    check.fn(fn, 'fn');
+    const o = check.options(options);
+    const accepted = o.accepted === undefined ? undefined : check.fn(o.accepted, 'accepted');
+    const d = this.tryAcquire();
+    if (!d.ok) throw new ThrottledError(d.retryAfterMs);
+    let result;
+    try {
+      result = await fn();
+    } catch (e) {
+      this.record(accepted !== undefined && accepted(e) === true);
+      throw e;
+    }
+    this.record(true);
+    return result;
+  }
+
+  stats() {
+    F[0] = this.#h;
+    n.throttleStats();
+    return { requests: F[1], accepts: F[2], rejectProbability: F[3] };
+  }
+
+  acquireAt(now, draw) {
+    if (typeof draw !== 'bigint') throw typeError('draw', 'a bigint in [0, 2^64 - 1]', draw);
+    check.putU64(2, draw, 'draw');
+    exact.on(1, now);
+    try {
+      F[0] = this.#h;
+      n.throttleAcquire();
+      return { reason: REASONS[F[1]], retryAfter: B[2], remaining: B[3], resetAfter: B[4] };
+    } finally {
+      exact.off();
+    }
+  }
+
+  recordAt(now, accepted) {
+    check.bool(accepted, 'accepted');
+    exact.on(1, now);
+    try {
+      F[0] = this.#h;
+      F[2] = accepted ? 1 : 0;
+      n.throttleRecord();
+    } finally {
+      exact.off();
+    }
+  }
+
+  statsAt(now) {
+    exact.on(1, now);
+    try {
+      F[0] = this.#h;
+      n.throttleStats();
+      return { requests: F[1], accepts: F[2], rejectProbability: F[3] };
+    } finally {
+      exact.off();
+    }
+  }
+}
+
+module.exports = { Throttle };

@@ -1,0 +1,43 @@
+//! Config errors travel back to JS out of band: a constructor writes a
+//! status to the scratch buffer and leaves the error here, where the JS
+//! wrapper reads it to throw a `RangeError` that names the field.
+
+use std::cell::RefCell;
+
+use napi_derive::napi;
+use weir_core::ConfigError;
+
+use crate::scratch::{status, Scratch};
+use crate::table::Table;
+
+thread_local! {
+    static LAST: RefCell<Option<[String; 3]>> = const { RefCell::new(None) };
+}
+
+pub fn set(e: &ConfigError) {
+    LAST.with(|l| *l.borrow_mut() = Some([e.field().to_owned(), e.rule().to_owned(), e.got().to_string()]));
+}
+
+/// `[field, rule, got]` of the last config error on this thread, once.
+#[napi(js_name = "lastError")]
+pub fn last_error() -> Option<Vec<String>> {
+    LAST.with(|l| l.borrow_mut().take()).map(Vec::from)
+}
+
+/// Writes the outcome of a constructor: status, then index and generation.
+pub fn created<T>(s: Scratch, table: &Table<T>, built: Result<T, ConfigError>) {
+    match built {
+        Err(e) => {
+            set(&e);
+            s.set_f(1, status::CONFIG);
+        }
+        Ok(value) => match table.insert(value) {
+            None => s.set_f(1, status::FULL),
+            Some(placed) => {
+                s.set_f(1, status::OK);
+                s.set_f(2, placed.index as f64);
+                s.set_f(3, placed.gen as f64);
+            }
+        },
+    }
+}

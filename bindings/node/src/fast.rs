@@ -1,0 +1,97 @@
+//! Raw napi callbacks for the calls on the hot path: no argument
+//! conversion, no return value, no `this`; inputs and answers go through
+//! the thread's scratch buffer. Each one catches panics so none can unwind
+//! into Node (there are none by design; this is the last line).
+
+use napi::sys;
+
+use crate::scratch::Scratch;
+
+/// A callback as Node calls it.
+pub type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
+
+/// Defines `$name` as a napi callback running `$body(scratch)`.
+#[macro_export]
+macro_rules! fast {
+    ($name:ident, $body:expr) => {
+        unsafe extern "C" fn $name(
+            _env: napi::sys::napi_env,
+            _info: napi::sys::napi_callback_info,
+        ) -> napi::sys::napi_value {
+            $crate::fast::run($body);
+            std::ptr::null_mut()
+        }
+    };
+}
+
+#[inline]
+pub fn run(body: impl FnOnce(Scratch)) {
+    if let Some(s) = Scratch::current() {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(s)));
+    }
+}
+
+/// The first argument of a call, if any.
+///
+/// # Safety
+/// `env` and `info` must be the ones Node passed to the running callback.
+pub unsafe fn first_arg(env: sys::napi_env, info: sys::napi_callback_info) -> Option<sys::napi_value> {
+    let mut argc = 1usize;
+    let mut argv = [std::ptr::null_mut(); 1];
+    let ok = sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), std::ptr::null_mut(), std::ptr::null_mut());
+    (ok == sys::Status::napi_ok && argc >= 1).then_some(argv[0])
+}
+
+/// The weir key hash of a JS string value; `None` if it is not a string.
+///
+/// # Safety
+/// As [`first_arg`]; `value` belongs to `env`.
+pub unsafe fn hash_string(env: sys::napi_env, value: sys::napi_value) -> Option<u64> {
+    let mut stack = [0u8; 256];
+    let mut len = 0usize;
+    let ok = sys::napi_get_value_string_utf8(env, value, stack.as_mut_ptr().cast(), stack.len(), &mut len);
+    if ok != sys::Status::napi_ok {
+        return None;
+    }
+    // napi leaves room for a NUL, so a full buffer may have been cut short.
+    if len + 1 < stack.len() {
+        return stack.get(..len).map(weir_host::hash_key);
+    }
+    let mut total = 0usize;
+    if sys::napi_get_value_string_utf8(env, value, std::ptr::null_mut(), 0, &mut total) != sys::Status::napi_ok {
+        return None;
+    }
+    let mut heap = vec![0u8; total + 1];
+    if sys::napi_get_value_string_utf8(env, value, heap.as_mut_ptr().cast(), heap.len(), &mut len)
+        != sys::Status::napi_ok
+    {
+        return None;
+    }
+    heap.get(..len).map(weir_host::hash_key)
+}
+
+/// Registers `fns` on `exports`.
+///
+/// # Safety
+/// `env` and `exports` come from module initialisation.
+pub unsafe fn register(env: sys::napi_env, exports: sys::napi_value, fns: &[(&str, Callback)]) -> bool {
+    for (name, cb) in fns {
+        let mut f = std::ptr::null_mut();
+        if sys::napi_create_function(
+            env,
+            name.as_ptr().cast(),
+            name.len() as isize,
+            Some(*cb),
+            std::ptr::null_mut(),
+            &mut f,
+        ) != sys::Status::napi_ok
+        {
+            return false;
+        }
+        let Ok(cname) = std::ffi::CString::new(*name) else { return false };
+        if sys::napi_set_named_property(env, exports, cname.as_ptr(), f) != sys::Status::napi_ok {
+            return false;
+        }
+    }
+    true
+}

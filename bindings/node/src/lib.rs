@@ -1,0 +1,57 @@
+//! The native half of the `weir` npm package: weir-core's atomic cells in
+//! process-wide tables, reached from JS through argument-free calls over a
+//! per-thread scratch buffer (see `scratch`). The idiomatic API — classes,
+//! Promises, AbortSignal, errors — is the JS in this package.
+
+mod errors;
+mod fast;
+mod lifecycle;
+mod limiter;
+mod scratch;
+mod shedder;
+mod table;
+
+use napi::bindgen_prelude::{Env, Object};
+use napi::sys;
+use napi::JsValue;
+use napi_derive::napi;
+
+/// An ArrayBuffer over this thread's scratch words.
+unsafe extern "C" fn scratch_buffer(env: sys::napi_env, _info: sys::napi_callback_info) -> sys::napi_value {
+    let words = scratch::buffer();
+    let mut value = std::ptr::null_mut();
+    let ok = sys::napi_create_external_arraybuffer(
+        env,
+        words.cast(),
+        scratch::SLOTS * 8,
+        None,
+        std::ptr::null_mut(),
+        &mut value,
+    );
+    if ok == sys::Status::napi_ok {
+        value
+    } else {
+        std::ptr::null_mut()
+    }
+}
+
+// Out: slot 1 the monotonic clock in ns as u64, slot 2 as f64.
+fast!(clock, |s: scratch::Scratch| {
+    let now = weir_host::monotonic_now();
+    s.set_u(1, now);
+    s.set_f(2, now as f64);
+});
+
+#[napi(module_exports)]
+pub fn init(exports: Object, env: Env) -> napi::Result<()> {
+    let (env, exports) = (env.raw(), exports.raw());
+    let tables: [&[(&str, fast::Callback)]; 4] =
+        [lifecycle::FNS, limiter::FNS, shedder::FNS, &[("scratch", scratch_buffer), ("clock", clock)]];
+    for fns in tables {
+        // SAFETY: env and exports are the ones Node passed to module init.
+        if !unsafe { fast::register(env, exports, fns) } {
+            return Err(napi::Error::from_reason("weir: could not register native functions"));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,51 @@
+//! Sharing objects with worker threads and dropping them when JS is done.
+
+use crate::fast;
+use crate::fast::Callback;
+use crate::limiter::{CONCURRENCY, KEYED, LIMITERS};
+use crate::scratch::Scratch;
+use crate::shedder::{SHEDDERS, THROTTLES};
+
+/// Runs `$op` on the table of kind `$kind` (the numbers are JS's `KIND`).
+macro_rules! on_table {
+    ($kind:expr, |$t:ident| $op:expr) => {
+        match $kind {
+            0 => {
+                let $t = &LIMITERS;
+                $op
+            }
+            1 => {
+                let $t = &KEYED;
+                $op
+            }
+            2 => {
+                let $t = &CONCURRENCY;
+                $op
+            }
+            3 => {
+                let $t = &SHEDDERS;
+                $op
+            }
+            4 => {
+                let $t = &THROTTLES;
+                $op
+            }
+            _ => Default::default(),
+        }
+    };
+}
+
+// In: handle, kind (slot 1), generation (slot 2). Out: slot 1, 1 if attached.
+fast!(attach, |s: Scratch| {
+    let (index, kind, gen) = (s.handle(), s.f(1) as u32, s.f(2) as u32);
+    let ok: bool = on_table!(kind, |t| t.attach(index, gen));
+    s.set_f(1, if ok { 1.0 } else { 0.0 });
+});
+
+// In: handle, kind (slot 1).
+fast!(release, |s: Scratch| {
+    let (index, kind) = (s.handle(), s.f(1) as u32);
+    on_table!(kind, |t| t.release(index))
+});
+
+pub const FNS: &[(&str, Callback)] = &[("attach", attach), ("release", release)];

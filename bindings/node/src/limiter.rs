@@ -1,0 +1,110 @@
+//! `Limiter` (GCRA), `KeyedLimiter` and `ConcurrencyLimiter`.
+
+use weir_core::limiter::{AtomicLimiter, ConcurrencyConfig, ConcurrencyLimiter, KeySet, KeyedLimiter, LimiterConfig};
+use weir_core::{ConfigError, Value};
+
+use crate::errors::created;
+use crate::fast;
+use crate::fast::{first_arg, hash_string, Callback};
+use crate::scratch::Scratch;
+use crate::table::Table;
+
+pub static LIMITERS: Table<AtomicLimiter> = Table::new();
+pub static KEYED: Table<KeyedLimiter<Box<[KeySet]>>> = Table::new();
+pub static CONCURRENCY: Table<ConcurrencyLimiter> = Table::new();
+
+/// Keyed tables above this many entries are refused: 2^24 entries is 2.1 GiB.
+const MAX_KEYED_CAPACITY: u64 = 1 << 24;
+
+fn config(s: Scratch) -> LimiterConfig {
+    LimiterConfig { rate: s.u(1), period_ns: s.u(2), burst: s.u(3) }
+}
+
+fast!(limiter_new, |s: Scratch| created(s, &LIMITERS, AtomicLimiter::new(config(s))));
+
+// In: handle, [now], cost. Out: a decision.
+fast!(limiter_acquire, |s: Scratch| match LIMITERS.get(s.handle()) {
+    Some(l) => s.decision(&l.acquire(s.now(1), s.int(2))),
+    None => s.bad_handle(),
+});
+
+fn keyed(s: Scratch) -> Result<KeyedLimiter<Box<[KeySet]>>, ConfigError> {
+    let capacity = s.u(4);
+    if capacity > MAX_KEYED_CAPACITY {
+        return Err(ConfigError::new("capacity", "<= 16777216", Value::Unsigned(capacity)));
+    }
+    let sets: Box<[KeySet]> = (0..capacity.div_ceil(8)).map(|_| KeySet::new()).collect();
+    KeyedLimiter::with_storage(config(s), sets)
+}
+
+fast!(keyed_new, |s: Scratch| created(s, &KEYED, keyed(s)));
+
+// In: handle, [now], cost, key (always exact u64). Out: a decision.
+fast!(keyed_acquire, |s: Scratch| match KEYED.get(s.handle()) {
+    Some(k) => s.decision(&k.acquire(s.u(3), s.now(1), s.int(2))),
+    None => s.bad_handle(),
+});
+
+/// As `keyed_acquire` with the key given as a string argument, hashed as
+/// every weir runtime hashes keys.
+unsafe extern "C" fn keyed_acquire_str(
+    env: napi::sys::napi_env,
+    info: napi::sys::napi_callback_info,
+) -> napi::sys::napi_value {
+    let key = first_arg(env, info).and_then(|v| hash_string(env, v));
+    fast::run(|s: Scratch| match (KEYED.get(s.handle()), key) {
+        (Some(k), Some(key)) => s.decision(&k.acquire(key, s.now(1), s.int(2))),
+        _ => s.bad_handle(),
+    });
+    std::ptr::null_mut()
+}
+
+// In: handle, [now]. Out: slot 1 the live entries, slot 2 the capacity.
+fast!(keyed_stats, |s: Scratch| match KEYED.get(s.handle()) {
+    Some(k) => {
+        s.set_f(1, k.live(s.now(1)) as f64);
+        s.set_f(2, k.capacity() as f64);
+    }
+    None => s.bad_handle(),
+});
+
+fast!(concurrency_new, |s: Scratch| created(
+    s,
+    &CONCURRENCY,
+    ConcurrencyLimiter::new(ConcurrencyConfig { max_in_flight: s.u(1) })
+));
+
+fast!(concurrency_acquire, |s: Scratch| match CONCURRENCY.get(s.handle()) {
+    Some(c) => s.decision(&c.acquire()),
+    None => s.bad_handle(),
+});
+
+// Out: slot 1 whether a permit was returned, slot 2 the permits in flight.
+fast!(concurrency_release, |s: Scratch| match CONCURRENCY.get(s.handle()) {
+    Some(c) => {
+        s.set_f(1, if c.release() { 1.0 } else { 0.0 });
+        s.set_f(2, c.in_flight() as f64);
+    }
+    None => s.bad_handle(),
+});
+
+fast!(concurrency_stats, |s: Scratch| match CONCURRENCY.get(s.handle()) {
+    Some(c) => {
+        s.set_f(1, c.in_flight() as f64);
+        s.set_f(2, c.max_in_flight() as f64);
+    }
+    None => s.bad_handle(),
+});
+
+pub const FNS: &[(&str, Callback)] = &[
+    ("limiterNew", limiter_new),
+    ("limiterAcquire", limiter_acquire),
+    ("keyedNew", keyed_new),
+    ("keyedAcquire", keyed_acquire),
+    ("keyedAcquireStr", keyed_acquire_str),
+    ("keyedStats", keyed_stats),
+    ("concurrencyNew", concurrency_new),
+    ("concurrencyAcquire", concurrency_acquire),
+    ("concurrencyRelease", concurrency_release),
+    ("concurrencyStats", concurrency_stats),
+];

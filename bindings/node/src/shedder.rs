@@ -1,0 +1,158 @@
+//! `Shedder` (BBR-style) with its opt-in CPU sampler, and `Throttle` (SRE).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use weir_core::shedder::{AtomicShedder, ShedderConfig};
+use weir_core::throttle::{AtomicThrottle, ThrottleConfig};
+use weir_core::ConfigError;
+
+use crate::errors::created;
+use crate::fast;
+use crate::fast::Callback;
+use crate::scratch::Scratch;
+use crate::table::Table;
+
+pub struct NodeShedder {
+    inner: AtomicShedder,
+    /// Set by `close()`: the sampler thread, if any, exits at its next tick.
+    stop: AtomicBool,
+    sampling: AtomicBool,
+}
+
+pub static SHEDDERS: Table<NodeShedder> = Table::new();
+pub static THROTTLES: Table<AtomicThrottle> = Table::new();
+
+fn shedder(s: Scratch) -> Result<NodeShedder, ConfigError> {
+    let config = ShedderConfig {
+        window_ns: s.u(1),
+        buckets: s.u(2),
+        cpu_threshold: s.u(3),
+        cpu_decay: s.f(4),
+        cool_off_ns: s.u(5),
+        max_queue: s.u(6),
+    };
+    Ok(NodeShedder {
+        inner: AtomicShedder::new(config)?,
+        stop: AtomicBool::new(false),
+        sampling: AtomicBool::new(false),
+    })
+}
+
+fast!(shedder_new, |s: Scratch| created(s, &SHEDDERS, shedder(s)));
+
+// In: handle, [now]. Out: a decision, and in slot 5 the `now` it used (the
+// start time to hand back to `done`).
+fast!(shedder_acquire, |s: Scratch| match SHEDDERS.get(s.handle()) {
+    Some(sh) => {
+        let now = s.now(1);
+        s.decision(&sh.inner.acquire(now));
+        s.out(5, now);
+    }
+    None => s.bad_handle(),
+});
+
+// In: handle, [now], started_at.
+fast!(shedder_done, |s: Scratch| if let Some(sh) = SHEDDERS.get(s.handle()) {
+    sh.inner.done(s.int(2), s.now(1));
+});
+
+// In: handle, permille. Out: slot 1 the smoothed CPU.
+fast!(shedder_cpu, |s: Scratch| if let Some(sh) = SHEDDERS.get(s.handle()) {
+    s.set_f(1, sh.inner.record_cpu(s.int(2)));
+});
+
+// In: handle, [now]. Out: in_flight, cpu, max_pass, min_rt_ns, max_in_flight, cooling_off.
+fast!(shedder_stats, |s: Scratch| if let Some(sh) = SHEDDERS.get(s.handle()) {
+    let st = sh.inner.stats(s.now(1));
+    s.out(1, st.in_flight);
+    s.set_f(2, st.cpu);
+    s.out(3, st.max_pass);
+    s.out(4, st.min_rt_ns);
+    s.out(5, st.max_in_flight);
+    s.set_f(6, if st.cooling_off { 1.0 } else { 0.0 });
+});
+
+// In: handle, interval in ns (slot 2). Starts the sampler thread once. Out:
+// slot 1, 1 if running. The thread holds the shedder weakly: it ends when
+// the shedder is dropped or closed.
+fast!(shedder_sample, |s: Scratch| {
+    let started = SHEDDERS.arc(s.handle()).is_some_and(|sh| start_sampler(sh, s.u(2)));
+    s.set_f(1, if started { 1.0 } else { 0.0 });
+});
+
+fn start_sampler(shedder: Arc<NodeShedder>, interval_ns: u64) -> bool {
+    if shedder.sampling.swap(true, Ordering::AcqRel) {
+        return true;
+    }
+    let weak = Arc::downgrade(&shedder);
+    drop(shedder);
+    let interval = Duration::from_nanos(interval_ns.max(1_000_000));
+    std::thread::Builder::new()
+        .name("weir-cpu".into())
+        .spawn(move || {
+            let mut sampler = weir_host::CpuSampler::new();
+            loop {
+                std::thread::sleep(interval);
+                let Some(sh) = weak.upgrade() else { return };
+                if sh.stop.load(Ordering::Acquire) {
+                    sh.sampling.store(false, Ordering::Release);
+                    return;
+                }
+                if let Some(permille) = sampler.sample() {
+                    sh.inner.record_cpu(permille);
+                }
+            }
+        })
+        .is_ok()
+}
+
+fast!(shedder_close, |s: Scratch| if let Some(sh) = SHEDDERS.get(s.handle()) {
+    sh.stop.store(true, Ordering::Release);
+});
+
+fn throttle(s: Scratch) -> Result<AtomicThrottle, ConfigError> {
+    AtomicThrottle::new(ThrottleConfig {
+        k: s.f(1),
+        window_ns: s.u(2),
+        buckets: s.u(3),
+        min_requests: s.u(4),
+        max_reject_probability: s.f(5),
+    })
+}
+
+fast!(throttle_new, |s: Scratch| created(s, &THROTTLES, throttle(s)));
+
+// In: handle, [now], [draw]. Out: a decision.
+fast!(throttle_acquire, |s: Scratch| if let Some(t) = THROTTLES.get(s.handle()) {
+    let draw = if s.exact() { s.u(2) } else { weir_host::draw() };
+    s.decision(&t.acquire(s.now(1), draw));
+});
+
+// In: handle, [now], success (slot 2, 0 or 1).
+fast!(throttle_record, |s: Scratch| if let Some(t) = THROTTLES.get(s.handle()) {
+    t.record(s.now(1), s.f(2) != 0.0);
+});
+
+// In: handle, [now]. Out: requests, accepts, reject probability.
+fast!(throttle_stats, |s: Scratch| if let Some(t) = THROTTLES.get(s.handle()) {
+    let st = t.stats(s.now(1));
+    s.set_f(1, st.requests as f64);
+    s.set_f(2, st.accepts as f64);
+    s.set_f(3, st.reject_probability);
+});
+
+pub const FNS: &[(&str, Callback)] = &[
+    ("shedderNew", shedder_new),
+    ("shedderAcquire", shedder_acquire),
+    ("shedderDone", shedder_done),
+    ("shedderCpu", shedder_cpu),
+    ("shedderStats", shedder_stats),
+    ("shedderSample", shedder_sample),
+    ("shedderClose", shedder_close),
+    ("throttleNew", throttle_new),
+    ("throttleAcquire", throttle_acquire),
+    ("throttleRecord", throttle_record),
+    ("throttleStats", throttle_stats),
+];

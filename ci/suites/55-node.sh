@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The Node package: lints of its Rust half, `npm install` of bindings/node
+# into a fresh project (the install script builds the addon with cargo), and
+# the node --test suite run there against the installed package, conformance
+# vectors included.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root="$PWD"
+export CARGO_TARGET_DIR="$root/target"
+cargo clippy -p weir-node -- -D warnings
+project="$(mktemp -d)"
+trap 'rm -rf "$project"' EXIT
+cd "$project"
+npm init -y >/dev/null
+npm install --no-audit --no-fund --loglevel=error "$root/bindings/node"
+cp -r "$root/bindings/node/test" test
+WEIR_VECTORS="$root/core/tests/vectors" node --test --test-concurrency=2 test/
