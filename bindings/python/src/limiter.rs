@@ -24,23 +24,28 @@ fn config(
     burst: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<LimiterConfig> {
     let period_ns = duration(py, owner, "per", per, false)?;
-    let (rate, period_ns) = match count(py, owner, "rate", rate) {
-        Ok(r) => (r, period_ns),
+    // The default burst is the tokens of one period: `rate`, at least 1.
+    let (rate, period_ns, default_burst) = match count(py, owner, "rate", rate) {
+        Ok(r) => (r, period_ns, r.max(1)),
         Err(e) => {
             let Ok(f) = rate.extract::<f64>() else { return Err(e) };
             if rate.is_instance_of::<pyo3::types::PyBool>() || !f.is_finite() || f <= 0.0 {
                 return Err(bad_arg(py, owner, "rate", "a number > 0", rate));
             }
-            let interval = (period_ns as f64 / f).round();
-            if interval < 1.0 || interval >= u64::MAX as f64 {
-                return Err(bad_arg(py, owner, "rate", "at most one token per nanosecond of per", f));
+            if f.fract() == 0.0 && f < u64::MAX as f64 {
+                (f as u64, period_ns, f as u64)
+            } else {
+                let interval = (period_ns as f64 / f).round();
+                if interval < 1.0 || interval >= u64::MAX as f64 {
+                    return Err(bad_arg(py, owner, "rate", "at most one token per nanosecond of per", f));
+                }
+                (1, interval as u64, (f as u64).max(1))
             }
-            (1, interval as u64)
         }
     };
     let burst = match burst {
         Some(b) if !b.is_none() => count(py, owner, "burst", b)?,
-        _ => rate.max(1),
+        _ => default_burst,
     };
     Ok(LimiterConfig { rate, period_ns, burst })
 }
@@ -107,6 +112,18 @@ impl Limiter {
     #[getter]
     fn burst(&self) -> u64 {
         self.inner.gcra().burst()
+    }
+
+    /// What the bucket holds at `now`, without spending: `remaining` whole
+    /// tokens and `reset_after` seconds until it is full.
+    #[pyo3(signature = (now = None))]
+    fn stats<'py>(&self, py: Python<'py>, now: Option<u64>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        let probe = self.inner.acquire(now_or_clock(now), 0);
+        let d = pyo3::types::PyDict::new(py);
+        d.set_item("remaining", probe.remaining)?;
+        d.set_item("reset_after", crate::decision::seconds(probe.reset_after))?;
+        d.set_item("burst", self.inner.gcra().burst())?;
+        Ok(d)
     }
 
     /// The raw state (one integer), to save and later `restore`.

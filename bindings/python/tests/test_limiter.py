@@ -282,3 +282,17 @@ def test_concurrency_limiter() -> None:
 
     asyncio.run(main())
     assert lim.in_flight == 0
+
+
+def test_float_rates_keep_their_burst() -> None:
+    assert weir.Limiter(10.0).burst == 10
+    assert weir.Limiter(10.0).interval_ns == weir.Limiter(10).interval_ns
+    assert weir.Limiter(2.5).burst == 2
+
+
+def test_stats_probe_does_not_spend() -> None:
+    lim = weir.Limiter(10, burst=4)
+    assert lim.try_acquire(3, 0)
+    assert lim.stats(0) == {"remaining": 1, "reset_after": pytest.approx(0.3), "burst": 4}
+    assert lim.stats(0)["remaining"] == 1
+    assert lim.try_acquire(1, 0) and not lim.try_acquire(1, 0)
