@@ -213,3 +213,37 @@ def test_singleflight_async_error_reaches_every_waiter() -> None:
         assert all(isinstance(r, KeyError) for r in results)
 
     asyncio.run(main())
+
+
+def test_picker_under_threads_with_membership_changes() -> None:
+    picker = weir.Picker(["a", "b", "c"], capacity=8)
+    errors: List[BaseException] = []
+    stop = threading.Event()
+
+    def churn() -> None:
+        i = 0
+        while not stop.is_set():
+            name = f"n{i % 4}"
+            picker.add(name)
+            picker.remove(name)
+            i += 1
+
+    def use() -> None:
+        try:
+            for _ in range(2000):
+                with picker.pick() as node:
+                    assert isinstance(node, str)
+        except BaseException as e:
+            errors.append(e)
+
+    churner = threading.Thread(target=churn)
+    churner.start()
+    users = [threading.Thread(target=use) for _ in range(4)]
+    for t in users:
+        t.start()
+    for t in users:
+        t.join()
+    stop.set()
+    churner.join()
+    assert not errors, errors[:1]
+    assert all(s["in_flight"] == 0 for s in picker.stats()), picker.stats()

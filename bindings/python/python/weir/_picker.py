@@ -156,9 +156,14 @@ class Picker(Generic[T]):
         index, gen, forced = chosen
         node = self._slots[index]
         if node is None:
-            # Removed between the pick and this read: forget the pick.
-            self._core._done(index, gen, 0, True, None, now)
-            return self.pick(now, draw)
+            # Core made the slot pickable a moment before `add` stored the
+            # node (under the lock), or the node was removed: the lock
+            # settles which.
+            with self._lock:
+                node = self._slots[index]
+            if node is None:
+                # Removed: core already ignores this ticket's report.
+                return self.pick(now, draw)
         return Pick(self, node, index, gen, forced)
 
     def stats(self) -> List[Dict[str, Any]]:
