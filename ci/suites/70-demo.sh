@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The pieces of `make demo` without Envoy (the Envoy suite runs Envoy): the
+# capacity-limited upstream and the open-loop load generator against each
+# other for a few seconds, plus the demo's unit tests and lints.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+cargo fmt -p weir-demo -- --check
+cargo clippy -p weir-demo --all-targets -- -D warnings
+timeout 120 cargo test -p weir-demo
