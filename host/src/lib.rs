@@ -8,7 +8,7 @@ mod cpu;
 mod hash;
 mod random;
 
-pub use clock::{monotonic_now, Stopwatch};
+pub use clock::{kernel_monotonic_now, monotonic_now, Stopwatch};
 pub use cpu::{CpuSampler, CpuSource};
 pub use hash::{hash_key, hash_str};
 pub use random::draw;
