@@ -1,3 +1,4 @@
+#[cfg(not(miri))]
 use std::sync::OnceLock;
 use weir_core::Nanos;
 
@@ -13,12 +14,14 @@ pub fn kernel_monotonic_now() -> Nanos {
     (ts.tv_sec as u64).saturating_mul(1_000_000_000).saturating_add(ts.tv_nsec as u64)
 }
 
+#[cfg(not(miri))]
 struct Anchored {
     clock: quanta::Clock,
     raw_at_anchor: u64,
     monotonic_at_anchor: Nanos,
 }
 
+#[cfg(not(miri))]
 static CLOCK: OnceLock<Anchored> = OnceLock::new();
 
 /// Nanoseconds on `CLOCK_MONOTONIC`'s scale, read from the CPU's invariant
@@ -27,6 +30,7 @@ static CLOCK: OnceLock<Anchored> = OnceLock::new();
 /// vDSO call: the clock read is most of a decision's cost in every host.
 /// Anchored to `CLOCK_MONOTONIC` at first use, so values from different
 /// processes agree to within the calibration error.
+#[cfg(not(miri))]
 #[inline]
 pub fn monotonic_now() -> Nanos {
     let anchored = CLOCK.get_or_init(|| {
@@ -36,6 +40,13 @@ pub fn monotonic_now() -> Nanos {
     });
     let elapsed = anchored.clock.delta_as_nanos(anchored.raw_at_anchor, anchored.clock.raw());
     anchored.monotonic_at_anchor.saturating_add(elapsed)
+}
+
+/// Under Miri there is no TSC to read; the kernel clock is what Miri emulates.
+#[cfg(miri)]
+#[inline]
+pub fn monotonic_now() -> Nanos {
+    kernel_monotonic_now()
 }
 
 /// Measures elapsed time on the same clock, for response times.
