@@ -1,16 +1,23 @@
-//! The proxy-wasm contexts: one root per VM (configuration, shared state),
-//! one HTTP context per request (match, decide, answer).
+//! The proxy-wasm contexts: one root per VM (configuration, per-worker
+//! state, the stats flush tick), one HTTP context per request.
+//!
+//! A request runs the matching rules' actions in phases, so that nothing
+//! holding a slot is taken before a refusal that would strand it: every
+//! `limit`, then the first `deadline`, every `throttle`, the first `shed`,
+//! the first `pick`. A request goes to one upstream, hence one deadline,
+//! one shedder slot and one picked cluster.
 
-use crate::config::{self, KeySource, Mode, OnStateError};
-use crate::host::{self, LOG_ERROR, LOG_INFO, LOG_WARN, MAP_REQUEST_HEADERS, MAP_RESPONSE_HEADERS};
-use crate::keyed;
-use crate::plan::{self, Plan, RulePlan};
+use crate::answer;
+use crate::config;
+use crate::host::{self, LOG_ERROR, LOG_INFO, MAP_RESPONSE_HEADERS};
+use crate::plan::{self, Plan};
 use crate::request::{self, Request};
-use crate::shared::{self, EnvoyStore};
+use crate::rules::{self, limit::Admitted, request_header, Refusal};
+use crate::shared::EnvoyStore;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType};
 use std::rc::Rc;
-use weir_core::Decision;
+use weir_core::picker::PickTicket;
 
 #[derive(Default)]
 pub struct Root {
@@ -35,10 +42,14 @@ impl RootContext for Root {
                 return false;
             }
         };
-        match plan::build(config, &EnvoyStore) {
+        let now = host::now().unwrap_or(0);
+        match plan::build(config, &EnvoyStore, now, crate::rng::Rng::seed(now)) {
             Ok(p) => {
                 host::log(LOG_INFO, &format!("weir: configured {} rule(s)", p.rules.len()));
-                self.plan = Some(Rc::new(p));
+                host::set_tick_period_ms(p.stats_flush_ms);
+                if let Some(old) = self.plan.replace(Rc::new(p)) {
+                    old.metrics.flush();
+                }
                 true
             }
             Err(message) => {
@@ -48,8 +59,14 @@ impl RootContext for Root {
         }
     }
 
+    fn on_tick(&mut self) {
+        if let Some(plan) = &self.plan {
+            plan.metrics.flush();
+        }
+    }
+
     fn create_http_context(&self, _context_id: u32) -> Option<Box<dyn HttpContext>> {
-        Some(Box::new(Stream { plan: self.plan.clone(), success_headers: None, debug: None }))
+        Some(Box::new(Stream { plan: self.plan.clone(), ..Stream::default() }))
     }
 
     fn get_type(&self) -> Option<ContextType> {
@@ -57,113 +74,113 @@ impl RootContext for Root {
     }
 }
 
+/// What one request holds between its request and its response.
+#[derive(Default)]
 pub struct Stream {
     plan: Option<Rc<Plan>>,
-    /// `x-ratelimit-*` values to add to the response of an admitted request.
-    success_headers: Option<(u64, u64, u64)>,
-    /// The exact admitted decision, for rules with `debug_headers`.
-    debug: Option<Decision>,
+    notes: Admitted,
+    started: u64,
+    /// Rules (bit = index) whose throttle sent this request on.
+    throttles: u64,
+    /// The rule whose shedder admitted this request.
+    shed: Option<usize>,
+    pick: Option<(usize, PickTicket)>,
+    /// The filter answered itself; that answer is not the upstream's.
+    answered: bool,
 }
 
 impl Context for Stream {}
 
-fn request_header(name: &str) -> Option<Vec<u8>> {
-    host::header(MAP_REQUEST_HEADERS, name)
-}
-
-/// The state key and key hash of a rule for this request; `None` when the
-/// request lacks what the rule keys on (then the rule does not apply).
-fn key_for(rp: &RulePlan, key: &KeySource, req: &Request) -> Option<(String, u64)> {
-    let raw = match key {
-        KeySource::None => return Some((rp.state_key.clone(), 0)),
-        KeySource::Header(name) => request_header(name)?,
-        KeySource::Path => request::path_only(req.path.as_deref()?).to_vec(),
-        KeySource::ClientAddress => {
-            let addr = host::property(&["source", "address"])?;
-            request::address_host(&addr).to_vec()
-        }
-    };
-    let hash = keyed::hash(&raw);
-    Some((keyed::set_key(&rp.state_key, keyed::set_index(hash, rp.sets)), hash))
-}
-
 impl Stream {
-    /// Runs one rule; `Some` is the decision that refuses the request.
-    fn run(&mut self, rp: &RulePlan, req: &Request, now: u64) -> Option<Decision> {
-        let limit = rp.rule.limit.as_ref()?;
-        let (state_key, hash) = key_for(rp, &limit.key, req)?;
-        let cost = limit
-            .cost_header
-            .as_deref()
-            .and_then(request_header)
-            .and_then(|v| request::parse_cost(&v))
-            .unwrap_or(limit.cost);
-        let result = if limit.key == KeySource::None {
-            shared::gcra_acquire(&EnvoyStore, &state_key, &limit.gcra, now, cost)
-        } else {
-            keyed::acquire(&EnvoyStore, &state_key, &limit.gcra, hash, now, cost)
+    fn decide(&mut self, plan: &Plan, now: u64) -> Result<(), Refusal> {
+        let req = Request {
+            path: if plan.needs_path { request_header(":path") } else { None },
+            method: if plan.needs_method { request_header(":method") } else { None },
         };
-        let decision = match result {
-            Ok(d) => d,
-            Err(e) => {
-                host::increment(rp.counters.state_error, 1);
-                host::log(LOG_WARN, &format!("weir: rule \"{}\": shared state unusable: {e:?}", rp.rule.name));
-                if rp.rule.on_state_error == OnStateError::Allow {
-                    return None;
-                }
-                shared::state_error_decision()
+        let mut matched = 0u64;
+        for (i, rp) in plan.rules.iter().enumerate() {
+            if request::matches(&rp.rule.matcher, &req, request_header) {
+                matched |= 1 << i;
             }
-        };
-        if decision.is_admitted() {
-            host::increment(rp.counters.admitted, 1);
-            if limit.headers_on_success {
-                self.success_headers = Some((limit.burst, decision.remaining, decision.reset_after));
-            }
-            if rp.rule.debug_headers {
-                self.debug = Some(decision);
-            }
-            return None;
         }
-        if rp.rule.mode == Mode::Shadow {
-            host::increment(rp.counters.shadow_limited, 1);
-            return None;
+        let fits = |i: usize| matched & (1 << i) != 0;
+        for (i, rp) in plan.rules.iter().enumerate().filter(|(i, _)| fits(*i)) {
+            if let Some(r) = rules::limit::run(plan, i, rp, &req, now, &mut self.notes) {
+                return Err(r);
+            }
         }
-        host::increment(rp.counters.limited, 1);
-        Some(decision)
+        let first =
+            |has: fn(&config::Rule) -> bool| plan.rules.iter().enumerate().find(|(i, rp)| fits(*i) && has(&rp.rule));
+        if let Some((i, rp)) = first(|r| r.deadline.is_some()) {
+            if let Some(r) = rules::deadline::run(plan, i, rp, now) {
+                return Err(r);
+            }
+        }
+        for (i, rp) in plan.rules.iter().enumerate().filter(|(i, rp)| fits(*i) && rp.throttle.is_some()) {
+            if rules::throttle::acquire(plan, i, rp, now)? {
+                self.throttles |= 1 << i;
+            }
+        }
+        if let Some((i, rp)) = first(|r| r.shed.is_some()) {
+            if rules::shed::acquire(plan, i, rp, now)? {
+                self.shed = Some(i);
+            }
+        }
+        if let Some((i, rp)) = first(|r| r.pick.is_some()) {
+            self.pick = rules::pick::pick(plan, rp, now).map(|t| (i, t));
+        }
+        Ok(())
     }
 
-    fn refuse(&self, rp: &RulePlan, d: &Decision) {
-        let (status, burst) = rp.rule.limit.as_ref().map_or((429, 0), |l| (l.status, l.burst));
-        let retry = request::ceil_seconds(d.retry_after).to_string();
-        let limit = burst.to_string();
-        let remaining = d.remaining.to_string();
-        let reset = request::ceil_seconds(d.reset_after).to_string();
-        let body = format!("weir: {} by rule \"{}\"\n", d.reason.as_str(), rp.rule.name);
-        let debug = debug_values(d);
-        let mut headers = vec![
-            ("retry-after", retry.as_str()),
-            ("x-ratelimit-limit", limit.as_str()),
-            ("x-ratelimit-remaining", remaining.as_str()),
-            ("x-ratelimit-reset", reset.as_str()),
-            ("x-weir-rule", rp.rule.name.as_str()),
-        ];
-        if rp.rule.debug_headers {
-            headers.extend(debug.iter().map(|(k, v)| (*k, v.as_str())));
+    /// Reports the upstream's answer (`status` `None`: it never came) to
+    /// every throttle, shedder and picker that let this request through.
+    fn complete(&mut self, plan: &Plan, now: u64, status: Option<u32>) {
+        if self.shed.is_none() && self.throttles == 0 && self.pick.is_none() {
+            return;
         }
-        let details = format!("weir_{}", d.reason.as_str());
-        if let Err(s) = host::send_local_response(status, &details, body.as_bytes(), &headers) {
-            host::log(LOG_WARN, &format!("weir: local response refused by host (status {})", s.0));
+        // The CPU header is read once (shed and pick usually share
+        // `x-weir-cpu`), and never when no response came.
+        let read_cpu = |header: &str| -> Option<u64> {
+            status?;
+            host::header(MAP_RESPONSE_HEADERS, header).and_then(|v| request::parse_uint(&v))
+        };
+        let mut shed_cpu: Option<(&str, Option<u64>)> = None;
+        if let Some(rp) = self.shed.take().and_then(|i| plan.rules.get(i)) {
+            if let Some(s) = &rp.rule.shed {
+                let cpu = read_cpu(&s.cpu_header);
+                shed_cpu = Some((&s.cpu_header, cpu));
+                rules::shed::done(rp, self.started, now, cpu);
+            }
         }
+        let throttles = std::mem::take(&mut self.throttles);
+        for (_, rp) in plan.rules.iter().enumerate().filter(|(i, _)| throttles & (1 << i) != 0) {
+            rules::throttle::record(plan, rp, now, status);
+        }
+        if let Some((rp, ticket)) = self.pick.take().and_then(|(i, t)| Some((plan.rules.get(i)?, t))) {
+            if let Some(p) = &rp.rule.pick {
+                let cpu = match shed_cpu {
+                    Some((name, cpu)) if name == p.cpu_header => cpu,
+                    _ => read_cpu(&p.cpu_header),
+                };
+                rules::pick::done(rp, ticket, self.started, now, status, cpu);
+            }
+        }
+    }
+
+    /// Drops what a local answer leaves unsent: the throttles counted the
+    /// request already (as the book counts refused ones), and a shedder
+    /// slot is never taken before the last refusal.
+    fn forget(&mut self) {
+        self.throttles = 0;
+        self.shed = None;
+        self.pick = None;
     }
 }
 
-fn debug_values(d: &Decision) -> [(&'static str, String); 4] {
-    [
-        ("x-weir-reason", d.reason.as_str().to_string()),
-        ("x-weir-retry-after-ns", d.retry_after.to_string()),
-        ("x-weir-remaining", d.remaining.to_string()),
-        ("x-weir-reset-after-ns", d.reset_after.to_string()),
-    ]
+/// Traps the VM on purpose; see `debug.trap_on_header`.
+fn trap() {
+    #[cfg(target_arch = "wasm32")]
+    core::arch::wasm32::unreachable();
 }
 
 impl HttpContext for Stream {
@@ -171,37 +188,58 @@ impl HttpContext for Stream {
         let Some(plan) = self.plan.clone() else {
             return Action::Continue;
         };
-        let req = Request {
-            path: if plan.needs_path { request_header(":path") } else { None },
-            method: if plan.needs_method { request_header(":method") } else { None },
-        };
-        let now = match host::now() {
-            Ok(t) => t,
-            Err(_) => return Action::Continue,
-        };
-        for rp in &plan.rules {
-            if !request::matches(&rp.rule.matcher, &req, request_header) {
-                continue;
+        if let Some(h) = &plan.debug.trap_on_header {
+            if request_header(h).is_some() {
+                trap();
             }
-            if let Some(decision) = self.run(rp, &req, now) {
-                self.refuse(rp, &decision);
-                return Action::Pause;
+        }
+        let Ok(now) = host::now() else {
+            return Action::Continue;
+        };
+        self.started = now;
+        match self.decide(&plan, now) {
+            Ok(()) => Action::Continue,
+            Err(r) => {
+                self.forget();
+                self.answered = true;
+                if let Some(rp) = plan.rules.get(r.rule) {
+                    answer::refuse(&rp.rule.name, rp.rule.debug_headers, &r);
+                }
+                Action::Pause
+            }
+        }
+    }
+
+    fn on_http_response_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+        if self.answered {
+            return Action::Continue;
+        }
+        if let Some(plan) = self.plan.clone() {
+            if self.shed.is_some() || self.throttles != 0 || self.pick.is_some() {
+                let now = host::now().unwrap_or(self.started);
+                let status = host::header(MAP_RESPONSE_HEADERS, ":status").and_then(|v| request::parse_uint(&v));
+                self.complete(&plan, now, Some(status.map_or(0, |s| s.min(999) as u32)));
+            }
+        }
+        if let Some((limit, remaining, reset)) = self.notes.success_headers.take() {
+            host::add_header(MAP_RESPONSE_HEADERS, "x-ratelimit-limit", &limit.to_string());
+            host::add_header(MAP_RESPONSE_HEADERS, "x-ratelimit-remaining", &remaining.to_string());
+            host::add_header(MAP_RESPONSE_HEADERS, "x-ratelimit-reset", &request::ceil_seconds(reset).to_string());
+        }
+        if let Some(d) = self.notes.debug.take() {
+            for (k, v) in answer::debug_values(&d) {
+                host::add_header(MAP_RESPONSE_HEADERS, k, &v);
             }
         }
         Action::Continue
     }
 
-    fn on_http_response_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
-        if let Some((limit, remaining, reset)) = self.success_headers.take() {
-            host::add_header(MAP_RESPONSE_HEADERS, "x-ratelimit-limit", &limit.to_string());
-            host::add_header(MAP_RESPONSE_HEADERS, "x-ratelimit-remaining", &remaining.to_string());
-            host::add_header(MAP_RESPONSE_HEADERS, "x-ratelimit-reset", &request::ceil_seconds(reset).to_string());
+    fn on_log(&mut self) {
+        // A stream that ends without response headers (reset, timeout)
+        // still frees its shedder slot and counts as a failure.
+        if let Some(plan) = self.plan.clone() {
+            let now = host::now().unwrap_or(self.started);
+            self.complete(&plan, now, None);
         }
-        if let Some(d) = self.debug.take() {
-            for (k, v) in debug_values(&d) {
-                host::add_header(MAP_RESPONSE_HEADERS, k, &v);
-            }
-        }
-        Action::Continue
     }
 }

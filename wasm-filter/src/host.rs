@@ -50,6 +50,13 @@ mod abi {
             value_data: *const u8,
             value_size: usize,
         ) -> u32;
+        pub fn proxy_replace_header_map_value(
+            map_type: u32,
+            key_data: *const u8,
+            key_size: usize,
+            value_data: *const u8,
+            value_size: usize,
+        ) -> u32;
         pub fn proxy_get_property(
             path_data: *const u8,
             path_size: usize,
@@ -109,6 +116,9 @@ mod abi {
         1
     }
     pub unsafe fn proxy_add_header_map_value(_: u32, _: *const u8, _: usize, _: *const u8, _: usize) -> u32 {
+        1
+    }
+    pub unsafe fn proxy_replace_header_map_value(_: u32, _: *const u8, _: usize, _: *const u8, _: usize) -> u32 {
         1
     }
     pub unsafe fn proxy_get_property(_: *const u8, _: usize, _: *mut *mut u8, _: *mut usize) -> u32 {
@@ -204,6 +214,18 @@ pub fn add_header(map: u32, name: &str, value: &str) {
     // SAFETY: pointers and lengths of live strs.
     unsafe {
         abi::proxy_add_header_map_value(map, name.as_ptr(), name.len(), value.as_ptr(), value.len());
+    }
+}
+
+/// Sets a header, replacing any value it had.
+pub fn replace_header(map: u32, name: &str, value: &str) {
+    replace_header_bytes(map, name, value.as_bytes());
+}
+
+pub fn replace_header_bytes(map: u32, name: &str, value: &[u8]) {
+    // SAFETY: pointers and lengths of live slices.
+    unsafe {
+        abi::proxy_replace_header_map_value(map, name.as_ptr(), name.len(), value.as_ptr(), value.len());
     }
 }
 

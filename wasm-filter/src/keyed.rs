@@ -2,43 +2,63 @@
 //! into sets of `WAYS` (key hash, TAT) pairs, one shared-data value per set,
 //! created at configure time so memory is fixed and every write is a CAS.
 //!
-//! Entry reuse follows core's `KeyedLimiter` rule: a key lives in the set
-//! its hash picks; a full bucket (`Gcra::is_idle`) frees its entry for any
-//! key; a new key meeting a set of live entries is refused with
-//! `TableFull` rather than evicting someone's spent tokens. Because a whole
-//! set moves in one CAS, the filter needs no per-entry claim flag.
+//! The placement (`set_index`), the key hash (`hash_key`) and the rule
+//! inside a set (`decide_in_set`) are core's, the same as `KeyedLimiter`'s,
+//! so a key lands where it would in every other host. Because a whole set
+//! moves in one CAS, the filter needs no per-entry claim flag.
 
 use crate::host::Status;
 use crate::shared::{StateError, Store};
-use weir_core::limiter::{Gcra, WAYS};
-use weir_core::{Decision, Nanos, Reason};
+use weir_core::limiter::{decide_in_set, Gcra, WAYS};
+use weir_core::{Decision, Nanos};
 
 const ENTRY: usize = 16;
 pub const SET_BYTES: usize = WAYS * ENTRY;
-/// Keys are hashes; 0 marks an empty entry, so a key hashing to 0 moves.
-const ZERO_KEY: u64 = 0x9E37_79B9_7F4A_7C15;
 
-/// FNV-1a: stable across VMs and restarts, which shared state needs.
-pub fn hash(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    if h == 0 {
-        ZERO_KEY
-    } else {
-        h
-    }
-}
+pub use weir_core::hash::hash_key as hash;
 
 /// Which set a key hash lives in.
 pub fn set_index(key: u64, sets: u64) -> u64 {
-    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) % sets.max(1)
+    weir_core::limiter::set_index(key, usize::try_from(sets).unwrap_or(usize::MAX).max(1)) as u64
 }
 
-pub fn set_key(rule_key: &str, index: u64) -> String {
-    format!("{rule_key}.k{index}")
+/// `weir.limit.<rule>.k<index>`, written into `buf` so the hot path does not allocate.
+pub fn set_key<'a>(buf: &'a mut KeyBuf, rule_key: &str, index: u64) -> &'a str {
+    use std::fmt::Write;
+    buf.clear();
+    let _ = write!(buf, "{rule_key}.k{index}");
+    buf.as_str()
+}
+
+/// A fixed buffer for shared-data keys (rule names are at most 64 bytes).
+pub struct KeyBuf {
+    bytes: [u8; 128],
+    len: usize,
+}
+
+impl Default for KeyBuf {
+    fn default() -> Self {
+        Self { bytes: [0; 128], len: 0 }
+    }
+}
+
+impl KeyBuf {
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(self.bytes.get(..self.len).unwrap_or_default()).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Write for KeyBuf {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len.checked_add(s.len()).ok_or(std::fmt::Error)?;
+        self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
 }
 
 fn read(bytes: &[u8]) -> Option<[(u64, u64); WAYS]> {
@@ -63,34 +83,6 @@ fn write(entries: &[(u64, u64); WAYS]) -> [u8; SET_BYTES] {
     out
 }
 
-/// Decides for `key` inside one set; `None` means nothing changed.
-fn decide(gcra: &Gcra, entries: &mut [(u64, u64); WAYS], key: u64, now: Nanos, cost: u64) -> (bool, Decision) {
-    if let Some(entry) = entries.iter_mut().find(|(k, _)| *k == key) {
-        let (next, d) = gcra.decide(entry.1, now, cost);
-        let changed = next != entry.1;
-        entry.1 = next;
-        return (changed, d);
-    }
-    let mut earliest = u64::MAX;
-    let mut free = None;
-    for (i, (k, tat)) in entries.iter().enumerate() {
-        if *k == 0 || gcra.is_idle(*tat, now) {
-            free.get_or_insert(i);
-        } else {
-            earliest = earliest.min(tat - now);
-        }
-    }
-    let Some(slot) = free.and_then(|i| entries.get_mut(i)) else {
-        return (false, Decision { reason: Reason::TableFull, retry_after: earliest, remaining: 0, reset_after: 0 });
-    };
-    let (next, d) = gcra.decide(Gcra::full_state(), now, cost);
-    if next == Gcra::full_state() {
-        return (false, d);
-    }
-    *slot = (key, next);
-    (true, d)
-}
-
 /// One decision for `key` on the set stored at `set_key`.
 pub fn acquire(
     store: &impl Store,
@@ -102,9 +94,10 @@ pub fn acquire(
 ) -> Result<Decision, StateError> {
     for _ in 0..crate::shared::MAX_CAS_ROUNDS {
         let (bytes, cas) = store.get(set_key).map_err(StateError::Host)?;
-        let mut entries = read(&bytes).ok_or(StateError::Corrupt)?;
-        let (changed, d) = decide(gcra, &mut entries, key, now, cost);
-        if !changed {
+        let before = read(&bytes).ok_or(StateError::Corrupt)?;
+        let mut entries = before;
+        let d = decide_in_set(gcra, &mut entries, key, now, cost);
+        if entries == before {
             return Ok(d);
         }
         match store.set(set_key, &write(&entries), cas) {
@@ -120,35 +113,6 @@ pub fn acquire(
 #[allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use weir_core::limiter::LimiterConfig;
-
-    fn gcra() -> Gcra {
-        Gcra::new(LimiterConfig { rate: 1, period_ns: 1_000, burst: 1 }).unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    #[test]
-    fn a_full_set_refuses_new_keys_until_an_entry_idles() {
-        let g = gcra();
-        let mut set = [(0u64, 0u64); WAYS];
-        for k in 1..=WAYS as u64 {
-            assert!(decide(&g, &mut set, k, 10, 1).1.is_admitted());
-        }
-        let (changed, d) = decide(&g, &mut set, 99, 10, 1);
-        assert!(!changed);
-        assert_eq!(d.reason, Reason::TableFull);
-        assert_eq!(d.retry_after, 1_000);
-        let (changed, d) = decide(&g, &mut set, 99, 1_010, 1);
-        assert!(changed && d.is_admitted());
-        assert_eq!(set.iter().filter(|(k, _)| *k == 99).count(), 1);
-    }
-
-    #[test]
-    fn a_known_key_keeps_its_spent_tokens() {
-        let g = gcra();
-        let mut set = [(0u64, 0u64); WAYS];
-        assert!(decide(&g, &mut set, 5, 10, 1).1.is_admitted());
-        assert_eq!(decide(&g, &mut set, 5, 10, 1).1.reason, Reason::RateLimited);
-    }
 
     #[test]
     fn bytes_round_trip_and_bad_lengths_are_refused() {
@@ -159,8 +123,12 @@ mod tests {
     }
 
     #[test]
-    fn hashes_never_collide_with_the_empty_marker() {
-        assert_ne!(hash(b""), 0);
-        assert!(set_index(hash(b"10.0.0.1"), 4) < 4);
+    fn keys_are_placed_as_core_places_them() {
+        assert_eq!(hash(b"10.0.0.1"), 0x7fb1_b600_f0f5_c6d3, "core's pinned hash");
+        for key in [0u64, 1, 17, u64::MAX] {
+            assert_eq!(set_index(key, 5), weir_core::limiter::set_index(key, 5) as u64);
+        }
+        let mut buf = KeyBuf::default();
+        assert_eq!(set_key(&mut buf, "weir.limit.a", 12), "weir.limit.a.k12");
     }
 }

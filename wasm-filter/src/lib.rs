@@ -2,11 +2,15 @@
 //! decisions by weir-core kernels, state in Envoy shared data so a limit
 //! holds across every worker thread.
 
+pub mod answer;
 pub mod config;
 pub mod host;
 pub mod keyed;
+pub mod metrics;
 pub mod plan;
 pub mod request;
+pub mod rng;
+pub mod rules;
 pub mod shared;
 
 #[cfg(target_arch = "wasm32")]

@@ -64,8 +64,9 @@ pub fn address_host(address: &[u8]) -> &[u8] {
     address
 }
 
-/// A cost header's value: a plain decimal integer, nothing else.
-pub fn parse_cost(value: &[u8]) -> Option<u64> {
+/// A header's value as a plain decimal integer (cost, CPU permille, raw
+/// key), nothing else: no sign, no spaces, no overflow.
+pub fn parse_uint(value: &[u8]) -> Option<u64> {
     if value.is_empty() || value.len() > 20 || !value.iter().all(u8::is_ascii_digit) {
         return None;
     }

@@ -26,6 +26,9 @@ fn admits_the_burst_then_answers_429_with_headers() {
     assert_eq!(out.header("x-ratelimit-reset"), Some("1"));
     assert_eq!(out.header("x-weir-rule"), Some("api"));
     assert!(String::from_utf8_lossy(&out.body).contains("rule \"api\""));
+    assert_eq!(host.counter("weir.api.admitted"), Some(0), "counters wait for the flush tick");
+    assert_eq!(vm.tick_period_ms(), 1000, "the default stats_flush");
+    vm.tick().unwrap();
     assert_eq!(host.counter("weir.api.admitted"), Some(3));
     assert_eq!(host.counter("weir.api.limited"), Some(1));
     host.advance(100_000_000);
@@ -45,6 +48,7 @@ fn status_code_is_configurable_and_shadow_mode_rejects_nothing() {
     for _ in 0..5 {
         assert_eq!(vm.http(&Request::get("/b"), &Upstream::ok()).unwrap().status, 200);
     }
+    vm.tick().unwrap();
     assert_eq!(host.counter("weir.b.admitted"), Some(1));
     assert_eq!(host.counter("weir.b.shadow_limited"), Some(4));
     assert_eq!(host.counter("weir.b.limited"), Some(0));
@@ -171,7 +175,10 @@ fn two_vms_on_two_threads_admit_exactly_the_burst() {
             let barrier = barrier.clone();
             std::thread::spawn(move || {
                 barrier.wait();
-                (0..400).filter(|_| vm.http(&Request::get("/"), &Upstream::ok()).unwrap().status == 200).count()
+                let n =
+                    (0..400).filter(|_| vm.http(&Request::get("/"), &Upstream::ok()).unwrap().status == 200).count();
+                vm.tick().unwrap();
+                n
             })
         })
         .collect();
@@ -192,6 +199,7 @@ fn unreadable_state_follows_on_state_error() {
     host.write_shared_data("weir.limit.closed", b"garbage");
     assert_eq!(vm.http(&Request::get("/o"), &Upstream::ok()).unwrap().status, 200);
     assert_eq!(vm.http(&Request::get("/c"), &Upstream::ok()).unwrap().status, 429);
+    vm.tick().unwrap();
     assert_eq!(host.counter("weir.open.state_error"), Some(1));
     assert_eq!(host.counter("weir.closed.state_error"), Some(1));
     assert!(!vm.is_dead(), "a state error is a decision, not a trap");

@@ -33,9 +33,14 @@ fn int(v: &Value) -> u64 {
     }
 }
 
-/// The vector's config as a filter rule; cost comes per request from a header.
+/// The vector's config as a filter rule; cost comes per request from a
+/// header, and for keyed vectors the numeric key from a raw-key header.
 fn filter_config(config: &Value) -> String {
     let mut limit = serde_json::Map::new();
+    if let Some(capacity) = config.get("capacity") {
+        limit.insert("max_keys".into(), capacity.clone());
+        limit.insert("key".into(), serde_json::json!({"debug_raw_header": "x-key"}));
+    }
     limit.insert("rate".into(), config["rate"].clone());
     limit.insert("per".into(), Value::String(format!("{}ns", int(&config["period_ns"]))));
     limit.insert("burst".into(), config["burst"].clone());
@@ -44,10 +49,33 @@ fn filter_config(config: &Value) -> String {
     serde_json::json!({"rules": [rule]}).to_string()
 }
 
+/// Entries of a keyed rule's sets whose bucket is not full at `now`, read
+/// from shared data: the vectors' `live`.
+fn live(host: &Host, now: u64) -> u64 {
+    let mut n = 0;
+    for key in host.shared_keys().iter().filter(|k| k.starts_with("weir.limit.v.k")) {
+        let (bytes, _) = host.shared_data(key).unwrap();
+        for entry in bytes.chunks_exact(16) {
+            let tat = u64::from_le_bytes(entry[8..16].try_into().unwrap());
+            n += u64::from(tat > now);
+        }
+    }
+    n
+}
+
 #[test]
 fn limiter_vectors_replay_through_http() {
-    let all = vectors("limiter");
-    assert!(all.len() >= 5, "limiter vectors found: {}", all.len());
+    replay("limiter", 5, 20);
+}
+
+#[test]
+fn keyed_limiter_vectors_replay_through_http() {
+    replay("keyed_limiter", 10, 40);
+}
+
+fn replay(primitive: &str, min_files: usize, min_steps: usize) {
+    let all = vectors(primitive);
+    assert!(all.len() >= min_files, "{primitive} vectors found: {}", all.len());
     let mut steps = 0;
     for (name, v) in &all {
         let host = Host::new();
@@ -58,6 +86,7 @@ fn limiter_vectors_replay_through_http() {
             assert!(!configured, "{name}: accepted a config core refuses");
             let field = match err["field"].as_str().unwrap() {
                 "period_ns" => "per".to_string(),
+                "capacity" => "max_keys".to_string(),
                 f => f.to_string(),
             };
             assert!(host.logged(4, &format!("limit.{field}")), "{name}: {:?}", host.logs());
@@ -68,7 +97,11 @@ fn limiter_vectors_replay_through_http() {
             assert_eq!(step["op"], "acquire", "{name}");
             host.set_time(int(&step["at"]));
             let cost = int(&step["args"]["cost"]);
-            let out = vm.http(&Request::get("/").header("x-cost", &cost.to_string()), &Upstream::ok()).unwrap();
+            let mut req = Request::get("/").header("x-cost", &cost.to_string());
+            if let Some(key) = step["args"].get("key") {
+                req = req.header("x-key", &int(key).to_string());
+            }
+            let out = vm.http(&req, &Upstream::ok()).unwrap();
             let expect = &step["expect"];
             let reason = out.header("x-weir-reason").unwrap_or("missing").to_string();
             let ctx = format!("{name} step {i}: {out:?}");
@@ -85,8 +118,11 @@ fn limiter_vectors_replay_through_http() {
                     assert_eq!(out.header(header).map(|h| h.parse::<u64>().unwrap()), Some(int(want)), "{ctx} {field}");
                 }
             }
+            if let Some(want) = expect.get("live") {
+                assert_eq!(live(&host, host.time()), int(want), "{ctx} live");
+            }
             steps += 1;
         }
     }
-    assert!(steps >= 20, "replayed {steps} steps");
+    assert!(steps >= min_steps, "replayed {steps} {primitive} steps");
 }

@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = request::matches(&m, &req, |_| Some(header.clone()));
     let only = request::path_only(&path);
     assert!(only.len() <= path.len());
-    if let Some(cost) = request::parse_cost(&header) {
+    if let Some(cost) = request::parse_uint(&header) {
         assert_eq!(cost.to_string().len() <= header.len(), true);
     }
     let host = request::address_host(address);

@@ -22,4 +22,4 @@ mod vm;
 
 pub use exchange::{Outcome, Request, Upstream};
 pub use state::{Host, LogLine};
-pub use vm::{Error, Plugin, Vm};
+pub use vm::{Error, Plugin, Stream, Vm};

@@ -173,20 +173,26 @@ impl Vm {
     /// latency) and the response headers go through the filter; then the
     /// stream is logged and closed.
     pub fn http(&mut self, request: &Request, upstream: &Upstream) -> Result<Outcome, Error> {
+        let stream = self.begin(request)?;
+        if !stream.answered() {
+            self.store.data().host.clock.fetch_add(upstream.latency_ns, Ordering::SeqCst);
+        }
+        self.finish(stream, upstream)
+    }
+
+    /// The request half of an exchange: the stream stays open (in flight)
+    /// until [`Vm::finish`] or [`Vm::reset`], so a test can hold many
+    /// requests in flight at once. The clock does not move.
+    pub fn begin(&mut self, request: &Request) -> Result<Stream, Error> {
         let id = self.next_id;
         self.next_id += 1;
-        {
-            let d = self.store.data_mut();
-            d.request_headers = request.headers.clone();
-            d.properties = request.properties.clone();
-            d.response_headers.clear();
-            d.local_response = None;
-        }
+        self.install(&request.headers, &request.properties);
         self.call::<(u32, u32), ()>("proxy_on_context_create", (id, self.root_id))?;
         let n = request.headers.len() as u32;
         let action: u32 = self.call("proxy_on_request_headers", (id, n, 0u32))?;
         let mut out = Outcome { request_action: action, ..Outcome::default() };
-        if let Some((status, details, body, headers)) = self.store.data_mut().local_response.take() {
+        let local = self.store.data_mut().local_response.take();
+        if let Some((status, details, body, headers)) = local {
             out.status = status;
             out.details = details;
             out.body = body;
@@ -194,7 +200,17 @@ impl Vm {
         } else {
             out.reached_upstream = true;
             out.upstream_request_headers = self.store.data().request_headers.clone();
-            self.store.data().host.clock.fetch_add(upstream.latency_ns, Ordering::SeqCst);
+        }
+        Ok(Stream { id, properties: request.properties.clone(), out })
+    }
+
+    /// The response half: if the request reached the upstream, `upstream`
+    /// answers through the filter's response path; then the stream is
+    /// logged and closed.
+    pub fn finish(&mut self, stream: Stream, upstream: &Upstream) -> Result<Outcome, Error> {
+        let Stream { id, properties, mut out } = stream;
+        if out.reached_upstream {
+            self.install(&out.upstream_request_headers, &properties);
             let mut headers = vec![(":status".to_string(), upstream.status.to_string())];
             headers.extend(upstream.headers.iter().cloned());
             self.store.data_mut().response_headers = headers;
@@ -203,9 +219,50 @@ impl Vm {
             out.status = upstream.status;
             out.headers = self.store.data().response_headers.clone();
         }
+        self.close(id)?;
+        Ok(out)
+    }
+
+    /// Ends a stream without any response headers, as a reset or a
+    /// timeout does: only the log and close callbacks run.
+    pub fn reset(&mut self, stream: Stream) -> Result<Outcome, Error> {
+        let Stream { id, properties, out } = stream;
+        self.install(&out.upstream_request_headers, &properties);
+        self.close(id)?;
+        Ok(out)
+    }
+
+    fn install(&mut self, headers: &[(String, String)], properties: &[(Vec<String>, Vec<u8>)]) {
+        let d = self.store.data_mut();
+        d.request_headers = headers.to_vec();
+        d.properties = properties.to_vec();
+        d.response_headers.clear();
+        d.local_response = None;
+    }
+
+    fn close(&mut self, id: u32) -> Result<(), Error> {
         self.call::<u32, ()>("proxy_on_log", id)?;
         let _: u32 = self.call("proxy_on_done", id)?;
-        self.call::<u32, ()>("proxy_on_delete", id)?;
-        Ok(out)
+        self.call::<u32, ()>("proxy_on_delete", id)
+    }
+}
+
+/// A request the filter has seen and that has not finished yet.
+#[derive(Debug)]
+pub struct Stream {
+    id: u32,
+    properties: Vec<(Vec<String>, Vec<u8>)>,
+    out: Outcome,
+}
+
+impl Stream {
+    /// Whether the filter answered the request itself.
+    pub fn answered(&self) -> bool {
+        !self.out.reached_upstream
+    }
+
+    /// The outcome so far: the local answer, or the headers sent upstream.
+    pub fn outcome(&self) -> &Outcome {
+        &self.out
     }
 }

@@ -2,11 +2,23 @@
 //!
 //! Parsed by hand over `serde_json::Value` so that every refusal names the
 //! rule and the dotted field (`rule #2 "api": limit.burst must be ...`),
-//! which serde's derive errors cannot do for nested fields.
+//! which serde's derive errors cannot do for nested fields. Each action a
+//! rule can carry has its own file.
+
+mod deadline;
+mod limit;
+mod pick;
+mod shed;
+mod throttle;
+
+pub use deadline::{DeadlineRule, GrpcWrite};
+pub use limit::{KeySource, Limit};
+pub use pick::Pick;
+pub use shed::Shed;
+pub use throttle::Throttle;
 
 use serde_json::{Map, Value};
 use std::fmt;
-use weir_core::limiter::{Gcra, LimiterConfig};
 
 /// A refused configuration: where, and what was wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,35 +74,15 @@ impl Match {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KeySource {
-    None,
-    Header(String),
-    ClientAddress,
-    Path,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Limit {
-    pub gcra: Gcra,
-    pub burst: u64,
-    pub cost: u64,
-    /// A request header whose integer value is the cost (weighted requests);
-    /// `cost` applies when it is absent or not an integer.
-    pub cost_header: Option<String>,
-    pub key: KeySource,
-    /// Keyed entries in shared data, a multiple of 8 (one shared-data value per 8).
-    pub max_keys: u64,
-    pub status: u32,
-    /// Adds `x-ratelimit-*` to admitted responses too, as Envoy's native filter can.
-    pub headers_on_success: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
     pub name: String,
     pub matcher: Match,
     pub limit: Option<Limit>,
+    pub shed: Option<Shed>,
+    pub throttle: Option<Throttle>,
+    pub pick: Option<Pick>,
+    pub deadline: Option<DeadlineRule>,
     pub mode: Mode,
     pub on_state_error: OnStateError,
     /// Adds `x-weir-reason`, `x-weir-retry-after-ns` and `x-weir-reset-after-ns`
@@ -98,13 +90,24 @@ pub struct Rule {
     pub debug_headers: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Settings for tests only; never set them in production.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Debug {
+    /// A request carrying this header makes the filter trap on purpose, so
+    /// tests can watch what Envoy's `failure_policy` does with a dead VM.
+    pub trap_on_header: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub rules: Vec<Rule>,
+    /// How often batched counter increments reach the host's stats.
+    pub stats_flush_ms: u32,
+    pub debug: Debug,
 }
 
 const MAX_RULES: usize = 64;
-const MAX_KEYS: u64 = 1 << 20;
+const TOP_FIELDS: [&str; 3] = ["rules", "stats_flush", "debug"];
 
 /// Parses and validates a plugin configuration.
 pub fn parse(bytes: &[u8]) -> Result<Config, ConfigProblem> {
@@ -114,9 +117,22 @@ pub fn parse(bytes: &[u8]) -> Result<Config, ConfigProblem> {
     let obj = value
         .as_object()
         .ok_or_else(|| top("configuration", format!("must be a JSON object, got {}", kind(&value))))?;
-    if let Some(k) = obj.keys().find(|k| k.as_str() != "rules") {
-        return Err(top(k, "is not a known field (known: rules)".into()));
+    if let Some(k) = obj.keys().find(|k| !TOP_FIELDS.contains(&k.as_str())) {
+        return Err(top(k, format!("is not a known field (known: {})", TOP_FIELDS.join(", "))));
     }
+    let stats_flush_ms = match obj.get("stats_flush") {
+        None => 1000,
+        Some(v) => match duration(v).map(|ns| ns / weir_core::MILLISECOND) {
+            Some(ms @ 1..=60_000) => ms as u32,
+            _ => {
+                return Err(top("stats_flush", format!("must be a duration from \"1ms\" to \"60s\", got {}", show(v))))
+            }
+        },
+    };
+    let debug = match obj.get("debug") {
+        None => Debug::default(),
+        Some(v) => parse_debug(v)?,
+    };
     let rules = obj.get("rules").ok_or_else(|| top("rules", "must be present (a list of rules)".into()))?;
     let rules = rules.as_array().ok_or_else(|| top("rules", format!("must be a list, got {}", kind(rules))))?;
     if rules.is_empty() || rules.len() > MAX_RULES {
@@ -134,20 +150,35 @@ pub fn parse(bytes: &[u8]) -> Result<Config, ConfigProblem> {
         }
         out.push(rule);
     }
-    Ok(Config { rules: out })
+    Ok(Config { rules: out, stats_flush_ms, debug })
+}
+
+fn parse_debug(v: &Value) -> Result<Debug, ConfigProblem> {
+    let ctx = Ctx { rule: String::new() };
+    let obj = ctx.object("debug", v, &["trap_on_header"])?;
+    let trap_on_header = match obj.get("trap_on_header") {
+        None => None,
+        Some(h) => Some(ctx.header_name("debug.trap_on_header", h)?),
+    };
+    Ok(Debug { trap_on_header })
 }
 
 /// Field access for one rule, carrying its label into every error.
-struct Ctx {
+pub(crate) struct Ctx {
     rule: String,
 }
 
 impl Ctx {
-    fn err(&self, field: &str, message: String) -> ConfigProblem {
+    pub(crate) fn err(&self, field: &str, message: String) -> ConfigProblem {
         ConfigProblem { rule: self.rule.clone(), field: field.into(), message }
     }
 
-    fn object<'a>(&self, field: &str, v: &'a Value, known: &[&str]) -> Result<&'a Map<String, Value>, ConfigProblem> {
+    pub(crate) fn object<'a>(
+        &self,
+        field: &str,
+        v: &'a Value,
+        known: &[&str],
+    ) -> Result<&'a Map<String, Value>, ConfigProblem> {
         let obj = v.as_object().ok_or_else(|| self.err(field, format!("must be an object, got {}", kind(v))))?;
         if let Some(k) = obj.keys().find(|k| !known.contains(&k.as_str())) {
             let path = if field.is_empty() { k.clone() } else { format!("{field}.{k}") };
@@ -156,29 +187,64 @@ impl Ctx {
         Ok(obj)
     }
 
-    fn string(&self, field: &str, v: &Value) -> Result<String, ConfigProblem> {
+    pub(crate) fn string(&self, field: &str, v: &Value) -> Result<String, ConfigProblem> {
         match v.as_str() {
             Some(s) if !s.is_empty() => Ok(s.to_owned()),
             _ => Err(self.err(field, format!("must be a non-empty string, got {}", kind(v)))),
         }
     }
 
-    fn uint(&self, field: &str, v: &Value, min: u64, max: u64) -> Result<u64, ConfigProblem> {
+    /// A header name, lowercased as Envoy hands headers to filters.
+    pub(crate) fn header_name(&self, field: &str, v: &Value) -> Result<String, ConfigProblem> {
+        let s = self.string(field, v)?;
+        if s.len() > 128 || !s.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
+            return Err(self.err(field, format!("must be a header name (printable, no ':'), got {}", show_str(&s))));
+        }
+        Ok(s.to_ascii_lowercase())
+    }
+
+    pub(crate) fn uint(&self, field: &str, v: &Value, min: u64, max: u64) -> Result<u64, ConfigProblem> {
         match v.as_u64() {
             Some(n) if n >= min && n <= max => Ok(n),
             _ => Err(self.err(field, format!("must be an integer in [{min}, {max}], got {}", show(v)))),
         }
     }
 
-    fn boolean(&self, field: &str, v: &Value) -> Result<bool, ConfigProblem> {
+    pub(crate) fn float(&self, field: &str, v: &Value, min: f64, max: f64) -> Result<f64, ConfigProblem> {
+        match v.as_f64() {
+            Some(n) if n.is_finite() && n >= min && n <= max => Ok(n),
+            _ => Err(self.err(field, format!("must be a number in [{min}, {max}], got {}", show(v)))),
+        }
+    }
+
+    pub(crate) fn boolean(&self, field: &str, v: &Value) -> Result<bool, ConfigProblem> {
         v.as_bool().ok_or_else(|| self.err(field, format!("must be true or false, got {}", show(v))))
+    }
+
+    pub(crate) fn duration(&self, field: &str, v: &Value) -> Result<u64, ConfigProblem> {
+        duration(v).ok_or_else(|| {
+            self.err(field, format!("must be a duration such as \"1s\", \"100ms\", \"1m\", \"1h\", got {}", show(v)))
+        })
+    }
+
+    /// An HTTP status for an answer the filter sends itself.
+    pub(crate) fn status(&self, field: &str, v: Option<&Value>, default: u32) -> Result<u32, ConfigProblem> {
+        v.map_or(Ok(default), |s| self.uint(field, s, 200, 599).map(|n| n as u32))
+    }
+
+    /// A core `ConfigError` as this rule's field, `section.<field>`.
+    pub(crate) fn core(&self, section: &str, rename: &[(&str, &str)], e: weir_core::ConfigError) -> ConfigProblem {
+        let field = rename.iter().find(|(core, _)| *core == e.field()).map_or(e.field(), |(_, ours)| *ours);
+        self.err(&format!("{section}.{field}"), format!("must be {}, got {}", e.rule(), e.got()))
     }
 }
 
+const RULE_FIELDS: [&str; 10] =
+    ["name", "match", "limit", "shed", "throttle", "pick", "deadline", "mode", "on_state_error", "debug_headers"];
+
 fn parse_rule(index: usize, raw: &Value) -> Result<Rule, ConfigProblem> {
     let mut ctx = Ctx { rule: format!("rule #{index}") };
-    let known = ["name", "match", "limit", "mode", "on_state_error", "debug_headers"];
-    let obj = ctx.object("", raw, &known)?;
+    let obj = ctx.object("", raw, &RULE_FIELDS)?;
     let name = ctx.string("name", obj.get("name").unwrap_or(&Value::Null))?;
     if name.len() > 64 || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
         return Err(ctx.err(
@@ -211,11 +277,18 @@ fn parse_rule(index: usize, raw: &Value) -> Result<Rule, ConfigProblem> {
         None => false,
         Some(v) => ctx.boolean("debug_headers", v)?,
     };
-    let limit = obj.get("limit").map(|l| parse_limit(&ctx, l)).transpose()?;
-    if limit.is_none() {
-        return Err(ctx.err("limit", "must be present (a rule needs something to enforce)".into()));
+    let limit = obj.get("limit").map(|v| limit::parse(&ctx, v)).transpose()?;
+    let shed = obj.get("shed").map(|v| shed::parse(&ctx, v)).transpose()?;
+    let throttle = obj.get("throttle").map(|v| throttle::parse(&ctx, v)).transpose()?;
+    let pick = obj.get("pick").map(|v| pick::parse(&ctx, v)).transpose()?;
+    let deadline = obj.get("deadline").map(|v| deadline::parse(&ctx, v)).transpose()?;
+    if limit.is_none() && shed.is_none() && throttle.is_none() && pick.is_none() && deadline.is_none() {
+        return Err(ctx.err(
+            "limit",
+            "must be present, or one of shed, throttle, pick, deadline (a rule needs something to do)".into(),
+        ));
     }
-    Ok(Rule { name, matcher, limit, mode, on_state_error, debug_headers })
+    Ok(Rule { name, matcher, limit, shed, throttle, pick, deadline, mode, on_state_error, debug_headers })
 }
 
 fn parse_match(ctx: &Ctx, v: &Value) -> Result<Match, ConfigProblem> {
@@ -239,8 +312,7 @@ fn parse_match(ctx: &Ctx, v: &Value) -> Result<Match, ConfigProblem> {
         for (i, h) in list.iter().enumerate() {
             let field = format!("match.headers[{i}]");
             let ho = ctx.object(&field, h, &["name", "equals"])?;
-            let name = ctx.string(&format!("{field}.name"), ho.get("name").unwrap_or(&Value::Null))?;
-            let name = name.to_ascii_lowercase();
+            let name = ctx.header_name(&format!("{field}.name"), ho.get("name").unwrap_or(&Value::Null))?;
             m.headers.push(match ho.get("equals") {
                 None => HeaderMatch::Present(name),
                 Some(e) => match e.as_str() {
@@ -253,81 +325,6 @@ fn parse_match(ctx: &Ctx, v: &Value) -> Result<Match, ConfigProblem> {
         }
     }
     Ok(m)
-}
-
-fn parse_limit(ctx: &Ctx, v: &Value) -> Result<Limit, ConfigProblem> {
-    let known = ["rate", "per", "burst", "cost", "cost_header", "key", "max_keys", "status", "headers_on_success"];
-    let obj = ctx.object("limit", v, &known)?;
-    let rate = ctx.uint("limit.rate", obj.get("rate").unwrap_or(&Value::Null), 1, u64::MAX)?;
-    let per = match obj.get("per") {
-        None => weir_core::SECOND,
-        Some(p) => duration(p).ok_or_else(|| {
-            ctx.err(
-                "limit.per",
-                format!("must be a duration such as \"1s\", \"100ms\", \"1m\", \"1h\", got {}", show(p)),
-            )
-        })?,
-    };
-    let burst = match obj.get("burst") {
-        None => rate,
-        Some(b) => ctx.uint("limit.burst", b, 1, u64::MAX)?,
-    };
-    let cost = match obj.get("cost") {
-        None => 1,
-        Some(c) => ctx.uint("limit.cost", c, 1, burst)?,
-    };
-    let gcra = Gcra::new(LimiterConfig { rate, period_ns: per, burst }).map_err(|e| {
-        let field = match e.field() {
-            "period_ns" => "per",
-            other => other,
-        };
-        ctx.err(&format!("limit.{field}"), format!("must be {}, got {}", e.rule(), e.got()))
-    })?;
-    let cost_header = match obj.get("cost_header") {
-        None => None,
-        Some(h) => Some(ctx.string("limit.cost_header", h)?.to_ascii_lowercase()),
-    };
-    let key = match obj.get("key") {
-        None => KeySource::None,
-        Some(k) => parse_key(ctx, k)?,
-    };
-    let max_keys = match obj.get("max_keys") {
-        None => 1024,
-        Some(m) => {
-            let n = ctx.uint("limit.max_keys", m, 8, MAX_KEYS)?;
-            if n % 8 != 0 {
-                return Err(ctx.err("limit.max_keys", format!("must be a multiple of 8, got {n}")));
-            }
-            n
-        }
-    };
-    let status = match obj.get("status") {
-        None => 429,
-        Some(s) => ctx.uint("limit.status", s, 200, 599)? as u32,
-    };
-    let headers_on_success = match obj.get("headers_on_success") {
-        None => false,
-        Some(h) => ctx.boolean("limit.headers_on_success", h)?,
-    };
-    Ok(Limit { gcra, burst, cost, cost_header, key, max_keys, status, headers_on_success })
-}
-
-fn parse_key(ctx: &Ctx, v: &Value) -> Result<KeySource, ConfigProblem> {
-    let expected = "must be \"none\", \"client_address\", \"path\" or {\"header\": \"name\"}";
-    match v {
-        Value::String(s) => match s.as_str() {
-            "none" => Ok(KeySource::None),
-            "client_address" => Ok(KeySource::ClientAddress),
-            "path" => Ok(KeySource::Path),
-            _ => Err(ctx.err("limit.key", format!("{expected}, got {}", show(v)))),
-        },
-        Value::Object(_) => {
-            let obj = ctx.object("limit.key", v, &["header"])?;
-            let h = ctx.string("limit.key.header", obj.get("header").unwrap_or(&Value::Null))?;
-            Ok(KeySource::Header(h.to_ascii_lowercase()))
-        }
-        _ => Err(ctx.err("limit.key", format!("{expected}, got {}", show(v)))),
-    }
 }
 
 /// "250ms" -> nanoseconds. Units: ns, us, ms, s, m, h.
@@ -348,7 +345,7 @@ pub fn duration(v: &Value) -> Option<u64> {
     n.checked_mul(scale).filter(|d| *d > 0)
 }
 
-fn kind(v: &Value) -> &'static str {
+pub(crate) fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "nothing",
         Value::Bool(_) => "a boolean",
@@ -360,7 +357,7 @@ fn kind(v: &Value) -> &'static str {
 }
 
 /// A value as it appeared, cut short so a log line stays one line.
-fn show(v: &Value) -> String {
+pub(crate) fn show(v: &Value) -> String {
     match v {
         Value::Null => "nothing".into(),
         Value::String(s) => show_str(s),
@@ -372,7 +369,7 @@ fn show(v: &Value) -> String {
     }
 }
 
-fn show_str(s: &str) -> String {
+pub(crate) fn show_str(s: &str) -> String {
     let mut s = format!("{s:?}");
     truncate(&mut s);
     s

@@ -1,0 +1,27 @@
+//! What each action does on a request and on its response. The decisions
+//! are core's; these files only read what the kernels need from Envoy and
+//! act on the answer.
+
+pub mod deadline;
+pub mod limit;
+pub mod pick;
+pub mod shed;
+pub mod throttle;
+
+use weir_core::Decision;
+
+/// A decision that answers the request locally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal {
+    /// Index of the rule in the plan.
+    pub rule: usize,
+    pub status: u32,
+    pub decision: Decision,
+    /// The burst, when the refusal is a rate limit's (adds `x-ratelimit-*`).
+    pub burst: Option<u64>,
+}
+
+/// A request header by lowercase name.
+pub fn request_header(name: &str) -> Option<Vec<u8>> {
+    crate::host::header(crate::host::MAP_REQUEST_HEADERS, name)
+}
