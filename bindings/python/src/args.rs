@@ -111,12 +111,37 @@ pub fn count(py: Python<'_>, owner: &str, field: &str, v: &Bound<'_, PyAny>) -> 
 /// hashes it.
 pub fn key_hash(owner: &str, key: &Bound<'_, PyAny>) -> PyResult<u64> {
     if let Ok(s) = key.cast::<PyString>() {
-        return Ok(weir_host::hash_str(&s.to_cow()?));
+        return Ok(weir_host::hash_key(utf8(s)?));
     }
     if let Ok(b) = key.cast::<PyBytes>() {
         return Ok(weir_host::hash_key(b.as_bytes()));
     }
     Err(type_error(owner, "key", "str or bytes", key))
+}
+
+extern "C" {
+    // Exported by every CPython 3; in the limited API only from 3.10, so
+    // pyo3 hides it from an abi3-py39 build. Unlike `PyUnicode_AsUTF8String`
+    // it allocates nothing for ASCII keys (the common case).
+    fn PyUnicode_AsUTF8AndSize(
+        unicode: *mut pyo3::ffi::PyObject,
+        size: *mut pyo3::ffi::Py_ssize_t,
+    ) -> *const std::os::raw::c_char;
+}
+
+/// The UTF-8 bytes of `s`, borrowed from the str object itself.
+fn utf8<'a>(s: &'a Bound<'_, PyString>) -> PyResult<&'a [u8]> {
+    let mut size: pyo3::ffi::Py_ssize_t = 0;
+    // SAFETY: `s` is a live str (the GIL is held); on success the pointer
+    // addresses `size` bytes owned by `s`, valid as long as `s` is, which
+    // the returned lifetime ties to the borrow of `s`.
+    let data = unsafe { PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut size) };
+    if data.is_null() {
+        return Err(PyErr::fetch(s.py()));
+    }
+    let len = usize::try_from(size).unwrap_or(0);
+    // SAFETY: see above; `data` is non-null and points at `len` bytes.
+    Ok(unsafe { std::slice::from_raw_parts(data.cast::<u8>(), len) })
 }
 
 /// `now` when given (nanoseconds on the caller's monotonic clock), else the

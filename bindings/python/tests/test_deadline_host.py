@@ -52,3 +52,10 @@ def test_host_glue() -> None:
 def test_nanos() -> None:
     n = weir.Nanos(5)
     assert int(n) == 5 and n.ns == 5 and n == weir.Nanos(5) and repr(n) == "weir.Nanos(5)"
+
+
+def test_keys_hash_as_utf8_bytes() -> None:
+    assert weir.hash_key("tenant-é") == weir.hash_key("tenant-é".encode())
+    assert weir.hash_key("鍵") == weir.hash_key("鍵".encode())
+    with pytest.raises(UnicodeEncodeError):
+        weir.hash_key("\udc80")  # a lone surrogate has no UTF-8 form
