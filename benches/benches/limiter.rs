@@ -12,7 +12,7 @@ use weir_core::limiter::{AtomicLimiter, KeySet, KeyedLimiter, LimiterConfig};
 use weir_core::SECOND;
 
 const RATE: u32 = 1_000_000_000;
-const BURST: u32 = 1_000_000;
+const BURST: u32 = 1_000_000_000;
 const KEYS: u64 = 1_000;
 
 fn config() -> LimiterConfig {
@@ -57,7 +57,31 @@ fn lines() {
     let gov = RateLimiter::direct(quota());
     let keyed = weir_keyed();
     let gov_keyed = RateLimiter::<u64, _, _>::keyed(quota());
-    let cases: [(&str, Measure<'_>); 6] = [
+    // Time supplied by the caller on both sides: weir takes `now` as an
+    // argument; governor reads a clock that returns a stored instant. This
+    // compares the limiters without the clock read both would otherwise pay.
+    let frozen = black_box(clock.now() + 1);
+    let weir_frozen = AtomicLimiter::new(config()).unwrap_or_else(|e| panic!("{e}"));
+    let fake = governor::clock::FakeRelativeClock::default();
+    fake.advance(std::time::Duration::from_nanos(frozen));
+    let gov_frozen = RateLimiter::direct_with_clock(quota(), fake);
+    let cases: [(&str, Measure<'_>); 8] = [
+        (
+            "limiter/weir/1t/time_supplied",
+            Box::new(|| {
+                ns_per_op(iters, |_| {
+                    black_box(weir_frozen.acquire(black_box(frozen), 1));
+                })
+            }),
+        ),
+        (
+            "limiter/governor/1t/time_supplied",
+            Box::new(|| {
+                ns_per_op(iters, |_| {
+                    let _ = black_box(gov_frozen.check());
+                })
+            }),
+        ),
         (
             "limiter/weir/1t",
             Box::new(|| {
