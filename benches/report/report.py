@@ -1,0 +1,128 @@
+"""Reads the outputs `ci/bench.sh` left in one directory and writes
+benches/REPORT.md (a table of weir / anchor ratios, one row per bar of the
+issues) and benches/report/ratios.svg (the same ratios as bars).
+
+Usage: python3 benches/report/report.py <outputs dir> [REPORT.md path]
+"""
+from __future__ import annotations
+
+import math
+import re
+import sys
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bars import BARS, TESTED, Bar, Cases  # noqa: E402
+from chart import svg  # noqa: E402
+
+LINE = re.compile(r"^(\S+) ns_per_op=([-+0-9.eE]+|inf|nan)\s*$")
+
+
+def cells(line: str) -> List[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def number(text: str) -> Optional[float]:
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def parse(suite: str, text: str) -> Dict[str, float]:
+    out: Dict[str, float] = {}
+    for line in text.splitlines():
+        m = LINE.match(line.strip())
+        if m:
+            out[m.group(1)] = float(m.group(2))
+        elif suite == "envoy" and line.startswith("|"):
+            # | case | req/s median | req/s min-max | p99 us median | ...
+            c = cells(line)
+            rps, p99 = (number(c[1]), number(c[3])) if len(c) >= 4 else (None, None)
+            if rps is not None and p99 is not None:
+                out[f"{c[0]} rps"], out[f"{c[0]} p99_us"] = rps, p99
+        elif suite == "fleet" and line.startswith("|"):
+            # | limiter | decisions | admitted | calls | ns/decision | admitted/call |
+            c = cells(line)
+            admitted, calls = (number(c[2]), number(c[3])) if len(c) >= 6 else (None, None)
+            if admitted and calls is not None:
+                who = "weir-fleet" if c[0].startswith("weir-fleet") else "naive" if c[0].startswith("naive") else None
+                if who:
+                    key = f"{who} calls/admitted"
+                    out[key] = max(out.get(key, 0.0), calls / admitted)  # the worst row counts
+    return out
+
+
+def fmt(v: float) -> str:
+    if v == 0 or math.isinf(v) or math.isnan(v):
+        return str(v)
+    return f"{v:.3g}" if abs(v) < 1000 else f"{v:,.0f}"
+
+
+def rows(cases: Cases) -> List[Tuple[Bar, Optional[Tuple[float, float, float]]]]:
+    return [(b, b.ratio(cases)) for b in BARS]
+
+
+def markdown(cases: Cases, meta: str, results: List[Tuple[Bar, Optional[Tuple[float, float, float]]]]) -> str:
+    met = sum(1 for b, r in results if r and b.met(r[2]))
+    measured = sum(1 for _, r in results if r)
+    out = [
+        "# Benchmark report",
+        "",
+        "Written by `make bench` (`ci/bench.sh`, then `benches/report/report.py`). Every ratio is",
+        "weir's number over its anchor's **from the same run of the same suite**; absolute bars",
+        "(ns, calls) use the bar's own number as the anchor. Raw outputs: `target/bench/`.",
+        "",
+        meta.strip(),
+        "",
+        f"**{met} of {measured} measured bars met**"
+        + (f", {len(results) - measured} not measured in this run." if measured < len(results) else "."),
+        "",
+        "| issue | what | anchor | weir | anchor | weir / anchor | bar | |",
+        "|---:|---|---|---:|---:|---:|---|---|",
+    ]
+    for b, r in results:
+        if r is None:
+            out.append(f"| {b.issue} | {b.what} | {b.anchor} | – | – | – | {b.op} {b.limit:g} | not measured |")
+            continue
+        w, a, ratio = r
+        out.append(
+            f"| {b.issue} | {b.what} | {b.anchor} | {fmt(w)} {b.unit} | {fmt(a)} {b.unit} | **{ratio:.3f}** | "
+            f"{b.op} {b.limit:g} | {'met' if b.met(ratio) else 'MISSED'} |"
+        )
+    out += [
+        "",
+        "![weir / anchor against each bar](report/ratios.svg)",
+        "",
+        "## Bars proved by tests, not timed",
+        "",
+        "| issue | bar | where |",
+        "|---:|---|---|",
+    ]
+    out += [f"| {i} | {what} | {where} |" for i, what, where in TESTED]
+    missing = sorted(s for s in ("core", "go", "python", "node", "envoy", "fleet") if not cases.get(s))
+    if missing:
+        out += ["", f"Suites without output in this run: {', '.join(missing)} (see `target/bench/<suite>.err`)."]
+    return "\n".join(out) + "\n"
+
+
+def main() -> None:
+    src = Path(sys.argv[1])
+    dest = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(__file__).resolve().parents[1] / "REPORT.md"
+    cases: Cases = {}
+    for f in sorted(src.glob("*.txt")):
+        if f.stem != "meta":
+            cases[f.stem] = parse(f.stem, f.read_text(errors="replace"))
+    meta = (src / "meta.txt").read_text() if (src / "meta.txt").exists() else ""
+    results = rows(cases)
+    dest.write_text(markdown(cases, meta, results))
+    (dest.parent / "report").mkdir(parents=True, exist_ok=True)
+    (dest.parent / "report" / "ratios.svg").write_text(svg(results))
+    for b, r in results:
+        status = "not measured" if r is None else f"{r[2]:.3f} ({'met' if b.met(r[2]) else 'MISSED'} {b.op} {b.limit:g})"
+        print(f"issue {b.issue}: {b.what} vs {b.anchor}: {status}")
+
+
+if __name__ == "__main__":
+    main()
