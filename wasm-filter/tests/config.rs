@@ -58,6 +58,61 @@ fn names_the_rule_and_field_of_every_bad_limit_field() {
 }
 
 #[test]
+fn names_the_rule_and_field_of_every_bad_shed_throttle_pick_deadline_field() {
+    let cases: &[(&str, &[&str])] = &[
+        (r#""shed": {"cpu_threshold": 0}"#, &["rule #1 \"api\"", "shed.cpu_threshold", "got 0"]),
+        (r#""shed": {"cpu_threshold": 1001}"#, &["shed.cpu_threshold", "1001"]),
+        (r#""shed": {"cpu_decay": 1}"#, &["shed.cpu_decay"]),
+        (r#""shed": {"window": "10s", "buckets": 3}"#, &["shed.window", "multiple of buckets"]),
+        (r#""shed": {"buckets": 0}"#, &["shed.buckets"]),
+        (r#""shed": {"buckets": 129}"#, &["shed.buckets"]),
+        (r#""shed": {"window": "soon"}"#, &["shed.window", "\"soon\""]),
+        (r#""shed": {"cool_off": 5}"#, &["shed.cool_off"]),
+        (r#""shed": {"max_in_flight": -1}"#, &["shed.max_in_flight"]),
+        (r#""shed": {"cpu_header": "x:cpu"}"#, &["shed.cpu_header"]),
+        (r#""shed": {"status": 700}"#, &["shed.status", "700"]),
+        (r#""shed": {"cpu": 5}"#, &["shed.cpu", "not a known field"]),
+        (r#""shed": 1"#, &["shed", "must be an object"]),
+        (r#""throttle": {"k": 0.5}"#, &["throttle.k", "0.5"]),
+        (r#""throttle": {"max_reject_probability": 1.5}"#, &["throttle.max_reject_probability"]),
+        (r#""throttle": {"window": "1ms", "buckets": 2}"#, &["throttle.window"]),
+        (r#""throttle": {"min_requests": "many"}"#, &["throttle.min_requests"]),
+        (r#""throttle": {"failures": []}"#, &["throttle.failures", "non-empty"]),
+        (r#""throttle": {"failures": [503, "6xx"]}"#, &["throttle.failures[1]", "\"6xx\""]),
+        (r#""throttle": {"failures": [99]}"#, &["throttle.failures[0]", "99"]),
+        (r#""throttle": {"status": 100}"#, &["throttle.status"]),
+        (r#""throttle": {"K": 2}"#, &["throttle.K", "not a known field"]),
+        (r#""pick": {}"#, &["pick.clusters", "must be a list"]),
+        (r#""pick": {"clusters": []}"#, &["pick.clusters"]),
+        (r#""pick": {"clusters": ["a", "a"]}"#, &["pick.clusters[1]", "unique"]),
+        (r#""pick": {"clusters": ["a", 3]}"#, &["pick.clusters[1]"]),
+        (r#""pick": {"clusters": ["a"], "header": ""}"#, &["pick.header"]),
+        (r#""pick": {"clusters": ["a"], "tau": "0s"}"#, &["pick.tau"]),
+        (r#""pick": {"clusters": ["a"], "success_floor": 2}"#, &["pick.success_floor"]),
+        (r#""pick": {"clusters": ["a"], "cpu_ceiling": 1001}"#, &["pick.cpu_ceiling"]),
+        (r#""pick": {"clusters": ["a"], "failures": ["5x"]}"#, &["pick.failures[0]"]),
+        (r#""deadline": {"timeout": "0ms"}"#, &["deadline.timeout"]),
+        (r#""deadline": {"timeout": "1s", "margin": "1s"}"#, &["deadline.margin", "< timeout_ns"]),
+        (r#""deadline": {"grpc_timeout": "sometimes"}"#, &["deadline.grpc_timeout", "\"sometimes\""]),
+        (r#""deadline": {"envoy_timeout": "yes"}"#, &["deadline.envoy_timeout"]),
+        (r#""deadline": {"status": "504"}"#, &["deadline.status"]),
+        (r#""limit": {"rate": 5, "key": {"debug_raw_header": 7}}"#, &["limit.key.debug_raw_header"]),
+    ];
+    for (body, needles) in cases {
+        assert_refused(&rule(body), needles);
+    }
+}
+
+#[test]
+fn names_bad_top_level_settings() {
+    let ok = r#""rules": [{"name": "a", "limit": {"rate": 1}}]"#;
+    assert_refused(&format!(r#"{{{ok}, "stats_flush": "0s"}}"#), &["stats_flush", "\"0s\""]);
+    assert_refused(&format!(r#"{{{ok}, "stats_flush": "2m"}}"#), &["stats_flush"]);
+    assert_refused(&format!(r#"{{{ok}, "debug": {{"trap": true}}}}"#), &["debug.trap", "not a known field"]);
+    assert_refused(&format!(r#"{{{ok}, "debug": {{"trap_on_header": ""}}}}"#), &["debug.trap_on_header"]);
+}
+
+#[test]
 fn names_bad_rule_names_and_top_level_fields() {
     assert_refused(r#"{"rules": [{"name": "a b", "limit": {"rate": 1}}]}"#, &["rule #1", "name", "\"a b\""]);
     assert_refused(r#"{"rules": [{"limit": {"rate": 1}}]}"#, &["rule #1", "name"]);
@@ -80,4 +135,28 @@ fn a_good_configuration_is_accepted_and_logged() {
     assert_eq!(vm.configure(config.as_bytes()), Ok(true));
     assert!(host.logged(2, "configured 1 rule"));
     assert_eq!(host.shared_keys().len(), 8);
+}
+
+#[test]
+fn every_action_together_is_accepted_and_defines_its_counters() {
+    let host = Host::new();
+    let mut vm = host.instantiate(plugin()).unwrap();
+    let config = rule(
+        r#""limit": {"rate": 100}, "shed": {}, "throttle": {}, "deadline": {"timeout": "1s"},
+           "pick": {"clusters": ["a", "b"]}"#,
+    );
+    assert_eq!(vm.configure(config.as_bytes()), Ok(true), "{:?}", host.logs());
+    let names: Vec<String> = host.metrics().into_iter().map(|(n, _)| n).collect();
+    for n in [
+        "admitted",
+        "shed",
+        "shed_passed",
+        "throttled",
+        "upstream_failures",
+        "picked.a",
+        "picked.b",
+        "deadline_exceeded",
+    ] {
+        assert!(names.contains(&format!("weir.api.{n}")), "{n} missing from {names:?}");
+    }
 }
