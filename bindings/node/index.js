@@ -6,6 +6,11 @@ const { Limiter, KeyedLimiter } = require('./lib/limiter');
 const { ConcurrencyLimiter } = require('./lib/concurrency');
 const { Shedder } = require('./lib/shedder');
 const { Throttle } = require('./lib/throttle');
+const { Picker, NoNodeError } = require('./lib/picker');
+const { Backoff, RetryBudget, Retry, retry } = require('./lib/retry');
+const { SingleFlight } = require('./lib/singleflight');
+const { Deadline } = require('./lib/deadline');
+const headers = require('./lib/headers');
 const errors = require('./lib/errors');
 const { n, F, B } = require('./lib/native');
 
@@ -30,6 +35,20 @@ module.exports = {
   ConcurrencyLimiter,
   Shedder,
   Throttle,
+  Picker,
+  Backoff,
+  RetryBudget,
+  Retry,
+  retry,
+  SingleFlight,
+  Deadline,
+  parseGrpcTimeout: headers.parseGrpcTimeout,
+  formatGrpcTimeout: headers.formatGrpcTimeout,
+  parseMillis: headers.parseMillis,
+  formatMillis: headers.formatMillis,
+  parseRetryAfter: headers.parseRetryAfter,
+  exactHeaders: headers.exactly,
+  NoNodeError,
   OverloadedError: errors.OverloadedError,
   ThrottledError: errors.ThrottledError,
   RateLimitedError: errors.RateLimitedError,

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The Node package: lints of its Rust half, `npm install` of bindings/node
-# into a fresh project (the install script builds the addon with cargo), and
-# the node --test suite run there against the installed package, conformance
-# vectors included.
+# into a fresh project (the install script builds the addon with cargo), the
+# node --test suite run there against the installed package (conformance
+# vectors included), and tsc --strict over a usage file of the declarations.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$PWD"
@@ -15,3 +15,6 @@ npm init -y >/dev/null
 npm install --no-audit --no-fund --loglevel=error "$root/bindings/node"
 cp -r "$root/bindings/node/test" test
 WEIR_VECTORS="$root/core/tests/vectors" node --test --test-concurrency=2 test/
+npm install --no-save --no-audit --no-fund --loglevel=error typescript@5 @types/node@20
+npx tsc --strict --noEmit --target es2022 --module nodenext --moduleResolution nodenext --types node test/types/usage.ts
+echo "tsc: the declarations type-check"

@@ -15,8 +15,8 @@ const FIELDS = {
   capacity: { name: 'capacity' },
 };
 
-function writeConfig(o) {
-  check.options(o);
+function writeConfig(options) {
+  const o = check.options(options);
   const rate = check.u64(o.rate, 'rate', 1);
   const perNs = check.durationNs(o.per === undefined ? 'second' : o.per, 'per');
   if (perNs < 1) throw rangeError('per', 'at least 1 ns (0.000001 ms)', o.per);
@@ -137,7 +137,8 @@ class KeyedLimiter {
       this.#handle = shared;
     } else {
       writeConfig(options);
-      const capacity = options.capacity === undefined ? 4096 : check.integer(options.capacity, 'capacity', 1, 1 << 24);
+      const o = check.options(options);
+      const capacity = o.capacity === undefined ? 4096 : check.integer(o.capacity, 'capacity', 1, 1 << 24);
       B[4] = BigInt(capacity);
       this.#handle = create(KIND.KeyedLimiter, n.keyedNew, FIELDS);
     }

@@ -42,11 +42,12 @@ pub unsafe fn first_arg(env: sys::napi_env, info: sys::napi_callback_info) -> Op
     (ok == sys::Status::napi_ok && argc >= 1).then_some(argv[0])
 }
 
-/// The weir key hash of a JS string value; `None` if it is not a string.
+/// Runs `f` over the UTF-8 bytes of a JS string; `None` if it is not one.
+/// Strings that fit a stack buffer are read without allocating.
 ///
 /// # Safety
 /// As [`first_arg`]; `value` belongs to `env`.
-pub unsafe fn hash_string(env: sys::napi_env, value: sys::napi_value) -> Option<u64> {
+pub unsafe fn with_utf8<R>(env: sys::napi_env, value: sys::napi_value, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
     let mut stack = [0u8; 256];
     let mut len = 0usize;
     let ok = sys::napi_get_value_string_utf8(env, value, stack.as_mut_ptr().cast(), stack.len(), &mut len);
@@ -55,7 +56,7 @@ pub unsafe fn hash_string(env: sys::napi_env, value: sys::napi_value) -> Option<
     }
     // napi leaves room for a NUL, so a full buffer may have been cut short.
     if len + 1 < stack.len() {
-        return stack.get(..len).map(weir_host::hash_key);
+        return stack.get(..len).map(f);
     }
     let mut total = 0usize;
     if sys::napi_get_value_string_utf8(env, value, std::ptr::null_mut(), 0, &mut total) != sys::Status::napi_ok {
@@ -67,7 +68,23 @@ pub unsafe fn hash_string(env: sys::napi_env, value: sys::napi_value) -> Option<
     {
         return None;
     }
-    heap.get(..len).map(weir_host::hash_key)
+    heap.get(..len).map(f)
+}
+
+/// The weir key hash of a JS string value; `None` if it is not a string.
+///
+/// # Safety
+/// As [`with_utf8`].
+pub unsafe fn hash_string(env: sys::napi_env, value: sys::napi_value) -> Option<u64> {
+    with_utf8(env, value, weir_host::hash_key)
+}
+
+/// The UTF-8 bytes of a JS string value.
+///
+/// # Safety
+/// As [`with_utf8`].
+pub unsafe fn string_bytes(env: sys::napi_env, value: sys::napi_value) -> Option<Vec<u8>> {
+    with_utf8(env, value, <[u8]>::to_vec)
 }
 
 /// Registers `fns` on `exports`.

@@ -3,12 +3,16 @@
 //! per-thread scratch buffer (see `scratch`). The idiomatic API — classes,
 //! Promises, AbortSignal, errors — is the JS in this package.
 
+mod deadline;
 mod errors;
 mod fast;
 mod lifecycle;
 mod limiter;
+mod picker;
+mod retry;
 mod scratch;
 mod shedder;
+mod singleflight;
 mod table;
 
 use napi::bindgen_prelude::{Env, Object};
@@ -45,8 +49,16 @@ fast!(clock, |s: scratch::Scratch| {
 #[napi(module_exports)]
 pub fn init(exports: Object, env: Env) -> napi::Result<()> {
     let (env, exports) = (env.raw(), exports.raw());
-    let tables: [&[(&str, fast::Callback)]; 4] =
-        [lifecycle::FNS, limiter::FNS, shedder::FNS, &[("scratch", scratch_buffer), ("clock", clock)]];
+    let tables: [&[(&str, fast::Callback)]; 8] = [
+        lifecycle::FNS,
+        limiter::FNS,
+        shedder::FNS,
+        picker::FNS,
+        retry::FNS,
+        singleflight::FNS,
+        deadline::FNS,
+        &[("scratch", scratch_buffer), ("clock", clock)],
+    ];
     for fns in tables {
         // SAFETY: env and exports are the ones Node passed to module init.
         if !unsafe { fast::register(env, exports, fns) } {

@@ -3,8 +3,11 @@
 use crate::fast;
 use crate::fast::Callback;
 use crate::limiter::{CONCURRENCY, KEYED, LIMITERS};
+use crate::picker::PICKERS;
+use crate::retry::{BACKOFFS, BUDGETS};
 use crate::scratch::Scratch;
 use crate::shedder::{SHEDDERS, THROTTLES};
+use crate::singleflight::FLIGHTS;
 
 /// Runs `$op` on the table of kind `$kind` (the numbers are JS's `KIND`).
 macro_rules! on_table {
@@ -28,6 +31,22 @@ macro_rules! on_table {
             }
             4 => {
                 let $t = &THROTTLES;
+                $op
+            }
+            5 => {
+                let $t = &PICKERS;
+                $op
+            }
+            6 => {
+                let $t = &BUDGETS;
+                $op
+            }
+            7 => {
+                let $t = &BACKOFFS;
+                $op
+            }
+            8 => {
+                let $t = &FLIGHTS;
                 $op
             }
             _ => Default::default(),

@@ -1,0 +1,376 @@
+// Types of the `weir` package. Durations are milliseconds (number) unless a
+// name ends in `Ns`; a bigint where a duration is expected is nanoseconds.
+// The `...At` methods take an explicit `now` (bigint ns on nowNs()'s clock)
+// and answer in exact bigints: the conformance vectors replay through them.
+
+/** Milliseconds, a unit name, or a bigint of nanoseconds. */
+export type Duration = number | bigint | 'second' | 'minute' | 'hour' | 'day';
+
+export type Reason =
+  | 'admitted'
+  | 'rate_limited'
+  | 'cost_exceeds_burst'
+  | 'table_full'
+  | 'concurrency_limited'
+  | 'cpu_overloaded'
+  | 'cooling_off'
+  | 'queue_full'
+  | 'throttled'
+  | 'time_overflow'
+  | 'budget_exhausted'
+  | 'attempts_exhausted'
+  | 'deadline_too_close'
+  | 'deadline_exceeded'
+  | 'no_node';
+
+/** What a worker thread needs to hold the same native object: pass it through postMessage / workerData. */
+export interface Shared {
+  readonly kind: number;
+  readonly index: number;
+  readonly gen: number;
+}
+
+export interface WaitOptions {
+  signal?: AbortSignal;
+}
+
+/** The answer of a rate limit, in rate-limiter-flexible's shape. */
+export interface RateDecision {
+  ok: boolean;
+  reason: Reason;
+  /** When a retry can succeed, ms (rounded up); Infinity when it never can. */
+  msBeforeNext: number;
+  /** Tokens left. */
+  remaining: number;
+  /** When the bucket is full again, ms. */
+  resetMs: number;
+}
+
+export interface ExactDecision {
+  reason: Reason;
+  retryAfter: bigint;
+  remaining: bigint;
+  resetAfter: bigint;
+}
+
+/** The clock weir reads (CLOCK_MONOTONIC), in ns. */
+export function nowNs(): bigint;
+/** The same clock in ms. */
+export function nowMs(): number;
+
+export interface LimiterOptions {
+  /** Tokens added every `per`. */
+  rate: number | bigint;
+  /** Default 'second'. */
+  per?: Duration;
+  /** Tokens that can be spent at once; default `rate`. */
+  burst?: number | bigint;
+}
+
+/** A GCRA rate limit shared by every thread that holds it. */
+export class Limiter {
+  constructor(options: LimiterOptions);
+  static attach(shared: Shared): Limiter;
+  share(): Shared;
+  tryAcquire(cost?: number): RateDecision;
+  /** Waits (without blocking the event loop) until `cost` tokens are admitted. */
+  acquire(cost?: number, options?: WaitOptions): Promise<RateDecision>;
+  tryAcquireAt(now: bigint, cost?: number | bigint): ExactDecision;
+}
+
+/** A string (hashed as every weir runtime hashes keys), a non-negative integer, or a u64 bigint. */
+export type Key = string | number | bigint;
+
+export interface KeyedLimiterOptions extends LimiterOptions {
+  /** Entries in the table (rounded up to a multiple of 8); default 4096. New keys are refused (table_full) when every entry of their set is live. */
+  capacity?: number;
+}
+
+/** One rate limit per key, in a table whose memory is fixed. */
+export class KeyedLimiter {
+  constructor(options: KeyedLimiterOptions);
+  static attach(shared: Shared): KeyedLimiter;
+  share(): Shared;
+  tryAcquire(key: Key, cost?: number): RateDecision;
+  acquire(key: Key, cost?: number, options?: WaitOptions): Promise<RateDecision>;
+  tryAcquireAt(key: Key, now: bigint, cost?: number | bigint): ExactDecision;
+  stats(): { live: number; capacity: number };
+  statsAt(now: bigint): { live: number; capacity: number };
+}
+
+/** A cap on work in flight, exact across threads. */
+export class ConcurrencyLimiter {
+  constructor(options: { max: number | bigint });
+  static attach(shared: Shared): ConcurrencyLimiter;
+  share(): Shared;
+  tryAcquire(): { ok: boolean; reason: Reason; remaining: number };
+  release(): boolean;
+  readonly inFlight: number;
+  readonly max: number;
+  /** Runs `fn` once a permit is free (callers queue), returning the permit when it settles. */
+  run<T>(fn: () => T | PromiseLike<T>, options?: WaitOptions): Promise<T>;
+}
+
+export interface ShedderOptions {
+  windowMs?: Duration;
+  buckets?: number;
+  /** Permille, 1..=1000; default 800. */
+  cpuThreshold?: number;
+  /** Weight of the old CPU value per sample, [0, 1); default 0.95. */
+  cpuDecay?: number;
+  coolOffMs?: Duration;
+  /** Hard cap on in-flight requests; 0 (default) turns it off. */
+  maxQueue?: number | bigint;
+  /** Sample this process's CPU (cgroup v2, else /proc/stat) from a native thread. */
+  cpuSampler?: boolean | { intervalMs?: Duration };
+}
+
+export interface ShedTicket {
+  ok: boolean;
+  reason: Reason;
+  retryAfterMs: number;
+  startedAt: number;
+}
+
+export interface ShedderStats {
+  inFlight: number;
+  cpu: number;
+  maxPass: number;
+  minRtMs: number;
+  maxInFlight: number;
+  coolingOff: boolean;
+}
+
+/** BBR-style adaptive overload protection. */
+export class Shedder {
+  constructor(options?: ShedderOptions);
+  static attach(shared: Shared): Shedder;
+  share(): Shared;
+  tryAcquire(): ShedTicket;
+  done(ticket: ShedTicket | number): void;
+  /** Runs `fn` unless overloaded; rejects with OverloadedError otherwise. */
+  run<T>(fn: () => T | PromiseLike<T>): Promise<T>;
+  recordCpu(permille: number): number;
+  stats(): ShedderStats;
+  close(): void;
+  acquireAt(now: bigint): ExactDecision & { startedAt: bigint };
+  doneAt(startedAt: bigint, now: bigint): void;
+  statsAt(now: bigint): { inFlight: bigint; cpu: number; maxPass: bigint; minRtNs: bigint; maxInFlight: bigint; coolingOff: boolean };
+}
+
+export interface ThrottleOptions {
+  k?: number;
+  windowMs?: Duration;
+  buckets?: number;
+  minRequests?: number | bigint;
+  maxRejectProbability?: number;
+}
+
+/** Google SRE client-side adaptive throttling. */
+export class Throttle {
+  constructor(options?: ThrottleOptions);
+  static attach(shared: Shared): Throttle;
+  share(): Shared;
+  tryAcquire(): { ok: boolean; reason: Reason; retryAfterMs: number };
+  record(accepted: boolean): void;
+  /** Runs `fn` unless throttled (ThrottledError); a throw counts as a refusal unless `accepted(err)`. */
+  run<T>(fn: () => T | PromiseLike<T>, options?: { accepted?: (err: unknown) => boolean }): Promise<T>;
+  stats(): { requests: number; accepts: number; rejectProbability: number };
+  acquireAt(now: bigint, draw: bigint): ExactDecision;
+  recordAt(now: bigint, accepted: boolean): void;
+  statsAt(now: bigint): { requests: number; accepts: number; rejectProbability: number };
+}
+
+export interface PickerOptions {
+  capacity?: number;
+  tauMs?: Duration;
+  forcePickMs?: Duration;
+  successFloor?: number;
+  cpuCeiling?: number;
+  latencyBiasMs?: Duration;
+  initialLatencyMs?: Duration;
+}
+
+export interface Pick<N> {
+  node: N;
+  index: number;
+  gen: number;
+  forced: boolean;
+  startedAt: number;
+}
+
+/** Power of two choices over EWMA latency, success, in-flight and server CPU. */
+export class Picker<N = unknown> {
+  constructor(options?: PickerOptions);
+  add(node: N): boolean;
+  remove(node: N): boolean;
+  setUp(node: N, up: boolean): boolean;
+  pick(): Pick<N> | null;
+  report(pick: Pick<N>, outcome?: { success?: boolean; latencyMs?: number; cpu?: number }): boolean;
+  run<T>(fn: (node: N) => T | PromiseLike<T>): Promise<T>;
+  nodes(): Array<{ node: N; state: 'empty' | 'up' | 'down' | 'adding'; inFlight: number; latencyMs: number; success: number; cpu: number }>;
+  addAt(id: number | bigint, now: bigint): number;
+  removeIndex(index: number): boolean;
+  setUpIndex(index: number, up: boolean): boolean;
+  pickAt(now: bigint, draw: bigint): { reason: 'admitted' | 'no_node'; index?: number; gen?: number; forced?: boolean };
+  doneAt(index: number, gen: number, now: bigint, outcome: { latencyNs: number | bigint; success: boolean; cpu?: number }): boolean;
+  nodeAt(index: number): { state: string; inFlight: bigint; latencyNs: number; success: number; cpu: bigint; id: bigint; lastPick: bigint } | null;
+}
+
+export interface BackoffOptions {
+  baseMs?: Duration;
+  capMs?: Duration;
+  multiplier?: number;
+  jitter?: 'none' | 'full' | 'equal' | 'decorrelated';
+  /** Attempts in all, the first call included. */
+  maxAttempts?: number | bigint;
+  advisedCapMs?: Duration;
+}
+
+export class Backoff {
+  constructor(options?: BackoffOptions);
+  static attach(shared: Shared): Backoff;
+  share(): Shared;
+  delay(retry: number, previousMs?: number): number;
+  delayAt(retry: number | bigint, draw: bigint, previousNs?: bigint): bigint;
+  nextAt(attempt: number | bigint, draw: bigint, previousNs?: bigint, advisedNs?: bigint): { reason: Reason; delay: bigint };
+}
+
+export interface RetryBudgetOptions {
+  /** Retries per request, e.g. 0.1. */
+  ratio?: number;
+  minPerSecond?: number | bigint;
+  windowMs?: Duration;
+  buckets?: number | bigint;
+}
+
+/** Retries allowed up to a ratio of requests; share one across callers and threads. */
+export class RetryBudget {
+  constructor(options?: RetryBudgetOptions);
+  static attach(shared: Shared): RetryBudget;
+  share(): Shared;
+  deposit(count?: number): void;
+  withdraw(): { ok: boolean; reason: Reason; retryAfterMs: number; remaining: number };
+  stats(): { requests: number; retries: number };
+  depositAt(now: bigint, count?: number | bigint): void;
+  withdrawAt(now: bigint, delayNs?: bigint, deadlineLeftNs?: bigint): ExactDecision;
+  statsAt(now: bigint): { requests: bigint; retries: bigint };
+  retryAt(
+    now: bigint,
+    backoff: Backoff,
+    ask: { attempt: number | bigint; draw?: bigint; previousNs?: bigint; advisedNs?: bigint; deadlineLeftNs?: bigint },
+  ): ExactDecision & { delay: bigint };
+}
+
+export interface RetryOptions {
+  backoff?: Backoff | BackoffOptions;
+  budget?: RetryBudget;
+  signal?: AbortSignal;
+  /** The server's advice for an error: ms, or a Retry-After value. Default: `err.retryAfterMs`. */
+  retryAfter?: (err: unknown) => number | string | undefined | null;
+  /** Whether an error is worth a retry; default all. */
+  retryOn?: (err: unknown) => boolean;
+  /** Time for all attempts; a retry that could not finish in it is refused (deadline_too_close). */
+  timeoutMs?: number;
+}
+
+export function retry<T>(fn: (ctx: { attempt: number; signal?: AbortSignal }) => T | PromiseLike<T>, options?: RetryOptions): Promise<T>;
+
+/** A reusable retry policy. */
+export class Retry {
+  constructor(options?: Omit<RetryOptions, 'signal'>);
+  execute<T>(fn: (ctx: { attempt: number; signal?: AbortSignal }) => T | PromiseLike<T>, signal?: AbortSignal): Promise<T>;
+}
+
+export interface FlightTicket {
+  slot: number;
+  gen: number;
+}
+
+/** Concurrent calls for one key share one execution. */
+export class SingleFlight {
+  constructor(options?: { capacity?: number });
+  /** Runs `fn` unless a run for `key` is in flight; `signal` lets this caller leave, and the run's signal aborts when nobody waits. */
+  do<T>(key: Key, fn: (signal: AbortSignal) => T | PromiseLike<T>, options?: WaitOptions): Promise<T>;
+  readonly size: number;
+  begin(key: Key): { role: 'leader' | 'follower' | 'table_full'; slot?: number; gen?: number; occupied: number };
+  finish(ticket: FlightTicket): { ok: boolean; occupied: number; waiters: number };
+  leave(ticket: FlightTicket): { ok: boolean; occupied: number; waiters: number };
+  isDone(ticket: FlightTicket): { ok: boolean; occupied: number; waiters: number };
+}
+
+/** The timeout to give a callee: min(own deadline left, callee timeout) - margin. */
+export class Deadline {
+  constructor(options?: { timeoutMs?: Duration; marginMs?: Duration });
+  /** `deadlineMs` is an instant on nowMs()'s clock. Throws DeadlineExceededError. */
+  timeoutMs(deadlineMs?: number): number;
+  budgetAt(now: bigint, deadline?: bigint): { reason: Reason; timeout: bigint };
+}
+
+export function parseGrpcTimeout(value: string): number;
+export function formatGrpcTimeout(timeoutMs: number): string;
+export function parseMillis(value: string): number;
+export function formatMillis(timeoutMs: number): string;
+/** A Retry-After value (seconds or an HTTP date) as ms from `nowUnixMs` (default Date.now()). */
+export function parseRetryAfter(value: string, nowUnixMs?: number): number;
+export const exactHeaders: {
+  parseGrpcTimeout(value: string): bigint;
+  parseMillis(value: string): bigint;
+  parseRetryAfter(value: string, nowUnixS: number | bigint): bigint;
+  formatGrpcTimeout(ns: number | bigint, bufLen?: number): string;
+  formatMillis(ns: number | bigint, bufLen?: number): string;
+};
+
+export class OverloadedError extends Error {
+  reason: Reason;
+  retryAfterMs: number;
+}
+export class ThrottledError extends Error {
+  reason: 'throttled';
+  retryAfterMs: number;
+}
+export class RateLimitedError extends Error {
+  reason: Reason;
+  retryAfterMs: number;
+}
+export class RetryError extends Error {
+  reason: 'attempts_exhausted' | 'budget_exhausted' | 'deadline_too_close';
+  attempts: number;
+  cause: unknown;
+}
+export class DeadlineExceededError extends Error {
+  reason: 'deadline_exceeded';
+}
+export class NoNodeError extends Error {
+  reason: 'no_node';
+}
+
+declare const weir: {
+  nowNs: typeof nowNs;
+  nowMs: typeof nowMs;
+  Limiter: typeof Limiter;
+  KeyedLimiter: typeof KeyedLimiter;
+  ConcurrencyLimiter: typeof ConcurrencyLimiter;
+  Shedder: typeof Shedder;
+  Throttle: typeof Throttle;
+  Picker: typeof Picker;
+  Backoff: typeof Backoff;
+  RetryBudget: typeof RetryBudget;
+  Retry: typeof Retry;
+  retry: typeof retry;
+  SingleFlight: typeof SingleFlight;
+  Deadline: typeof Deadline;
+  parseGrpcTimeout: typeof parseGrpcTimeout;
+  formatGrpcTimeout: typeof formatGrpcTimeout;
+  parseMillis: typeof parseMillis;
+  formatMillis: typeof formatMillis;
+  parseRetryAfter: typeof parseRetryAfter;
+  exactHeaders: typeof exactHeaders;
+  OverloadedError: typeof OverloadedError;
+  ThrottledError: typeof ThrottledError;
+  RateLimitedError: typeof RateLimitedError;
+  RetryError: typeof RetryError;
+  DeadlineExceededError: typeof DeadlineExceededError;
+  NoNodeError: typeof NoNodeError;
+};
+export default weir;

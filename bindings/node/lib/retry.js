@@ -1,0 +1,331 @@
+'use strict';
+// Retries: Backoff (exponential with jitter, server advice honoured),
+// RetryBudget (retries capped at a ratio of requests, shared by every
+// caller and thread that holds it), and retry(fn, options) over both.
+const { n, F, B, U64_MAX } = require('./native');
+const check = require('./check');
+const { typeError, rangeError, abortReason, RetryError } = require('./errors');
+const { ATTACH, KIND, create, own, share, attach, exact } = require('./handle');
+const { REASONS, ms } = require('./reason');
+const { sleep } = require('./sleep');
+const { parseRetryAfter } = require('./headers');
+
+const JITTERS = ['none', 'full', 'equal', 'decorrelated'];
+
+const BACKOFF_FIELDS = {
+  base_ns: { name: 'baseMs' },
+  cap_ns: { name: 'capMs' },
+  multiplier: { name: 'multiplier' },
+  jitter: { name: 'jitter' },
+  max_attempts: { name: 'maxAttempts' },
+  advised_cap_ns: { name: 'advisedCapMs' },
+};
+
+class Backoff {
+  #h;
+  #handle;
+
+  /**
+   * @param {{baseMs?: number, capMs?: number, multiplier?: number,
+   *   jitter?: 'none'|'full'|'equal'|'decorrelated', maxAttempts?: number, advisedCapMs?: number}} options
+   */
+  constructor(options = {}, shared = undefined) {
+    if (options === ATTACH) {
+      this.#handle = shared;
+    } else {
+      const o = check.options(options);
+      check.putU64(1, check.durationNs(o.baseMs === undefined ? 25 : o.baseMs, 'baseMs'), 'baseMs');
+      check.putU64(2, check.durationNs(o.capMs === undefined ? 250 : o.capMs, 'capMs'), 'capMs');
+      F[3] = o.multiplier === undefined ? 2 : check.number(o.multiplier, 'multiplier');
+      const jitter = o.jitter === undefined ? 'full' : o.jitter;
+      if (typeof jitter !== 'string') throw typeError('jitter', `one of ${JITTERS.join(', ')}`, jitter);
+      if (!JITTERS.includes(jitter)) throw rangeError('jitter', `one of ${JITTERS.join(', ')}`, jitter);
+      F[4] = JITTERS.indexOf(jitter);
+      B[5] = o.maxAttempts === undefined ? 3n : check.u64(o.maxAttempts, 'maxAttempts');
+      check.putU64(6, check.durationNs(o.advisedCapMs === undefined ? 30000 : o.advisedCapMs, 'advisedCapMs', { allowInfinity: true }), 'advisedCapMs');
+      this.#handle = create(KIND.Backoff, n.backoffNew, BACKOFF_FIELDS);
+    }
+    this.#h = own(this, this.#handle);
+  }
+
+  static attach(shared) {
+    return new Backoff(ATTACH, attach(KIND.Backoff, shared, 'Backoff'));
+  }
+
+  share() {
+    return share(this.#handle);
+  }
+
+  /** @internal the native handle, for retry decisions */
+  get _h() {
+    return this.#h;
+  }
+
+  /** The delay before retry number `retry` (1 for the first), jittered, in ms. */
+  delay(retry, previousMs = 0) {
+    F[0] = this.#h;
+    F[2] = check.integer(retry, 'retry', 0, 0xffffffff);
+    F[4] = check.finite(previousMs, 'previousMs', 0, Number.MAX_SAFE_INTEGER) * 1e6;
+    n.backoffDelay();
+    return F[1] / 1e6;
+  }
+
+  // Explicit variants: every input and answer exact, the draw given.
+  delayAt(retry, draw, previousNs = 0n) {
+    check.putU64(2, retry, 'retry');
+    check.putU64(3, draw, 'draw');
+    check.putU64(4, previousNs, 'previousNs');
+    exact.on(1, 0n);
+    try {
+      F[0] = this.#h;
+      n.backoffDelay();
+      return B[1];
+    } finally {
+      exact.off();
+    }
+  }
+
+  nextAt(attempt, draw, previousNs = 0n, advisedNs = undefined) {
+    check.putU64(2, attempt, 'attempt');
+    check.putU64(3, draw, 'draw');
+    check.putU64(4, previousNs, 'previousNs');
+    F[5] = advisedNs === undefined ? 0 : 1;
+    if (advisedNs !== undefined) check.putU64(6, advisedNs, 'advisedNs');
+    exact.on(1, 0n);
+    try {
+      F[0] = this.#h;
+      n.backoffNext();
+      return { reason: REASONS[F[1]], delay: B[2] };
+    } finally {
+      exact.off();
+    }
+  }
+}
+
+const BUDGET_FIELDS = {
+  ratio: { name: 'ratio' },
+  min_per_second: { name: 'minPerSecond' },
+  window_ns: { name: 'windowMs' },
+  buckets: { name: 'buckets' },
+};
+
+class RetryBudget {
+  #h;
+  #handle;
+
+  /** @param {{ratio?: number, minPerSecond?: number, windowMs?: number, buckets?: number}} options */
+  constructor(options = {}, shared = undefined) {
+    if (options === ATTACH) {
+      this.#handle = shared;
+    } else {
+      const o = check.options(options);
+      F[1] = o.ratio === undefined ? 0.1 : check.number(o.ratio, 'ratio');
+      B[2] = o.minPerSecond === undefined ? 10n : check.u64(o.minPerSecond, 'minPerSecond');
+      check.putU64(3, check.durationNs(o.windowMs === undefined ? 10000 : o.windowMs, 'windowMs'), 'windowMs');
+      B[4] = o.buckets === undefined ? 10n : check.u64(o.buckets, 'buckets');
+      this.#handle = create(KIND.RetryBudget, n.budgetNew, BUDGET_FIELDS);
+    }
+    this.#h = own(this, this.#handle);
+  }
+
+  static attach(shared) {
+    return new RetryBudget(ATTACH, attach(KIND.RetryBudget, shared, 'RetryBudget'));
+  }
+
+  share() {
+    return share(this.#handle);
+  }
+
+  /** @internal */
+  get _h() {
+    return this.#h;
+  }
+
+  /** Counts original requests (not retries): they earn the retries. */
+  deposit(count = 1) {
+    F[0] = this.#h;
+    F[2] = check.integer(count, 'count', 0);
+    n.budgetDeposit();
+  }
+
+  /** Asks for one retry now: `{ ok, reason, retryAfterMs, remaining }`. */
+  withdraw() {
+    F[0] = this.#h;
+    F[2] = 0;
+    F[3] = 18446744073709551615;
+    n.budgetWithdraw();
+    const code = F[1];
+    return { ok: code === 0, reason: REASONS[code], retryAfterMs: code === 0 ? 0 : ms(F[2]), remaining: F[3] };
+  }
+
+  /** Requests and retries in the window now. */
+  stats() {
+    F[0] = this.#h;
+    n.budgetSnapshot();
+    return { requests: F[1], retries: F[2] };
+  }
+
+  // Explicit-time variants (bigint ns), answering in exact bigints.
+  depositAt(now, count = 1) {
+    check.putU64(2, count, 'count');
+    exact.on(1, now);
+    try {
+      F[0] = this.#h;
+      n.budgetDeposit();
+    } finally {
+      exact.off();
+    }
+  }
+
+  withdrawAt(now, delayNs = 0n, deadlineLeftNs = U64_MAX) {
+    check.putU64(2, delayNs, 'delayNs');
+    check.putU64(3, deadlineLeftNs, 'deadlineLeftNs');
+    exact.on(1, now);
+    try {
+      F[0] = this.#h;
+      n.budgetWithdraw();
+      return { reason: REASONS[F[1]], retryAfter: B[2], remaining: B[3], resetAfter: B[4] };
+    } finally {
+      exact.off();
+    }
+  }
+
+  statsAt(now) {
+    exact.on(1, now);
+    try {
+      F[0] = this.#h;
+      n.budgetSnapshot();
+      return { requests: B[1], retries: B[2] };
+    } finally {
+      exact.off();
+    }
+  }
+
+  /** Core's whole retry decision (attempts, then deadline, then budget) at `now`. */
+  retryAt(now, backoff, { attempt, draw = 0n, previousNs = 0n, advisedNs, deadlineLeftNs = U64_MAX }) {
+    if (!(backoff instanceof Backoff)) throw typeError('backoff', 'a Backoff', backoff);
+    check.putU64(2, attempt, 'attempt');
+    check.putU64(3, draw, 'draw');
+    check.putU64(4, previousNs, 'previousNs');
+    F[5] = advisedNs === undefined ? 0 : 1;
+    if (advisedNs !== undefined) check.putU64(6, advisedNs, 'advisedNs');
+    check.putU64(7, deadlineLeftNs, 'deadlineLeftNs');
+    exact.on(1, now);
+    try {
+      F[0] = this.#h;
+      F[8] = backoff._h;
+      n.retryDecide();
+      return { reason: REASONS[F[1]], retryAfter: B[2], remaining: B[3], resetAfter: B[4], delay: B[5] };
+    } finally {
+      exact.off();
+    }
+  }
+}
+
+let defaultBackoff;
+const resolved = new WeakMap();
+
+/** A policy's pieces, validated once per options object. */
+function policyOf(options) {
+  let p = resolved.get(options);
+  if (p !== undefined) return p;
+  const o = check.options(options);
+  let backoff = o.backoff;
+  if (backoff === undefined) backoff = defaultBackoff || (defaultBackoff = new Backoff());
+  else if (!(backoff instanceof Backoff)) backoff = new Backoff(check.options(backoff, 'backoff'));
+  const budget = o.budget;
+  if (budget !== undefined && !(budget instanceof RetryBudget)) throw typeError('budget', 'a RetryBudget', budget);
+  const retryAfter = o.retryAfter === undefined ? undefined : check.fn(o.retryAfter, 'retryAfter');
+  const retryOn = o.retryOn === undefined ? undefined : check.fn(o.retryOn, 'retryOn');
+  const timeoutMs = o.timeoutMs === undefined ? undefined : check.finite(o.timeoutMs, 'timeoutMs', 0, Number.MAX_SAFE_INTEGER);
+  p = { backoff, budget, retryAfter, retryOn, timeoutMs };
+  if (options !== undefined) resolved.set(options, p);
+  return p;
+}
+
+/** The server's advice as ns, or -1: `retryAfter(err)` (ms or a Retry-After value), else `err.retryAfterMs`. */
+function adviceNs(p, err) {
+  let advice = p.retryAfter !== undefined ? p.retryAfter(err) : err !== null && typeof err === 'object' ? err.retryAfterMs : undefined;
+  if (advice === undefined || advice === null) return -1;
+  if (typeof advice === 'string') advice = parseRetryAfter(advice);
+  if (typeof advice !== 'number' || !(advice >= 0)) return -1;
+  return advice === Infinity ? 18446744073709551615 : advice * 1e6;
+}
+
+/** Decides the retry after `attempt` failed: the delay in ns, or a refusal reason. */
+function decide(p, attempt, previousNs, err, startedMs) {
+  const advice = adviceNs(p, err);
+  let leftNs = 18446744073709551615;
+  if (p.timeoutMs !== undefined) {
+    n.clock();
+    leftNs = Math.max(0, (startedMs + p.timeoutMs) * 1e6 - F[2]);
+  }
+  F[2] = attempt;
+  F[4] = previousNs;
+  F[5] = advice < 0 ? 0 : 1;
+  F[6] = advice;
+  if (p.budget !== undefined) {
+    F[0] = p.budget._h;
+    F[7] = leftNs;
+    F[8] = p.backoff._h;
+    n.retryDecide();
+    return F[1] === 0 ? F[5] : REASONS[F[1]];
+  }
+  F[0] = p.backoff._h;
+  n.backoffNext();
+  if (F[1] !== 0) return REASONS[F[1]];
+  return F[2] >= leftNs ? 'deadline_too_close' : F[2];
+}
+
+/**
+ * Calls `fn({ attempt, signal })` until it succeeds, retrying failures after
+ * the backoff's delay (or the server's advice) while the attempts, the
+ * deadline (`timeoutMs`) and the shared budget allow; then rejects with a
+ * RetryError whose `reason` says which refused and whose `cause` is the
+ * last failure.
+ */
+async function retry(fn, options = undefined) {
+  if (typeof fn !== 'function') throw typeError('fn', 'a function', fn);
+  const p = policyOf(options);
+  const signal = options === undefined ? undefined : options.signal;
+  if (signal !== undefined) check.signal(signal);
+  if (p.budget !== undefined) {
+    F[0] = p.budget._h;
+    n.budgetDepositOne();
+  }
+  let startedMs = 0;
+  if (p.timeoutMs !== undefined) {
+    n.clock();
+    startedMs = F[2] / 1e6;
+  }
+  let previousNs = 0;
+  for (let attempt = 1; ; attempt++) {
+    if (signal !== undefined && signal.aborted) throw abortReason(signal);
+    try {
+      return await fn({ attempt, signal });
+    } catch (err) {
+      if (signal !== undefined && signal.aborted) throw err;
+      if (p.retryOn !== undefined && !p.retryOn(err)) throw err;
+      const next = decide(p, attempt, previousNs, err, startedMs);
+      if (typeof next === 'string') throw new RetryError(next, attempt, err);
+      await sleep(next / 1e6, signal);
+      previousNs = next;
+    }
+  }
+}
+
+/** A reusable retry policy (cockatiel's shape): `policy.execute(fn)`. */
+class Retry {
+  #options;
+
+  constructor(options = {}) {
+    this.#options = { ...check.options(options) };
+    policyOf(this.#options);
+  }
+
+  execute(fn, signal = undefined) {
+    return retry(fn, signal === undefined ? this.#options : { ...this.#options, signal });
+  }
+}
+
+module.exports = { Backoff, RetryBudget, Retry, retry };

@@ -1,0 +1,153 @@
+'use strict';
+// SingleFlight: concurrent calls for one key share one execution. Core's
+// table decides who leads and counts the followers; the shared Promise
+// lives here. Each caller may leave on its own signal; the execution's own
+// signal aborts only when no caller is left.
+const { n, F, B } = require('./native');
+const check = require('./check');
+const { typeError, abortReason } = require('./errors');
+const { KIND, create, own } = require('./handle');
+const { keyOf } = require('./limiter');
+
+const ROLES = ['leader', 'follower', 'table_full'];
+const TWO_32 = 4294967296;
+const FIELDS = { capacity: { name: 'capacity' } };
+
+class SingleFlight {
+  #h;
+  #flights = new Map();
+
+  /** @param {{capacity?: number}} options slots in the table of in-flight keys */
+  constructor(options = {}) {
+    const o = check.options(options);
+    B[1] = BigInt(o.capacity === undefined ? 1024 : check.integer(o.capacity, 'capacity', 0, 1 << 24));
+    this.#h = own(this, create(KIND.SingleFlight, n.flightNew, FIELDS));
+  }
+
+  /**
+   * Runs `fn(signal)` for `key` unless a run for it is in flight, in which
+   * case this call waits for that run's result. `signal` lets this caller
+   * leave; the run's own signal aborts once every caller has left.
+   */
+  do(key, fn, options = undefined) {
+    let signal;
+    try {
+      keyOf(key);
+      check.fn(fn, 'fn');
+      signal = check.signal(check.options(options).signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (signal !== undefined && signal.aborted) return Promise.reject(abortReason(signal));
+    const t = this.begin(key);
+    if (t.role === 'table_full') return new Promise((resolve) => resolve(fn(signal)));
+    const id = t.slot * TWO_32 + t.gen;
+    if (t.role === 'follower') {
+      const flight = this.#flights.get(id);
+      if (flight !== undefined) return this.#wait(flight, signal, true);
+      // Not a flight of this thread's: run alone.
+      this.leave(t);
+      return new Promise((resolve) => resolve(fn(signal)));
+    }
+    const ac = new AbortController();
+    const flight = { slot: t.slot, gen: t.gen, id, ac, leaderIn: true, over: false, promise: null };
+    this.#flights.set(id, flight);
+    flight.promise = new Promise((resolve) => resolve(fn(ac.signal)));
+    const end = () => this.#end(flight);
+    flight.promise.then(end, end);
+    return this.#wait(flight, signal, false);
+  }
+
+  #end(flight) {
+    if (flight.over) return;
+    flight.over = true;
+    this.#flights.delete(flight.id);
+    this.finish(flight);
+  }
+
+  #wait(flight, signal, follower) {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const leave = () => {
+        let waiters;
+        if (follower) {
+          waiters = this.leave(flight).waiters;
+        } else {
+          flight.leaderIn = false;
+          waiters = this.isDone(flight).waiters;
+        }
+        return waiters;
+      };
+      const onAbort = () => {
+        if (settled) return;
+        settled = true;
+        const reason = abortReason(signal);
+        if (leave() === 0 && !flight.leaderIn && !flight.over) {
+          // Nobody waits any more: stop the work and free the key.
+          flight.ac.abort(reason);
+          this.#end(flight);
+        }
+        reject(reason);
+      };
+      if (signal !== undefined) signal.addEventListener('abort', onAbort, { once: true });
+      flight.promise.then(
+        (value) => {
+          if (settled) return;
+          settled = true;
+          if (signal !== undefined) signal.removeEventListener('abort', onAbort);
+          if (follower) leave();
+          resolve(value);
+        },
+        (err) => {
+          if (settled) return;
+          settled = true;
+          if (signal !== undefined) signal.removeEventListener('abort', onAbort);
+          if (follower) leave();
+          reject(err);
+        },
+      );
+    });
+  }
+
+  /** Keys in flight now. */
+  get size() {
+    return this.#flights.size;
+  }
+
+  // Core's table itself, for hosts that do their own waiting (and the vectors).
+  begin(key) {
+    const k = keyOf(key);
+    F[0] = this.#h;
+    if (typeof k === 'string') {
+      n.flightBeginStr(k);
+    } else {
+      B[2] = k;
+      n.flightBegin();
+    }
+    const role = ROLES[F[1]];
+    return role === 'table_full' ? { role, occupied: F[4] } : { role, slot: F[2], gen: F[3], occupied: F[4] };
+  }
+
+  finish(ticket) {
+    return this.#step(n.flightFinish, ticket);
+  }
+
+  leave(ticket) {
+    return this.#step(n.flightLeave, ticket);
+  }
+
+  isDone(ticket) {
+    return this.#step(n.flightIsDone, ticket);
+  }
+
+  #step(native, ticket) {
+    if (ticket === null || typeof ticket !== 'object') throw typeError('ticket', 'a { slot, gen } from begin()', ticket);
+    F[0] = this.#h;
+    F[2] = check.integer(ticket.slot, 'ticket.slot', 0, TWO_32 - 1);
+    F[3] = check.integer(ticket.gen, 'ticket.gen', 0, TWO_32 - 1);
+    native();
+    return { ok: F[1] === 1, occupied: F[4], waiters: F[6] };
+  }
+}
+
+module.exports = { SingleFlight };

@@ -1,0 +1,94 @@
+//! `SingleFlight`: core's table of in-flight keys decides who leads and
+//! who follows; the JS side holds the shared Promise.
+
+use weir_core::singleflight::{Flight, FlightSlot, Singleflight, SlotState, Ticket};
+use weir_core::{ConfigError, Value};
+
+use crate::errors::created;
+use crate::fast;
+use crate::fast::{first_arg, hash_string, Callback};
+use crate::scratch::Scratch;
+use crate::table::Table;
+
+pub static FLIGHTS: Table<Singleflight<Box<[FlightSlot]>>> = Table::new();
+
+const MAX_CAPACITY: u64 = 1 << 24;
+
+fn table(s: Scratch) -> Result<Singleflight<Box<[FlightSlot]>>, ConfigError> {
+    let capacity = s.u(1);
+    if capacity > MAX_CAPACITY {
+        return Err(ConfigError::new("capacity", "<= 16777216", Value::Unsigned(capacity)));
+    }
+    Singleflight::new((0..capacity).map(|_| FlightSlot::new()).collect::<Box<[_]>>())
+}
+
+fast!(flight_new, |s: Scratch| created(s, &FLIGHTS, table(s)));
+
+/// Out: slot 1 role (0 leader, 1 follower, 2 table full), 2 slot, 3 gen, 4 occupied.
+fn begin(s: Scratch, key: u64) {
+    let Some(t) = FLIGHTS.get(s.handle()) else { return s.bad_handle() };
+    let (role, ticket) = match t.begin(key) {
+        Flight::Leader(t) => (0.0, Some(t)),
+        Flight::Follower(t) => (1.0, Some(t)),
+        Flight::TableFull => (2.0, None),
+    };
+    s.set_f(1, role);
+    if let Some(t) = ticket {
+        s.set_f(2, f64::from(t.slot));
+        s.set_f(3, f64::from(t.gen));
+    }
+    s.set_f(4, t.occupied() as f64);
+}
+
+// In: handle, key (slot 2, u64).
+fast!(flight_begin, |s: Scratch| begin(s, s.u(2)));
+
+/// As `flightBegin` with a string key, hashed as every weir runtime hashes keys.
+unsafe extern "C" fn flight_begin_str(
+    env: napi::sys::napi_env,
+    info: napi::sys::napi_callback_info,
+) -> napi::sys::napi_value {
+    let key = first_arg(env, info).and_then(|v| hash_string(env, v));
+    fast::run(|s: Scratch| match key {
+        Some(key) => begin(s, key),
+        None => s.bad_handle(),
+    });
+    std::ptr::null_mut()
+}
+
+fn ticket(s: Scratch) -> Ticket {
+    let (slot, gen) = (s.f(2), s.f(3));
+    let int = |v: f64| if v >= 0.0 && v <= u32::MAX as f64 { v as u32 } else { u32::MAX };
+    Ticket { slot: int(slot), gen: int(gen) }
+}
+
+/// Out: slot 1 ok, 4 occupied, 5 state of the slot (0 free .. 3 draining), 6 its waiters.
+fn after(s: Scratch, op: impl Fn(&Singleflight<Box<[FlightSlot]>>, Ticket) -> bool) {
+    let Some(t) = FLIGHTS.get(s.handle()) else { return s.bad_handle() };
+    let ticket = ticket(s);
+    s.set_f(1, if op(t, ticket) { 1.0 } else { 0.0 });
+    s.set_f(4, t.occupied() as f64);
+    let (state, waiters) = t.slot_state(ticket.slot as usize).unwrap_or((SlotState::Free, 0));
+    let state = match state {
+        SlotState::Free => 0.0,
+        SlotState::Claiming => 1.0,
+        SlotState::Active => 2.0,
+        SlotState::Draining => 3.0,
+    };
+    s.set_f(5, state);
+    s.set_f(6, waiters as f64);
+}
+
+// In: handle, slot 2, gen 3.
+fast!(flight_finish, |s: Scratch| after(s, |t, k| t.finish(k)));
+fast!(flight_leave, |s: Scratch| after(s, |t, k| t.leave(k)));
+fast!(flight_is_done, |s: Scratch| after(s, |t, k| t.is_done(k)));
+
+pub const FNS: &[(&str, Callback)] = &[
+    ("flightNew", flight_new),
+    ("flightBegin", flight_begin),
+    ("flightBeginStr", flight_begin_str),
+    ("flightFinish", flight_finish),
+    ("flightLeave", flight_leave),
+    ("flightIsDone", flight_is_done),
+];

@@ -1,0 +1,47 @@
+// Compiled with tsc --strict --noEmit by the suite: the declarations must
+// describe the package as it is used.
+import type { Shared } from 'weir';
+import weir, { Limiter, KeyedLimiter, Shedder, Throttle, Picker, RetryBudget, Retry, retry, SingleFlight, Deadline, OverloadedError, RetryError } from 'weir';
+
+async function main(): Promise<void> {
+  const limiter = new Limiter({ rate: 100, per: 'second', burst: 20 });
+  const d = limiter.tryAcquire();
+  const headers: Record<string, string> = { 'X-RateLimit-Remaining': String(d.remaining) };
+  if (!d.ok) headers['Retry-After'] = String(Math.ceil(d.msBeforeNext / 1000));
+  await limiter.acquire(1, { signal: AbortSignal.timeout(100) });
+  const exact: bigint = limiter.tryAcquireAt(weir.nowNs(), 1n).retryAfter;
+
+  const keyed = new KeyedLimiter({ rate: 5, per: 60000, capacity: 1024 });
+  keyed.tryAcquire('10.0.0.1');
+  const worker: Shared = keyed.share();
+  KeyedLimiter.attach(worker);
+
+  const shedder = new Shedder({ cpuSampler: { intervalMs: 500 }, maxQueue: 1000 });
+  const body: string = await shedder.run(async () => 'ok').catch((e: unknown) => {
+    if (e instanceof OverloadedError) return `retry in ${e.retryAfterMs}`;
+    throw e;
+  });
+  shedder.close();
+
+  const throttle = new Throttle({ k: 2 });
+  await throttle.run(async () => 1, { accepted: (e) => (e as { status?: number }).status === 404 });
+
+  const picker = new Picker<string>({ capacity: 16 });
+  picker.add('10.0.0.2:80');
+  const p = picker.pick();
+  if (p) picker.report(p, { success: true, cpu: 300 });
+  const host: string = await picker.run(async (node) => node);
+
+  const budget = new RetryBudget({ ratio: 0.1 });
+  const n: number = await retry(async ({ attempt }) => attempt, { budget, backoff: { baseMs: 25, jitter: 'full' } });
+  await new Retry({ budget }).execute(async () => 1).catch((e: unknown) => (e instanceof RetryError ? e.reason : 'other'));
+
+  const flights = new SingleFlight();
+  const user: { id: number } = await flights.do('user:1', async (signal) => (signal.aborted ? { id: 0 } : { id: 1 }));
+
+  const deadline = new Deadline({ timeoutMs: 1000, marginMs: 5 });
+  const grpc: string = weir.formatGrpcTimeout(deadline.timeoutMs(weir.nowMs() + 500));
+  console.log(headers, exact, body, host, n, user, grpc, weir.parseRetryAfter('5'));
+}
+
+void main();
