@@ -144,8 +144,8 @@ fn utf8<'a>(s: &'a Bound<'_, PyString>) -> PyResult<&'a [u8]> {
     Ok(unsafe { std::slice::from_raw_parts(data.cast::<u8>(), len) })
 }
 
-/// `now` when given (nanoseconds on the caller's monotonic clock), else the
-/// process's monotonic clock (the same one as `time.monotonic_ns()`).
+/// `now` when given (nanoseconds on the caller's monotonic clock), else
+/// weir-host's clock: `CLOCK_MONOTONIC`'s scale, read from the TSC.
 #[inline]
 pub fn now_or_clock(now: Option<u64>) -> u64 {
     match now {

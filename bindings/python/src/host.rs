@@ -3,8 +3,9 @@
 
 use pyo3::prelude::*;
 
-/// Nanoseconds on the monotonic clock every `now` argument defaults to
-/// (the same clock as `time.monotonic_ns()`).
+/// Nanoseconds on the clock every `now` argument defaults to: the scale of
+/// `CLOCK_MONOTONIC` (as `time.monotonic_ns()`), read from the CPU's
+/// time-stamp counter and anchored to the kernel clock once per process.
 #[pyfunction]
 pub fn monotonic_ns() -> u64 {
     weir_host::monotonic_now()

@@ -2,7 +2,8 @@
 balancing, retries with budgets, singleflight and deadlines, decided by one
 Rust core shared with weir's Envoy filter and its Go, C and Node hosts.
 
-Every `now` argument is nanoseconds on `time.monotonic_ns()`'s clock and
+Every `now` argument is nanoseconds on `weir.monotonic_ns()`'s clock
+(CLOCK_MONOTONIC's scale, read from the CPU's time-stamp counter) and
 defaults to it; durations passed to constructors are seconds (int, float or
 `timedelta`) or exact `weir.Nanos(n)`."""
 

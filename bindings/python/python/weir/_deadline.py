@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Optional
 
 from . import _weir
@@ -22,7 +21,7 @@ class Deadline(_weir.Deadline):
 
     def budget(self, deadline: Optional[int] = None, now: Optional[int] = None) -> float:
         """Seconds for the callee, given the caller's deadline (an instant
-        on `time.monotonic_ns()`'s clock); raises `weir.DeadlineExceeded`
+        on `weir.monotonic_ns()`'s clock); raises `weir.DeadlineExceeded`
         when nothing is left."""
         ns = self.budget_ns(deadline, now)
         if ns is None:
@@ -50,5 +49,5 @@ def parse_retry_after(value: str, now_unix: Optional[float] = None) -> float:
 
 def deadline_from_grpc_timeout(value: str, now: Optional[int] = None) -> int:
     """The instant (monotonic ns) a request with this `grpc-timeout` must be done by."""
-    start = time.monotonic_ns() if now is None else now
+    start = _weir.monotonic_ns() if now is None else now
     return min(start + _weir.parse_grpc_timeout_ns(value), 2**64 - 1)

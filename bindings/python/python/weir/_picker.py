@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import threading
-import time
 from typing import Any, Dict, Generic, Iterable, List, Optional, Type, TypeVar
 
 from . import _weir
@@ -26,7 +25,7 @@ class Pick(Generic[T]):
         self.index = index
         self.gen = gen
         self.forced = forced
-        self.started_at = time.monotonic_ns()
+        self.started_at = _weir.monotonic_ns()
         self._picker = picker
         self._cpu: Optional[int] = None
         self._success: Optional[bool] = None
@@ -46,7 +45,7 @@ class Pick(Generic[T]):
         if not self._open:
             return False
         self._open = False
-        end = time.monotonic_ns() if now is None else now
+        end = _weir.monotonic_ns() if now is None else now
         ok = success if self._success is None else self._success
         return bool(
             self._picker._core._done(self.index, self.gen, max(0, end - self.started_at), ok, self._cpu, end)

@@ -93,7 +93,7 @@ class _Loop:
 
     def next_delay(self, attempt: int, previous: int, exc: BaseException, started: int) -> int:
         """The delay before the next attempt, or raise the refusal."""
-        now = time.monotonic_ns()
+        now = _weir.monotonic_ns()
         left: Optional[int] = None
         if self.deadline_ns is not None:
             left = started + self.deadline_ns - now
@@ -137,7 +137,7 @@ def _decorate(fn: F, loop: _Loop, deposit: bool) -> F:
         async def run_async(*args: Any, **kwargs: Any) -> Any:
             if deposit:
                 policy.deposit()
-            started = time.monotonic_ns() if timed else 0
+            started = _weir.monotonic_ns() if timed else 0
             attempt, previous = 1, 0
             while True:
                 try:
@@ -155,7 +155,7 @@ def _decorate(fn: F, loop: _Loop, deposit: bool) -> F:
     def run(*args: Any, **kwargs: Any) -> Any:
         if deposit:
             policy.deposit()
-        started = time.monotonic_ns() if timed else 0
+        started = _weir.monotonic_ns() if timed else 0
         try:
             return fn(*args, **kwargs)
         except BaseException as first:
