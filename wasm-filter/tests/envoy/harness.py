@@ -73,6 +73,11 @@ ROUTER = {
 }
 
 
+def cluster_route(header: str) -> dict:
+    """A route whose cluster is named by a request header (what `pick` sets)."""
+    return {"match": {"prefix": "/"}, "route": {"cluster_header": header}}
+
+
 def bootstrap(http_filters: list, route: dict, clusters: list | None = None) -> dict:
     hcm = {
         "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
@@ -234,22 +239,29 @@ def wrk(port: int, seconds: int = 3, threads: int = 2, connections: int = 8, pat
 
 
 class Upstream:
-    """A loopback HTTP server whose answers the test sets: status, latency, extra headers."""
+    """A loopback HTTP server whose answers the test sets: status, latency
+    (one value, or a list the requests cycle through), extra headers."""
 
     def __init__(self) -> None:
         self.status = 200
-        self.latency = 0.0
+        self.latency: float | list[float] = 0.0
         self.headers: dict[str, str] = {}
         self.hits = 0
+        self._lock = threading.Lock()
         upstream = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:  # noqa: N802
-                upstream.hits += 1
-                if upstream.latency:
-                    time.sleep(upstream.latency)
+                with upstream._lock:
+                    upstream.hits += 1
+                    n = upstream.hits
+                latency = upstream.latency
+                if isinstance(latency, list):
+                    latency = latency[n % len(latency)]
+                if latency:
+                    time.sleep(latency)
                 body = b"upstream\n"
                 self.send_response(upstream.status)
                 for k, v in upstream.headers.items():
@@ -261,11 +273,26 @@ class Upstream:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+            def handle(self) -> None:
+                try:
+                    super().handle()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client (Envoy, at the end of a wrk run) went away
+
+        class Server(http.server.ThreadingHTTPServer):
+            # The default backlog of 5 drops connections Envoy opens in a
+            # burst, which would show up as 503s no filter decided.
+            request_queue_size = 256
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    def reset_hits(self) -> None:
+        with self._lock:
+            self.hits = 0
 
     def close(self) -> None:
         self.server.shutdown()

@@ -1,14 +1,14 @@
 """weir_filter.wasm in a real Envoy (V8), on loopback only."""
 from __future__ import annotations
 
-import pytest
+import time
 
 from harness import DIRECT_OK, Envoy, bootstrap, request, wasm_filter, wrk
 
 
 
 def limit_config(name: str, rate: int, per: str, burst: int, **extra) -> dict:
-    return {"rules": [{"name": name, "limit": {"rate": rate, "per": per, "burst": burst, **extra}}]}
+    return {"stats_flush": "100ms", "rules": [{"name": name, "limit": {"rate": rate, "per": per, "burst": burst, **extra}}]}
 
 
 def test_exact_admitted_count_with_two_workers_under_load():
@@ -16,6 +16,7 @@ def test_exact_admitted_count_with_two_workers_under_load():
     config = bootstrap([wasm_filter(limit_config("exact", 1, "1h", burst))], DIRECT_OK)
     with Envoy(config, concurrency=2) as envoy:
         result = wrk(envoy.port, seconds=3, threads=2, connections=16)
+        time.sleep(0.5)  # counters reach Envoy on each worker's next flush tick
         stats = envoy.stats()
         assert result["total"] > 2 * burst, result["raw"]
         admitted = result["total"] - result["non2xx"]

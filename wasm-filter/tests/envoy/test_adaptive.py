@@ -1,0 +1,90 @@
+"""shed, throttle and pick in a real Envoy, against loopback upstreams whose
+CPU report, status and latency the tests set. One worker, so the per-worker
+state these rules keep is the whole picture."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from harness import Envoy, Upstream, bootstrap, cluster_route, upstream_cluster, wasm_filter, wrk
+
+FLUSH = "100ms"
+
+
+def stat(envoy: Envoy, rule: str, outcome: str) -> int:
+    time.sleep(0.3)  # counters reach Envoy on the next stats_flush tick
+    return envoy.stats().get(f"wasmcustom.weir.{rule}.{outcome}", 0)
+
+
+@pytest.fixture
+def upstream():
+    up = Upstream()
+    yield up
+    up.close()
+
+
+def test_shedding_engages_on_high_cpu_and_lets_traffic_back(upstream):
+    # Mixed 5 ms / 45 ms answers: a 5 ms minimum RT makes Little's-law
+    # estimate a few requests, well under the 16 wrk keeps in flight.
+    upstream.latency = [0.005, 0.045]
+    upstream.headers["x-weir-cpu"] = "200"
+    rule = {"name": "shed", "shed": {"window": "1s", "buckets": 10, "cpu_threshold": 800, "cool_off": "500ms", "cpu_decay": 0.5}}
+    config = bootstrap([wasm_filter({"stats_flush": FLUSH, "rules": [rule]})], {"match": {"prefix": "/"}, "route": {"cluster": "up"}},
+                       [upstream_cluster("up", upstream.port)])
+    with Envoy(config, concurrency=1) as envoy:
+        calm = wrk(envoy.port, seconds=2, threads=1, connections=16)
+        assert calm["total"] > 100 and calm["non2xx"] == 0, calm["raw"]
+        assert stat(envoy, "shed", "shed") == 0
+
+        upstream.headers["x-weir-cpu"] = "950"
+        hot = wrk(envoy.port, seconds=3, threads=1, connections=16)
+        shed = stat(envoy, "shed", "shed")
+        assert hot["non2xx"] > 0 and shed > 0, hot["raw"]
+        assert shed <= hot["non2xx"] + 16, "only the filter refused (wrk leaves 16 uncounted)"
+
+        upstream.headers["x-weir-cpu"] = "100"
+        wrk(envoy.port, seconds=2, threads=1, connections=16)  # low CPU reports arrive, cool-off ends
+        before = stat(envoy, "shed", "shed")
+        back = wrk(envoy.port, seconds=2, threads=1, connections=16)
+        assert back["total"] > 100 and back["non2xx"] == 0, back["raw"]
+        assert stat(envoy, "shed", "shed") == before
+
+
+def test_throttling_engages_on_503s_and_recovers(upstream):
+    upstream.status = 503
+    rule = {"name": "thr", "throttle": {"window": "1s", "buckets": 10, "min_requests": 10, "k": 2, "max_reject_probability": 0.9}}
+    config = bootstrap([wasm_filter({"stats_flush": FLUSH, "rules": [rule]})], {"match": {"prefix": "/"}, "route": {"cluster": "up"}},
+                       [upstream_cluster("up", upstream.port)])
+    with Envoy(config, concurrency=1) as envoy:
+        failing = wrk(envoy.port, seconds=2, threads=1, connections=4)
+        throttled = stat(envoy, "thr", "throttled")
+        assert throttled > failing["total"] // 2, (throttled, failing["raw"])
+        # Refused locally never reach the upstream; wrk does not count the
+        # (at most 4) requests still in flight when it stops.
+        assert failing["total"] <= upstream.hits + throttled <= failing["total"] + 4
+
+        upstream.status = 200
+        time.sleep(1.2)  # the window forgets the failures
+        healed = wrk(envoy.port, seconds=2, threads=1, connections=4)
+        assert healed["total"] > 100 and healed["non2xx"] == 0, healed["raw"]
+        assert stat(envoy, "thr", "throttled") == throttled
+
+
+def test_p2c_sends_less_traffic_to_a_slow_cluster():
+    fast, slow = Upstream(), Upstream()
+    slow.latency = 0.05
+    try:
+        rule = {"name": "lb", "pick": {"clusters": ["fast", "slow"], "header": "x-weir-cluster"}}
+        config = bootstrap([wasm_filter({"stats_flush": FLUSH, "rules": [rule]})], cluster_route("x-weir-cluster"),
+                           [upstream_cluster("fast", fast.port), upstream_cluster("slow", slow.port)])
+        with Envoy(config, concurrency=1) as envoy:
+            result = wrk(envoy.port, seconds=3, threads=1, connections=8)
+            assert result["non2xx"] == 0, result["raw"]
+            assert fast.hits > 5 * slow.hits, (fast.hits, slow.hits)
+            assert slow.hits >= 1, "the slow cluster is still probed"
+            assert stat(envoy, "lb", "picked.fast") == fast.hits
+            assert stat(envoy, "lb", "picked.slow") == slow.hits
+    finally:
+        fast.close()
+        slow.close()
