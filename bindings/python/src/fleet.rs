@@ -7,7 +7,7 @@ use std::time::Duration;
 use weir_fleet::{FleetConfig, FleetError, FleetLimiter as CoreFleet};
 
 use crate::args::{count, duration};
-use crate::decision::{Decision, DecisionCache};
+use crate::decision::{Decision, DecisionCache, Tally};
 use crate::errors::{bad_arg, config_error, rate_limited};
 use crate::limiter::timeout_ns;
 use crate::wait::{block, ready, slow_path};
@@ -38,6 +38,7 @@ fn count_arg(py: Python<'_>, field: &str, v: Option<&Bound<'_, PyAny>>) -> PyRes
 pub struct FleetLimiter {
     inner: CoreFleet,
     answers: DecisionCache,
+    tally: Tally,
 }
 
 #[pymethods]
@@ -94,14 +95,14 @@ impl FleetLimiter {
             FleetError::RedisUrl(msg) => bad_arg(py, O, "redis_url", "a redis:// URL", msg),
             FleetError::Thread(io) => pyo3::exceptions::PyOSError::new_err(format!("FleetLimiter: {io}")),
         })?;
-        Ok(Self { inner, answers: DecisionCache::new() })
+        Ok(Self { inner, answers: DecisionCache::new(), tally: Tally::new() })
     }
 
     /// Takes `cost` tokens from this node's lease (or, while Redis is
     /// unreachable, its fallback share). Never waits on Redis.
     #[pyo3(signature = (cost = 1))]
     fn try_acquire(&self, py: Python<'_>, cost: u64) -> PyResult<Py<Decision>> {
-        self.answers.answer(py, self.inner.try_acquire(cost))
+        self.answers.answer(py, &self.tally, self.inner.try_acquire(cost))
     }
 
     /// Waits (GIL released) until admitted, or returns the refusal when
@@ -140,6 +141,7 @@ impl FleetLimiter {
         d.set_item("fallback_admitted", s.fallback_admitted)?;
         d.set_item("in_fallback", s.in_fallback)?;
         d.set_item("lease_left", s.lease_left)?;
+        d.set_item("decisions", self.tally.to_dict(py)?)?;
         Ok(d)
     }
 

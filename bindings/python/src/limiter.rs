@@ -7,7 +7,7 @@ use weir_core::limiter::{
 };
 
 use crate::args::{count, duration, key_hash, now_or_clock};
-use crate::decision::{Decision, DecisionCache};
+use crate::decision::{Decision, DecisionCache, Tally};
 use crate::errors::{bad_arg, config_error, rate_limited};
 use crate::wait::{block, ready, slow_path};
 
@@ -56,6 +56,7 @@ fn config(
 pub struct Limiter {
     inner: AtomicLimiter,
     answers: DecisionCache,
+    tally: Tally,
 }
 
 #[pymethods]
@@ -71,14 +72,14 @@ impl Limiter {
         let one = 1u64.into_pyobject(py)?.into_any();
         let c = config(py, "Limiter", rate, per.unwrap_or(&one), burst)?;
         let inner = AtomicLimiter::new(c).map_err(|e| config_error(py, "Limiter", e, RENAMES))?;
-        Ok(Self { inner, answers: DecisionCache::new() })
+        Ok(Self { inner, answers: DecisionCache::new(), tally: Tally::new() })
     }
 
     /// Takes `cost` tokens if they are there; never waits.
     #[pyo3(signature = (cost = 1, now = None))]
     #[inline]
     fn try_acquire(&self, py: Python<'_>, cost: u64, now: Option<u64>) -> PyResult<Py<Decision>> {
-        self.answers.answer(py, self.inner.acquire(now_or_clock(now), cost))
+        self.answers.answer(py, &self.tally, self.inner.acquire(now_or_clock(now), cost))
     }
 
     /// Waits (GIL released) until `cost` tokens are taken, or returns the
@@ -86,7 +87,9 @@ impl Limiter {
     #[pyo3(signature = (cost = 1, timeout = None))]
     fn acquire(&self, py: Python<'_>, cost: u64, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
         let timeout = timeout_ns(py, "Limiter.acquire", timeout)?;
-        Ok(block(py, timeout, |now| self.inner.acquire(now, cost))?.into())
+        let d = block(py, timeout, |now| self.inner.acquire(now, cost))?;
+        self.tally.count(py, &d);
+        Ok(d.into())
     }
 
     /// `await limiter.acquire_async(cost)`: returns once admitted. Raises
@@ -96,6 +99,7 @@ impl Limiter {
         let py = slf.py();
         let d = slf.get().inner.acquire(weir_host::monotonic_now(), cost);
         if d.is_admitted() {
+            slf.get().tally.count(py, &d);
             return ready(py);
         }
         let timeout = timeout_ns(py, "Limiter.acquire_async", timeout)?;
@@ -123,6 +127,7 @@ impl Limiter {
         d.set_item("remaining", probe.remaining)?;
         d.set_item("reset_after", crate::decision::seconds(probe.reset_after))?;
         d.set_item("burst", self.inner.gcra().burst())?;
+        d.set_item("decisions", self.tally.to_dict(py)?)?;
         Ok(d)
     }
 
@@ -138,6 +143,7 @@ impl Limiter {
     fn __enter__(slf: &Bound<'_, Self>) -> PyResult<Py<Self>> {
         let py = slf.py();
         let d = block(py, None, |now| slf.get().inner.acquire(now, 1))?;
+        slf.get().tally.count(py, &d);
         if !d.is_admitted() {
             return Err(rate_limited(py, d.reason.as_str(), d.retry_after));
         }
@@ -169,6 +175,7 @@ pub fn timeout_ns(py: Python<'_>, owner: &str, timeout: Option<&Bound<'_, PyAny>
 pub struct KeyedLimiter {
     inner: CoreKeyed<Box<[KeySet]>>,
     answers: DecisionCache,
+    tally: Tally,
 }
 
 #[pymethods]
@@ -194,7 +201,7 @@ impl KeyedLimiter {
         }
         let sets: Box<[KeySet]> = (0..capacity.div_ceil(WAYS as u64)).map(|_| KeySet::new()).collect();
         let inner = CoreKeyed::with_storage(c, sets).map_err(|e| config_error(py, "KeyedLimiter", e, RENAMES))?;
-        Ok(Self { inner, answers: DecisionCache::new() })
+        Ok(Self { inner, answers: DecisionCache::new(), tally: Tally::new() })
     }
 
     /// Takes `cost` tokens for `key` (str or bytes) if they are there.
@@ -207,13 +214,13 @@ impl KeyedLimiter {
         now: Option<u64>,
     ) -> PyResult<Py<Decision>> {
         let key = key_hash("KeyedLimiter.try_acquire", key)?;
-        self.answers.answer(py, self.inner.acquire(key, now_or_clock(now), cost))
+        self.answers.answer(py, &self.tally, self.inner.acquire(key, now_or_clock(now), cost))
     }
 
     /// As `try_acquire`, for a key already hashed (`weir.hash_key`).
     #[pyo3(signature = (key_hash, cost = 1, now = None))]
     fn try_acquire_hashed(&self, py: Python<'_>, key_hash: u64, cost: u64, now: Option<u64>) -> PyResult<Py<Decision>> {
-        self.answers.answer(py, self.inner.acquire(key_hash, now_or_clock(now), cost))
+        self.answers.answer(py, &self.tally, self.inner.acquire(key_hash, now_or_clock(now), cost))
     }
 
     /// Waits (GIL released) until admitted, or returns the refusal.
@@ -227,7 +234,9 @@ impl KeyedLimiter {
     ) -> PyResult<Decision> {
         let key = key_hash("KeyedLimiter.acquire", key)?;
         let timeout = timeout_ns(py, "KeyedLimiter.acquire", timeout)?;
-        Ok(block(py, timeout, |now| self.inner.acquire(key, now, cost))?.into())
+        let d = block(py, timeout, |now| self.inner.acquire(key, now, cost))?;
+        self.tally.count(py, &d);
+        Ok(d.into())
     }
 
     /// `await table.acquire_async(key, cost)`; raises `weir.RateLimited` on
@@ -243,6 +252,7 @@ impl KeyedLimiter {
         let hash = key_hash("KeyedLimiter.acquire_async", key)?;
         let d = slf.get().inner.acquire(hash, weir_host::monotonic_now(), cost);
         if d.is_admitted() {
+            slf.get().tally.count(py, &d);
             return ready(py);
         }
         let timeout = timeout_ns(py, "KeyedLimiter.acquire_async", timeout)?;
@@ -259,6 +269,16 @@ impl KeyedLimiter {
     #[pyo3(signature = (now = None))]
     fn live(&self, now: Option<u64>) -> usize {
         self.inner.live(now_or_clock(now))
+    }
+
+    /// Table use and decisions by reason, for metrics.
+    #[pyo3(signature = (now = None))]
+    fn stats<'py>(&self, py: Python<'py>, now: Option<u64>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        let d = pyo3::types::PyDict::new(py);
+        d.set_item("live", self.inner.live(now_or_clock(now)))?;
+        d.set_item("capacity", self.inner.capacity())?;
+        d.set_item("decisions", self.tally.to_dict(py)?)?;
+        Ok(d)
     }
 
     fn __repr__(&self) -> String {
@@ -278,6 +298,7 @@ impl KeyedLimiter {
 #[pyclass(frozen, subclass, module = "weir._weir", name = "ConcurrencyLimiter")]
 pub struct ConcurrencyLimiter {
     inner: CoreConcurrency,
+    tally: Tally,
 }
 
 #[pymethods]
@@ -287,11 +308,22 @@ impl ConcurrencyLimiter {
         let max_in_flight = count(py, "ConcurrencyLimiter", "max_in_flight", max_in_flight)?;
         let inner = CoreConcurrency::new(ConcurrencyConfig { max_in_flight })
             .map_err(|e| config_error(py, "ConcurrencyLimiter", e, &[]))?;
-        Ok(Self { inner })
+        Ok(Self { inner, tally: Tally::new() })
     }
 
-    fn try_acquire(&self) -> Decision {
-        self.inner.acquire().into()
+    fn try_acquire(&self, py: Python<'_>) -> Decision {
+        let d = self.inner.acquire();
+        self.tally.count(py, &d);
+        d.into()
+    }
+
+    /// Slots in use and decisions by reason, for metrics.
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        let d = pyo3::types::PyDict::new(py);
+        d.set_item("in_flight", self.inner.in_flight())?;
+        d.set_item("max_in_flight", self.inner.max_in_flight())?;
+        d.set_item("decisions", self.tally.to_dict(py)?)?;
+        Ok(d)
     }
 
     /// Gives a slot back; `False` if none was taken.
@@ -311,6 +343,7 @@ impl ConcurrencyLimiter {
 
     fn __enter__(slf: &Bound<'_, Self>) -> PyResult<Py<Self>> {
         let d = slf.get().inner.acquire();
+        slf.get().tally.count(slf.py(), &d);
         if !d.is_admitted() {
             return Err(rate_limited(slf.py(), d.reason.as_str(), d.retry_after));
         }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use weir_core::shedder::{AtomicShedder, ShedderConfig};
 
 use crate::args::{count, duration, now_or_clock};
-use crate::decision::Decision;
+use crate::decision::{Decision, Tally};
 use crate::errors::{bad_arg, config_error, overloaded};
 use crate::wait::ready;
 
@@ -63,6 +63,7 @@ impl Drop for Sampler {
 #[pyclass(frozen, subclass, module = "weir._weir", name = "Shedder")]
 pub struct Shedder {
     inner: Arc<AtomicShedder>,
+    tally: Arc<Tally>,
     sampler: Mutex<Option<Sampler>>,
 }
 
@@ -97,7 +98,7 @@ impl Shedder {
             return Err(bad_arg(py, O, "sample_interval", ">= 0.001 seconds", format!("{interval} ns")));
         }
         let inner = Arc::new(AtomicShedder::new(config).map_err(|e| config_error(py, O, e, &[]))?);
-        let this = Self { inner, sampler: Mutex::new(None) };
+        let this = Self { inner, tally: Arc::new(Tally::new()), sampler: Mutex::new(None) };
         if cpu_sampler {
             this.start(py, interval)?;
         }
@@ -107,8 +108,10 @@ impl Shedder {
     /// Asks to start a request. When admitted, call `done(started_at)` with
     /// the same `now` once it ends (or use `guard()`).
     #[pyo3(signature = (now = None))]
-    fn try_acquire(&self, now: Option<u64>) -> Decision {
-        self.inner.acquire(now_or_clock(now)).into()
+    fn try_acquire(&self, py: Python<'_>, now: Option<u64>) -> Decision {
+        let d = self.inner.acquire(now_or_clock(now));
+        self.tally.count(py, &d);
+        d.into()
     }
 
     /// Ends a request admitted at `started_at` (ns), recording its latency.
@@ -127,7 +130,11 @@ impl Shedder {
     /// `with shedder.guard():` admits or raises `weir.Overloaded`, and
     /// records the latency on exit. Also `async with`.
     fn guard(&self) -> ShedGuard {
-        ShedGuard { shedder: Arc::clone(&self.inner), started: AtomicU64::new(NOT_STARTED) }
+        ShedGuard {
+            shedder: Arc::clone(&self.inner),
+            tally: Arc::clone(&self.tally),
+            started: AtomicU64::new(NOT_STARTED),
+        }
     }
 
     /// What the shedder knows: in-flight, CPU, learned capacity, cool-off.
@@ -142,6 +149,7 @@ impl Shedder {
         d.set_item("min_rt_ns", s.min_rt_ns)?;
         d.set_item("max_in_flight", s.max_in_flight)?;
         d.set_item("cooling_off", s.cooling_off)?;
+        d.set_item("decisions", self.tally.to_dict(py)?)?;
         Ok(d)
     }
 
@@ -188,6 +196,7 @@ const NOT_STARTED: u64 = u64::MAX;
 #[pyclass(frozen, module = "weir._weir", name = "ShedGuard")]
 pub struct ShedGuard {
     shedder: Arc<AtomicShedder>,
+    tally: Arc<Tally>,
     started: AtomicU64,
 }
 
@@ -195,6 +204,7 @@ impl ShedGuard {
     fn enter(&self, py: Python<'_>) -> PyResult<()> {
         let now = weir_host::monotonic_now();
         let d = self.shedder.acquire(now);
+        self.tally.count(py, &d);
         if !d.is_admitted() {
             return Err(overloaded(py, d.reason.as_str(), d.retry_after));
         }

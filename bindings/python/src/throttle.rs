@@ -7,7 +7,7 @@ use std::sync::Arc;
 use weir_core::throttle::{AtomicThrottle, ThrottleConfig};
 
 use crate::args::{count, duration, float, now_or_clock};
-use crate::decision::Decision;
+use crate::decision::{Decision, Tally};
 use crate::errors::{config_error, throttled};
 use crate::wait::ready;
 
@@ -20,6 +20,7 @@ use crate::wait::ready;
 #[pyclass(frozen, subclass, module = "weir._weir", name = "Throttle")]
 pub struct Throttle {
     inner: Arc<AtomicThrottle>,
+    tally: Arc<Tally>,
     failures: Py<PyAny>,
 }
 
@@ -62,14 +63,16 @@ impl Throttle {
             _ => PyTuple::new(py, [py.get_type::<pyo3::exceptions::PyException>()])?.into_any().unbind(),
         };
         let inner = Arc::new(AtomicThrottle::new(config).map_err(|e| config_error(py, O, e, &[]))?);
-        Ok(Self { inner, failures })
+        Ok(Self { inner, tally: Arc::new(Tally::new()), failures })
     }
 
     /// Asks to send a call. `draw` is a uniform random 64-bit int (default:
     /// a per-thread generator).
     #[pyo3(signature = (now = None, draw = None))]
-    fn try_acquire(&self, now: Option<u64>, draw: Option<u64>) -> Decision {
-        self.inner.acquire(now_or_clock(now), draw.unwrap_or_else(weir_host::draw)).into()
+    fn try_acquire(&self, py: Python<'_>, now: Option<u64>, draw: Option<u64>) -> Decision {
+        let d = self.inner.acquire(now_or_clock(now), draw.unwrap_or_else(weir_host::draw));
+        self.tally.count(py, &d);
+        d.into()
     }
 
     /// Reports how a sent call ended.
@@ -83,6 +86,7 @@ impl Throttle {
     fn call(&self, py: Python<'_>) -> ThrottleCall {
         ThrottleCall {
             throttle: Arc::clone(&self.inner),
+            tally: Arc::clone(&self.tally),
             failures: self.failures.clone_ref(py),
             open: AtomicBool::new(false),
         }
@@ -96,6 +100,7 @@ impl Throttle {
         d.set_item("requests", s.requests)?;
         d.set_item("accepts", s.accepts)?;
         d.set_item("reject_probability", s.reject_probability)?;
+        d.set_item("decisions", self.tally.to_dict(py)?)?;
         Ok(d)
     }
 
@@ -121,6 +126,7 @@ fn is_failure(py: Python<'_>, failures: &Py<PyAny>, exc: &Bound<'_, PyAny>) -> P
 #[pyclass(frozen, module = "weir._weir", name = "ThrottleCall")]
 pub struct ThrottleCall {
     throttle: Arc<AtomicThrottle>,
+    tally: Arc<Tally>,
     failures: Py<PyAny>,
     open: AtomicBool,
 }
@@ -128,6 +134,7 @@ pub struct ThrottleCall {
 impl ThrottleCall {
     fn enter(&self, py: Python<'_>) -> PyResult<()> {
         let d = self.throttle.acquire(weir_host::monotonic_now(), weir_host::draw());
+        self.tally.count(py, &d);
         if !d.is_admitted() {
             return Err(throttled(py, d.retry_after));
         }

@@ -293,6 +293,39 @@ def test_float_rates_keep_their_burst() -> None:
 def test_stats_probe_does_not_spend() -> None:
     lim = weir.Limiter(10, burst=4)
     assert lim.try_acquire(3, 0)
-    assert lim.stats(0) == {"remaining": 1, "reset_after": pytest.approx(0.3), "burst": 4}
+    stats = lim.stats(0)
+    assert (stats["remaining"], stats["reset_after"], stats["burst"]) == (1, pytest.approx(0.3), 4)
     assert lim.stats(0)["remaining"] == 1
     assert lim.try_acquire(1, 0) and not lim.try_acquire(1, 0)
+
+
+def test_decisions_are_counted_by_reason() -> None:
+    lim = weir.Limiter(10, burst=2)
+    for _ in range(5):
+        lim.try_acquire(1, 0)
+    lim.try_acquire(3, 0)
+    assert lim.stats(0)["decisions"] == {"admitted": 2, "rate_limited": 3, "cost_exceeds_burst": 1}
+    table = weir.KeyedLimiter(10, burst=1, capacity=8)
+    table.try_acquire("a", 1, 0)
+    table.try_acquire("a", 1, 0)
+    assert table.stats(0) == {"live": 1, "capacity": 8, "decisions": {"admitted": 1, "rate_limited": 1}}
+    conc = weir.ConcurrencyLimiter(1)
+    conc.try_acquire()
+    conc.try_acquire()
+    assert conc.stats()["decisions"] == {"admitted": 1, "concurrency_limited": 1}
+    assert weir.Limiter(1).stats()["decisions"] == {"admitted": 0}
+
+
+def test_counts_stay_exact_under_threads() -> None:
+    lim = weir.Limiter(1, per=3600, burst=1000)
+
+    def worker() -> None:
+        for _ in range(500):
+            lim.try_acquire(1, 1)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert lim.stats(1)["decisions"] == {"admitted": 1000, "rate_limited": 3000}

@@ -23,6 +23,7 @@ def test_guard_admits_records_and_rejects_past_the_queue_cap() -> None:
             assert e.value.reason == "queue_full" and e.value.retry_after > 0
     assert g.started_at is None
     assert shed.stats()["in_flight"] == 0
+    assert shed.stats()["decisions"] == {"admitted": 2, "queue_full": 1}
 
 
 def test_cpu_overload_sheds_past_the_learned_capacity() -> None:
@@ -125,6 +126,7 @@ def test_throttle_counts_failures_and_then_rejects() -> None:
     assert rejected > 100
     stats = thr.stats()
     assert stats["accepts"] == 0 and stats["reject_probability"] > 0.5
+    assert stats["decisions"] == {"admitted": 300 - rejected, "throttled": rejected}
 
 
 def test_throttle_failures_are_configurable() -> None:
