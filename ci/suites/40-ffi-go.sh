@@ -2,7 +2,9 @@
 # weir-ffi and the Go package: lints, the committed header against a fresh
 # cbindgen run, the Rust tests of the boundary (also under Miri), the C
 # tests under ASan + UBSan and under valgrind, the C example through
-# pkg-config, and `go vet` + `go test -race` over the static library.
+# pkg-config, and `go vet` + `go test -race` over the static library. The
+# fleet limiter's C and Go tests lease from a redis-server this suite starts
+# on a free loopback port (and stops on exit).
 # `ci/suites/40-ffi-go.sh --header` only regenerates ffi/include/weir.h.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -18,16 +20,40 @@ if [[ "${1:-}" == "--header" ]]; then
   exit 0
 fi
 
-command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
+missing=()
+command -v valgrind >/dev/null || missing+=(valgrind)
+command -v redis-server >/dev/null || missing+=(redis-server)
+if ((${#missing[@]})); then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
 command -v go >/dev/null || { echo "go is not installed (Go >= 1.24 is needed for bindings/go)" >&2; exit 1; }
 
 fresh="$(mktemp -d)"
-trap 'rm -rf "$fresh"' EXIT
+redis_pid=""
+cleanup() {
+  if [[ -n "$redis_pid" ]]; then
+    kill "$redis_pid" 2>/dev/null || true
+    wait "$redis_pid" 2>/dev/null || true
+  fi
+  rm -rf "$fresh"
+}
+trap cleanup EXIT
 header "$fresh/weir.h"
 if ! diff -u ffi/include/weir.h "$fresh/weir.h"; then
   echo "ffi/include/weir.h is stale: run ci/suites/40-ffi-go.sh --header and commit it" >&2
   exit 1
 fi
+
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no >/dev/null 2>&1 &
+redis_pid=$!
+for _ in $(seq 1 100); do
+  if redis-cli -p "$port" ping >/dev/null 2>&1; then break; fi
+  sleep 0.05
+done
+redis-cli -p "$port" ping >/dev/null
+export WEIR_REDIS_URL="redis://127.0.0.1:$port"
 
 cargo clippy -p weir-ffi --all-targets -- -D warnings
 cargo test -p weir-ffi

@@ -1,7 +1,7 @@
 /*
  * weir: the C ABI of a resilience core (rate limits, load shedding,
  * adaptive throttling, p2c picking, backoff, retry budgets, singleflight,
- * deadlines).
+ * deadlines, and fleet-wide limits leased from Redis).
  *
  * Conventions:
  * - Opaque handles come from weir_X_new() and go back through
@@ -17,8 +17,9 @@
  *   once (the cells are lock-free); only weir_X_free must not race with
  *   other use of the same handle.
  * - Time: `now` arguments are nanoseconds on one monotonic clock; each
- *   decision also has a `_now` variant that reads weir_now()
- *   (CLOCK_MONOTONIC) inside the call.
+ *   decision also has a `_now` variant that reads weir_now() inside the
+ *   call (CLOCK_MONOTONIC's scale, read from the invariant TSC where the
+ *   CPU has one: a few ns instead of a vDSO call).
  * - No panic crosses the boundary: one would be reported as
  *   WEIR_STATUS_PANIC.
  */
@@ -257,6 +258,12 @@ typedef struct weir_cpu_sampler weir_cpu_sampler;
 // A deadline policy (pure: holds only its config). Thread-safe.
 typedef struct weir_deadline weir_deadline;
 
+// A fleet limiter: a lease spent with one CAS per request and a background
+// thread that owns the one Redis connection. Thread-safe: every function
+// may run on one handle from any number of threads at once; only `_free`
+// must not race.
+typedef struct weir_fleet_limiter weir_fleet_limiter;
+
 // A keyed rate limiter. Thread-safe like `weir_limiter`: any number of
 // threads may call it at once; only `_free` must not race.
 typedef struct weir_keyed_limiter weir_keyed_limiter;
@@ -380,6 +387,73 @@ typedef struct {
   // The callee's timeout, ns; 0 when exceeded.
   uint64_t timeout_ns;
 } weir_deadline_answer;
+
+// A fleet-wide limit: `limit` tokens per `period_ns` across every node
+// using Redis key `key`. Start from `weir_fleet_config_default`, then set
+// `redis_url`, `key` and `limit`. Fields left at 0 where noted take a
+// default derived from the others.
+typedef struct {
+  // NUL-terminated `redis://host:port/db` (or `redis+unix://`) URL;
+  // copied by `weir_fleet_limiter_new`.
+  const char *redis_url;
+  // NUL-terminated, non-empty Redis key holding the global state; one
+  // key per limit. Copied by `weir_fleet_limiter_new`.
+  const char *key;
+  // Tokens per period, fleet-wide, >= 1.
+  uint64_t limit;
+  // The period `limit` refers to, ns, >= 1000.
+  uint64_t period_ns;
+  // Tokens the global bucket may grant at once after a quiet spell;
+  // 0: `max_batch`.
+  uint64_t burst;
+  // Nodes expected to share the limit, 1..=limit: sizes batches, and in
+  // fallback each node admits `limit / nodes` per period on its own.
+  uint64_t nodes;
+  // The smallest batch worth a round trip; 0: `ceil(max_batch / 4)`.
+  uint64_t min_batch;
+  // The most tokens a node holds at once (bounds the overshoot);
+  // 0: `ceil(limit / (10 * nodes))`.
+  uint64_t max_batch;
+  // A batch is sized to last this long at the node's recent rate, ns.
+  uint64_t batch_period_ns;
+  // Ask for more when the lease would last less than this, ns.
+  uint64_t lead_ns;
+  // A lease is spendable this long after it was asked for, ns.
+  uint64_t lease_ttl_ns;
+  // The longest a Redis call may take before the node falls back, ns, >= 1.
+  uint64_t redis_timeout_ns;
+  // While in fallback, how often to try Redis again, ns, >= 1.
+  uint64_t retry_interval_ns;
+  // Tokens the fallback share may admit at once; 0: 1.
+  uint64_t fallback_burst;
+  // How long the global state outlives its last use in Redis, ns.
+  uint64_t key_idle_ttl_ns;
+} weir_fleet_config;
+
+// Counters for metrics; totals since the limiter was made, except
+// `in_fallback` and `lease_left`.
+typedef struct {
+  // Requests admitted (from a lease or the fallback share).
+  uint64_t admitted;
+  // Requests rejected.
+  uint64_t rejected;
+  // Commands sent to Redis, failed ones included.
+  uint64_t redis_calls;
+  // Lease requests Redis answered.
+  uint64_t leases;
+  // Tokens Redis granted.
+  uint64_t leased_tokens;
+  // Times the node switched to its fallback share.
+  uint64_t fallbacks;
+  // Times the node went back to leasing after a fallback.
+  uint64_t resumes;
+  // Requests admitted on the fallback share.
+  uint64_t fallback_admitted;
+  // Tokens left in the current lease.
+  uint64_t lease_left;
+  // 1 while the node is on its fallback share (Redis unreachable).
+  uint32_t in_fallback;
+} weir_fleet_stats;
 
 // A rate limit: `rate` tokens every `period_ns`, holding at most `burst`.
 typedef struct {
@@ -557,9 +631,12 @@ extern "C" {
 // not a reason. Never NULL; static.
 const char *weir_reason_str(uint32_t code);
 
-// Nanoseconds of `CLOCK_MONOTONIC`: the `now` every `_now` function reads
-// and the clock to pass to the explicit-time functions. Machine-wide, so
-// processes on one host agree on it. Thread-safe.
+// Nanoseconds on `CLOCK_MONOTONIC`'s scale: the `now` every `_now`
+// function reads and the clock to pass to the explicit-time functions.
+// Read from the CPU's invariant time-stamp counter (a few ns) where there
+// is one, else from the kernel; anchored to `CLOCK_MONOTONIC` once per
+// process, so processes on one host agree on it to within the
+// calibration error. Thread-safe.
 uint64_t weir_now(void);
 
 // The stable 64-bit hash of `len` bytes at `key` that every weir runtime
@@ -835,6 +912,66 @@ weir_status weir_format_grpc_timeout(uint64_t ns, uint8_t *buf, size_t buf_len, 
 // # Safety
 // As `weir_format_grpc_timeout`.
 weir_status weir_format_millis(uint64_t ns, uint8_t *buf, size_t buf_len, size_t *written);
+
+// Writes the defaults to `out`: `redis_url` and `key` NULL, `limit` 0
+// (all three must be set), period 1 s, one node, batches of 100 ms, lead
+// 10 ms, lease ttl 1 s, Redis timeout 50 ms, retry every 50 ms, key idle
+// ttl 60 s, the derived fields 0.
+//
+// # Safety
+// `out` is NULL or writable.
+weir_status weir_fleet_config_default(weir_fleet_config *out);
+
+// Makes a fleet limiter and starts its refill thread. Redis is not
+// contacted here, and Redis being down is not an error: the node starts
+// on its fallback share and leases once Redis answers.
+// `WEIR_STATUS_INVALID_CONFIG` names the field (`redis_url` for a NULL,
+// non-UTF-8 or unparsable URL); `WEIR_STATUS_OUT_OF_MEMORY` when the
+// thread cannot be started. `*out` is untouched on failure.
+//
+// # Safety
+// `config` is NULL or readable, and its `redis_url` and `key` are NULL or
+// NUL-terminated; `out` is NULL or writable for one pointer.
+weir_status weir_fleet_limiter_new(const weir_fleet_config *config, weir_fleet_limiter **out);
+
+// Asks for `cost` tokens now (on the limiter's own clock, which its lease
+// expiries are on; there is no explicit-time variant). Never waits on
+// Redis: answers from the node's lease, or while Redis is unreachable its
+// fallback share; never fails open. A cost above `max_batch` is refused
+// with `WEIR_REASON_COST_EXCEEDS_BURST`.
+//
+// # Safety
+// `limiter` is NULL or live; `out` is NULL or writable.
+weir_status weir_fleet_limiter_acquire(const weir_fleet_limiter *limiter,
+                                       uint64_t cost,
+                                       weir_decision *out);
+
+// The limiter's counters.
+//
+// # Safety
+// `limiter` is NULL or live; `out` is NULL or writable.
+weir_status weir_fleet_limiter_stats(const weir_fleet_limiter *limiter, weir_fleet_stats *out);
+
+// The documented overshoot bound of this limiter's config: in any window
+// of one period the fleet admits at most `limit * (1 + bound)` while no
+// more than `nodes` nodes share the key. `max_batch` (may be NULL) gets
+// the largest batch this node leases, which is also the largest cost it
+// can admit.
+//
+// # Safety
+// `limiter` is NULL or live; `bound` is NULL or writable; `max_batch` is
+// NULL or writable.
+weir_status weir_fleet_limiter_bound(const weir_fleet_limiter *limiter,
+                                     double *bound,
+                                     uint64_t *max_batch);
+
+// Stops the refill thread (after the Redis call in flight, if any, which
+// `redis_timeout_ns` bounds), frees `*limiter` and sets it to NULL; NULL
+// or an already freed (NULLed) variable is a no-op.
+//
+// # Safety
+// `limiter` is NULL or points to NULL or to a live limiter no other thread uses.
+void weir_fleet_limiter_free(weir_fleet_limiter **limiter);
 
 // Makes a table of `capacity` entries (a multiple of 8) sharing `config`.
 // When every entry of a key's set holds a key that has spent tokens, a new

@@ -6,9 +6,12 @@ use crate::status::{guard, guard_value, weir_status};
 use std::sync::Mutex;
 use weir_host::CpuSampler;
 
-/// Nanoseconds of `CLOCK_MONOTONIC`: the `now` every `_now` function reads
-/// and the clock to pass to the explicit-time functions. Machine-wide, so
-/// processes on one host agree on it. Thread-safe.
+/// Nanoseconds on `CLOCK_MONOTONIC`'s scale: the `now` every `_now`
+/// function reads and the clock to pass to the explicit-time functions.
+/// Read from the CPU's invariant time-stamp counter (a few ns) where there
+/// is one, else from the kernel; anchored to `CLOCK_MONOTONIC` once per
+/// process, so processes on one host agree on it to within the
+/// calibration error. Thread-safe.
 #[no_mangle]
 pub extern "C" fn weir_now() -> u64 {
     guard_value(0, weir_host::monotonic_now)

@@ -9,9 +9,13 @@
 //! Each `_free` takes the address of the caller's variable and NULLs it, so
 //! freeing the same variable twice is harmless.
 //!
+//! `weir_fleet_limiter` reaches weir-fleet, the one Redis client of weir,
+//! so fleet-wide limits are not re-written per language.
+//!
 //! Time: every decision function takes `now` in nanoseconds on a monotonic
-//! clock, and has a `_now` twin that reads `CLOCK_MONOTONIC` itself
-//! (`weir_now()`), so a binding pays one foreign call per decision.
+//! clock, and has a `_now` twin that reads the clock itself (`weir_now()`,
+//! weir-host's TSC-backed `CLOCK_MONOTONIC`), so a binding pays one foreign
+//! call per decision and no vDSO call inside it.
 
 // The C names are the ABI, spelled as C spells them.
 #![allow(non_camel_case_types)]
@@ -28,6 +32,7 @@ mod backoff;
 mod budget;
 mod concurrency;
 mod deadline;
+mod fleet;
 mod keyed;
 mod lease;
 mod limiter;
@@ -41,6 +46,7 @@ pub use budget::*;
 pub use concurrency::*;
 pub use deadline::*;
 pub use decision::{weir_decision, weir_reason, weir_reason_str};
+pub use fleet::*;
 pub use host::*;
 pub use keyed::*;
 pub use lease::*;

@@ -1,6 +1,7 @@
 /* The C test runner: every function of weir.h, its bad inputs, use from
- * two threads, and the conformance vectors. Built once with ASan + UBSan
- * and once plain for valgrind by ci/suites/40-ffi-go.sh. */
+ * two threads, the fleet limiter against a live Redis, and the conformance
+ * vectors. Built once with ASan + UBSan and once plain for valgrind by
+ * ci/suites/40-ffi-go.sh. */
 #include "tests.h"
 
 #include <stdio.h>
@@ -16,6 +17,7 @@ int main(int argc, char **argv) {
   test_limiters();
   test_adaptive();
   test_part2();
+  test_fleet();
   test_threads();
   int vectors = test_vectors(argv[1]);
   CHECK(vectors >= 50);

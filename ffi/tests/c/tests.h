@@ -14,6 +14,8 @@ void test_limiters(void);
 void test_adaptive(void);
 void test_threads(void);
 void test_part2(void);
+/* Needs WEIR_REDIS_URL: a redis-server the suite started. */
+void test_fleet(void);
 /* Replays every vector in `dir`; returns how many files it replayed. */
 int test_vectors(const char *dir);
 
