@@ -16,6 +16,8 @@ pub struct Options {
     pub out: PathBuf,
     pub secs_per_phase: f64,
     pub concurrency: u32,
+    /// weir's plugin configuration (JSON).
+    pub rules: String,
 }
 
 pub struct Case {
@@ -69,8 +71,8 @@ fn one_case(opts: &Options, dir: &Path, label: &'static str, weir: Option<&str>)
 pub fn run(opts: &Options) -> Result<(), String> {
     let dir = std::env::temp_dir().join(format!("weir-demo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let rules = scenario::weir_rules();
-    let cases = [one_case(opts, &dir, "without weir", None), one_case(opts, &dir, "with weir", Some(&rules))];
+    let rules = &opts.rules;
+    let cases = [one_case(opts, &dir, "without weir", None), one_case(opts, &dir, "with weir", Some(rules))];
     let _ = std::fs::remove_dir_all(&dir);
     let [without, with] = cases;
     let (without, with) = (without?, with?);
@@ -84,7 +86,7 @@ pub fn run(opts: &Options) -> Result<(), String> {
         scenario::TIMEOUT.as_millis(),
         opts.concurrency
     );
-    println!("weir: {rules}\n");
+    println!("weir: {}\n", rules.split_whitespace().collect::<Vec<_>>().join(" "));
     let labels: Vec<String> =
         scenario::RAMP.iter().enumerate().map(|(i, m)| format!("{}: {m:.1}x cap", i + 1)).collect();
     let (a, b) = (summary::phases(&without.run), summary::phases(&with.run));

@@ -49,6 +49,7 @@ fn run_demo(args: &[String]) -> Result<(), String> {
         out: flag(args, "--out").map_or_else(|| PathBuf::from("docs/demo.svg"), PathBuf::from),
         secs_per_phase: number(args, "--phase-secs", 5.0)?,
         concurrency: number(args, "--concurrency", 2)?,
+        rules: flag(args, "--rules").unwrap_or_else(scenario::weir_rules),
     };
     demo::run(&opts)
 }

@@ -68,10 +68,17 @@ fn draw(path: &Path, fig: &Figure) -> Result<(), Box<dyn std::error::Error>> {
     let mut chart = ChartBuilder::on(p99)
         .caption("p99 latency of successful requests (ms, log scale)", ("sans-serif", 15))
         .margin(8)
+        .margin_right(24)
         .x_label_area_size(24)
         .y_label_area_size(56)
         .build_cartesian_2d(0f64..fig.seconds, (1f64..top).log_scale())?;
-    chart.configure_mesh().light_line_style(WHITE).y_desc("ms").y_label_formatter(&|v| format!("{v:.0}")).draw()?;
+    chart
+        .configure_mesh()
+        .light_line_style(WHITE)
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_desc("ms")
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .draw()?;
     chart
         .draw_series(DashedLineSeries::new(
             [(0.0, fig.timeout_ms), (fig.seconds, fig.timeout_ms)],
@@ -97,10 +104,17 @@ fn draw(path: &Path, fig: &Figure) -> Result<(), Box<dyn std::error::Error>> {
     let mut chart = ChartBuilder::on(good)
         .caption("goodput: successful answers per second", ("sans-serif", 15))
         .margin(8)
+        .margin_right(24)
         .x_label_area_size(24)
         .y_label_area_size(56)
         .build_cartesian_2d(0f64..fig.seconds, 0f64..peak)?;
-    chart.configure_mesh().light_line_style(WHITE).y_desc("req/s").y_label_formatter(&|v| format!("{v:.0}")).draw()?;
+    chart
+        .configure_mesh()
+        .light_line_style(WHITE)
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_desc("req/s")
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .draw()?;
     chart
         .draw_series(LineSeries::new(fig.offered.iter().map(|(t, r)| (mid(*t), *r)), GREY.stroke_width(1)))?
         .label("offered")
@@ -129,6 +143,7 @@ fn draw(path: &Path, fig: &Figure) -> Result<(), Box<dyn std::error::Error>> {
     let mut chart = ChartBuilder::on(bad)
         .caption("timed out (solid) and refused fast (dashed), % of offered", ("sans-serif", 15))
         .margin(8)
+        .margin_right(24)
         .x_label_area_size(36)
         .y_label_area_size(56)
         .build_cartesian_2d(0f64..fig.seconds, 0f64..100f64)?;
@@ -136,6 +151,7 @@ fn draw(path: &Path, fig: &Figure) -> Result<(), Box<dyn std::error::Error>> {
         .configure_mesh()
         .light_line_style(WHITE)
         .x_desc("seconds into the ramp")
+        .x_label_formatter(&|v| format!("{v:.0}"))
         .y_desc("%")
         .y_label_formatter(&|v| format!("{v:.0}"))
         .draw()?;
