@@ -135,7 +135,7 @@ impl Stream {
     /// Reports the upstream's answer (`status` `None`: it never came) to
     /// every throttle, shedder and picker that let this request through.
     fn complete(&mut self, plan: &Plan, now: u64, status: Option<u32>) {
-        if self.shed.is_none() && self.throttles == 0 && self.pick.is_none() {
+        if !self.pending() {
             return;
         }
         // The CPU header is read once (shed and pick usually share
@@ -165,6 +165,11 @@ impl Stream {
                 rules::pick::done(rp, ticket, self.started, now, status, cpu);
             }
         }
+    }
+
+    /// Whether a throttle, shedder or picker waits for this request's answer.
+    fn pending(&self) -> bool {
+        self.shed.is_some() || self.throttles != 0 || self.pick.is_some()
     }
 
     /// Drops what a local answer leaves unsent: the throttles counted the
@@ -215,7 +220,7 @@ impl HttpContext for Stream {
             return Action::Continue;
         }
         if let Some(plan) = self.plan.clone() {
-            if self.shed.is_some() || self.throttles != 0 || self.pick.is_some() {
+            if self.pending() {
                 let now = host::now().unwrap_or(self.started);
                 let status = host::header(MAP_RESPONSE_HEADERS, ":status").and_then(|v| request::parse_uint(&v));
                 self.complete(&plan, now, Some(status.map_or(0, |s| s.min(999) as u32)));
@@ -236,7 +241,11 @@ impl HttpContext for Stream {
 
     fn on_log(&mut self) {
         // A stream that ends without response headers (reset, timeout)
-        // still frees its shedder slot and counts as a failure.
+        // still frees its shedder slot and counts as a failure. Most
+        // streams have nothing pending: no clock read for them.
+        if !self.pending() {
+            return;
+        }
         if let Some(plan) = self.plan.clone() {
             let now = host::now().unwrap_or(self.started);
             self.complete(&plan, now, None);

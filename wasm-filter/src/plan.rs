@@ -15,6 +15,7 @@ use crate::metrics::{Counter, Metrics};
 use crate::rng::Rng;
 use crate::shared::{self, Store};
 use std::cell::RefCell;
+use weir_core::lease::Lease;
 use weir_core::picker::{PlainNodeSlot, PlainPicker};
 use weir_core::shedder::Shedder;
 use weir_core::throttle::Throttle;
@@ -89,6 +90,8 @@ pub struct RulePlan {
     pub shedder: Option<RefCell<Shedder>>,
     pub throttle: Option<RefCell<Throttle>>,
     pub picker: Option<RefCell<Picker>>,
+    /// This worker's tokens taken ahead from the shared bucket (`limit.lease` > 1).
+    pub lease: Option<RefCell<Lease>>,
 }
 
 pub struct Plan {
@@ -97,6 +100,8 @@ pub struct Plan {
     pub rng: Rng,
     pub debug: Debug,
     pub stats_flush_ms: u32,
+    /// The clock at configure time: the origin of clocks that need a small one.
+    pub clock_base: u64,
     pub needs_path: bool,
     pub needs_method: bool,
     /// Scratch space for keyed set names, so a request does not allocate one.
@@ -144,8 +149,9 @@ pub fn build(config: Config, store: &impl Store, now: u64, seed: u64) -> Result<
             }
             None => None,
         };
+        let lease = rule.limit.as_ref().filter(|l| l.lease > 1).map(|l| RefCell::new(Lease::new(l.lease)));
         let counters = Counters::define(&rule, &mut metrics);
-        rules.push(RulePlan { rule, state_key, sets, counters, shedder, throttle, picker });
+        rules.push(RulePlan { rule, state_key, sets, counters, shedder, throttle, picker, lease });
     }
     let needs_path = rules
         .iter()
@@ -157,6 +163,7 @@ pub fn build(config: Config, store: &impl Store, now: u64, seed: u64) -> Result<
         rng: Rng::new(seed),
         debug: config.debug,
         stats_flush_ms: config.stats_flush_ms,
+        clock_base: now,
         needs_path,
         needs_method,
         key_buf: RefCell::new(KeyBuf::default()),

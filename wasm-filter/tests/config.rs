@@ -97,6 +97,10 @@ fn names_the_rule_and_field_of_every_bad_shed_throttle_pick_deadline_field() {
         (r#""deadline": {"envoy_timeout": "yes"}"#, &["deadline.envoy_timeout"]),
         (r#""deadline": {"status": "504"}"#, &["deadline.status"]),
         (r#""limit": {"rate": 5, "key": {"debug_raw_header": 7}}"#, &["limit.key.debug_raw_header"]),
+        (r#""limit": {"rate": 5, "lease": 6}"#, &["limit.lease", "got 6"]),
+        (r#""limit": {"rate": 5, "lease": 0}"#, &["limit.lease", "got 0"]),
+        (r#""limit": {"rate": 5, "lease": 2, "key": "path"}"#, &["limit.lease", "keyed"]),
+        (r#""limit": {"rate": 5, "lease": 2, "lease_ttl": "1ms"}"#, &["limit.lease_ttl", "\"1ms\""]),
     ];
     for (body, needles) in cases {
         assert_refused(&rule(body), needles);

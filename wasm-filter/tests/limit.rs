@@ -216,3 +216,44 @@ fn reconfiguring_keeps_spent_tokens() {
     assert_eq!(fresh.configure(ONE.as_bytes()), Ok(true));
     assert_eq!(fresh.http(&Request::get("/"), &Upstream::ok()).unwrap().status, 429);
 }
+
+const LEASED: &str =
+    r#"{"rules": [{"name": "l", "limit": {"rate": 1, "per": "1h", "burst": 25, "lease": 10, "lease_ttl": "50ms"}}]}"#;
+
+#[test]
+fn leased_tokens_never_exceed_the_shared_bucket_across_workers() {
+    let host = Host::new();
+    let mut a = started(&host, LEASED);
+    let mut b = started(&host, LEASED);
+    let mut admitted = 0;
+    for i in 0..60 {
+        let vm = if i % 2 == 0 { &mut a } else { &mut b };
+        if vm.http(&Request::get("/"), &Upstream::ok()).unwrap().status == 200 {
+            admitted += 1;
+        }
+    }
+    assert_eq!(admitted, 25, "workers that keep spending drain the bucket exactly");
+    // Each batch is one shared-data write, not one per request.
+    let (tat, _) = host.shared_data("weir.limit.l").unwrap();
+    assert!(u64::from_le_bytes(tat.try_into().unwrap()) > host.time());
+}
+
+#[test]
+fn an_expired_lease_drops_its_tokens_rather_than_spend_them_late() {
+    let (host, mut vm) = start(LEASED);
+    assert_eq!(vm.http(&Request::get("/"), &Upstream::ok()).unwrap().status, 200);
+    host.advance(100_000_000);
+    let later = (0..30).filter(|_| vm.http(&Request::get("/"), &Upstream::ok()).unwrap().status == 200).count();
+    assert_eq!(later, 15, "the 9 tokens left in the expired lease are gone, never over-admitted");
+}
+
+#[test]
+fn a_cost_of_a_whole_batch_or_more_skips_the_lease() {
+    let config = r#"{"rules": [{"name": "l", "limit": {"rate": 1, "per": "1h", "burst": 25, "lease": 10, "cost_header": "x-cost"}}]}"#;
+    let (_host, mut vm) = start(config);
+    let heavy = Request::get("/").header("x-cost", "20");
+    assert_eq!(vm.http(&heavy, &Upstream::ok()).unwrap().status, 200);
+    assert_eq!(vm.http(&heavy, &Upstream::ok()).unwrap().status, 429);
+    let admitted = (0..10).filter(|_| vm.http(&Request::get("/"), &Upstream::ok()).unwrap().status == 200).count();
+    assert_eq!(admitted, 5);
+}

@@ -29,11 +29,28 @@ pub struct Limit {
     pub status: u32,
     /// Adds `x-ratelimit-*` to admitted responses too, as Envoy's native filter can.
     pub headers_on_success: bool,
+    /// Tokens a worker takes from the shared bucket per shared-data round
+    /// trip (1: every request goes to shared data, exact timing).
+    pub lease: u64,
+    pub lease_ttl_ns: u64,
 }
 
 const MAX_KEYS: u64 = 1 << 20;
-const FIELDS: [&str; 9] =
-    ["rate", "per", "burst", "cost", "cost_header", "key", "max_keys", "status", "headers_on_success"];
+const FIELDS: [&str; 11] = [
+    "rate",
+    "per",
+    "burst",
+    "cost",
+    "cost_header",
+    "key",
+    "max_keys",
+    "status",
+    "headers_on_success",
+    "lease",
+    "lease_ttl",
+];
+const LEASE_TTL_MIN: u64 = 5 * weir_core::MILLISECOND;
+const LEASE_TTL_MAX: u64 = 10 * weir_core::SECOND;
 
 pub(super) fn parse(ctx: &Ctx, v: &Value) -> Result<Limit, ConfigProblem> {
     let obj = ctx.object("limit", v, &FIELDS)?;
@@ -58,7 +75,20 @@ pub(super) fn parse(ctx: &Ctx, v: &Value) -> Result<Limit, ConfigProblem> {
     let status = ctx.status("limit.status", obj.get("status"), 429)?;
     let headers_on_success =
         obj.get("headers_on_success").map_or(Ok(false), |h| ctx.boolean("limit.headers_on_success", h))?;
-    Ok(Limit { gcra, burst, cost, cost_header, key, max_keys, status, headers_on_success })
+    let max_lease = burst.min(weir_core::lease::MAX_LEASE_TOKENS);
+    let lease = obj.get("lease").map_or(Ok(1), |l| ctx.uint("limit.lease", l, 1, max_lease))?;
+    if lease > 1 && key != KeySource::None {
+        return Err(ctx.err("limit.lease", format!("must be 1 for a keyed limit (leases are per bucket), got {lease}")));
+    }
+    let lease_ttl_ns =
+        obj.get("lease_ttl").map_or(Ok(50 * weir_core::MILLISECOND), |t| ctx.duration("limit.lease_ttl", t))?;
+    if !(LEASE_TTL_MIN..=LEASE_TTL_MAX).contains(&lease_ttl_ns) {
+        return Err(ctx.err(
+            "limit.lease_ttl",
+            format!("must be from \"5ms\" to \"10s\", got {}", show(obj.get("lease_ttl").unwrap_or(&Value::Null))),
+        ));
+    }
+    Ok(Limit { gcra, burst, cost, cost_header, key, max_keys, status, headers_on_success, lease, lease_ttl_ns })
 }
 
 fn parse_key(ctx: &Ctx, v: &Value) -> Result<KeySource, ConfigProblem> {

@@ -1,13 +1,17 @@
 //! `limit`: one GCRA decision on shared state per matching rule.
 
 use super::{request_header, Refusal};
+use crate::config::Limit;
 use crate::config::{KeySource, Mode, OnStateError};
 use crate::host::{self, LOG_WARN};
 use crate::keyed;
 use crate::plan::{Plan, RulePlan};
 use crate::request::{self, Request};
+use crate::shared::StateError;
 use crate::shared::{self, EnvoyStore};
-use weir_core::Decision;
+use std::cell::RefCell;
+use weir_core::lease::{Lease, Spend};
+use weir_core::{Decision, Reason};
 
 /// What an admitted request adds to its response.
 #[derive(Debug, Default)]
@@ -42,7 +46,9 @@ pub fn run(plan: &Plan, index: usize, rp: &RulePlan, req: &Request, now: u64, no
         .and_then(request_header)
         .and_then(|v| request::parse_uint(&v))
         .unwrap_or(limit.cost);
-    let result = if limit.key == KeySource::None {
+    let result = if let Some(lease) = &rp.lease {
+        leased(rp, limit, lease, plan.clock_base, now, cost)
+    } else if limit.key == KeySource::None {
         shared::gcra_acquire(&EnvoyStore, &rp.state_key, &limit.gcra, now, cost)
     } else {
         let mut buf = plan.key_buf.try_borrow_mut().ok()?;
@@ -78,4 +84,45 @@ pub fn run(plan: &Plan, index: usize, rp: &RulePlan, req: &Request, now: u64, no
     }
     m.inc(c.limited);
     Some(Refusal { rule: index, status: limit.status, decision, burst: Some(limit.burst) })
+}
+
+/// A decision through this worker's lease: spend from it when it holds the
+/// cost, else take `lease` tokens from the shared bucket in one CAS (core's
+/// GCRA with that cost) and spend from them. When the bucket cannot give a
+/// whole batch, the request asks for just its own cost, so the bucket
+/// drains to exactly zero and the refusal is the plain GCRA's.
+///
+/// Core's lease keeps expiries in 40 bits of ~1 ms ticks (2^60 ns), which
+/// Envoy's clock (wall-clock ns since 1970, past 2^60) overflows, so the
+/// lease runs on the time since this VM was configured (`base`).
+fn leased(
+    rp: &RulePlan,
+    limit: &Limit,
+    cell: &RefCell<Lease>,
+    base: u64,
+    now: u64,
+    cost: u64,
+) -> Result<Decision, StateError> {
+    let local = now.saturating_sub(base);
+    let exact = || shared::gcra_acquire(&EnvoyStore, &rp.state_key, &limit.gcra, now, cost);
+    let Ok(mut lease) = cell.try_borrow_mut() else { return exact() };
+    if cost >= limit.lease {
+        return exact(); // A batch would be this one request.
+    }
+    let spent = |left| Decision { reason: Reason::Admitted, retry_after: 0, remaining: left, reset_after: 0 };
+    if let Spend::Spent { left } = lease.try_spend(local, cost) {
+        return Ok(spent(left));
+    }
+    let d = shared::gcra_acquire(&EnvoyStore, &rp.state_key, &limit.gcra, now, limit.lease)?;
+    if !d.is_admitted() {
+        return exact();
+    }
+    // Tokens still in the old lease (fewer than `cost`) are dropped by the
+    // cap: the worker holds at most `lease`, all taken from the bucket.
+    lease.grant(local, limit.lease, local.saturating_add(limit.lease_ttl_ns));
+    match lease.try_spend(local, cost) {
+        Spend::Spent { left } => Ok(spent(left)),
+        // Unreachable (cost < lease was just granted); the batch covered it.
+        _ => Ok(d),
+    }
 }
