@@ -18,6 +18,8 @@ package weir
 #cgo CFLAGS: -I${SRCDIR}/../../ffi/include
 #cgo LDFLAGS: -L${SRCDIR}/../../target/release -l:libweir.a -lm -ldl -lpthread
 #cgo noescape weir_limiter_acquire_now
+#cgo noescape weir_fleet_limiter_acquire
+#cgo nocallback weir_fleet_limiter_acquire
 #cgo nocallback weir_limiter_acquire_now
 #cgo noescape weir_limiter_acquire
 #cgo nocallback weir_limiter_acquire
