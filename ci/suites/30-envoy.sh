@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The Envoy filter: weir_filter.wasm built for wasm32-wasip1, its test-host
-# suite (wasmtime), the real-Envoy tests and short fuzz runs. Installs what
+# suite (wasmtime: every rule, bad configs, CAS races, limiter and keyed
+# vectors), the real-Envoy tests (limits, shedding, throttling, p2c, a trap
+# under FAIL_RELOAD) and short fuzz runs. Installs what
 # it needs on a fresh machine; every process it starts is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,7 +24,7 @@ cleanup() {
 trap cleanup EXIT
 
 cargo build --release --target wasm32-wasip1 -p weir-filter
-wasm="$root/target/wasm32-wasip1/release/weir_filter.wasm"
+wasm="${CARGO_TARGET_DIR:-$root/target}/wasm32-wasip1/release/weir_filter.wasm"
 ls -l "$wasm"
 # Native clippy of these crates runs in development; here only the wasm build,
 # which is cheap, to keep the suite short (a native check re-checks wasmtime).
