@@ -41,6 +41,15 @@ pub struct FleetLimiter {
     tally: Tally,
 }
 
+impl FleetLimiter {
+    /// Every decision made counts, including each retry of a waiting acquire.
+    #[inline]
+    fn counted(&self, py: Python<'_>, d: weir_core::Decision) -> weir_core::Decision {
+        self.tally.count(py, &d);
+        d
+    }
+}
+
 #[pymethods]
 impl FleetLimiter {
     #[new]
@@ -110,14 +119,14 @@ impl FleetLimiter {
     #[pyo3(signature = (cost = 1, timeout = None))]
     fn acquire(&self, py: Python<'_>, cost: u64, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
         let timeout = timeout_ns(py, "FleetLimiter.acquire", timeout)?;
-        Ok(block(py, timeout, |_| self.inner.try_acquire(cost))?.into())
+        Ok(block(py, timeout, |_| self.counted(py, self.inner.try_acquire(cost)))?.into())
     }
 
     /// `await fleet.acquire_async(cost)`; raises `weir.RateLimited` on timeout.
     #[pyo3(signature = (cost = 1, timeout = None))]
     fn acquire_async(slf: &Bound<'_, Self>, cost: u64, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
-        let d = slf.get().inner.try_acquire(cost);
+        let d = slf.get().counted(py, slf.get().inner.try_acquire(cost));
         if d.is_admitted() {
             return ready(py);
         }
@@ -160,7 +169,7 @@ impl FleetLimiter {
 
     fn __enter__(slf: &Bound<'_, Self>) -> PyResult<Py<Self>> {
         let py = slf.py();
-        let d = block(py, None, |_| slf.get().inner.try_acquire(1))?;
+        let d = block(py, None, |_| slf.get().counted(py, slf.get().inner.try_acquire(1)))?;
         if !d.is_admitted() {
             return Err(rate_limited(py, d.reason.as_str(), d.retry_after));
         }

@@ -87,8 +87,7 @@ impl Limiter {
     #[pyo3(signature = (cost = 1, timeout = None))]
     fn acquire(&self, py: Python<'_>, cost: u64, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
         let timeout = timeout_ns(py, "Limiter.acquire", timeout)?;
-        let d = block(py, timeout, |now| self.inner.acquire(now, cost))?;
-        self.tally.count(py, &d);
+        let d = block(py, timeout, |now| self.counted(py, self.inner.acquire(now, cost)))?;
         Ok(d.into())
     }
 
@@ -97,9 +96,8 @@ impl Limiter {
     #[pyo3(signature = (cost = 1, timeout = None))]
     fn acquire_async(slf: &Bound<'_, Self>, cost: u64, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
-        let d = slf.get().inner.acquire(weir_host::monotonic_now(), cost);
+        let d = slf.get().counted(py, slf.get().inner.acquire(weir_host::monotonic_now(), cost));
         if d.is_admitted() {
-            slf.get().tally.count(py, &d);
             return ready(py);
         }
         let timeout = timeout_ns(py, "Limiter.acquire_async", timeout)?;
@@ -142,8 +140,7 @@ impl Limiter {
 
     fn __enter__(slf: &Bound<'_, Self>) -> PyResult<Py<Self>> {
         let py = slf.py();
-        let d = block(py, None, |now| slf.get().inner.acquire(now, 1))?;
-        slf.get().tally.count(py, &d);
+        let d = block(py, None, |now| slf.get().counted(py, slf.get().inner.acquire(now, 1)))?;
         if !d.is_admitted() {
             return Err(rate_limited(py, d.reason.as_str(), d.retry_after));
         }
@@ -157,6 +154,23 @@ impl Limiter {
 
     fn __repr__(&self) -> String {
         format!("weir.Limiter(interval_ns={}, burst={})", self.inner.gcra().interval(), self.inner.gcra().burst())
+    }
+}
+
+impl Limiter {
+    /// Every decision made counts, including each retry of a waiting acquire.
+    #[inline]
+    fn counted(&self, py: Python<'_>, d: weir_core::Decision) -> weir_core::Decision {
+        self.tally.count(py, &d);
+        d
+    }
+}
+
+impl KeyedLimiter {
+    #[inline]
+    fn counted(&self, py: Python<'_>, d: weir_core::Decision) -> weir_core::Decision {
+        self.tally.count(py, &d);
+        d
     }
 }
 
@@ -234,8 +248,7 @@ impl KeyedLimiter {
     ) -> PyResult<Decision> {
         let key = key_hash("KeyedLimiter.acquire", key)?;
         let timeout = timeout_ns(py, "KeyedLimiter.acquire", timeout)?;
-        let d = block(py, timeout, |now| self.inner.acquire(key, now, cost))?;
-        self.tally.count(py, &d);
+        let d = block(py, timeout, |now| self.counted(py, self.inner.acquire(key, now, cost)))?;
         Ok(d.into())
     }
 
@@ -250,9 +263,8 @@ impl KeyedLimiter {
     ) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         let hash = key_hash("KeyedLimiter.acquire_async", key)?;
-        let d = slf.get().inner.acquire(hash, weir_host::monotonic_now(), cost);
+        let d = slf.get().counted(py, slf.get().inner.acquire(hash, weir_host::monotonic_now(), cost));
         if d.is_admitted() {
-            slf.get().tally.count(py, &d);
             return ready(py);
         }
         let timeout = timeout_ns(py, "KeyedLimiter.acquire_async", timeout)?;

@@ -314,6 +314,10 @@ def test_decisions_are_counted_by_reason() -> None:
     conc.try_acquire()
     assert conc.stats()["decisions"] == {"admitted": 1, "concurrency_limited": 1}
     assert weir.Limiter(1).stats()["decisions"] == {"admitted": 0}
+    waiting = weir.Limiter(1, per=10, burst=1)
+    waiting.acquire()
+    assert not waiting.acquire(timeout=0.001)
+    assert waiting.stats()["decisions"] == {"admitted": 1, "rate_limited": 1}
 
 
 def test_counts_stay_exact_under_threads() -> None:
