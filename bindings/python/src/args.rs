@@ -155,9 +155,8 @@ pub fn now_or_clock(now: Option<u64>) -> u64 {
 }
 
 /// A float that may be outside any range (core checks ranges and names them).
-pub fn float(py: Python<'_>, owner: &str, field: &str, v: &Bound<'_, PyAny>) -> PyResult<f64> {
+pub fn float(owner: &str, field: &str, v: &Bound<'_, PyAny>) -> PyResult<f64> {
     if v.is_instance_of::<PyBool>() || !(v.is_instance_of::<PyInt>() || v.is_instance_of::<PyFloat>()) {
-        let _ = py;
         return Err(type_error(owner, field, "a number", v));
     }
     v.extract()

@@ -33,7 +33,7 @@ impl PickerCore {
         let config = PickerConfig {
             tau_ns: tau.map_or(Ok(d.tau_ns), |v| duration(py, O, "tau", v, false))?,
             force_pick_ns: force_pick.map_or(Ok(d.force_pick_ns), |v| duration(py, O, "force_pick", v, false))?,
-            success_floor: success_floor.map_or(Ok(d.success_floor), |v| float(py, O, "success_floor", v))?,
+            success_floor: success_floor.map_or(Ok(d.success_floor), |v| float(O, "success_floor", v))?,
             cpu_ceiling: cpu_ceiling.map_or(Ok(d.cpu_ceiling), |v| count(py, O, "cpu_ceiling", v))?,
             latency_bias_ns: latency_bias
                 .map_or(Ok(d.latency_bias_ns), |v| duration(py, O, "latency_bias", v, false))?,

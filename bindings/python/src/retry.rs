@@ -54,7 +54,7 @@ impl Backoff {
         let config = BackoffConfig {
             base_ns: base.map_or(Ok(d.base_ns), |v| duration(py, O, "base", v, false))?,
             cap_ns: cap.map_or(Ok(d.cap_ns), |v| duration(py, O, "cap", v, false))?,
-            multiplier: multiplier.map_or(Ok(d.multiplier), |v| float(py, O, "multiplier", v))?,
+            multiplier: multiplier.map_or(Ok(d.multiplier), |v| float(O, "multiplier", v))?,
             jitter,
             max_attempts: u32::try_from(attempts).map_err(|_| bad_arg(py, O, "attempts", "<= 2**32 - 1", attempts))?,
             advised_cap_ns: advised_cap.map_or(Ok(d.advised_cap_ns), |v| duration(py, O, "advised_cap", v, true))?,
@@ -127,7 +127,7 @@ impl RetryBudget {
         const O: &str = "RetryBudget";
         let d = RetryBudgetConfig::default();
         let config = RetryBudgetConfig {
-            ratio: ratio.map_or(Ok(d.ratio), |v| float(py, O, "ratio", v))?,
+            ratio: ratio.map_or(Ok(d.ratio), |v| float(O, "ratio", v))?,
             min_per_second: min_per_second.map_or(Ok(d.min_per_second), |v| count(py, O, "min_per_second", v))?,
             window_ns: window.map_or(Ok(d.window_ns), |v| duration(py, O, "window", v, false))?,
             buckets: buckets.map_or(Ok(d.buckets), |v| count(py, O, "buckets", v))?,

@@ -89,7 +89,7 @@ impl Shedder {
             window_ns: window.map_or(Ok(d.window_ns), |v| duration(py, O, "window", v, false))?,
             buckets: buckets.map_or(Ok(d.buckets), |v| count(py, O, "buckets", v))?,
             cpu_threshold: cpu_threshold.map_or(Ok(d.cpu_threshold), |v| count(py, O, "cpu_threshold", v))?,
-            cpu_decay: cpu_decay.map_or(Ok(d.cpu_decay), |v| crate::args::float(py, O, "cpu_decay", v))?,
+            cpu_decay: cpu_decay.map_or(Ok(d.cpu_decay), |v| crate::args::float(O, "cpu_decay", v))?,
             cool_off_ns: cool_off.map_or(Ok(d.cool_off_ns), |v| duration(py, O, "cool_off", v, false))?,
             max_queue: max_queue.map_or(Ok(d.max_queue), |v| count(py, O, "max_queue", v))?,
         };

@@ -41,12 +41,12 @@ impl Throttle {
         const O: &str = "Throttle";
         let d = ThrottleConfig::default();
         let config = ThrottleConfig {
-            k: k.map_or(Ok(d.k), |v| float(py, O, "k", v))?,
+            k: k.map_or(Ok(d.k), |v| float(O, "k", v))?,
             window_ns: window.map_or(Ok(d.window_ns), |v| duration(py, O, "window", v, false))?,
             buckets: buckets.map_or(Ok(d.buckets), |v| count(py, O, "buckets", v))?,
             min_requests: min_requests.map_or(Ok(d.min_requests), |v| count(py, O, "min_requests", v))?,
             max_reject_probability: max_reject_probability
-                .map_or(Ok(d.max_reject_probability), |v| float(py, O, "max_reject_probability", v))?,
+                .map_or(Ok(d.max_reject_probability), |v| float(O, "max_reject_probability", v))?,
         };
         let failures = match failures {
             Some(f) if !f.is_none() => {
