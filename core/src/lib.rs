@@ -21,6 +21,7 @@ mod decision;
 mod divide;
 mod error;
 pub mod hash;
+pub mod random;
 mod sync;
 pub mod window;
 

@@ -1,7 +1,8 @@
 use std::cell::Cell;
+use weir_core::random::SplitMix64;
 
 thread_local! {
-    static STATE: Cell<u64> = Cell::new(seed());
+    static STATE: Cell<SplitMix64> = Cell::new(SplitMix64::new(seed()));
 }
 
 fn seed() -> u64 {
@@ -17,12 +18,10 @@ fn seed() -> u64 {
 #[inline]
 pub fn draw() -> u64 {
     STATE.with(|s| {
-        let next = s.get().wrapping_add(0x9e37_79b9_7f4a_7c15);
-        s.set(next);
-        let mut z = next;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        let mut generator = s.get();
+        let value = generator.next_u64();
+        s.set(generator);
+        value
     })
 }
 

@@ -26,4 +26,4 @@ mod retry;
 
 pub use cell::{AtomicRetryBudget, RetryBudget};
 pub use kernel::{BudgetKernel, RetryBudgetConfig, COUNTER_MAX, MAX_BUCKETS};
-pub use retry::{retry, RetryAsk, RetryDecision};
+pub use retry::{retry, RetryAsk, RetryDecision, RetrySpend, Unbudgeted};

@@ -1,6 +1,33 @@
 use super::cell::AtomicRetryBudget;
+use super::kernel::BudgetKernel;
 use crate::backoff::Backoff;
 use crate::{Decision, Nanos};
+
+/// What [`retry`] asks last: may this retry, `delay` from now, be spent?
+/// Implemented by the shared [`AtomicRetryBudget`] and by [`Unbudgeted`].
+pub trait RetrySpend {
+    /// Admits (and counts) the retry, or says why not.
+    fn spend(&self, now: Nanos, delay: Nanos, deadline_left: Nanos) -> Decision;
+}
+
+impl RetrySpend for AtomicRetryBudget {
+    #[inline]
+    fn spend(&self, now: Nanos, delay: Nanos, deadline_left: Nanos) -> Decision {
+        self.withdraw(now, delay, deadline_left)
+    }
+}
+
+/// A retry policy with no shared budget: only the attempt limit and the
+/// deadline can refuse.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Unbudgeted;
+
+impl RetrySpend for Unbudgeted {
+    #[inline]
+    fn spend(&self, _now: Nanos, delay: Nanos, deadline_left: Nanos) -> Decision {
+        BudgetKernel::too_close(delay, deadline_left).unwrap_or(Decision::admit(u64::MAX, 0))
+    }
+}
 
 /// Everything a host knows when a call has just failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,12 +58,30 @@ pub struct RetryDecision {
 /// then the backoff delay against the deadline, and only then the budget, so
 /// a retry that could never happen does not spend it.
 #[inline]
-pub fn retry(now: Nanos, backoff: &Backoff, budget: &AtomicRetryBudget, ask: &RetryAsk) -> RetryDecision {
+pub fn retry<B: RetrySpend + ?Sized>(now: Nanos, backoff: &Backoff, budget: &B, ask: &RetryAsk) -> RetryDecision {
     match backoff.next(ask.attempt, ask.draw, ask.previous_delay, ask.advised) {
         Err(reason) => RetryDecision { decision: Decision::reject(reason, u64::MAX, 0, 0), delay: 0 },
         Ok(delay) => {
-            let decision = budget.withdraw(now, delay, ask.deadline_left);
+            let decision = budget.spend(now, delay, ask.deadline_left);
             RetryDecision { decision, delay: if decision.is_admitted() { delay } else { 0 } }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backoff::BackoffConfig;
+    use crate::Reason;
+
+    #[test]
+    fn unbudgeted_refuses_only_on_attempts_and_deadline() {
+        let backoff = Backoff::new(BackoffConfig::default()).unwrap();
+        let ask = RetryAsk { attempt: 1, draw: 0, previous_delay: 0, advised: None, deadline_left: u64::MAX };
+        assert!(retry(0, &backoff, &Unbudgeted, &ask).decision.is_admitted());
+        let close = RetryAsk { deadline_left: 0, ..ask };
+        assert_eq!(retry(0, &backoff, &Unbudgeted, &close).decision.reason, Reason::DeadlineTooClose);
+        let spent = RetryAsk { attempt: u32::MAX, ..ask };
+        assert_eq!(retry(0, &backoff, &Unbudgeted, &spent).decision.reason, Reason::AttemptsExhausted);
     }
 }

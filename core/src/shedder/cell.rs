@@ -101,6 +101,21 @@ impl AtomicShedder {
         }
     }
 
+    /// Ends an admitted request without recording a response time: for
+    /// requests that never reached the service (refused later in the host's
+    /// chain, cancelled before sending). Recording them would teach the
+    /// shedder a near-zero minimum RT and make it shed too much.
+    #[inline]
+    pub fn cancel(&self) {
+        let mut current = self.in_flight.load(Ordering::Relaxed);
+        while current > 0 {
+            match self.in_flight.compare_exchange_weak(current, current - 1, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => break,
+                Err(seen) => current = seen,
+            }
+        }
+    }
+
     fn estimate(&self, now: Nanos) -> u64 {
         let seq = self.window.geometry().seq(now);
         if let Some(estimate) = cached(self.estimate.load(Ordering::Relaxed), seq) {
@@ -184,6 +199,11 @@ impl Shedder {
     pub fn done(&mut self, started_at: Nanos, now: Nanos) {
         self.in_flight = self.in_flight.saturating_sub(1);
         self.window.update(now, ShedderKernel::record(now.saturating_sub(started_at)));
+    }
+
+    /// As [`AtomicShedder::cancel`].
+    pub fn cancel(&mut self) {
+        self.in_flight = self.in_flight.saturating_sub(1);
     }
 
     /// As [`AtomicShedder::record_cpu`].
