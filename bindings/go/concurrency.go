@@ -1,11 +1,14 @@
 package weir
 
 /*
-#include "weir.h"
+#include "hot.h"
 */
 import "C"
 
-import "runtime"
+import (
+	"runtime"
+	"unsafe"
+)
 
 // ConcurrencyLimiter caps requests in flight.
 type ConcurrencyLimiter struct {
@@ -34,7 +37,7 @@ func maxInt(a, b int) int {
 // Acquire takes a permit; when admitted, call release once when done.
 func (c *ConcurrencyLimiter) Acquire() (release func(), d Decision) {
 	var raw C.weir_decision
-	s := C.weir_concurrency_limiter_acquire(c.h, &raw)
+	s := C.weir_go_concurrency_limiter_acquire(handle(unsafe.Pointer(c.h)), &raw)
 	runtime.KeepAlive(c)
 	if s != C.WEIR_STATUS_OK {
 		return func() {}, Decision{Reason: ConcurrencyLimited}
@@ -47,7 +50,7 @@ func (c *ConcurrencyLimiter) Acquire() (release func(), d Decision) {
 }
 
 func (c *ConcurrencyLimiter) release() bool {
-	s := C.weir_concurrency_limiter_release(c.h)
+	s := C.weir_go_concurrency_limiter_release(handle(unsafe.Pointer(c.h)))
 	runtime.KeepAlive(c)
 	return s == C.WEIR_STATUS_OK
 }

@@ -114,7 +114,9 @@ func TestFleetLimiterConfigErrorsNameTheField(t *testing.T) {
 		{"limit", func() (*FleetLimiter, error) { return NewFleetLimiter("redis://127.0.0.1:1", "k", -5, time.Second) }},
 		{"period", func() (*FleetLimiter, error) { return NewFleetLimiter("redis://127.0.0.1:1", "k", 10, 0) }},
 		{"key", func() (*FleetLimiter, error) { return NewFleetLimiter("redis://127.0.0.1:1", "", 10, time.Second) }},
-		{"key", func() (*FleetLimiter, error) { return NewFleetLimiter("redis://127.0.0.1:1", "a\x00b", 10, time.Second) }},
+		{"key", func() (*FleetLimiter, error) {
+			return NewFleetLimiter("redis://127.0.0.1:1", "a\x00b", 10, time.Second)
+		}},
 		{"redis_url", func() (*FleetLimiter, error) { return NewFleetLimiter("http://127.0.0.1:1", "k", 10, time.Second) }},
 		{"redis_url", func() (*FleetLimiter, error) { return NewFleetLimiter("redis://\x00", "k", 10, time.Second) }},
 		{"nodes", func() (*FleetLimiter, error) {

@@ -1,7 +1,7 @@
 package weir
 
 /*
-#include "weir.h"
+#include "hot.h"
 */
 import "C"
 
@@ -39,7 +39,7 @@ func (k *KeyedLimiter) Allow(key string) bool { return k.Acquire(key, 1).Admitte
 // runtime, so a key means the same table slot everywhere.
 func (k *KeyedLimiter) Acquire(key string, cost int) Decision {
 	var d C.weir_decision
-	s := C.weir_keyed_limiter_acquire_bytes_now(k.h, (*C.uint8_t)(unsafe.Pointer(unsafe.StringData(key))),
+	s := C.weir_go_keyed_limiter_acquire_bytes_now(handle(unsafe.Pointer(k.h)), (*C.uint8_t)(unsafe.Pointer(unsafe.StringData(key))),
 		C.size_t(len(key)), C.uint64_t(max(cost, 0)), &d)
 	runtime.KeepAlive(k)
 	if s != C.WEIR_STATUS_OK {

@@ -1,7 +1,7 @@
 package weir
 
 /*
-#include "weir.h"
+#include "hot.h"
 */
 import "C"
 
@@ -10,6 +10,7 @@ import (
 	"math"
 	"runtime"
 	"time"
+	"unsafe"
 )
 
 // Limiter is a GCRA token bucket: `rate` tokens per second, at most `burst`
@@ -64,7 +65,7 @@ func NewLimiter(rate float64, burst int, opts ...LimiterOption) (*Limiter, error
 // Allow takes one token now if there is one.
 func (l *Limiter) Allow() bool {
 	var d C.weir_decision
-	C.weir_limiter_acquire_now(l.h, 1, &d)
+	C.weir_go_limiter_acquire_now(handle(unsafe.Pointer(l.h)), 1, &d)
 	runtime.KeepAlive(l)
 	return d.admitted != 0
 }
@@ -77,7 +78,7 @@ func (l *Limiter) AllowN(now time.Time, n int) bool {
 // Acquire asks for `cost` tokens now and says why not, and when to retry.
 func (l *Limiter) Acquire(cost int) Decision {
 	var d C.weir_decision
-	C.weir_limiter_acquire_now(l.h, C.uint64_t(max(cost, 0)), &d)
+	C.weir_go_limiter_acquire_now(handle(unsafe.Pointer(l.h)), C.uint64_t(max(cost, 0)), &d)
 	runtime.KeepAlive(l)
 	if l.h == nil {
 		return Decision{Reason: RateLimited, RetryAfter: Never}

@@ -1,7 +1,7 @@
 package weir
 
 /*
-#include "weir.h"
+#include "hot.h"
 */
 import "C"
 
@@ -9,6 +9,7 @@ import (
 	"errors"
 	"runtime"
 	"time"
+	"unsafe"
 )
 
 // Picker is power-of-two-choices load balancing over up to `capacity`
@@ -116,7 +117,7 @@ type Pick struct {
 // Pick chooses a node now.
 func (p *Picker) Pick() (Pick, error) {
 	var raw C.weir_pick
-	s := C.weir_picker_pick_now(p.h, &raw)
+	s := C.weir_go_picker_pick_now(handle(unsafe.Pointer(p.h)), &raw)
 	runtime.KeepAlive(p)
 	if s != C.WEIR_STATUS_OK {
 		return Pick{}, statusError(s)
@@ -139,7 +140,7 @@ func (k Pick) DoneWithCPU(err error, cpuPermille int) bool {
 		return false
 	}
 	cpu := C.int32_t(max(min(cpuPermille, 1<<20), -1))
-	ok := C.weir_picker_done_now(k.p.h, &k.raw, cbool(err == nil), cpu) == C.WEIR_STATUS_OK
+	ok := C.weir_go_picker_done_now(handle(unsafe.Pointer(k.p.h)), &k.raw, cbool(err == nil), cpu) == C.WEIR_STATUS_OK
 	runtime.KeepAlive(k.p)
 	return ok
 }

@@ -1,7 +1,7 @@
 package weir
 
 /*
-#include "weir.h"
+#include "hot.h"
 */
 import "C"
 
@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sync"
 	"time"
+	"unsafe"
 )
 
 // Shedder is BBR-style adaptive overload protection: when the CPU passes
@@ -16,10 +17,11 @@ import (
 // has shown it sustains (max pass rate x min response time over a rolling
 // window), and keeps enforcing that for a cool-off after a shed.
 type Shedder struct {
-	h    *C.weir_shedder
-	stop chan struct{}
-	wg   sync.WaitGroup
-	once sync.Once
+	h       *C.weir_shedder
+	stop    chan struct{}
+	wg      sync.WaitGroup
+	once    sync.Once
+	tickets sync.Pool // of *shedTicket
 }
 
 // ShedderOption adjusts a shedder's config.
@@ -74,6 +76,7 @@ func NewShedder(opts ...ShedderOption) (*Shedder, error) {
 		o(&s)
 	}
 	sh := &Shedder{stop: make(chan struct{})}
+	sh.tickets.New = func() any { return newShedTicket(sh) }
 	if err := create(func() C.weir_status { return C.weir_shedder_new(&s.cfg, &sh.h) }); err != nil {
 		return nil, err
 	}
@@ -110,21 +113,64 @@ func (s *Shedder) sampleCPU(sampler *CPUSampler, interval time.Duration) {
 // Allow asks to start a request now. When admitted, call done exactly once
 // when the request ends (its error is not used: the shedder learns from
 // response times). A refusal is a *RejectedError.
+//
+// Allow and done are one cgo call each and, once warm, allocate nothing:
+// each done is a ticket from a per-shedder pool, handed back by done.
 func (s *Shedder) Allow() (done func(error), err error) {
+	started, err := s.admit()
+	if err != nil {
+		return nil, err
+	}
+	t := s.tickets.Get().(*shedTicket)
+	t.started, t.live = started, true
+	return t.done, nil
+}
+
+// shedTicket is one admitted request's done. Its done field is its finish
+// method bound once, when the pool made it, so handing it out is free.
+type shedTicket struct {
+	s       *Shedder // keeps the shedder (and its handle) alive until done
+	started uint64
+	live    bool
+	done    func(error)
+}
+
+func newShedTicket(s *Shedder) *shedTicket {
+	t := &shedTicket{s: s}
+	t.done = t.finish
+	return t
+}
+
+// finish ends the request and returns the ticket to the pool. A second
+// call before the ticket is reused does nothing.
+func (t *shedTicket) finish(error) {
+	if !t.live {
+		return
+	}
+	t.live = false
+	t.s.finish(t.started)
+	t.s.tickets.Put(t)
+}
+
+// admit is Allow's one cgo call: the decision and the time it was made at.
+func (s *Shedder) admit() (uint64, error) {
 	var d C.weir_decision
 	var started C.uint64_t
-	st := C.weir_shedder_acquire_now(s.h, &d, &started)
+	st := C.weir_go_shedder_acquire_now(handle(unsafe.Pointer(s.h)), &d, &started)
 	runtime.KeepAlive(s)
 	if st != C.WEIR_STATUS_OK {
-		return nil, ErrClosed
+		return 0, ErrClosed
 	}
 	if d.admitted == 0 {
-		return nil, &RejectedError{Decision: decision(&d)}
+		return 0, &RejectedError{Decision: decision(&d)}
 	}
-	return func(error) {
-		C.weir_shedder_done_now(s.h, started)
-		runtime.KeepAlive(s)
-	}, nil
+	return uint64(started), nil
+}
+
+// finish is done's one cgo call.
+func (s *Shedder) finish(started uint64) {
+	C.weir_go_shedder_done_now(handle(unsafe.Pointer(s.h)), C.uint64_t(started))
+	runtime.KeepAlive(s)
 }
 
 func (s *Shedder) acquire(now uint64) Decision {

@@ -1,13 +1,14 @@
 package weir
 
 /*
-#include "weir.h"
+#include "hot.h"
 */
 import "C"
 
 import (
 	"runtime"
 	"time"
+	"unsafe"
 )
 
 // Throttle is Google SRE client-side adaptive throttling: when the backend
@@ -61,7 +62,7 @@ func NewThrottle(opts ...ThrottleOption) (*Throttle, error) {
 // report the answer with Record. A refusal is a *RejectedError.
 func (t *Throttle) Allow() error {
 	var d C.weir_decision
-	s := C.weir_throttle_acquire_now(t.h, &d)
+	s := C.weir_go_throttle_acquire_now(handle(unsafe.Pointer(t.h)), &d)
 	runtime.KeepAlive(t)
 	if s != C.WEIR_STATUS_OK {
 		return ErrClosed
@@ -74,7 +75,7 @@ func (t *Throttle) Allow() error {
 
 // Record reports whether the backend accepted an admitted request.
 func (t *Throttle) Record(success bool) {
-	C.weir_throttle_record_now(t.h, cbool(success))
+	C.weir_go_throttle_record_now(handle(unsafe.Pointer(t.h)), cbool(success))
 	runtime.KeepAlive(t)
 }
 

@@ -9,38 +9,41 @@
 // finalizer frees; Close frees it at once and is idempotent, but must not
 // race with other calls on the same value.
 //
-// Hot paths cost one cgo call: the clock (CLOCK_MONOTONIC) is read inside
-// it. Build the static library first: `cargo build --release -p weir-ffi`
-// at the repository root (see README.md).
+// Hot paths cost one cgo call: the clock (CLOCK_MONOTONIC's scale, read
+// from the time-stamp counter) is read inside it. Build the static library
+// first: `cargo build --release -p weir-ffi` at the repository root (see
+// README.md).
 package weir
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/../../ffi/include
 #cgo LDFLAGS: -L${SRCDIR}/../../target/release -l:libweir.a -lm -ldl -lpthread
-#cgo noescape weir_limiter_acquire_now
-#cgo noescape weir_fleet_limiter_acquire
-#cgo nocallback weir_fleet_limiter_acquire
-#cgo nocallback weir_limiter_acquire_now
-#cgo noescape weir_limiter_acquire
+#cgo noescape weir_go_limiter_acquire_now
+#cgo nocallback weir_go_limiter_acquire_now
+#cgo noescape weir_go_keyed_limiter_acquire_bytes_now
+#cgo nocallback weir_go_keyed_limiter_acquire_bytes_now
+#cgo noescape weir_go_concurrency_limiter_acquire
+#cgo nocallback weir_go_concurrency_limiter_acquire
+#cgo noescape weir_go_shedder_acquire_now
+#cgo nocallback weir_go_shedder_acquire_now
+#cgo noescape weir_go_throttle_acquire_now
+#cgo nocallback weir_go_throttle_acquire_now
+#cgo noescape weir_go_picker_pick_now
+#cgo nocallback weir_go_picker_pick_now
+#cgo noescape weir_go_picker_done_now
+#cgo nocallback weir_go_picker_done_now
+#cgo noescape weir_go_singleflight_begin_bytes
+#cgo nocallback weir_go_singleflight_begin_bytes
+#cgo noescape weir_go_fleet_limiter_acquire
+#cgo nocallback weir_go_fleet_limiter_acquire
+#cgo nocallback weir_go_concurrency_limiter_release
+#cgo nocallback weir_go_shedder_done_now
+#cgo nocallback weir_go_throttle_record_now
 #cgo nocallback weir_limiter_acquire
-#cgo noescape weir_keyed_limiter_acquire_bytes_now
-#cgo nocallback weir_keyed_limiter_acquire_bytes_now
-#cgo noescape weir_concurrency_limiter_acquire
-#cgo nocallback weir_concurrency_limiter_acquire
-#cgo noescape weir_shedder_acquire_now
-#cgo nocallback weir_shedder_acquire_now
-#cgo nocallback weir_shedder_done_now
-#cgo noescape weir_throttle_acquire_now
-#cgo nocallback weir_throttle_acquire_now
 #cgo nocallback weir_now
-#cgo noescape weir_picker_pick_now
-#cgo nocallback weir_picker_pick_now
-#cgo noescape weir_picker_done_now
-#cgo nocallback weir_picker_done_now
-#cgo noescape weir_singleflight_begin_bytes
-#cgo nocallback weir_singleflight_begin_bytes
 #cgo nocallback weir_singleflight_finish
 #cgo nocallback weir_singleflight_leave
+#cgo noescape weir_limiter_acquire
 #include "weir.h"
 */
 import "C"
@@ -50,6 +53,7 @@ import (
 	"fmt"
 	"runtime"
 	"time"
+	"unsafe"
 )
 
 // Reason says why a decision came out the way it did; the values are the
@@ -161,15 +165,24 @@ func create(call func() C.weir_status) error {
 // Version is the version of the linked native library.
 func Version() string { return C.GoString(C.weir_version()) }
 
-// The process clock: CLOCK_MONOTONIC nanoseconds read once with the Go
-// clock, so a time.Time converts to the native clock by its monotonic
-// offset from that instant.
-var (
-	baseTime  = time.Now()
-	baseNanos = uint64(C.weir_now())
-)
+// The native clock read once with the Go clock, so a time.Time converts to
+// it by its monotonic offset from that instant.
+var baseTime, baseNanos = anchor()
 
-// Now is CLOCK_MONOTONIC in nanoseconds, the clock every native decision uses.
+// anchor pairs a Go time with the native clock. The native clock's first
+// read calibrates it (a fraction of a millisecond), so it is read once
+// before and the pair is taken around the Go read, at its midpoint.
+func anchor() (time.Time, uint64) {
+	C.weir_now()
+	before := uint64(C.weir_now())
+	t := time.Now()
+	after := uint64(C.weir_now())
+	return t, before + (after-before)/2
+}
+
+// Now is the native clock in nanoseconds (CLOCK_MONOTONIC's scale, read
+// from the CPU's time-stamp counter where it can be), the clock every
+// native decision uses.
 func Now() uint64 { return uint64(C.weir_now()) }
 
 // nanos converts a time.Time (with its monotonic reading, as time.Now
@@ -183,3 +196,8 @@ func nanos(t time.Time) uint64 {
 }
 
 func cbool(b bool) C.bool { return C.bool(b) }
+
+// handle passes a native handle to a hot.h shim. A handle is C memory, so
+// the GC neither moves nor frees it; callers still KeepAlive their owner so
+// its finalizer cannot free the handle mid-call.
+func handle(h unsafe.Pointer) C.uintptr_t { return C.uintptr_t(uintptr(h)) }

@@ -1,0 +1,51 @@
+/* Hot-path shims: the same calls as weir.h with each handle passed as a
+ * uintptr_t. cgo checks every argument whose type could point into Go
+ * memory (an opaque handle type could), a call into the Go runtime on
+ * every decision; a handle is C memory, so the check is pure cost. */
+#ifndef WEIR_GO_HOT_H
+#define WEIR_GO_HOT_H
+
+#include "weir.h"
+
+#define WEIR_GO_HANDLE(type, h) ((const type *)(h))
+
+static inline weir_status weir_go_limiter_acquire_now(uintptr_t h, uint64_t cost, weir_decision *out) {
+  return weir_limiter_acquire_now(WEIR_GO_HANDLE(weir_limiter, h), cost, out);
+}
+static inline weir_status weir_go_keyed_limiter_acquire_bytes_now(uintptr_t h, const uint8_t *key, size_t len,
+                                                                  uint64_t cost, weir_decision *out) {
+  return weir_keyed_limiter_acquire_bytes_now(WEIR_GO_HANDLE(weir_keyed_limiter, h), key, len, cost, out);
+}
+static inline weir_status weir_go_concurrency_limiter_acquire(uintptr_t h, weir_decision *out) {
+  return weir_concurrency_limiter_acquire(WEIR_GO_HANDLE(weir_concurrency_limiter, h), out);
+}
+static inline weir_status weir_go_concurrency_limiter_release(uintptr_t h) {
+  return weir_concurrency_limiter_release(WEIR_GO_HANDLE(weir_concurrency_limiter, h));
+}
+static inline weir_status weir_go_shedder_acquire_now(uintptr_t h, weir_decision *out, uint64_t *started_at) {
+  return weir_shedder_acquire_now(WEIR_GO_HANDLE(weir_shedder, h), out, started_at);
+}
+static inline weir_status weir_go_shedder_done_now(uintptr_t h, uint64_t started_at) {
+  return weir_shedder_done_now(WEIR_GO_HANDLE(weir_shedder, h), started_at);
+}
+static inline weir_status weir_go_throttle_acquire_now(uintptr_t h, weir_decision *out) {
+  return weir_throttle_acquire_now(WEIR_GO_HANDLE(weir_throttle, h), out);
+}
+static inline weir_status weir_go_throttle_record_now(uintptr_t h, bool success) {
+  return weir_throttle_record_now(WEIR_GO_HANDLE(weir_throttle, h), success);
+}
+static inline weir_status weir_go_picker_pick_now(uintptr_t h, weir_pick *out) {
+  return weir_picker_pick_now(WEIR_GO_HANDLE(weir_picker, h), out);
+}
+static inline weir_status weir_go_picker_done_now(uintptr_t h, const weir_pick *pick, bool success, int32_t cpu) {
+  return weir_picker_done_now(WEIR_GO_HANDLE(weir_picker, h), pick, success, cpu);
+}
+static inline weir_status weir_go_singleflight_begin_bytes(uintptr_t h, const uint8_t *key, size_t len,
+                                                           weir_flight *out) {
+  return weir_singleflight_begin_bytes(WEIR_GO_HANDLE(weir_singleflight, h), key, len, out);
+}
+static inline weir_status weir_go_fleet_limiter_acquire(uintptr_t h, uint64_t cost, weir_decision *out) {
+  return weir_fleet_limiter_acquire(WEIR_GO_HANDLE(weir_fleet_limiter, h), cost, out);
+}
+
+#endif
