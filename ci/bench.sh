@@ -60,7 +60,13 @@ fi
   echo "($(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))."
   echo "Load before: \`${uptime_before##*load average: }\`; after: \`$(uptime | sed 's/.*load average: //')\`."
   echo
-  echo "Suites: $(IFS=';'; echo "${status[*]}")."
+  echo "Suites: $(printf '%s; ' "${status[@]}" | sed 's/; $//')."
+  if awk -v n="$(nproc)" '{ exit !($1 > n) }' /proc/loadavg; then
+    echo
+    echo "The machine was shared and busy (load above its core count: other builds and tests"
+    echo "were running), so sub-100 ns cases can move by tens of percent between runs; each"
+    echo "ratio still compares weir and its anchor measured back to back in the same suite."
+  fi
 } >"$out/meta.txt"
 python3 benches/report/report.py "$out" benches/REPORT.md
 echo "wrote benches/REPORT.md"

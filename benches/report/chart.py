@@ -10,7 +10,7 @@ from typing import List, Optional, Tuple
 from bars import Bar
 
 LO, HI = 0.01, 10.0
-LEFT, WIDTH, ROW, TOP = 380, 440, 24, 50
+LEFT, WIDTH, ROW, TOP = 500, 440, 24, 50
 
 
 def x(v: float) -> float:
@@ -33,13 +33,13 @@ def svg(results: List[Tuple[Bar, Optional[Tuple[float, float, float]]]]) -> str:
     for i, (b, r) in enumerate(results):
         y = TOP + i * ROW
         label = f"#{b.issue} {b.what} vs {b.anchor}"
-        out.append(f'<text x="{LEFT - 8}" y="{y + 15}" text-anchor="end">{escape(label[:58])}</text>')
+        out.append(f'<text x="{LEFT - 8}" y="{y + 15}" text-anchor="end">{escape(label[:80])}</text>')
         if r is None:
             out.append(f'<text x="{LEFT + 4}" y="{y + 15}" fill="#888">not measured</text>')
             continue
         slack = b.slack(r[2])
         color = "#2ca02c" if b.met(r[2]) else "#d62728"
         out.append(f'<rect x="{LEFT}" y="{y + 4}" width="{max(x(slack) - LEFT, 1):.1f}" height="{ROW - 8}" fill="{color}"/>')
-        out.append(f'<text x="{x(slack) + 4:.1f}" y="{y + 15}">{r[2]:.3g} ({b.op} {b.limit:g})</text>')
+        out.append(f'<text x="{x(slack) + 4:.1f}" y="{y + 15}">{escape(f"{r[2]:.3g} ({b.op} {b.limit:g})")}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
