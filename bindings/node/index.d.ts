@@ -307,6 +307,55 @@ export class Deadline {
   budgetAt(now: bigint, deadline?: bigint): { reason: Reason; timeout: bigint };
 }
 
+export interface FleetLimiterOptions {
+  /** redis:// (or redis+unix://) URL. */
+  redisUrl: string;
+  /** The Redis key holding the limit's state; one key per limit. */
+  key: string;
+  /** Tokens per `per`, fleet-wide. */
+  rate: number | bigint;
+  per?: Duration;
+  /** Processes expected to share the limit; in fallback each admits rate / nodes. */
+  nodes?: number | bigint;
+  burst?: number | bigint;
+  minBatch?: number | bigint;
+  maxBatch?: number | bigint;
+  batchPeriodMs?: Duration;
+  leadMs?: Duration;
+  leaseTtlMs?: Duration;
+  redisTimeoutMs?: Duration;
+  retryIntervalMs?: Duration;
+  fallbackBurst?: number | bigint;
+  keyIdleTtlMs?: Duration;
+}
+
+export interface FleetStats {
+  admitted: number;
+  rejected: number;
+  redisCalls: number;
+  leases: number;
+  leasedTokens: number;
+  fallbacks: number;
+  resumes: number;
+  fallbackAdmitted: number;
+  inFallback: boolean;
+  leaseLeft: number;
+  /** The overshoot bound: per period the fleet admits at most rate * (1 + bound). */
+  bound: number;
+  maxBatch: number;
+}
+
+/** A limit across every process on every machine using one Redis key, spent from leased batches. */
+export class FleetLimiter {
+  constructor(options: FleetLimiterOptions);
+  /** Never waits on Redis. */
+  tryAcquire(cost?: number): RateDecision;
+  acquire(cost?: number, options?: WaitOptions): Promise<RateDecision>;
+  stats(): FleetStats;
+  /** Stops the refill thread now. */
+  close(): void;
+}
+
 export function parseGrpcTimeout(value: string): number;
 export function formatGrpcTimeout(timeoutMs: number): string;
 export function parseMillis(value: string): number;
@@ -360,6 +409,7 @@ declare const weir: {
   retry: typeof retry;
   SingleFlight: typeof SingleFlight;
   Deadline: typeof Deadline;
+  FleetLimiter: typeof FleetLimiter;
   parseGrpcTimeout: typeof parseGrpcTimeout;
   formatGrpcTimeout: typeof formatGrpcTimeout;
   parseMillis: typeof parseMillis;

@@ -10,6 +10,7 @@ const { Picker, NoNodeError } = require('./lib/picker');
 const { Backoff, RetryBudget, Retry, retry } = require('./lib/retry');
 const { SingleFlight } = require('./lib/singleflight');
 const { Deadline } = require('./lib/deadline');
+const { FleetLimiter } = require('./lib/fleet');
 const headers = require('./lib/headers');
 const errors = require('./lib/errors');
 const { n, F, B } = require('./lib/native');
@@ -42,6 +43,7 @@ module.exports = {
   retry,
   SingleFlight,
   Deadline,
+  FleetLimiter,
   parseGrpcTimeout: headers.parseGrpcTimeout,
   formatGrpcTimeout: headers.formatGrpcTimeout,
   parseMillis: headers.parseMillis,

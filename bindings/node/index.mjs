@@ -16,6 +16,7 @@ export const {
   retry,
   SingleFlight,
   Deadline,
+  FleetLimiter,
   parseGrpcTimeout,
   formatGrpcTimeout,
   parseMillis,

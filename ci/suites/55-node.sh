@@ -2,11 +2,17 @@
 # The Node package: lints of its Rust half, `npm install` of bindings/node
 # into a fresh project (the install script builds the addon with cargo), the
 # node --test suite run there against the installed package (conformance
-# vectors included), and tsc --strict over a usage file of the declarations.
+# vectors and a private redis-server for FleetLimiter included), and tsc
+# --strict over a usage file of the declarations.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$PWD"
 export CARGO_TARGET_DIR="$root/target"
+# The FleetLimiter tests start a private redis-server on a loopback port.
+if ! command -v redis-server >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+fi
 cargo clippy -p weir-node -- -D warnings
 project="$(mktemp -d)"
 trap 'rm -rf "$project"' EXIT

@@ -6,7 +6,7 @@ const { n, F, B, CONFIG, FULL, OK } = require('./native');
 const { rangeError, typeError } = require('./errors');
 
 const ATTACH = Symbol('attach');
-const KIND = { Limiter: 0, KeyedLimiter: 1, ConcurrencyLimiter: 2, Shedder: 3, Throttle: 4, Picker: 5, RetryBudget: 6, Backoff: 7, SingleFlight: 8 };
+const KIND = { Limiter: 0, KeyedLimiter: 1, ConcurrencyLimiter: 2, Shedder: 3, Throttle: 4, Picker: 5, RetryBudget: 6, Backoff: 7, SingleFlight: 8, FleetLimiter: 9 };
 
 const registry = new FinalizationRegistry((held) => {
   F[0] = held.index;
@@ -27,8 +27,17 @@ function create(kind, ctor, fields) {
 }
 
 function own(wrapper, handle) {
-  registry.register(wrapper, { index: handle.index, kind: handle.kind });
+  registry.register(wrapper, { index: handle.index, kind: handle.kind }, wrapper);
   return handle.index;
+}
+
+/** Drops the wrapper's hold now (close()); the wrapper must not be used after. */
+function disown(wrapper, handle) {
+  if (registry.unregister(wrapper)) {
+    F[0] = handle.index;
+    F[1] = handle.kind;
+    n.release();
+  }
 }
 
 function share(handle) {
@@ -63,4 +72,4 @@ const exact = {
   },
 };
 
-module.exports = { ATTACH, KIND, create, own, share, attach, exact };
+module.exports = { ATTACH, KIND, create, own, disown, share, attach, exact };

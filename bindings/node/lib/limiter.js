@@ -216,4 +216,4 @@ class KeyedLimiter {
   }
 }
 
-module.exports = { Limiter, KeyedLimiter, keyOf };
+module.exports = { Limiter, KeyedLimiter, keyOf, answer, waitFor, waitOptions };

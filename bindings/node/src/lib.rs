@@ -6,6 +6,7 @@
 mod deadline;
 mod errors;
 mod fast;
+mod fleet;
 mod lifecycle;
 mod limiter;
 mod picker;
@@ -49,7 +50,8 @@ fast!(clock, |s: scratch::Scratch| {
 #[napi(module_exports)]
 pub fn init(exports: Object, env: Env) -> napi::Result<()> {
     let (env, exports) = (env.raw(), exports.raw());
-    let tables: [&[(&str, fast::Callback)]; 8] = [
+    let tables: [&[(&str, fast::Callback)]; 9] = [
+        fleet::FNS,
         lifecycle::FNS,
         limiter::FNS,
         shedder::FNS,

@@ -2,6 +2,7 @@
 
 use crate::fast;
 use crate::fast::Callback;
+use crate::fleet::FLEETS;
 use crate::limiter::{CONCURRENCY, KEYED, LIMITERS};
 use crate::picker::PICKERS;
 use crate::retry::{BACKOFFS, BUDGETS};
@@ -47,6 +48,10 @@ macro_rules! on_table {
             }
             8 => {
                 let $t = &FLIGHTS;
+                $op
+            }
+            9 => {
+                let $t = &FLEETS;
                 $op
             }
             _ => Default::default(),

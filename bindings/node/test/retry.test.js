@@ -86,3 +86,13 @@ test('Backoff delays grow exponentially within the cap', () => {
   const full = new Backoff({ baseMs: 10, capMs: 80, jitter: 'full' });
   for (let i = 0; i < 100; i++) assert.ok(full.delay(3) < 40);
 });
+
+test('batched deposits reach the shared budget within one event-loop turn', async () => {
+  const budget = new RetryBudget({ ratio: 0.5, minPerSecond: 0 });
+  const elsewhere = RetryBudget.attach(budget.share()); // another holder, as a worker would be
+  for (let i = 0; i < 10; i++) await retry(async () => 1, { budget });
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(elsewhere.stats(), { requests: 10, retries: 0 });
+  for (let i = 0; i < 300; i++) await retry(async () => 1, { budget });
+  assert.ok(elsewhere.stats().requests >= 256, 'a long burst flushes without waiting for the turn to end');
+});

@@ -1,7 +1,7 @@
 // Compiled with tsc --strict --noEmit by the suite: the declarations must
 // describe the package as it is used.
 import type { Shared } from 'weir';
-import weir, { Limiter, KeyedLimiter, Shedder, Throttle, Picker, RetryBudget, Retry, retry, SingleFlight, Deadline, OverloadedError, RetryError } from 'weir';
+import weir, { Limiter, KeyedLimiter, Shedder, Throttle, Picker, RetryBudget, Retry, retry, SingleFlight, Deadline, FleetLimiter, OverloadedError, RetryError } from 'weir';
 
 async function main(): Promise<void> {
   const limiter = new Limiter({ rate: 100, per: 'second', burst: 20 });
@@ -41,6 +41,11 @@ async function main(): Promise<void> {
 
   const deadline = new Deadline({ timeoutMs: 1000, marginMs: 5 });
   const grpc: string = weir.formatGrpcTimeout(deadline.timeoutMs(weir.nowMs() + 500));
+  const fleet = new FleetLimiter({ redisUrl: 'redis://127.0.0.1:6379', key: 'tenant:42', rate: 1000, nodes: 8 });
+  const fleetOk: boolean = fleet.tryAcquire().ok;
+  const bound: number = fleet.stats().bound;
+  fleet.close();
+  console.log(fleetOk, bound);
   console.log(headers, exact, body, host, n, user, grpc, weir.parseRetryAfter('5'));
 }
 
