@@ -172,6 +172,17 @@ class Envoy:
                 out[name] = int(value)
         return out
 
+    def settled_stats(self, done, timeout: float = 10.0) -> dict[str, int]:
+        """Stats once `done(stats)` holds: the filter batches its counters and
+        each worker flushes them on its own tick, which a loaded machine
+        delays. Returns the last reading either way so asserts show it."""
+        deadline = time.monotonic() + timeout
+        stats = self.stats()
+        while not done(stats) and time.monotonic() < deadline:
+            time.sleep(0.1)
+            stats = self.stats()
+        return stats
+
     def logs(self) -> str:
         self.log.flush()
         return self.log_path.read_text(errors="replace")

@@ -13,8 +13,18 @@ FLUSH = "100ms"
 
 
 def stat(envoy: Envoy, rule: str, outcome: str) -> int:
-    time.sleep(0.3)  # counters reach Envoy on the next stats_flush tick
-    return envoy.stats().get(f"wasmcustom.weir.{rule}.{outcome}", 0)
+    """The counter once it has stopped moving: counters reach Envoy on the
+    next stats_flush tick, which a loaded machine delays."""
+    name = f"wasmcustom.weir.{rule}.{outcome}"
+    last = envoy.stats().get(name, 0)
+    deadline = time.monotonic() + 5.0
+    while time.monotonic() < deadline:
+        time.sleep(0.4)
+        now = envoy.stats().get(name, 0)
+        if now == last:
+            return now
+        last = now
+    return last
 
 
 @pytest.fixture

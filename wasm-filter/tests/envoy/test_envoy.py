@@ -16,8 +16,11 @@ def test_exact_admitted_count_with_two_workers_under_load():
     config = bootstrap([wasm_filter(limit_config("exact", 1, "1h", burst))], DIRECT_OK)
     with Envoy(config, concurrency=2) as envoy:
         result = wrk(envoy.port, seconds=3, threads=2, connections=16)
-        time.sleep(0.5)  # counters reach Envoy on each worker's next flush tick
-        stats = envoy.stats()
+        # Counters reach Envoy on each worker's next flush tick.
+        stats = envoy.settled_stats(
+            lambda s: s.get("wasmcustom.weir.exact.limited", -1) == s.get("http.ingress.downstream_rq_4xx")
+            and s.get("wasmcustom.weir.exact.admitted") == burst
+        )
         assert result["total"] > 2 * burst, result["raw"]
         admitted = result["total"] - result["non2xx"]
         assert admitted == burst, result["raw"]
