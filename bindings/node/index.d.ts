@@ -148,6 +148,8 @@ export class Shedder {
   share(): Shared;
   tryAcquire(): ShedTicket;
   done(ticket: ShedTicket | number): void;
+  /** Ends an admitted request that never did its work, without a response-time sample. */
+  cancel(ticket: ShedTicket): void;
   /** Runs `fn` unless overloaded; rejects with OverloadedError otherwise. */
   run<T>(fn: () => T | PromiseLike<T>): Promise<T>;
   recordCpu(permille: number): number;

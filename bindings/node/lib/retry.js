@@ -303,21 +303,15 @@ function decide(p, attempt, previousNs, err, startedMs) {
     leftNs = Math.max(0, (startedMs + p.timeoutMs) * 1e6 - F[2]);
   }
   const budget = p.budget === undefined ? -1 : p.budget._h;
+  F[0] = budget;
   F[2] = attempt;
   F[4] = previousNs;
   F[5] = advice < 0 ? 0 : 1;
   F[6] = advice;
-  if (budget >= 0) {
-    F[0] = budget;
-    F[7] = leftNs;
-    F[8] = p.backoff._h;
-    n.retryDecide();
-    return F[1] === 0 ? F[5] : REASONS[F[1]];
-  }
-  F[0] = p.backoff._h;
-  n.backoffNext();
-  if (F[1] !== 0) return REASONS[F[1]];
-  return F[2] >= leftNs ? 'deadline_too_close' : F[2];
+  F[7] = leftNs;
+  F[8] = p.backoff._h;
+  n.retryDecide();
+  return F[1] === 0 ? F[5] : REASONS[F[1]];
 }
 
 /**

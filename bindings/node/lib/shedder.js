@@ -91,6 +91,19 @@ class Shedder {
     n.shedderDone();
   }
 
+  /**
+   * Ends a request admitted by `tryAcquire` that never did its work (a
+   * client gone, a chain cancelled before sending): its near-zero time would
+   * teach the shedder a minimum response time too low.
+   */
+  cancel(ticket) {
+    if (ticket === null || typeof ticket !== 'object' || ticket.ok !== true) {
+      throw typeError('ticket', 'an admitted ticket from tryAcquire()', ticket);
+    }
+    F[0] = this.#h;
+    n.shedderCancel();
+  }
+
   /** Runs `fn` unless overloaded; rejects with OverloadedError otherwise. */
   async run(fn) {
     check.fn(fn, 'fn');

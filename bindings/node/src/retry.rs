@@ -1,7 +1,7 @@
 //! Backoff, the shared retry budget, and the retry decision over both.
 
 use weir_core::backoff::{parse_retry_after, Backoff, BackoffConfig, Jitter};
-use weir_core::budget::{retry, AtomicRetryBudget, RetryAsk, RetryBudgetConfig};
+use weir_core::budget::{retry, AtomicRetryBudget, RetryAsk, RetryBudgetConfig, Unbudgeted};
 use weir_core::ConfigError;
 
 use crate::errors::created;
@@ -99,26 +99,30 @@ fast!(budget_snapshot, |s: Scratch| if let Some(b) = BUDGETS.get(s.handle()) {
     s.out(2, retries);
 });
 
-// In: handle (the budget), backoff handle 8, [now] 1, attempt 2, [draw] 3,
-// previous 4, has advice 5, advice 6, deadline left 7. Out: a decision and
-// in slot 5 the delay.
+// In: handle (the budget, or -1 for none), backoff handle 8, [now] 1,
+// attempt 2, [draw] 3, previous 4, has advice 5, advice 6, deadline left 7.
+// Out: a decision and in slot 5 the delay.
 fast!(retry_decide, |s: Scratch| {
     let bo = s.f(8);
-    let backoff = if bo >= 0.0 { BACKOFFS.get(bo as usize) } else { None };
-    if let (Some(budget), Some(backoff)) = (BUDGETS.get(s.handle()), backoff) {
-        let ask = RetryAsk {
-            attempt: attempt(s, 2),
-            draw: draw(s, 3),
-            previous_delay: s.int(4),
-            advised: advised(s),
-            deadline_left: s.int(7),
-        };
-        let r = retry(s.now(1), backoff, budget, &ask);
-        s.decision(&r.decision);
-        s.out(5, r.delay);
+    let Some(backoff) = (if bo >= 0.0 { BACKOFFS.get(bo as usize) } else { None }) else {
+        return s.bad_handle();
+    };
+    let ask = RetryAsk {
+        attempt: attempt(s, 2),
+        draw: draw(s, 3),
+        previous_delay: s.int(4),
+        advised: advised(s),
+        deadline_left: s.int(7),
+    };
+    let r = if s.f(0) < 0.0 {
+        retry(s.now(1), backoff, &Unbudgeted, &ask)
+    } else if let Some(budget) = BUDGETS.get(s.handle()) {
+        retry(s.now(1), backoff, budget, &ask)
     } else {
-        s.bad_handle();
-    }
+        return s.bad_handle();
+    };
+    s.decision(&r.decision);
+    s.out(5, r.delay);
 });
 
 /// `parseRetryAfter(value)`; in: now in Unix seconds (slot 2). Out: slot 1

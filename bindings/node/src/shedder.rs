@@ -58,6 +58,11 @@ fast!(shedder_done, |s: Scratch| if let Some(sh) = SHEDDERS.get(s.handle()) {
     sh.inner.done(s.int(2), s.now(1));
 });
 
+// In: handle. Ends an admitted request that never ran, without an RT sample.
+fast!(shedder_cancel, |s: Scratch| if let Some(sh) = SHEDDERS.get(s.handle()) {
+    sh.inner.cancel();
+});
+
 // In: handle, permille. Out: slot 1 the smoothed CPU.
 fast!(shedder_cpu, |s: Scratch| if let Some(sh) = SHEDDERS.get(s.handle()) {
     s.set_f(1, sh.inner.record_cpu(s.int(2)));
@@ -147,6 +152,7 @@ pub const FNS: &[(&str, Callback)] = &[
     ("shedderNew", shedder_new),
     ("shedderAcquire", shedder_acquire),
     ("shedderDone", shedder_done),
+    ("shedderCancel", shedder_cancel),
     ("shedderCpu", shedder_cpu),
     ("shedderStats", shedder_stats),
     ("shedderSample", shedder_sample),

@@ -75,3 +75,12 @@ test('Throttle.run counts errors the backend answered as accepts', async () => {
   assert.equal(t.stats().accepts, 20);
   assert.equal(t.stats().rejectProbability, 0);
 });
+
+test('Shedder.cancel ends an admitted request without a response-time sample', () => {
+  const s = new Shedder();
+  const t = s.tryAcquire();
+  assert.equal(s.stats().inFlight, 1);
+  s.cancel(t);
+  assert.equal(s.stats().inFlight, 0);
+  assert.throws(() => s.cancel({ ok: false }), TypeError);
+});
