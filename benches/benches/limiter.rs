@@ -65,7 +65,12 @@ fn lines() {
     let fake = governor::clock::FakeRelativeClock::default();
     fake.advance(std::time::Duration::from_nanos(frozen));
     let gov_frozen = RateLimiter::direct_with_clock(quota(), fake);
-    let cases: [(&str, Measure<'_>); 8] = [
+    let keyed_frozen = weir_keyed();
+    let fake_keyed = governor::clock::FakeRelativeClock::default();
+    fake_keyed.advance(std::time::Duration::from_nanos(frozen));
+    let gov_keyed_frozen: RateLimiter<u64, governor::state::keyed::DefaultKeyedStateStore<u64>, _, _> =
+        RateLimiter::dashmap_with_clock(quota(), fake_keyed);
+    let cases: [(&str, Measure<'_>); 10] = [
         (
             "limiter/weir/1t/time_supplied",
             Box::new(|| {
@@ -127,6 +132,22 @@ fn lines() {
             Box::new(|| {
                 ns_per_op(iters, |i| {
                     let _ = black_box(gov_keyed.check_key(&(i % KEYS)));
+                })
+            }),
+        ),
+        (
+            "keyed/weir/1000/time_supplied",
+            Box::new(|| {
+                ns_per_op(iters, |i| {
+                    black_box(keyed_frozen.acquire(i % KEYS, black_box(frozen), 1));
+                })
+            }),
+        ),
+        (
+            "keyed/governor/1000/time_supplied",
+            Box::new(|| {
+                ns_per_op(iters, |i| {
+                    let _ = black_box(gov_keyed_frozen.check_key(&(i % KEYS)));
                 })
             }),
         ),
