@@ -76,6 +76,8 @@ export class Limiter {
   /** Waits (without blocking the event loop) until `cost` tokens are admitted. */
   acquire(cost?: number, options?: WaitOptions): Promise<RateDecision>;
   tryAcquireAt(now: bigint, cost?: number | bigint): ExactDecision;
+  /** Decisions made through this object on this thread. */
+  stats(): { admitted: number; rejected: number };
 }
 
 /** A string (hashed as every weir runtime hashes keys), a non-negative integer, or a u64 bigint. */
@@ -94,7 +96,7 @@ export class KeyedLimiter {
   tryAcquire(key: Key, cost?: number): RateDecision;
   acquire(key: Key, cost?: number, options?: WaitOptions): Promise<RateDecision>;
   tryAcquireAt(key: Key, now: bigint, cost?: number | bigint): ExactDecision;
-  stats(): { live: number; capacity: number };
+  stats(): { live: number; capacity: number; admitted: number; rejected: number };
   statsAt(now: bigint): { live: number; capacity: number };
 }
 

@@ -55,6 +55,9 @@ async function waitFor(tryOnce, signal) {
 class Limiter {
   #h;
   #handle;
+  // Decisions of this thread's wrapper, for metrics (Prometheus counters).
+  #admitted = 0;
+  #rejected = 0;
 
   /** @param {{rate: number|bigint, per?: number|string|bigint, burst?: number|bigint}} options */
   constructor(options, shared = undefined) {
@@ -82,7 +85,14 @@ class Limiter {
     F[0] = this.#h;
     F[2] = cost;
     n.limiterAcquire();
+    if (F[1] === 0) this.#admitted++;
+    else this.#rejected++;
     return answer();
+  }
+
+  /** Decisions made through this object (this thread): `{ admitted, rejected }`. */
+  stats() {
+    return { admitted: this.#admitted, rejected: this.#rejected };
   }
 
   acquire(cost = 1, options = undefined) {
@@ -130,6 +140,8 @@ function keyOf(key) {
 class KeyedLimiter {
   #h;
   #handle;
+  #admitted = 0;
+  #rejected = 0;
 
   /** @param {{rate: number|bigint, per?: number|string|bigint, burst?: number|bigint, capacity?: number}} options */
   constructor(options, shared = undefined) {
@@ -164,6 +176,8 @@ class KeyedLimiter {
       B[3] = keyOf(key);
       n.keyedAcquire();
     }
+    if (F[1] === 0) this.#admitted++;
+    else this.#rejected++;
     return answer();
   }
 
@@ -197,11 +211,14 @@ class KeyedLimiter {
     }
   }
 
-  /** Keys holding spent tokens now (entries that cannot be reused), and the capacity. */
+  /**
+   * Keys holding spent tokens now (entries that cannot be reused), the
+   * capacity, and the decisions made through this object (this thread).
+   */
   stats() {
     F[0] = this.#h;
     n.keyedStats();
-    return { live: F[1], capacity: F[2] };
+    return { live: F[1], capacity: F[2], admitted: this.#admitted, rejected: this.#rejected };
   }
 
   statsAt(now) {

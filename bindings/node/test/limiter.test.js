@@ -17,6 +17,7 @@ test('tryAcquire answers like rate-limiter-flexible: ok, msBeforeNext, remaining
   assert.equal(refused.ok, false);
   assert.equal(refused.reason, 'rate_limited');
   assert.ok(refused.msBeforeNext > 0 && refused.msBeforeNext <= 100, `${refused.msBeforeNext}`);
+  assert.deepEqual(l.stats(), { admitted: 3, rejected: 1 });
 });
 
 test('per takes milliseconds, unit names and bigint nanoseconds alike', () => {
@@ -69,6 +70,8 @@ test('KeyedLimiter keeps one bucket per key, string keys hashed like every runti
   assert.equal(k.tryAcquire(42).ok, true);
   assert.equal(k.tryAcquire(42n).remaining, 0);
   assert.equal(k.stats().live, 3);
+  assert.equal(k.stats().admitted, 5);
+  assert.equal(k.stats().rejected, 2);
   assert.equal(k.stats().capacity, 64);
 });
 
