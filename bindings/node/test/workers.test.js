@@ -4,7 +4,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { Worker } = require('node:worker_threads');
-const { Limiter, KeyedLimiter, ConcurrencyLimiter } = require('weir');
+const { Limiter, KeyedLimiter, ConcurrencyLimiter, RetryBudget } = require('weir');
 
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -12,14 +12,15 @@ const weir = require('weir');
 const object = weir[workerData.cls].attach(workerData.shared);
 let admitted = 0;
 for (let i = 0; i < workerData.calls; i++) {
-  if ((workerData.key ? object.tryAcquire(workerData.key) : object.tryAcquire()).ok) admitted++;
+  const method = workerData.method || 'tryAcquire';
+  if ((workerData.key ? object[method](workerData.key) : object[method]()).ok) admitted++;
 }
 parentPort.postMessage(admitted);
 `;
 
-function run(cls, shared, calls, key) {
+function run(cls, shared, calls, key, method) {
   return new Promise((resolve, reject) => {
-    const w = new Worker(WORKER, { eval: true, workerData: { cls, shared, calls, key } });
+    const w = new Worker(WORKER, { eval: true, workerData: { cls, shared, calls, key, method } });
     w.once('message', resolve);
     w.once('error', reject);
   });
@@ -43,6 +44,14 @@ test('workers sharing a ConcurrencyLimiter take exactly max permits', async () =
   const counts = await Promise.all([0, 1, 2].map(() => run('ConcurrencyLimiter', c.share(), 1000)));
   assert.equal(counts.reduce((a, b) => a + b, 0), 777);
   assert.equal(c.inFlight, 777);
+});
+
+test('workers sharing a RetryBudget are allowed exactly its ratio of the requests', async () => {
+  const budget = new RetryBudget({ ratio: 0.5, minPerSecond: 0, windowMs: 60000, buckets: 60 });
+  budget.deposit(2000);
+  const counts = await Promise.all([0, 1, 2, 3].map(() => run('RetryBudget', budget.share(), 500, undefined, 'withdraw')));
+  assert.equal(counts.reduce((a, b) => a + b, 0), 1000);
+  assert.deepEqual(budget.stats(), { requests: 2000, retries: 1000 });
 });
 
 test('attach refuses what is not a share of the right kind', () => {
