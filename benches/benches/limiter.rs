@@ -8,7 +8,7 @@ use governor::{Quota, RateLimiter};
 use std::hint::black_box;
 use std::num::NonZeroU32;
 use weir_benches::{best_of, lines_wanted, ns_per_op, ns_per_op_threads, report};
-use weir_core::limiter::{AtomicLimiter, KeySet, KeyedLimiter, LimiterConfig};
+use weir_core::limiter::{decide_in_set, set_index, AtomicLimiter, KeySet, KeyedLimiter, Limiter, LimiterConfig, WAYS};
 use weir_core::SECOND;
 
 const RATE: u32 = 1_000_000_000;
@@ -70,7 +70,33 @@ fn lines() {
     fake_keyed.advance(std::time::Duration::from_nanos(frozen));
     let gov_keyed_frozen: RateLimiter<u64, governor::state::keyed::DefaultKeyedStateStore<u64>, _, _> =
         RateLimiter::dashmap_with_clock(quota(), fake_keyed);
-    let cases: [(&str, Measure<'_>); 10] = [
+    // The plain cells: what a single-threaded host (an Envoy worker, Node's
+    // event loop, a GIL-holding Python thread) uses. No locked instruction.
+    let plain = std::cell::RefCell::new(Limiter::new(config()).unwrap_or_else(|e| panic!("{e}")));
+    let gcra = *plain.borrow().gcra();
+    let plain_sets = std::cell::RefCell::new(vec![[(0u64, 0u64); WAYS]; 256]);
+    let cases: [(&str, Measure<'_>); 12] = [
+        (
+            "limiter/weir_plain/1t",
+            Box::new(|| {
+                ns_per_op(iters, |_| {
+                    black_box(plain.borrow_mut().acquire(clock.now(), 1));
+                })
+            }),
+        ),
+        (
+            "keyed/weir_plain/1000",
+            Box::new(|| {
+                ns_per_op(iters, |i| {
+                    let key = i % KEYS;
+                    let mut sets = plain_sets.borrow_mut();
+                    let index = set_index(key, sets.len());
+                    if let Some(set) = sets.get_mut(index) {
+                        black_box(decide_in_set(&gcra, set, key, clock.now(), 1));
+                    }
+                })
+            }),
+        ),
         (
             "limiter/weir/1t/time_supplied",
             Box::new(|| {
