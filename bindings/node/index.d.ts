@@ -360,6 +360,21 @@ export class FleetLimiter {
   close(): void;
 }
 
+/** Quota leased in batches from a store the host talks to, spent locally; core plans the next ask. */
+export class Lease {
+  constructor(options?: { minBatch?: number | bigint; maxBatch?: number | bigint; batchPeriodMs?: Duration; leadMs?: Duration; ttlMs?: Duration });
+  static attach(shared: Shared): Lease;
+  share(): Shared;
+  spend(cost?: number): { ok: boolean; outcome: 'spent' | 'short' | 'expired'; left: number };
+  grant(tokens: number, ttlMs: Duration): number;
+  plan(tokens: number, overMs: Duration): { ask: number; inMs: number; lowWater: number };
+  stats(): { left: number };
+  revoke(): number;
+  planAt(now: bigint, demand: { rateTokens: number | bigint; rateOverNs: number | bigint; left: number | bigint; expiresAt: number | bigint }): { ask: bigint; nextAt: bigint; lowWater: bigint };
+  grantAt(now: bigint, tokens: number | bigint, expiresAt: number | bigint): bigint;
+  spendAt(now: bigint, cost: number | bigint): { outcome: 'spent' | 'short' | 'expired'; left: bigint };
+}
+
 export function parseGrpcTimeout(value: string): number;
 export function formatGrpcTimeout(timeoutMs: number): string;
 export function parseMillis(value: string): number;
@@ -414,6 +429,7 @@ declare const weir: {
   SingleFlight: typeof SingleFlight;
   Deadline: typeof Deadline;
   FleetLimiter: typeof FleetLimiter;
+  Lease: typeof Lease;
   parseGrpcTimeout: typeof parseGrpcTimeout;
   formatGrpcTimeout: typeof formatGrpcTimeout;
   parseMillis: typeof parseMillis;

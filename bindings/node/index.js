@@ -11,6 +11,7 @@ const { Backoff, RetryBudget, Retry, retry } = require('./lib/retry');
 const { SingleFlight } = require('./lib/singleflight');
 const { Deadline } = require('./lib/deadline');
 const { FleetLimiter } = require('./lib/fleet');
+const { Lease } = require('./lib/lease');
 const headers = require('./lib/headers');
 const errors = require('./lib/errors');
 const { n, F, B } = require('./lib/native');
@@ -44,6 +45,7 @@ module.exports = {
   SingleFlight,
   Deadline,
   FleetLimiter,
+  Lease,
   parseGrpcTimeout: headers.parseGrpcTimeout,
   formatGrpcTimeout: headers.formatGrpcTimeout,
   parseMillis: headers.parseMillis,

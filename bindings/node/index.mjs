@@ -17,6 +17,7 @@ export const {
   SingleFlight,
   Deadline,
   FleetLimiter,
+  Lease,
   parseGrpcTimeout,
   formatGrpcTimeout,
   parseMillis,

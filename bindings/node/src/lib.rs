@@ -7,6 +7,7 @@ mod deadline;
 mod errors;
 mod fast;
 mod fleet;
+mod lease;
 mod lifecycle;
 mod limiter;
 mod picker;
@@ -50,8 +51,9 @@ fast!(clock, |s: scratch::Scratch| {
 #[napi(module_exports)]
 pub fn init(exports: Object, env: Env) -> napi::Result<()> {
     let (env, exports) = (env.raw(), exports.raw());
-    let tables: [&[(&str, fast::Callback)]; 9] = [
+    let tables: [&[(&str, fast::Callback)]; 10] = [
         fleet::FNS,
+        lease::FNS,
         lifecycle::FNS,
         limiter::FNS,
         shedder::FNS,

@@ -3,6 +3,7 @@
 use crate::fast;
 use crate::fast::Callback;
 use crate::fleet::FLEETS;
+use crate::lease::LEASES;
 use crate::limiter::{CONCURRENCY, KEYED, LIMITERS};
 use crate::picker::PICKERS;
 use crate::retry::{BACKOFFS, BUDGETS};
@@ -52,6 +53,10 @@ macro_rules! on_table {
             }
             9 => {
                 let $t = &FLEETS;
+                $op
+            }
+            10 => {
+                let $t = &LEASES;
                 $op
             }
             _ => Default::default(),
