@@ -39,30 +39,39 @@ class SingleFlight {
       return Promise.reject(e);
     }
     if (signal !== undefined && signal.aborted) return Promise.reject(abortReason(signal));
-    const t = this.begin(key);
+    const t = this.#begin(key, 0);
     if (t.role === 'table_full') return new Promise((resolve) => resolve(fn(signal)));
     const id = t.slot * TWO_32 + t.gen;
     if (t.role === 'follower') {
       const flight = this.#flights.get(id);
-      if (flight !== undefined) return this.#wait(flight, signal, true);
+      if (flight !== undefined) {
+        // A caller that cannot leave needs no Promise of its own: it shares
+        // the flight's, and leaves core's count when the flight ends.
+        if (signal === undefined) {
+          flight.stay++;
+          return flight.promise;
+        }
+        return this.#wait(flight, signal, true);
+      }
       // Not a flight of this thread's: run alone.
-      this.leave(t);
+      this.#step(n.flightLeave, t, 0);
       return new Promise((resolve) => resolve(fn(signal)));
     }
     const ac = new AbortController();
-    const flight = { slot: t.slot, gen: t.gen, id, ac, leaderIn: true, over: false, promise: null };
+    const flight = { slot: t.slot, gen: t.gen, id, ac, leaderIn: true, over: false, promise: null, stay: 0 };
     this.#flights.set(id, flight);
     flight.promise = new Promise((resolve) => resolve(fn(ac.signal)));
     const end = () => this.#end(flight);
     flight.promise.then(end, end);
-    return this.#wait(flight, signal, false);
+    return signal === undefined ? flight.promise : this.#wait(flight, signal, false);
   }
 
   #end(flight) {
     if (flight.over) return;
     flight.over = true;
     this.#flights.delete(flight.id);
-    this.finish(flight);
+    this.#step(n.flightFinish, flight, 0);
+    for (; flight.stay > 0; flight.stay--) this.#step(n.flightLeave, flight, 0);
   }
 
   #wait(flight, signal, follower) {
@@ -71,10 +80,10 @@ class SingleFlight {
       const leave = () => {
         let waiters;
         if (follower) {
-          waiters = this.leave(flight).waiters;
+          waiters = this.#step(n.flightLeave, flight, 0).waiters;
         } else {
           flight.leaderIn = false;
-          waiters = this.isDone(flight).waiters;
+          waiters = this.#step(n.flightIsDone, flight, 0).waiters;
         }
         return waiters;
       };
@@ -116,8 +125,13 @@ class SingleFlight {
 
   // Core's table itself, for hosts that do their own waiting (and the vectors).
   begin(key) {
+    return this.#begin(key, 1);
+  }
+
+  #begin(key, full) {
     const k = keyOf(key);
     F[0] = this.#h;
+    F[7] = full;
     if (typeof k === 'string') {
       n.flightBeginStr(k);
     } else {
@@ -129,20 +143,21 @@ class SingleFlight {
   }
 
   finish(ticket) {
-    return this.#step(n.flightFinish, ticket);
+    return this.#step(n.flightFinish, ticket, 1);
   }
 
   leave(ticket) {
-    return this.#step(n.flightLeave, ticket);
+    return this.#step(n.flightLeave, ticket, 1);
   }
 
   isDone(ticket) {
-    return this.#step(n.flightIsDone, ticket);
+    return this.#step(n.flightIsDone, ticket, 1);
   }
 
-  #step(native, ticket) {
+  #step(native, ticket, full) {
     if (ticket === null || typeof ticket !== 'object') throw typeError('ticket', 'a { slot, gen } from begin()', ticket);
     F[0] = this.#h;
+    F[7] = full;
     F[2] = check.integer(ticket.slot, 'ticket.slot', 0, TWO_32 - 1);
     F[3] = check.integer(ticket.gen, 'ticket.gen', 0, TWO_32 - 1);
     native();

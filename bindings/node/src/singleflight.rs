@@ -24,6 +24,14 @@ fn table(s: Scratch) -> Result<Singleflight<Box<[FlightSlot]>>, ConfigError> {
 
 fast!(flight_new, |s: Scratch| created(s, &FLIGHTS, table(s)));
 
+/// Counting the occupied slots reads the whole table, so it is done only
+/// when slot 7 asks for it (snapshots and the vectors, not `do`).
+fn occupied(s: Scratch, t: &Singleflight<Box<[FlightSlot]>>) {
+    if s.f(7) == 1.0 {
+        s.set_f(4, t.occupied() as f64);
+    }
+}
+
 /// Out: slot 1 role (0 leader, 1 follower, 2 table full), 2 slot, 3 gen, 4 occupied.
 fn begin(s: Scratch, key: u64) {
     let Some(t) = FLIGHTS.get(s.handle()) else { return s.bad_handle() };
@@ -37,7 +45,7 @@ fn begin(s: Scratch, key: u64) {
         s.set_f(2, f64::from(t.slot));
         s.set_f(3, f64::from(t.gen));
     }
-    s.set_f(4, t.occupied() as f64);
+    occupied(s, t);
 }
 
 // In: handle, key (slot 2, u64).
@@ -67,7 +75,7 @@ fn after(s: Scratch, op: impl Fn(&Singleflight<Box<[FlightSlot]>>, Ticket) -> bo
     let Some(t) = FLIGHTS.get(s.handle()) else { return s.bad_handle() };
     let ticket = ticket(s);
     s.set_f(1, if op(t, ticket) { 1.0 } else { 0.0 });
-    s.set_f(4, t.occupied() as f64);
+    occupied(s, t);
     let (state, waiters) = t.slot_state(ticket.slot as usize).unwrap_or((SlotState::Free, 0));
     let state = match state {
         SlotState::Free => 0.0,
