@@ -8,10 +8,29 @@ const { rangeError, typeError } = require('./errors');
 const ATTACH = Symbol('attach');
 const KIND = { Limiter: 0, KeyedLimiter: 1, ConcurrencyLimiter: 2, Shedder: 3, Throttle: 4, Picker: 5, RetryBudget: 6, Backoff: 7, SingleFlight: 8, FleetLimiter: 9, Lease: 10 };
 
-const registry = new FinalizationRegistry((held) => {
+const { isMainThread } = require('node:worker_threads');
+
+function release(held) {
   F[0] = held.index;
   F[1] = held.kind;
   n.release();
+}
+
+// Holds of this thread not yet released. A worker that exits never runs its
+// finalizers, so it gives its holds back on the way out: an object shared
+// with it is dropped once the other holders are done, and native threads
+// (CPU sampler, Redis refill) stop with it.
+const live = new Set();
+if (!isMainThread) {
+  process.on('exit', () => {
+    for (const held of live) release(held);
+    live.clear();
+  });
+}
+
+const registry = new FinalizationRegistry((held) => {
+  live.delete(held);
+  release(held);
 });
 
 /** Calls a native constructor whose inputs are already in scratch; throws
@@ -27,17 +46,16 @@ function create(kind, ctor, fields) {
 }
 
 function own(wrapper, handle) {
-  registry.register(wrapper, { index: handle.index, kind: handle.kind }, wrapper);
+  const held = { index: handle.index, kind: handle.kind };
+  live.add(held);
+  registry.register(wrapper, held, wrapper);
+  handle.held = held;
   return handle.index;
 }
 
 /** Drops the wrapper's hold now (close()); the wrapper must not be used after. */
 function disown(wrapper, handle) {
-  if (registry.unregister(wrapper)) {
-    F[0] = handle.index;
-    F[1] = handle.kind;
-    n.release();
-  }
+  if (registry.unregister(wrapper) && live.delete(handle.held)) release(handle.held);
 }
 
 function share(handle) {

@@ -61,3 +61,11 @@ test('attach refuses what is not a share of the right kind', () => {
   assert.throws(() => Limiter.attach(null), TypeError);
   assert.equal(Limiter.attach(l.share()).tryAcquire().ok, true);
 });
+
+test('a worker that exits gives back only its own hold', async () => {
+  const l = new Limiter({ rate: 1, per: 'day', burst: 5 });
+  const shared = l.share();
+  await run('Limiter', shared, 1);
+  // The worker's hold is gone, the main thread's remains: the limiter lives.
+  assert.equal(Limiter.attach(shared).tryAcquire().remaining, 3);
+});
