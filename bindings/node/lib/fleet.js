@@ -84,7 +84,7 @@ class FleetLimiter {
 
   /** Takes `cost` tokens from this process's lease; never waits on Redis. */
   tryAcquire(cost = 1) {
-    if (typeof cost !== 'number' || !(cost >= 0) || cost !== Math.floor(cost)) check.cost(cost);
+    if (typeof cost !== 'number' || !(cost >= 0 && cost <= 9007199254740991) || cost !== Math.floor(cost)) check.cost(cost);
     F[0] = this.#live();
     F[2] = cost;
     n.fleetAcquire();

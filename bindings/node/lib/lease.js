@@ -46,7 +46,7 @@ class Lease {
 
   /** Takes `cost` tokens: `{ ok, outcome: 'spent'|'short'|'expired', left }`. */
   spend(cost = 1) {
-    if (typeof cost !== 'number' || !(cost >= 0) || cost !== Math.floor(cost)) check.cost(cost);
+    if (typeof cost !== 'number' || !(cost >= 0 && cost <= 9007199254740991) || cost !== Math.floor(cost)) check.cost(cost);
     F[0] = this.#h;
     F[2] = cost;
     n.leaseSpend();

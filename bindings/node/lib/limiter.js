@@ -81,7 +81,7 @@ class Limiter {
   }
 
   tryAcquire(cost = 1) {
-    if (typeof cost !== 'number' || !(cost >= 0) || cost !== Math.floor(cost)) check.cost(cost);
+    if (typeof cost !== 'number' || !(cost >= 0 && cost <= 9007199254740991) || cost !== Math.floor(cost)) check.cost(cost);
     F[0] = this.#h;
     F[2] = cost;
     n.limiterAcquire();
@@ -167,7 +167,7 @@ class KeyedLimiter {
   }
 
   tryAcquire(key, cost = 1) {
-    if (typeof cost !== 'number' || !(cost >= 0) || cost !== Math.floor(cost)) check.cost(cost);
+    if (typeof cost !== 'number' || !(cost >= 0 && cost <= 9007199254740991) || cost !== Math.floor(cost)) check.cost(cost);
     F[0] = this.#h;
     F[2] = cost;
     if (typeof key === 'string') {

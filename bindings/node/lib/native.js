@@ -20,6 +20,10 @@ function load() {
 
 const n = load();
 const buffer = n.scratch();
+if (!(buffer instanceof ArrayBuffer)) {
+  // Runtimes built with V8's sandbox (Electron) refuse memory owned by an addon.
+  throw new Error('weir: this runtime does not allow external ArrayBuffers, which the native calls need');
+}
 const F = new Float64Array(buffer);
 const B = new BigUint64Array(buffer);
 const MODE = F.length - 1;
