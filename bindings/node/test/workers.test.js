@@ -4,7 +4,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { Worker } = require('node:worker_threads');
-const { Limiter, KeyedLimiter, ConcurrencyLimiter, RetryBudget } = require('weir');
+const { Limiter, KeyedLimiter, ConcurrencyLimiter, RetryBudget, Shedder, Lease } = require('weir');
 
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -52,6 +52,20 @@ test('workers sharing a RetryBudget are allowed exactly its ratio of the request
   const counts = await Promise.all([0, 1, 2, 3].map(() => run('RetryBudget', budget.share(), 500, undefined, 'withdraw')));
   assert.equal(counts.reduce((a, b) => a + b, 0), 1000);
   assert.deepEqual(budget.stats(), { requests: 2000, retries: 1000 });
+});
+
+test("workers sharing a Shedder fill its queue cap exactly", async () => {
+  const s = new Shedder({ maxQueue: 1234 });
+  const counts = await Promise.all([0, 1, 2].map(() => run('Shedder', s.share(), 1000)));
+  assert.equal(counts.reduce((a, b) => a + b, 0), 1234);
+  assert.equal(s.stats().inFlight, 1234);
+});
+
+test('workers sharing a Lease spend exactly what was granted', async () => {
+  const lease = new Lease({ maxBatch: 5000 });
+  lease.grant(4321, 60000);
+  const counts = await Promise.all([0, 1, 2].map(() => run('Lease', lease.share(), 2000, undefined, 'spend')));
+  assert.equal(counts.reduce((a, b) => a + b, 0), 4321);
 });
 
 test('attach refuses what is not a share of the right kind', () => {
