@@ -5,10 +5,12 @@
 
 mod clock;
 mod cpu;
+mod feeder;
 mod hash;
 mod random;
 
 pub use clock::{kernel_monotonic_now, monotonic_now, Stopwatch};
 pub use cpu::{CpuSampler, CpuSource};
+pub use feeder::CpuFeeder;
 pub use hash::{hash_key, hash_str};
 pub use random::draw;

@@ -94,23 +94,26 @@ fn start_sampler(shedder: Arc<NodeShedder>, interval_ns: u64) -> bool {
     let weak = Arc::downgrade(&shedder);
     drop(shedder);
     let interval = Duration::from_nanos(interval_ns.max(1_000_000));
-    std::thread::Builder::new()
-        .name("weir-cpu".into())
-        .spawn(move || {
-            let mut sampler = weir_host::CpuSampler::new();
-            loop {
-                std::thread::sleep(interval);
-                let Some(sh) = weak.upgrade() else { return };
-                if sh.stop.load(Ordering::Acquire) {
-                    sh.sampling.store(false, Ordering::Release);
-                    return;
-                }
-                if let Some(permille) = sampler.sample() {
-                    sh.inner.record_cpu(permille);
-                }
-            }
-        })
-        .is_ok()
+    // Detached: the thread ends at the first reading after close() or after
+    // the shedder is dropped, so no JS object has to own it.
+    let feeder = weir_host::CpuFeeder::start(interval, move |reading| {
+        let Some(sh) = weak.upgrade() else { return false };
+        if sh.stop.load(Ordering::Acquire) {
+            sh.sampling.store(false, Ordering::Release);
+            return false;
+        }
+        if let Some(permille) = reading {
+            sh.inner.record_cpu(permille);
+        }
+        true
+    });
+    match feeder {
+        Ok(feeder) => {
+            feeder.detach();
+            true
+        }
+        Err(_) => false,
+    }
 }
 
 fast!(shedder_close, |s: Scratch| if let Some(sh) = SHEDDERS.get(s.handle()) {

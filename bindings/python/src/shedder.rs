@@ -4,57 +4,15 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
-use std::thread::JoinHandle;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use weir_core::shedder::{AtomicShedder, ShedderConfig};
+use weir_host::CpuFeeder;
 
 use crate::args::{count, duration, now_or_clock};
 use crate::decision::{Decision, Tally};
 use crate::errors::{bad_arg, config_error, overloaded};
 use crate::wait::ready;
-
-/// The background sampler: reads cgroup v2 / `/proc/stat` every
-/// `interval` and folds the sample into the shedder's smoothed CPU.
-struct Sampler {
-    stop: Arc<(Mutex<bool>, Condvar)>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Sampler {
-    fn start(shedder: Arc<AtomicShedder>, interval: Duration) -> std::io::Result<Self> {
-        let stop = Arc::new((Mutex::new(false), Condvar::new()));
-        let flag = Arc::clone(&stop);
-        let thread = std::thread::Builder::new().name("weir-cpu-sampler".into()).spawn(move || {
-            let mut cpu = weir_host::CpuSampler::new();
-            // The first reading only sets the baseline.
-            let _ = cpu.sample();
-            let (lock, wake) = &*flag;
-            let mut stopped = lock.lock().unwrap_or_else(PoisonError::into_inner);
-            loop {
-                stopped = wake.wait_timeout(stopped, interval).unwrap_or_else(PoisonError::into_inner).0;
-                if *stopped {
-                    return;
-                }
-                if let Some(permille) = cpu.sample() {
-                    shedder.record_cpu(permille);
-                }
-            }
-        })?;
-        Ok(Self { stop, thread: Some(thread) })
-    }
-}
-
-impl Drop for Sampler {
-    fn drop(&mut self) {
-        let (lock, wake) = &*self.stop;
-        *lock.lock().unwrap_or_else(PoisonError::into_inner) = true;
-        wake.notify_all();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
 
 /// BBR-style load shedding: sheds when the CPU (permille) reaches
 /// `cpu_threshold` and more is in flight than the service has shown it can
@@ -64,7 +22,7 @@ impl Drop for Sampler {
 pub struct Shedder {
     inner: Arc<AtomicShedder>,
     tally: Arc<Tally>,
-    sampler: Mutex<Option<Sampler>>,
+    sampler: Mutex<Option<CpuFeeder>>,
 }
 
 #[pymethods]
@@ -181,7 +139,15 @@ impl Shedder {
     fn start(&self, py: Python<'_>, interval_ns: u64) -> PyResult<()> {
         let mut slot = self.sampler.lock().unwrap_or_else(PoisonError::into_inner);
         if slot.is_none() {
-            let s = py.detach(|| Sampler::start(Arc::clone(&self.inner), Duration::from_nanos(interval_ns)));
+            let shedder = Arc::clone(&self.inner);
+            let s = py.detach(|| {
+                CpuFeeder::start(Duration::from_nanos(interval_ns), move |reading| {
+                    if let Some(permille) = reading {
+                        shedder.record_cpu(permille);
+                    }
+                    true
+                })
+            });
             *slot = Some(
                 s.map_err(|e| pyo3::exceptions::PyOSError::new_err(format!("cannot start the CPU sampler: {e}")))?,
             );
