@@ -44,10 +44,15 @@ test('Shedder sheds under CPU pressure beyond the learned in-flight estimate', (
 
 test('the opt-in CPU sampler feeds the shedder from a native thread', async () => {
   const s = new Shedder({ cpuSampler: { intervalMs: 10 }, cpuDecay: 0 });
-  const until = Date.now() + 120;
-  while (Date.now() < until); // keep this process busy so the sample is not 0
-  await new Promise((r) => setTimeout(r, 40));
-  const cpu = s.stats().cpu;
+  // Stay busy while reading: with cpuDecay 0 the CPU is the latest sample,
+  // and an idle pause before reading would let it fall back to 0.
+  const until = Date.now() + 2000;
+  let cpu = 0;
+  while (Date.now() < until && cpu === 0) {
+    const spin = Date.now() + 30;
+    while (Date.now() < spin);
+    cpu = s.stats().cpu;
+  }
   s.close();
   assert.ok(cpu > 0 && cpu <= 1000, `cpu ${cpu}`);
 });

@@ -69,11 +69,15 @@ def test_shedder_decorator_and_async_guard() -> None:
 def test_cpu_sampler_thread_feeds_the_shedder_and_stops() -> None:
     shed = weir.Shedder(cpu_decay=0.0, cpu_sampler=True, sample_interval=0.01)
     assert shed.cpu_sampler_running
-    until = time.monotonic() + 0.15
-    x = 0
-    while time.monotonic() < until:  # keep a CPU busy so samples are > 0
-        x += 1
-    cpu = shed.stats()["cpu"]
+    # Keep a CPU busy while reading: with cpu_decay 0 the CPU is the latest
+    # sample, so an idle pause before reading could bring it back to 0.
+    until = time.monotonic() + 2.0
+    cpu = 0.0
+    while time.monotonic() < until and cpu == 0:
+        spin = time.monotonic() + 0.03
+        while time.monotonic() < spin:
+            pass
+        cpu = shed.stats()["cpu"]
     assert 0 < cpu <= 1000
     shed.stop_cpu_sampler()
     assert not shed.cpu_sampler_running
