@@ -5,7 +5,9 @@
 //!
 //! **Reuse and eviction rule.** An entry whose bucket is full again
 //! (`tat <= now`) remembers nothing that a fresh entry would not, so it is free
-//! to be taken by any key. When a new key arrives and every way of its set
+//! to be taken by any key; a new key takes the idle entry that refilled
+//! longest ago (never-used entries first), so keys that come back often keep
+//! their entry and skip the claim path. When a new key arrives and every way of its set
 //! still holds a key that has spent tokens, nothing is evicted: the new key is
 //! refused with [`Reason::TableFull`] and `retry_after` set to when the
 //! earliest of those entries fills up again. Evicting a live entry would hand
@@ -100,7 +102,8 @@ pub fn set_index(key: u64, sets: usize) -> usize {
 /// The keyed-table rule for one set held as plain `(key, tat)` pairs, for
 /// hosts that move a whole set at once (the Envoy filter CASes a set as one
 /// shared-data value). Same rule as [`KeyedLimiter::acquire`]: the key's own
-/// entry if present, else the first idle entry, else `TableFull` with the
+/// entry if present, else the idle entry that refilled longest ago, else
+/// `TableFull` with the
 /// wait until the earliest entry refills. Returns the decision; `ways` is
 /// updated in place (unchanged when nothing needs remembering).
 pub fn decide_in_set(gcra: &Gcra, ways: &mut [(u64, u64); WAYS], key: u64, now: Nanos, cost: u64) -> Decision {
@@ -111,10 +114,10 @@ pub fn decide_in_set(gcra: &Gcra, ways: &mut [(u64, u64); WAYS], key: u64, now: 
         return decision;
     }
     let mut earliest = u64::MAX;
-    let mut free = None;
+    let mut free: Option<&mut (u64, u64)> = None;
     for way in ways.iter_mut() {
         if gcra.is_idle(way.1, now) {
-            if free.is_none() {
+            if free.as_ref().is_none_or(|f| way.1 < f.1) {
                 free = Some(way);
             }
         } else {
@@ -198,6 +201,10 @@ impl<S: AsRef<[KeySet]>> KeyedLimiter<S> {
     /// The lock-free path: the key already owns a way.
     fn hit(&self, set: &KeySet, key: u64, now: Nanos, cost: u64) -> Lookup {
         'ways: for (k, t) in set.keys.iter().zip(set.tats.iter()) {
+            // A cheap filter: most ways hold other keys.
+            if k.load(Ordering::Relaxed) != key {
+                continue;
+            }
             // TAT before key: a claimer writes the new key before the new TAT,
             // so a TAT read that is not FROZEN pairs with the key read after it.
             let mut tat = t.load(Ordering::Acquire);
@@ -236,7 +243,7 @@ impl<S: AsRef<[KeySet]>> KeyedLimiter<S> {
                 return None;
             }
             if self.gcra.is_idle(tat, now) {
-                if free.is_none() {
+                if free.is_none_or(|(_, _, oldest)| tat < oldest) {
                     free = Some((k, t, tat));
                 }
             } else {

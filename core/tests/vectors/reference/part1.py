@@ -135,9 +135,10 @@ class Keyed:
         free = [w for w in ways if w[1] <= now]
         if not free:
             return dict(reason="table_full", retry_after=min(w[1] - now for w in ways), remaining=0, reset_after=0)
-        new, d = self.g.decide(free[0][1], now, cost)
-        if new != free[0][1]:
-            free[0][0], free[0][1] = key, new
+        oldest = min(free, key=lambda w: w[1])  # the first of equals
+        new, d = self.g.decide(oldest[1], now, cost)
+        if new != oldest[1]:
+            oldest[0], oldest[1] = key, new
         return d
 
     def live(self, now):
