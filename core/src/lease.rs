@@ -171,11 +171,12 @@ impl LeasePlanner {
         }
         // Plan again once enough is spent to reach the low water mark and to
         // make room for min_batch; at least one token's worth ahead, so a
-        // full lease at a flood does not plan again at once, forever.
+        // full lease at a flood does not plan again at once, forever (and at
+        // least a nanosecond ahead even when one token lasts less than that).
         let to_spend = usable.saturating_sub(low_water).max(c.min_batch.saturating_sub(room)).max(1);
         let drains_at = now.saturating_add(rate.lasts(to_spend));
         let renew_at = expires_at.saturating_sub(c.lead_ns);
-        Plan { ask: 0, next_at: drains_at.min(renew_at).max(now), low_water }
+        Plan { ask: 0, next_at: drains_at.min(renew_at).max(now.saturating_add(1)), low_water }
     }
 }
 

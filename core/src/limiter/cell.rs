@@ -23,12 +23,11 @@ impl AtomicLimiter {
         // orders every write to it; nothing else is published through it.
         let mut current = self.tat.load(Ordering::Relaxed);
         loop {
-            let (next, decision) = self.gcra.decide(current, now, cost);
-            if next == current {
-                return decision;
-            }
+            let Some(next) = self.gcra.next_state(current, now, cost) else {
+                return self.gcra.decide(current, now, cost).1;
+            };
             match self.tat.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => return decision,
+                Ok(_) => return self.gcra.admitted(next, now),
                 Err(seen) => current = seen,
             }
         }
@@ -66,9 +65,13 @@ impl Limiter {
     /// Asks for `cost` tokens at `now`.
     #[inline]
     pub fn acquire(&mut self, now: Nanos, cost: u64) -> Decision {
-        let (next, decision) = self.gcra.decide(self.tat, now, cost);
-        self.tat = next;
-        decision
+        match self.gcra.next_state(self.tat, now, cost) {
+            Some(next) => {
+                self.tat = next;
+                self.gcra.admitted(next, now)
+            }
+            None => self.gcra.decide(self.tat, now, cost).1,
+        }
     }
 
     /// The kernel (interval, burst).

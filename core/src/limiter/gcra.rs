@@ -93,6 +93,29 @@ impl Gcra {
         (next, Decision::admit(remaining, reset_after))
     }
 
+    /// The state transition alone: the new TAT when `cost` (>= 1) tokens fit
+    /// at `now`, `None` when they do not (ask [`Self::decide`] why). Cells
+    /// run this inside their compare-exchange loop, so the window between
+    /// reading and writing the state holds nothing else.
+    #[inline]
+    pub fn next_state(&self, tat: u64, now: Nanos, cost: u64) -> Option<u64> {
+        let base = if tat > now { tat } else { now };
+        let increment = if cost == 1 { self.interval.get() } else { self.interval.get().checked_mul(cost)? };
+        if increment > self.tolerance || cost == 0 {
+            return None;
+        }
+        let new_tat = base.checked_add(increment).filter(|t| *t < u64::MAX)?;
+        (new_tat.saturating_sub(self.tolerance) <= now).then_some(new_tat)
+    }
+
+    /// The decision for a request admitted at `now` that moved the state to
+    /// `new_tat` (as [`Self::next_state`] returned it).
+    #[inline]
+    pub fn admitted(&self, new_tat: u64, now: Nanos) -> Decision {
+        let reset_after = new_tat.saturating_sub(now);
+        Decision::admit(self.interval.div(self.tolerance.saturating_sub(reset_after)), reset_after)
+    }
+
     /// Whether state `tat` is a full bucket at `now` (nothing to remember).
     #[inline]
     pub const fn is_idle(&self, tat: u64, now: Nanos) -> bool {
