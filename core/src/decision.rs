@@ -45,22 +45,31 @@ pub enum Reason {
 impl Reason {
     /// A stable snake_case name for metrics and logs.
     pub const fn as_str(self) -> &'static str {
+        // The names are ASCII literals, so the conversion cannot fail.
+        match core::str::from_utf8(self.as_cstr().to_bytes()) {
+            Ok(name) => name,
+            Err(_) => "",
+        }
+    }
+
+    /// [`Self::as_str`] with a NUL terminator, for C callers.
+    pub const fn as_cstr(self) -> &'static core::ffi::CStr {
         match self {
-            Reason::Admitted => "admitted",
-            Reason::RateLimited => "rate_limited",
-            Reason::CostExceedsBurst => "cost_exceeds_burst",
-            Reason::TableFull => "table_full",
-            Reason::ConcurrencyLimited => "concurrency_limited",
-            Reason::CpuOverloaded => "cpu_overloaded",
-            Reason::CoolingOff => "cooling_off",
-            Reason::QueueFull => "queue_full",
-            Reason::Throttled => "throttled",
-            Reason::TimeOverflow => "time_overflow",
-            Reason::BudgetExhausted => "budget_exhausted",
-            Reason::AttemptsExhausted => "attempts_exhausted",
-            Reason::DeadlineTooClose => "deadline_too_close",
-            Reason::DeadlineExceeded => "deadline_exceeded",
-            Reason::NoNode => "no_node",
+            Reason::Admitted => c"admitted",
+            Reason::RateLimited => c"rate_limited",
+            Reason::CostExceedsBurst => c"cost_exceeds_burst",
+            Reason::TableFull => c"table_full",
+            Reason::ConcurrencyLimited => c"concurrency_limited",
+            Reason::CpuOverloaded => c"cpu_overloaded",
+            Reason::CoolingOff => c"cooling_off",
+            Reason::QueueFull => c"queue_full",
+            Reason::Throttled => c"throttled",
+            Reason::TimeOverflow => c"time_overflow",
+            Reason::BudgetExhausted => c"budget_exhausted",
+            Reason::AttemptsExhausted => c"attempts_exhausted",
+            Reason::DeadlineTooClose => c"deadline_too_close",
+            Reason::DeadlineExceeded => c"deadline_exceeded",
+            Reason::NoNode => c"no_node",
         }
     }
 

@@ -1,6 +1,6 @@
 //! The decision every admission call answers with, and its reason codes.
 
-use std::ffi::{c_char, CStr};
+use std::ffi::c_char;
 use weir_core::{Decision, Reason};
 
 /// Why a decision came out the way it did. The values are weir-core's
@@ -82,26 +82,5 @@ pub(crate) fn refused(reason: Reason) -> weir_decision {
 /// not a reason. Never NULL; static.
 #[no_mangle]
 pub extern "C" fn weir_reason_str(code: u32) -> *const c_char {
-    u8::try_from(code).ok().and_then(Reason::from_code).map_or(c"unknown", reason_name).as_ptr()
-}
-
-/// `Reason::as_str` with a NUL, checked against core's by a test.
-pub(crate) const fn reason_name(reason: Reason) -> &'static CStr {
-    match reason {
-        Reason::Admitted => c"admitted",
-        Reason::RateLimited => c"rate_limited",
-        Reason::CostExceedsBurst => c"cost_exceeds_burst",
-        Reason::TableFull => c"table_full",
-        Reason::ConcurrencyLimited => c"concurrency_limited",
-        Reason::CpuOverloaded => c"cpu_overloaded",
-        Reason::CoolingOff => c"cooling_off",
-        Reason::QueueFull => c"queue_full",
-        Reason::Throttled => c"throttled",
-        Reason::TimeOverflow => c"time_overflow",
-        Reason::BudgetExhausted => c"budget_exhausted",
-        Reason::AttemptsExhausted => c"attempts_exhausted",
-        Reason::DeadlineTooClose => c"deadline_too_close",
-        Reason::DeadlineExceeded => c"deadline_exceeded",
-        Reason::NoNode => c"no_node",
-    }
+    u8::try_from(code).ok().and_then(Reason::from_code).map_or(c"unknown", Reason::as_cstr).as_ptr()
 }
