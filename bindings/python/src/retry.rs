@@ -4,7 +4,7 @@
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use weir_core::backoff::{Backoff as CoreBackoff, BackoffConfig, Jitter};
-use weir_core::budget::{retry as core_retry, AtomicRetryBudget, RetryAsk, RetryBudgetConfig};
+use weir_core::budget::{retry as core_retry, AtomicRetryBudget, RetryAsk, RetryBudgetConfig, Unbudgeted};
 use weir_core::Reason;
 
 use crate::args::{count, duration, float, now_or_clock};
@@ -159,28 +159,19 @@ impl RetryBudget {
     }
 }
 
-/// A budget that never runs out, for retry policies without a shared one:
-/// core's `retry` still checks the attempt limit and the deadline. One-ns
-/// buckets with a floor of billions of retries per bucket cannot fill.
-pub fn unlimited_budget() -> PyResult<AtomicRetryBudget> {
-    AtomicRetryBudget::new(RetryBudgetConfig { ratio: 0.0, min_per_second: u64::MAX / 2, window_ns: 1, buckets: 1 })
-        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))
-}
-
 /// A retry policy's fixed parts: the backoff and the budget it spends.
 #[pyclass(frozen, module = "weir._weir", name = "RetryPolicy")]
 pub struct RetryPolicy {
     backoff: Py<Backoff>,
     budget: Option<Py<RetryBudget>>,
-    own: AtomicRetryBudget,
 }
 
 #[pymethods]
 impl RetryPolicy {
     #[new]
     #[pyo3(signature = (backoff, budget = None))]
-    fn new(backoff: Py<Backoff>, budget: Option<Py<RetryBudget>>) -> PyResult<Self> {
-        Ok(Self { backoff, budget, own: unlimited_budget()? })
+    fn new(backoff: Py<Backoff>, budget: Option<Py<RetryBudget>>) -> Self {
+        Self { backoff, budget }
     }
 
     /// Counts one call against the shared budget (no-op without one).
@@ -211,8 +202,12 @@ impl RetryPolicy {
             advised: advised_ns,
             deadline_left: deadline_left_ns.unwrap_or(u64::MAX),
         };
-        let budget = self.budget.as_ref().map_or(&self.own, |b| &b.get().inner);
-        let r = core_retry(now_or_clock(now), &self.backoff.get().inner, budget, &ask);
+        // Without a shared budget only the attempt limit and the deadline refuse.
+        let (now, backoff) = (now_or_clock(now), &self.backoff.get().inner);
+        let r = match &self.budget {
+            Some(b) => core_retry(now, backoff, &b.get().inner, &ask),
+            None => core_retry(now, backoff, &Unbudgeted, &ask),
+        };
         (r.decision.into(), r.delay)
     }
 }
