@@ -367,3 +367,22 @@ func TestLimiterHoldsUnderContention(t *testing.T) {
 		t.Fatalf("admitted %d, want exactly the burst of 500", n)
 	}
 }
+
+func TestRetryWithoutABudget(t *testing.T) {
+	c := DefaultBackoffConfig()
+	c.Base, c.Cap, c.MaxAttempts = time.Millisecond, 2*time.Millisecond, 4
+	b, err := NewBackoff(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	calls := 0
+	err = Retry(context.Background(), b, nil, func(context.Context) error {
+		calls++
+		return errors.New("unavailable")
+	})
+	var rejected *RejectedError
+	if calls != 4 || !errors.As(err, &rejected) || rejected.Decision.Reason != AttemptsExhausted {
+		t.Fatalf("calls %d, err %v", calls, err)
+	}
+}

@@ -196,10 +196,15 @@ func (e *AdvisedError) Unwrap() error { return e.Err }
 
 // Retry runs fn until it succeeds, the backoff's attempts run out, the
 // budget refuses, or the delay would pass ctx's deadline. It deposits one
-// request per call of Retry. The last error is returned, joined with a
-// *RejectedError saying why no further retry was made.
+// request per call of Retry. A nil budget means none is shared: only the
+// attempts and the deadline refuse. The last error is returned, joined with
+// a *RejectedError saying why no further retry was made.
 func Retry(ctx context.Context, b *Backoff, budget *RetryBudget, fn func(context.Context) error) error {
-	budget.Deposit()
+	var shared *C.weir_retry_budget
+	if budget != nil {
+		budget.Deposit()
+		shared = budget.h
+	}
 	var previous time.Duration
 	for attempt := 1; ; attempt++ {
 		err := fn(ctx)
@@ -215,7 +220,7 @@ func Retry(ctx context.Context, b *Backoff, budget *RetryBudget, fn func(context
 			ask.deadline_left_ns = C.uint64_t(uint64(max(time.Until(deadline), 0)))
 		}
 		var out C.weir_retry_decision
-		C.weir_retry_now(b.h, budget.h, &ask, &out)
+		C.weir_retry_now(b.h, shared, &ask, &out)
 		runtime.KeepAlive(b)
 		runtime.KeepAlive(budget)
 		d := decision(&out.decision)

@@ -794,7 +794,8 @@ void weir_retry_budget_free(weir_retry_budget **budget);
 
 // Decides a retry at `now`: attempts first, then the backoff delay against
 // the deadline, and only then the budget, so a retry that could never
-// happen does not spend it.
+// happen does not spend it. A NULL `budget` means the policy has no shared
+// budget: only the attempt limit and the deadline can refuse.
 //
 // # Safety
 // `backoff` and `budget` are NULL or live; `ask` is NULL or readable;

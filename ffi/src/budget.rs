@@ -6,7 +6,7 @@ use crate::backoff::{advice, weir_backoff, weir_retry_decision};
 use crate::decision::weir_decision;
 use crate::handle::{free, live, need, out, publish};
 use crate::status::{config_error, guard, weir_status};
-use weir_core::budget::{retry, AtomicRetryBudget, RetryAsk, RetryBudgetConfig};
+use weir_core::budget::{retry, AtomicRetryBudget, RetryAsk, RetryBudgetConfig, Unbudgeted};
 
 /// Retry budget settings; `weir_retry_budget_config_default` gives 10 %,
 /// 10 retries per second floor, a 10 s window of 10 buckets.
@@ -177,7 +177,8 @@ pub unsafe extern "C" fn weir_retry_budget_free(budget: *mut *mut weir_retry_bud
 
 /// Decides a retry at `now`: attempts first, then the backoff delay against
 /// the deadline, and only then the budget, so a retry that could never
-/// happen does not spend it.
+/// happen does not spend it. A NULL `budget` means the policy has no shared
+/// budget: only the attempt limit and the deadline can refuse.
 ///
 /// # Safety
 /// `backoff` and `budget` are NULL or live; `ask` is NULL or readable;
@@ -191,7 +192,9 @@ pub unsafe extern "C" fn weir_retry(
     out: *mut weir_retry_decision,
 ) -> weir_status {
     guard(|| {
-        let (backoff, budget, ask) = (live!(backoff), live!(budget), live!(ask));
+        let (backoff, ask) = (live!(backoff), live!(ask));
+        // SAFETY: `budget` is NULL or live, per this function's contract.
+        let budget = unsafe { budget.as_ref() };
         need!(out);
         let ask = RetryAsk {
             attempt: ask.attempt,
@@ -200,7 +203,10 @@ pub unsafe extern "C" fn weir_retry(
             advised: advice(ask.has_advised != 0, ask.advised_ns),
             deadline_left: ask.deadline_left_ns,
         };
-        let answer = retry(now, &backoff.inner, &budget.inner, &ask);
+        let answer = match budget {
+            Some(budget) => retry(now, &backoff.inner, &budget.inner, &ask),
+            None => retry(now, &backoff.inner, &Unbudgeted, &ask),
+        };
         out!(out, weir_retry_decision { decision: answer.decision.into(), delay_ns: answer.delay });
         weir_status::Ok
     })

@@ -172,7 +172,13 @@ fn picker_backoff_budget_round_trip() {
         let mut out = weir_retry_decision::default();
         assert_eq!(weir_retry(b, budget, 0, &ask, &mut out), weir_status::Ok);
         assert_eq!((out.decision.admitted, out.delay_ns), (1, 25_000_000));
-        assert_eq!(weir_retry(b, null(), 0, &ask, &mut out), weir_status::NullArgument);
+        // No budget: only attempts and the deadline refuse.
+        let mut unbudgeted = weir_retry_decision::default();
+        assert_eq!(weir_retry(b, null(), 0, &ask, &mut unbudgeted), weir_status::Ok);
+        assert_eq!((unbudgeted.decision.admitted, unbudgeted.delay_ns), (1, 25_000_000));
+        let close = weir_retry_ask { deadline_left_ns: 1, ..ask };
+        assert_eq!(weir_retry(b, null(), 0, &close, &mut unbudgeted), weir_status::Ok);
+        assert_eq!(unbudgeted.decision.reason, weir_reason::DeadlineTooClose as u32);
         weir_retry_budget_free(&mut budget);
         weir_backoff_free(&mut b);
     }

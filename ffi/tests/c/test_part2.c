@@ -219,7 +219,6 @@ static void retry_budget(void) {
   weir_retry_ask ask = {.attempt = 1, .deadline_left_ns = UINT64_MAX};
   weir_retry_decision r = {.delay_ns = 77};
   CHECK_BAD(weir_retry(NULL, budget, 0, &ask, &r), WEIR_STATUS_NULL_ARGUMENT);
-  CHECK_BAD(weir_retry(b, NULL, 0, &ask, &r), WEIR_STATUS_NULL_ARGUMENT);
   CHECK_BAD(weir_retry(b, budget, 0, NULL, &r), WEIR_STATUS_NULL_ARGUMENT);
   CHECK_BAD(weir_retry(b, budget, 0, &ask, NULL), WEIR_STATUS_NULL_ARGUMENT);
   CHECK_BAD(weir_retry_now(b, budget, NULL, &r), WEIR_STATUS_NULL_ARGUMENT);
@@ -229,6 +228,15 @@ static void retry_budget(void) {
   ask.attempt = UINT32_MAX;
   CHECK_OK(weir_retry(b, budget, 0, &ask, &r));
   CHECK_EQ_U64(r.decision.reason, WEIR_REASON_ATTEMPTS_EXHAUSTED);
+  /* A NULL budget is a policy without one: attempts and deadline still refuse. */
+  CHECK_OK(weir_retry(b, NULL, 0, &ask, &r));
+  CHECK_EQ_U64(r.decision.reason, WEIR_REASON_ATTEMPTS_EXHAUSTED);
+  ask.attempt = 1;
+  CHECK_OK(weir_retry(b, NULL, 0, &ask, &r));
+  CHECK(r.decision.admitted);
+  ask.deadline_left_ns = 0;
+  CHECK_OK(weir_retry(b, NULL, 0, &ask, &r));
+  CHECK_EQ_U64(r.decision.reason, WEIR_REASON_DEADLINE_TOO_CLOSE);
   weir_backoff_free(&b);
   weir_retry_budget_free(&budget);
   CHECK(budget == NULL);
