@@ -75,7 +75,16 @@ fn lines() {
     let plain = std::cell::RefCell::new(Limiter::new(config()).unwrap_or_else(|e| panic!("{e}")));
     let gcra = *plain.borrow().gcra();
     let plain_sets = std::cell::RefCell::new(vec![[(0u64, 0u64); WAYS]; 256]);
-    let cases: [(&str, Measure<'_>); 12] = [
+    let cases: [(&str, Measure<'_>); 13] = [
+        // The clock read alone: the floor of every case below that reads it.
+        (
+            "clock/quanta",
+            Box::new(|| {
+                ns_per_op(iters, |_| {
+                    black_box(clock.now());
+                })
+            }),
+        ),
         (
             "limiter/weir_plain/1t",
             Box::new(|| {
