@@ -37,7 +37,12 @@ func maxInt(a, b int) int {
 // Acquire takes a permit; when admitted, call release once when done.
 func (c *ConcurrencyLimiter) Acquire() (release func(), d Decision) {
 	var raw C.weir_decision
-	s := C.weir_go_concurrency_limiter_acquire(handle(unsafe.Pointer(c.h)), &raw)
+	var s C.weir_status
+	if useDirect {
+		s = directConcurrencyAcquire(handle(unsafe.Pointer(c.h)), &raw)
+	} else {
+		s = cgoConcurrencyAcquire(handle(unsafe.Pointer(c.h)), &raw)
+	}
 	runtime.KeepAlive(c)
 	if s != C.WEIR_STATUS_OK {
 		return func() {}, Decision{Reason: ConcurrencyLimited}
@@ -50,7 +55,12 @@ func (c *ConcurrencyLimiter) Acquire() (release func(), d Decision) {
 }
 
 func (c *ConcurrencyLimiter) release() bool {
-	s := C.weir_go_concurrency_limiter_release(handle(unsafe.Pointer(c.h)))
+	var s C.weir_status
+	if useDirect {
+		s = directConcurrencyRelease(handle(unsafe.Pointer(c.h)))
+	} else {
+		s = cgoConcurrencyRelease(handle(unsafe.Pointer(c.h)))
+	}
 	runtime.KeepAlive(c)
 	return s == C.WEIR_STATUS_OK
 }

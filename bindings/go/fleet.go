@@ -135,7 +135,7 @@ func (f *FleetLimiter) Allow() bool { return f.AllowN(1) }
 // time argument.
 func (f *FleetLimiter) AllowN(n int) bool {
 	var d C.weir_decision
-	C.weir_go_fleet_limiter_acquire(handle(unsafe.Pointer(f.h)), nonNegative(n), &d)
+	C.weir_go_fleet_limiter_acquire(C.uintptr_t(handle(unsafe.Pointer(f.h))), nonNegative(n), &d)
 	runtime.KeepAlive(f)
 	return d.admitted != 0
 }
@@ -143,7 +143,7 @@ func (f *FleetLimiter) AllowN(n int) bool {
 // Acquire asks for n tokens now and says why not, and when to retry.
 func (f *FleetLimiter) Acquire(n int) Decision {
 	var d C.weir_decision
-	st := C.weir_go_fleet_limiter_acquire(handle(unsafe.Pointer(f.h)), nonNegative(n), &d)
+	st := C.weir_go_fleet_limiter_acquire(C.uintptr_t(handle(unsafe.Pointer(f.h))), nonNegative(n), &d)
 	runtime.KeepAlive(f)
 	if st != C.WEIR_STATUS_OK {
 		return Decision{Reason: RateLimited, RetryAfter: Never}

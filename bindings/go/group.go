@@ -58,7 +58,7 @@ func (e *PanicError) Error() string {
 // result; shared says whether it came from another caller's flight.
 func (g *Group) Do(ctx context.Context, key string, fn func(context.Context) (any, error)) (v any, err error, shared bool) {
 	var f C.weir_flight
-	s := C.weir_go_singleflight_begin_bytes(handle(unsafe.Pointer(g.h)), (*C.uint8_t)(unsafe.Pointer(unsafe.StringData(key))), C.size_t(len(key)), &f)
+	s := C.weir_go_singleflight_begin_bytes(C.uintptr_t(handle(unsafe.Pointer(g.h))), (*C.uint8_t)(unsafe.Pointer(unsafe.StringData(key))), C.size_t(len(key)), &f)
 	runtime.KeepAlive(g)
 	if s != C.WEIR_STATUS_OK {
 		return nil, ErrClosed, false

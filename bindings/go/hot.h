@@ -1,7 +1,9 @@
-/* Hot-path shims: the same calls as weir.h with each handle passed as a
- * uintptr_t. cgo checks every argument whose type could point into Go
- * memory (an opaque handle type could), a call into the Go runtime on
- * every decision; a handle is C memory, so the check is pure cost. */
+/* Hot-path shims for the cgo path (other platforms, the weir_cgocall
+ * tag, RUST_BACKTRACE set; see directcall.go for the direct one): the
+ * same calls as weir.h with each handle passed as a uintptr_t. cgo checks
+ * every argument whose type could point into Go memory (an opaque handle
+ * type could), a call into the Go runtime on every decision; a handle is
+ * C memory, so the check is pure cost. */
 #ifndef WEIR_GO_HOT_H
 #define WEIR_GO_HOT_H
 
@@ -39,6 +41,33 @@ static inline weir_status weir_go_picker_pick_now(uintptr_t h, weir_pick *out) {
 }
 static inline weir_status weir_go_picker_done_now(uintptr_t h, const weir_pick *pick, bool success, int32_t cpu) {
   return weir_picker_done_now(WEIR_GO_HANDLE(weir_picker, h), pick, success, cpu);
+}
+/* The explicit-time forms, for AllowN and the conformance vectors. */
+static inline weir_status weir_go_limiter_acquire(uintptr_t h, uint64_t now, uint64_t cost, weir_decision *out) {
+  return weir_limiter_acquire(WEIR_GO_HANDLE(weir_limiter, h), now, cost, out);
+}
+static inline weir_status weir_go_keyed_limiter_acquire(uintptr_t h, uint64_t key, uint64_t now, uint64_t cost,
+                                                        weir_decision *out) {
+  return weir_keyed_limiter_acquire(WEIR_GO_HANDLE(weir_keyed_limiter, h), key, now, cost, out);
+}
+static inline weir_status weir_go_shedder_acquire(uintptr_t h, uint64_t now, weir_decision *out) {
+  return weir_shedder_acquire(WEIR_GO_HANDLE(weir_shedder, h), now, out);
+}
+static inline weir_status weir_go_shedder_done(uintptr_t h, uint64_t started_at, uint64_t now) {
+  return weir_shedder_done(WEIR_GO_HANDLE(weir_shedder, h), started_at, now);
+}
+static inline weir_status weir_go_throttle_acquire(uintptr_t h, uint64_t now, uint64_t draw, weir_decision *out) {
+  return weir_throttle_acquire(WEIR_GO_HANDLE(weir_throttle, h), now, draw, out);
+}
+static inline weir_status weir_go_throttle_record(uintptr_t h, uint64_t now, bool success) {
+  return weir_throttle_record(WEIR_GO_HANDLE(weir_throttle, h), now, success);
+}
+static inline weir_status weir_go_picker_pick(uintptr_t h, uint64_t now, uint64_t draw, weir_pick *out) {
+  return weir_picker_pick(WEIR_GO_HANDLE(weir_picker, h), now, draw, out);
+}
+static inline weir_status weir_go_picker_done(uintptr_t h, const weir_pick *pick, uint64_t now, uint64_t latency_ns,
+                                              bool success, int32_t cpu) {
+  return weir_picker_done(WEIR_GO_HANDLE(weir_picker, h), pick, now, latency_ns, success, cpu);
 }
 static inline weir_status weir_go_singleflight_begin_bytes(uintptr_t h, const uint8_t *key, size_t len,
                                                            weir_flight *out) {

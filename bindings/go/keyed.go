@@ -39,8 +39,12 @@ func (k *KeyedLimiter) Allow(key string) bool { return k.Acquire(key, 1).Admitte
 // runtime, so a key means the same table slot everywhere.
 func (k *KeyedLimiter) Acquire(key string, cost int) Decision {
 	var d C.weir_decision
-	s := C.weir_go_keyed_limiter_acquire_bytes_now(handle(unsafe.Pointer(k.h)), (*C.uint8_t)(unsafe.Pointer(unsafe.StringData(key))),
-		C.size_t(len(key)), C.uint64_t(max(cost, 0)), &d)
+	var s C.weir_status
+	if useDirect {
+		s = directKeyedAcquireBytesNow(handle(unsafe.Pointer(k.h)), key, uint64(max(cost, 0)), &d)
+	} else {
+		s = cgoKeyedAcquireBytesNow(handle(unsafe.Pointer(k.h)), key, uint64(max(cost, 0)), &d)
+	}
 	runtime.KeepAlive(k)
 	if s != C.WEIR_STATUS_OK {
 		return Decision{Reason: TableFull, RetryAfter: Never}
@@ -50,7 +54,7 @@ func (k *KeyedLimiter) Acquire(key string, cost int) Decision {
 
 func (k *KeyedLimiter) acquire(key, now, cost uint64) Decision {
 	var d C.weir_decision
-	s := C.weir_keyed_limiter_acquire(k.h, C.uint64_t(key), C.uint64_t(now), C.uint64_t(cost), &d)
+	s := keyedAcquire(handle(unsafe.Pointer(k.h)), key, now, cost, &d)
 	runtime.KeepAlive(k)
 	if s != C.WEIR_STATUS_OK {
 		return Decision{Reason: TableFull, RetryAfter: Never}

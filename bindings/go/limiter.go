@@ -65,7 +65,11 @@ func NewLimiter(rate float64, burst int, opts ...LimiterOption) (*Limiter, error
 // Allow takes one token now if there is one.
 func (l *Limiter) Allow() bool {
 	var d C.weir_decision
-	C.weir_go_limiter_acquire_now(handle(unsafe.Pointer(l.h)), 1, &d)
+	if useDirect {
+		directLimiterAcquireNow(handle(unsafe.Pointer(l.h)), 1, &d)
+	} else {
+		cgoLimiterAcquireNow(handle(unsafe.Pointer(l.h)), 1, &d)
+	}
 	runtime.KeepAlive(l)
 	return d.admitted != 0
 }
@@ -78,7 +82,11 @@ func (l *Limiter) AllowN(now time.Time, n int) bool {
 // Acquire asks for `cost` tokens now and says why not, and when to retry.
 func (l *Limiter) Acquire(cost int) Decision {
 	var d C.weir_decision
-	C.weir_go_limiter_acquire_now(handle(unsafe.Pointer(l.h)), C.uint64_t(max(cost, 0)), &d)
+	if useDirect {
+		directLimiterAcquireNow(handle(unsafe.Pointer(l.h)), uint64(max(cost, 0)), &d)
+	} else {
+		cgoLimiterAcquireNow(handle(unsafe.Pointer(l.h)), uint64(max(cost, 0)), &d)
+	}
 	runtime.KeepAlive(l)
 	if l.h == nil {
 		return Decision{Reason: RateLimited, RetryAfter: Never}
@@ -88,7 +96,7 @@ func (l *Limiter) Acquire(cost int) Decision {
 
 func (l *Limiter) acquire(now, cost uint64) Decision {
 	var d C.weir_decision
-	s := C.weir_limiter_acquire(l.h, C.uint64_t(now), C.uint64_t(cost), &d)
+	s := limiterAcquire(handle(unsafe.Pointer(l.h)), now, cost, &d)
 	runtime.KeepAlive(l)
 	if s != C.WEIR_STATUS_OK {
 		return Decision{Reason: RateLimited, RetryAfter: Never}

@@ -117,7 +117,12 @@ type Pick struct {
 // Pick chooses a node now.
 func (p *Picker) Pick() (Pick, error) {
 	var raw C.weir_pick
-	s := C.weir_go_picker_pick_now(handle(unsafe.Pointer(p.h)), &raw)
+	var s C.weir_status
+	if useDirect {
+		s = directPickerPickNow(handle(unsafe.Pointer(p.h)), &raw)
+	} else {
+		s = cgoPickerPickNow(handle(unsafe.Pointer(p.h)), &raw)
+	}
 	runtime.KeepAlive(p)
 	if s != C.WEIR_STATUS_OK {
 		return Pick{}, statusError(s)
@@ -139,22 +144,27 @@ func (k Pick) DoneWithCPU(err error, cpuPermille int) bool {
 	if k.p == nil {
 		return false
 	}
-	cpu := C.int32_t(max(min(cpuPermille, 1<<20), -1))
-	ok := C.weir_go_picker_done_now(handle(unsafe.Pointer(k.p.h)), &k.raw, cbool(err == nil), cpu) == C.WEIR_STATUS_OK
+	cpu := int32(max(min(cpuPermille, 1<<20), -1))
+	var ok bool
+	if useDirect {
+		ok = directPickerDoneNow(handle(unsafe.Pointer(k.p.h)), &k.raw, err == nil, cpu) == C.WEIR_STATUS_OK
+	} else {
+		ok = cgoPickerDoneNow(handle(unsafe.Pointer(k.p.h)), &k.raw, err == nil, cpu) == C.WEIR_STATUS_OK
+	}
 	runtime.KeepAlive(k.p)
 	return ok
 }
 
 func (p *Picker) pick(now, draw uint64) (reason Reason, index, gen uint32, forced bool) {
 	var raw C.weir_pick
-	C.weir_picker_pick(p.h, C.uint64_t(now), C.uint64_t(draw), &raw)
+	pickerPick(handle(unsafe.Pointer(p.h)), now, draw, &raw)
 	runtime.KeepAlive(p)
 	return Reason(raw.reason), uint32(raw.index), uint32(raw.gen), raw.forced != 0
 }
 
 func (p *Picker) done(index, gen uint32, now, latency uint64, success bool, cpu int) bool {
 	raw := C.weir_pick{reason: C.WEIR_REASON_ADMITTED, index: C.uint32_t(index), gen: C.uint32_t(gen)}
-	ok := C.weir_picker_done(p.h, &raw, C.uint64_t(now), C.uint64_t(latency), cbool(success), C.int32_t(cpu)) == C.WEIR_STATUS_OK
+	ok := pickerDone(handle(unsafe.Pointer(p.h)), &raw, now, latency, success, int32(cpu)) == C.WEIR_STATUS_OK
 	runtime.KeepAlive(p)
 	return ok
 }

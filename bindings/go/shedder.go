@@ -156,7 +156,12 @@ func (t *shedTicket) finish(error) {
 func (s *Shedder) admit() (uint64, error) {
 	var d C.weir_decision
 	var started C.uint64_t
-	st := C.weir_go_shedder_acquire_now(handle(unsafe.Pointer(s.h)), &d, &started)
+	var st C.weir_status
+	if useDirect {
+		st = directShedderAcquireNow(handle(unsafe.Pointer(s.h)), &d, &started)
+	} else {
+		st = cgoShedderAcquireNow(handle(unsafe.Pointer(s.h)), &d, &started)
+	}
 	runtime.KeepAlive(s)
 	if st != C.WEIR_STATUS_OK {
 		return 0, ErrClosed
@@ -169,19 +174,23 @@ func (s *Shedder) admit() (uint64, error) {
 
 // finish is done's one cgo call.
 func (s *Shedder) finish(started uint64) {
-	C.weir_go_shedder_done_now(handle(unsafe.Pointer(s.h)), C.uint64_t(started))
+	if useDirect {
+		directShedderDoneNow(handle(unsafe.Pointer(s.h)), started)
+	} else {
+		cgoShedderDoneNow(handle(unsafe.Pointer(s.h)), started)
+	}
 	runtime.KeepAlive(s)
 }
 
 func (s *Shedder) acquire(now uint64) Decision {
 	var d C.weir_decision
-	C.weir_shedder_acquire(s.h, C.uint64_t(now), &d)
+	shedderAcquire(handle(unsafe.Pointer(s.h)), now, &d)
 	runtime.KeepAlive(s)
 	return decision(&d)
 }
 
 func (s *Shedder) done(startedAt, now uint64) {
-	C.weir_shedder_done(s.h, C.uint64_t(startedAt), C.uint64_t(now))
+	shedderDone(handle(unsafe.Pointer(s.h)), startedAt, now)
 	runtime.KeepAlive(s)
 }
 

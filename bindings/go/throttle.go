@@ -62,7 +62,12 @@ func NewThrottle(opts ...ThrottleOption) (*Throttle, error) {
 // report the answer with Record. A refusal is a *RejectedError.
 func (t *Throttle) Allow() error {
 	var d C.weir_decision
-	s := C.weir_go_throttle_acquire_now(handle(unsafe.Pointer(t.h)), &d)
+	var s C.weir_status
+	if useDirect {
+		s = directThrottleAcquireNow(handle(unsafe.Pointer(t.h)), &d)
+	} else {
+		s = cgoThrottleAcquireNow(handle(unsafe.Pointer(t.h)), &d)
+	}
 	runtime.KeepAlive(t)
 	if s != C.WEIR_STATUS_OK {
 		return ErrClosed
@@ -75,7 +80,11 @@ func (t *Throttle) Allow() error {
 
 // Record reports whether the backend accepted an admitted request.
 func (t *Throttle) Record(success bool) {
-	C.weir_go_throttle_record_now(handle(unsafe.Pointer(t.h)), cbool(success))
+	if useDirect {
+		directThrottleRecordNow(handle(unsafe.Pointer(t.h)), success)
+	} else {
+		cgoThrottleRecordNow(handle(unsafe.Pointer(t.h)), success)
+	}
 	runtime.KeepAlive(t)
 }
 
@@ -96,13 +105,13 @@ func (t *Throttle) Do(fn func() error, accepted func(error) bool) error {
 
 func (t *Throttle) acquire(now, draw uint64) Decision {
 	var d C.weir_decision
-	C.weir_throttle_acquire(t.h, C.uint64_t(now), C.uint64_t(draw), &d)
+	throttleAcquire(handle(unsafe.Pointer(t.h)), now, draw, &d)
 	runtime.KeepAlive(t)
 	return decision(&d)
 }
 
 func (t *Throttle) record(now uint64, success bool) {
-	C.weir_throttle_record(t.h, C.uint64_t(now), cbool(success))
+	throttleRecord(handle(unsafe.Pointer(t.h)), now, success)
 	runtime.KeepAlive(t)
 }
 

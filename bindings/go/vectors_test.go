@@ -185,7 +185,11 @@ var replays = map[string]replayFunc{
 	"deadline":            replayDeadline,
 }
 
-func TestVectors(t *testing.T) {
+func TestVectors(t *testing.T) { replayVectors(t) }
+
+// replayVectors replays every conformance vector through this build's
+// calls (see hotcall.go).
+func replayVectors(t *testing.T) {
 	files, err := filepath.Glob("../../core/tests/vectors/*.json")
 	if err != nil || len(files) < 50 {
 		t.Fatalf("vectors not found: %v (%d files)", err, len(files))

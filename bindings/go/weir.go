@@ -9,10 +9,16 @@
 // finalizer frees; Close frees it at once and is idempotent, but must not
 // race with other calls on the same value.
 //
-// Hot paths cost one cgo call: the clock (CLOCK_MONOTONIC's scale, read
-// from the time-stamp counter) is read inside it. Build the static library
-// first: `cargo build --release -p weir-ffi` at the repository root (see
-// README.md).
+// Each hot-path decision (a limiter's Allow, a shedder's Allow and its
+// done, a throttle's Allow and Record, a picker's Pick and Done) is one
+// call into the native library, which reads the clock (CLOCK_MONOTONIC's
+// scale, from the time-stamp counter) itself. On linux/amd64 that call
+// skips cgo's hand-off to the scheduler and runs the C function on the
+// goroutine's stack, which the functions involved are short and small
+// enough for (directcall.go says why, README.md has the numbers); the
+// weir_cgocall build tag, other platforms, and a RUST_BACKTRACE that asks
+// for backtraces keep it a plain cgo call. Build the static library first:
+// `cargo build --release -p weir-ffi` at the repository root.
 package weir
 
 /*
@@ -39,11 +45,23 @@ package weir
 #cgo nocallback weir_go_concurrency_limiter_release
 #cgo nocallback weir_go_shedder_done_now
 #cgo nocallback weir_go_throttle_record_now
-#cgo nocallback weir_limiter_acquire
+#cgo noescape weir_go_limiter_acquire
+#cgo nocallback weir_go_limiter_acquire
+#cgo noescape weir_go_keyed_limiter_acquire
+#cgo nocallback weir_go_keyed_limiter_acquire
+#cgo noescape weir_go_shedder_acquire
+#cgo nocallback weir_go_shedder_acquire
+#cgo nocallback weir_go_shedder_done
+#cgo noescape weir_go_throttle_acquire
+#cgo nocallback weir_go_throttle_acquire
+#cgo nocallback weir_go_throttle_record
+#cgo noescape weir_go_picker_pick
+#cgo nocallback weir_go_picker_pick
+#cgo noescape weir_go_picker_done
+#cgo nocallback weir_go_picker_done
 #cgo nocallback weir_now
 #cgo nocallback weir_singleflight_finish
 #cgo nocallback weir_singleflight_leave
-#cgo noescape weir_limiter_acquire
 #include "weir.h"
 */
 import "C"
@@ -197,7 +215,7 @@ func nanos(t time.Time) uint64 {
 
 func cbool(b bool) C.bool { return C.bool(b) }
 
-// handle passes a native handle to a hot.h shim. A handle is C memory, so
+// handle passes a native handle to a hot-path call (see hot.h). A handle is C memory, so
 // the GC neither moves nor frees it; callers still KeepAlive their owner so
 // its finalizer cannot free the handle mid-call.
-func handle(h unsafe.Pointer) C.uintptr_t { return C.uintptr_t(uintptr(h)) }
+func handle(h unsafe.Pointer) uintptr { return uintptr(h) }

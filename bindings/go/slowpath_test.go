@@ -1,0 +1,8 @@
+//go:build !(linux && amd64) || weir_cgocall
+
+package weir
+
+import "testing"
+
+// forEachPath runs body once: this build has only the cgo path.
+func forEachPath(t *testing.T, body func(t *testing.T)) { t.Run("cgo", body) }
