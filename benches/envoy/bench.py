@@ -34,7 +34,21 @@ WEIR = wasm_filter({"rules": [{"name": "bench", "limit": {"rate": HUGE, "per": "
 WEIR_KEYED = wasm_filter(
     {"rules": [{"name": "bench", "limit": {"rate": HUGE, "per": "1s", "burst": HUGE, "key": "client_address"}}]}
 )
-EMPTY_WASM = Path(__file__).resolve().parent / "empty-filter/target/wasm32-wasip1/release/empty_filter.wasm"
+HERE = Path(__file__).resolve().parent
+EMPTY_WASM = HERE / "empty-filter/target/wasm32-wasip1/release/empty_filter.wasm"
+RAW_WASM = HERE / "empty-raw/target/wasm32-wasip1/release/empty_raw.wasm"
+RAW_STREAM_WASM = HERE / "empty-raw/target/stream/wasm32-wasip1/release/empty_raw.wasm"
+
+
+def build_floors() -> None:
+    """The empty filters are tiny crates of their own; build them here so the
+    bench never runs a stale one."""
+    cargo = ["cargo", "build", "--release", "-q", "--target", "wasm32-wasip1"]
+    subprocess.run(cargo + ["--manifest-path", str(HERE / "empty-filter/Cargo.toml")], check=True)
+    raw = cargo + ["--manifest-path", str(HERE / "empty-raw/Cargo.toml")]
+    subprocess.run(raw, check=True)
+    stream = {**os.environ, "CARGO_TARGET_DIR": str(HERE / "empty-raw/target/stream")}
+    subprocess.run(raw + ["--features", "stream-callbacks"], check=True, env=stream)
 
 
 def with_code(filter_config: dict, path: Path) -> dict:
@@ -49,14 +63,19 @@ def with_code(filter_config: dict, path: Path) -> dict:
 WEIR_LEASED = wasm_filter(
     {"rules": [{"name": "bench", "limit": {"rate": HUGE, "per": "1s", "burst": HUGE, "lease": 256}}]}
 )
+ALT_WASM = os.environ.get("WEIR_ALT_WASM")
 CASES = {
     "no filter": [],
     "native local_ratelimit": [NATIVE],
     "empty Rust SDK filter": [with_code(WEIR, EMPTY_WASM)],
+    "empty raw filter": [with_code(WEIR, RAW_WASM)],
+    "empty raw + stream callbacks": [with_code(WEIR, RAW_STREAM_WASM)],
     "weir": [WEIR],
     "weir keyed": [WEIR_KEYED],
     "weir lease 256": [WEIR_LEASED],
 }
+if ALT_WASM:  # another build of the filter, e.g. other profile settings
+    CASES["weir alt build"] = [with_code(WEIR, Path(ALT_WASM))]
 
 
 def pin(pid: int, cpu: int) -> None:
@@ -66,8 +85,11 @@ def pin(pid: int, cpu: int) -> None:
 def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     seconds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
-    envoys = {name: Envoy(bootstrap(filters, DIRECT_OK), concurrency=1) for name, filters in CASES.items()}
-    results: dict[str, list[dict]] = {name: [] for name in CASES}
+    only = [c for c in os.environ.get("BENCH_CASES", "").split(",") if c]
+    cases = {n: f for n, f in CASES.items() if not only or n in only or n == "native local_ratelimit"}
+    build_floors()
+    envoys = {name: Envoy(bootstrap(filters, DIRECT_OK), concurrency=1) for name, filters in cases.items()}
+    results: dict[str, list[dict]] = {name: [] for name in cases}
     try:
         for e in envoys.values():
             pin(e.proc.pid, 0)
