@@ -2,7 +2,8 @@
 # weir-ffi and the Go package: lints, the committed header against a fresh
 # cbindgen run, the Rust tests of the boundary (also under Miri), the C
 # tests under ASan + UBSan and under valgrind, the C example through
-# pkg-config, and `go vet` + `go test -race` over the static library. The
+# pkg-config, and `go vet` + `go test -race` over the static library (and
+# `go test` again with the weir_cgocall tag, the cgo-only build). The
 # fleet limiter's C and Go tests lease from a redis-server this suite starts
 # on a free loopback port (and stops on exit).
 # `ci/suites/40-ffi-go.sh --header` only regenerates ffi/include/weir.h.
@@ -80,6 +81,9 @@ make -s -C examples/c run BUILD="$fresh/example" WEIR_INCLUDEDIR="$root/ffi/incl
 cd bindings/go
 export CGO_ENABLED=1 CGO_LDFLAGS="-L$lib"
 go vet ./...
+go vet -tags weir_cgocall ./...
 go test -race -count=1 ./...
+# The cgo path alone, as other platforms and the weir_cgocall tag build it.
+go test -tags weir_cgocall -count=1 ./...
 # The benchmarks compile and run (one iteration each); bench.sh measures.
 go test -run '^$' -bench . -benchtime 1x ./... >/dev/null

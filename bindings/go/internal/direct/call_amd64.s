@@ -2,23 +2,24 @@
 
 #include "textflag.h"
 
-// Each direct call reserves 16384 bytes (CSTACK) of the goroutine's stack
-// for the C function, as its own frame: the Go prologue grows the stack
-// first when they are not free. The weir package measures what its
-// functions use (a few hundred bytes) against this. The probe reserves
-// 256 KiB (PROBESTACK), so that a function outgrowing CSTACK shows up as a
-// measurement, not as a crash. vet's asmdecl does not expand macros in
-// TEXT lines, so the sizes are written out there.
+// Each direct call reserves 16 KiB of the goroutine's stack for the C
+// function, as its own frame: the Go prologue grows the stack first when
+// they are not free. The weir package measures what its functions use (a
+// few hundred bytes) against this. Probe reserves 256 KiB, so that a
+// function outgrowing 16 KiB shows up as a measurement, not as a crash.
+// vet's asmdecl does not expand macros in TEXT lines, so the sizes are
+// written out.
 
 // Runs the C function in AX (SysV ABI; arguments already in DI, SI, DX,
 // CX, R8, R9) with its stack at the top of this frame's first `size`
 // bytes, 16-aligned as SysV wants before a CALL. R12 keeps the Go SP:
 // SysV callees preserve RBX, RBP and R12-R15, so R12, the frame pointer and
 // R14 (g) survive the C code. X15 may not, and need not: these are ABI0
-// functions, which owe their caller only SP and BP, and the compiler-made
-// wrapper through which Go code calls an ABI0 function zeroes X15 and
-// reloads R14 from TLS on the way back to ABIInternal. The direction flag
-// is clear in Go code, as SysV requires.
+// functions, which owe their caller only SP and BP (ABI0 leaves R14 and
+// X15 undefined; cmd/compile/abi-internal.md), and Go code compiled for
+// ABIInternal re-zeroes X15 and reloads R14 from TLS right after every
+// call into an ABI0 function. The direction flag is clear in Go code, as
+// SysV requires on entry, and C code leaves it clear.
 #define CCALL(size) \
 	MOVQ	SP, R12; \
 	LEAQ	size(SP), BX; \
