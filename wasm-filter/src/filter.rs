@@ -1,5 +1,5 @@
-//! The proxy-wasm contexts: one root per VM (configuration, per-worker
-//! state, the stats flush tick), one HTTP context per request.
+//! The filter's contexts: a root per plugin (configuration, per-worker
+//! state, the stats flush tick), a stream per request. `exports` calls them.
 //!
 //! A request runs the matching rules' actions in phases, so that nothing
 //! holding a slot is taken before a refusal that would strand it: every
@@ -14,20 +14,21 @@ use crate::plan::{self, Plan};
 use crate::request::{self, Request};
 use crate::rules::{self, limit::Admitted, request_header, Refusal};
 use crate::shared::EnvoyStore;
-use proxy_wasm::traits::{Context, HttpContext, RootContext};
-use proxy_wasm::types::{Action, ContextType};
 use std::rc::Rc;
 use weir_core::picker::PickTicket;
+
+/// What `proxy_on_request_headers` answers: go on, or stop (the filter
+/// sent a local response).
+pub const CONTINUE: u32 = 0;
+pub const PAUSE: u32 = 1;
 
 #[derive(Default)]
 pub struct Root {
     plan: Option<Rc<Plan>>,
 }
 
-impl Context for Root {}
-
-impl RootContext for Root {
-    fn on_configure(&mut self, size: usize) -> bool {
+impl Root {
+    pub fn configure(&mut self, size: usize) -> bool {
         let bytes = match host::plugin_configuration(size) {
             Ok(b) => b,
             Err(s) => {
@@ -59,19 +60,22 @@ impl RootContext for Root {
         }
     }
 
-    fn on_tick(&mut self) {
+    /// Hands the batched counters to the host (the tick, and a root's end).
+    pub fn flush(&self) {
         if let Some(plan) = &self.plan {
             plan.metrics.flush();
         }
     }
 
-    fn create_http_context(&self, _context_id: u32) -> Option<Box<dyn HttpContext>> {
-        Some(Box::new(Stream { plan: self.plan.clone(), ..Stream::default() }))
+    pub fn stream(&self) -> Stream {
+        Stream { plan: self.plan.clone(), ..Stream::default() }
     }
+}
 
-    fn get_type(&self) -> Option<ContextType> {
-        Some(ContextType::HttpContext)
-    }
+/// Traps the VM on purpose; see `debug.trap_on_header`.
+fn trap() {
+    #[cfg(target_arch = "wasm32")]
+    core::arch::wasm32::unreachable();
 }
 
 /// What one request holds between its request and its response.
@@ -88,8 +92,6 @@ pub struct Stream {
     /// The filter answered itself; that answer is not the upstream's.
     answered: bool,
 }
-
-impl Context for Stream {}
 
 impl Stream {
     fn decide(&mut self, plan: &Plan, now: u64) -> Result<(), Refusal> {
@@ -180,18 +182,10 @@ impl Stream {
         self.shed = None;
         self.pick = None;
     }
-}
 
-/// Traps the VM on purpose; see `debug.trap_on_header`.
-fn trap() {
-    #[cfg(target_arch = "wasm32")]
-    core::arch::wasm32::unreachable();
-}
-
-impl HttpContext for Stream {
-    fn on_http_request_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+    pub fn request_headers(&mut self) -> u32 {
         let Some(plan) = self.plan.clone() else {
-            return Action::Continue;
+            return CONTINUE;
         };
         if let Some(h) = &plan.debug.trap_on_header {
             if request_header(h).is_some() {
@@ -199,25 +193,25 @@ impl HttpContext for Stream {
             }
         }
         let Ok(now) = host::now() else {
-            return Action::Continue;
+            return CONTINUE;
         };
         self.started = now;
         match self.decide(&plan, now) {
-            Ok(()) => Action::Continue,
+            Ok(()) => CONTINUE,
             Err(r) => {
                 self.forget();
                 self.answered = true;
                 if let Some(rp) = plan.rules.get(r.rule) {
                     answer::refuse(&rp.rule.name, rp.rule.debug_headers, &r);
                 }
-                Action::Pause
+                PAUSE
             }
         }
     }
 
-    fn on_http_response_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+    pub fn response_headers(&mut self) {
         if self.answered {
-            return Action::Continue;
+            return;
         }
         if let Some(plan) = self.plan.clone() {
             if self.pending() {
@@ -236,10 +230,10 @@ impl HttpContext for Stream {
                 host::add_header(MAP_RESPONSE_HEADERS, k, &v);
             }
         }
-        Action::Continue
     }
 
-    fn on_log(&mut self) {
+    /// The stream's end, response or not.
+    pub fn done(&mut self) {
         // A stream that ends without response headers (reset, timeout)
         // still frees its shedder slot and counts as a failure. Most
         // streams have nothing pending: no clock read for them.

@@ -12,11 +12,9 @@ pub mod request;
 pub mod rng;
 pub mod rules;
 pub mod shared;
+pub mod streams;
 
+#[cfg(target_arch = "wasm32")]
+mod exports;
 #[cfg(target_arch = "wasm32")]
 mod filter;
-
-#[cfg(target_arch = "wasm32")]
-proxy_wasm::main! {{
-    proxy_wasm::set_root_context(|_| Box::new(filter::Root::default()));
-}}

@@ -36,6 +36,14 @@ impl Plugin {
     pub fn imports(&self) -> Vec<String> {
         self.module.imports().map(|i| format!("{}::{}", i.module(), i.name())).collect()
     }
+
+    /// Names of the functions the module exports, sorted.
+    pub fn exported_functions(&self) -> Vec<String> {
+        let mut names: Vec<String> =
+            self.module.exports().filter(|e| e.ty().func().is_some()).map(|e| e.name().to_string()).collect();
+        names.sort();
+        names
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +124,16 @@ impl Host {
             local_response: None,
             tick_period_ms: 0,
         };
+        // What Envoy's host refuses to load: no ABI version marker, no
+        // allocator to hand the module data in.
+        let exports = plugin.exported_functions();
+        let has = |name: &str| exports.iter().any(|e| e == name);
+        if !["proxy_abi_version_0_1_0", "proxy_abi_version_0_2_0", "proxy_abi_version_0_2_1"].iter().any(|v| has(v)) {
+            return Err(Error::Load("missing or unknown proxy-wasm ABI version".into()));
+        }
+        if !has("malloc") && !has("proxy_on_memory_allocate") {
+            return Err(Error::Load("module exports no malloc or proxy_on_memory_allocate".into()));
+        }
         let mut store = Store::new(&plugin.engine, data);
         let instance = linker.instantiate(&mut store, &plugin.module).map_err(load)?;
         let mut vm = Vm { store, instance, root_id: 1, next_id: 2, dead: false };
@@ -125,8 +143,10 @@ impl Host {
                 break;
             }
         }
-        vm.call::<(u32, u32), ()>("proxy_on_context_create", (vm.root_id, 0))?;
-        vm.call::<(u32, u32), u32>("proxy_on_vm_start", (vm.root_id, 0))?;
+        vm.callback::<(u32, u32), ()>("proxy_on_context_create", (vm.root_id, 0), ())?;
+        if vm.callback::<(u32, u32), u32>("proxy_on_vm_start", (vm.root_id, 0), 1)? == 0 {
+            return Err(Error::Load("proxy_on_vm_start refused to start".into()));
+        }
         Ok(vm)
     }
 }
@@ -146,10 +166,23 @@ impl Vm {
         })
     }
 
+    /// Calls an optional `proxy_on_*` callback. Envoy's host looks callbacks
+    /// up once and skips those a module does not export, answering what the
+    /// ABI defines for a missing one (`absent`); so does this host.
+    fn callback<P: WasmParams, R: WasmResults>(&mut self, name: &str, params: P, absent: R) -> Result<R, Error> {
+        if self.dead {
+            return Err(Error::Dead);
+        }
+        if self.instance.get_func(&mut self.store, name).is_none() {
+            return Ok(absent);
+        }
+        self.call(name, params)
+    }
+
     /// Hands the VM a plugin configuration; `Ok(false)` if it refused it.
     pub fn configure(&mut self, config: &[u8]) -> Result<bool, Error> {
         self.store.data_mut().plugin_config = config.to_vec();
-        let ok: u32 = self.call("proxy_on_configure", (self.root_id, config.len() as u32))?;
+        let ok: u32 = self.callback("proxy_on_configure", (self.root_id, config.len() as u32), 1)?;
         Ok(ok != 0)
     }
 
@@ -160,7 +193,7 @@ impl Vm {
 
     /// Runs the root context's `on_tick`.
     pub fn tick(&mut self) -> Result<(), Error> {
-        self.call("proxy_on_tick", self.root_id)
+        self.callback("proxy_on_tick", self.root_id, ())
     }
 
     /// Whether an earlier call trapped.
@@ -187,9 +220,9 @@ impl Vm {
         let id = self.next_id;
         self.next_id += 1;
         self.install(&request.headers, &request.properties);
-        self.call::<(u32, u32), ()>("proxy_on_context_create", (id, self.root_id))?;
+        self.callback::<(u32, u32), ()>("proxy_on_context_create", (id, self.root_id), ())?;
         let n = request.headers.len() as u32;
-        let action: u32 = self.call("proxy_on_request_headers", (id, n, 0u32))?;
+        let action: u32 = self.callback("proxy_on_request_headers", (id, n, 0u32), 0)?;
         let mut out = Outcome { request_action: action, ..Outcome::default() };
         let local = self.store.data_mut().local_response.take();
         if let Some((status, details, body, headers)) = local {
@@ -215,7 +248,7 @@ impl Vm {
             headers.extend(upstream.headers.iter().cloned());
             self.store.data_mut().response_headers = headers;
             let n = self.store.data().response_headers.len() as u32;
-            let _: u32 = self.call("proxy_on_response_headers", (id, n, 1u32))?;
+            let _: u32 = self.callback("proxy_on_response_headers", (id, n, 1u32), 0)?;
             out.status = upstream.status;
             out.headers = self.store.data().response_headers.clone();
         }
@@ -241,9 +274,9 @@ impl Vm {
     }
 
     fn close(&mut self, id: u32) -> Result<(), Error> {
-        self.call::<u32, ()>("proxy_on_log", id)?;
-        let _: u32 = self.call("proxy_on_done", id)?;
-        self.call::<u32, ()>("proxy_on_delete", id)
+        self.callback::<u32, ()>("proxy_on_log", id, ())?;
+        let _: u32 = self.callback("proxy_on_done", id, 1)?;
+        self.callback::<u32, ()>("proxy_on_delete", id, ())
     }
 }
 

@@ -48,8 +48,8 @@ fn a_cluster_reporting_high_cpu_or_failing_is_passed_over() {
         let cpu = if c == "fast" { "950" } else { "100" };
         Upstream::ok().header("x-weir-cpu", cpu)
     };
-    run(&mut vm, 20, &busy);
-    let (fast, slow) = run(&mut vm, 100, &busy);
+    run(&mut vm, 20, busy);
+    let (fast, slow) = run(&mut vm, 100, busy);
     assert!(fast * 10 < slow, "CPU 950 is above the 900 ceiling: fast {fast}, slow {slow}");
 
     let (host, mut vm) = start(CONFIG);
@@ -57,8 +57,8 @@ fn a_cluster_reporting_high_cpu_or_failing_is_passed_over() {
         host.advance(MS);
         Upstream::status(if c == "fast" { 503 } else { 200 })
     };
-    run(&mut vm, 20, &failing);
-    let (fast, slow) = run(&mut vm, 100, &failing);
+    run(&mut vm, 20, failing);
+    let (fast, slow) = run(&mut vm, 100, failing);
     assert!(fast * 10 < slow, "a failing cluster drops below the success floor: fast {fast}, slow {slow}");
 }
 
