@@ -1,4 +1,4 @@
-//go:build linux && amd64 && !weir_cgocall
+//go:build linux && amd64 && !weir_cgocall && !msan && !asan
 
 package weir
 

@@ -1,4 +1,4 @@
-//go:build linux && amd64 && !weir_cgocall
+//go:build linux && amd64 && !weir_cgocall && !msan && !asan
 
 package weir
 
@@ -21,8 +21,8 @@ import (
 // table below give it:
 //
 //   - They are short and never block or wait on Go: lock-free CAS loops
-//     over atomics (a keyed-table set's claim is held for a few
-//     instructions), no syscall but the clock read (rdtsc; quanta's kernel
+//     over atomics (a keyed-table set's claim, a spin lock, is held for a
+//     few instructions), no syscall but the clock read (rdtsc; quanta's kernel
 //     fallback is a vDSO clock_gettime), no allocation, no callback into
 //     Go, no thread-local with a destructor (the random draw's per-thread
 //     state is a plain Cell, seeded from the clock on a thread's first
@@ -37,11 +37,14 @@ import (
 //     never ran it and on warm ones, at a few hundred bytes at most, and
 //     fails past a sixteenth of the reserve.
 //   - The first read of the native clock calibrates the TSC (allocates,
-//     spins, uses far more stack); weir_now does it through cgo before the
-//     table exists (directTable), so no direct call is the first read.
+//     spins for ~0.6 ms, ~830 bytes of stack); weir_now does it through
+//     cgo before the table exists (directTable), so no direct call is the
+//     first read.
 //
-// Everything else (constructors, Close, stats, singleflight, the fleet
-// limiter, which wakes its lease thread) stays a cgo call.
+// Under -race each direct call also tells the race detector what a cgo
+// call does (race.go). Everything else (constructors, Close, stats,
+// singleflight, the fleet limiter, which wakes its lease thread) stays a
+// cgo call.
 
 // useDirect is false when Rust's panic hook would print a backtrace: see
 // rustBacktraces.
@@ -107,76 +110,130 @@ func flag(b bool) uintptr {
 }
 
 func directLimiterAcquireNow(h uintptr, cost uint64, out *C.weir_decision) C.weir_status {
-	return C.weir_status(direct.CallP2(fns.limiterAcquireNow, h, uintptr(cost), unsafe.Pointer(out), 0, 0, 0))
+	raceBeforeC()
+	s := C.weir_status(direct.CallP2(fns.limiterAcquireNow, h, uintptr(cost), unsafe.Pointer(out), 0, 0, 0))
+	raceAfterC()
+	return s
 }
 
 func directLimiterAcquire(h uintptr, now, cost uint64, out *C.weir_decision) C.weir_status {
-	return C.weir_status(direct.CallP3(fns.limiterAcquire, h, uintptr(now), uintptr(cost), unsafe.Pointer(out), 0, 0))
+	raceBeforeC()
+	s := C.weir_status(direct.CallP3(fns.limiterAcquire, h, uintptr(now), uintptr(cost), unsafe.Pointer(out), 0, 0))
+	raceAfterC()
+	return s
 }
 
 func directKeyedAcquireBytesNow(h uintptr, key string, cost uint64, out *C.weir_decision) C.weir_status {
-	return C.weir_status(direct.CallP14(fns.keyedAcquireBytesNow, h, unsafe.Pointer(unsafe.StringData(key)),
+	raceBeforeC()
+	s := C.weir_status(direct.CallP14(fns.keyedAcquireBytesNow, h, unsafe.Pointer(unsafe.StringData(key)),
 		uintptr(len(key)), uintptr(cost), unsafe.Pointer(out), 0))
+	raceAfterC()
+	return s
 }
 
 func directKeyedAcquire(h uintptr, key, now, cost uint64, out *C.weir_decision) C.weir_status {
-	return C.weir_status(direct.CallP4(fns.keyedAcquire, h, uintptr(key), uintptr(now), uintptr(cost), unsafe.Pointer(out), 0))
+	raceBeforeC()
+	s := C.weir_status(direct.CallP4(fns.keyedAcquire, h, uintptr(key), uintptr(now), uintptr(cost), unsafe.Pointer(out), 0))
+	raceAfterC()
+	return s
 }
 
 func directConcurrencyAcquire(h uintptr, out *C.weir_decision) C.weir_status {
-	return C.weir_status(direct.CallP1(fns.concurrencyAcquire, h, unsafe.Pointer(out), 0, 0, 0, 0))
+	raceBeforeC()
+	s := C.weir_status(direct.CallP1(fns.concurrencyAcquire, h, unsafe.Pointer(out), 0, 0, 0, 0))
+	raceAfterC()
+	return s
 }
 
 func directConcurrencyRelease(h uintptr) C.weir_status {
-	return C.weir_status(direct.Call(fns.concurrencyRelease, h, 0, 0, 0, 0, 0))
+	raceBeforeC()
+	s := C.weir_status(direct.Call(fns.concurrencyRelease, h, 0, 0, 0, 0, 0))
+	raceAfterC()
+	return s
 }
 
 func directShedderAcquireNow(h uintptr, out *C.weir_decision, started *C.uint64_t) C.weir_status {
-	return C.weir_status(direct.CallP12(fns.shedderAcquireNow, h, unsafe.Pointer(out), unsafe.Pointer(started), 0, 0, 0))
+	raceBeforeC()
+	s := C.weir_status(direct.CallP12(fns.shedderAcquireNow, h, unsafe.Pointer(out), unsafe.Pointer(started), 0, 0, 0))
+	raceAfterC()
+	return s
 }
 
 func directShedderAcquire(h uintptr, now uint64, out *C.weir_decision) C.weir_status {
-	return C.weir_status(direct.CallP2(fns.shedderAcquire, h, uintptr(now), unsafe.Pointer(out), 0, 0, 0))
+	raceBeforeC()
+	s := C.weir_status(direct.CallP2(fns.shedderAcquire, h, uintptr(now), unsafe.Pointer(out), 0, 0, 0))
+	raceAfterC()
+	return s
 }
 
 func directShedderDoneNow(h uintptr, started uint64) C.weir_status {
-	return C.weir_status(direct.Call(fns.shedderDoneNow, h, uintptr(started), 0, 0, 0, 0))
+	raceBeforeC()
+	s := C.weir_status(direct.Call(fns.shedderDoneNow, h, uintptr(started), 0, 0, 0, 0))
+	raceAfterC()
+	return s
 }
 
 func directShedderDone(h uintptr, started, now uint64) C.weir_status {
-	return C.weir_status(direct.Call(fns.shedderDone, h, uintptr(started), uintptr(now), 0, 0, 0))
+	raceBeforeC()
+	s := C.weir_status(direct.Call(fns.shedderDone, h, uintptr(started), uintptr(now), 0, 0, 0))
+	raceAfterC()
+	return s
 }
 
 func directThrottleAcquireNow(h uintptr, out *C.weir_decision) C.weir_status {
-	return C.weir_status(direct.CallP1(fns.throttleAcquireNow, h, unsafe.Pointer(out), 0, 0, 0, 0))
+	raceBeforeC()
+	s := C.weir_status(direct.CallP1(fns.throttleAcquireNow, h, unsafe.Pointer(out), 0, 0, 0, 0))
+	raceAfterC()
+	return s
 }
 
 func directThrottleAcquire(h uintptr, now, draw uint64, out *C.weir_decision) C.weir_status {
-	return C.weir_status(direct.CallP3(fns.throttleAcquire, h, uintptr(now), uintptr(draw), unsafe.Pointer(out), 0, 0))
+	raceBeforeC()
+	s := C.weir_status(direct.CallP3(fns.throttleAcquire, h, uintptr(now), uintptr(draw), unsafe.Pointer(out), 0, 0))
+	raceAfterC()
+	return s
 }
 
 func directThrottleRecordNow(h uintptr, success bool) C.weir_status {
-	return C.weir_status(direct.Call(fns.throttleRecordNow, h, flag(success), 0, 0, 0, 0))
+	raceBeforeC()
+	s := C.weir_status(direct.Call(fns.throttleRecordNow, h, flag(success), 0, 0, 0, 0))
+	raceAfterC()
+	return s
 }
 
 func directThrottleRecord(h uintptr, now uint64, success bool) C.weir_status {
-	return C.weir_status(direct.Call(fns.throttleRecord, h, uintptr(now), flag(success), 0, 0, 0))
+	raceBeforeC()
+	s := C.weir_status(direct.Call(fns.throttleRecord, h, uintptr(now), flag(success), 0, 0, 0))
+	raceAfterC()
+	return s
 }
 
 func directPickerPickNow(h uintptr, out *C.weir_pick) C.weir_status {
-	return C.weir_status(direct.CallP1(fns.pickerPickNow, h, unsafe.Pointer(out), 0, 0, 0, 0))
+	raceBeforeC()
+	s := C.weir_status(direct.CallP1(fns.pickerPickNow, h, unsafe.Pointer(out), 0, 0, 0, 0))
+	raceAfterC()
+	return s
 }
 
 func directPickerPick(h uintptr, now, draw uint64, out *C.weir_pick) C.weir_status {
-	return C.weir_status(direct.CallP3(fns.pickerPick, h, uintptr(now), uintptr(draw), unsafe.Pointer(out), 0, 0))
+	raceBeforeC()
+	s := C.weir_status(direct.CallP3(fns.pickerPick, h, uintptr(now), uintptr(draw), unsafe.Pointer(out), 0, 0))
+	raceAfterC()
+	return s
 }
 
 // cpu is sign-extended into the register; the callee reads its low 32 bits.
 func directPickerDoneNow(h uintptr, pick *C.weir_pick, success bool, cpu int32) C.weir_status {
-	return C.weir_status(direct.CallP1(fns.pickerDoneNow, h, unsafe.Pointer(pick), flag(success), uintptr(cpu), 0, 0))
+	raceBeforeC()
+	s := C.weir_status(direct.CallP1(fns.pickerDoneNow, h, unsafe.Pointer(pick), flag(success), uintptr(cpu), 0, 0))
+	raceAfterC()
+	return s
 }
 
 func directPickerDone(h uintptr, pick *C.weir_pick, now, latency uint64, success bool, cpu int32) C.weir_status {
-	return C.weir_status(direct.CallP1(fns.pickerDone, h, unsafe.Pointer(pick), uintptr(now), uintptr(latency),
+	raceBeforeC()
+	s := C.weir_status(direct.CallP1(fns.pickerDone, h, unsafe.Pointer(pick), uintptr(now), uintptr(latency),
 		flag(success), uintptr(cpu)))
+	raceAfterC()
+	return s
 }

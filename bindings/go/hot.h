@@ -1,5 +1,6 @@
 /* Hot-path shims for the cgo path (other platforms, the weir_cgocall
- * tag, RUST_BACKTRACE set; see directcall.go for the direct one): the
+ * tag, sanitizer builds, RUST_BACKTRACE set; directcall.go has the direct
+ * path): the
  * same calls as weir.h with each handle passed as a uintptr_t. cgo checks
  * every argument whose type could point into Go memory (an opaque handle
  * type could), a call into the Go runtime on every decision; a handle is

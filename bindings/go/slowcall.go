@@ -1,4 +1,4 @@
-//go:build !(linux && amd64) || weir_cgocall
+//go:build !(linux && amd64) || weir_cgocall || msan || asan
 
 package weir
 
@@ -7,9 +7,11 @@ package weir
 */
 import "C"
 
-// Without the direct call (another platform, or the weir_cgocall tag)
-// every hot path is a cgo call: useDirect is constant false, so the
-// compiler drops the direct branches and these stand-ins are never called.
+// Without the direct call (another platform, the weir_cgocall tag, or a
+// sanitizer build: cgo tells -msan and -asan about memory C code writes,
+// a direct call would not) every hot path is a cgo call. useDirect is a
+// constant false, so the compiler drops the direct branches and these
+// stand-ins are never called.
 
 const useDirect = false
 

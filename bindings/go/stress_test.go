@@ -124,3 +124,36 @@ func TestHotPathsFromFreshGoroutines(t *testing.T) {
 		}
 	})
 }
+
+// A concurrency limiter of one is a lock: what one holder writes, the next
+// reads. The race detector must see that order on both paths (a cgo call
+// tells it C code may synchronise; the direct call has to say so too).
+func TestConcurrencyLimiterOfOneOrdersItsHolders(t *testing.T) {
+	forEachPath(t, func(t *testing.T) {
+		lock, _ := NewConcurrencyLimiter(1)
+		defer lock.Close()
+		const workers, rounds = 4, 500
+		counter := 0
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < rounds; {
+					release, d := lock.Acquire()
+					if !d.Admitted() {
+						runtime.Gosched()
+						continue
+					}
+					counter++
+					release()
+					i++
+				}
+			}()
+		}
+		wg.Wait()
+		if counter != workers*rounds {
+			t.Fatalf("counted %d under the limiter, want %d", counter, workers*rounds)
+		}
+	})
+}
