@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# weir-core: format, lints, unit + vector + property tests, loom models, the
-# no-alloc proof, and a compile of the benches.
+# weir-core and weir-host: format, lints, unit + vector + property tests,
+# loom models, the no-alloc proof, and a compile of the benches. weir-host's
+# unsafe code (the clock, the mapped file of shared limiters) also runs under
+# AddressSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo fmt --all --check
-cargo clippy -p weir-core -p weir-benches --all-targets -- -D warnings
-cargo test -p weir-core
+cargo clippy -p weir-core -p weir-host -p weir-benches --all-targets -- -D warnings
+cargo test -p weir-core -p weir-host
+RUSTFLAGS="-Zsanitizer=address" ASAN_OPTIONS=detect_leaks=1 \
+  cargo +nightly test -p weir-host --target x86_64-unknown-linux-gnu --target-dir target/asan
 # loom explores the interleavings of the atomic cells; it needs its own cfg,
 # hence its own target dir so the main build is not invalidated. Three
 # preemptions per execution is loom's recommended bound: bugs in practice

@@ -23,6 +23,12 @@ mod error;
 pub mod hash;
 pub mod random;
 mod sync;
+
+/// The atomic integer type core's cells are made of: `core`'s, or
+/// portable-atomic's on targets without native 64-bit atomics.
+pub mod atomic {
+    pub use crate::sync::AtomicU64;
+}
 pub mod window;
 
 pub mod limiter;

@@ -8,9 +8,13 @@ mod cpu;
 mod feeder;
 mod hash;
 mod random;
+#[cfg(unix)]
+mod shared;
 
 pub use clock::{kernel_monotonic_now, monotonic_now, Stopwatch};
 pub use cpu::{CpuSampler, CpuSource};
 pub use feeder::CpuFeeder;
 pub use hash::{hash_key, hash_str};
 pub use random::draw;
+#[cfg(unix)]
+pub use shared::{SharedError, SharedLimiter};

@@ -19,18 +19,7 @@ impl AtomicLimiter {
     /// Asks for `cost` tokens at `now`.
     #[inline]
     pub fn acquire(&self, now: Nanos, cost: u64) -> Decision {
-        // Relaxed is enough: the state is this one word, and compare-exchange
-        // orders every write to it; nothing else is published through it.
-        let mut current = self.tat.load(Ordering::Relaxed);
-        loop {
-            let Some(next) = self.gcra.next_state(current, now, cost) else {
-                return self.gcra.decide(current, now, cost).1;
-            };
-            match self.tat.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => return self.gcra.admitted(next, now),
-                Err(seen) => current = seen,
-            }
-        }
+        acquire_atomic(&self.gcra, &self.tat, now, cost)
     }
 
     /// The kernel (interval, burst).
@@ -46,6 +35,27 @@ impl AtomicLimiter {
     /// Replaces the raw state (restore of a snapshot taken by [`Self::state`]).
     pub fn restore(&self, state: u64) {
         self.tat.store(state, Ordering::Relaxed);
+    }
+}
+
+/// The atomic cell's CAS loop over a state word kept elsewhere, e.g. in
+/// memory shared between processes (weir-host's `SharedLimiter`). Each
+/// process keeps its own `gcra`; only the word is shared, so no process can
+/// change another's kernel through it. A word nobody has written yet (0) is a
+/// full bucket.
+#[inline]
+pub fn acquire_atomic(gcra: &Gcra, tat: &AtomicU64, now: Nanos, cost: u64) -> Decision {
+    // Relaxed is enough: the state is this one word, and compare-exchange
+    // orders every write to it; nothing else is published through it.
+    let mut current = tat.load(Ordering::Relaxed);
+    loop {
+        let Some(next) = gcra.next_state(current, now, cost) else {
+            return gcra.decide(current, now, cost).1;
+        };
+        match tat.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return gcra.admitted(next, now),
+            Err(seen) => current = seen,
+        }
     }
 }
 

@@ -24,7 +24,7 @@ mod concurrency;
 mod gcra;
 mod keyed;
 
-pub use cell::{AtomicLimiter, Limiter};
+pub use cell::{acquire_atomic, AtomicLimiter, Limiter};
 pub use concurrency::{ConcurrencyConfig, ConcurrencyLimiter};
 pub use gcra::{Gcra, LimiterConfig};
 pub use keyed::{decide_in_set, set_index, KeySet, KeyedLimiter, WAYS};

@@ -1,0 +1,413 @@
+//! A rate limit shared by every process on a host that opens the same file:
+//! gunicorn / uWSGI workers, pm2 or `cluster` workers, a pool of Go or C
+//! daemons. No server: the limiter's state is one word in a memory-mapped
+//! file, moved by core's CAS loop, so N processes together admit exactly what
+//! one limiter would.
+//!
+//! The file (put it on a tmpfs such as `/dev/shm`) holds a header naming
+//! the layout and the configuration, and the state word on its own cache
+//! line. The first process to open a missing or empty file writes the
+//! header; every later one checks that its configuration is the same and is
+//! refused with the differing field otherwise, so two deployments can never
+//! silently share one budget under different rules. Creation and checking
+//! happen under `flock`, which the kernel releases if a process dies, and
+//! the state is lock-free, so a crashed process leaves nothing stuck.
+//!
+//! Time must be on one scale in every process: [`crate::monotonic_now`]
+//! (`CLOCK_MONOTONIC`'s) is, to within its calibration error.
+
+use std::ffi::CString;
+use std::fmt;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::ptr::NonNull;
+use std::sync::atomic::AtomicU64;
+use weir_core::limiter::{acquire_atomic, Gcra, LimiterConfig};
+use weir_core::{ConfigError, Decision, Nanos};
+
+/// What the file starts with; anything else is not a weir shared limiter.
+const MAGIC: [u8; 8] = *b"weir-lim";
+/// Bumped whenever the file layout changes, so an old file is refused
+/// instead of misread.
+const LAYOUT: u32 = 1;
+const HEADER_LEN: usize = 40;
+/// The state word sits on its own cache line, away from the header every
+/// opener reads.
+const STATE_OFFSET: usize = 64;
+const FILE_LEN: usize = 128;
+
+/// Why a shared limiter could not be opened.
+#[derive(Debug)]
+pub enum SharedError {
+    /// The configuration itself is invalid.
+    Config(ConfigError),
+    /// The path cannot name a file (it contains a NUL byte).
+    Path(PathBuf),
+    /// A system call on the file failed.
+    Io { path: PathBuf, call: &'static str, error: std::io::Error },
+    /// The file exists but is not a weir shared limiter of this layout.
+    NotALimiter { path: PathBuf, why: &'static str },
+    /// The file holds a limiter with a different configuration.
+    Mismatch { path: PathBuf, field: &'static str, shared: u64, given: u64 },
+}
+
+impl fmt::Display for SharedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SharedError::Config(e) => e.fmt(f),
+            SharedError::Path(path) => write!(f, "path must not contain a NUL byte, got {path:?}"),
+            SharedError::Io { path, call, error } => write!(f, "{call} of {}: {error}", path.display()),
+            SharedError::NotALimiter { path, why } => {
+                write!(f, "{} is not a weir shared limiter ({why}); remove it or choose another path", path.display())
+            }
+            SharedError::Mismatch { path, field, shared, given } => write!(
+                f,
+                "{field} must equal the shared limiter's {shared} in {} (remove the file to change it), got {given}",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SharedError {}
+
+impl From<ConfigError> for SharedError {
+    fn from(e: ConfigError) -> Self {
+        SharedError::Config(e)
+    }
+}
+
+/// A GCRA limiter whose state lives in a file mapped by every process that
+/// opens it. `Send + Sync`; calls are lock-free.
+#[derive(Debug)]
+pub struct SharedLimiter {
+    gcra: Gcra,
+    map: Mapping,
+    path: PathBuf,
+}
+
+impl SharedLimiter {
+    /// Opens the limiter at `path`, creating it (with a full bucket) if the
+    /// file is missing or empty.
+    pub fn open(path: impl AsRef<Path>, config: LimiterConfig) -> Result<Self, SharedError> {
+        let path = path.as_ref().to_path_buf();
+        let gcra = Gcra::new(config)?;
+        let file = File::open(&path)?;
+        file.lock()?;
+        let size = file.size()?;
+        if size == 0 {
+            file.truncate(FILE_LEN)?;
+        } else if size != FILE_LEN as u64 {
+            return Err(SharedError::NotALimiter { path, why: "wrong size" });
+        }
+        let map = Mapping::new(&file, FILE_LEN)?;
+        let header = map.header();
+        // An all-zero header is a file whose creator died before writing
+        // it; its state word is still 0, a full bucket, so it is finished
+        // here like a new one.
+        if header == [0; HEADER_LEN] {
+            map.write_header(&encode(config));
+        } else {
+            check(&path, &header, config)?;
+        }
+        // Unlocks and closes; the mapping keeps the memory.
+        drop(file);
+        Ok(Self { gcra, map, path })
+    }
+
+    /// Asks for `cost` tokens at `now` (on [`crate::monotonic_now`]'s scale).
+    #[inline]
+    pub fn acquire(&self, now: Nanos, cost: u64) -> Decision {
+        acquire_atomic(&self.gcra, self.map.state(), now, cost)
+    }
+
+    /// The kernel (interval, burst).
+    pub fn gcra(&self) -> &Gcra {
+        &self.gcra
+    }
+
+    /// The file the state lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn encode(config: LimiterConfig) -> [u8; HEADER_LEN] {
+    let mut header = [0u8; HEADER_LEN];
+    header[..8].copy_from_slice(&MAGIC);
+    header[8..12].copy_from_slice(&LAYOUT.to_le_bytes());
+    header[16..24].copy_from_slice(&config.rate.to_le_bytes());
+    header[24..32].copy_from_slice(&config.period_ns.to_le_bytes());
+    header[32..40].copy_from_slice(&config.burst.to_le_bytes());
+    header
+}
+
+fn check(path: &Path, header: &[u8; HEADER_LEN], config: LimiterConfig) -> Result<(), SharedError> {
+    let word = |at: usize| {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&header[at..at + 8]);
+        u64::from_le_bytes(bytes)
+    };
+    if header[..8] != MAGIC {
+        return Err(SharedError::NotALimiter { path: path.into(), why: "no weir header" });
+    }
+    if header[8..12] != LAYOUT.to_le_bytes() {
+        return Err(SharedError::NotALimiter { path: path.into(), why: "written by a different layout version" });
+    }
+    for (field, at, given) in
+        [("rate", 16, config.rate), ("period_ns", 24, config.period_ns), ("burst", 32, config.burst)]
+    {
+        let shared = word(at);
+        if shared != given {
+            return Err(SharedError::Mismatch { path: path.into(), field, shared, given });
+        }
+    }
+    Ok(())
+}
+
+/// An open file descriptor, closed (and so unlocked) on drop.
+struct File {
+    fd: libc::c_int,
+    path: PathBuf,
+}
+
+impl File {
+    fn open(path: &Path) -> Result<Self, SharedError> {
+        let c_path = CString::new(path.as_os_str().as_bytes()).map_err(|_| SharedError::Path(path.into()))?;
+        // SAFETY: `c_path` is a valid NUL-terminated string that outlives the call.
+        let fd = unsafe { libc::open(c_path.as_ptr(), libc::O_RDWR | libc::O_CREAT | libc::O_CLOEXEC, 0o600) };
+        if fd < 0 {
+            return Err(io_error(path, "open"));
+        }
+        Ok(Self { fd, path: path.into() })
+    }
+
+    fn lock(&self) -> Result<(), SharedError> {
+        loop {
+            // SAFETY: `self.fd` is an open descriptor owned by `self`.
+            if unsafe { libc::flock(self.fd, libc::LOCK_EX) } == 0 {
+                return Ok(());
+            }
+            let error = std::io::Error::last_os_error();
+            if error.kind() != std::io::ErrorKind::Interrupted {
+                return Err(SharedError::Io { path: self.path.clone(), call: "flock", error });
+            }
+        }
+    }
+
+    fn size(&self) -> Result<u64, SharedError> {
+        // SAFETY: all-zero bytes are a valid `stat` (plain integers).
+        let mut stat: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: `self.fd` is open and `stat` is a valid, writable struct.
+        if unsafe { libc::fstat(self.fd, &mut stat) } != 0 {
+            return Err(io_error(&self.path, "fstat"));
+        }
+        Ok(stat.st_size as u64)
+    }
+
+    fn truncate(&self, len: usize) -> Result<(), SharedError> {
+        // SAFETY: `self.fd` is an open descriptor owned by `self`.
+        if unsafe { libc::ftruncate(self.fd, len as libc::off_t) } != 0 {
+            return Err(io_error(&self.path, "ftruncate"));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for File {
+    fn drop(&mut self) {
+        // The unlock must be explicit: a mapping of the file holds its open
+        // file description, so closing the descriptor alone would keep the
+        // lock for as long as the mapping lives. (A dying process loses both,
+        // so its lock goes with it.)
+        // SAFETY: `self.fd` is open and owned by `self`.
+        unsafe {
+            libc::flock(self.fd, libc::LOCK_UN);
+            libc::close(self.fd);
+        }
+    }
+}
+
+fn io_error(path: &Path, call: &'static str) -> SharedError {
+    SharedError::Io { path: path.into(), call, error: std::io::Error::last_os_error() }
+}
+
+/// A shared, read-write mapping of a whole file, unmapped on drop.
+#[derive(Debug)]
+struct Mapping {
+    base: NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: the mapping is plain memory owned by this value; after the header
+// is written under the file lock, it is only read, and the state word is only
+// touched through `AtomicU64`, so any thread may use it.
+unsafe impl Send for Mapping {}
+// SAFETY: as above: shared access goes through atomics only.
+unsafe impl Sync for Mapping {}
+
+impl Mapping {
+    fn new(file: &File, len: usize) -> Result<Self, SharedError> {
+        // SAFETY: a fresh mapping at an address the kernel picks; the file is
+        // at least `len` bytes long (checked or truncated by the caller).
+        let base = unsafe {
+            libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, file.fd, 0)
+        };
+        if base == libc::MAP_FAILED {
+            return Err(io_error(&file.path, "mmap"));
+        }
+        let base = NonNull::new(base.cast::<u8>()).ok_or_else(|| io_error(&file.path, "mmap"))?;
+        Ok(Self { base, len })
+    }
+
+    fn header(&self) -> [u8; HEADER_LEN] {
+        let mut header = [0u8; HEADER_LEN];
+        // SAFETY: the mapping is at least FILE_LEN > HEADER_LEN bytes, and
+        // the header is only written by an opener holding the file lock,
+        // which the caller holds too.
+        unsafe { std::ptr::copy_nonoverlapping(self.base.as_ptr(), header.as_mut_ptr(), HEADER_LEN) };
+        header
+    }
+
+    fn write_header(&self, header: &[u8; HEADER_LEN]) {
+        // SAFETY: as in `header`; the caller holds the file lock, so no other
+        // process reads or writes the header meanwhile.
+        unsafe { std::ptr::copy_nonoverlapping(header.as_ptr(), self.base.as_ptr(), HEADER_LEN) };
+    }
+
+    fn state(&self) -> &AtomicU64 {
+        // SAFETY: STATE_OFFSET + 8 <= len; the offset is 8-aligned inside a
+        // page-aligned mapping; the word lives as long as `self`; and every
+        // process touches it only through atomic operations.
+        unsafe { AtomicU64::from_ptr(self.base.as_ptr().add(STATE_OFFSET).cast::<u64>()) }
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: `base`/`len` are exactly what mmap returned, and nothing
+        // borrowed from the mapping outlives `self`.
+        unsafe { libc::munmap(self.base.as_ptr().cast(), self.len) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use weir_core::{Reason, SECOND};
+
+    /// A path in a fresh directory, removed with its file when
+    /// the test ends.
+    struct TempPath(PathBuf);
+
+    impl std::ops::Deref for TempPath {
+        type Target = Path;
+        fn deref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl AsRef<Path> for TempPath {
+        fn as_ref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for TempPath {
+        fn drop(&mut self) {
+            std::fs::remove_file(&self.0).ok();
+            if let Some(dir) = self.0.parent() {
+                std::fs::remove_dir(dir).ok();
+            }
+        }
+    }
+
+    fn path(name: &str) -> TempPath {
+        // One directory per test: tests run in parallel and each removes its own.
+        let dir = std::env::temp_dir().join(format!("weir-shared-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok();
+        let path = dir.join(name);
+        std::fs::remove_file(&path).ok();
+        TempPath(path)
+    }
+
+    fn config(rate: u64, burst: u64) -> LimiterConfig {
+        LimiterConfig { rate, period_ns: SECOND, burst }
+    }
+
+    #[test]
+    fn two_openers_spend_one_bucket() {
+        let p = path("one-bucket");
+        let a = SharedLimiter::open(&p, config(10, 3)).unwrap();
+        let b = SharedLimiter::open(&p, config(10, 3)).unwrap();
+        let now = 5 * SECOND;
+        assert!(a.acquire(now, 2).is_admitted());
+        assert!(b.acquire(now, 1).is_admitted());
+        let refused = a.acquire(now, 1);
+        assert_eq!(refused.reason, Reason::RateLimited);
+        assert_eq!(refused.retry_after, SECOND / 10);
+        drop(a);
+        // The state outlives every opener: a later one sees the spent bucket.
+        let c = SharedLimiter::open(&p, config(10, 3)).unwrap();
+        assert!(!c.acquire(now, 1).is_admitted());
+        assert!(c.acquire(now + SECOND / 10, 1).is_admitted());
+    }
+
+    #[test]
+    fn refuses_a_different_configuration_naming_the_field() {
+        let p = path("mismatch");
+        let _a = SharedLimiter::open(&p, config(10, 3)).unwrap();
+        let e = SharedLimiter::open(&p, config(10, 4)).unwrap_err();
+        assert!(matches!(e, SharedError::Mismatch { field: "burst", shared: 3, given: 4, .. }), "{e:?}");
+        assert!(e.to_string().starts_with("burst must equal the shared limiter's 3 in "), "{e}");
+    }
+
+    #[test]
+    fn refuses_a_file_that_is_not_a_limiter() {
+        let p = path("foreign");
+        std::fs::write(&p, [7u8; FILE_LEN]).unwrap();
+        let e = SharedLimiter::open(&p, config(10, 3)).unwrap_err();
+        assert!(matches!(e, SharedError::NotALimiter { why: "no weir header", .. }), "{e:?}");
+        std::fs::write(&p, b"short").unwrap();
+        let e = SharedLimiter::open(&p, config(10, 3)).unwrap_err();
+        assert!(matches!(e, SharedError::NotALimiter { why: "wrong size", .. }), "{e:?}");
+        // Nothing was overwritten.
+        assert_eq!(std::fs::read(&p).unwrap(), b"short");
+    }
+
+    #[test]
+    fn finishes_a_file_whose_creator_died_before_the_header() {
+        let p = path("half-made");
+        std::fs::write(&p, [0u8; FILE_LEN]).unwrap();
+        let a = SharedLimiter::open(&p, config(10, 1)).unwrap();
+        assert!(a.acquire(SECOND, 1).is_admitted());
+        let e = SharedLimiter::open(&p, config(20, 1)).unwrap_err();
+        assert!(matches!(e, SharedError::Mismatch { field: "rate", shared: 10, given: 20, .. }), "{e:?}");
+    }
+
+    #[test]
+    fn refuses_bad_config_and_paths_before_touching_the_file() {
+        let p = path("bad-config");
+        let e = SharedLimiter::open(&p, config(10, 0)).unwrap_err();
+        assert!(matches!(&e, SharedError::Config(c) if c.field() == "burst"), "{e:?}");
+        assert!(!p.exists());
+        let e = SharedLimiter::open("/tmp/we\0ir", config(10, 3)).unwrap_err();
+        assert!(matches!(e, SharedError::Path(_)), "{e:?}");
+        let e = SharedLimiter::open("/nonexistent-dir/weir", config(10, 3)).unwrap_err();
+        assert!(matches!(e, SharedError::Io { call: "open", .. }), "{e:?}");
+    }
+
+    #[test]
+    fn threads_share_it_exactly() {
+        let p = path("threads");
+        let limiter = SharedLimiter::open(&p, config(1, 1000)).unwrap();
+        let now = 3 * SECOND;
+        let admitted: u32 = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| (0..500).filter(|_| limiter.acquire(now, 1).is_admitted()).count() as u32))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).sum()
+        });
+        assert_eq!(admitted, 1000);
+    }
+}
