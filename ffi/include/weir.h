@@ -288,6 +288,12 @@ typedef struct weir_picker weir_picker;
 // withdraw); only `_free` must not race.
 typedef struct weir_retry_budget weir_retry_budget;
 
+// A rate limiter whose state lives in a memory-mapped file, so every
+// process that opens the same path spends from one bucket. Thread-safe like
+// `weir_limiter` (a lock-free CAS on one word); only
+// `weir_shared_limiter_free` must not race with other use of the handle.
+typedef struct weir_shared_limiter weir_shared_limiter;
+
 // A shedder. Thread-safe: every function may run on one handle from any
 // number of threads at once (lock-free); only `_free` must not race.
 typedef struct weir_shedder weir_shedder;
@@ -1252,6 +1258,50 @@ weir_status weir_picker_find(const weir_picker *picker, uint64_t id, uint32_t *i
 // # Safety
 // `picker` is NULL or points to NULL or to a live picker no other thread uses.
 void weir_picker_free(weir_picker **picker);
+
+// Opens the shared limiter at `path` (a file, best on a tmpfs such as
+// `/dev/shm`), creating it with a full bucket if it is missing or empty.
+// A file made with a different configuration is refused with
+// `WEIR_STATUS_INVALID_CONFIG`, the last error naming the differing field
+// (remove the file to change the limit); a file that is not a weir shared
+// limiter, or a failing system call, gives `WEIR_STATUS_INVALID_ARGUMENT`
+// with the reason in `weir_last_error_message()`. `*out` is untouched on
+// failure.
+//
+// Every process must pass times on one scale: `weir_now()` is.
+//
+// # Safety
+// `path` is NULL or a NUL-terminated string; `config` is NULL or readable;
+// `out` is NULL or writable for one pointer.
+weir_status weir_shared_limiter_open(const char *path,
+                                     const weir_limiter_config *config,
+                                     weir_shared_limiter **out);
+
+// Asks for `cost` tokens at `now` (`weir_now()`'s scale, the same in every
+// process). A cost of 0 asks without spending.
+//
+// # Safety
+// `limiter` is NULL or live; `out` is NULL or writable.
+weir_status weir_shared_limiter_acquire(const weir_shared_limiter *limiter,
+                                        uint64_t now,
+                                        uint64_t cost,
+                                        weir_decision *out);
+
+// `weir_shared_limiter_acquire` at `weir_now()`, read inside the call.
+//
+// # Safety
+// As `weir_shared_limiter_acquire`.
+weir_status weir_shared_limiter_acquire_now(const weir_shared_limiter *limiter,
+                                            uint64_t cost,
+                                            weir_decision *out);
+
+// Unmaps `*limiter`'s file (the state stays in the file for the other
+// processes) and sets `*limiter` to NULL; NULL is a no-op.
+//
+// # Safety
+// `limiter` is NULL or points to NULL or to a live handle that no other
+// thread is using.
+void weir_shared_limiter_free(weir_shared_limiter **limiter);
 
 // Writes the default config to `out`.
 //

@@ -17,6 +17,7 @@ int main(int argc, char **argv) {
   test_limiters();
   test_adaptive();
   test_part2();
+  test_shared();
   test_fleet();
   test_threads();
   int vectors = test_vectors(argv[1]);

@@ -14,6 +14,8 @@ void test_limiters(void);
 void test_adaptive(void);
 void test_threads(void);
 void test_part2(void);
+/* Forks a child that opens the same shared limiter. */
+void test_shared(void);
 /* Needs WEIR_REDIS_URL: a redis-server the suite started. */
 void test_fleet(void);
 /* Replays every vector in `dir`; returns how many files it replayed. */

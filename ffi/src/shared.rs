@@ -1,0 +1,122 @@
+//! `weir_shared_limiter`: one GCRA bucket shared by every process on the
+//! host that opens the same file (pre-fork server workers, a pool of
+//! daemons), with no server in between.
+
+use crate::decision::weir_decision;
+use crate::handle::{free, get, publish, put};
+use crate::limiter::weir_limiter_config;
+use crate::status::{config_error, guard, invalid_argument, set_last_error, weir_status};
+use std::ffi::{c_char, CStr, OsStr};
+use std::os::unix::ffi::OsStrExt;
+use weir_host::{SharedError, SharedLimiter};
+
+/// A rate limiter whose state lives in a memory-mapped file, so every
+/// process that opens the same path spends from one bucket. Thread-safe like
+/// `weir_limiter` (a lock-free CAS on one word); only
+/// `weir_shared_limiter_free` must not race with other use of the handle.
+pub struct weir_shared_limiter {
+    inner: SharedLimiter,
+}
+
+/// Opens the shared limiter at `path` (a file, best on a tmpfs such as
+/// `/dev/shm`), creating it with a full bucket if it is missing or empty.
+/// A file made with a different configuration is refused with
+/// `WEIR_STATUS_INVALID_CONFIG`, the last error naming the differing field
+/// (remove the file to change the limit); a file that is not a weir shared
+/// limiter, or a failing system call, gives `WEIR_STATUS_INVALID_ARGUMENT`
+/// with the reason in `weir_last_error_message()`. `*out` is untouched on
+/// failure.
+///
+/// Every process must pass times on one scale: `weir_now()` is.
+///
+/// # Safety
+/// `path` is NULL or a NUL-terminated string; `config` is NULL or readable;
+/// `out` is NULL or writable for one pointer.
+#[no_mangle]
+pub unsafe extern "C" fn weir_shared_limiter_open(
+    path: *const c_char,
+    config: *const weir_limiter_config,
+    out: *mut *mut weir_shared_limiter,
+) -> weir_status {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        let Some(config) = (unsafe { get(config) }) else { return weir_status::NullArgument };
+        if path.is_null() || out.is_null() {
+            return weir_status::NullArgument;
+        }
+        // SAFETY: `path` is non-NULL and NUL-terminated per the contract.
+        let path = OsStr::from_bytes(unsafe { CStr::from_ptr(path) }.to_bytes());
+        match SharedLimiter::open(path, config.into()) {
+            // SAFETY: `out` checked non-NULL; writable per the contract.
+            Ok(inner) => unsafe { publish(out, weir_shared_limiter { inner }) },
+            Err(SharedError::Config(e)) => config_error(e),
+            Err(e @ SharedError::Mismatch { field, shared, .. }) => {
+                set_last_error(&e.to_string(), field, &format!("equal to the shared limiter's {shared}"));
+                weir_status::InvalidConfig
+            }
+            Err(e) => invalid_argument(&e.to_string()),
+        }
+    })
+}
+
+/// Asks for `cost` tokens at `now` (`weir_now()`'s scale, the same in every
+/// process). A cost of 0 asks without spending.
+///
+/// # Safety
+/// `limiter` is NULL or live; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_shared_limiter_acquire(
+    limiter: *const weir_shared_limiter,
+    now: u64,
+    cost: u64,
+    out: *mut weir_decision,
+) -> weir_status {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        let Some(limiter) = (unsafe { get(limiter) }) else { return weir_status::NullArgument };
+        if out.is_null() {
+            return weir_status::NullArgument;
+        }
+        // SAFETY: `out` checked non-NULL; writable per the contract.
+        unsafe { put(out, limiter.inner.acquire(now, cost).into()) };
+        weir_status::Ok
+    })
+}
+
+/// `weir_shared_limiter_acquire` at `weir_now()`, read inside the call.
+///
+/// # Safety
+/// As `weir_shared_limiter_acquire`.
+#[no_mangle]
+pub unsafe extern "C" fn weir_shared_limiter_acquire_now(
+    limiter: *const weir_shared_limiter,
+    cost: u64,
+    out: *mut weir_decision,
+) -> weir_status {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        let Some(limiter) = (unsafe { get(limiter) }) else { return weir_status::NullArgument };
+        if out.is_null() {
+            return weir_status::NullArgument;
+        }
+        let decision = limiter.inner.acquire(weir_host::monotonic_now(), cost);
+        // SAFETY: `out` checked non-NULL; writable per the contract.
+        unsafe { put(out, decision.into()) };
+        weir_status::Ok
+    })
+}
+
+/// Unmaps `*limiter`'s file (the state stays in the file for the other
+/// processes) and sets `*limiter` to NULL; NULL is a no-op.
+///
+/// # Safety
+/// `limiter` is NULL or points to NULL or to a live handle that no other
+/// thread is using.
+#[no_mangle]
+pub unsafe extern "C" fn weir_shared_limiter_free(limiter: *mut *mut weir_shared_limiter) {
+    let _ = guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        unsafe { free(limiter) };
+        weir_status::Ok
+    });
+}
