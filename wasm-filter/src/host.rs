@@ -1,9 +1,9 @@
 //! The proxy-wasm host calls the filter makes, called raw.
 //!
-//! The SDK's wrappers panic (a VM trap) on any status they did not expect;
-//! a trap turns a worker into a 503 machine under the default failure
-//! policy. Every call here returns the host's status instead, so a host
-//! hiccup becomes a decision under the rule's `on_state_error` policy.
+//! A trap turns a worker into a 503 machine under the default failure
+//! policy, so no call here panics on a status it did not expect (as the
+//! proxy-wasm SDK's wrappers do): every call returns the host's status, and
+//! a host hiccup becomes a decision under the rule's `on_state_error` policy.
 
 /// A status the host returned that was not `Ok`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
