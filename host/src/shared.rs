@@ -126,6 +126,16 @@ impl SharedLimiter {
         &self.gcra
     }
 
+    /// The raw state word, as [`weir_core::limiter::AtomicLimiter::state`].
+    pub fn state(&self) -> u64 {
+        self.map.state().load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Replaces the state word for every process (restore of a snapshot).
+    pub fn restore(&self, state: u64) {
+        self.map.state().store(state, std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// The file the state lives in.
     pub fn path(&self) -> &Path {
         &self.path
@@ -351,6 +361,10 @@ mod tests {
         let c = SharedLimiter::open(&p, config(10, 3)).unwrap();
         assert!(!c.acquire(now, 1).is_admitted());
         assert!(c.acquire(now + SECOND / 10, 1).is_admitted());
+        // A restore is seen by every opener.
+        c.restore(0);
+        assert_eq!(b.state(), 0);
+        assert!(b.acquire(now, 3).is_admitted());
     }
 
     #[test]

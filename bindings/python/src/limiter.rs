@@ -50,11 +50,78 @@ fn config(
     Ok(LimiterConfig { rate, period_ns, burst })
 }
 
+/// Where a limiter's state lives: in this process, or in a file every
+/// process that opens it maps (`shared=`).
+enum Bucket {
+    Local(AtomicLimiter),
+    Shared(weir_host::SharedLimiter),
+}
+
+impl Bucket {
+    #[inline]
+    fn acquire(&self, now: u64, cost: u64) -> weir_core::Decision {
+        match self {
+            Bucket::Local(l) => l.acquire(now, cost),
+            Bucket::Shared(l) => l.acquire(now, cost),
+        }
+    }
+
+    fn gcra(&self) -> &weir_core::limiter::Gcra {
+        match self {
+            Bucket::Local(l) => l.gcra(),
+            Bucket::Shared(l) => l.gcra(),
+        }
+    }
+
+    fn state(&self) -> u64 {
+        match self {
+            Bucket::Local(l) => l.state(),
+            Bucket::Shared(l) => l.state(),
+        }
+    }
+
+    fn restore(&self, state: u64) {
+        match self {
+            Bucket::Local(l) => l.restore(state),
+            Bucket::Shared(l) => l.restore(state),
+        }
+    }
+}
+
+/// Opens the shared bucket at `path`. A different configuration in the file
+/// is a `weir.ConfigError` naming the field; anything wrong with the file
+/// itself an `OSError` (a file that is not a limiter: `ValueError`).
+fn open_shared(py: Python<'_>, path: &Bound<'_, PyAny>, c: LimiterConfig) -> PyResult<Bucket> {
+    use weir_host::SharedError;
+    let path: std::path::PathBuf = path.extract().map_err(|_| {
+        bad_arg(
+            py,
+            "Limiter",
+            "shared",
+            "a path (str or os.PathLike)",
+            path.repr().map_or_else(|_| "?".into(), |r| r.to_string()),
+        )
+    })?;
+    match weir_host::SharedLimiter::open(&path, c) {
+        Ok(l) => Ok(Bucket::Shared(l)),
+        Err(SharedError::Config(e)) => Err(config_error(py, "Limiter", e, RENAMES)),
+        Err(SharedError::Mismatch { field, shared, given, .. }) => {
+            let field = crate::errors::py_field(field, RENAMES);
+            let rule =
+                format!("equal to the shared limiter's {shared} in {} (remove the file to change it)", path.display());
+            Err(bad_arg(py, "Limiter", &field, &rule, given))
+        }
+        Err(e @ SharedError::Io { .. }) => Err(pyo3::exceptions::PyOSError::new_err(format!("Limiter: {e}"))),
+        Err(e) => Err(pyo3::exceptions::PyValueError::new_err(format!("Limiter: {e}"))),
+    }
+}
+
 /// A token-bucket rate limit (GCRA) shared by every thread: `rate` tokens
-/// every `per` seconds, at most `burst` at once.
+/// every `per` seconds, at most `burst` at once; with `shared=path`, shared
+/// by every process that opens the same file.
 #[pyclass(frozen, subclass, module = "weir._weir", name = "Limiter")]
 pub struct Limiter {
-    inner: AtomicLimiter,
+    inner: Bucket,
     answers: DecisionCache,
     tally: Tally,
 }
@@ -62,16 +129,20 @@ pub struct Limiter {
 #[pymethods]
 impl Limiter {
     #[new]
-    #[pyo3(signature = (rate, per = None, burst = None))]
+    #[pyo3(signature = (rate, per = None, burst = None, *, shared = None))]
     fn new(
         py: Python<'_>,
         rate: &Bound<'_, PyAny>,
         per: Option<&Bound<'_, PyAny>>,
         burst: Option<&Bound<'_, PyAny>>,
+        shared: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let one = 1u64.into_pyobject(py)?.into_any();
         let c = config(py, "Limiter", rate, per.unwrap_or(&one), burst)?;
-        let inner = AtomicLimiter::new(c).map_err(|e| config_error(py, "Limiter", e, RENAMES))?;
+        let inner = match shared {
+            Some(path) if !path.is_none() => open_shared(py, path, c)?,
+            _ => Bucket::Local(AtomicLimiter::new(c).map_err(|e| config_error(py, "Limiter", e, RENAMES))?),
+        };
         Ok(Self { inner, answers: DecisionCache::new(), tally: Tally::new() })
     }
 
@@ -152,8 +223,21 @@ impl Limiter {
         false
     }
 
+    /// The file a shared limiter's state lives in; `None` for a local one.
+    #[getter]
+    fn shared(&self) -> Option<std::path::PathBuf> {
+        match &self.inner {
+            Bucket::Local(_) => None,
+            Bucket::Shared(l) => Some(l.path().to_path_buf()),
+        }
+    }
+
     fn __repr__(&self) -> String {
-        format!("weir.Limiter(interval_ns={}, burst={})", self.inner.gcra().interval(), self.inner.gcra().burst())
+        let (interval, burst) = (self.inner.gcra().interval(), self.inner.gcra().burst());
+        match &self.inner {
+            Bucket::Local(_) => format!("weir.Limiter(interval_ns={interval}, burst={burst})"),
+            Bucket::Shared(l) => format!("weir.Limiter(interval_ns={interval}, burst={burst}, shared={:?})", l.path()),
+        }
     }
 }
 

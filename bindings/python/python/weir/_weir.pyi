@@ -1,6 +1,7 @@
 """Types of the native half of weir (see the Python modules for the sugar)."""
 
 from datetime import timedelta
+import os
 from typing import Any, Awaitable, Callable, Dict, Optional, Tuple, Union, final
 
 Seconds = Union[int, float, timedelta, "Nanos"]
@@ -38,7 +39,16 @@ class Ready:
     def __await__(self) -> Any: ...
 
 class Limiter:
-    def __init__(self, rate: Union[int, float], per: Optional[Seconds] = None, burst: Optional[int] = None) -> None: ...
+    def __init__(
+        self,
+        rate: Union[int, float],
+        per: Optional[Seconds] = None,
+        burst: Optional[int] = None,
+        *,
+        shared: Optional[Union[str, "os.PathLike[str]"]] = None,
+    ) -> None: ...
+    @property
+    def shared(self) -> Optional[str]: ...
     def try_acquire(self, cost: int = 1, now: Optional[int] = None) -> Decision: ...
     def acquire(self, cost: int = 1, timeout: Optional[Seconds] = None) -> Decision: ...
     def acquire_async(self, cost: int = 1, timeout: Optional[Seconds] = None) -> Awaitable[None]: ...
