@@ -67,9 +67,20 @@ export interface LimiterOptions {
   burst?: number | bigint;
 }
 
+export interface SharedLimiterOptions extends LimiterOptions {
+  /**
+   * A file (best on a tmpfs: '/dev/shm/...') holding the state, so every
+   * process that opens it (pm2 / cluster workers) spends one bucket. The
+   * first opener creates it; a different rate, per or burst is a RangeError.
+   */
+  shared?: string;
+}
+
 /** A GCRA rate limit shared by every thread that holds it. */
 export class Limiter {
-  constructor(options: LimiterOptions);
+  constructor(options: SharedLimiterOptions);
+  /** The file given as `shared`, if any. */
+  readonly shared: string | undefined;
   static attach(shared: Shared): Limiter;
   share(): Shared;
   tryAcquire(cost?: number): RateDecision;

@@ -3,6 +3,8 @@
 //! than re-writing them per language, so a key hashes to the same table slot
 //! and a clock reads the same way in every runtime.
 
+#[cfg(unix)]
+mod bucket;
 mod clock;
 mod cpu;
 mod feeder;
@@ -11,6 +13,8 @@ mod random;
 #[cfg(unix)]
 mod shared;
 
+#[cfg(unix)]
+pub use bucket::Bucket;
 pub use clock::{kernel_monotonic_now, monotonic_now, Stopwatch};
 pub use cpu::{CpuSampler, CpuSource};
 pub use feeder::CpuFeeder;

@@ -2,7 +2,7 @@
 // Native objects live in process-wide tables; a JS wrapper holds an index.
 // When the wrapper is collected, the registry drops its hold. `share()`
 // gives worker threads what they need to hold the same object.
-const { n, F, B, CONFIG, FULL, OK } = require('./native');
+const { n, F, B, CONFIG, FULL, OK, SYSTEM } = require('./native');
 const { rangeError, typeError } = require('./errors');
 
 const ATTACH = Symbol('attach');
@@ -41,6 +41,7 @@ function create(kind, ctor, fields) {
   if (status === OK) return { index: F[2], gen: F[3], kind };
   if (status === FULL) throw new RangeError('too many live weir objects of this kind (the table holds 2^20)');
   const [field, rule, got] = n.lastError() || ['options', 'valid', '?'];
+  if (status === SYSTEM) throw new Error(`weir: ${rule}`);
   const named = fields[field] || { name: field };
   throw rangeError(named.name, named.rule || rule, named.got ? named.got(got) : got);
 }

@@ -59,15 +59,28 @@ class Limiter {
   #admitted = 0;
   #rejected = 0;
 
-  /** @param {{rate: number|bigint, per?: number|string|bigint, burst?: number|bigint}} options */
+  #file;
+
+  /** @param {{rate: number|bigint, per?: number|string|bigint, burst?: number|bigint, shared?: string}} options */
   constructor(options, shared = undefined) {
     if (options === ATTACH) {
       this.#handle = shared;
     } else {
+      const file = check.options(options).shared;
+      if (file !== undefined && (typeof file !== 'string' || file.length === 0 || file.includes('\0'))) {
+        throw typeError('shared', 'a file path (a non-empty string without NUL)', file);
+      }
       writeConfig(options);
-      this.#handle = create(KIND.Limiter, n.limiterNew, FIELDS);
+      this.#handle =
+        file === undefined ? create(KIND.Limiter, n.limiterNew, FIELDS) : create(KIND.Limiter, () => n.limiterOpenShared(file), FIELDS);
+      this.#file = file;
     }
     this.#h = own(this, this.#handle);
+  }
+
+  /** The file a limiter opened with `shared` keeps its state in (undefined otherwise). */
+  get shared() {
+    return this.#file;
   }
 
   /** The Limiter that another thread shared with `share()`. */
@@ -150,6 +163,7 @@ class KeyedLimiter {
     } else {
       writeConfig(options);
       const o = check.options(options);
+      if (o.shared !== undefined) throw typeError('shared', 'absent: only Limiter keeps its state in a shared file', o.shared);
       const capacity = o.capacity === undefined ? 4096 : check.integer(o.capacity, 'capacity', 1, 1 << 24);
       B[4] = BigInt(capacity);
       this.#handle = create(KIND.KeyedLimiter, n.keyedNew, FIELDS);

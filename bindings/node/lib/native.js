@@ -35,5 +35,7 @@ const TWO_64 = 18446744073709551616; // 2^64 as a double: what u64::MAX reads as
 const OK = 0;
 const CONFIG = 1;
 const FULL = 2;
+// A system call failed or a file is not what it should be (shared limiters).
+const SYSTEM = 4;
 
-module.exports = { n, F, B, MODE, U64_MAX, TWO_64, OK, CONFIG, FULL };
+module.exports = { n, F, B, MODE, U64_MAX, TWO_64, OK, CONFIG, FULL, SYSTEM };

@@ -15,7 +15,13 @@ thread_local! {
 }
 
 pub fn set(e: &ConfigError) {
-    LAST.with(|l| *l.borrow_mut() = Some([e.field().to_owned(), e.rule().to_owned(), e.got().to_string()]));
+    set_parts(e.field(), e.rule(), &e.got().to_string());
+}
+
+/// Records an error the binding found itself: a config field (empty for an
+/// error that is not about one), the rule or message, and the value given.
+pub fn set_parts(field: &str, rule: &str, got: &str) {
+    LAST.with(|l| *l.borrow_mut() = Some([field.to_owned(), rule.to_owned(), got.to_owned()]));
 }
 
 /// `[field, rule, got]` of the last config error on this thread, once.

@@ -1,15 +1,18 @@
 //! `Limiter` (GCRA), `KeyedLimiter` and `ConcurrencyLimiter`.
 
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 use weir_core::limiter::{AtomicLimiter, ConcurrencyConfig, ConcurrencyLimiter, KeySet, KeyedLimiter, LimiterConfig};
 use weir_core::{ConfigError, Value};
+use weir_host::{Bucket, SharedError, SharedLimiter};
 
-use crate::errors::created;
+use crate::errors::{self, created};
 use crate::fast;
-use crate::fast::{first_arg, hash_string, Callback};
-use crate::scratch::Scratch;
+use crate::fast::{first_arg, hash_string, string_bytes, Callback};
+use crate::scratch::{status, Scratch};
 use crate::table::Table;
 
-pub static LIMITERS: Table<AtomicLimiter> = Table::new();
+pub static LIMITERS: Table<Bucket> = Table::new();
 pub static KEYED: Table<KeyedLimiter<Box<[KeySet]>>> = Table::new();
 pub static CONCURRENCY: Table<ConcurrencyLimiter> = Table::new();
 
@@ -20,7 +23,38 @@ fn config(s: Scratch) -> LimiterConfig {
     LimiterConfig { rate: s.u(1), period_ns: s.u(2), burst: s.u(3) }
 }
 
-fast!(limiter_new, |s: Scratch| created(s, &LIMITERS, AtomicLimiter::new(config(s))));
+fast!(limiter_new, |s: Scratch| created(s, &LIMITERS, AtomicLimiter::new(config(s)).map(Bucket::Local)));
+
+/// As `limiter_new` with the state in the file named by the string
+/// argument, shared by every process that opens it. A different
+/// configuration in the file is a config error naming the field; a file that
+/// is not a limiter or a failing system call is a system error.
+unsafe extern "C" fn limiter_open_shared(
+    env: napi::sys::napi_env,
+    info: napi::sys::napi_callback_info,
+) -> napi::sys::napi_value {
+    let path = first_arg(env, info).and_then(|v| string_bytes(env, v));
+    fast::run(|s: Scratch| {
+        let Some(path) = path else { return s.bad_handle() };
+        match SharedLimiter::open(OsStr::from_bytes(&path), config(s)) {
+            Ok(l) => created(s, &LIMITERS, Ok(Bucket::Shared(l))),
+            Err(SharedError::Config(e)) => created(s, &LIMITERS, Err(e)),
+            Err(SharedError::Mismatch { field, shared, given, path }) => {
+                let rule = format!(
+                    "equal to the shared limiter's {shared} in {} (remove the file to change it)",
+                    path.display()
+                );
+                errors::set_parts(field, &rule, &given.to_string());
+                s.set_f(1, status::CONFIG);
+            }
+            Err(e) => {
+                errors::set_parts("", &e.to_string(), "");
+                s.set_f(1, status::SYSTEM);
+            }
+        }
+    });
+    std::ptr::null_mut()
+}
 
 // In: handle, [now], cost. Out: a decision.
 fast!(limiter_acquire, |s: Scratch| match LIMITERS.get(s.handle()) {
@@ -98,6 +132,7 @@ fast!(concurrency_stats, |s: Scratch| match CONCURRENCY.get(s.handle()) {
 
 pub const FNS: &[(&str, Callback)] = &[
     ("limiterNew", limiter_new),
+    ("limiterOpenShared", limiter_open_shared),
     ("limiterAcquire", limiter_acquire),
     ("keyedNew", keyed_new),
     ("keyedAcquire", keyed_acquire),

@@ -23,6 +23,9 @@ pub mod status {
     pub const CONFIG: f64 = 1.0;
     pub const FULL: f64 = 2.0;
     pub const BAD_HANDLE: f64 = 3.0;
+    /// A system call failed or a file was not what it should be; the last
+    /// error's rule slot holds the message.
+    pub const SYSTEM: f64 = 4.0;
 }
 
 thread_local! {

@@ -6,6 +6,8 @@ use weir_core::limiter::{
     LimiterConfig, WAYS,
 };
 
+use weir_host::Bucket;
+
 use crate::args::{count, duration, key_hash, now_or_clock};
 use crate::decision::{Decision, DecisionCache, Tally};
 use crate::errors::{bad_arg, config_error, rate_limited};
@@ -48,44 +50,6 @@ fn config(
         _ => default_burst,
     };
     Ok(LimiterConfig { rate, period_ns, burst })
-}
-
-/// Where a limiter's state lives: in this process, or in a file every
-/// process that opens it maps (`shared=`).
-enum Bucket {
-    Local(AtomicLimiter),
-    Shared(weir_host::SharedLimiter),
-}
-
-impl Bucket {
-    #[inline]
-    fn acquire(&self, now: u64, cost: u64) -> weir_core::Decision {
-        match self {
-            Bucket::Local(l) => l.acquire(now, cost),
-            Bucket::Shared(l) => l.acquire(now, cost),
-        }
-    }
-
-    fn gcra(&self) -> &weir_core::limiter::Gcra {
-        match self {
-            Bucket::Local(l) => l.gcra(),
-            Bucket::Shared(l) => l.gcra(),
-        }
-    }
-
-    fn state(&self) -> u64 {
-        match self {
-            Bucket::Local(l) => l.state(),
-            Bucket::Shared(l) => l.state(),
-        }
-    }
-
-    fn restore(&self, state: u64) {
-        match self {
-            Bucket::Local(l) => l.restore(state),
-            Bucket::Shared(l) => l.restore(state),
-        }
-    }
 }
 
 /// Opens the shared bucket at `path`. A different configuration in the file
@@ -226,17 +190,14 @@ impl Limiter {
     /// The file a shared limiter's state lives in; `None` for a local one.
     #[getter]
     fn shared(&self) -> Option<std::path::PathBuf> {
-        match &self.inner {
-            Bucket::Local(_) => None,
-            Bucket::Shared(l) => Some(l.path().to_path_buf()),
-        }
+        self.inner.path().map(std::path::Path::to_path_buf)
     }
 
     fn __repr__(&self) -> String {
         let (interval, burst) = (self.inner.gcra().interval(), self.inner.gcra().burst());
-        match &self.inner {
-            Bucket::Local(_) => format!("weir.Limiter(interval_ns={interval}, burst={burst})"),
-            Bucket::Shared(l) => format!("weir.Limiter(interval_ns={interval}, burst={burst}, shared={:?})", l.path()),
+        match self.inner.path() {
+            None => format!("weir.Limiter(interval_ns={interval}, burst={burst})"),
+            Some(path) => format!("weir.Limiter(interval_ns={interval}, burst={burst}, shared={path:?})"),
         }
     }
 }

@@ -5,6 +5,9 @@ import weir, { Limiter, KeyedLimiter, Shedder, Throttle, Picker, RetryBudget, Re
 
 async function main(): Promise<void> {
   const limiter = new Limiter({ rate: 100, per: 'second', burst: 20 });
+  const perHost = new Limiter({ rate: 100, burst: 20, shared: '/dev/shm/usage.limit' });
+  const file: string | undefined = perHost.shared;
+  void file;
   const d = limiter.tryAcquire();
   const headers: Record<string, string> = { 'X-RateLimit-Remaining': String(d.remaining) };
   if (!d.ok) headers['Retry-After'] = String(Math.ceil(d.msBeforeNext / 1000));
