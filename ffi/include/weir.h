@@ -1268,7 +1268,11 @@ void weir_picker_free(weir_picker **picker);
 // with the reason in `weir_last_error_message()`. `*out` is untouched on
 // failure.
 //
-// Every process must pass times on one scale: `weir_now()` is.
+// Every process must pass times from one clock: `CLOCK_MONOTONIC` as
+// `clock_gettime` reads it (what `weir_shared_limiter_acquire_now` uses).
+// Not `weir_now()`: each process calibrates that TSC clock on its own, and
+// two processes drift apart by a few ppm (over 100 ms a day), which would
+// let the one running ahead take every token.
 //
 // # Safety
 // `path` is NULL or a NUL-terminated string; `config` is NULL or readable;
@@ -1277,8 +1281,8 @@ weir_status weir_shared_limiter_open(const char *path,
                                      const weir_limiter_config *config,
                                      weir_shared_limiter **out);
 
-// Asks for `cost` tokens at `now` (`weir_now()`'s scale, the same in every
-// process). A cost of 0 asks without spending.
+// Asks for `cost` tokens at `now`, nanoseconds of `CLOCK_MONOTONIC` (see
+// `weir_shared_limiter_open`). A cost of 0 asks without spending.
 //
 // # Safety
 // `limiter` is NULL or live; `out` is NULL or writable.
@@ -1287,7 +1291,8 @@ weir_status weir_shared_limiter_acquire(const weir_shared_limiter *limiter,
                                         uint64_t cost,
                                         weir_decision *out);
 
-// `weir_shared_limiter_acquire` at `weir_now()`, read inside the call.
+// `weir_shared_limiter_acquire` now, on `CLOCK_MONOTONIC` read inside the
+// call (a vDSO read, the clock every process sharing the limiter uses).
 //
 // # Safety
 // As `weir_shared_limiter_acquire`.

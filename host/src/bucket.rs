@@ -25,6 +25,23 @@ impl Bucket {
         }
     }
 
+    /// The clock this bucket's decisions must be taken on: the TSC clock
+    /// for a local bucket, `CLOCK_MONOTONIC` from the kernel for a shared
+    /// one (see [`SharedLimiter::now`]).
+    #[inline]
+    pub fn now(&self) -> Nanos {
+        match self {
+            Bucket::Local(_) => crate::monotonic_now(),
+            Bucket::Shared(_) => SharedLimiter::now(),
+        }
+    }
+
+    /// Asks for `cost` tokens at [`Self::now`].
+    #[inline]
+    pub fn acquire_now(&self, cost: u64) -> Decision {
+        self.acquire(self.now(), cost)
+    }
+
     /// The kernel (interval, burst).
     pub fn gcra(&self) -> &Gcra {
         match self {

@@ -13,8 +13,12 @@
 //! happen under `flock`, which the kernel releases if a process dies, and
 //! the state is lock-free, so a crashed process leaves nothing stuck.
 //!
-//! Time must be on one scale in every process: [`crate::monotonic_now`]
-//! (`CLOCK_MONOTONIC`'s) is, to within its calibration error.
+//! Time must be one clock in every process: `CLOCK_MONOTONIC` as the kernel
+//! reads it ([`SharedLimiter::now`]). The TSC clock of
+//! [`crate::monotonic_now`] will not do: each process calibrates it on its
+//! own, and two processes drift apart by a few ppm (measured here: 1-2.5 ppm,
+//! over 100 ms a day), which would let the process whose clock runs ahead
+//! take every token while the others wait.
 
 use std::ffi::CString;
 use std::fmt;
@@ -115,10 +119,19 @@ impl SharedLimiter {
         Ok(Self { gcra, map, path })
     }
 
-    /// Asks for `cost` tokens at `now` (on [`crate::monotonic_now`]'s scale).
+    /// Asks for `cost` tokens at `now`, a [`Self::now`] reading (or
+    /// `CLOCK_MONOTONIC` read any other way: Python's `time.monotonic_ns()`,
+    /// Node's `process.hrtime.bigint()`).
     #[inline]
     pub fn acquire(&self, now: Nanos, cost: u64) -> Decision {
         acquire_atomic(&self.gcra, self.map.state(), now, cost)
+    }
+
+    /// The clock every process sharing a limiter must use: `CLOCK_MONOTONIC`
+    /// from the kernel (a vDSO read).
+    #[inline]
+    pub fn now() -> Nanos {
+        crate::kernel_monotonic_now()
     }
 
     /// The kernel (interval, burst).

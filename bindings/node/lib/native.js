@@ -36,6 +36,6 @@ const OK = 0;
 const CONFIG = 1;
 const FULL = 2;
 // A system call failed or a file is not what it should be (shared limiters).
-const SYSTEM = 4;
+const SYSTEM = 6;
 
 module.exports = { n, F, B, MODE, U64_MAX, TWO_64, OK, CONFIG, FULL, SYSTEM };

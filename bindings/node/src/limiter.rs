@@ -57,8 +57,10 @@ unsafe extern "C" fn limiter_open_shared(
 }
 
 // In: handle, [now], cost. Out: a decision.
+// A bucket without an explicit `now` reads its own clock: a shared one must
+// read the kernel's, as every process sharing it does.
 fast!(limiter_acquire, |s: Scratch| match LIMITERS.get(s.handle()) {
-    Some(l) => s.decision(&l.acquire(s.now(1), s.int(2))),
+    Some(l) => s.decision(&l.acquire(if s.exact() { s.u(1) } else { l.now() }, s.int(2))),
     None => s.bad_handle(),
 });
 

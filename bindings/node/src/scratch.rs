@@ -25,7 +25,8 @@ pub mod status {
     pub const BAD_HANDLE: f64 = 3.0;
     /// A system call failed or a file was not what it should be; the last
     /// error's rule slot holds the message.
-    pub const SYSTEM: f64 = 4.0;
+    /// (4 and 5 are the fleet constructor's own, see fleet.rs.)
+    pub const SYSTEM: f64 = 6.0;
 }
 
 thread_local! {

@@ -114,7 +114,7 @@ impl Limiter {
     #[pyo3(signature = (cost = 1, now = None))]
     #[inline]
     fn try_acquire(&self, py: Python<'_>, cost: u64, now: Option<u64>) -> PyResult<Py<Decision>> {
-        self.answers.answer(py, &self.tally, self.inner.acquire(now_or_clock(now), cost))
+        self.answers.answer(py, &self.tally, self.inner.acquire(now.unwrap_or_else(|| self.inner.now()), cost))
     }
 
     /// Waits (GIL released) until `cost` tokens are taken, or returns the
@@ -122,7 +122,8 @@ impl Limiter {
     #[pyo3(signature = (cost = 1, timeout = None))]
     fn acquire(&self, py: Python<'_>, cost: u64, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
         let timeout = timeout_ns(py, "Limiter.acquire", timeout)?;
-        let d = block(py, timeout, |now| self.counted(py, self.inner.acquire(now, cost)))?;
+        // The bucket reads its own clock: a shared one must use the kernel's.
+        let d = block(py, timeout, |_| self.counted(py, self.inner.acquire_now(cost)))?;
         Ok(d.into())
     }
 
@@ -131,7 +132,7 @@ impl Limiter {
     #[pyo3(signature = (cost = 1, timeout = None))]
     fn acquire_async(slf: &Bound<'_, Self>, cost: u64, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
-        let d = slf.get().counted(py, slf.get().inner.acquire(weir_host::monotonic_now(), cost));
+        let d = slf.get().counted(py, slf.get().inner.acquire_now(cost));
         if d.is_admitted() {
             return ready(py);
         }
@@ -155,7 +156,7 @@ impl Limiter {
     /// tokens and `reset_after` seconds until it is full.
     #[pyo3(signature = (now = None))]
     fn stats<'py>(&self, py: Python<'py>, now: Option<u64>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
-        let probe = self.inner.acquire(now_or_clock(now), 0);
+        let probe = self.inner.acquire(now.unwrap_or_else(|| self.inner.now()), 0);
         let d = pyo3::types::PyDict::new(py);
         d.set_item("remaining", probe.remaining)?;
         d.set_item("reset_after", crate::decision::seconds(probe.reset_after))?;
@@ -175,7 +176,7 @@ impl Limiter {
 
     fn __enter__(slf: &Bound<'_, Self>) -> PyResult<Py<Self>> {
         let py = slf.py();
-        let d = block(py, None, |now| slf.get().counted(py, slf.get().inner.acquire(now, 1)))?;
+        let d = block(py, None, |_| slf.get().counted(py, slf.get().inner.acquire_now(1)))?;
         if !d.is_admitted() {
             return Err(rate_limited(py, d.reason.as_str(), d.retry_after));
         }

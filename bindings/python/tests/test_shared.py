@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,13 @@ def test_bad_files_and_paths(tmp_path: Path) -> None:
         weir.Limiter(10, burst=0, shared=tmp_path / "never")
     assert e.value.field == "burst"
     assert not (tmp_path / "never").exists()
+
+
+def test_decisions_are_taken_on_clock_monotonic(tmp_path: Path) -> None:
+    lim = weir.Limiter(rate=1, per=1, burst=1, shared=tmp_path / "clock")
+    before = time.monotonic_ns()
+    assert lim.try_acquire()
+    after = time.monotonic_ns()
+    # The state is the instant the bucket is full again: now + 1 s, on the
+    # clock every process sharing the file reads.
+    assert before + S <= lim.state() <= after + S
