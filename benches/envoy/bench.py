@@ -1,12 +1,17 @@
 """Interleaved wrk runs against Envoy (--concurrency 1) with no filter, the
-native local_ratelimit filter, weir with a limit never reached (exact: one
-shared-data read and CAS per request), weir with a keyed limit, and weir
-taking its tokens from the shared bucket in leases of 256, and an empty
-proxy-wasm filter (the Rust SDK's floor, benches/envoy/empty-filter). Envoy is pinned to CPU 0 and wrk to CPU 1. Prints a markdown
-table of medians and min-max, and the ratios the filter is held to.
+native local_ratelimit filter, two empty proxy-wasm filters (one on the Rust
+SDK, benches/envoy/empty-filter; one hand-written against the ABI,
+benches/envoy/empty-raw), the hand-written one making the host calls of an
+exact limit (clock, shared-data read and CAS), and weir with a limit never
+reached: exact, keyed, and taking tokens in leases of 256. Envoy is pinned
+to CPU 0 and wrk to CPU 1. Prints a markdown table of medians, min-max and
+the ratios the filter is held to.
 
 Usage: .venv-envoy/bin/python benches/envoy/bench.py [rounds] [seconds]
-(WEIR_FILTER_WASM: the filter to load; default target/wasm32-wasip1/release).
+WEIR_FILTER_WASM: the filter to load (default target/wasm32-wasip1/release);
+WEIR_ALT_WASM: another build of it, run as one more case;
+BENCH_CASES: comma-separated case names to run (native always runs), which
+may also name the raw floor's extra variants (see EXTRA).
 """
 from __future__ import annotations
 
@@ -36,8 +41,19 @@ WEIR_KEYED = wasm_filter(
 )
 HERE = Path(__file__).resolve().parent
 EMPTY_WASM = HERE / "empty-filter/target/wasm32-wasip1/release/empty_filter.wasm"
-RAW_WASM = HERE / "empty-raw/target/wasm32-wasip1/release/empty_raw.wasm"
-RAW_STREAM_WASM = HERE / "empty-raw/target/stream/wasm32-wasip1/release/empty_raw.wasm"
+RAW_TARGET = HERE / "empty-raw/target"
+# The raw floor and its variants: Cargo features -> where that build lands.
+RAW_BUILDS = {
+    "": RAW_TARGET,
+    "stream-callbacks": RAW_TARGET / "stream",
+    "clock": RAW_TARGET / "clock",
+    "clock,shared-get": RAW_TARGET / "get",
+    "clock,shared": RAW_TARGET / "shared",
+}
+
+
+def raw_wasm(features: str) -> Path:
+    return RAW_BUILDS[features] / "wasm32-wasip1/release/empty_raw.wasm"
 
 
 def build_floors() -> None:
@@ -46,9 +62,9 @@ def build_floors() -> None:
     cargo = ["cargo", "build", "--release", "-q", "--target", "wasm32-wasip1"]
     subprocess.run(cargo + ["--manifest-path", str(HERE / "empty-filter/Cargo.toml")], check=True)
     raw = cargo + ["--manifest-path", str(HERE / "empty-raw/Cargo.toml")]
-    subprocess.run(raw, check=True)
-    stream = {**os.environ, "CARGO_TARGET_DIR": str(HERE / "empty-raw/target/stream")}
-    subprocess.run(raw + ["--features", "stream-callbacks"], check=True, env=stream)
+    for features, target in RAW_BUILDS.items():
+        env = {**os.environ, "CARGO_TARGET_DIR": str(target)}
+        subprocess.run(raw + (["--features", features] if features else []), check=True, env=env)
 
 
 def with_code(filter_config: dict, path: Path) -> dict:
@@ -68,11 +84,18 @@ CASES = {
     "no filter": [],
     "native local_ratelimit": [NATIVE],
     "empty Rust SDK filter": [with_code(WEIR, EMPTY_WASM)],
-    "empty raw filter": [with_code(WEIR, RAW_WASM)],
-    "empty raw + stream callbacks": [with_code(WEIR, RAW_STREAM_WASM)],
+    "empty raw filter": [with_code(WEIR, raw_wasm(""))],
+    "empty raw + clock + shared get/CAS": [with_code(WEIR, raw_wasm("clock,shared"))],
     "weir": [WEIR],
     "weir keyed": [WEIR_KEYED],
     "weir lease 256": [WEIR_LEASED],
+}
+# Run only when named in BENCH_CASES: the raw floor with each host call
+# added in turn, to price them one by one.
+EXTRA = {
+    "empty raw + stream callbacks": [with_code(WEIR, raw_wasm("stream-callbacks"))],
+    "empty raw + clock read": [with_code(WEIR, raw_wasm("clock"))],
+    "empty raw + clock + shared get": [with_code(WEIR, raw_wasm("clock,shared-get"))],
 }
 if ALT_WASM:  # another build of the filter, e.g. other profile settings
     CASES["weir alt build"] = [with_code(WEIR, Path(ALT_WASM))]
@@ -86,7 +109,8 @@ def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     seconds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     only = [c for c in os.environ.get("BENCH_CASES", "").split(",") if c]
-    cases = {n: f for n, f in CASES.items() if not only or n in only or n == "native local_ratelimit"}
+    every = {**CASES, **EXTRA}
+    cases = {n: f for n, f in every.items() if n in only or n == "native local_ratelimit"} if only else CASES
     build_floors()
     envoys = {name: Envoy(bootstrap(filters, DIRECT_OK), concurrency=1) for name, filters in cases.items()}
     results: dict[str, list[dict]] = {name: [] for name in cases}
@@ -114,16 +138,22 @@ def wrk_pinned(port: int, seconds: int) -> dict:
 
 
 def report(results: dict[str, list[dict]], rounds: int, seconds: int) -> None:
+    native = "native local_ratelimit"
     med = {n: statistics.median(r["rps"] for r in rs) for n, rs in results.items()}
     p99 = {n: statistics.median(r["p99_us"] for r in rs) for n, rs in results.items()}
+    # A round's cases run back to back, so a ratio within a round cancels
+    # most of a busy machine's drift; its median is the steadier figure.
+    per_round = {
+        n: statistics.median(r["rps"] / nr["rps"] for r, nr in zip(rs, results[native])) for n, rs in results.items()
+    }
     print(f"\n{rounds} interleaved rounds of {seconds} s, wrk -t1 -c8 on CPU 1, Envoy --concurrency 1 on CPU 0\n")
-    print("| case | req/s median | req/s min-max | p99 us median | x native req/s | x native p99 |")
-    print("|---|---|---|---|---|---|")
+    print("| case | req/s median | req/s min-max | p99 us median | x native req/s | x native per round | x native p99 |")
+    print("|---|---|---|---|---|---|---|")
     for n, rs in results.items():
         lo, hi = min(r["rps"] for r in rs), max(r["rps"] for r in rs)
         print(
             f"| {n} | {med[n]:.0f} | {lo:.0f}-{hi:.0f} | {p99[n]:.0f} | "
-            f"{med[n] / med['native local_ratelimit']:.2f} | {p99[n] / p99['native local_ratelimit']:.2f} |"
+            f"{med[n] / med[native]:.2f} | {per_round[n]:.2f} | {p99[n] / p99[native]:.2f} |"
         )
 
 
