@@ -22,11 +22,11 @@ import (
 //
 //   - They are short and never block or wait on Go: lock-free CAS loops
 //     over atomics (a keyed-table set's claim, a spin lock, is held for a
-//     few instructions), no syscall but the clock read (rdtsc; quanta's kernel
-//     fallback is a vDSO clock_gettime), no allocation, no callback into
-//     Go, no thread-local with a destructor (the random draw's per-thread
-//     state is a plain Cell, seeded from the clock on a thread's first
-//     draw). The error paths they can take (a NULL handle or out-pointer)
+//     few instructions), no syscall but the clock read (rdtsc; quanta's
+//     kernel fallback is a vDSO clock_gettime), no allocation, no
+//     callback into Go, no thread-local with a destructor (the random
+//     draw's per-thread state is a plain Cell, seeded from the clock on a
+//     thread's first draw). The error paths they can take (a NULL handle or out-pointer)
 //     return a status without touching the thread's last error.
 //   - They never unwind into Go: each entry point runs its body under
 //     catch_unwind (ffi/src/status.rs), and none has a panicking path
