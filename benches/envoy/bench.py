@@ -112,9 +112,13 @@ def main() -> None:
     every = {**CASES, **EXTRA}
     cases = {n: f for n, f in every.items() if n in only or n == "native local_ratelimit"} if only else CASES
     build_floors()
-    envoys = {name: Envoy(bootstrap(filters, DIRECT_OK), concurrency=1) for name, filters in cases.items()}
+    envoys: dict[str, Envoy] = {}
     results: dict[str, list[dict]] = {name: [] for name in cases}
     try:
+        # Started inside the try, so one Envoy refusing to start does not
+        # leave the ones before it running.
+        for name, filters in cases.items():
+            envoys[name] = Envoy(bootstrap(filters, DIRECT_OK), concurrency=1)
         for e in envoys.values():
             pin(e.proc.pid, 0)
         for r in range(rounds):
