@@ -7,7 +7,7 @@ use criterion::Criterion;
 use governor::{Quota, RateLimiter};
 use std::hint::black_box;
 use std::num::NonZeroU32;
-use weir_benches::{best_of, lines_wanted, ns_per_op, ns_per_op_threads, report};
+use weir_benches::{best_of_interleaved, lines_wanted, ns_per_op, ns_per_op_threads, report};
 use weir_core::limiter::{decide_in_set, set_index, AtomicLimiter, KeySet, KeyedLimiter, Limiter, LimiterConfig, WAYS};
 use weir_core::SECOND;
 
@@ -75,7 +75,7 @@ fn lines() {
     let plain = std::cell::RefCell::new(Limiter::new(config()).unwrap_or_else(|e| panic!("{e}")));
     let gcra = *plain.borrow().gcra();
     let plain_sets = std::cell::RefCell::new(vec![[(0u64, 0u64); WAYS]; 256]);
-    let cases: [(&str, Measure<'_>); 13] = [
+    let cases: [(&str, Measure<'_>); 15] = [
         // The clock read alone: the floor of every case below that reads it.
         (
             "clock/quanta",
@@ -154,6 +154,24 @@ fn lines() {
                 })
             }),
         ),
+        // Two threads on one word without the clock: what the contended
+        // compare-exchange itself costs (the cache line moving between cores).
+        (
+            "limiter/weir/2t/time_supplied",
+            Box::new(|| {
+                ns_per_op_threads(2, iters, |_| {
+                    black_box(weir_frozen.acquire(black_box(frozen), 1));
+                })
+            }),
+        ),
+        (
+            "limiter/governor/2t/time_supplied",
+            Box::new(|| {
+                ns_per_op_threads(2, iters, |_| {
+                    let _ = black_box(gov_frozen.check());
+                })
+            }),
+        ),
         (
             "keyed/weir/1000",
             Box::new(|| {
@@ -187,8 +205,9 @@ fn lines() {
             }),
         ),
     ];
-    for (case, measure) in cases.iter() {
-        report(case, best_of(5, measure));
+    let cases: Vec<(&str, &dyn Fn() -> f64)> = cases.iter().map(|(case, measure)| (*case, &**measure as _)).collect();
+    for (case, ns) in best_of_interleaved(5, &cases) {
+        report(case, ns);
     }
 }
 

@@ -25,6 +25,20 @@ pub fn best_of(runs: usize, mut measure: impl FnMut() -> f64) -> f64 {
     (0..runs).map(|_| measure()).fold(f64::INFINITY, f64::min)
 }
 
+/// The best of `rounds` measurements of every case, the cases taking turns
+/// within each round: a drift of the machine (another process, a frequency
+/// change) then hits weir and its anchor alike instead of whichever ran
+/// during it. Returns `(case, ns)` in the order given.
+pub fn best_of_interleaved<'a>(rounds: usize, cases: &[(&'a str, &dyn Fn() -> f64)]) -> Vec<(&'a str, f64)> {
+    let mut best = vec![f64::INFINITY; cases.len()];
+    for _ in 0..rounds {
+        for (slot, (_, measure)) in best.iter_mut().zip(cases) {
+            *slot = slot.min(measure());
+        }
+    }
+    cases.iter().zip(best).map(|((case, _), ns)| (*case, ns)).collect()
+}
+
 /// Prints one `<case> ns_per_op=<float>` line when lines are wanted.
 pub fn report(case: &str, ns: f64) {
     if lines_wanted() {
