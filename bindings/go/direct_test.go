@@ -18,13 +18,7 @@ import (
 
 // The child mode of TestDirectCallStackUse: a fresh process, so that each
 // function's first call is its first on its thread.
-func TestMain(m *testing.M) {
-	if os.Getenv("WEIR_GO_STACK_PROBE") == "1" {
-		probeStacks()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
+func init() { childModes["WEIR_GO_STACK_PROBE"] = probeStacks }
 
 // forEachPath runs body once with the direct calls and once through cgo,
 // whatever RUST_BACKTRACE chose at init.

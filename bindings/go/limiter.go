@@ -132,6 +132,11 @@ func (l *Limiter) Wait(ctx context.Context) error {
 
 // WaitN is Wait for n tokens.
 func (l *Limiter) WaitN(ctx context.Context, n int) error {
+	return waitFor(ctx, func() Decision { return l.Acquire(n) })
+}
+
+// waitFor asks until admitted, sleeping as long as each refusal says.
+func waitFor(ctx context.Context, ask func() Decision) error {
 	var timer *time.Timer
 	defer func() {
 		if timer != nil {
@@ -142,7 +147,7 @@ func (l *Limiter) WaitN(ctx context.Context, n int) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		d := l.Acquire(n)
+		d := ask()
 		if d.Admitted() {
 			return nil
 		}

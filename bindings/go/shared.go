@@ -1,0 +1,108 @@
+package weir
+
+/*
+#include <stdlib.h>
+#include <time.h>
+#include "weir.h"
+
+static uint64_t weir_go_clock_monotonic(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+*/
+import "C"
+
+import (
+	"context"
+	"runtime"
+	"time"
+	"unsafe"
+)
+
+// SharedLimiter is a GCRA token bucket whose state lives in a file that
+// every process opening the same path maps: the workers of a pre-fork
+// server, a pool of daemons, services in other languages using weir's
+// shared limiters. No server; each decision is a lock-free CAS on one word
+// of the file. Decisions are taken on CLOCK_MONOTONIC, the one clock all
+// processes agree on (the native TSC clock of Now drifts a few ppm apart
+// between processes).
+type SharedLimiter struct {
+	h *C.weir_shared_limiter
+}
+
+// OpenSharedLimiter opens the limiter at path (best on a tmpfs such as
+// /dev/shm), creating it with a full bucket if the file is missing or
+// empty. A file holding another configuration is a *ConfigError naming
+// the differing field (remove the file to change the limit); a file that
+// is not a weir shared limiter, or a failing system call, is an error
+// saying so.
+func OpenSharedLimiter(path string, rate float64, burst int, opts ...LimiterOption) (*SharedLimiter, error) {
+	cfg := limiterConfig(rate, burst, opts)
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	l := &SharedLimiter{}
+	if err := create(func() C.weir_status { return C.weir_shared_limiter_open(cpath, &cfg, &l.h) }); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(l, (*SharedLimiter).Close)
+	return l, nil
+}
+
+// Allow takes one token now if there is one.
+func (l *SharedLimiter) Allow() bool {
+	return l.Acquire(1).Admitted()
+}
+
+// AllowN takes n tokens at `now` if there are n. `now` must carry Go's
+// monotonic reading (as time.Now gives), which is CLOCK_MONOTONIC.
+func (l *SharedLimiter) AllowN(now time.Time, n int) bool {
+	return l.acquire(monotonicNanos(now), uint64(max(n, 0))).Admitted()
+}
+
+// Acquire asks for `cost` tokens now and says why not, and when to retry.
+func (l *SharedLimiter) Acquire(cost int) Decision {
+	var d C.weir_decision
+	s := C.weir_shared_limiter_acquire_now(l.h, C.uint64_t(max(cost, 0)), &d)
+	runtime.KeepAlive(l)
+	if s != C.WEIR_STATUS_OK {
+		return Decision{Reason: RateLimited, RetryAfter: Never}
+	}
+	return decision(&d)
+}
+
+func (l *SharedLimiter) acquire(now, cost uint64) Decision {
+	var d C.weir_decision
+	s := C.weir_shared_limiter_acquire(l.h, C.uint64_t(now), C.uint64_t(cost), &d)
+	runtime.KeepAlive(l)
+	if s != C.WEIR_STATUS_OK {
+		return Decision{Reason: RateLimited, RetryAfter: Never}
+	}
+	return decision(&d)
+}
+
+// Wait blocks until a token is taken or ctx ends; it fails at once when
+// ctx's deadline comes before the token could.
+func (l *SharedLimiter) Wait(ctx context.Context) error {
+	return waitFor(ctx, func() Decision { return l.Acquire(1) })
+}
+
+// Close unmaps the file (the state stays in it for the other processes);
+// later calls refuse. Idempotent.
+func (l *SharedLimiter) Close() error {
+	C.weir_shared_limiter_free(&l.h)
+	runtime.SetFinalizer(l, nil)
+	return nil
+}
+
+// The kernel's CLOCK_MONOTONIC read once with the Go clock: Go's monotonic
+// readings are CLOCK_MONOTONIC too, so the offset between them is exact.
+var monoBaseTime, monoBaseNanos = time.Now(), uint64(C.weir_go_clock_monotonic())
+
+func monotonicNanos(t time.Time) uint64 {
+	d := t.Sub(monoBaseTime)
+	if d < 0 && uint64(-d) > monoBaseNanos {
+		return 0
+	}
+	return monoBaseNanos + uint64(d)
+}
