@@ -82,3 +82,17 @@ def test_decisions_are_taken_on_clock_monotonic(tmp_path: Path) -> None:
     # The state is the instant the bucket is full again: now + 1 s, on the
     # clock every process sharing the file reads.
     assert before + S <= lim.state() <= after + S
+
+
+def test_the_workers_example_admits_one_limiters_worth() -> None:
+    import re
+    import subprocess
+    import sys
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "workers.py"
+    start = time.monotonic()
+    out = subprocess.run([sys.executable, str(example)], check=True, capture_output=True, text=True).stdout
+    elapsed = time.monotonic() - start
+    total = int(re.search(r"= (\d+);", out).group(1))  # type: ignore[union-attr]
+    # Four unshared limiters would admit about four times this.
+    assert 10 <= total <= 10 + 50 * elapsed, out
