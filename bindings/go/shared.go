@@ -34,7 +34,8 @@ type SharedLimiter struct {
 // OpenSharedLimiter opens the limiter at path (best on a tmpfs such as
 // /dev/shm), creating it with a full bucket if the file is missing or
 // empty. A file holding another configuration is a *ConfigError naming
-// the differing field (remove the file to change the limit); a file that
+// the differing field (remove the file to change the limit; never truncate
+// it in place while processes map it: they would get SIGBUS); a file that
 // is not a weir shared limiter, or a failing system call, is an error
 // saying so.
 func OpenSharedLimiter(path string, rate float64, burst int, opts ...LimiterOption) (*SharedLimiter, error) {

@@ -22,7 +22,8 @@ pub struct weir_shared_limiter {
 /// `/dev/shm`), creating it with a full bucket if it is missing or empty.
 /// A file made with a different configuration is refused with
 /// `WEIR_STATUS_INVALID_CONFIG`, the last error naming the differing field
-/// (remove the file to change the limit); a file that is not a weir shared
+/// (remove the file to change the limit; truncating it in place while
+/// processes map it gets them SIGBUS); a file that is not a weir shared
 /// limiter, or a failing system call, gives `WEIR_STATUS_INVALID_ARGUMENT`
 /// with the reason in `weir_last_error_message()`. `*out` is untouched on
 /// failure.

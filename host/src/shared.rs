@@ -13,6 +13,11 @@
 //! happen under `flock`, which the kernel releases if a process dies, and
 //! the state is lock-free, so a crashed process leaves nothing stuck.
 //!
+//! To reset or reconfigure a limit, remove the file (`unlink`): processes
+//! that still map it keep the old bucket until they open the path again.
+//! Never truncate or rewrite it in place: like any shared mapping, a process
+//! touching a mapped page the file no longer has gets SIGBUS.
+//!
 //! Time must be one clock in every process: `CLOCK_MONOTONIC` as the kernel
 //! reads it ([`SharedLimiter::now`]). The TSC clock of
 //! [`crate::monotonic_now`] will not do: each process calibrates it on its
