@@ -2,7 +2,7 @@
 //! fixed at creation (it never grows with new keys).
 
 use crate::decision::weir_decision;
-use crate::handle::{bytes, free, get, publish, put};
+use crate::handle::{bytes, free, live, need, out, publish};
 use crate::limiter::weir_limiter_config;
 use crate::status::{config_error, guard, weir_status};
 use weir_core::limiter::{KeySet, KeyedLimiter, WAYS};
@@ -51,11 +51,8 @@ pub unsafe extern "C" fn weir_keyed_limiter_new(
     out: *mut *mut weir_keyed_limiter,
 ) -> weir_status {
     guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let Some(config) = (unsafe { get(config) }) else { return weir_status::NullArgument };
-        if out.is_null() {
-            return weir_status::NullArgument;
-        }
+        let config = live!(config);
+        need!(out);
         if let Err(e) = weir_core::limiter::Gcra::new(config.into()) {
             return config_error(e);
         }
@@ -84,13 +81,9 @@ pub unsafe extern "C" fn weir_keyed_limiter_acquire(
     out: *mut weir_decision,
 ) -> weir_status {
     guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let Some(limiter) = (unsafe { get(limiter) }) else { return weir_status::NullArgument };
-        if out.is_null() {
-            return weir_status::NullArgument;
-        }
-        // SAFETY: `out` checked non-NULL; writable per the contract.
-        unsafe { put(out, limiter.inner.acquire(key, now, cost).into()) };
+        let limiter = live!(limiter);
+        need!(out);
+        out!(out, limiter.inner.acquire(key, now, cost).into());
         weir_status::Ok
     })
 }
@@ -110,16 +103,12 @@ pub unsafe extern "C" fn weir_keyed_limiter_acquire_bytes_now(
     out: *mut weir_decision,
 ) -> weir_status {
     guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let Some(limiter) = (unsafe { get(limiter) }) else { return weir_status::NullArgument };
+        let limiter = live!(limiter);
         // SAFETY: forwarded from this function's contract.
         let Some(key) = (unsafe { bytes(key, key_len) }) else { return weir_status::NullArgument };
-        if out.is_null() {
-            return weir_status::NullArgument;
-        }
+        need!(out);
         let decision = limiter.inner.acquire(weir_host::hash_key(key), weir_host::monotonic_now(), cost);
-        // SAFETY: `out` checked non-NULL; writable per the contract.
-        unsafe { put(out, decision.into()) };
+        out!(out, decision.into());
         weir_status::Ok
     })
 }
@@ -131,13 +120,9 @@ pub unsafe extern "C" fn weir_keyed_limiter_acquire_bytes_now(
 #[no_mangle]
 pub unsafe extern "C" fn weir_keyed_limiter_capacity(limiter: *const weir_keyed_limiter, out: *mut u64) -> weir_status {
     guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let Some(limiter) = (unsafe { get(limiter) }) else { return weir_status::NullArgument };
-        if out.is_null() {
-            return weir_status::NullArgument;
-        }
-        // SAFETY: `out` checked non-NULL; writable per the contract.
-        unsafe { put(out, limiter.inner.capacity() as u64) };
+        let limiter = live!(limiter);
+        need!(out);
+        out!(out, limiter.inner.capacity() as u64);
         weir_status::Ok
     })
 }
@@ -154,13 +139,9 @@ pub unsafe extern "C" fn weir_keyed_limiter_live(
     out: *mut u64,
 ) -> weir_status {
     guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let Some(limiter) = (unsafe { get(limiter) }) else { return weir_status::NullArgument };
-        if out.is_null() {
-            return weir_status::NullArgument;
-        }
-        // SAFETY: `out` checked non-NULL; writable per the contract.
-        unsafe { put(out, limiter.inner.live(now) as u64) };
+        let limiter = live!(limiter);
+        need!(out);
+        out!(out, limiter.inner.live(now) as u64);
         weir_status::Ok
     })
 }

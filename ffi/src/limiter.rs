@@ -2,7 +2,7 @@
 //! cost) over weir-core's lock-free atomic cell.
 
 use crate::decision::weir_decision;
-use crate::handle::{free, get, publish, put};
+use crate::handle::{free, live, need, out, publish};
 use crate::status::{config_error, guard, weir_status};
 use weir_core::limiter::{AtomicLimiter, LimiterConfig};
 
@@ -42,11 +42,8 @@ pub unsafe extern "C" fn weir_limiter_new(
     out: *mut *mut weir_limiter,
 ) -> weir_status {
     guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let Some(config) = (unsafe { get(config) }) else { return weir_status::NullArgument };
-        if out.is_null() {
-            return weir_status::NullArgument;
-        }
+        let config = live!(config);
+        need!(out);
         match AtomicLimiter::new(config.into()) {
             // SAFETY: `out` checked non-NULL; writable per the contract.
             Ok(inner) => unsafe { publish(out, weir_limiter { inner }) },
@@ -68,13 +65,9 @@ pub unsafe extern "C" fn weir_limiter_acquire(
     out: *mut weir_decision,
 ) -> weir_status {
     guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let Some(limiter) = (unsafe { get(limiter) }) else { return weir_status::NullArgument };
-        if out.is_null() {
-            return weir_status::NullArgument;
-        }
-        // SAFETY: `out` checked non-NULL; writable per the contract.
-        unsafe { put(out, limiter.inner.acquire(now, cost).into()) };
+        let limiter = live!(limiter);
+        need!(out);
+        out!(out, limiter.inner.acquire(now, cost).into());
         weir_status::Ok
     })
 }
@@ -91,14 +84,10 @@ pub unsafe extern "C" fn weir_limiter_acquire_now(
     out: *mut weir_decision,
 ) -> weir_status {
     guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let Some(limiter) = (unsafe { get(limiter) }) else { return weir_status::NullArgument };
-        if out.is_null() {
-            return weir_status::NullArgument;
-        }
+        let limiter = live!(limiter);
+        need!(out);
         let decision = limiter.inner.acquire(weir_host::monotonic_now(), cost);
-        // SAFETY: `out` checked non-NULL; writable per the contract.
-        unsafe { put(out, decision.into()) };
+        out!(out, decision.into());
         weir_status::Ok
     })
 }
@@ -111,13 +100,9 @@ pub unsafe extern "C" fn weir_limiter_acquire_now(
 #[no_mangle]
 pub unsafe extern "C" fn weir_limiter_state(limiter: *const weir_limiter, out: *mut u64) -> weir_status {
     guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let Some(limiter) = (unsafe { get(limiter) }) else { return weir_status::NullArgument };
-        if out.is_null() {
-            return weir_status::NullArgument;
-        }
-        // SAFETY: `out` checked non-NULL; writable per the contract.
-        unsafe { put(out, limiter.inner.state()) };
+        let limiter = live!(limiter);
+        need!(out);
+        out!(out, limiter.inner.state());
         weir_status::Ok
     })
 }
@@ -129,8 +114,7 @@ pub unsafe extern "C" fn weir_limiter_state(limiter: *const weir_limiter, out: *
 #[no_mangle]
 pub unsafe extern "C" fn weir_limiter_restore(limiter: *const weir_limiter, state: u64) -> weir_status {
     guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let Some(limiter) = (unsafe { get(limiter) }) else { return weir_status::NullArgument };
+        let limiter = live!(limiter);
         limiter.inner.restore(state);
         weir_status::Ok
     })
