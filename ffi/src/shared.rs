@@ -3,7 +3,7 @@
 //! daemons), with no server in between.
 
 use crate::decision::weir_decision;
-use crate::handle::{free, get, publish, put};
+use crate::handle::{free, live, need, out, publish};
 use crate::limiter::weir_limiter_config;
 use crate::status::{config_error, guard, invalid_argument, set_last_error, weir_status};
 use std::ffi::{c_char, CStr, OsStr};
@@ -44,19 +44,16 @@ pub unsafe extern "C" fn weir_shared_limiter_open(
     out: *mut *mut weir_shared_limiter,
 ) -> weir_status {
     guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let Some(config) = (unsafe { get(config) }) else { return weir_status::NullArgument };
-        if path.is_null() || out.is_null() {
-            return weir_status::NullArgument;
-        }
+        let config = live!(config);
+        need!(path, out);
         // SAFETY: `path` is non-NULL and NUL-terminated per the contract.
         let path = OsStr::from_bytes(unsafe { CStr::from_ptr(path) }.to_bytes());
         match SharedLimiter::open(path, config.into()) {
             // SAFETY: `out` checked non-NULL; writable per the contract.
             Ok(inner) => unsafe { publish(out, weir_shared_limiter { inner }) },
             Err(SharedError::Config(e)) => config_error(e),
-            Err(e @ SharedError::Mismatch { field, shared, .. }) => {
-                set_last_error(&e.to_string(), field, &format!("equal to the shared limiter's {shared}"));
+            Err(e @ SharedError::Mismatch { field, .. }) => {
+                set_last_error(&e.to_string(), field, &e.mismatch_rule().unwrap_or_default());
                 weir_status::InvalidConfig
             }
             Err(e) => invalid_argument(&e.to_string()),
@@ -77,13 +74,9 @@ pub unsafe extern "C" fn weir_shared_limiter_acquire(
     out: *mut weir_decision,
 ) -> weir_status {
     guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let Some(limiter) = (unsafe { get(limiter) }) else { return weir_status::NullArgument };
-        if out.is_null() {
-            return weir_status::NullArgument;
-        }
-        // SAFETY: `out` checked non-NULL; writable per the contract.
-        unsafe { put(out, limiter.inner.acquire(now, cost).into()) };
+        let limiter = live!(limiter);
+        need!(out);
+        out!(out, limiter.inner.acquire(now, cost).into());
         weir_status::Ok
     })
 }
@@ -100,14 +93,10 @@ pub unsafe extern "C" fn weir_shared_limiter_acquire_now(
     out: *mut weir_decision,
 ) -> weir_status {
     guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let Some(limiter) = (unsafe { get(limiter) }) else { return weir_status::NullArgument };
-        if out.is_null() {
-            return weir_status::NullArgument;
-        }
+        let limiter = live!(limiter);
+        need!(out);
         let decision = limiter.inner.acquire(SharedLimiter::now(), cost);
-        // SAFETY: `out` checked non-NULL; writable per the contract.
-        unsafe { put(out, decision.into()) };
+        out!(out, decision.into());
         weir_status::Ok
     })
 }

@@ -69,11 +69,24 @@ impl fmt::Display for SharedError {
             SharedError::NotALimiter { path, why } => {
                 write!(f, "{} is not a weir shared limiter ({why}); remove it or choose another path", path.display())
             }
-            SharedError::Mismatch { path, field, shared, given } => write!(
-                f,
-                "{field} must equal the shared limiter's {shared} in {} (remove the file to change it), got {given}",
+            SharedError::Mismatch { field, given, .. } => {
+                write!(f, "{field} must be {}, got {given}", self.mismatch_rule().unwrap_or_default())
+            }
+        }
+    }
+}
+
+impl SharedError {
+    /// The rule a configuration broke by differing from the file's, worded
+    /// as every binding's config errors word theirs ("equal to ..."); `None`
+    /// for every other error.
+    pub fn mismatch_rule(&self) -> Option<String> {
+        match self {
+            SharedError::Mismatch { path, shared, .. } => Some(format!(
+                "equal to the shared limiter's {shared} in {} (remove the file to change it)",
                 path.display()
-            ),
+            )),
+            _ => None,
         }
     }
 }
@@ -391,7 +404,7 @@ mod tests {
         let _a = SharedLimiter::open(&p, config(10, 3)).unwrap();
         let e = SharedLimiter::open(&p, config(10, 4)).unwrap_err();
         assert!(matches!(e, SharedError::Mismatch { field: "burst", shared: 3, given: 4, .. }), "{e:?}");
-        assert!(e.to_string().starts_with("burst must equal the shared limiter's 3 in "), "{e}");
+        assert!(e.to_string().starts_with("burst must be equal to the shared limiter's 3 in "), "{e}");
     }
 
     #[test]

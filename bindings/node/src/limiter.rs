@@ -39,12 +39,8 @@ unsafe extern "C" fn limiter_open_shared(
         match SharedLimiter::open(OsStr::from_bytes(&path), config(s)) {
             Ok(l) => created(s, &LIMITERS, Ok(Bucket::Shared(l))),
             Err(SharedError::Config(e)) => created(s, &LIMITERS, Err(e)),
-            Err(SharedError::Mismatch { field, shared, given, path }) => {
-                let rule = format!(
-                    "equal to the shared limiter's {shared} in {} (remove the file to change it)",
-                    path.display()
-                );
-                errors::set_parts(field, &rule, &given.to_string());
+            Err(e @ SharedError::Mismatch { field, given, .. }) => {
+                errors::set_parts(field, &e.mismatch_rule().unwrap_or_default(), &given.to_string());
                 s.set_f(1, status::CONFIG);
             }
             Err(e) => {

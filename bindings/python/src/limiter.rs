@@ -69,11 +69,9 @@ fn open_shared(py: Python<'_>, path: &Bound<'_, PyAny>, c: LimiterConfig) -> PyR
     match weir_host::SharedLimiter::open(&path, c) {
         Ok(l) => Ok(Bucket::Shared(l)),
         Err(SharedError::Config(e)) => Err(config_error(py, "Limiter", e, RENAMES)),
-        Err(SharedError::Mismatch { field, shared, given, .. }) => {
-            let field = crate::errors::py_field(field, RENAMES);
-            let rule =
-                format!("equal to the shared limiter's {shared} in {} (remove the file to change it)", path.display());
-            Err(bad_arg(py, "Limiter", &field, &rule, given))
+        Err(e @ SharedError::Mismatch { field, given, .. }) => {
+            let rule = e.mismatch_rule().unwrap_or_default();
+            Err(bad_arg(py, "Limiter", &crate::errors::py_field(field, RENAMES), &rule, given))
         }
         Err(e @ SharedError::Io { .. }) => Err(pyo3::exceptions::PyOSError::new_err(format!("Limiter: {e}"))),
         Err(e) => Err(pyo3::exceptions::PyValueError::new_err(format!("Limiter: {e}"))),
