@@ -1,17 +1,16 @@
-//! The random draws core's throttle and picker take as arguments.
-//!
-//! splitmix64: one add and a mix per draw, full period, good enough to make
-//! refusals and pair choices unbiased; nothing here needs unpredictability.
+//! The random draws core's throttle and picker take as arguments: core's
+//! SplitMix64, in a `Cell` because the filter's plan is shared read-only.
 
 use std::cell::Cell;
 use std::hash::{BuildHasher, Hasher};
+use weir_core::random::SplitMix64;
 
 #[derive(Debug)]
-pub struct Rng(Cell<u64>);
+pub struct Rng(Cell<SplitMix64>);
 
 impl Rng {
     pub fn new(seed: u64) -> Self {
-        Self(Cell::new(seed))
+        Self(Cell::new(SplitMix64::new(seed)))
     }
 
     /// A seed that differs per VM: the host's randomness (WASI `random_get`,
@@ -24,12 +23,10 @@ impl Rng {
 
     #[inline]
     pub fn next(&self) -> u64 {
-        let s = self.0.get().wrapping_add(0x9E37_79B9_7F4A_7C15);
-        self.0.set(s);
-        let mut z = s;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        let mut generator = self.0.get();
+        let draw = generator.next_u64();
+        self.0.set(generator);
+        draw
     }
 }
 
