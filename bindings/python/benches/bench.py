@@ -11,6 +11,7 @@ import asyncio
 import gc
 import os
 import sys
+import tempfile
 import time
 from typing import Any, Callable, Dict, List, Tuple
 
@@ -100,6 +101,11 @@ def cases() -> Dict[str, Tuple[Callable[[int], Any], int]]:
 
     lim = weir.Limiter(HUGE, per=1, burst=HUGE)
     out["weir_limiter_try_acquire"] = (calls(lim.try_acquire), n)
+    # The same limit kept in a file every process maps (decided on the
+    # kernel's clock instead of the TSC): what sharing costs per call.
+    shared_path = os.path.join(tempfile.mkdtemp(prefix="weir-bench-"), "limit")
+    shared = weir.Limiter(HUGE, per=1, burst=HUGE, shared=shared_path)
+    out["weir_shared_limiter_try_acquire"] = (calls(shared.try_acquire), n)
     bucket = PyTokenBucket(float(HUGE), float(HUGE))
     out["py_token_bucket_try_acquire"] = (calls(bucket.try_acquire), n)
     out["noop_python_call"] = (calls(lambda: None), n)
