@@ -2,14 +2,7 @@ package weir
 
 /*
 #include <stdlib.h>
-#include <time.h>
 #include "weir.h"
-
-static uint64_t weir_go_clock_monotonic(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 */
 import "C"
 
@@ -98,12 +91,6 @@ func (l *SharedLimiter) Close() error {
 
 // The kernel's CLOCK_MONOTONIC read once with the Go clock: Go's monotonic
 // readings are CLOCK_MONOTONIC too, so the offset between them is exact.
-var monoBaseTime, monoBaseNanos = time.Now(), uint64(C.weir_go_clock_monotonic())
+var monoBaseTime, monoBaseNanos = time.Now(), uint64(C.weir_shared_limiter_now())
 
-func monotonicNanos(t time.Time) uint64 {
-	d := t.Sub(monoBaseTime)
-	if d < 0 && uint64(-d) > monoBaseNanos {
-		return 0
-	}
-	return monoBaseNanos + uint64(d)
-}
+func monotonicNanos(t time.Time) uint64 { return onClock(t, monoBaseTime, monoBaseNanos) }

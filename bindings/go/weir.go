@@ -205,8 +205,12 @@ func Now() uint64 { return uint64(C.weir_now()) }
 
 // nanos converts a time.Time (with its monotonic reading, as time.Now
 // gives) to the native clock.
-func nanos(t time.Time) uint64 {
-	d := t.Sub(baseTime)
+func nanos(t time.Time) uint64 { return onClock(t, baseTime, baseNanos) }
+
+// onClock is t on a native clock that read baseNanos at Go time base, by
+// t's monotonic offset from base; 0 for instants before that clock's zero.
+func onClock(t, base time.Time, baseNanos uint64) uint64 {
+	d := t.Sub(base)
 	if d < 0 && uint64(-d) > baseNanos {
 		return 0
 	}

@@ -641,8 +641,9 @@ const char *weir_reason_str(uint32_t code);
 // function reads and the clock to pass to the explicit-time functions.
 // Read from the CPU's invariant time-stamp counter (a few ns) where there
 // is one, else from the kernel; anchored to `CLOCK_MONOTONIC` once per
-// process, so processes on one host agree on it to within the
-// calibration error. Thread-safe.
+// process, so processes on one host start out agreeing on it and then
+// drift apart by the calibration error (a few ppm; shared limiters use
+// `weir_shared_limiter_now` instead). Thread-safe.
 uint64_t weir_now(void);
 
 // The stable 64-bit hash of `len` bytes at `key` that every weir runtime
@@ -1270,7 +1271,7 @@ void weir_picker_free(weir_picker **picker);
 // failure.
 //
 // Every process must pass times from one clock: `CLOCK_MONOTONIC` as
-// `clock_gettime` reads it (what `weir_shared_limiter_acquire_now` uses).
+// `weir_shared_limiter_now()` (or `clock_gettime`) reads it.
 // Not `weir_now()`: each process calibrates that TSC clock on its own, and
 // two processes drift apart by a few ppm (over 100 ms a day), which would
 // let the one running ahead take every token.
@@ -1300,6 +1301,11 @@ weir_status weir_shared_limiter_acquire(const weir_shared_limiter *limiter,
 weir_status weir_shared_limiter_acquire_now(const weir_shared_limiter *limiter,
                                             uint64_t cost,
                                             weir_decision *out);
+
+// The clock every process sharing a limiter decides on: nanoseconds of
+// `CLOCK_MONOTONIC` read from the kernel (what
+// `weir_shared_limiter_acquire_now` uses). Thread-safe.
+uint64_t weir_shared_limiter_now(void);
 
 // Unmaps `*limiter`'s file (the state stays in the file for the other
 // processes) and sets `*limiter` to NULL; NULL is a no-op.

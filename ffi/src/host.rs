@@ -10,8 +10,9 @@ use weir_host::CpuSampler;
 /// function reads and the clock to pass to the explicit-time functions.
 /// Read from the CPU's invariant time-stamp counter (a few ns) where there
 /// is one, else from the kernel; anchored to `CLOCK_MONOTONIC` once per
-/// process, so processes on one host agree on it to within the
-/// calibration error. Thread-safe.
+/// process, so processes on one host start out agreeing on it and then
+/// drift apart by the calibration error (a few ppm; shared limiters use
+/// `weir_shared_limiter_now` instead). Thread-safe.
 #[no_mangle]
 pub extern "C" fn weir_now() -> u64 {
     guard_value(0, weir_host::monotonic_now)

@@ -5,7 +5,7 @@
 use crate::decision::weir_decision;
 use crate::handle::{free, live, need, out, publish};
 use crate::limiter::weir_limiter_config;
-use crate::status::{config_error, guard, invalid_argument, set_last_error, weir_status};
+use crate::status::{config_error, guard, guard_value, invalid_argument, set_last_error, weir_status};
 use std::ffi::{c_char, CStr, OsStr};
 use std::os::unix::ffi::OsStrExt;
 use weir_host::{SharedError, SharedLimiter};
@@ -29,7 +29,7 @@ pub struct weir_shared_limiter {
 /// failure.
 ///
 /// Every process must pass times from one clock: `CLOCK_MONOTONIC` as
-/// `clock_gettime` reads it (what `weir_shared_limiter_acquire_now` uses).
+/// `weir_shared_limiter_now()` (or `clock_gettime`) reads it.
 /// Not `weir_now()`: each process calibrates that TSC clock on its own, and
 /// two processes drift apart by a few ppm (over 100 ms a day), which would
 /// let the one running ahead take every token.
@@ -99,6 +99,14 @@ pub unsafe extern "C" fn weir_shared_limiter_acquire_now(
         out!(out, decision.into());
         weir_status::Ok
     })
+}
+
+/// The clock every process sharing a limiter decides on: nanoseconds of
+/// `CLOCK_MONOTONIC` read from the kernel (what
+/// `weir_shared_limiter_acquire_now` uses). Thread-safe.
+#[no_mangle]
+pub extern "C" fn weir_shared_limiter_now() -> u64 {
+    guard_value(0, SharedLimiter::now)
 }
 
 /// Unmaps `*limiter`'s file (the state stays in the file for the other

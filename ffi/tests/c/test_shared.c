@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const weir_limiter_config shared_cfg = {.rate = 10, .period_ns = SECOND, .burst = 3};
@@ -103,6 +104,17 @@ static void now_twin(const char *dir) {
   CHECK_OK(weir_shared_limiter_acquire_now(l, 1, &d));
   CHECK(!d.admitted);
   CHECK(d.retry_after_ns > 0 && d.retry_after_ns <= SECOND / 10);
+  /* weir_shared_limiter_now is the clock acquire_now decides on, and that
+   * clock is CLOCK_MONOTONIC: a token is back one interval later by it. */
+  struct timespec ts;
+  CHECK(clock_gettime(CLOCK_MONOTONIC, &ts) == 0);
+  uint64_t kernel = (uint64_t)ts.tv_sec * SECOND + (uint64_t)ts.tv_nsec;
+  uint64_t now = weir_shared_limiter_now();
+  CHECK(now >= kernel && now - kernel < 5 * MS);
+  CHECK_OK(weir_shared_limiter_acquire(l, now, 1, &d));
+  CHECK(!d.admitted);
+  CHECK_OK(weir_shared_limiter_acquire(l, now + SECOND / 10, 1, &d));
+  CHECK(d.admitted);
   weir_shared_limiter_free(&l);
   unlink(path);
 }
