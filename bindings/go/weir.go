@@ -22,8 +22,6 @@
 package weir
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../ffi/include
-#cgo LDFLAGS: -L${SRCDIR}/../../target/release -l:libweir.a -lm -ldl -lpthread
 #cgo noescape weir_go_limiter_acquire_now
 #cgo nocallback weir_go_limiter_acquire_now
 #cgo noescape weir_go_keyed_limiter_acquire_bytes_now
