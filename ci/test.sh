@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ci/setup.sh
+python3 ci/check-tools.py
 only="${WEIR_SUITES:-}"
 for suite in ci/suites/*.sh; do
   name="$(basename "$suite" .sh)"

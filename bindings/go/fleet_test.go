@@ -10,11 +10,17 @@ import (
 	"time"
 )
 
-// redisURL is the suite's redis-server (ci/suites/40-ffi-go.sh starts one).
+// redisURL is the redis-server the fleet tests lease from. A plain `go test`
+// without one skips them; `make test` starts one and sets WEIR_REQUIRE_REDIS,
+// so CI cannot pass with the fleet tests silently skipped.
 func redisURL(t *testing.T) string {
 	url := os.Getenv("WEIR_REDIS_URL")
 	if url == "" {
-		t.Fatal("WEIR_REDIS_URL is not set: the fleet tests need a redis-server (see ci/suites/40-ffi-go.sh)")
+		const why = "WEIR_REDIS_URL is not set: the fleet tests need a redis-server (see ci/suites/40-ffi-go.sh)"
+		if os.Getenv("WEIR_REQUIRE_REDIS") != "" {
+			t.Fatal(why)
+		}
+		t.Skip(why)
 	}
 	return url
 }

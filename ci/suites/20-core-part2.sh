@@ -5,9 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds="${WEIR_FUZZ_SECONDS:-15}"
-if ! cargo +nightly fuzz --version 2>/dev/null | grep -q '^cargo-fuzz 0\.13'; then
-  cargo install --locked cargo-fuzz@0.13
-fi
+source ci/tools.sh
+need_cargo_tool cargo-fuzz
 cd fuzz
 for target in grpc_timeout retry_after configs; do
   echo "fuzz $target for ${seconds} s"

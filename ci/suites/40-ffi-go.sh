@@ -11,23 +11,15 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$PWD"
 
-cbindgen_version=0.29.4
-if [[ "$(cbindgen --version 2>/dev/null)" != "cbindgen $cbindgen_version" ]]; then
-  cargo install --locked --quiet cbindgen --version "=$cbindgen_version"
-fi
+source ci/tools.sh
+need_cargo_tool cbindgen
 header() { (cd ffi && cbindgen --quiet --config cbindgen.toml --crate weir-ffi --output "$1" .); }
 if [[ "${1:-}" == "--header" ]]; then
   header include/weir.h
   exit 0
 fi
 
-missing=()
-command -v valgrind >/dev/null || missing+=(valgrind)
-command -v redis-server >/dev/null || missing+=(redis-server)
-if ((${#missing[@]})); then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+need_apt valgrind redis-server
 command -v go >/dev/null || { echo "go is not installed (Go >= 1.24 is needed for bindings/go)" >&2; exit 1; }
 
 fresh="$(mktemp -d)"
@@ -54,7 +46,7 @@ for _ in $(seq 1 100); do
   sleep 0.05
 done
 redis-cli -p "$port" ping >/dev/null
-export WEIR_REDIS_URL="redis://127.0.0.1:$port"
+export WEIR_REDIS_URL="redis://127.0.0.1:$port" WEIR_REQUIRE_REDIS=1
 
 cargo clippy -p weir-ffi --all-targets -- -D warnings
 cargo test -p weir-ffi
@@ -79,11 +71,17 @@ MIRIFLAGS="-Zmiri-disable-isolation" cargo +nightly miri test -p weir-ffi
 make -s -C examples/c run BUILD="$fresh/example" WEIR_INCLUDEDIR="$root/ffi/include" WEIR_LIBDIR="$lib"
 
 cd bindings/go
+# The library module requires nothing: what a user's `go get` adds to their
+# graph is weir alone (the benchmarks' anchors live in bench/'s own module).
+go mod tidy
+git diff --exit-code go.mod
+[[ ! -e go.sum ]] || { echo "bindings/go/go.sum exists: the library module must have no requirements" >&2; exit 1; }
+grep -q '^require' go.mod && { echo "bindings/go/go.mod has a require block" >&2; exit 1; }
 export CGO_ENABLED=1 CGO_LDFLAGS="-L$lib"
 go vet ./...
 go vet -tags weir_cgocall ./...
 go test -race -count=1 ./...
 # The cgo path alone, as other platforms and the weir_cgocall tag build it.
 go test -tags weir_cgocall -count=1 ./...
-# The benchmarks compile and run (one iteration each); bench.sh measures.
-go test -run '^$' -bench . -benchtime 1x ./... >/dev/null
+# The benchmarks compile and run (one iteration each); bench/bench.sh measures.
+(cd bench && go vet ./... && go test -run '^$' -bench . -benchtime 1x ./... >/dev/null)

@@ -8,16 +8,13 @@ root="$PWD"
 # maturin's cargo build reuses the workspace's target dir.
 export CARGO_TARGET_DIR="$root/target"
 # The FleetLimiter tests start a private redis-server on a loopback port.
-if ! command -v redis-server >/dev/null; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
-fi
+# needs: redis-server
+source ci/tools.sh
+need_apt redis-server
 cargo clippy -p weir-python -- -D warnings
 venv="$root/.venv-python"
 rm -rf "$venv"
-python3 -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check ./bindings/python
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check pytest mypy
+need_venv "$venv" python-tests ./bindings/python
 # Run from the tests folder so `import weir` finds the installed package,
 # not the source tree.
 cd bindings/python/tests

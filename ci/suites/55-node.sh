@@ -9,10 +9,9 @@ cd "$(dirname "$0")/../.."
 root="$PWD"
 export CARGO_TARGET_DIR="$root/target"
 # The FleetLimiter tests start a private redis-server on a loopback port.
-if ! command -v redis-server >/dev/null; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
-fi
+# needs: redis-server
+source ci/tools.sh
+need_apt redis-server
 cargo clippy -p weir-node -- -D warnings
 project="$(mktemp -d)"
 trap 'rm -rf "$project"' EXIT
@@ -21,6 +20,6 @@ npm init -y >/dev/null
 npm install --no-audit --no-fund --loglevel=error "$root/bindings/node"
 cp -r "$root/bindings/node/test" test
 WEIR_VECTORS="$root/core/tests/vectors" node --test --test-concurrency=2 test/
-npm install --no-save --no-audit --no-fund --loglevel=error typescript@5 @types/node@20
+need_npm node-types
 npx tsc --strict --noEmit --target es2022 --module nodenext --moduleResolution nodenext --types node test/types/usage.ts
 echo "tsc: the declarations type-check"

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${1:-15}"
-command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz@^0.13
+source ../../ci/tools.sh
+need_cargo_tool cargo-fuzz
 for target in config headers; do
   mkdir -p "corpus/$target"
   [[ -d "seeds/$target" ]] && cp -n seeds/"$target"/* "corpus/$target"/

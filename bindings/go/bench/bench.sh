@@ -8,7 +8,7 @@
 # estimate least moved by other load.
 set -euo pipefail
 cd "$(dirname "$0")"
-root="$(cd ../.. && pwd)"
+root="$(cd ../../.. && pwd)"
 lib="${CARGO_TARGET_DIR:-$root/target}/release"
 (cd "$root" && cargo build --quiet --release -p weir-ffi)
 export CGO_ENABLED=1 CGO_LDFLAGS="-L$lib"
