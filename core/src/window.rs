@@ -128,6 +128,28 @@ impl Window {
         }
     }
 
+    /// Applies `amend` to the bucket an [`update`](Self::update) at `at`
+    /// wrote, if its slot still holds it; a slot since recycled for a later
+    /// bucket is left alone (what `at` added is gone with the old bucket).
+    /// Returns whether it applied.
+    #[inline]
+    pub fn amend(&self, at: Nanos, amend: impl Fn(Bucket) -> Bucket) -> bool {
+        let seq = self.geometry.seq(at);
+        let Some(word) = self.words.get(self.geometry.index(at)) else { return false };
+        let mut current = word.load(Ordering::Relaxed);
+        loop {
+            let (held_seq, held) = unpack(current);
+            if age(held_seq, seq) >= self.geometry.buckets() {
+                return false;
+            }
+            match word.compare_exchange_weak(current, pack(held_seq, amend(held)), Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => return true,
+                Err(seen) => current = seen,
+            }
+        }
+    }
+
     /// The bucket `now` falls in, as `fold` with age 0 would see it.
     #[inline]
     pub fn current(&self, now: Nanos) -> Bucket {
@@ -184,6 +206,19 @@ impl PlainWindow {
             (seq, Bucket { a: 0, b: self.b_init })
         };
         *word = pack(target_seq, update(base));
+    }
+
+    /// As [`Window::amend`].
+    #[inline]
+    pub fn amend(&mut self, at: Nanos, amend: impl Fn(Bucket) -> Bucket) -> bool {
+        let seq = self.geometry.seq(at);
+        let Some(word) = self.words.get_mut(self.geometry.index(at)) else { return false };
+        let (held_seq, held) = unpack(*word);
+        if age(held_seq, seq) >= self.geometry.buckets() {
+            return false;
+        }
+        *word = pack(held_seq, amend(held));
+        true
     }
 
     /// As [`Window::fold`].

@@ -72,7 +72,8 @@ impl AtomicThrottle {
 
     /// Decides whether to send a request at `now`, given a uniform random
     /// `draw`. The request is counted either way. When admitted, report the
-    /// backend's answer with [`Self::record`].
+    /// backend's answer with [`Self::record`], or take the request back with
+    /// [`Self::forget`] if it never reaches the backend.
     #[inline]
     pub fn acquire(&self, now: Nanos, draw: u64) -> Decision {
         let (requests, accepts) = self.counts(now);
@@ -89,6 +90,20 @@ impl AtomicThrottle {
         if success {
             self.window.update(now, ThrottleKernel::count_accept);
             self.invalidate_unless_current(now);
+        }
+    }
+
+    /// Takes back a request admitted at `acquired_at` that never reached
+    /// the backend (a later step of the host refused it, or it was
+    /// cancelled before sending): it counts as neither a request nor a
+    /// failure, so the host's own refusals never raise `p`. Call it instead
+    /// of [`Self::record`]. A request whose bucket's slot was recycled is
+    /// gone already, and forgetting it changes nothing.
+    #[inline]
+    pub fn forget(&self, acquired_at: Nanos) {
+        if self.window.amend(acquired_at, ThrottleKernel::uncount_request) {
+            // The bucket may be one the cached sums hold.
+            self.invalidate_unless_current(acquired_at);
         }
     }
 
@@ -126,6 +141,11 @@ impl Throttle {
         if success {
             self.window.update(now, ThrottleKernel::count_accept);
         }
+    }
+
+    /// As [`AtomicThrottle::forget`].
+    pub fn forget(&mut self, acquired_at: Nanos) {
+        self.window.amend(acquired_at, ThrottleKernel::uncount_request);
     }
 
     /// As [`AtomicThrottle::stats`].

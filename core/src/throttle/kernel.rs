@@ -88,6 +88,12 @@ impl ThrottleKernel {
         Bucket { a: (b.a + 1).min(COUNTER_MAX), b: b.b }
     }
 
+    /// Takes back one [`count_request`](Self::count_request); an empty
+    /// count stays empty.
+    pub(crate) fn uncount_request(b: Bucket) -> Bucket {
+        Bucket { a: b.a.saturating_sub(1), b: b.b }
+    }
+
     pub(crate) fn count_accept(b: Bucket) -> Bucket {
         Bucket { a: b.a, b: (b.b + 1).min(COUNTER_MAX) }
     }

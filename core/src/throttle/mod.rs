@@ -7,8 +7,10 @@
 //!
 //! over a rolling window. Locally refused requests count as requests, as in
 //! the book, so `p` keeps rising while the backend keeps failing and falls as
-//! soon as admitted requests succeed again. The caller supplies the random
-//! draw, so a decision is reproducible.
+//! soon as admitted requests succeed again. An admitted request that never
+//! reaches the backend (the host's own later step refused it) is taken back
+//! with `forget`: the host's refusals are not the backend's. The caller
+//! supplies the random draw, so a decision is reproducible.
 //!
 //! | default | weir | aegis sre | go-zero | Envoy admission_control |
 //! |---|---|---|---|---|

@@ -85,6 +85,10 @@ pub fn replay(primitive: &str, c: &Value, steps: &[Value]) {
                         atomic.record(now, arg_bool(step, "success"));
                         plain.record(now, arg_bool(step, "success"));
                     }
+                    "forget" => {
+                        atomic.forget(arg(step, "acquired_at"));
+                        plain.forget(arg(step, "acquired_at"));
+                    }
                     other => panic!("unknown op {other}"),
                 }
             }
