@@ -174,12 +174,20 @@ impl Stream {
         self.shed.is_some() || self.throttles != 0 || self.pick.is_some()
     }
 
-    /// Drops what a local answer leaves unsent: the throttles counted the
-    /// request already (as the book counts refused ones), and a shedder
-    /// slot is never taken before the last refusal.
-    fn forget(&mut self) {
-        self.throttles = 0;
-        self.shed = None;
+    /// Takes the request back from every learner that let it through
+    /// before a later phase answered it: the filter's own answer is neither
+    /// a request the upstream saw nor its failure. Throttles admit before
+    /// the shedder, so a shed request is in their windows; the shedder's
+    /// slot goes back without a response time; the picker runs last, so no
+    /// phase refuses a picked request.
+    fn forget(&mut self, plan: &Plan) {
+        let throttles = std::mem::take(&mut self.throttles);
+        for (_, rp) in plan.rules.iter().enumerate().filter(|(i, _)| throttles & (1 << i) != 0) {
+            rules::throttle::forget(rp, self.started);
+        }
+        if let Some(rp) = self.shed.take().and_then(|i| plan.rules.get(i)) {
+            rules::shed::cancel(rp);
+        }
         self.pick = None;
     }
 
@@ -199,7 +207,7 @@ impl Stream {
         match self.decide(&plan, now) {
             Ok(()) => CONTINUE,
             Err(r) => {
-                self.forget();
+                self.forget(&plan);
                 self.answered = true;
                 if let Some(rp) = plan.rules.get(r.rule) {
                     answer::refuse(&rp.rule.name, rp.rule.debug_headers, &r);

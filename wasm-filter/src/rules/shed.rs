@@ -24,6 +24,13 @@ pub fn acquire(plan: &Plan, index: usize, rp: &RulePlan, now: u64) -> Result<boo
     Err(Refusal { rule: index, status: shed.status, decision, burst: None })
 }
 
+/// Gives back the slot of an admitted request the filter then answered
+/// itself, without a response time (it never reached the upstream).
+pub fn cancel(rp: &RulePlan) {
+    let Some(Ok(mut shedder)) = rp.shedder.as_ref().map(|c| c.try_borrow_mut()) else { return };
+    shedder.cancel();
+}
+
 /// Ends a request admitted at `started`: its response time, and the CPU
 /// the upstream reported (permille), if it did.
 pub fn done(rp: &RulePlan, started: u64, now: u64, cpu: Option<u64>) {

@@ -26,6 +26,13 @@ pub fn acquire(plan: &Plan, index: usize, rp: &RulePlan, now: u64) -> Result<boo
     Err(Refusal { rule: index, status: rule.status, decision, burst: None })
 }
 
+/// Takes back a request this throttle sent on at `acquired_at` that the
+/// filter then answered itself: it never reached the upstream.
+pub fn forget(rp: &RulePlan, acquired_at: u64) {
+    let Some(Ok(mut throttle)) = rp.throttle.as_ref().map(|c| c.try_borrow_mut()) else { return };
+    throttle.forget(acquired_at);
+}
+
 /// The upstream answered `status` (or nothing: `None`, a failure).
 pub fn record(plan: &Plan, rp: &RulePlan, now: u64, status: Option<u32>) {
     let (Some(rule), Some(cell)) = (&rp.rule.throttle, &rp.throttle) else { return };

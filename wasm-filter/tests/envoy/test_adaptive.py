@@ -81,6 +81,26 @@ def test_throttling_engages_on_503s_and_recovers(upstream):
         assert stat(envoy, "thr", "throttled") == throttled
 
 
+def test_the_throttle_never_counts_the_filters_own_refusals(upstream):
+    # A healthy upstream behind a shedder capped far below wrk's 16
+    # connections: most requests are shed. Were the shed ones counted as
+    # the throttle's requests without accepts, it would refuse too.
+    upstream.latency = 0.005
+    rule = {"name": "api", "limit": {"rate": 1000000, "per": "1s"},
+            "throttle": {"window": "1s", "buckets": 10, "min_requests": 10, "k": 2},
+            "shed": {"max_in_flight": 2}}
+    config = bootstrap([wasm_filter({"stats_flush": FLUSH, "rules": [rule]})], {"match": {"prefix": "/"}, "route": {"cluster": "up"}},
+                       [upstream_cluster("up", upstream.port)])
+    with Envoy(config, concurrency=1) as envoy:
+        result = wrk(envoy.port, seconds=4, threads=1, connections=16)
+        shed, throttled = stat(envoy, "api", "shed"), stat(envoy, "api", "throttled")
+        assert throttled == 0, (throttled, shed, result["raw"])
+        assert shed > result["total"] // 2, (shed, result["raw"])
+        # Only the (at most 2) requests in flight when wrk hangs up end
+        # without an answer; a reset of an admitted request counts.
+        assert stat(envoy, "api", "upstream_failures") <= 2
+
+
 def test_p2c_sends_less_traffic_to_a_slow_cluster():
     fast, slow = Upstream(), Upstream()
     slow.latency = 0.05

@@ -6,6 +6,7 @@
 mod common;
 
 mod deadline;
+mod local_answers;
 mod pick;
 mod shed;
 mod throttle;
