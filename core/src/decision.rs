@@ -40,6 +40,11 @@ pub enum Reason {
     DeadlineExceeded = 13,
     /// The picker has no node that is up.
     NoNode = 14,
+    /// A circuit breaker is open (or forced open); `retry_after` is the time
+    /// left in open (`u64::MAX` when forced open).
+    CircuitOpen = 15,
+    /// A circuit breaker is half-open and every probe it allows is out.
+    CircuitHalfOpen = 16,
 }
 
 impl Reason {
@@ -70,6 +75,8 @@ impl Reason {
             Reason::DeadlineTooClose => c"deadline_too_close",
             Reason::DeadlineExceeded => c"deadline_exceeded",
             Reason::NoNode => c"no_node",
+            Reason::CircuitOpen => c"circuit_open",
+            Reason::CircuitHalfOpen => c"circuit_half_open",
         }
     }
 
@@ -91,6 +98,8 @@ impl Reason {
             12 => Reason::DeadlineTooClose,
             13 => Reason::DeadlineExceeded,
             14 => Reason::NoNode,
+            15 => Reason::CircuitOpen,
+            16 => Reason::CircuitHalfOpen,
             _ => return None,
         })
     }

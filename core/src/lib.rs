@@ -23,6 +23,7 @@ mod error;
 pub mod hash;
 pub mod random;
 mod sync;
+mod word;
 
 /// The atomic integer type core's cells are made of: `core`'s, or
 /// portable-atomic's on targets without native 64-bit atomics.
@@ -36,6 +37,7 @@ pub mod shedder;
 pub mod throttle;
 
 pub mod backoff;
+pub mod breaker;
 pub mod budget;
 pub mod deadline;
 pub mod picker;

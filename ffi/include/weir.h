@@ -122,6 +122,11 @@ enum weir_reason
   WEIR_REASON_DEADLINE_EXCEEDED = 13,
   // The picker has no node that is up.
   WEIR_REASON_NO_NODE = 14,
+  // A circuit breaker is open; `retry_after_ns` is the time left in open
+  // (`UINT64_MAX` when forced open).
+  WEIR_REASON_CIRCUIT_OPEN = 15,
+  // A circuit breaker is half-open and every probe it allows is out.
+  WEIR_REASON_CIRCUIT_HALF_OPEN = 16,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

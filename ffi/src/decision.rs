@@ -38,6 +38,11 @@ pub enum weir_reason {
     DeadlineExceeded = 13,
     /// The picker has no node that is up.
     NoNode = 14,
+    /// A circuit breaker is open; `retry_after_ns` is the time left in open
+    /// (`UINT64_MAX` when forced open).
+    CircuitOpen = 15,
+    /// A circuit breaker is half-open and every probe it allows is out.
+    CircuitHalfOpen = 16,
 }
 
 /// A decision: admitted or why not, and what a host needs for

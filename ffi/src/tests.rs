@@ -42,6 +42,8 @@ fn reason_codes_match_core() {
         R::DeadlineTooClose,
         R::DeadlineExceeded,
         R::NoNode,
+        R::CircuitOpen,
+        R::CircuitHalfOpen,
     ];
     for r in ours {
         let core = u8::try_from(r as u32).ok().and_then(weir_core::Reason::from_code);
