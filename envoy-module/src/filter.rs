@@ -1,35 +1,195 @@
-//! A configuration and its streams.
+//! A filter configuration and its streams: the glue between Envoy's hooks
+//! and weir's policy engine (`weir-policy`, the same engine the wasm filter
+//! runs).
+//!
+//! A configuration is made on Envoy's main thread: the JSON is parsed and
+//! validated, a plan is built once to resolve the limits' process-memory
+//! state and to define the counters with Envoy. Each worker then builds its
+//! own plan from the same configuration on its first stream, holding the
+//! same limit cells (exact across workers) and its own shedder, throttle
+//! and picker, as each VM of the wasm filter does. Counters are batched in
+//! the worker's plan and handed to Envoy when a stream completes.
 
-use crate::abi::LogLevel;
+use crate::abi::{self, HeaderMap, LogLevel};
 use crate::envoy::{log, Config, Stream};
+use crate::state::ProcessStore;
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use weir_policy::config;
+use weir_policy::exchange::Exchange;
+use weir_policy::plan::{self, LimitState, Plan};
 
-pub struct FilterConfig {}
+type WorkerPlan = Plan<ProcessStore>;
+
+/// What a configuration keeps alive while Envoy holds it: its limit cells
+/// (so a worker that builds its plan later finds the same ones).
+enum Held {
+    Bucket(#[allow(dead_code)] Arc<AtomicU64>),
+    Table(#[allow(dead_code)] Arc<crate::state::Table>),
+}
+
+pub struct FilterConfig {
+    config: config::Config,
+    /// Envoy's counter id for each of the plan's counters, by index.
+    counter_ids: Arc<[Option<usize>]>,
+    /// Worker plans of this configuration find it alive through this.
+    alive: Arc<u64>,
+    _held: Vec<Held>,
+}
+
+static NEXT_CONFIG: AtomicU64 = AtomicU64::new(1);
 
 impl FilterConfig {
-    pub fn new(_config: Config, json: &[u8]) -> Option<Self> {
-        match weir_filter::config::parse(json) {
-            Ok(c) => {
-                log(LogLevel::Info, &format!("weir: configured {} rule(s)", c.rules.len()));
-                Some(Self {})
+    /// Parses, validates and binds `json`; `None` (after a log line naming
+    /// the rule and the field) refuses it.
+    pub fn new(envoy: Config, json: &[u8]) -> Option<Self> {
+        let refuse = |why: &dyn std::fmt::Display| {
+            log(LogLevel::Error, &format!("weir: configuration refused: {why}"));
+            None
+        };
+        let config = match config::parse(json) {
+            Ok(c) => c,
+            Err(problem) => return refuse(&problem),
+        };
+        let now = weir_host::monotonic_now();
+        let proto = match plan::build(config.clone(), ProcessStore, now, 0) {
+            Ok(p) => p,
+            Err(message) => return refuse(&message),
+        };
+        let counter_ids: Arc<[Option<usize>]> =
+            proto.metrics.names().iter().map(|name| envoy.define_counter(name)).collect();
+        let held = proto
+            .rules
+            .iter()
+            .filter_map(|rp| match &rp.limit {
+                LimitState::Bucket(b) => Some(Held::Bucket(b.clone())),
+                LimitState::Table(t) => Some(Held::Table(t.clone())),
+                LimitState::None => None,
+            })
+            .collect();
+        log(LogLevel::Info, &format!("weir: configured {} rule(s)", proto.rules.len()));
+        let id = NEXT_CONFIG.fetch_add(1, Ordering::Relaxed);
+        Some(Self { config, counter_ids, alive: Arc::new(id), _held: held })
+    }
+
+    /// A stream on the calling worker, with that worker's plan.
+    pub fn stream(&self) -> FilterStream {
+        FilterStream { worker: self.worker(), stream: weir_policy::stream::Stream::default() }
+    }
+
+    /// This worker's plan of this configuration, built on its first stream.
+    fn worker(&self) -> Option<Rc<Worker>> {
+        WORKERS.with(|cell| {
+            let mut workers = cell.try_borrow_mut().ok()?;
+            let id = *self.alive;
+            if let Some((_, w)) = workers.iter().find(|(config, _)| config.upgrade().is_some_and(|c| *c == id)) {
+                return Some(w.clone());
             }
-            Err(problem) => {
-                log(LogLevel::Error, &format!("weir: configuration refused: {problem}"));
-                None
+            // A configuration Envoy destroyed leaves its plans behind on
+            // each worker; they go when the worker next meets a new one.
+            workers.retain(|(config, _)| config.strong_count() > 0);
+            let now = weir_host::monotonic_now();
+            let plan = plan::build(self.config.clone(), ProcessStore, now, seed(now)).ok()?;
+            let worker = Rc::new(Worker { plan, counter_ids: self.counter_ids.clone() });
+            workers.push((Arc::downgrade(&self.alive), worker.clone()));
+            Some(worker)
+        })
+    }
+}
+
+/// A worker's plan of one configuration.
+struct Worker {
+    plan: WorkerPlan,
+    counter_ids: Arc<[Option<usize>]>,
+}
+
+thread_local! {
+    /// This worker's plans, by configuration: a handful.
+    static WORKERS: RefCell<Vec<(Weak<u64>, Rc<Worker>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A seed that differs per worker: std's per-thread hasher keys (the
+/// kernel's randomness) mixed with the clock.
+fn seed(now: u64) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(now);
+    h.finish()
+}
+
+pub struct FilterStream {
+    worker: Option<Rc<Worker>>,
+    stream: weir_policy::stream::Stream,
+}
+
+impl FilterStream {
+    pub fn request_headers(&mut self, envoy: Stream) -> u32 {
+        let Some(worker) = &self.worker else { return abi::HEADERS_CONTINUE };
+        let plan = &worker.plan;
+        if let Some(h) = &plan.debug.trap_on_header {
+            if envoy.header(HeaderMap::Request, h).is_some() {
+                trap();
+            }
+        }
+        let now = weir_host::monotonic_now();
+        match self.stream.request(plan, &mut Exchanged(envoy), now) {
+            None => abi::HEADERS_CONTINUE,
+            Some(answer) => {
+                envoy.send_response(answer.status, &answer.header_pairs(), answer.body.as_bytes(), &answer.details);
+                abi::HEADERS_STOP_ITERATION
             }
         }
     }
 
-    pub fn stream(&self) -> FilterStream {
-        FilterStream {}
+    pub fn response_headers(&mut self, envoy: Stream) {
+        if let Some(worker) = &self.worker {
+            self.stream.response(&worker.plan, &mut Exchanged(envoy), weir_host::monotonic_now);
+        }
+    }
+
+    /// The stream's end: frees what it held and hands the worker's batched
+    /// counters to Envoy.
+    pub fn complete(&mut self, envoy: Stream) {
+        let Some(worker) = &self.worker else { return };
+        self.stream.done(&worker.plan, weir_host::monotonic_now);
+        worker.plan.metrics.drain(|counter, n| {
+            if let Some(Some(id)) = worker.counter_ids.get(counter.0) {
+                envoy.increment(*id, n);
+            }
+        });
     }
 }
 
-pub struct FilterStream {}
+/// `debug.trap_on_header` (tests only): a panic inside the hook, which the
+/// hook's frame must contain.
+#[allow(clippy::panic)]
+fn trap() {
+    panic!("debug.trap_on_header: a deliberate panic");
+}
 
-impl FilterStream {
-    pub fn request_headers(&mut self, _s: Stream) -> u32 {
-        crate::abi::HEADERS_CONTINUE
+/// One stream's request and response, as the engine reads and writes them.
+struct Exchanged(Stream);
+
+impl Exchange for Exchanged {
+    fn request_header(&self, name: &str) -> Option<Cow<'_, [u8]>> {
+        self.0.header(HeaderMap::Request, name).map(Cow::Borrowed)
     }
-    pub fn response_headers(&mut self, _s: Stream) {}
-    pub fn complete(&mut self, _s: Stream) {}
+    fn set_request_header(&mut self, name: &str, value: &[u8]) {
+        self.0.set_header(HeaderMap::Request, name, value);
+    }
+    fn client_address(&self) -> Option<Cow<'_, [u8]>> {
+        self.0.source_address().map(Cow::Borrowed)
+    }
+    fn response_header(&self, name: &str) -> Option<Cow<'_, [u8]>> {
+        self.0.header(HeaderMap::Response, name).map(Cow::Borrowed)
+    }
+    fn add_response_header(&mut self, name: &str, value: &str) {
+        self.0.add_header(HeaderMap::Response, name, value.as_bytes());
+    }
+    fn warn(&self, message: &str) {
+        log(LogLevel::Warn, message);
+    }
 }

@@ -1,0 +1,29 @@
+//! weir's policy engine: one JSON document of rules (match a request, key
+//! it, limit -> deadline -> throttle -> shed -> pick), validated with
+//! errors that name the rule and the field, decided by weir-core's kernels
+//! and answered with the same statuses, headers and bodies by every host
+//! that embeds it: the Envoy filter (proxy-wasm), the Envoy dynamic module.
+//!
+//! What differs per host is behind two small traits:
+//! - [`exchange::Exchange`]: the request and response as the host carries
+//!   them (headers, the client address, a log line);
+//! - [`store::LimitStore`]: where limit state lives, so a limit is exact
+//!   across the host's workers (Envoy shared data with CAS in
+//!   [`shared_data`], process atomics in the dynamic module).
+//!
+//! Counters are batched in [`metrics::Metrics`] and drained by the host
+//! into its own stats. A host builds a [`plan::Plan`] per worker from a
+//! parsed [`config::Config`] and runs each request through a
+//! [`stream::Stream`].
+
+pub mod answer;
+pub mod config;
+pub mod exchange;
+pub mod metrics;
+pub mod plan;
+pub mod request;
+pub mod rng;
+pub mod rules;
+pub mod shared_data;
+pub mod store;
+pub mod stream;

@@ -1,0 +1,174 @@
+//! A validated configuration bound to one worker: limit state resolved in
+//! the host's store, counters named, the per-worker adaptive state built.
+//! Made when the host configures (a VM's `on_configure`, a module worker's
+//! first stream), shared by that worker's streams.
+//!
+//! Limits live in the store (a quota must hold across workers). The
+//! shedder, throttle and picker live in the plan, one per worker: they
+//! learn ratios and latencies (CPU, success rate, in-flight against Little's
+//! law), which each worker estimates as well from its own share of the
+//! traffic.
+
+use crate::config::{Config, Debug, KeySource, Rule};
+use crate::metrics::{Counter, Metrics};
+use crate::rng::Rng;
+use crate::store::LimitStore;
+use std::cell::RefCell;
+use weir_core::lease::Lease;
+use weir_core::picker::{PlainNodeSlot, PlainPicker};
+use weir_core::shedder::Shedder;
+use weir_core::throttle::Throttle;
+
+pub type Picker = PlainPicker<Vec<PlainNodeSlot>>;
+
+/// Counters of one rule, named `weir.<rule>.<outcome>` so an Envoy
+/// `stats_tags` regex can lift the rule name into a tag. Only the counters
+/// of the actions a rule has are defined.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub admitted: Option<Counter>,
+    pub limited: Option<Counter>,
+    pub shadow_limited: Option<Counter>,
+    pub state_error: Option<Counter>,
+    pub shed_passed: Option<Counter>,
+    pub shed: Option<Counter>,
+    pub shadow_shed: Option<Counter>,
+    pub throttle_passed: Option<Counter>,
+    pub throttled: Option<Counter>,
+    pub shadow_throttled: Option<Counter>,
+    pub upstream_failures: Option<Counter>,
+    /// `picked.<cluster>`, in the order of `pick.clusters`.
+    pub picked: Vec<Counter>,
+    pub pick_none: Option<Counter>,
+    pub deadline_set: Option<Counter>,
+    pub deadline_exceeded: Option<Counter>,
+    pub shadow_deadline_exceeded: Option<Counter>,
+}
+
+impl Counters {
+    fn define(rule: &Rule, m: &mut Metrics) -> Self {
+        let name = &rule.name;
+        let mut c = |outcome: &str| Some(m.define(format!("weir.{name}.{outcome}")));
+        let mut out = Counters::default();
+        if rule.limit.is_some() {
+            out.admitted = c("admitted");
+            out.limited = c("limited");
+            out.shadow_limited = c("shadow_limited");
+            out.state_error = c("state_error");
+        }
+        if rule.shed.is_some() {
+            out.shed_passed = c("shed_passed");
+            out.shed = c("shed");
+            out.shadow_shed = c("shadow_shed");
+        }
+        if rule.throttle.is_some() {
+            out.throttle_passed = c("throttle_passed");
+            out.throttled = c("throttled");
+            out.shadow_throttled = c("shadow_throttled");
+            out.upstream_failures = c("upstream_failures");
+        }
+        if let Some(pick) = &rule.pick {
+            out.pick_none = c("pick_none");
+            out.picked = pick.clusters.iter().filter_map(|cl| c(&format!("picked.{cl}"))).collect();
+        }
+        if rule.deadline.is_some() {
+            out.deadline_set = c("deadline_set");
+            out.deadline_exceeded = c("deadline_exceeded");
+            out.shadow_deadline_exceeded = c("shadow_deadline_exceeded");
+        }
+        out
+    }
+}
+
+/// Where a rule's limit decides.
+pub enum LimitState<S: LimitStore> {
+    None,
+    Bucket(S::Bucket),
+    Table(S::Table),
+}
+
+pub struct RulePlan<S: LimitStore> {
+    pub rule: Rule,
+    pub limit: LimitState<S>,
+    pub counters: Counters,
+    pub shedder: Option<RefCell<Shedder>>,
+    pub throttle: Option<RefCell<Throttle>>,
+    pub picker: Option<RefCell<Picker>>,
+    /// This worker's tokens taken ahead from the shared bucket (`limit.lease` > 1).
+    pub lease: Option<RefCell<Lease>>,
+}
+
+pub struct Plan<S: LimitStore> {
+    pub rules: Vec<RulePlan<S>>,
+    pub store: S,
+    pub metrics: Metrics,
+    pub rng: Rng,
+    pub debug: Debug,
+    pub stats_flush_ms: u32,
+    /// The clock at configure time: the origin of clocks that need a small one.
+    pub clock_base: u64,
+    pub needs_path: bool,
+    pub needs_method: bool,
+}
+
+/// Binds `config` to this worker at `now`, resolving every limit's state in
+/// `store`. Fails with a log-ready message if the store refuses one.
+pub fn build<S: LimitStore>(config: Config, store: S, now: u64, seed: u64) -> Result<Plan<S>, String> {
+    let mut metrics = Metrics::default();
+    let mut rules = Vec::with_capacity(config.rules.len());
+    for rule in config.rules {
+        let state_key = format!("weir.limit.{}", rule.name);
+        let fail = |what: &str, e: &dyn std::fmt::Debug| format!("rule \"{}\": cannot create {what}: {e:?}", rule.name);
+        let limit = match &rule.limit {
+            None => LimitState::None,
+            Some(l) if l.key == KeySource::None => LimitState::Bucket(
+                store.bucket(&state_key, &l.gcra).map_err(|e| fail(&format!("shared state {state_key}"), &e))?,
+            ),
+            Some(l) => {
+                let sets = l.max_keys / weir_core::limiter::WAYS as u64;
+                LimitState::Table(
+                    store
+                        .table(&state_key, &l.gcra, sets)
+                        .map_err(|e| fail(&format!("shared state {state_key}.k*"), &e))?,
+                )
+            }
+        };
+        let shedder = match &rule.shed {
+            Some(s) => Some(RefCell::new(Shedder::new(s.config).map_err(|e| fail("the shedder", &e))?)),
+            None => None,
+        };
+        let throttle = match &rule.throttle {
+            Some(t) => Some(RefCell::new(Throttle::new(t.config).map_err(|e| fail("the throttle", &e))?)),
+            None => None,
+        };
+        let picker = match &rule.pick {
+            Some(p) => {
+                let slots = vec![PlainNodeSlot::default(); p.clusters.len()];
+                let mut picker = PlainPicker::new(p.config, slots).map_err(|e| fail("the picker", &e))?;
+                for i in 0..p.clusters.len() {
+                    picker.add(i as u64, now).ok_or_else(|| fail("a picker node", &i))?;
+                }
+                Some(RefCell::new(picker))
+            }
+            None => None,
+        };
+        let lease = rule.limit.as_ref().filter(|l| l.lease > 1).map(|l| RefCell::new(Lease::new(l.lease)));
+        let counters = Counters::define(&rule, &mut metrics);
+        rules.push(RulePlan { rule, limit, counters, shedder, throttle, picker, lease });
+    }
+    let needs_path = rules
+        .iter()
+        .any(|r| r.rule.matcher.needs_path() || r.rule.limit.as_ref().is_some_and(|l| l.key == KeySource::Path));
+    let needs_method = rules.iter().any(|r| r.rule.matcher.method.is_some());
+    Ok(Plan {
+        rules,
+        store,
+        metrics,
+        rng: Rng::new(seed),
+        debug: config.debug,
+        stats_flush_ms: config.stats_flush_ms,
+        clock_base: now,
+        needs_path,
+        needs_method,
+    })
+}
