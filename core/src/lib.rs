@@ -36,6 +36,7 @@ pub mod limiter;
 pub mod shedder;
 pub mod throttle;
 
+pub mod adaptive_limit;
 pub mod backoff;
 pub mod breaker;
 pub mod budget;
