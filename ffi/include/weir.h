@@ -1361,6 +1361,14 @@ weir_status weir_shedder_done(const weir_shedder *shedder, uint64_t started_at, 
 // `shedder` is NULL or live.
 weir_status weir_shedder_done_now(const weir_shedder *shedder, uint64_t started_at);
 
+// Ends an admitted request that never reached the service (a later step
+// refused it, or it was cancelled before sending) without a response time:
+// its near-zero time would teach the shedder a minimum RT it cannot keep.
+//
+// # Safety
+// `shedder` is NULL or live.
+weir_status weir_shedder_cancel(const weir_shedder *shedder);
+
 // Folds a CPU sample (permille, e.g. from `weir_cpu_sampler_sample`) into
 // the smoothed CPU. `smoothed` may be NULL; else it gets the new value.
 //
@@ -1466,7 +1474,8 @@ weir_status weir_throttle_new(const weir_throttle_config *config, weir_throttle 
 
 // Decides whether to send a request at `now` with `draw`, a uniform random
 // u64 (`weir_draw()`); the request is counted either way. When admitted,
-// report the backend's answer with `weir_throttle_record`.
+// report the backend's answer with `weir_throttle_record`, or
+// `weir_throttle_forget` if it never reaches the backend.
 //
 // # Safety
 // `throttle` is NULL or live; `out` is NULL or writable.
@@ -1493,6 +1502,15 @@ weir_status weir_throttle_record(const weir_throttle *throttle, uint64_t now, bo
 // # Safety
 // `throttle` is NULL or live.
 weir_status weir_throttle_record_now(const weir_throttle *throttle, bool success);
+
+// Takes back a request admitted at `acquired_at` (the `now` its
+// `weir_throttle_acquire` took) that never reached the backend, because a
+// later step refused it: it counts as neither a request nor a failure.
+// Call it instead of `weir_throttle_record`.
+//
+// # Safety
+// `throttle` is NULL or live.
+weir_status weir_throttle_forget(const weir_throttle *throttle, uint64_t acquired_at);
 
 // The window's counts at `now`.
 //

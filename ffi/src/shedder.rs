@@ -174,6 +174,20 @@ pub unsafe extern "C" fn weir_shedder_done_now(shedder: *const weir_shedder, sta
     })
 }
 
+/// Ends an admitted request that never reached the service (a later step
+/// refused it, or it was cancelled before sending) without a response time:
+/// its near-zero time would teach the shedder a minimum RT it cannot keep.
+///
+/// # Safety
+/// `shedder` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn weir_shedder_cancel(shedder: *const weir_shedder) -> weir_status {
+    guard(|| {
+        live!(shedder).inner.cancel();
+        weir_status::Ok
+    })
+}
+
 /// Folds a CPU sample (permille, e.g. from `weir_cpu_sampler_sample`) into
 /// the smoothed CPU. `smoothed` may be NULL; else it gets the new value.
 ///

@@ -98,7 +98,8 @@ pub unsafe extern "C" fn weir_throttle_new(
 
 /// Decides whether to send a request at `now` with `draw`, a uniform random
 /// u64 (`weir_draw()`); the request is counted either way. When admitted,
-/// report the backend's answer with `weir_throttle_record`.
+/// report the backend's answer with `weir_throttle_record`, or
+/// `weir_throttle_forget` if it never reaches the backend.
 ///
 /// # Safety
 /// `throttle` is NULL or live; `out` is NULL or writable.
@@ -155,6 +156,21 @@ pub unsafe extern "C" fn weir_throttle_record(throttle: *const weir_throttle, no
 pub unsafe extern "C" fn weir_throttle_record_now(throttle: *const weir_throttle, success: bool) -> weir_status {
     guard(|| {
         live!(throttle).inner.record(weir_host::monotonic_now(), success);
+        weir_status::Ok
+    })
+}
+
+/// Takes back a request admitted at `acquired_at` (the `now` its
+/// `weir_throttle_acquire` took) that never reached the backend, because a
+/// later step refused it: it counts as neither a request nor a failure.
+/// Call it instead of `weir_throttle_record`.
+///
+/// # Safety
+/// `throttle` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn weir_throttle_forget(throttle: *const weir_throttle, acquired_at: u64) -> weir_status {
+    guard(|| {
+        live!(throttle).inner.forget(acquired_at);
         weir_status::Ok
     })
 }

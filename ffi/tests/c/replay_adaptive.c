@@ -58,6 +58,8 @@ void replay_throttle(const json *vector, const json *c, const json *steps) {
       expect_decision(step, &d);
     } else if (strcmp(op, "record") == 0) {
       status_ok(weir_throttle_record(t, now, arg_bool(step, "success")));
+    } else if (strcmp(op, "forget") == 0) {
+      status_ok(weir_throttle_forget(t, arg_u64(step, "acquired_at")));
     } else {
       CHECK(!"unknown op");
     }
