@@ -193,6 +193,7 @@ export class Throttle {
   stats(): { requests: number; accepts: number; rejectProbability: number };
   acquireAt(now: bigint, draw: bigint): ExactDecision;
   recordAt(now: bigint, accepted: boolean): void;
+  forgetAt(acquiredAt: bigint): void;
   statsAt(now: bigint): { requests: number; accepts: number; rejectProbability: number };
 }
 

@@ -21,6 +21,7 @@ function typeError(field, want, got) {
 function rangeError(field, rule, got) {
   const e = new RangeError(`${field} must be ${rule}, got ${typeof got === 'string' ? got : describe(got)}`);
   e.field = field;
+  e.rule = rule;
   return e;
 }
 
@@ -68,6 +69,19 @@ class DeadlineExceededError extends Error {
   }
 }
 
+/**
+ * Whether `e` is weir's own refusal (a limit, shedder, throttle or deadline
+ * answered before the dependency was called): never the dependency's failure.
+ */
+function isLocalRefusal(e) {
+  return (
+    e instanceof OverloadedError ||
+    e instanceof ThrottledError ||
+    e instanceof RateLimitedError ||
+    e instanceof DeadlineExceededError
+  );
+}
+
 function abortReason(signal) {
   if (signal.reason !== undefined) return signal.reason;
   const e = new Error('This operation was aborted');
@@ -84,4 +98,5 @@ module.exports = {
   RateLimitedError,
   RetryError,
   DeadlineExceededError,
+  isLocalRefusal,
 };

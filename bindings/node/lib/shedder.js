@@ -3,7 +3,7 @@
 // runs in a native thread.
 const { n, F, B } = require('./native');
 const check = require('./check');
-const { OverloadedError, typeError } = require('./errors');
+const { OverloadedError, typeError, isLocalRefusal } = require('./errors');
 const { ATTACH, KIND, create, own, share, attach, exact } = require('./handle');
 const { REASONS, ms } = require('./reason');
 
@@ -104,7 +104,11 @@ class Shedder {
     n.shedderCancel();
   }
 
-  /** Runs `fn` unless overloaded; rejects with OverloadedError otherwise. */
+  /**
+   * Runs `fn` unless overloaded; rejects with OverloadedError otherwise. A
+   * weir refusal inside `fn` (a throttle, limit or deadline that answered
+   * before the work was done) ends the request without a response time.
+   */
   async run(fn) {
     check.fn(fn, 'fn');
     F[0] = this.#h;
@@ -112,12 +116,17 @@ class Shedder {
     const code = F[1];
     if (code !== 0) throw new OverloadedError(REASONS[code], ms(F[2]));
     const startedAt = F[5];
+    let refused = false;
     try {
       return await fn();
+    } catch (e) {
+      refused = isLocalRefusal(e);
+      throw e;
     } finally {
       F[0] = this.#h;
       F[2] = startedAt;
-      n.shedderDone();
+      if (refused) n.shedderCancel();
+      else n.shedderDone();
     }
   }
 

@@ -3,7 +3,7 @@
 // probability that rises as the backend stops accepting work.
 const { n, F, B } = require('./native');
 const check = require('./check');
-const { ThrottledError, typeError } = require('./errors');
+const { ThrottledError, typeError, isLocalRefusal } = require('./errors');
 const { ATTACH, KIND, create, own, share, attach, exact } = require('./handle');
 const { REASONS, ms } = require('./reason');
 
@@ -68,7 +68,9 @@ class Throttle {
 
   /**
    * Runs `fn` unless throttled (rejects with ThrottledError). A throw counts
-   * as the backend refusing, unless `accepted(err)` says it answered.
+   * as the backend refusing, unless `accepted(err)` says it answered; a
+   * weir refusal inside `fn` (a shedder, limit, throttle or deadline that
+   * answered before the backend was called) is forgotten, not counted.
    */
   async run(fn, options = undefined) {
     check.fn(fn, 'fn');
@@ -76,11 +78,18 @@ class Throttle {
     const accepted = o.accepted === undefined ? undefined : check.fn(o.accepted, 'accepted');
     const d = this.tryAcquire();
     if (!d.ok) throw new ThrottledError(d.retryAfterMs);
+    const acquiredAt = F[5];
     let result;
     try {
       result = await fn();
     } catch (e) {
-      this.record(accepted !== undefined && accepted(e) === true);
+      if (isLocalRefusal(e)) {
+        F[0] = this.#h;
+        F[2] = acquiredAt;
+        n.throttleForget();
+      } else {
+        this.record(accepted !== undefined && accepted(e) === true);
+      }
       throw e;
     }
     this.record(true);
@@ -113,6 +122,18 @@ class Throttle {
       F[0] = this.#h;
       F[2] = accepted ? 1 : 0;
       n.throttleRecord();
+    } finally {
+      exact.off();
+    }
+  }
+
+  /** Takes back a request admitted by `acquireAt(acquiredAt, ...)` that never reached the backend. */
+  forgetAt(acquiredAt) {
+    exact.on(1, 0n);
+    try {
+      check.putU64(2, acquiredAt, 'acquiredAt');
+      F[0] = this.#h;
+      n.throttleForget();
     } finally {
       exact.off();
     }

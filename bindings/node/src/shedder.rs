@@ -132,10 +132,18 @@ fn throttle(s: Scratch) -> Result<AtomicThrottle, ConfigError> {
 
 fast!(throttle_new, |s: Scratch| created(s, &THROTTLES, throttle(s)));
 
-// In: handle, [now], [draw]. Out: a decision.
+// In: handle, [now], [draw]. Out: a decision, and in slot 5 the `now` it
+// used (what `forget` takes back).
 fast!(throttle_acquire, |s: Scratch| if let Some(t) = THROTTLES.get(s.handle()) {
     let draw = if s.exact() { s.u(2) } else { weir_host::draw() };
-    s.decision(&t.acquire(s.now(1), draw));
+    let now = s.now(1);
+    s.decision(&t.acquire(now, draw));
+    s.out(5, now);
+});
+
+// In: handle, acquired_at (slot 2). Takes back a request a later step refused.
+fast!(throttle_forget, |s: Scratch| if let Some(t) = THROTTLES.get(s.handle()) {
+    t.forget(s.int(2));
 });
 
 // In: handle, [now], success (slot 2, 0 or 1).
@@ -163,5 +171,6 @@ pub const FNS: &[(&str, Callback)] = &[
     ("throttleNew", throttle_new),
     ("throttleAcquire", throttle_acquire),
     ("throttleRecord", throttle_record),
+    ("throttleForget", throttle_forget),
     ("throttleStats", throttle_stats),
 ];

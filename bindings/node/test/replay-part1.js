@@ -113,6 +113,8 @@ const primitives = {
         got = { reason: d.reason, retry_after: d.retryAfter, remaining: d.remaining, reset_after: d.resetAfter };
       } else if (s.op === 'record') {
         t.recordAt(now, s.args.success);
+      } else if (s.op === 'forget') {
+        t.forgetAt(big(s.args.acquired_at));
       } else {
         throw new Error(`unknown op ${s.op}`);
       }

@@ -89,3 +89,19 @@ test('Shedder.cancel ends an admitted request without a response-time sample', (
   assert.equal(s.stats().inFlight, 0);
   assert.throws(() => s.cancel({ ok: false }), TypeError);
 });
+
+test('a shed refusal inside Throttle.run is forgotten, never the backend failing', async () => {
+  const t = new Throttle({ k: 1, minRequests: 1 });
+  const s = new Shedder({ maxQueue: 1 });
+  const held = s.tryAcquire();
+  let throttled = 0;
+  for (let i = 0; i < 50; i++) {
+    await t.run(() => s.run(async () => 'never runs')).catch((e) => {
+      if (e instanceof ThrottledError) throttled++;
+      else assert.ok(e instanceof OverloadedError, `${e}`);
+    });
+  }
+  s.done(held);
+  assert.equal(throttled, 0);
+  assert.deepEqual(t.stats(), { requests: 0, accepts: 0, rejectProbability: 0 });
+});
