@@ -7,10 +7,6 @@ fn main() {
         return;
     }
     let major = env!("CARGO_PKG_VERSION_MAJOR");
-    let abi = if major == "0" {
-        format!("0.{}", env!("CARGO_PKG_VERSION_MINOR"))
-    } else {
-        major.to_owned()
-    };
+    let abi = if major == "0" { format!("0.{}", env!("CARGO_PKG_VERSION_MINOR")) } else { major.to_owned() };
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libweir.so.{abi}");
 }
