@@ -3,8 +3,12 @@
 //! `route` maps a vector's `primitive` to a function that replays its steps
 //! and one that returns the config error building it gives, if any.
 
+#[path = "replay/adaptive_limit.rs"]
+mod adaptive_limit;
 #[path = "replay/backoff.rs"]
 mod backoff;
+#[path = "replay/breaker.rs"]
+mod breaker;
 #[path = "replay/budget.rs"]
 mod budget;
 #[path = "replay/common.rs"]
@@ -57,6 +61,14 @@ fn route(primitive: &'static str) -> (Replay, ConfigErrorOf) {
         "singleflight" => (
             Box::new(move |c, s| singleflight::replay(primitive, c, s)),
             Box::new(move |c| singleflight::config_error(primitive, c)),
+        ),
+        "breaker" => (
+            Box::new(move |c, s| breaker::replay(primitive, c, s)),
+            Box::new(move |c| breaker::config_error(primitive, c)),
+        ),
+        "adaptive_limit" => (
+            Box::new(move |c, s| adaptive_limit::replay(primitive, c, s)),
+            Box::new(move |c| adaptive_limit::config_error(primitive, c)),
         ),
         "deadline" => (
             Box::new(move |c, s| deadline::replay(primitive, c, s)),

@@ -14,6 +14,8 @@ use core::cell::Cell;
 pub struct Permit {
     gen: u16,
     probe: bool,
+    /// The probe's place in half-open.
+    place: u8,
 }
 
 impl Permit {
@@ -24,12 +26,12 @@ impl Permit {
 
     /// The permit as 32 bits, for hosts that hand it across an ABI.
     pub const fn to_bits(self) -> u32 {
-        self.gen as u32 | (self.probe as u32) << 16
+        self.gen as u32 | (self.probe as u32) << 16 | (self.place as u32) << 17
     }
 
     /// The permit [`Self::to_bits`] gave.
     pub const fn from_bits(bits: u32) -> Self {
-        Self { gen: bits as u16, probe: bits & (1 << 16) != 0 }
+        Self { gen: bits as u16, probe: bits & (1 << 16) != 0, place: (bits >> 17) as u8 }
     }
 }
 
@@ -67,7 +69,8 @@ pub struct BreakerStats {
     pub state: State,
     /// The closed window's counts and failure streak (zeros when not closed).
     pub window: Counts,
-    /// Probes let through (half-open).
+    /// Probe places taken: probes in flight plus probes that reported
+    /// (half-open).
     pub probes_issued: u64,
     /// Probes that reported and how they went (half-open).
     pub probes: Counts,
@@ -112,14 +115,14 @@ impl<W: Word> Core<W> {
         loop {
             let g = gen(s);
             match kind(s) {
-                CLOSED | DISABLED => return admit(Permit { gen: g, probe: false }, 0, None),
+                CLOSED | DISABLED => return admit(Permit { gen: g, probe: false, place: 0 }, 0, None),
                 FORCED_OPEN => return refuse(Reason::CircuitOpen, u64::MAX, None),
                 OPEN => {
                     let until = self.open_until.get();
                     if now < until {
                         return refuse(Reason::CircuitOpen, until - now, None);
                     }
-                    let first = Probes { issued: 1, returned: 0, failed: 0, slow: 0 };
+                    let first = Probes { out: 1, returned: 0, failed: 0, slow: 0 };
                     let next = first.word(g.wrapping_add(1));
                     match self.state.swap_if(s, next) {
                         Ok(()) => {
@@ -130,7 +133,8 @@ impl<W: Word> Core<W> {
                                 cause: Cause::WaitOver,
                                 counts: Counts::default(),
                             };
-                            return admit(Permit { gen: gen(next), probe: true }, k.probes - 1, Some(t));
+                            let permit = Permit { gen: gen(next), probe: true, place: 0 };
+                            return admit(permit, k.probes - 1, Some(t));
                         }
                         Err(seen) => s = seen,
                     }
@@ -152,12 +156,14 @@ impl<W: Word> Core<W> {
                         }
                         continue;
                     }
-                    if p.issued >= k.probes {
+                    let Some((next, place)) = p.take(k.probes) else {
                         return refuse(Reason::CircuitHalfOpen, 0, None);
-                    }
-                    let next = Probes { issued: p.issued + 1, ..p }.word(g);
-                    match self.state.swap_if(s, next) {
-                        Ok(()) => return admit(Permit { gen: g, probe: true }, k.probes - p.issued - 1, None),
+                    };
+                    match self.state.swap_if(s, next.word(g)) {
+                        Ok(()) => {
+                            let permit = Permit { gen: g, probe: true, place };
+                            return admit(permit, k.probes - next.taken(), None);
+                        }
                         Err(seen) => s = seen,
                     }
                 }
@@ -212,7 +218,7 @@ impl<W: Word> Core<W> {
                     return self.trip(next, now, cause, counts);
                 }
                 (HALF_OPEN, true) => {
-                    let p = Probes::of(s);
+                    let Some(p) = Probes::of(s).free(permit.place) else { return None };
                     let p = Probes {
                         returned: p.returned + 1,
                         failed: p.failed + u64::from(failed),
@@ -267,11 +273,8 @@ impl<W: Word> Core<W> {
             match (kind(s), permit.probe) {
                 (CLOSED | DISABLED, false) => return true,
                 (HALF_OPEN, true) => {
-                    let p = Probes::of(s);
-                    if p.issued <= p.returned {
-                        return false;
-                    }
-                    match self.state.swap_if(s, Probes { issued: p.issued - 1, ..p }.word(permit.gen)) {
+                    let Some(p) = Probes::of(s).free(permit.place) else { return false };
+                    match self.state.swap_if(s, p.word(permit.gen)) {
                         Ok(()) => return true,
                         Err(seen) => s = seen,
                     }
@@ -323,7 +326,7 @@ impl<W: Word> Core<W> {
             }
             HALF_OPEN => {
                 let p = Probes::of(s);
-                stats.probes_issued = p.issued;
+                stats.probes_issued = p.taken();
                 stats.probes = p.counts();
             }
             OPEN => stats.retry_after = self.open_until.get().saturating_sub(now),

@@ -60,7 +60,7 @@ pub struct BreakerConfig {
     pub consecutive_failures: u64,
     /// How long the breaker stays open before it lets probes through.
     pub open_ns: Nanos,
-    /// Calls let through in half-open to judge the service, 1..=1000.
+    /// Calls let through in half-open to judge the service, 1..=30.
     pub half_open_probes: u64,
     /// Longest half-open may last from the end of the wait in open before
     /// the breaker opens again (probes that never report); 0 waits for them.
@@ -86,8 +86,8 @@ impl Default for BreakerConfig {
     }
 }
 
-/// Most probes half-open may let through (10 bits of the state word).
-pub const MAX_PROBES: u64 = 1000;
+/// Most probes half-open may let through (one bit each in the state word).
+pub const MAX_PROBES: u64 = 30;
 /// Longest failure streak the state word counts (17 bits).
 pub const MAX_CONSECUTIVE_FAILURES: u64 = (1 << 17) - 1;
 
@@ -234,8 +234,8 @@ impl BreakerKernel {
             ));
         }
         let open_ns = check::at_least("open_ns", ">= 1", config.open_ns, 1)?;
-        let probes = check::at_least("half_open_probes", "in 1..=1000", config.half_open_probes, 1)?;
-        let probes = check::at_most("half_open_probes", "in 1..=1000", probes, MAX_PROBES)?;
+        let probes = check::at_least("half_open_probes", "in 1..=30", config.half_open_probes, 1)?;
+        let probes = check::at_most("half_open_probes", "in 1..=30", probes, MAX_PROBES)?;
         // The probes are judged by the closed rules scaled to them; with the
         // failure-rate rule off, one failed probe reopens (as gobreaker).
         let probe_fail_bound = match (failure_ppm, consecutive) {

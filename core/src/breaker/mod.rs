@@ -61,7 +61,7 @@
 //! | which outcomes count | `recordExceptions` / `ignoreExceptions` / predicates | the host decides `failed`; an ignored call is [`AtomicBreaker::release`]d |
 //! | wait in open | `waitDurationInOpenState` 60 s; moves to half-open on the next call, or by a timer with `automaticTransitionFromOpenToHalfOpenEnabled` | `open_ns` 60 s; on the next call (a core has no timers) |
 //! | refusal | `CallNotPermittedException`, no delay | [`Reason::CircuitOpen`](crate::Reason::CircuitOpen) with `retry_after` = time left in open (`u64::MAX` forced) |
-//! | half-open probes | `permittedNumberOfCallsInHalfOpenState` 10; further calls refused | `half_open_probes` 10, exact under concurrent callers |
+//! | half-open probes | `permittedNumberOfCallsInHalfOpenState` 10, any number; further calls refused | `half_open_probes` 10, at most 30, exact under concurrent callers; a permit reported or released twice frees one place |
 //! | half-open verdict | after all permitted calls, the rates over them: at or above a threshold opens, else closes | the same rates over the probes, but the breaker reopens the moment the failed (or slow) probes reach `ceil(threshold x probes)`, without waiting for the rest; with the failure-rate rule off, one failed probe reopens |
 //! | stuck probes | `maxWaitDurationInHalfOpenState`, 0 = wait forever, timed from entering half-open | `half_open_max_ns`, 0 = wait, timed from the end of the wait in open |
 //! | window on closing | a new, empty window | the same (emptied on entering half-open) |

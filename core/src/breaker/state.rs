@@ -4,10 +4,12 @@
 //!   slot, how many of its slots hold a call, and the failure streak. Every
 //!   outcome recorded in closed passes through this word, so it is ordered
 //!   against every transition by one compare-exchange.
-//! - half-open: `issued:10 | returned:10 | failed:10 | slow:10` — probes
-//!   let through, probes that reported, and how they went. The probe bound
-//!   is `issued <= half_open_probes`, checked in the same compare-exchange
-//!   that takes a probe.
+//! - half-open: `out:30 | returned:5 | failed:5 | slow:5` — one bit per
+//!   probe place held by a probe in flight, the probes that reported, and
+//!   how they went. The probe bound is `popcount(out) + returned <=
+//!   half_open_probes`, checked in the same compare-exchange that takes a
+//!   place; a report or a release clears its place's bit, so a permit
+//!   reported twice cannot count twice or free a second place.
 //! - opening: a breaker that just tripped, while its opener writes when the
 //!   wait ends; it refuses like open. Only the opener leaves it.
 //!
@@ -33,7 +35,8 @@ const FILLED_SHIFT: u32 = 17;
 const FIELD14: u64 = (1 << 14) - 1;
 const STREAK_MASK: u64 = (1 << 17) - 1;
 
-const FIELD10: u64 = (1 << 10) - 1;
+const OUT_MASK: u64 = (1 << 30) - 1;
+const FIELD5: u64 = (1 << 5) - 1;
 
 /// The state a host sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -134,7 +137,8 @@ impl Closed {
 /// The half-open payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Probes {
-    pub issued: u64,
+    /// Places held by probes in flight, one bit each.
+    pub out: u64,
     pub returned: u64,
     pub failed: u64,
     pub slow: u64,
@@ -144,10 +148,10 @@ impl Probes {
     #[inline]
     pub(crate) const fn of(word: u64) -> Self {
         Self {
-            issued: (word >> 30) & FIELD10,
-            returned: (word >> 20) & FIELD10,
-            failed: (word >> 10) & FIELD10,
-            slow: word & FIELD10,
+            out: (word >> 15) & OUT_MASK,
+            returned: (word >> 10) & FIELD5,
+            failed: (word >> 5) & FIELD5,
+            slow: word & FIELD5,
         }
     }
 
@@ -156,11 +160,38 @@ impl Probes {
         pack(
             HALF_OPEN,
             gen,
-            ((self.issued & FIELD10) << 30)
-                | ((self.returned & FIELD10) << 20)
-                | ((self.failed & FIELD10) << 10)
-                | (self.slow & FIELD10),
+            ((self.out & OUT_MASK) << 15)
+                | ((self.returned & FIELD5) << 10)
+                | ((self.failed & FIELD5) << 5)
+                | (self.slow & FIELD5),
         )
+    }
+
+    /// Places taken: probes in flight plus probes that reported.
+    #[inline]
+    pub(crate) const fn taken(self) -> u64 {
+        self.out.count_ones() as u64 + self.returned
+    }
+
+    /// Takes the lowest free place of `probes`, if the bound allows one.
+    #[inline]
+    pub(crate) const fn take(self, probes: u64) -> Option<(Self, u8)> {
+        if self.taken() >= probes {
+            return None;
+        }
+        let place = (!self.out & OUT_MASK).trailing_zeros();
+        Some((Self { out: self.out | 1 << place, ..self }, place as u8))
+    }
+
+    /// Gives back `place`; `None` when no probe holds it.
+    #[inline]
+    pub(crate) const fn free(self, place: u8) -> Option<Self> {
+        let bit = 1u64 << (place as u32 & 31);
+        if self.out & bit == 0 {
+            None
+        } else {
+            Some(Self { out: self.out & !bit, ..self })
+        }
     }
 
     pub(crate) const fn counts(self) -> Counts {
@@ -177,10 +208,25 @@ mod tests {
         let c = Closed { head: 8191, filled: 8192, streak: STREAK_MASK };
         let w = c.word(0xFFFF);
         assert_eq!((kind(w), gen(w), Closed::of(w)), (CLOSED, 0xFFFF, c));
-        let p = Probes { issued: 1000, returned: 999, failed: 7, slow: 1000 };
+        let p = Probes { out: OUT_MASK, returned: 30, failed: 7, slow: 31 };
         let w = p.word(3);
         assert_eq!((kind(w), gen(w), Probes::of(w)), (HALF_OPEN, 3, p));
         assert_eq!(gen(next_phase(pack(OPEN, 0xFFFF, 0), CLOSED)), 0, "generations wrap");
+    }
+
+    #[test]
+    fn probe_places_are_bounded_and_freed_once() {
+        let mut p = Probes { out: 0, returned: 1, failed: 0, slow: 0 };
+        let mut places = [0u8; 2];
+        for place in &mut places {
+            let (next, taken) = p.take(3).unwrap();
+            (p, *place) = (next, taken);
+        }
+        assert_eq!(places, [0, 1]);
+        assert!(p.take(3).is_none(), "one reported and two in flight fill 3 places");
+        p = p.free(0).unwrap();
+        assert!(p.free(0).is_none(), "a place is freed once");
+        assert_eq!(p.take(3).unwrap().1, 0, "the lowest free place is reused");
     }
 
     #[test]
