@@ -5,8 +5,9 @@
 //! (`source/extensions/dynamic_modules/abi.h`). Every callback below has the
 //! same signature in the three releases (checked against each binary's
 //! code: the same argument registers, the same attribute and header
-//! enums); what differs between them lives in `release`. The test
-//! `envoy_exports` fails if a release does not export one of these names.
+//! enums); what differs between them lives in `release`. The real-Envoy
+//! suite (`tests/envoy/test_symbols.py`) fails if a release does not
+//! export a callback the built module imports, or looks up a hook it lacks.
 
 use core::ffi::c_void;
 
@@ -136,6 +137,7 @@ extern "C" {
         body: ModuleBuffer,
         details: ModuleBuffer,
     );
+    pub fn envoy_dynamic_module_callback_http_clear_route_cache(filter: FilterEnvoy);
     pub fn envoy_dynamic_module_callback_http_filter_get_attribute_string(
         filter: FilterEnvoy,
         attribute: u32,
@@ -157,16 +159,3 @@ extern "C" {
         value: u64,
     ) -> u32;
 }
-
-/// Every callback name above, for the test that reads a release's exports.
-pub const CALLBACKS: [&str; 9] = [
-    "envoy_dynamic_module_callback_log",
-    "envoy_dynamic_module_callback_log_enabled",
-    "envoy_dynamic_module_callback_http_get_header",
-    "envoy_dynamic_module_callback_http_set_header",
-    "envoy_dynamic_module_callback_http_add_header",
-    "envoy_dynamic_module_callback_http_send_response",
-    "envoy_dynamic_module_callback_http_filter_get_attribute_string",
-    "envoy_dynamic_module_callback_http_filter_config_define_counter",
-    "envoy_dynamic_module_callback_http_filter_increment_counter",
-];

@@ -91,6 +91,13 @@ impl Stream {
         }
     }
 
+    /// Makes Envoy pick the route again: a request header the route reads
+    /// (`cluster_header`, what `pick` sets) changed.
+    pub fn clear_route_cache(&self) {
+        // SAFETY: a live stream.
+        unsafe { abi::envoy_dynamic_module_callback_http_clear_route_cache(self.0) }
+    }
+
     /// The downstream address as Envoy prints it (`ip:port`, `[v6]:port`).
     pub fn source_address(&self) -> Option<&[u8]> {
         let mut value = EnvoyBuffer::EMPTY;

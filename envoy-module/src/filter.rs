@@ -135,8 +135,15 @@ impl FilterStream {
             }
         }
         let now = weir_host::monotonic_now();
-        match self.stream.request(plan, &mut Exchanged(envoy), now) {
-            None => abi::HEADERS_CONTINUE,
+        let mut exchange = Exchanged { envoy, request_changed: false };
+        let answer = self.stream.request(plan, &mut exchange, now);
+        match answer {
+            None => {
+                if exchange.request_changed {
+                    envoy.clear_route_cache();
+                }
+                abi::HEADERS_CONTINUE
+            }
             Some(answer) => {
                 envoy.send_response(answer.status, &answer.header_pairs(), answer.body.as_bytes(), &answer.details);
                 abi::HEADERS_STOP_ITERATION
@@ -146,7 +153,11 @@ impl FilterStream {
 
     pub fn response_headers(&mut self, envoy: Stream) {
         if let Some(worker) = &self.worker {
-            self.stream.response(&worker.plan, &mut Exchanged(envoy), weir_host::monotonic_now);
+            self.stream.response(
+                &worker.plan,
+                &mut Exchanged { envoy, request_changed: false },
+                weir_host::monotonic_now,
+            );
         }
     }
 
@@ -171,23 +182,29 @@ fn trap() {
 }
 
 /// One stream's request and response, as the engine reads and writes them.
-struct Exchanged(Stream);
+/// Envoy chose the route before the filter ran; a request header the
+/// engine set (a picked cluster) makes it choose again, as the wasm host
+/// does on any request header change.
+struct Exchanged {
+    envoy: Stream,
+    request_changed: bool,
+}
 
 impl Exchange for Exchanged {
     fn request_header(&self, name: &str) -> Option<Cow<'_, [u8]>> {
-        self.0.header(HeaderMap::Request, name).map(Cow::Borrowed)
+        self.envoy.header(HeaderMap::Request, name).map(Cow::Borrowed)
     }
     fn set_request_header(&mut self, name: &str, value: &[u8]) {
-        self.0.set_header(HeaderMap::Request, name, value);
+        self.request_changed |= self.envoy.set_header(HeaderMap::Request, name, value);
     }
     fn client_address(&self) -> Option<Cow<'_, [u8]>> {
-        self.0.source_address().map(Cow::Borrowed)
+        self.envoy.source_address().map(Cow::Borrowed)
     }
     fn response_header(&self, name: &str) -> Option<Cow<'_, [u8]>> {
-        self.0.header(HeaderMap::Response, name).map(Cow::Borrowed)
+        self.envoy.header(HeaderMap::Response, name).map(Cow::Borrowed)
     }
     fn add_response_header(&mut self, name: &str, value: &str) {
-        self.0.add_header(HeaderMap::Response, name, value.as_bytes());
+        self.envoy.add_header(HeaderMap::Response, name, value.as_bytes());
     }
     fn warn(&self, message: &str) {
         log(LogLevel::Warn, message);
