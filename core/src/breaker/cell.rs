@@ -218,7 +218,7 @@ impl<W: Word> Core<W> {
                     return self.trip(next, now, cause, counts);
                 }
                 (HALF_OPEN, true) => {
-                    let Some(p) = Probes::of(s).free(permit.place) else { return None };
+                    let p = Probes::of(s).free(permit.place)?;
                     let p = Probes {
                         returned: p.returned + 1,
                         failed: p.failed + u64::from(failed),
