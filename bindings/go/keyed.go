@@ -20,9 +20,12 @@ type KeyedLimiter struct {
 // NewKeyedLimiter makes a table of `capacity` entries (a multiple of 8)
 // sharing one rate (per second, or Per(period)) and burst.
 func NewKeyedLimiter(rate float64, burst int, capacity int, opts ...LimiterOption) (*KeyedLimiter, error) {
-	cfg := limiterConfig(rate, burst, opts)
+	cfg, err := limiterConfig(rate, burst, opts)
+	if err != nil {
+		return nil, err
+	}
 	k := &KeyedLimiter{}
-	err := create(func() C.weir_status {
+	err = create(func() C.weir_status {
 		return C.weir_keyed_limiter_new(&cfg, C.uint64_t(uint64(max(capacity, 0))), &k.h)
 	})
 	if err != nil {

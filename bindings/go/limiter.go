@@ -7,8 +7,8 @@ import "C"
 
 import (
 	"context"
-	"math"
 	"runtime"
+	"strconv"
 	"time"
 	"unsafe"
 )
@@ -22,38 +22,58 @@ type Limiter struct {
 // LimiterOption adjusts a limiter's config.
 type LimiterOption func(*limiterCfg)
 
-// limiterCfg is a rate as integer tokens per period, as the core takes it.
-type limiterCfg struct{ rate, period, burst uint64 }
+type limiterCfg struct {
+	per time.Duration
+	// kernel, when set, is used as is: the conformance replays build the
+	// kernel configs of core's vectors, which user units cannot all spell.
+	kernel *kernelLimiterConfig
+}
+
+// kernelLimiterConfig is core's LimiterConfig: `rate` tokens every `period`
+// nanoseconds, bursts of `burst`.
+type kernelLimiterConfig struct{ rate, period, burst uint64 }
 
 // Per makes `rate` count tokens per `period` instead of per second.
 func Per(period time.Duration) LimiterOption {
-	return func(c *limiterCfg) { c.period = uint64(max(period, 0)) * (c.period / uint64(time.Second)) }
+	return func(c *limiterCfg) { c.per = period }
 }
 
-// limiterConfig expresses `rate` per second exactly enough as integer
-// tokens per period: a fractional rate is counted per 10^6 seconds.
-func limiterConfig(rate float64, burst int, opts []LimiterOption) C.weir_limiter_config {
-	c := limiterCfg{period: uint64(time.Second), burst: uint64(max(burst, 0))}
-	switch {
-	case rate > 0 && rate == math.Trunc(rate) && rate <= 1e9:
-		c.rate = uint64(rate)
-	case rate > 0 && rate <= 1e9:
-		c.rate = uint64(math.Round(rate * 1e6))
-		c.period = uint64(time.Second) * 1e6
-	case rate > 1e9:
-		c.rate = math.MaxUint64 // refused by name: rate <= period_ns
-	}
+// limiterConfig turns user units into the kernel's config through weir-host
+// (weir_limiter_config_from_units), the one conversion every runtime uses:
+// 1.0/3 per second is one token every 3 s exactly, as in Python and Node.
+// A refusal is a *ConfigError that names the field and the value given.
+func limiterConfig(rate float64, burst int, opts []LimiterOption) (C.weir_limiter_config, error) {
+	c := limiterCfg{per: time.Second}
 	for _, o := range opts {
 		o(&c)
 	}
-	return C.weir_limiter_config{rate: C.uint64_t(c.rate), period_ns: C.uint64_t(c.period), burst: C.uint64_t(c.burst)}
+	if k := c.kernel; k != nil {
+		return C.weir_limiter_config{rate: C.uint64_t(k.rate), period_ns: C.uint64_t(k.period), burst: C.uint64_t(k.burst)}, nil
+	}
+	var cfg C.weir_limiter_config
+	b := C.double(burst)
+	// A negative period is passed as 0, which the conversion refuses by name.
+	per := C.uint64_t(max(c.per, 0))
+	err := create(func() C.weir_status { return C.weir_limiter_config_from_units(C.double(rate), per, &b, &cfg) })
+	if ce, ok := err.(*ConfigError); ok {
+		given := map[string]string{
+			"rate":  strconv.FormatFloat(rate, 'g', -1, 64),
+			"per":   c.per.String(),
+			"burst": strconv.Itoa(burst),
+		}
+		ce.Message += ", got " + given[ce.Field]
+	}
+	return cfg, err
 }
 
 // NewLimiter makes a limiter allowing `rate` events per second (or per
 // Per(period)) with bursts of `burst`. A bad config is a *ConfigError that
 // names the field.
 func NewLimiter(rate float64, burst int, opts ...LimiterOption) (*Limiter, error) {
-	cfg := limiterConfig(rate, burst, opts)
+	cfg, err := limiterConfig(rate, burst, opts)
+	if err != nil {
+		return nil, err
+	}
 	l := &Limiter{}
 	if err := create(func() C.weir_status { return C.weir_limiter_new(&cfg, &l.h) }); err != nil {
 		return nil, err

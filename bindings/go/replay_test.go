@@ -8,9 +8,8 @@ import (
 func rawLimiter(c config) (float64, int, []LimiterOption) {
 	// The exact integer rate per period of the vector.
 	rate, period := c.u64("rate", 0), c.u64("period_ns", uint64(time.Second))
-	return float64(rate), int(c.u64("burst", 0)), []LimiterOption{func(cfg *limiterCfg) {
-		cfg.rate, cfg.period = rate, period
-	}}
+	kernel := kernelLimiterConfig{rate: rate, period: period, burst: c.u64("burst", 0)}
+	return float64(rate), int(c.u64("burst", 0)), []LimiterOption{func(cfg *limiterCfg) { cfg.kernel = &kernel }}
 }
 
 func replayLimiter(t *testing.T, v *vector, c config, each func(func(*replayer))) {
@@ -101,6 +100,10 @@ func replayThrottle(t *testing.T, v *vector, c config, each func(func(*replayer)
 			r.decision(th.acquire(now, r.arg("draw")))
 		case "record":
 			th.record(now, r.argBool("success"))
+		case "forget":
+			th.forget(r.arg("acquired_at"))
+		default:
+			r.t.Fatalf("unknown throttle op %q", r.step.Op)
 		}
 	})
 }

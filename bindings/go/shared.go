@@ -32,7 +32,10 @@ type SharedLimiter struct {
 // is not a weir shared limiter, or a failing system call, is an error
 // saying so.
 func OpenSharedLimiter(path string, rate float64, burst int, opts ...LimiterOption) (*SharedLimiter, error) {
-	cfg := limiterConfig(rate, burst, opts)
+	cfg, err := limiterConfig(rate, burst, opts)
+	if err != nil {
+		return nil, err
+	}
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
 	l := &SharedLimiter{}

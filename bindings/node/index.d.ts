@@ -59,11 +59,11 @@ export function nowNs(): bigint;
 export function nowMs(): number;
 
 export interface LimiterOptions {
-  /** Tokens added every `per`. */
+  /** Tokens added every `per`: any finite number > 0 (1/3 is one token every 3 s, as in every weir runtime). */
   rate: number | bigint;
   /** Default 'second'. */
   per?: Duration;
-  /** Tokens that can be spent at once; default `rate`. */
+  /** Tokens that can be spent at once, a whole number; default the whole part of `rate`, at least 1. */
   burst?: number | bigint;
 }
 

@@ -1126,6 +1126,21 @@ weir_status weir_lease_snapshot(const weir_lease *lease,
 // `lease` is NULL or points to NULL or to a live lease no other thread uses.
 void weir_lease_free(weir_lease **lease);
 
+// Fills `*out` with the limiter of `rate` tokens (any finite number > 0,
+// 1.0/3 included) every `per_ns` nanoseconds, holding at most `*burst`
+// (NULL: the default, the whole part of `rate`, at least 1). The same
+// conversion as every weir binding: a whole `rate` as is, a fractional one
+// as one token every `round(per_ns / rate)` ns. On
+// `WEIR_STATUS_INVALID_CONFIG` the last error names the field (`rate`,
+// `per`, `burst`) and the rule; `*out` is untouched.
+//
+// # Safety
+// `burst` is NULL or readable; `out` is NULL or writable.
+weir_status weir_limiter_config_from_units(double rate,
+                                           uint64_t per_ns,
+                                           const double *burst,
+                                           weir_limiter_config *out);
+
 // Makes a limiter with a full bucket. On `WEIR_STATUS_INVALID_CONFIG` the
 // last error names the field and rule; `*out` is untouched.
 //

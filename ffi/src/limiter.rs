@@ -3,7 +3,7 @@
 
 use crate::decision::weir_decision;
 use crate::handle::{free, live, need, out, publish};
-use crate::status::{config_error, guard, weir_status};
+use crate::status::{config_error, guard, unit_error, weir_status};
 use weir_core::limiter::{AtomicLimiter, LimiterConfig};
 
 /// A rate limit: `rate` tokens every `period_ns`, holding at most `burst`.
@@ -22,6 +22,37 @@ impl From<&weir_limiter_config> for LimiterConfig {
     fn from(c: &weir_limiter_config) -> Self {
         LimiterConfig { rate: c.rate, period_ns: c.period_ns, burst: c.burst }
     }
+}
+
+/// Fills `*out` with the limiter of `rate` tokens (any finite number > 0,
+/// 1.0/3 included) every `per_ns` nanoseconds, holding at most `*burst`
+/// (NULL: the default, the whole part of `rate`, at least 1). The same
+/// conversion as every weir binding: a whole `rate` as is, a fractional one
+/// as one token every `round(per_ns / rate)` ns. On
+/// `WEIR_STATUS_INVALID_CONFIG` the last error names the field (`rate`,
+/// `per`, `burst`) and the rule; `*out` is untouched.
+///
+/// # Safety
+/// `burst` is NULL or readable; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_limiter_config_from_units(
+    rate: f64,
+    per_ns: u64,
+    burst: *const f64,
+    out: *mut weir_limiter_config,
+) -> weir_status {
+    guard(|| {
+        need!(out);
+        // SAFETY: NULL or readable per the contract.
+        let burst = unsafe { burst.as_ref() }.copied();
+        match weir_host::units::limiter_config(rate, per_ns, burst) {
+            Ok(c) => {
+                out!(out, weir_limiter_config { rate: c.rate, period_ns: c.period_ns, burst: c.burst });
+                weir_status::Ok
+            }
+            Err(e) => unit_error(e),
+        }
+    })
 }
 
 /// A rate limiter. Thread-safe: every function may be called on one handle

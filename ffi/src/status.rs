@@ -116,6 +116,12 @@ pub(crate) fn config_error(e: weir_core::ConfigError) -> weir_status {
     weir_status::InvalidConfig
 }
 
+/// Records a refused unit conversion and returns the status that says so.
+pub(crate) fn unit_error(e: weir_host::units::UnitError) -> weir_status {
+    set_last_error(&e.to_string(), e.field, e.rule);
+    weir_status::InvalidConfig
+}
+
 /// Records a bad argument and returns the status that says so.
 pub(crate) fn invalid_argument(message: &str) -> weir_status {
     set_last_error(message, "", "");

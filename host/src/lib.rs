@@ -12,6 +12,7 @@ mod hash;
 mod random;
 #[cfg(unix)]
 mod shared;
+pub mod units;
 
 #[cfg(unix)]
 pub use bucket::Bucket;

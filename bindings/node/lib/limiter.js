@@ -8,22 +8,32 @@ const { ATTACH, KIND, create, own, share, attach, exact } = require('./handle');
 const { REASONS, ms } = require('./reason');
 const { sleep } = require('./sleep');
 
-const FIELDS = {
-  rate: { name: 'rate' },
-  period_ns: { name: 'per', rule: 'a duration of at least 1 ns (rate <= 1 per ns)' },
-  burst: { name: 'burst' },
-  capacity: { name: 'capacity' },
-};
+/** Field names of refusals, each quoting the value its caller gave. */
+function fields(o) {
+  return {
+    rate: { name: 'rate', got: () => o.rate },
+    per: { name: 'per', got: () => (o.per === undefined ? 'second' : o.per) },
+    burst: { name: 'burst', got: () => o.burst },
+    capacity: { name: 'capacity' },
+  };
+}
 
+/** A real number (a number or a bigint) as a double; its range is weir-host's to judge. */
+function real(v, field) {
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v !== 'number') throw typeError(field, 'a number', v);
+  return v;
+}
+
+/** Writes rate, per and burst as the native side converts them (weir-host's
+ * one rule: 1/3 per second is one token every 3 s exactly). */
 function writeConfig(options) {
   const o = check.options(options);
-  const rate = check.u64(o.rate, 'rate', 1);
-  const perNs = check.durationNs(o.per === undefined ? 'second' : o.per, 'per');
-  if (perNs < 1) throw rangeError('per', 'at least 1 ns (0.000001 ms)', o.per);
-  const burst = o.burst === undefined ? rate : check.u64(o.burst, 'burst', 1);
-  B[1] = rate;
-  check.putU64(2, perNs, 'per');
-  B[3] = burst;
+  F[1] = real(o.rate, 'rate');
+  check.putU64(2, check.durationNs(o.per === undefined ? 'second' : o.per, 'per'), 'per');
+  F[3] = o.burst === undefined ? 0 : real(o.burst, 'burst');
+  B[5] = o.burst === undefined ? 0n : 1n;
+  return fields(o);
 }
 
 /** The answer of tryAcquire, in the shape of rate-limiter-flexible's. */
@@ -70,9 +80,9 @@ class Limiter {
       if (file !== undefined && (typeof file !== 'string' || file.length === 0 || file.includes('\0'))) {
         throw typeError('shared', 'a file path (a non-empty string without NUL)', file);
       }
-      writeConfig(options);
+      const named = writeConfig(options);
       this.#handle =
-        file === undefined ? create(KIND.Limiter, n.limiterNew, FIELDS) : create(KIND.Limiter, () => n.limiterOpenShared(file), FIELDS);
+        file === undefined ? create(KIND.Limiter, n.limiterNew, named) : create(KIND.Limiter, () => n.limiterOpenShared(file), named);
       this.#file = file;
     }
     this.#h = own(this, this.#handle);
@@ -161,12 +171,12 @@ class KeyedLimiter {
     if (options === ATTACH) {
       this.#handle = shared;
     } else {
-      writeConfig(options);
+      const named = writeConfig(options);
       const o = check.options(options);
       if (o.shared !== undefined) throw typeError('shared', 'absent: only Limiter keeps its state in a shared file', o.shared);
       const capacity = o.capacity === undefined ? 4096 : check.integer(o.capacity, 'capacity', 1, 1 << 24);
       B[4] = BigInt(capacity);
-      this.#handle = create(KIND.KeyedLimiter, n.keyedNew, FIELDS);
+      this.#handle = create(KIND.KeyedLimiter, n.keyedNew, named);
     }
     this.#h = own(this, this.#handle);
   }

@@ -19,11 +19,25 @@ pub static CONCURRENCY: Table<ConcurrencyLimiter> = Table::new();
 /// Keyed tables above this many entries are refused: 2^24 entries is 2.1 GiB.
 const MAX_KEYED_CAPACITY: u64 = 1 << 24;
 
-fn config(s: Scratch) -> LimiterConfig {
-    LimiterConfig { rate: s.u(1), period_ns: s.u(2), burst: s.u(3) }
+/// In: rate (f64), per (u64 ns), burst (f64) and whether one was given
+/// (slot 5). Converted by weir-host's rule for every runtime; a refusal is
+/// recorded as a config error naming the user's field (the JS side quotes
+/// the value its caller gave).
+fn config(s: Scratch) -> Option<LimiterConfig> {
+    let burst = (s.u(5) != 0).then(|| s.f(3));
+    match weir_host::units::limiter_config(s.f(1), s.u(2), burst) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            errors::set_parts(e.field, e.rule, "");
+            s.set_f(1, status::CONFIG);
+            None
+        }
+    }
 }
 
-fast!(limiter_new, |s: Scratch| created(s, &LIMITERS, AtomicLimiter::new(config(s)).map(Bucket::Local)));
+fast!(limiter_new, |s: Scratch| if let Some(c) = config(s) {
+    created(s, &LIMITERS, AtomicLimiter::new(c).map(Bucket::Local))
+});
 
 /// As `limiter_new` with the state in the file named by the string
 /// argument, shared by every process that opens it. A different
@@ -36,7 +50,8 @@ unsafe extern "C" fn limiter_open_shared(
     let path = first_arg(env, info).and_then(|v| string_bytes(env, v));
     fast::run(|s: Scratch| {
         let Some(path) = path else { return s.bad_handle() };
-        match SharedLimiter::open(OsStr::from_bytes(&path), config(s)) {
+        let Some(config) = config(s) else { return };
+        match SharedLimiter::open(OsStr::from_bytes(&path), config) {
             Ok(l) => created(s, &LIMITERS, Ok(Bucket::Shared(l))),
             Err(SharedError::Config(e)) => created(s, &LIMITERS, Err(e)),
             Err(e @ SharedError::Mismatch { field, given, .. }) => {
@@ -60,16 +75,18 @@ fast!(limiter_acquire, |s: Scratch| match LIMITERS.get(s.handle()) {
     None => s.bad_handle(),
 });
 
-fn keyed(s: Scratch) -> Result<KeyedLimiter<Box<[KeySet]>>, ConfigError> {
+fn keyed(s: Scratch, config: LimiterConfig) -> Result<KeyedLimiter<Box<[KeySet]>>, ConfigError> {
     let capacity = s.u(4);
     if capacity > MAX_KEYED_CAPACITY {
         return Err(ConfigError::new("capacity", "<= 16777216", Value::Unsigned(capacity)));
     }
     let sets: Box<[KeySet]> = (0..capacity.div_ceil(8)).map(|_| KeySet::new()).collect();
-    KeyedLimiter::with_storage(config(s), sets)
+    KeyedLimiter::with_storage(config, sets)
 }
 
-fast!(keyed_new, |s: Scratch| created(s, &KEYED, keyed(s)));
+fast!(keyed_new, |s: Scratch| if let Some(c) = config(s) {
+    created(s, &KEYED, keyed(s, c))
+});
 
 // In: handle, [now], cost, key (always exact u64). Out: a decision.
 fast!(keyed_acquire, |s: Scratch| match KEYED.get(s.handle()) {

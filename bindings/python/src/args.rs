@@ -89,6 +89,15 @@ pub fn duration(py: Python<'_>, owner: &str, field: &str, v: &Bound<'_, PyAny>, 
     Ok(ns as u64)
 }
 
+/// A real number argument (an int or a float, not a bool) as f64; its range
+/// is weir-host's to judge.
+pub fn real(owner: &str, field: &str, v: &Bound<'_, PyAny>) -> PyResult<f64> {
+    if v.is_instance_of::<pyo3::types::PyBool>() {
+        return Err(type_error(owner, field, "a number", v));
+    }
+    v.extract::<f64>().map_err(|_| type_error(owner, field, "a number", v))
+}
+
 /// A non-negative integer.
 pub fn count(py: Python<'_>, owner: &str, field: &str, v: &Bound<'_, PyAny>) -> PyResult<u64> {
     if v.is_instance_of::<PyBool>() || !v.is_instance_of::<PyInt>() {

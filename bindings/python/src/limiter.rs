@@ -8,16 +8,16 @@ use weir_core::limiter::{
 
 use weir_host::Bucket;
 
-use crate::args::{count, duration, key_hash, now_or_clock};
+use crate::args::{count, duration, key_hash, now_or_clock, real};
 use crate::decision::{Decision, DecisionCache, Tally};
 use crate::errors::{bad_arg, config_error, rate_limited};
 use crate::wait::{block, ready, slow_path};
 
 const RENAMES: &[(&str, &str)] = &[("period_ns", "per")];
 
-/// Rate, period and burst from the Python arguments. An integral `rate` is
-/// passed to core as is (so every runtime builds the same limiter); a
-/// fractional one becomes one token every `per / rate`.
+/// Rate, period and burst from the Python arguments, converted by
+/// weir-host's one rule for every runtime (`1/3` per second is one token
+/// every 3 s exactly). Refusals name the field and quote the argument given.
 fn config(
     py: Python<'_>,
     owner: &str,
@@ -26,30 +26,18 @@ fn config(
     burst: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<LimiterConfig> {
     let period_ns = duration(py, owner, "per", per, false)?;
-    // The default burst is the tokens of one period: `rate`, at least 1.
-    let (rate, period_ns, default_burst) = match count(py, owner, "rate", rate) {
-        Ok(r) => (r, period_ns, r.max(1)),
-        Err(e) => {
-            let Ok(f) = rate.extract::<f64>() else { return Err(e) };
-            if rate.is_instance_of::<pyo3::types::PyBool>() || !f.is_finite() || f <= 0.0 {
-                return Err(bad_arg(py, owner, "rate", "a number > 0", rate));
-            }
-            if f.fract() == 0.0 && f < u64::MAX as f64 {
-                (f as u64, period_ns, f as u64)
-            } else {
-                let interval = (period_ns as f64 / f).round();
-                if interval < 1.0 || interval >= u64::MAX as f64 {
-                    return Err(bad_arg(py, owner, "rate", "at most one token per nanosecond of per", f));
-                }
-                (1, interval as u64, (f as u64).max(1))
-            }
-        }
-    };
-    let burst = match burst {
-        Some(b) if !b.is_none() => count(py, owner, "burst", b)?,
-        _ => default_burst,
-    };
-    Ok(LimiterConfig { rate, period_ns, burst })
+    let burst = burst.filter(|b| !b.is_none());
+    let rate_f = real(owner, "rate", rate)?;
+    let burst_f = burst.map(|b| real(owner, "burst", b)).transpose()?;
+    weir_host::units::limiter_config(rate_f, period_ns, burst_f).map_err(|e| {
+        let given = match e.field {
+            "rate" => Some(rate),
+            "burst" => burst,
+            _ => Some(per),
+        };
+        let given = given.and_then(|g| g.repr().ok()).map_or_else(|| "?".into(), |r| r.to_string());
+        bad_arg(py, owner, e.field, e.rule, given)
+    })
 }
 
 /// Opens the shared bucket at `path`. A different configuration in the file

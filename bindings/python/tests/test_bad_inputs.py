@@ -16,7 +16,7 @@ CASES = [
     (lambda: weir.Limiter(float("nan")), ValueError, "rate"),
     (lambda: weir.Limiter(10, burst=0), weir.ConfigError, "burst"),
     (lambda: weir.Limiter(10, burst=-1), ValueError, "burst"),
-    (lambda: weir.Limiter(10, burst=1.5), TypeError, "burst"),
+    (lambda: weir.Limiter(10, burst=1.5), weir.ConfigError, "burst"),
     (lambda: weir.Limiter(10, per=0), weir.ConfigError, "per"),
     (lambda: weir.Limiter(10, per=-1.0), ValueError, "per"),
     (lambda: weir.Limiter(10, per=float("inf")), ValueError, "per"),
@@ -82,5 +82,9 @@ def test_there_are_at_least_twenty_cases() -> None:
 def test_config_error_keeps_the_rule_and_core_field() -> None:
     with pytest.raises(weir.ConfigError) as e:
         weir.Limiter(10, per=0)
-    assert (e.value.field, e.value.core_field, e.value.rule) == ("per", "period_ns", ">= 1")
-    assert str(e.value) == "Limiter: per must be >= 1, got 0 ns"
+    assert (e.value.field, e.value.rule) == ("per", "a duration of at least 1 ns")
+    assert str(e.value) == "Limiter: per must be a duration of at least 1 ns, got 0"
+    # A rule only the kernel knows keeps the kernel's wording.
+    with pytest.raises(weir.ConfigError) as e:
+        weir.KeyedLimiter(10, capacity=0)
+    assert (e.value.field, e.value.core_field) == ("capacity", "capacity")

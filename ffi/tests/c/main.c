@@ -9,8 +9,8 @@
 int check_passed, check_failed, check_bad_inputs;
 
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s VECTORS_DIR\n", argv[0]);
+  if (argc != 3) {
+    fprintf(stderr, "usage: %s VECTORS_DIR UNITS_VECTORS_FILE\n", argv[0]);
     return 2;
   }
   test_basics();
@@ -22,6 +22,7 @@ int main(int argc, char **argv) {
   test_threads();
   int vectors = test_vectors(argv[1]);
   CHECK(vectors >= 50);
+  CHECK(test_units(argv[2]) >= 20);
   CHECK(check_bad_inputs >= 20);
   fprintf(stderr, "%d vectors replayed, %d bad-input cases\n", vectors, check_bad_inputs);
   printf("%d passed, %d failed\n", check_passed, check_failed);

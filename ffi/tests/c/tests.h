@@ -20,6 +20,8 @@ void test_shared(void);
 void test_fleet(void);
 /* Replays every vector in `dir`; returns how many files it replayed. */
 int test_vectors(const char *dir);
+/* Replays the limiter-units vector file; returns how many cases it ran. */
+int test_units(const char *path);
 
 /* Whether the last error on this thread names `field`. */
 static inline int last_field_is(const char *field) { return strcmp(weir_last_error_field(), field) == 0; }
