@@ -3,6 +3,8 @@
 //! shadow mode, deadlines, picking, a contained panic, and state kept
 //! across a reload.
 
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
 mod fake_host;
 
 use fake_host::{logs, program_init, Filter};

@@ -5,14 +5,8 @@
 //! proxy-wasm SDK's wrappers do): every call returns the host's status, and
 //! a host hiccup becomes a decision under the rule's `on_state_error` policy.
 
-/// A status the host returned that was not `Ok`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Status(pub u32);
-
-impl Status {
-    pub const NOT_FOUND: Status = Status(1);
-    pub const CAS_MISMATCH: Status = Status(8);
-}
+/// A status the host returned that was not `Ok` (the shared-data store's).
+pub use weir_policy::store::Status;
 
 pub const MAP_REQUEST_HEADERS: u32 = 0;
 pub const MAP_RESPONSE_HEADERS: u32 = 2;

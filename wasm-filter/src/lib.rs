@@ -1,18 +1,18 @@
 //! weir as an Envoy HTTP filter: rules from a JSON plugin configuration,
-//! decisions by weir-core kernels, state in Envoy shared data so a limit
-//! holds across every worker thread.
+//! decided by weir-policy (the engine every weir host shares) over weir-core
+//! kernels, with limit state in Envoy shared data so a limit holds across
+//! every worker thread. This crate is the proxy-wasm glue: the exported
+//! callbacks, the host calls, the shared-data store and the stats flush.
 
-pub mod answer;
-pub mod config;
 pub mod host;
-pub mod keyed;
-pub mod metrics;
-pub mod plan;
-pub mod request;
-pub mod rng;
-pub mod rules;
 pub mod shared;
 pub mod streams;
+
+pub use weir_policy::shared_data::keyed;
+/// The configuration schema and its validation, request matching, keys and
+/// draws are weir-policy's; re-exported under the names the filter's tests
+/// and fuzz targets use.
+pub use weir_policy::{config, request, rng};
 
 #[cfg(target_arch = "wasm32")]
 mod exports;
