@@ -21,12 +21,17 @@ pub(crate) trait Word {
     /// Writes the word (release: publishes every write before it).
     fn set(&self, v: u64);
 
-    /// Applies `f` until it sticks; returns `(old, new)`.
+    /// Applies `f` until it sticks, writing nothing when it changes nothing
+    /// (a success in a window already clean costs a load, not a locked
+    /// instruction); returns `(old, new)`.
     #[inline]
     fn update(&self, f: impl Fn(u64) -> u64) -> (u64, u64) {
         let mut current = self.get();
         loop {
             let next = f(current);
+            if next == current {
+                return (current, next);
+            }
             match self.swap_if(current, next) {
                 Ok(()) => return (current, next),
                 Err(seen) => current = seen,

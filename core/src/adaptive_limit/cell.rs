@@ -82,22 +82,6 @@ const fn gate(limit: u64, in_flight: u64) -> u64 {
     (limit << 32) | (in_flight & IN_FLIGHT)
 }
 
-/// Applies `f` unless it leaves the word as it is (then writes nothing).
-#[inline]
-fn update_if_changed<W: Word>(word: &W, f: impl Fn(u64) -> u64) -> u64 {
-    let mut current = word.get();
-    loop {
-        let next = f(current);
-        if next == current {
-            return current;
-        }
-        match word.swap_if(current, next) {
-            Ok(()) => return current,
-            Err(seen) => current = seen,
-        }
-    }
-}
-
 /// The limit's algorithm over any [`Word`] store: both cells are this type.
 #[derive(Debug)]
 struct Core<W: Word> {
@@ -167,14 +151,13 @@ impl<W: Word> Core<W> {
     fn learn(&self, s: Sample) {
         let k = &self.kernel;
         let estimate = f64::from_bits(self.estimate.get());
-        let counted = update_if_changed(&self.samples, |c| k.count(c, estimate).0);
+        let counted = self.samples.update(|c| k.count(c, estimate).0).0;
         let probe = k.count(counted, estimate).1;
-        let before = update_if_changed(&self.baseline, |b| {
-            k.baseline(f64::from_bits(b), counted, probe, s.rtt).stored.to_bits()
-        });
+        let (before, _) =
+            self.baseline.update(|b| k.baseline(f64::from_bits(b), counted, probe, s.rtt).stored.to_bits());
         let base = k.baseline(f64::from_bits(before), counted, probe, s.rtt);
         if !base.keep_limit {
-            update_if_changed(&self.estimate, |e| k.estimate(f64::from_bits(e), base.seen, s).to_bits());
+            self.estimate.update(|e| k.estimate(f64::from_bits(e), base.seen, s).to_bits());
         }
     }
 
