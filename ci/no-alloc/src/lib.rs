@@ -56,7 +56,7 @@ pub extern "C" fn weir_no_alloc_exercise(now: u64) -> u32 {
         count(t.acquire(now, now).is_admitted());
         t.record(now, false);
     }
-    admitted + exercise_part2(now)
+    admitted + exercise_part2(now) + exercise_breaker_and_limit(now)
 }
 
 fn exercise_part2(now: u64) -> u32 {
@@ -102,6 +102,33 @@ fn exercise_part2(now: u64) -> u32 {
     }
     if let Ok(mut s) = PlainSingleflight::new([PlainFlightSlot::default(); 8]) {
         let _ = s.begin(42);
+    }
+    touched
+}
+
+fn exercise_breaker_and_limit(now: u64) -> u32 {
+    use weir_core::adaptive_limit::{AdaptiveLimit, AdaptiveLimitConfig, AtomicAdaptiveLimit, Outcome};
+    use weir_core::breaker::{AtomicBreaker, Breaker, BreakerConfig, WindowKind};
+    let mut touched = 0u32;
+    if let Ok(b) = AtomicBreaker::new(BreakerConfig::default()) {
+        if let Some(p) = b.acquire(now).permit {
+            touched += b.record(now, p, true, 10).is_none() as u32;
+        }
+    }
+    if let Ok(mut b) = Breaker::new(BreakerConfig { window: WindowKind::Time, ..BreakerConfig::default() }) {
+        if let Some(p) = b.acquire(now).permit {
+            touched += b.record(now, p, false, 10).is_none() as u32;
+        }
+    }
+    if let Ok(l) = AtomicAdaptiveLimit::new(AdaptiveLimitConfig::default()) {
+        if let Some(p) = l.acquire().permit {
+            touched += (l.release(p, 1_000_000, Outcome::Success) > 0) as u32;
+        }
+    }
+    if let Ok(mut l) = AdaptiveLimit::new(AdaptiveLimitConfig::vegas()) {
+        if let Some(p) = l.acquire().permit {
+            touched += (l.release(p, 1_000_000, Outcome::Dropped) > 0) as u32;
+        }
     }
     touched
 }
