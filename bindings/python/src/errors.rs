@@ -12,6 +12,8 @@ static CONFIG_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static OVERLOADED: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static THROTTLED: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static RATE_LIMITED: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static REFUSED: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static DEADLINE_EXCEEDED: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 fn class<'py>(py: Python<'py>, cell: &'static PyOnceLock<Py<PyType>>, name: &str) -> PyResult<&'py Bound<'py, PyType>> {
     cell.import(py, "weir._errors", name)
@@ -65,6 +67,14 @@ pub fn throttled(py: Python<'_>, retry_after_ns: u64) -> PyErr {
 pub fn rate_limited(py: Python<'_>, reason: &str, retry_after_ns: u64) -> PyErr {
     let msg = format!("rate limited ({reason}), retry after {}", seconds_text(retry_after_ns));
     raise(py, &RATE_LIMITED, "RateLimited", (msg, crate::decision::seconds(retry_after_ns), reason))
+}
+
+/// Whether `exc` is weir's own refusal (`weir.Refused`, or
+/// `weir.DeadlineExceeded`): answered before the dependency was called, so
+/// never the dependency's failure.
+pub fn is_local_refusal(py: Python<'_>, exc: &Bound<'_, PyAny>) -> PyResult<bool> {
+    Ok(exc.is_instance(class(py, &REFUSED, "Refused")?)?
+        || exc.is_instance(class(py, &DEADLINE_EXCEEDED, "DeadlineExceeded")?)?)
 }
 
 fn seconds_text(ns: u64) -> String {

@@ -11,7 +11,7 @@ use weir_host::CpuFeeder;
 
 use crate::args::{count, duration, now_or_clock};
 use crate::decision::{Decision, Tally};
-use crate::errors::{bad_arg, config_error, overloaded};
+use crate::errors::{bad_arg, config_error, is_local_refusal, overloaded};
 use crate::wait::ready;
 
 /// BBR-style load shedding: sheds when the CPU (permille) reaches
@@ -178,11 +178,19 @@ impl ShedGuard {
         Ok(())
     }
 
-    fn exit(&self) {
+    /// A weir refusal inside the block (a throttle, limit or deadline that
+    /// answered before the work was done) ends the request without a
+    /// response time: its near-zero time would teach a minimum RT too low.
+    fn exit(&self, py: Python<'_>, exc: &Bound<'_, PyTuple>) -> PyResult<()> {
         let started = self.started.swap(NOT_STARTED, Ordering::Relaxed);
-        if started != NOT_STARTED {
-            self.shedder.done(started, weir_host::monotonic_now());
+        if started == NOT_STARTED {
+            return Ok(());
         }
+        match exc.get_item(1).ok().filter(|v| !v.is_none()) {
+            Some(v) if is_local_refusal(py, &v)? => self.shedder.cancel(),
+            _ => self.shedder.done(started, weir_host::monotonic_now()),
+        }
+        Ok(())
     }
 }
 
@@ -193,10 +201,10 @@ impl ShedGuard {
         Ok(slf.clone().unbind())
     }
 
-    #[pyo3(signature = (*_exc))]
-    fn __exit__(&self, _exc: &Bound<'_, PyTuple>) -> bool {
-        self.exit();
-        false
+    #[pyo3(signature = (*exc))]
+    fn __exit__(&self, py: Python<'_>, exc: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        self.exit(py, exc)?;
+        Ok(false)
     }
 
     fn __aenter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -204,9 +212,9 @@ impl ShedGuard {
         ready(py)
     }
 
-    #[pyo3(signature = (*_exc))]
-    fn __aexit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        self.exit();
+    #[pyo3(signature = (*exc))]
+    fn __aexit__(&self, py: Python<'_>, exc: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+        self.exit(py, exc)?;
         ready(py)
     }
 

@@ -2,13 +2,13 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyType};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use weir_core::throttle::{AtomicThrottle, ThrottleConfig};
 
 use crate::args::{count, duration, float, now_or_clock};
 use crate::decision::{Decision, Tally};
-use crate::errors::{config_error, throttled};
+use crate::errors::{config_error, is_local_refusal, throttled};
 use crate::wait::ready;
 
 /// Rejects calls locally, with probability
@@ -81,14 +81,23 @@ impl Throttle {
         self.inner.record(now_or_clock(now), success)
     }
 
+    /// Takes back a call admitted at `acquired_at` (the `now` of its
+    /// `try_acquire`) that never reached the backend: it counts as neither a
+    /// request nor a failure. Use it instead of `record`.
+    fn forget(&self, acquired_at: u64) {
+        self.inner.forget(acquired_at)
+    }
+
     /// `with throttle.call():` admits or raises `weir.Throttled`, and on
-    /// exit records success, or failure for an exception `failures` names.
+    /// exit records success, or failure for an exception `failures` names;
+    /// a weir refusal inside the block (`weir.Refused`,
+    /// `weir.DeadlineExceeded`) is forgotten, as the backend never saw it.
     fn call(&self, py: Python<'_>) -> ThrottleCall {
         ThrottleCall {
             throttle: Arc::clone(&self.inner),
             tally: Arc::clone(&self.tally),
             failures: self.failures.clone_ref(py),
-            open: AtomicBool::new(false),
+            acquired_at: AtomicU64::new(NOT_ACQUIRED),
         }
     }
 
@@ -128,26 +137,34 @@ pub struct ThrottleCall {
     throttle: Arc<AtomicThrottle>,
     tally: Arc<Tally>,
     failures: Py<PyAny>,
-    open: AtomicBool,
+    /// When the open call was admitted; `NOT_ACQUIRED` outside the block.
+    acquired_at: AtomicU64,
 }
+
+const NOT_ACQUIRED: u64 = u64::MAX;
 
 impl ThrottleCall {
     fn enter(&self, py: Python<'_>) -> PyResult<()> {
-        let d = self.throttle.acquire(weir_host::monotonic_now(), weir_host::draw());
+        let now = weir_host::monotonic_now();
+        let d = self.throttle.acquire(now, weir_host::draw());
         self.tally.count(py, &d);
         if !d.is_admitted() {
             return Err(throttled(py, d.retry_after));
         }
-        self.open.store(true, Ordering::Relaxed);
+        self.acquired_at.store(now, Ordering::Relaxed);
         Ok(())
     }
 
     fn exit(&self, py: Python<'_>, exc: &Bound<'_, PyTuple>) -> PyResult<()> {
-        if !self.open.swap(false, Ordering::Relaxed) {
+        let acquired_at = self.acquired_at.swap(NOT_ACQUIRED, Ordering::Relaxed);
+        if acquired_at == NOT_ACQUIRED {
             return Ok(());
         }
-        let value = exc.get_item(1).ok();
-        let failed = match value {
+        let failed = match exc.get_item(1).ok().filter(|v| !v.is_none()) {
+            Some(v) if is_local_refusal(py, &v)? => {
+                self.throttle.forget(acquired_at);
+                return Ok(());
+            }
             Some(v) => is_failure(py, &self.failures, &v)?,
             None => false,
         };

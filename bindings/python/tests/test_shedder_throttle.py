@@ -170,3 +170,33 @@ def test_throttle_decorator_sync_and_async() -> None:
     assert f() == 1
     assert asyncio.run(g()) == 2
     assert thr.stats()["accepts"] == 2
+
+
+def test_a_shed_refusal_inside_a_throttled_call_is_forgotten() -> None:
+    # The backend never saw these calls: the throttle must not count them
+    # as requests without accepts (it would start refusing a healthy backend).
+    throttle = weir.Throttle(k=1, min_requests=1)
+    shed = weir.Shedder(max_queue=1)
+    with shed.guard():
+        for _ in range(50):
+            with pytest.raises(weir.Overloaded):
+                with throttle.call(), shed.guard():
+                    pass
+    stats = throttle.stats()
+    assert (stats["requests"], stats["accepts"], stats["reject_probability"]) == (0, 0, 0.0)
+    assert stats["decisions"]["admitted"] == 50
+
+
+def test_a_limit_refusal_inside_a_shed_guard_leaves_no_response_time() -> None:
+    # A refused call took microseconds; as a response time it would teach the
+    # shedder a minimum RT the service never showed.
+    limit = weir.ConcurrencyLimiter(max_in_flight=1)
+    shed = weir.Shedder(window=0.2, buckets=2)
+    with limit:
+        for _ in range(20):
+            with pytest.raises(weir.RateLimited):
+                with shed.guard(), limit:
+                    pass
+    assert shed.stats()["in_flight"] == 0
+    time.sleep(0.15)  # the bucket finishes; only finished buckets teach
+    assert shed.stats()["min_rt_ns"] == 1_000_000, "no response time: the 1 ms default"

@@ -215,6 +215,8 @@ def _run(primitive: str, obj: Any, steps: List[Step], ck: _Checker) -> None:
                 ck.decision(i, step, obj.try_acquire(now, _arg(step, "draw")))
             elif op == "record":
                 obj.record(bool(step["args"]["success"]), now)
+            elif op == "forget":
+                obj.forget(_arg(step, "acquired_at"))
             else:
                 raise AssertionError(f"unknown op {op}")
         elif primitive == "backoff":
