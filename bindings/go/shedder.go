@@ -111,8 +111,11 @@ func (s *Shedder) sampleCPU(sampler *CPUSampler, interval time.Duration) {
 }
 
 // Allow asks to start a request now. When admitted, call done exactly once
-// when the request ends (its error is not used: the shedder learns from
-// response times). A refusal is a *RejectedError.
+// when the request ends with its error. The shedder learns from response
+// times, so the error matters only when it is weir's own refusal (a
+// *RejectedError, ErrDeadlineExceeded or ErrNoNode from a throttle, limit,
+// deadline or picker that answered before the work was done): that request
+// ends without a response time. A refusal is a *RejectedError.
 //
 // Allow and done are one cgo call each and, once warm, allocate nothing:
 // each done is a ticket from a per-shedder pool, handed back by done.
@@ -143,12 +146,17 @@ func newShedTicket(s *Shedder) *shedTicket {
 
 // finish ends the request and returns the ticket to the pool. A second
 // call before the ticket is reused does nothing.
-func (t *shedTicket) finish(error) {
+func (t *shedTicket) finish(err error) {
 	if !t.live {
 		return
 	}
 	t.live = false
-	t.s.finish(t.started)
+	if isLocalRefusal(err) {
+		C.weir_shedder_cancel(t.s.h)
+		runtime.KeepAlive(t.s)
+	} else {
+		t.s.finish(t.started)
+	}
 	t.s.tickets.Put(t)
 }
 

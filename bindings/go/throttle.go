@@ -6,6 +6,7 @@ package weir
 import "C"
 
 import (
+	"math/rand/v2"
 	"runtime"
 	"time"
 	"unsafe"
@@ -89,15 +90,28 @@ func (t *Throttle) Record(success bool) {
 }
 
 // Do runs fn when allowed and records whether `accepted(err)` says the
-// backend took it (nil: err == nil).
+// backend took it (nil: err == nil). A weir refusal from fn (a *RejectedError,
+// ErrDeadlineExceeded or ErrNoNode: a shedder, limit, throttle, deadline or
+// picker inside fn answered before the backend was called) is forgotten,
+// counted neither as a request nor as a failure.
 func (t *Throttle) Do(fn func() error, accepted func(error) bool) error {
-	if err := t.Allow(); err != nil {
-		return err
+	acquiredAt := Now()
+	var d C.weir_decision
+	s := throttleAcquire(handle(unsafe.Pointer(t.h)), acquiredAt, rand.Uint64(), &d)
+	runtime.KeepAlive(t)
+	if s != C.WEIR_STATUS_OK {
+		return ErrClosed
+	}
+	if d.admitted == 0 {
+		return &RejectedError{Decision: decision(&d)}
 	}
 	err := fn()
-	if accepted == nil {
+	switch {
+	case isLocalRefusal(err):
+		t.forget(acquiredAt)
+	case accepted == nil:
 		t.Record(err == nil)
-	} else {
+	default:
 		t.Record(accepted(err))
 	}
 	return err
@@ -108,6 +122,11 @@ func (t *Throttle) acquire(now, draw uint64) Decision {
 	throttleAcquire(handle(unsafe.Pointer(t.h)), now, draw, &d)
 	runtime.KeepAlive(t)
 	return decision(&d)
+}
+
+func (t *Throttle) forget(acquiredAt uint64) {
+	C.weir_throttle_forget(t.h, C.uint64_t(acquiredAt))
+	runtime.KeepAlive(t)
 }
 
 func (t *Throttle) record(now uint64, success bool) {
