@@ -1,5 +1,6 @@
-/// The stable key hash of weir-core, re-exported for hosts.
-pub use weir_core::hash::hash_key;
+/// The key hashes of weir-core, re-exported for hosts: unseeded, and
+/// seeded with a deployment's secret (see `weir_core::hash`).
+pub use weir_core::hash::{hash_key, hash_key_seeded, HashSeed};
 
 /// [`hash_key`] of a string's UTF-8 bytes.
 #[inline]

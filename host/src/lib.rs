@@ -19,7 +19,7 @@ pub use bucket::Bucket;
 pub use clock::{kernel_monotonic_now, monotonic_now, Stopwatch};
 pub use cpu::{CpuSampler, CpuSource};
 pub use feeder::CpuFeeder;
-pub use hash::{hash_key, hash_str};
+pub use hash::{hash_key, hash_key_seeded, hash_str, HashSeed};
 pub use random::draw;
 #[cfg(unix)]
 pub use shared::{SharedError, SharedLimiter};
