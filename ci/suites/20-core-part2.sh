@@ -8,7 +8,7 @@ seconds="${WEIR_FUZZ_SECONDS:-15}"
 source ci/tools.sh
 need_cargo_tool cargo-fuzz
 cd fuzz
-for target in grpc_timeout retry_after configs; do
+for target in grpc_timeout retry_after configs breaker_limit; do
   echo "fuzz $target for ${seconds} s"
   # The corpus lives in target/ so runs do not dirty the tree.
   corpus="../target/fuzz-corpus/$target"
