@@ -1,4 +1,4 @@
-//go:build linux && amd64 && !weir_cgocall && !msan && !asan
+//go:build linux && amd64 && weir_direct && !msan && !asan
 
 package weir
 

@@ -1,4 +1,4 @@
-//go:build !(linux && amd64) || weir_cgocall || msan || asan
+//go:build !(linux && amd64) || !weir_direct || msan || asan
 
 package weir
 
@@ -7,9 +7,10 @@ package weir
 */
 import "C"
 
-// Without the direct call (another platform, the weir_cgocall tag, or a
-// sanitizer build: cgo tells -msan and -asan about memory C code writes,
-// a direct call would not) every hot path is a cgo call. useDirect is a
+// By default (and on other platforms, and in sanitizer builds: cgo tells
+// -msan and -asan about memory C code writes, a direct call would not)
+// every hot path is a plain cgo call; only the opt-in weir_direct tag
+// changes that. useDirect is a
 // constant false, so the compiler drops the direct branches and these
 // stand-ins are never called.
 

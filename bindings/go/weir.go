@@ -12,13 +12,12 @@
 // Each hot-path decision (a limiter's Allow, a shedder's Allow and its
 // done, a throttle's Allow and Record, a picker's Pick and Done) is one
 // call into the native library, which reads the clock (CLOCK_MONOTONIC's
-// scale, from the time-stamp counter) itself. On linux/amd64 that call
-// skips cgo's hand-off to the scheduler and runs the C function on the
-// goroutine's stack, which the functions involved are short and small
-// enough for (directcall.go says why, README.md has the numbers); the
-// weir_cgocall build tag, other platforms, and a RUST_BACKTRACE that asks
-// for backtraces keep it a plain cgo call. Build the static library first:
-// `cargo build --release -p weir-ffi` at the repository root.
+// scale, from the time-stamp counter) itself, through plain cgo (the C
+// functions declared noescape/nocallback). Builds that opt in with the
+// weir_direct tag on linux/amd64 skip cgo's hand-off to the scheduler and
+// run the C function on the goroutine's stack instead (directcall.go says
+// when that is sound and README.md what it costs). Build the static
+// library first: `cargo build --release -p weir-ffi` at the repository root.
 package weir
 
 /*

@@ -3,7 +3,7 @@
 # cbindgen run, the Rust tests of the boundary (also under Miri), the C
 # tests under ASan + UBSan and under valgrind, the C example through
 # pkg-config, and `go vet` + `go test -race` over the static library (and
-# `go test` again with the weir_cgocall tag, the cgo-only build). The
+# `go test` again with the opt-in weir_direct tag, the direct-call build). The
 # fleet limiter's C and Go tests lease from a redis-server this suite starts
 # on a free loopback port (and stops on exit).
 # `ci/suites/40-ffi-go.sh --header` only regenerates ffi/include/weir.h.
@@ -79,9 +79,9 @@ git diff --exit-code go.mod
 grep -q '^require' go.mod && { echo "bindings/go/go.mod has a require block" >&2; exit 1; }
 export CGO_ENABLED=1 CGO_LDFLAGS="-L$lib"
 go vet ./...
-go vet -tags weir_cgocall ./...
+go vet -tags weir_direct ./...
 go test -race -count=1 ./...
-# The cgo path alone, as other platforms and the weir_cgocall tag build it.
-go test -tags weir_cgocall -count=1 ./...
+# The opt-in direct calls, which run native code on the goroutine's stack.
+go test -tags weir_direct -count=1 ./...
 # The benchmarks compile and run (one iteration each); bench/bench.sh measures.
 (cd bench && go vet ./... && go test -run '^$' -bench . -benchtime 1x ./... >/dev/null)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Go benchmarks of weir against x/time/rate, x/sync/singleflight and aegis
-# bbr, in one run, then weir's cgo-only build (weir-cgo). Prints the `go
+# Go benchmarks of weir (the default, plain cgo) against x/time/rate,
+# x/sync/singleflight and aegis bbr, in one run, then weir's opt-in
+# weir_direct build (weir-direct). Prints the `go
 # test -bench` lines, then one `<case> ns_per_op=<float>` line per case for
 # the cross-runtime report, then the weir/anchor ratios. Each case runs COUNT times (default 5) for
 # BENCHTIME each (default 300ms), weir and its anchor alternating, and the
@@ -16,17 +17,17 @@ out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
 benchtime="${BENCHTIME:-300ms}"
 count="${COUNT:-5}"
-# A RUST_BACKTRACE that asks for backtraces turns the direct calls off
-# (directcall.go); measure what a deployment runs by default.
+# A RUST_BACKTRACE that asks for backtraces turns the opt-in direct calls
+# off (directcall.go); measure them as a deployment that opts in runs them.
 unset RUST_BACKTRACE
 single='LimiterAllow$|ShedderAllowDone|GroupDo|ThrottleAllow|PickerPickDone'
 # Single-goroutine cases on one proc; the parallel case on two.
 go test -run '^$' -bench "$single" -benchtime "$benchtime" -count "$count" -benchmem -cpu 1 . | tee -a "$out"
 go test -run '^$' -bench 'LimiterAllowParallel' -benchtime "$benchtime" -count "$count" -benchmem -cpu 2 . | tee -a "$out"
-# The same weir cases through cgo (the weir_cgocall build), as weir-cgo.
-cgo() { sed -E 's#/weir(-2)?([[:space:]])#/weir-cgo\1\2#' | tee -a "$out"; }
-go test -tags weir_cgocall -run '^$' -bench "($single)/weir\$" -benchtime "$benchtime" -count "$count" -benchmem -cpu 1 . | cgo
-go test -tags weir_cgocall -run '^$' -bench 'LimiterAllowParallel/weir$' -benchtime "$benchtime" -count "$count" -benchmem -cpu 2 . | cgo
+# The same weir cases in the opt-in weir_direct build, as weir-direct.
+direct() { sed -E 's#/weir(-2)?([[:space:]])#/weir-direct\1\2#' | tee -a "$out"; }
+go test -tags weir_direct -run '^$' -bench "($single)/weir\$" -benchtime "$benchtime" -count "$count" -benchmem -cpu 1 . | direct
+go test -tags weir_direct -run '^$' -bench 'LimiterAllowParallel/weir$' -benchtime "$benchtime" -count "$count" -benchmem -cpu 2 . | direct
 awk '/^Benchmark/ {
   name = $1; sub(/^Benchmark/, "", name); gsub(/\//, ".", name)
   for (i = 2; i < NF; i++) if ($(i + 1) == "ns/op" && (!(name in ns) || $i + 0 < ns[name] + 0)) ns[name] = $i
