@@ -9,6 +9,7 @@ mod clock;
 mod cpu;
 mod feeder;
 mod hash;
+mod key_hasher;
 mod random;
 #[cfg(unix)]
 mod shared;
@@ -20,6 +21,7 @@ pub use clock::{kernel_monotonic_now, monotonic_now, Stopwatch};
 pub use cpu::{CpuSampler, CpuSource};
 pub use feeder::CpuFeeder;
 pub use hash::{hash_key, hash_key_seeded, hash_str, HashSeed};
+pub use key_hasher::KeyHasher;
 pub use random::draw;
 #[cfg(unix)]
 pub use shared::{SharedError, SharedLimiter};
