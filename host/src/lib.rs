@@ -3,10 +3,13 @@
 //! than re-writing them per language, so a key hashes to the same table slot
 //! and a clock reads the same way in every runtime.
 
+mod adaptive_limit;
+mod breaker;
 #[cfg(unix)]
 mod bucket;
 mod clock;
 mod cpu;
+mod decisions;
 mod feeder;
 mod hash;
 mod key_hasher;
@@ -15,10 +18,19 @@ mod random;
 mod shared;
 pub mod units;
 
+pub use adaptive_limit::{
+    AdaptiveLimitOptions, AdaptiveLimitSettings, AdaptiveLimiter, AdaptiveLimiterStats, AlgorithmKind, LimitAdmission,
+    LimitPermit, Outcome,
+};
+pub use breaker::{
+    BreakerAdmission, BreakerEvent, BreakerPermit, Cause, CircuitBreaker, CircuitBreakerStats, Counts, State,
+    WindowKind, EVENT_QUEUE,
+};
 #[cfg(unix)]
 pub use bucket::Bucket;
 pub use clock::{kernel_monotonic_now, monotonic_now, Stopwatch};
 pub use cpu::{CpuSampler, CpuSource};
+pub use decisions::{Decisions, REASON_SLOTS};
 pub use feeder::CpuFeeder;
 pub use hash::{hash_key, hash_key_seeded, hash_str, HashSeed};
 pub use key_hasher::KeyHasher;
