@@ -248,8 +248,140 @@ typedef uint32_t weir_slot_state;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// Which sliding window a closed breaker keeps.
+enum weir_breaker_window
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // The last `window_calls` calls.
+  WEIR_BREAKER_WINDOW_COUNT = 0,
+  // The calls of the last `window_ns`, in `buckets`.
+  WEIR_BREAKER_WINDOW_TIME = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum weir_breaker_window weir_breaker_window;
+#else
+typedef uint32_t weir_breaker_window;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// A breaker's state. The values never change.
+enum weir_breaker_state
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Calls pass; outcomes fill the window.
+  WEIR_BREAKER_STATE_CLOSED = 0,
+  // Calls are refused until the wait in open ends.
+  WEIR_BREAKER_STATE_OPEN = 1,
+  // A bounded number of probes pass.
+  WEIR_BREAKER_STATE_HALF_OPEN = 2,
+  // Refused until `weir_breaker_reset`.
+  WEIR_BREAKER_STATE_FORCED_OPEN = 3,
+  // Every call passes; nothing is recorded.
+  WEIR_BREAKER_STATE_DISABLED = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum weir_breaker_state weir_breaker_state;
+#else
+typedef uint32_t weir_breaker_state;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// Why a breaker moved. The values never change.
+enum weir_breaker_cause
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Closed -> open: the failure rate reached its threshold.
+  WEIR_BREAKER_CAUSE_FAILURE_RATE = 0,
+  // Closed -> open: the slow-call rate reached its threshold.
+  WEIR_BREAKER_CAUSE_SLOW_CALL_RATE = 1,
+  // Closed -> open: `consecutive_failures` failures in a row.
+  WEIR_BREAKER_CAUSE_CONSECUTIVE_FAILURES = 2,
+  // Open -> half-open: the wait in open is over.
+  WEIR_BREAKER_CAUSE_WAIT_OVER = 3,
+  // Half-open -> open: the probes failed too often.
+  WEIR_BREAKER_CAUSE_PROBES_FAILED = 4,
+  // Half-open -> open: the probes were too often slow.
+  WEIR_BREAKER_CAUSE_PROBES_SLOW = 5,
+  // Half-open -> open: the probes did not all report in time.
+  WEIR_BREAKER_CAUSE_PROBES_TIMED_OUT = 6,
+  // Half-open -> closed: every probe reported and no rule held.
+  WEIR_BREAKER_CAUSE_PROBES_PASSED = 7,
+  // `weir_breaker_force_open`.
+  WEIR_BREAKER_CAUSE_FORCED_OPEN = 8,
+  // `weir_breaker_disable`.
+  WEIR_BREAKER_CAUSE_DISABLED = 9,
+  // `weir_breaker_reset`.
+  WEIR_BREAKER_CAUSE_RESET = 10,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum weir_breaker_cause weir_breaker_cause;
+#else
+typedef uint32_t weir_breaker_cause;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// How the limit is learned.
+enum weir_adaptive_algorithm
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Netflix's Gradient2 (the default): long-term RTT against each sample.
+  WEIR_ADAPTIVE_ALGORITHM_GRADIENT2 = 0,
+  // TCP Vegas: the queue implied by the no-load RTT.
+  WEIR_ADAPTIVE_ALGORITHM_VEGAS = 1,
+  // Additive increase, multiplicative decrease on drops and timeouts.
+  WEIR_ADAPTIVE_ALGORITHM_AIMD = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum weir_adaptive_algorithm weir_adaptive_algorithm;
+#else
+typedef uint32_t weir_adaptive_algorithm;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// How an admitted request ended.
+enum weir_adaptive_outcome
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // It completed; its RTT is a sample.
+  WEIR_ADAPTIVE_OUTCOME_SUCCESS = 0,
+  // Timed out or refused downstream for overload; Vegas and AIMD shrink.
+  WEIR_ADAPTIVE_OUTCOME_DROPPED = 1,
+  // It says nothing about capacity (cancelled): only its slot is freed.
+  WEIR_ADAPTIVE_OUTCOME_IGNORED = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum weir_adaptive_outcome weir_adaptive_outcome;
+#else
+typedef uint32_t weir_adaptive_outcome;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// An adaptive concurrency limit. Thread-safe (compare-exchange on a few
+// words); only `_free` must not race.
+typedef struct weir_adaptive_limit weir_adaptive_limit;
+
 // A backoff policy (pure: holds only its config). Thread-safe.
 typedef struct weir_backoff weir_backoff;
+
+// A circuit breaker. Thread-safe (one lock-free state word; the event
+// queue is touched only by calls that move the breaker); only `_free`
+// must not race.
+typedef struct weir_breaker weir_breaker;
 
 // A concurrency limiter. Thread-safe: acquire and release from any threads
 // at once (one CAS each); only `_free` must not race.
@@ -310,22 +442,37 @@ typedef struct weir_singleflight weir_singleflight;
 // A throttle. Thread-safe (lock-free window words); only `_free` must not race.
 typedef struct weir_throttle weir_throttle;
 
-// Backoff settings; `weir_backoff_config_default` gives Envoy's: base
-// 25 ms, cap 250 ms, x2, full jitter, 3 attempts, advice capped at 30 s.
+// Every setting of every algorithm; only the chosen algorithm's fields are
+// read. `weir_adaptive_limit_config_default(algorithm, &c)` fills each
+// field with that algorithm's defaults (Netflix's).
 typedef struct {
-  // Delay before the first retry, before jitter, ns, >= 1.
-  uint64_t base_ns;
-  // Largest delay, ns, >= base_ns.
-  uint64_t cap_ns;
-  // Growth per attempt, in [1, 1000].
-  double multiplier;
-  // A `weir_jitter` value.
-  uint32_t jitter;
-  // Attempts in all, the first call included, >= 1.
-  uint32_t max_attempts;
-  // Largest server-advised delay honoured, ns.
-  uint64_t advised_cap_ns;
-} weir_backoff_config;
+  // A `weir_adaptive_algorithm` value.
+  uint32_t algorithm;
+  // The limit before any sample, in [min_limit, max_limit].
+  uint64_t initial_limit;
+  // The limit never goes below this, >= 1.
+  uint64_t min_limit;
+  // The limit never goes above this, in [min_limit, 1000000].
+  uint64_t max_limit;
+  // Gradient2 and Vegas: share of each new estimate, in (0, 1].
+  double smoothing;
+  // Gradient2: how much slower than the long-term RTT a sample may be, >= 1.
+  double rtt_tolerance;
+  // Gradient2: samples the long-term RTT averages over, >= 1.
+  uint64_t long_window;
+  // Gradient2: growth allowed per sample while latency holds.
+  uint64_t queue_size;
+  // Vegas: below `alpha x log10(limit)` queued the limit grows, >= 1.
+  uint64_t alpha;
+  // Vegas: above `beta x log10(limit)` queued it shrinks, >= alpha.
+  uint64_t beta;
+  // Vegas: the no-load RTT is re-taken every `probe_multiplier x limit` samples.
+  uint64_t probe_multiplier;
+  // AIMD: the limit's factor on a drop, in [0.5, 1).
+  double backoff_ratio;
+  // AIMD: a sample slower than this, ns, counts as a drop.
+  uint64_t timeout_ns;
+} weir_adaptive_limit_config;
 
 // A decision: admitted or why not, and what a host needs for
 // `Retry-After` and `X-RateLimit-*` headers.
@@ -344,6 +491,49 @@ typedef struct {
   uint64_t reset_after_ns;
 } weir_decision;
 
+// Held by an admitted request until `weir_adaptive_limit_release`.
+// Release each permit once: a second release frees another request's slot.
+typedef struct {
+  // Requests in flight once this one was admitted, itself included.
+  uint32_t in_flight;
+  // When it was admitted (the `now` of the acquire), ns.
+  uint64_t started_at;
+} weir_adaptive_permit;
+
+// What the limit has learned, and the decisions so far.
+typedef struct {
+  // The limit in force.
+  uint64_t limit;
+  // Requests admitted and not yet released.
+  uint64_t in_flight;
+  // The fractional estimate behind the limit.
+  double estimate;
+  // Gradient2's long-term RTT or Vegas's no-load RTT, ns (0 before any
+  // sample and with AIMD).
+  double baseline_rtt_ns;
+  // Requests admitted so far.
+  uint64_t admitted;
+  // Requests refused at the limit so far.
+  uint64_t refused;
+} weir_adaptive_limit_stats;
+
+// Backoff settings; `weir_backoff_config_default` gives Envoy's: base
+// 25 ms, cap 250 ms, x2, full jitter, 3 attempts, advice capped at 30 s.
+typedef struct {
+  // Delay before the first retry, before jitter, ns, >= 1.
+  uint64_t base_ns;
+  // Largest delay, ns, >= base_ns.
+  uint64_t cap_ns;
+  // Growth per attempt, in [1, 1000].
+  double multiplier;
+  // A `weir_jitter` value.
+  uint32_t jitter;
+  // Attempts in all, the first call included, >= 1.
+  uint32_t max_attempts;
+  // Largest server-advised delay honoured, ns.
+  uint64_t advised_cap_ns;
+} weir_backoff_config;
+
 // Whether to retry and after how long.
 typedef struct {
   // Admitted, or why not (attempts exhausted, deadline too close,
@@ -352,6 +542,104 @@ typedef struct {
   // How long to wait before the retry, ns; 0 when refused.
   uint64_t delay_ns;
 } weir_retry_decision;
+
+// Breaker settings; `weir_breaker_config_default` gives resilience4j's
+// defaults (a count window of 100 calls, 100 minimum, 50% failures, slow
+// calls 100% over 60 s, 60 s open, 10 probes).
+typedef struct {
+  // A `weir_breaker_window` value.
+  uint32_t window;
+  // Count window: calls remembered, 1..=8192.
+  uint64_t window_calls;
+  // Time window: its length, ns; a whole number of buckets of >= 1 ms.
+  uint64_t window_ns;
+  // Time window: buckets, 1..=128.
+  uint64_t buckets;
+  // Calls the window must hold before a rate can open the breaker.
+  uint64_t minimum_calls;
+  // Percent of failed calls that opens the breaker, [0, 100]; 0 off.
+  double failure_rate_threshold;
+  // Percent of slow calls that opens the breaker, [0, 100]; 0 off.
+  double slow_call_rate_threshold;
+  // A call longer than this, ns, is slow.
+  uint64_t slow_call_ns;
+  // Failures in a row that open the breaker; 0 off.
+  uint64_t consecutive_failures;
+  // The wait in open, ns.
+  uint64_t open_ns;
+  // Probes let through in half-open, 1..=30.
+  uint64_t half_open_probes;
+  // Longest half-open may wait for its probes, ns; 0 waits for them.
+  uint64_t half_open_max_ns;
+} weir_breaker_config;
+
+// What an admitted call reports its outcome with. Copy it freely; report
+// it once (a second report of the same permit is ignored).
+typedef struct {
+  // The permit as core encodes it.
+  uint32_t bits;
+  // 1 when the call is a half-open probe.
+  uint32_t probe;
+  // When it was admitted (the `now` of the acquire), ns.
+  uint64_t started_at;
+} weir_breaker_permit;
+
+// A change of state: `moved` is 0 when the call changed nothing (then the
+// other fields are 0). Counts are the window's (closed) or the probes'
+// (half-open) that decided the move.
+typedef struct {
+  // 1 when the breaker moved.
+  uint32_t moved;
+  // A `weir_breaker_state` value: the state left.
+  uint32_t from;
+  // A `weir_breaker_state` value: the state entered.
+  uint32_t to;
+  // A `weir_breaker_cause` value.
+  uint32_t cause;
+  // Calls that reported an outcome.
+  uint64_t calls;
+  // Of those, failed.
+  uint64_t failures;
+  // Of those, slow.
+  uint64_t slow;
+  // Failures in a row (closed only).
+  uint64_t consecutive_failures;
+  // When it happened (the `now` of the call that caused it), ns.
+  uint64_t at;
+} weir_breaker_transition;
+
+// A breaker's snapshot.
+typedef struct {
+  // A `weir_breaker_state` value.
+  uint32_t state;
+  // Closed: calls in the window.
+  uint64_t calls;
+  // Closed: failed calls in the window.
+  uint64_t failures;
+  // Closed: slow calls in the window.
+  uint64_t slow;
+  // Closed: failures in a row.
+  uint64_t consecutive_failures;
+  // Half-open: probe places taken (in flight plus reported).
+  uint64_t probes_issued;
+  // Half-open: probes that reported.
+  uint64_t probes_returned;
+  // Half-open: of those, failed.
+  uint64_t probes_failed;
+  // Half-open: of those, slow.
+  uint64_t probes_slow;
+  // Time left in open, ns; `UINT64_MAX` forced open; else 0.
+  uint64_t open_left_ns;
+  // Calls admitted so far.
+  uint64_t admitted;
+  // Calls refused as `WEIR_REASON_CIRCUIT_OPEN`.
+  uint64_t refused_open;
+  // Calls refused as `WEIR_REASON_CIRCUIT_HALF_OPEN`.
+  uint64_t refused_half_open;
+  // State changes lost because `weir_breaker_next_event` was not called
+  // and the queue of 64 was full.
+  uint64_t events_dropped;
+} weir_breaker_stats;
 
 // Retry budget settings; `weir_retry_budget_config_default` gives 10 %,
 // 10 retries per second floor, a 10 s window of 10 buckets.
@@ -708,6 +996,79 @@ const char *weir_last_error_rule(void);
 // against. Static; never NULL.
 const char *weir_version(void);
 
+// Writes `algorithm`'s defaults to `out` (Gradient2 and AIMD: limit 20 in
+// [20, 200]; Vegas: 20 in [1, 1000]). An unknown algorithm is
+// `WEIR_STATUS_INVALID_ARGUMENT`.
+//
+// # Safety
+// `out` is NULL or writable.
+weir_status weir_adaptive_limit_config_default(uint32_t algorithm, weir_adaptive_limit_config *out);
+
+// Makes a limit at `initial_limit`. On `WEIR_STATUS_INVALID_CONFIG` the
+// last error names the field and rule; an unknown `algorithm` is
+// `WEIR_STATUS_INVALID_ARGUMENT`.
+//
+// # Safety
+// `config` is NULL or readable; `out` is NULL or writable.
+weir_status weir_adaptive_limit_new(const weir_adaptive_limit_config *config,
+                                    weir_adaptive_limit **out);
+
+// Takes a slot if fewer than the limit are in flight (`out->admitted`);
+// refused, the reason is `WEIR_REASON_CONCURRENCY_LIMITED`. `now` is only
+// remembered in the permit, for `weir_adaptive_limit_release_now`.
+//
+// # Safety
+// `limit` is NULL or live; `out` and `permit` are NULL or writable.
+weir_status weir_adaptive_limit_acquire(const weir_adaptive_limit *limit,
+                                        uint64_t now,
+                                        weir_decision *out,
+                                        weir_adaptive_permit *permit);
+
+// `weir_adaptive_limit_acquire` at `weir_now()`.
+//
+// # Safety
+// As `weir_adaptive_limit_acquire`.
+weir_status weir_adaptive_limit_acquire_now(const weir_adaptive_limit *limit,
+                                            weir_decision *out,
+                                            weir_adaptive_permit *permit);
+
+// Ends the request of `permit`, which took `rtt_ns` and ended as
+// `outcome` (a `weir_adaptive_outcome`); `*new_limit` (NULL: not wanted)
+// is the limit now in force.
+//
+// # Safety
+// `limit` is NULL or live; `permit` is NULL or readable; `new_limit` is
+// NULL or writable.
+weir_status weir_adaptive_limit_release(const weir_adaptive_limit *limit,
+                                        const weir_adaptive_permit *permit,
+                                        uint64_t rtt_ns,
+                                        uint32_t outcome,
+                                        uint64_t *new_limit);
+
+// `weir_adaptive_limit_release` with the RTT measured now: the time since
+// `permit->started_at` on `weir_now()`.
+//
+// # Safety
+// As `weir_adaptive_limit_release`.
+weir_status weir_adaptive_limit_release_now(const weir_adaptive_limit *limit,
+                                            const weir_adaptive_permit *permit,
+                                            uint32_t outcome,
+                                            uint64_t *new_limit);
+
+// The limit, what is in flight, what the algorithm learned, the decisions.
+//
+// # Safety
+// `limit` is NULL or live; `out` is NULL or writable.
+weir_status weir_adaptive_limit_stats(const weir_adaptive_limit *limit,
+                                      weir_adaptive_limit_stats *out);
+
+// Frees `*limit` and sets it to NULL; NULL is a no-op.
+//
+// # Safety
+// `limit` is NULL or points to NULL or to a live limit no other thread is
+// using.
+void weir_adaptive_limit_free(weir_adaptive_limit **limit);
+
 // Writes the default config to `out`.
 //
 // # Safety
@@ -752,6 +1113,132 @@ weir_status weir_backoff_next(const weir_backoff *backoff,
 // # Safety
 // `backoff` is NULL or points to NULL or to a live policy no other thread uses.
 void weir_backoff_free(weir_backoff **backoff);
+
+// Writes the default config to `out`.
+//
+// # Safety
+// `out` is NULL or writable.
+weir_status weir_breaker_config_default(weir_breaker_config *out);
+
+// Makes a closed breaker. On `WEIR_STATUS_INVALID_CONFIG` the last error
+// names the field and rule; an unknown `window` is
+// `WEIR_STATUS_INVALID_ARGUMENT`.
+//
+// # Safety
+// `config` is NULL or readable; `out` is NULL or writable.
+weir_status weir_breaker_new(const weir_breaker_config *config, weir_breaker **out);
+
+// Asks to make a call at `now`. When admitted (`out->admitted`), report
+// how it went with `weir_breaker_record` (or give the permit back with
+// `weir_breaker_release`); refused, `out->retry_after_ns` is the time left
+// in open. `transition` may be NULL; else it says whether this call moved
+// the breaker (open -> half-open).
+//
+// # Safety
+// `breaker` is NULL or live; `out` and `permit` are NULL or writable;
+// `transition` is NULL or writable.
+weir_status weir_breaker_acquire(const weir_breaker *breaker,
+                                 uint64_t now,
+                                 weir_decision *out,
+                                 weir_breaker_permit *permit,
+                                 weir_breaker_transition *transition);
+
+// `weir_breaker_acquire` at `weir_now()`.
+//
+// # Safety
+// As `weir_breaker_acquire`.
+weir_status weir_breaker_acquire_now(const weir_breaker *breaker,
+                                     weir_decision *out,
+                                     weir_breaker_permit *permit,
+                                     weir_breaker_transition *transition);
+
+// Reports the call of `permit` at `now`: `failed` (0 or 1) and how long it
+// took. `transition` (NULL: not wanted) says whether it moved the breaker.
+//
+// # Safety
+// `breaker` is NULL or live; `permit` is NULL or readable; `transition` is
+// NULL or writable.
+weir_status weir_breaker_record(const weir_breaker *breaker,
+                                uint64_t now,
+                                const weir_breaker_permit *permit,
+                                bool failed,
+                                uint64_t duration_ns,
+                                weir_breaker_transition *transition);
+
+// `weir_breaker_record` at `weir_now()`, the duration being the time since
+// `permit->started_at`.
+//
+// # Safety
+// As `weir_breaker_record`.
+weir_status weir_breaker_record_now(const weir_breaker *breaker,
+                                    const weir_breaker_permit *permit,
+                                    bool failed,
+                                    weir_breaker_transition *transition);
+
+// Gives back a permit whose call does not count (cancelled, or an error
+// the caller ignores): a half-open probe frees its place. `*released` is
+// 0 when the permit was stale or already reported.
+//
+// # Safety
+// `breaker` is NULL or live; `permit` is NULL or readable; `released` is
+// NULL or writable.
+weir_status weir_breaker_release(const weir_breaker *breaker,
+                                 const weir_breaker_permit *permit,
+                                 bool *released);
+
+// Holds the breaker open (refusing with `retry_after_ns` = `UINT64_MAX`)
+// until `weir_breaker_reset`.
+//
+// # Safety
+// `breaker` is NULL or live; `transition` is NULL or writable.
+weir_status weir_breaker_force_open(const weir_breaker *breaker,
+                                    uint64_t now,
+                                    weir_breaker_transition *transition);
+
+// Lets every call through and records nothing until `weir_breaker_reset`.
+//
+// # Safety
+// As `weir_breaker_force_open`.
+weir_status weir_breaker_disable(const weir_breaker *breaker,
+                                 uint64_t now,
+                                 weir_breaker_transition *transition);
+
+// Closes the breaker with an empty window, from any state.
+//
+// # Safety
+// As `weir_breaker_force_open`.
+weir_status weir_breaker_reset(const weir_breaker *breaker,
+                               uint64_t now,
+                               weir_breaker_transition *transition);
+
+// Takes the oldest state change not yet taken (the breaker keeps the last
+// 64), for delivering events off the hot path: call it after a call whose
+// transition says `moved`. `WEIR_STATUS_NOT_FOUND` when there is none.
+//
+// # Safety
+// `breaker` is NULL or live; `out` is NULL or writable.
+weir_status weir_breaker_next_event(const weir_breaker *breaker, weir_breaker_transition *out);
+
+// The snapshot at `now`.
+//
+// # Safety
+// `breaker` is NULL or live; `out` is NULL or writable.
+weir_status weir_breaker_stats(const weir_breaker *breaker, uint64_t now, weir_breaker_stats *out);
+
+// The name of `weir_breaker_state` `code` (`"half_open"`), or `"unknown"`.
+// Never NULL; static.
+const char *weir_breaker_state_str(uint32_t code);
+
+// The name of `weir_breaker_cause` `code` (`"failure_rate"`), or
+// `"unknown"`. Never NULL; static.
+const char *weir_breaker_cause_str(uint32_t code);
+
+// Frees `*breaker` and sets it to NULL; NULL is a no-op.
+//
+// # Safety
+// `breaker` is NULL or points to NULL or to a live breaker no other
+// thread is using.
+void weir_breaker_free(weir_breaker **breaker);
 
 // Writes the default config to `out`.
 //

@@ -28,7 +28,9 @@ mod host;
 mod status;
 mod version;
 
+mod adaptive_limit;
 mod backoff;
+mod breaker;
 mod budget;
 mod concurrency;
 mod deadline;
@@ -42,7 +44,9 @@ mod shedder;
 mod singleflight;
 mod throttle;
 
+pub use adaptive_limit::*;
 pub use backoff::*;
+pub use breaker::*;
 pub use budget::*;
 pub use concurrency::*;
 pub use deadline::*;
