@@ -1059,8 +1059,8 @@ weir_status weir_adaptive_limit_release_now(const weir_adaptive_limit *limit,
 //
 // # Safety
 // `limit` is NULL or live; `out` is NULL or writable.
-weir_status weir_adaptive_limit_stats(const weir_adaptive_limit *limit,
-                                      weir_adaptive_limit_stats *out);
+weir_status weir_adaptive_limit_snapshot(const weir_adaptive_limit *limit,
+                                         weir_adaptive_limit_stats *out);
 
 // Frees `*limit` and sets it to NULL; NULL is a no-op.
 //
@@ -1223,7 +1223,9 @@ weir_status weir_breaker_next_event(const weir_breaker *breaker, weir_breaker_tr
 //
 // # Safety
 // `breaker` is NULL or live; `out` is NULL or writable.
-weir_status weir_breaker_stats(const weir_breaker *breaker, uint64_t now, weir_breaker_stats *out);
+weir_status weir_breaker_snapshot(const weir_breaker *breaker,
+                                  uint64_t now,
+                                  weir_breaker_stats *out);
 
 // The name of `weir_breaker_state` `code` (`"half_open"`), or `"unknown"`.
 // Never NULL; static.

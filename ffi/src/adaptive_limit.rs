@@ -312,7 +312,7 @@ pub unsafe extern "C" fn weir_adaptive_limit_release_now(
 /// # Safety
 /// `limit` is NULL or live; `out` is NULL or writable.
 #[no_mangle]
-pub unsafe extern "C" fn weir_adaptive_limit_stats(
+pub unsafe extern "C" fn weir_adaptive_limit_snapshot(
     limit: *const weir_adaptive_limit,
     out: *mut weir_adaptive_limit_stats,
 ) -> weir_status {

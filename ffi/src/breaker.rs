@@ -499,7 +499,7 @@ pub unsafe extern "C" fn weir_breaker_next_event(
 /// # Safety
 /// `breaker` is NULL or live; `out` is NULL or writable.
 #[no_mangle]
-pub unsafe extern "C" fn weir_breaker_stats(
+pub unsafe extern "C" fn weir_breaker_snapshot(
     breaker: *const weir_breaker,
     now: u64,
     out: *mut weir_breaker_stats,

@@ -16,6 +16,7 @@ int main(int argc, char **argv) {
   test_basics();
   test_limiters();
   test_adaptive();
+  test_breaker();
   test_part2();
   test_shared();
   test_fleet();

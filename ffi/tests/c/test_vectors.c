@@ -131,6 +131,8 @@ static const struct {
     {"retry_budget", replay_retry_budget},
     {"singleflight", replay_singleflight},
     {"deadline", replay_deadline},
+    {"breaker", replay_breaker},
+    {"adaptive_limit", replay_adaptive_limit},
 };
 
 static int replay_file(const char *dir, const char *name) {

@@ -12,6 +12,7 @@
 void test_basics(void);
 void test_limiters(void);
 void test_adaptive(void);
+void test_breaker(void);
 void test_threads(void);
 void test_part2(void);
 /* Forks a child that opens the same shared limiter. */

@@ -38,5 +38,7 @@ void replay_backoff(const json *vector, const json *config, const json *steps);
 void replay_retry_budget(const json *vector, const json *config, const json *steps);
 void replay_singleflight(const json *vector, const json *config, const json *steps);
 void replay_deadline(const json *vector, const json *config, const json *steps);
+void replay_breaker(const json *vector, const json *config, const json *steps);
+void replay_adaptive_limit(const json *vector, const json *config, const json *steps);
 
 #endif
