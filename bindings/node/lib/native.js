@@ -2,23 +2,9 @@
 // Loads the compiled addon and binds this thread's scratch buffer: F and B
 // are two views (f64, u64) of the words every native call reads its inputs
 // from and writes its answer to.
-const path = require('node:path');
+const { loadAddon } = require('./addon');
 
-function load() {
-  const candidates = [process.env.WEIR_NODE_ADDON, path.join(__dirname, '..', 'weir.node')].filter(Boolean);
-  let lastError;
-  for (const file of candidates) {
-    try {
-      return require(file);
-    } catch (e) {
-      lastError = e;
-    }
-  }
-  const hint = 'the native addon is missing; it is built by `npm install` (needs cargo), or run `node scripts/build.js` in the package folder';
-  throw new Error(`weir: ${hint}: ${lastError && lastError.message}`);
-}
-
-const n = load();
+const n = loadAddon();
 const buffer = n.scratch();
 if (!(buffer instanceof ArrayBuffer)) {
   // Runtimes built with V8's sandbox (Electron) refuse memory owned by an addon.
