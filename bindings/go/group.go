@@ -35,11 +35,17 @@ type call struct {
 
 // NewGroup makes a group whose native table has `capacity` slots; size it
 // at a few times the keys in flight at once (a key whose slot is busy with
-// another key runs unshared).
-func NewGroup(capacity int) (*Group, error) {
+// another key runs unshared). When callers choose the keys, pass
+// GroupSeed(HashSeedFromSecret(secret)).
+func NewGroup(capacity int, opts ...GroupOption) (*Group, error) {
+	var c groupCfg
+	for _, o := range opts {
+		o(&c)
+	}
+	seed := nativeSeed(c.seed)
 	g := &Group{calls: make(map[flightID]*call)}
 	if err := create(func() C.weir_status {
-		return C.weir_singleflight_new(C.uint64_t(uint64(max(capacity, 0))), &g.h)
+		return C.weir_singleflight_new(C.uint64_t(uint64(max(capacity, 0))), seed, &g.h)
 	}); err != nil {
 		return nil, err
 	}

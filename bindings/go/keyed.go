@@ -18,15 +18,22 @@ type KeyedLimiter struct {
 }
 
 // NewKeyedLimiter makes a table of `capacity` entries (a multiple of 8)
-// sharing one rate (per second, or Per(period)) and burst.
+// sharing one rate (per second, or Per(period)) and burst. When callers
+// choose the keys, pass Seed(HashSeedFromSecret(secret)): unseeded, anyone
+// can compute keys that fill another key's set and keep it refused.
 func NewKeyedLimiter(rate float64, burst int, capacity int, opts ...LimiterOption) (*KeyedLimiter, error) {
 	cfg, err := limiterConfig(rate, burst, opts)
 	if err != nil {
 		return nil, err
 	}
+	var c limiterCfg
+	for _, o := range opts {
+		o(&c)
+	}
+	seed := nativeSeed(c.seed)
 	k := &KeyedLimiter{}
 	err = create(func() C.weir_status {
-		return C.weir_keyed_limiter_new(&cfg, C.uint64_t(uint64(max(capacity, 0))), &k.h)
+		return C.weir_keyed_limiter_new(&cfg, C.uint64_t(uint64(max(capacity, 0))), seed, &k.h)
 	})
 	if err != nil {
 		return nil, err
@@ -39,7 +46,8 @@ func NewKeyedLimiter(rate float64, burst int, capacity int, opts ...LimiterOptio
 func (k *KeyedLimiter) Allow(key string) bool { return k.Acquire(key, 1).Admitted() }
 
 // Acquire asks for `cost` tokens for `key` now. Keys hash as in every weir
-// runtime, so a key means the same table slot everywhere.
+// runtime (under the table's seed, if it has one), so a key means the same
+// table slot everywhere.
 func (k *KeyedLimiter) Acquire(key string, cost int) Decision {
 	var d C.weir_decision
 	var s C.weir_status
@@ -82,7 +90,8 @@ func (k *KeyedLimiter) Close() error {
 	return nil
 }
 
-// HashKey is the stable 64-bit key hash every weir runtime uses.
+// HashKey is the stable, unseeded 64-bit key hash every weir runtime gives
+// a key of an unseeded table. Anyone can compute it; see HashKeySeeded.
 func HashKey(key []byte) uint64 {
 	if len(key) == 0 {
 		return uint64(C.weir_hash_key(nil, 0))

@@ -27,6 +27,8 @@ type limiterCfg struct {
 	// kernel, when set, is used as is: the conformance replays build the
 	// kernel configs of core's vectors, which user units cannot all spell.
 	kernel *kernelLimiterConfig
+	// seed is what a keyed table hashes its keys under (nil: unseeded).
+	seed *HashSeed
 }
 
 // kernelLimiterConfig is core's LimiterConfig: `rate` tokens every `period`

@@ -59,10 +59,10 @@ libs=("$lib/libweir.a" -lpthread -ldl -lm)
 gcc "${cflags[@]}" -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
   ffi/tests/c/*.c "${libs[@]}" -o "$fresh/weir_c_asan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  "$fresh/weir_c_asan" core/tests/vectors host/tests/vectors/limiter-units.json
+  "$fresh/weir_c_asan" core/tests/vectors host/tests/vectors/limiter-units.json host/tests/vectors/key-hash.json
 gcc "${cflags[@]}" -O0 ffi/tests/c/*.c "${libs[@]}" -o "$fresh/weir_c"
 valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
-  --errors-for-leak-kinds=definite,indirect "$fresh/weir_c" core/tests/vectors host/tests/vectors/limiter-units.json
+  --errors-for-leak-kinds=definite,indirect "$fresh/weir_c" core/tests/vectors host/tests/vectors/limiter-units.json host/tests/vectors/key-hash.json
 
 # Undefined behaviour in the Rust side of the boundary.
 MIRIFLAGS="-Zmiri-disable-isolation" cargo +nightly miri test -p weir-ffi

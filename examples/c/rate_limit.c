@@ -2,6 +2,7 @@
  * handler: what a C service puts in front of its request handling. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <weir.h>
 
@@ -11,9 +12,17 @@ static int fail(const char *what, weir_status s) {
 }
 
 int main(void) {
+  /* Clients choose their keys, so the table hashes them under a secret
+   * seed: without it, no one can compute keys that crowd out another's. */
+  const char *secret = getenv("WEIR_SEED");
+  if (!secret || !*secret) secret = "example-only: read a real secret from your secret store";
+  weir_hash_seed seed;
+  weir_status s = weir_hash_seed_from_secret((const uint8_t *)secret, strlen(secret), &seed);
+  if (s != WEIR_STATUS_OK) return fail("seed", s);
+
   weir_limiter_config per_client = {.rate = 5, .period_ns = 1000000000, .burst = 2};
   weir_keyed_limiter *clients = NULL;
-  weir_status s = weir_keyed_limiter_new(&per_client, 1024, &clients);
+  s = weir_keyed_limiter_new(&per_client, 1024, &seed, &clients);
   if (s != WEIR_STATUS_OK) return fail("keyed limiter", s);
 
   weir_shedder_config sc;

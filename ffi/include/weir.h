@@ -764,6 +764,14 @@ typedef struct {
   uint64_t burst;
 } weir_limiter_config;
 
+// A 128-bit key-hash seed. Keep it secret; processes that share keyed
+// state share it. Make one with `weir_hash_seed_from_secret`, or fill both
+// halves from a random source of your own.
+typedef struct {
+  uint64_t k0;
+  uint64_t k1;
+} weir_hash_seed;
+
 // How a node plans its leases; `weir_lease_config_default` gives
 // min 1, max 1000, batches of 100 ms, lead 10 ms, ttl 1 s.
 typedef struct {
@@ -939,9 +947,11 @@ const char *weir_reason_str(uint32_t code);
 // `weir_shared_limiter_now` instead). Thread-safe.
 uint64_t weir_now(void);
 
-// The stable 64-bit hash of `len` bytes at `key` that every weir runtime
-// uses for keyed tables (FNV-1a with a final avalanche). `key` may be NULL
-// when `len` is 0; NULL with `len > 0` hashes as the empty key. Thread-safe.
+// The stable, unseeded 64-bit hash of `len` bytes at `key` that every weir
+// runtime gives a key of an unseeded table (FNV-1a with a final
+// avalanche). Anyone can compute it: tables whose callers choose keys
+// want `weir_hash_key_seeded`. `key` may be NULL when `len` is 0; NULL
+// with `len > 0` hashes as the empty key. Thread-safe.
 //
 // # Safety
 // When `len > 0` and `key` is not NULL, `key` points to `len` readable bytes.
@@ -1480,13 +1490,22 @@ void weir_fleet_limiter_free(weir_fleet_limiter **limiter);
 // key is refused with `WEIR_REASON_TABLE_FULL` rather than evicting a live
 // one: size the table for the keys active within one burst window.
 //
+// `seed` is the secret `weir_keyed_limiter_acquire_bytes_now` hashes keys
+// under (copied; see `weir_hash_seed_from_secret`; all zero is refused). NULL hashes them with
+// the public `weir_hash_key`: anyone who controls keys can then compute,
+// offline, keys that fill another key's set and keep it refused
+// `WEIR_REASON_TABLE_FULL`. Pass NULL only when callers cannot choose keys.
+//
 // # Safety
-// `config` is NULL or readable; `out` is NULL or writable.
+// `config` and `seed` are NULL or readable; `out` is NULL or writable.
 weir_status weir_keyed_limiter_new(const weir_limiter_config *config,
                                    uint64_t capacity,
+                                   const weir_hash_seed *seed,
                                    weir_keyed_limiter **out);
 
-// Asks for `cost` tokens for `key` (a hash, e.g. `weir_hash_key`) at `now`.
+// Asks for `cost` tokens for `key` at `now`. `key` is a hash: the table's
+// own (`weir_hash_key_seeded` under its seed, or `weir_hash_key` for an
+// unseeded table) or one the caller owns.
 //
 // # Safety
 // `limiter` is NULL or live; `out` is NULL or writable.
@@ -1496,8 +1515,8 @@ weir_status weir_keyed_limiter_acquire(const weir_keyed_limiter *limiter,
                                        uint64_t cost,
                                        weir_decision *out);
 
-// Hashes `key_len` bytes at `key` with `weir_hash_key` and asks for `cost`
-// tokens at `weir_now()`, in one call.
+// Hashes `key_len` bytes at `key` with the table's hash (under its seed,
+// if made with one) and asks for `cost` tokens at `weir_now()`, in one call.
 //
 // # Safety
 // `limiter` is NULL or live; `key` points to `key_len` readable bytes
@@ -1769,6 +1788,26 @@ weir_status weir_picker_find(const weir_picker *picker, uint64_t id, uint32_t *i
 // `picker` is NULL or points to NULL or to a live picker no other thread uses.
 void weir_picker_free(weir_picker **picker);
 
+// Derives the seed of `secret_len` bytes at `secret` (a passphrase, a
+// random string from a secret store; every byte counts), the same seed
+// every weir runtime derives from those bytes. An empty secret gives a
+// seed everyone can compute: use a real one. `secret` may be NULL when
+// `secret_len` is 0.
+//
+// # Safety
+// `secret` points to `secret_len` readable bytes; `out` is NULL or writable.
+weir_status weir_hash_seed_from_secret(const uint8_t *secret,
+                                       size_t secret_len,
+                                       weir_hash_seed *out);
+
+// The hash of `len` bytes at `key` under `seed` (SipHash-2-4): where a
+// table made with `seed` places the key. `key` may be NULL when `len` is
+// 0; NULL with `len > 0` hashes as the empty key. Thread-safe.
+//
+// # Safety
+// When `len > 0` and `key` is not NULL, `key` points to `len` readable bytes.
+uint64_t weir_hash_key_seeded(weir_hash_seed seed, const uint8_t *key, size_t len);
+
 // Opens the shared limiter at `path` (a file, best on a tmpfs such as
 // `/dev/shm`), creating it with a full bucket if it is missing or empty.
 // A file made with a different configuration is refused with
@@ -1899,17 +1938,27 @@ void weir_shedder_free(weir_shedder **shedder);
 // Makes a table of `capacity` slots (1..=2^24); size it at a few times the
 // keys in flight at once.
 //
+// `seed` is the secret `weir_singleflight_begin_bytes` hashes keys under
+// (copied; see `weir_hash_seed_from_secret`; all zero is refused). NULL hashes them with the
+// public `weir_hash_key`: anyone who controls keys can then pick keys that
+// occupy another key's slot, so its callers run unshared.
+//
 // # Safety
-// `out` is NULL or writable.
-weir_status weir_singleflight_new(uint64_t capacity, weir_singleflight **out);
+// `seed` is NULL or readable; `out` is NULL or writable.
+weir_status weir_singleflight_new(uint64_t capacity,
+                                  const weir_hash_seed *seed,
+                                  weir_singleflight **out);
 
-// Joins or starts the flight of `key` (a hash, e.g. `weir_hash_key`).
+// Joins or starts the flight of `key`, a hash: the table's own
+// (`weir_hash_key_seeded` under its seed, or `weir_hash_key` for an
+// unseeded table) or one the caller owns.
 //
 // # Safety
 // `table` is NULL or live; `out` is NULL or writable.
 weir_status weir_singleflight_begin(const weir_singleflight *table, uint64_t key, weir_flight *out);
 
-// `weir_singleflight_begin` of `weir_hash_key(key, key_len)`.
+// `weir_singleflight_begin` of `key_len` bytes at `key` hashed with the
+// table's hash (under its seed, if made with one).
 //
 // # Safety
 // `table` is NULL or live; `key` points to `key_len` readable bytes (may be

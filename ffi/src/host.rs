@@ -18,9 +18,11 @@ pub extern "C" fn weir_now() -> u64 {
     guard_value(0, weir_host::monotonic_now)
 }
 
-/// The stable 64-bit hash of `len` bytes at `key` that every weir runtime
-/// uses for keyed tables (FNV-1a with a final avalanche). `key` may be NULL
-/// when `len` is 0; NULL with `len > 0` hashes as the empty key. Thread-safe.
+/// The stable, unseeded 64-bit hash of `len` bytes at `key` that every weir
+/// runtime gives a key of an unseeded table (FNV-1a with a final
+/// avalanche). Anyone can compute it: tables whose callers choose keys
+/// want `weir_hash_key_seeded`. `key` may be NULL when `len` is 0; NULL
+/// with `len > 0` hashes as the empty key. Thread-safe.
 ///
 /// # Safety
 /// When `len > 0` and `key` is not NULL, `key` points to `len` readable bytes.

@@ -4,9 +4,11 @@
 use crate::decision::weir_decision;
 use crate::handle::{bytes, free, live, need, out, publish};
 use crate::limiter::weir_limiter_config;
+use crate::seed::{hasher, weir_hash_seed};
 use crate::status::{config_error, guard, weir_status};
 use weir_core::limiter::{KeySet, KeyedLimiter, WAYS};
 use weir_core::{ConfigError, Value};
+use weir_host::KeyHasher;
 
 /// Most entries a table may have: 2^24 keys, ~290 MB.
 const MAX_CAPACITY: u64 = 1 << 24;
@@ -15,6 +17,7 @@ const MAX_CAPACITY: u64 = 1 << 24;
 /// threads may call it at once; only `_free` must not race.
 pub struct weir_keyed_limiter {
     inner: KeyedLimiter<Box<[KeySet]>>,
+    keys: KeyHasher,
 }
 
 fn storage(capacity: u64) -> Result<Box<[KeySet]>, weir_status> {
@@ -42,17 +45,29 @@ fn storage(capacity: u64) -> Result<Box<[KeySet]>, weir_status> {
 /// key is refused with `WEIR_REASON_TABLE_FULL` rather than evicting a live
 /// one: size the table for the keys active within one burst window.
 ///
+/// `seed` is the secret `weir_keyed_limiter_acquire_bytes_now` hashes keys
+/// under (copied; see `weir_hash_seed_from_secret`; all zero is refused). NULL hashes them with
+/// the public `weir_hash_key`: anyone who controls keys can then compute,
+/// offline, keys that fill another key's set and keep it refused
+/// `WEIR_REASON_TABLE_FULL`. Pass NULL only when callers cannot choose keys.
+///
 /// # Safety
-/// `config` is NULL or readable; `out` is NULL or writable.
+/// `config` and `seed` are NULL or readable; `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_keyed_limiter_new(
     config: *const weir_limiter_config,
     capacity: u64,
+    seed: *const weir_hash_seed,
     out: *mut *mut weir_keyed_limiter,
 ) -> weir_status {
     guard(|| {
         let config = live!(config);
         need!(out);
+        // SAFETY: forwarded from this function's contract.
+        let keys = match unsafe { hasher(seed) } {
+            Ok(keys) => keys,
+            Err(status) => return status,
+        };
         if let Err(e) = weir_core::limiter::Gcra::new(config.into()) {
             return config_error(e);
         }
@@ -62,13 +77,15 @@ pub unsafe extern "C" fn weir_keyed_limiter_new(
         };
         match KeyedLimiter::with_storage(config.into(), sets) {
             // SAFETY: `out` checked non-NULL; writable per the contract.
-            Ok(inner) => unsafe { publish(out, weir_keyed_limiter { inner }) },
+            Ok(inner) => unsafe { publish(out, weir_keyed_limiter { inner, keys }) },
             Err(e) => config_error(e),
         }
     })
 }
 
-/// Asks for `cost` tokens for `key` (a hash, e.g. `weir_hash_key`) at `now`.
+/// Asks for `cost` tokens for `key` at `now`. `key` is a hash: the table's
+/// own (`weir_hash_key_seeded` under its seed, or `weir_hash_key` for an
+/// unseeded table) or one the caller owns.
 ///
 /// # Safety
 /// `limiter` is NULL or live; `out` is NULL or writable.
@@ -88,8 +105,8 @@ pub unsafe extern "C" fn weir_keyed_limiter_acquire(
     })
 }
 
-/// Hashes `key_len` bytes at `key` with `weir_hash_key` and asks for `cost`
-/// tokens at `weir_now()`, in one call.
+/// Hashes `key_len` bytes at `key` with the table's hash (under its seed,
+/// if made with one) and asks for `cost` tokens at `weir_now()`, in one call.
 ///
 /// # Safety
 /// `limiter` is NULL or live; `key` points to `key_len` readable bytes
@@ -107,7 +124,7 @@ pub unsafe extern "C" fn weir_keyed_limiter_acquire_bytes_now(
         // SAFETY: forwarded from this function's contract.
         let Some(key) = (unsafe { bytes(key, key_len) }) else { return weir_status::NullArgument };
         need!(out);
-        let decision = limiter.inner.acquire(weir_host::hash_key(key), weir_host::monotonic_now(), cost);
+        let decision = limiter.inner.acquire(limiter.keys.hash(key), weir_host::monotonic_now(), cost);
         out!(out, decision.into());
         weir_status::Ok
     })

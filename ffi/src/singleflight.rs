@@ -3,8 +3,10 @@
 //! and hands the leader's result to the followers.
 
 use crate::handle::{bytes, free, live, need, out, publish};
+use crate::seed::{hasher, weir_hash_seed};
 use crate::status::{guard, weir_status};
 use weir_core::singleflight::{Flight, FlightSlot, Singleflight, SlotState, Ticket};
+use weir_host::KeyHasher;
 
 /// Most slots a table may have (16 bytes each).
 const MAX_CAPACITY: u64 = 1 << 24;
@@ -53,24 +55,39 @@ pub enum weir_slot_state {
 /// any threads at once; only `_free` must not race.
 pub struct weir_singleflight {
     inner: Singleflight<Box<[FlightSlot]>>,
+    keys: KeyHasher,
 }
 
 /// Makes a table of `capacity` slots (1..=2^24); size it at a few times the
 /// keys in flight at once.
 ///
+/// `seed` is the secret `weir_singleflight_begin_bytes` hashes keys under
+/// (copied; see `weir_hash_seed_from_secret`; all zero is refused). NULL hashes them with the
+/// public `weir_hash_key`: anyone who controls keys can then pick keys that
+/// occupy another key's slot, so its callers run unshared.
+///
 /// # Safety
-/// `out` is NULL or writable.
+/// `seed` is NULL or readable; `out` is NULL or writable.
 #[no_mangle]
-pub unsafe extern "C" fn weir_singleflight_new(capacity: u64, out: *mut *mut weir_singleflight) -> weir_status {
+pub unsafe extern "C" fn weir_singleflight_new(
+    capacity: u64,
+    seed: *const weir_hash_seed,
+    out: *mut *mut weir_singleflight,
+) -> weir_status {
     guard(|| {
         need!(out);
+        // SAFETY: forwarded from this function's contract.
+        let keys = match unsafe { hasher(seed) } {
+            Ok(keys) => keys,
+            Err(status) => return status,
+        };
         let slots = match crate::storage::slots(capacity, MAX_CAPACITY, "in [1, 2^24]", FlightSlot::new) {
             Ok(slots) => slots,
             Err(status) => return status,
         };
         match Singleflight::new(slots) {
             // SAFETY: `out` checked non-NULL; writable per the contract.
-            Ok(inner) => unsafe { publish(out, weir_singleflight { inner }) },
+            Ok(inner) => unsafe { publish(out, weir_singleflight { inner, keys }) },
             Err(e) => crate::status::config_error(e),
         }
     })
@@ -84,7 +101,9 @@ fn flight(f: Flight) -> weir_flight {
     }
 }
 
-/// Joins or starts the flight of `key` (a hash, e.g. `weir_hash_key`).
+/// Joins or starts the flight of `key`, a hash: the table's own
+/// (`weir_hash_key_seeded` under its seed, or `weir_hash_key` for an
+/// unseeded table) or one the caller owns.
 ///
 /// # Safety
 /// `table` is NULL or live; `out` is NULL or writable.
@@ -102,7 +121,8 @@ pub unsafe extern "C" fn weir_singleflight_begin(
     })
 }
 
-/// `weir_singleflight_begin` of `weir_hash_key(key, key_len)`.
+/// `weir_singleflight_begin` of `key_len` bytes at `key` hashed with the
+/// table's hash (under its seed, if made with one).
 ///
 /// # Safety
 /// `table` is NULL or live; `key` points to `key_len` readable bytes (may be
@@ -119,7 +139,7 @@ pub unsafe extern "C" fn weir_singleflight_begin_bytes(
         // SAFETY: forwarded from this function's contract.
         let Some(key) = (unsafe { bytes(key, key_len) }) else { return weir_status::NullArgument };
         need!(out);
-        out!(out, flight(table.inner.begin(weir_host::hash_key(key))));
+        out!(out, flight(table.inner.begin(table.keys.hash(key))));
         weir_status::Ok
     })
 }

@@ -93,17 +93,17 @@ fn keyed_and_singleflight_take_keys_as_bytes() {
     let mut d = weir_decision::default();
     // SAFETY: valid pointers; the key slices outlive the calls.
     unsafe {
-        assert_eq!(weir_keyed_limiter_new(&cfg, 16, &mut k), weir_status::Ok);
+        assert_eq!(weir_keyed_limiter_new(&cfg, 16, null(), &mut k), weir_status::Ok);
         assert_eq!(weir_keyed_limiter_acquire_bytes_now(k, b"a".as_ptr(), 1, 1, &mut d), weir_status::Ok);
         assert_eq!(d.admitted, 1);
         assert_eq!(weir_keyed_limiter_acquire_bytes_now(k, b"a".as_ptr(), 1, 1, &mut d), weir_status::Ok);
         assert_eq!(d.admitted, 0);
         assert_eq!(weir_keyed_limiter_acquire_bytes_now(k, null(), 1, 1, &mut d), weir_status::NullArgument);
-        assert_eq!(weir_keyed_limiter_new(&cfg, 9, &mut k), weir_status::InvalidConfig);
+        assert_eq!(weir_keyed_limiter_new(&cfg, 9, null(), &mut k), weir_status::InvalidConfig);
         weir_keyed_limiter_free(&mut k);
 
         let mut t: *mut weir_singleflight = null_mut();
-        assert_eq!(weir_singleflight_new(4, &mut t), weir_status::Ok);
+        assert_eq!(weir_singleflight_new(4, null(), &mut t), weir_status::Ok);
         let mut lead = weir_flight::default();
         let mut follow = weir_flight::default();
         assert_eq!(weir_singleflight_begin_bytes(t, b"k".as_ptr(), 1, &mut lead), weir_status::Ok);
@@ -112,7 +112,47 @@ fn keyed_and_singleflight_take_keys_as_bytes() {
         assert_eq!(weir_singleflight_finish(t, lead.slot, lead.gen), weir_status::Ok);
         assert_eq!(weir_singleflight_finish(t, lead.slot, lead.gen), weir_status::NotFound);
         assert_eq!(weir_singleflight_leave(t, follow.slot, follow.gen), weir_status::Ok);
-        assert_eq!(weir_singleflight_new(0, &mut t), weir_status::InvalidConfig);
+        assert_eq!(weir_singleflight_new(0, null(), &mut t), weir_status::InvalidConfig);
+        weir_singleflight_free(&mut t);
+    }
+}
+
+#[test]
+fn seeded_tables_hash_bytes_keys_under_their_seed() {
+    let cfg = weir_limiter_config { rate: 1, period_ns: 1_000_000_000, burst: 1 };
+    let mut seed = weir_hash_seed::default();
+    let mut k: *mut weir_keyed_limiter = null_mut();
+    let mut d = weir_decision::default();
+    // SAFETY: valid pointers; the byte slices outlive the calls.
+    unsafe {
+        assert_eq!(weir_hash_seed_from_secret(b"s3cret".as_ptr(), 6, &mut seed), weir_status::Ok);
+        assert_eq!(weir_hash_seed_from_secret(null(), 1, &mut seed), weir_status::NullArgument);
+        assert_eq!(weir_hash_seed_from_secret(b"s3cret".as_ptr(), 6, null_mut()), weir_status::NullArgument);
+        assert_eq!((seed.k0, seed.k1), (8558718755306924738, 13016746768467989505));
+        let seeded = weir_hash_key_seeded(seed, b"a".as_ptr(), 1);
+        assert_ne!(seeded, weir_hash_key(b"a".as_ptr(), 1));
+        assert_eq!(weir_hash_key_seeded(seed, null(), 3), weir_hash_key_seeded(seed, null(), 0));
+
+        assert_eq!(weir_keyed_limiter_new(&cfg, 16, &seed, &mut k), weir_status::Ok);
+        assert_eq!(weir_keyed_limiter_acquire_bytes_now(k, b"a".as_ptr(), 1, 1, &mut d), weir_status::Ok);
+        assert_eq!(d.admitted, 1);
+        // The bytes call spent the token of the seeded hash, not the public one.
+        let now = weir_now();
+        assert_eq!(weir_keyed_limiter_acquire(k, seeded, now, 1, &mut d), weir_status::Ok);
+        assert_eq!(d.admitted, 0);
+        assert_eq!(weir_keyed_limiter_acquire(k, weir_hash_key(b"a".as_ptr(), 1), now, 1, &mut d), weir_status::Ok);
+        assert_eq!(d.admitted, 1);
+        weir_keyed_limiter_free(&mut k);
+
+        let mut t: *mut weir_singleflight = null_mut();
+        let mut lead = weir_flight::default();
+        let mut follow = weir_flight::default();
+        assert_eq!(weir_singleflight_new(4, &seed, &mut t), weir_status::Ok);
+        assert_eq!(weir_singleflight_begin_bytes(t, b"k".as_ptr(), 1, &mut lead), weir_status::Ok);
+        let k_seeded = weir_hash_key_seeded(seed, b"k".as_ptr(), 1);
+        assert_eq!(weir_singleflight_begin(t, k_seeded, &mut follow), weir_status::Ok);
+        assert_eq!((lead.role, follow.role), (weir_flight_role::Leader as u32, weir_flight_role::Follower as u32));
+        assert_eq!((lead.slot, lead.gen), (follow.slot, follow.gen));
         weir_singleflight_free(&mut t);
     }
 }

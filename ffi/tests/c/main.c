@@ -9,12 +9,13 @@
 int check_passed, check_failed, check_bad_inputs;
 
 int main(int argc, char **argv) {
-  if (argc != 3) {
-    fprintf(stderr, "usage: %s VECTORS_DIR UNITS_VECTORS_FILE\n", argv[0]);
+  if (argc != 4) {
+    fprintf(stderr, "usage: %s VECTORS_DIR UNITS_VECTORS_FILE KEY_HASH_VECTORS_FILE\n", argv[0]);
     return 2;
   }
   test_basics();
   test_limiters();
+  test_seeded_keyed_limiter();
   test_adaptive();
   test_breaker();
   test_part2();
@@ -24,6 +25,7 @@ int main(int argc, char **argv) {
   int vectors = test_vectors(argv[1]);
   CHECK(vectors >= 50);
   CHECK(test_units(argv[2]) >= 20);
+  CHECK(test_key_hash(argv[3]) >= 18);
   CHECK(check_bad_inputs >= 20);
   fprintf(stderr, "%d vectors replayed, %d bad-input cases\n", vectors, check_bad_inputs);
   printf("%d passed, %d failed\n", check_passed, check_failed);

@@ -23,7 +23,7 @@ void replay_limiter(const json *vector, const json *config, const json *steps) {
 void replay_keyed_limiter(const json *vector, const json *config, const json *steps) {
   weir_limiter_config cfg = limiter_config(config);
   weir_keyed_limiter *k = NULL;
-  if (!built(vector, weir_keyed_limiter_new(&cfg, cfg_u64(config, "capacity", 0), &k))) return;
+  if (!built(vector, weir_keyed_limiter_new(&cfg, cfg_u64(config, "capacity", 0), NULL, &k))) return;
   FOR_STEPS(steps, step) {
     weir_decision d;
     uint64_t now = STEP_AT(step), live = 0;

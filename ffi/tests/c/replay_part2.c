@@ -186,7 +186,7 @@ void replay_retry_budget(const json *vector, const json *c, const json *steps) {
 
 void replay_singleflight(const json *vector, const json *c, const json *steps) {
   weir_singleflight *t = NULL;
-  if (!built(vector, weir_singleflight_new(cfg_u64(c, "capacity", 0), &t))) return;
+  if (!built(vector, weir_singleflight_new(cfg_u64(c, "capacity", 0), NULL, &t))) return;
   static const char *ROLES[] = {"leader", "follower", "table_full"};
   FOR_STEPS(steps, step) {
     const char *op = op_of(step);

@@ -88,7 +88,7 @@ static void rate_limiter(void) {
 static void keyed_limiter(void) {
   weir_limiter_config cfg = {.rate = 1, .period_ns = SECOND, .burst = 2};
   weir_keyed_limiter *k = NULL;
-  CHECK_OK(weir_keyed_limiter_new(&cfg, 64, &k));
+  CHECK_OK(weir_keyed_limiter_new(&cfg, 64, NULL, &k));
   uint64_t cap = 0;
   CHECK_OK(weir_keyed_limiter_capacity(k, &cap));
   CHECK_EQ_U64(cap, 64);
@@ -120,13 +120,13 @@ static void keyed_limiter(void) {
   CHECK_BAD(weir_keyed_limiter_live(k, 0, NULL), WEIR_STATUS_NULL_ARGUMENT);
   CHECK_BAD(weir_keyed_limiter_capacity(NULL, &cap), WEIR_STATUS_NULL_ARGUMENT);
   weir_keyed_limiter *bad = NULL;
-  CHECK_BAD(weir_keyed_limiter_new(&cfg, 0, &bad), WEIR_STATUS_INVALID_CONFIG);
+  CHECK_BAD(weir_keyed_limiter_new(&cfg, 0, NULL, &bad), WEIR_STATUS_INVALID_CONFIG);
   CHECK(last_field_is("capacity"));
-  CHECK_BAD(weir_keyed_limiter_new(&cfg, 12, &bad), WEIR_STATUS_INVALID_CONFIG);
+  CHECK_BAD(weir_keyed_limiter_new(&cfg, 12, NULL, &bad), WEIR_STATUS_INVALID_CONFIG);
   CHECK(last_field_is("capacity"));
-  CHECK_BAD(weir_keyed_limiter_new(&cfg, UINT64_MAX - 7, &bad), WEIR_STATUS_INVALID_CONFIG);
+  CHECK_BAD(weir_keyed_limiter_new(&cfg, UINT64_MAX - 7, NULL, &bad), WEIR_STATUS_INVALID_CONFIG);
   weir_limiter_config no_burst = {.rate = 1, .period_ns = SECOND, .burst = 0};
-  CHECK_BAD(weir_keyed_limiter_new(&no_burst, 8, &bad), WEIR_STATUS_INVALID_CONFIG);
+  CHECK_BAD(weir_keyed_limiter_new(&no_burst, 8, NULL, &bad), WEIR_STATUS_INVALID_CONFIG);
   CHECK(last_field_is("burst"));
   CHECK(bad == NULL);
   weir_keyed_limiter_free(&k);

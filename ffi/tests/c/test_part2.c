@@ -246,15 +246,15 @@ static void retry_budget(void) {
 
 static void singleflight(void) {
   weir_singleflight *t = NULL, *bad = NULL;
-  CHECK_BAD(weir_singleflight_new(0, &bad), WEIR_STATUS_INVALID_CONFIG);
+  CHECK_BAD(weir_singleflight_new(0, NULL, &bad), WEIR_STATUS_INVALID_CONFIG);
   CHECK(last_field_is("capacity"));
-  CHECK_BAD(weir_singleflight_new((1ull << 24) + 1, &bad), WEIR_STATUS_INVALID_CONFIG);
-  CHECK_BAD(weir_singleflight_new(UINT64_MAX, &bad), WEIR_STATUS_INVALID_CONFIG);
+  CHECK_BAD(weir_singleflight_new((1ull << 24) + 1, NULL, &bad), WEIR_STATUS_INVALID_CONFIG);
+  CHECK_BAD(weir_singleflight_new(UINT64_MAX, NULL, &bad), WEIR_STATUS_INVALID_CONFIG);
   CHECK(last_field_is("capacity"));
-  CHECK_BAD(weir_singleflight_new(4, NULL), WEIR_STATUS_NULL_ARGUMENT);
+  CHECK_BAD(weir_singleflight_new(4, NULL, NULL), WEIR_STATUS_NULL_ARGUMENT);
   CHECK(bad == NULL);
 
-  CHECK_OK(weir_singleflight_new(4, &t));
+  CHECK_OK(weir_singleflight_new(4, NULL, &t));
   weir_flight f = {.role = 77}, lead, follow;
   CHECK_BAD(weir_singleflight_begin(NULL, 1, &f), WEIR_STATUS_NULL_ARGUMENT);
   CHECK_BAD(weir_singleflight_begin(t, 1, NULL), WEIR_STATUS_NULL_ARGUMENT);

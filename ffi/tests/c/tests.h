@@ -23,6 +23,10 @@ void test_fleet(void);
 int test_vectors(const char *dir);
 /* Replays the limiter-units vector file; returns how many cases it ran. */
 int test_units(const char *path);
+/* Replays the key-hash vector file; returns how many cases it ran. */
+int test_key_hash(const char *path);
+/* Crafted keys fill a victim's set unseeded, not under a secret seed. */
+void test_seeded_keyed_limiter(void);
 
 /* Whether the last error on this thread names `field`. */
 static inline int last_field_is(const char *field) { return strcmp(weir_last_error_field(), field) == 0; }
