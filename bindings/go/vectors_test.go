@@ -183,6 +183,8 @@ var replays = map[string]replayFunc{
 	"retry_budget":        replayBudget,
 	"singleflight":        replaySingleflight,
 	"deadline":            replayDeadline,
+	"breaker":             replayBreaker,
+	"adaptive_limit":      replayAdaptiveLimit,
 }
 
 func TestVectors(t *testing.T) { replayVectors(t) }

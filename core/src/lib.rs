@@ -42,6 +42,7 @@ pub mod breaker;
 pub mod budget;
 pub mod deadline;
 pub mod picker;
+pub mod quantile;
 pub mod singleflight;
 
 pub mod lease;
