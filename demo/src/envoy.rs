@@ -1,5 +1,6 @@
-//! Envoy in front of the upstream: a bootstrap with or without
-//! `weir_filter.wasm`, started on free loopback ports and waited for.
+//! Envoy in front of the upstream: a bootstrap with or without weir (the
+//! wasm filter, or the dynamic module `libweir_envoy.so`), started on free
+//! loopback ports and waited for.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -33,6 +34,26 @@ pub fn json_string(s: &str) -> String {
     out
 }
 
+/// How weir is loaded: `weir_filter.wasm`, or the dynamic module.
+#[derive(Debug, Clone, Copy)]
+pub enum Weir<'a> {
+    Wasm(&'a Path),
+    Module(&'a Path),
+}
+
+/// The module's filter entry. Its counters go under the wasm filter's
+/// namespace (`wasmcustom`), so both cases read the same stat names.
+fn module_filter(plugin: &str) -> String {
+    format!(
+        r#"{{"name": "envoy.filters.http.dynamic_modules", "typed_config": {{
+  "@type": "type.googleapis.com/envoy.extensions.filters.http.dynamic_modules.v3.DynamicModuleFilter",
+  "dynamic_module_config": {{"name": "weir_envoy", "metrics_namespace": "wasmcustom"}},
+  "filter_name": "weir",
+  "filter_config": {{"@type": "type.googleapis.com/google.protobuf.StringValue", "value": {}}}}}}},"#,
+        json_string(plugin)
+    )
+}
+
 fn wasm_filter(wasm: &Path, plugin: &str) -> String {
     format!(
         r#"{{"name": "envoy.filters.http.wasm", "typed_config": {{
@@ -48,8 +69,12 @@ fn wasm_filter(wasm: &Path, plugin: &str) -> String {
 /// The bootstrap: one listener routing everything to the upstream, Envoy's
 /// defaults otherwise (connection pool, circuit breakers, 15 s route timeout),
 /// so "without weir" is Envoy as it ships.
-pub fn bootstrap(port: u16, admin: u16, upstream: u16, weir: Option<(&Path, &str)>) -> String {
-    let filter = weir.map(|(wasm, plugin)| wasm_filter(wasm, plugin)).unwrap_or_default();
+pub fn bootstrap(port: u16, admin: u16, upstream: u16, weir: Option<(Weir<'_>, &str)>) -> String {
+    let filter = match weir {
+        Some((Weir::Wasm(wasm), plugin)) => wasm_filter(wasm, plugin),
+        Some((Weir::Module(_), plugin)) => module_filter(plugin),
+        None => String::new(),
+    };
     format!(
         r#"{{"admin": {{"address": {{"socket_address": {{"address": "127.0.0.1", "port_value": {admin}}}}}}},
 "static_resources": {{
@@ -102,7 +127,7 @@ impl Envoy {
         dir: &Path,
         name: &str,
         upstream: u16,
-        weir: Option<(&Path, &str)>,
+        weir: Option<(Weir<'_>, &str)>,
         concurrency: u32,
     ) -> Result<Envoy, String> {
         let (port, admin) = (free_port().map_err(|e| e.to_string())?, free_port().map_err(|e| e.to_string())?);
@@ -110,7 +135,12 @@ impl Envoy {
         let log = dir.join(format!("{name}.log"));
         std::fs::write(&config, bootstrap(port, admin, upstream, weir)).map_err(|e| e.to_string())?;
         let log_file = std::fs::File::create(&log).map_err(|e| e.to_string())?;
-        let child = Command::new(binary)
+        let mut command = Command::new(binary);
+        if let Some((Weir::Module(module), _)) = weir {
+            // Envoy finds `libweir_envoy.so` by name in this folder.
+            command.env("ENVOY_DYNAMIC_MODULES_SEARCH_PATH", module.parent().unwrap_or(Path::new(".")));
+        }
+        let child = command
             .arg("-c")
             .arg(&config)
             .args(["--concurrency", &concurrency.to_string(), "--disable-hot-restart", "--log-level", "warn"])

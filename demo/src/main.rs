@@ -1,5 +1,6 @@
-//! `weir-demo run --envoy <bin> --wasm <weir_filter.wasm> [--out docs/demo.svg]`
-//! runs the demo; `weir-demo upstream` is the service it starts for itself.
+//! `weir-demo run --envoy <bin> --wasm <weir_filter.wasm> [--module <libweir_envoy.so>] [--out docs/demo.svg]`
+//! runs the demo (`--module`: weir as Envoy's dynamic module instead of the
+//! wasm filter); `weir-demo upstream` is the service it starts for itself.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,9 +44,13 @@ fn serve_upstream(args: &[String]) -> Result<(), String> {
 
 fn run_demo(args: &[String]) -> Result<(), String> {
     let required = |name: &str| flag(args, name).map(PathBuf::from).ok_or(format!("{name} is required"));
+    if flag(args, "--wasm").is_none() && flag(args, "--module").is_none() {
+        return Err("--wasm or --module is required".into());
+    }
     let opts = demo::Options {
         envoy: required("--envoy")?,
-        wasm: required("--wasm")?,
+        module: flag(args, "--module").map(PathBuf::from),
+        wasm: flag(args, "--wasm").map(PathBuf::from).unwrap_or_default(),
         out: flag(args, "--out").map_or_else(|| PathBuf::from("docs/demo.svg"), PathBuf::from),
         secs_per_phase: number(args, "--phase-secs", 5.0)?,
         concurrency: number(args, "--concurrency", 2)?,
@@ -59,7 +64,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("upstream") => serve_upstream(&args),
         Some("run") => run_demo(&args),
-        _ => Err("usage: weir-demo run --envoy <bin> --wasm <file> [--out <svg>] [--phase-secs 5] | upstream".into()),
+        _ => Err("usage: weir-demo run --envoy <bin> (--wasm <file> | --module <libweir_envoy.so>) [--out <svg>] [--phase-secs 5] | upstream".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
