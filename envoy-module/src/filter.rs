@@ -55,7 +55,7 @@ impl FilterConfig {
             Err(problem) => return refuse(&problem),
         };
         let now = weir_host::monotonic_now();
-        let proto = match plan::build(config.clone(), ProcessStore, now, 0) {
+        let proto = match plan::build(config.clone(), ProcessStore::global(), now, 0) {
             Ok(p) => p,
             Err(message) => return refuse(&message),
         };
@@ -64,7 +64,8 @@ impl FilterConfig {
         let held = proto
             .rules
             .iter()
-            .filter_map(|rp| match &rp.limit {
+            .flat_map(|rp| &rp.limits)
+            .filter_map(|lp| match &lp.state {
                 LimitState::Bucket(b) => Some(Held::Bucket(b.clone())),
                 LimitState::Table(t) => Some(Held::Table(t.clone())),
                 LimitState::None => None,
@@ -92,7 +93,7 @@ impl FilterConfig {
             // each worker; they go when the worker next meets a new one.
             workers.retain(|(config, _)| config.strong_count() > 0);
             let now = weir_host::monotonic_now();
-            let plan = plan::build(self.config.clone(), ProcessStore, now, seed(now)).ok()?;
+            let plan = plan::build(self.config.clone(), ProcessStore::global(), now, seed(now)).ok()?;
             let worker = Rc::new(Worker { plan, counter_ids: self.counter_ids.clone() });
             workers.push((Arc::downgrade(&self.alive), worker.clone()));
             Some(worker)

@@ -14,6 +14,10 @@ pub struct Answer {
     pub body: String,
     /// Envoy's response code details: `weir_<reason>`.
     pub details: String,
+    /// Why: `rate_limited`, `table_full`, `shed`, `throttled`, `deadline_exceeded`...
+    pub reason: &'static str,
+    /// The name of the rule that answered.
+    pub rule: String,
 }
 
 impl Answer {
@@ -43,6 +47,8 @@ pub fn refusal(rule: &str, debug_headers: bool, r: &Refusal) -> Answer {
         headers,
         body: format!("weir: {} by rule \"{rule}\"\n", d.reason.as_str()),
         details: format!("weir_{}", d.reason.as_str()),
+        reason: d.reason.as_str(),
+        rule: rule.to_string(),
     }
 }
 

@@ -19,4 +19,12 @@ pub trait Exchange {
     fn add_response_header(&mut self, name: &str, value: &str);
     /// A warning for the host's log (a limit's state could not be used).
     fn warn(&self, message: &str);
+    /// The value the caller keys this request on (`"key": "caller"`): a
+    /// user id, an API key. Proxies have none.
+    fn caller_key(&self) -> Option<Cow<'_, [u8]>> {
+        None
+    }
+    /// The time the upstream gets, as the deadline phase decided it (it
+    /// also wrote the timeout headers). For hosts that hand it on some other way.
+    fn deadline(&mut self, _budget_ns: u64) {}
 }

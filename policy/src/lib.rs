@@ -2,14 +2,17 @@
 //! it, limit -> deadline -> throttle -> shed -> pick), validated with
 //! errors that name the rule and the field, decided by weir-core's kernels
 //! and answered with the same statuses, headers and bodies by every host
-//! that embeds it: the Envoy filter (proxy-wasm), the Envoy dynamic module.
+//! that embeds it: the Envoy filter (proxy-wasm), the Envoy dynamic module,
+//! and a service's own process through the bindings ([`process`], feature
+//! `process`).
 //!
 //! What differs per host is behind two small traits:
 //! - [`exchange::Exchange`]: the request and response as the host carries
 //!   them (headers, the client address, a log line);
 //! - [`store::LimitStore`]: where limit state lives, so a limit is exact
 //!   across the host's workers (Envoy shared data with CAS in
-//!   [`shared_data`], process atomics in the dynamic module).
+//!   [`shared_data`], process atomics in the dynamic module and the
+//!   bindings, `process::store`).
 //!
 //! Counters are batched in [`metrics::Metrics`] and drained by the host
 //! into its own stats. A host builds a [`plan::Plan`] per worker from a
@@ -21,6 +24,8 @@ pub mod config;
 pub mod exchange;
 pub mod metrics;
 pub mod plan;
+#[cfg(feature = "process")]
+pub mod process;
 pub mod request;
 pub mod rng;
 pub mod rules;

@@ -9,7 +9,7 @@
 //! law), which each worker estimates as well from its own share of the
 //! traffic.
 
-use crate::config::{Config, Debug, KeySource, Rule};
+use crate::config::{Config, Debug, KeySource, Limit, Rule};
 use crate::metrics::{Counter, Metrics};
 use crate::rng::Rng;
 use crate::store::LimitStore;
@@ -50,7 +50,7 @@ impl Counters {
         let name = &rule.name;
         let mut c = |outcome: &str| Some(m.define(format!("weir.{name}.{outcome}")));
         let mut out = Counters::default();
-        if rule.limit.is_some() {
+        if !rule.limits.is_empty() {
             out.admitted = c("admitted");
             out.limited = c("limited");
             out.shadow_limited = c("shadow_limited");
@@ -87,15 +87,21 @@ pub enum LimitState<S: LimitStore> {
     Table(S::Table),
 }
 
+/// One of a rule's limits, bound to its state.
+pub struct LimitPlan<S: LimitStore> {
+    pub state: LimitState<S>,
+    /// This worker's tokens taken ahead from the shared bucket (`limit.lease` > 1).
+    pub lease: Option<RefCell<Lease>>,
+}
+
 pub struct RulePlan<S: LimitStore> {
     pub rule: Rule,
-    pub limit: LimitState<S>,
+    /// In the order of `rule.limits`.
+    pub limits: Vec<LimitPlan<S>>,
     pub counters: Counters,
     pub shedder: Option<RefCell<Shedder>>,
     pub throttle: Option<RefCell<Throttle>>,
     pub picker: Option<RefCell<Picker>>,
-    /// This worker's tokens taken ahead from the shared bucket (`limit.lease` > 1).
-    pub lease: Option<RefCell<Lease>>,
 }
 
 pub struct Plan<S: LimitStore> {
@@ -109,6 +115,8 @@ pub struct Plan<S: LimitStore> {
     pub clock_base: u64,
     pub needs_path: bool,
     pub needs_method: bool,
+    /// Some throttle or picker counts `grpc-status` codes as failures.
+    pub needs_grpc_status: bool,
 }
 
 /// Binds `config` to this worker at `now`, resolving every limit's state in
@@ -117,22 +125,31 @@ pub fn build<S: LimitStore>(config: Config, store: S, now: u64, seed: u64) -> Re
     let mut metrics = Metrics::default();
     let mut rules = Vec::with_capacity(config.rules.len());
     for rule in config.rules {
-        let state_key = format!("weir.limit.{}", rule.name);
         let fail = |what: &str, e: &dyn std::fmt::Debug| format!("rule \"{}\": cannot create {what}: {e:?}", rule.name);
-        let limit = match &rule.limit {
-            None => LimitState::None,
-            Some(l) if l.key == KeySource::None => LimitState::Bucket(
-                store.bucket(&state_key, &l.gcra).map_err(|e| fail(&format!("shared state {state_key}"), &e))?,
-            ),
-            Some(l) => {
-                let sets = l.max_keys / weir_core::limiter::WAYS as u64;
-                LimitState::Table(
-                    store
-                        .table(&state_key, &l.gcra, sets)
-                        .map_err(|e| fail(&format!("shared state {state_key}.k*"), &e))?,
-                )
-            }
-        };
+        let limits = rule
+            .limits
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let state_key = Limit::state_name(&rule.name, i);
+                let state = if l.key == KeySource::None {
+                    LimitState::Bucket(
+                        store
+                            .bucket(&state_key, &l.gcra)
+                            .map_err(|e| fail(&format!("shared state {state_key}"), &e))?,
+                    )
+                } else {
+                    let sets = l.max_keys / weir_core::limiter::WAYS as u64;
+                    LimitState::Table(
+                        store
+                            .table(&state_key, &l.gcra, sets)
+                            .map_err(|e| fail(&format!("shared state {state_key}.k*"), &e))?,
+                    )
+                };
+                let lease = (l.lease > 1).then(|| RefCell::new(Lease::new(l.lease)));
+                Ok(LimitPlan { state, lease })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
         let shedder = match &rule.shed {
             Some(s) => Some(RefCell::new(Shedder::new(s.config).map_err(|e| fail("the shedder", &e))?)),
             None => None,
@@ -152,14 +169,16 @@ pub fn build<S: LimitStore>(config: Config, store: S, now: u64, seed: u64) -> Re
             }
             None => None,
         };
-        let lease = rule.limit.as_ref().filter(|l| l.lease > 1).map(|l| RefCell::new(Lease::new(l.lease)));
         let counters = Counters::define(&rule, &mut metrics);
-        rules.push(RulePlan { rule, limit, counters, shedder, throttle, picker, lease });
+        rules.push(RulePlan { rule, limits, counters, shedder, throttle, picker });
     }
-    let needs_path = rules
-        .iter()
-        .any(|r| r.rule.matcher.needs_path() || r.rule.limit.as_ref().is_some_and(|l| l.key == KeySource::Path));
+    let needs_path =
+        rules.iter().any(|r| r.rule.matcher.needs_path() || r.rule.limits.iter().any(|l| l.key.needs_path()));
     let needs_method = rules.iter().any(|r| r.rule.matcher.method.is_some());
+    let needs_grpc_status = rules.iter().any(|r| {
+        r.rule.throttle.as_ref().is_some_and(|t| !t.grpc_failures.is_empty())
+            || r.rule.pick.as_ref().is_some_and(|p| !p.grpc_failures.is_empty())
+    });
     Ok(Plan {
         rules,
         store,
@@ -170,5 +189,6 @@ pub fn build<S: LimitStore>(config: Config, store: S, now: u64, seed: u64) -> Re
         clock_base: now,
         needs_path,
         needs_method,
+        needs_grpc_status,
     })
 }

@@ -93,6 +93,17 @@ impl Stream {
             let status = ex.response_header(":status").and_then(|v| request::parse_uint(&v));
             self.complete(plan, Some(&*ex), now, Some(status.map_or(0, |s| s.min(999) as u32)));
         }
+        self.admitted_headers(ex);
+    }
+
+    /// Adds what an admitted request's response carries (`x-ratelimit-*`
+    /// for `headers_on_success`, debug headers) to `ex`, once. Hosts that
+    /// hand these to their caller at decision time call it after
+    /// [`Stream::request`]; otherwise [`Stream::response`] does.
+    pub fn admitted_headers(&mut self, ex: &mut impl Exchange) {
+        if self.answered {
+            return;
+        }
         if let Some((limit, remaining, reset)) = self.notes.success_headers.take() {
             ex.add_response_header("x-ratelimit-limit", &limit.to_string());
             ex.add_response_header("x-ratelimit-remaining", &remaining.to_string());
@@ -137,9 +148,15 @@ impl Stream {
                 rules::shed::done(rp, self.started, now, cpu);
             }
         }
+        let grpc_status = match (status, ex) {
+            (Some(_), Some(ex)) if plan.needs_grpc_status => {
+                ex.response_header("grpc-status").and_then(|v| config::grpc::parse_status(&v))
+            }
+            _ => None,
+        };
         let throttles = std::mem::take(&mut self.throttles);
         for (_, rp) in plan.rules.iter().enumerate().filter(|(i, _)| throttles & (1 << i) != 0) {
-            rules::throttle::record(plan, rp, now, status);
+            rules::throttle::record(plan, rp, now, status, grpc_status);
         }
         if let Some((rp, ticket)) = self.pick.take().and_then(|(i, t)| Some((plan.rules.get(i)?, t))) {
             if let Some(p) = &rp.rule.pick {
@@ -147,14 +164,25 @@ impl Stream {
                     Some((name, cpu)) if name == p.cpu_header => cpu,
                     _ => read_cpu(&p.cpu_header),
                 };
-                rules::pick::done(rp, ticket, self.started, now, status, cpu);
+                rules::pick::done(rp, ticket, self.started, now, (status, grpc_status), cpu);
             }
         }
     }
 
     /// Whether a throttle, shedder or picker waits for this request's answer.
-    fn pending(&self) -> bool {
+    pub fn pending(&self) -> bool {
         self.shed.is_some() || self.throttles != 0 || self.pick.is_some()
+    }
+
+    /// The picked node: (rule index, index in its `pick.clusters`).
+    pub fn picked(&self) -> Option<(usize, u32)> {
+        self.pick.as_ref().map(|(rule, ticket)| (*rule, ticket.index))
+    }
+
+    /// The caller will never report this request's outcome: every learner
+    /// that let it through takes it back, as if weir had answered it.
+    pub fn abandon<S: LimitStore>(&mut self, plan: &Plan<S>) {
+        self.forget(plan);
     }
 
     /// Takes the request back from every learner that let it through

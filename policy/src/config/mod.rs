@@ -6,13 +6,15 @@
 //! rule can carry has its own file.
 
 mod deadline;
+pub mod grpc;
+mod key;
 mod limit;
 mod pick;
 mod shed;
 mod throttle;
 
 pub use deadline::{DeadlineRule, GrpcWrite};
-pub use limit::{KeySource, Limit};
+pub use limit::{KeySource, Limit, MAX_LIMITS};
 pub use pick::Pick;
 pub use shed::Shed;
 pub use throttle::Throttle;
@@ -78,7 +80,8 @@ impl Match {
 pub struct Rule {
     pub name: String,
     pub matcher: Match,
-    pub limit: Option<Limit>,
+    /// Decided in this order; the first refusal answers.
+    pub limits: Vec<Limit>,
     pub shed: Option<Shed>,
     pub throttle: Option<Throttle>,
     pub pick: Option<Pick>,
@@ -277,18 +280,18 @@ fn parse_rule(index: usize, raw: &Value) -> Result<Rule, ConfigProblem> {
         None => false,
         Some(v) => ctx.boolean("debug_headers", v)?,
     };
-    let limit = obj.get("limit").map(|v| limit::parse(&ctx, v)).transpose()?;
+    let limits = obj.get("limit").map_or(Ok(Vec::new()), |v| limit::parse_all(&ctx, v))?;
     let shed = obj.get("shed").map(|v| shed::parse(&ctx, v)).transpose()?;
     let throttle = obj.get("throttle").map(|v| throttle::parse(&ctx, v)).transpose()?;
     let pick = obj.get("pick").map(|v| pick::parse(&ctx, v)).transpose()?;
     let deadline = obj.get("deadline").map(|v| deadline::parse(&ctx, v)).transpose()?;
-    if limit.is_none() && shed.is_none() && throttle.is_none() && pick.is_none() && deadline.is_none() {
+    if limits.is_empty() && shed.is_none() && throttle.is_none() && pick.is_none() && deadline.is_none() {
         return Err(ctx.err(
             "limit",
             "must be present, or one of shed, throttle, pick, deadline (a rule needs something to do)".into(),
         ));
     }
-    Ok(Rule { name, matcher, limit, shed, throttle, pick, deadline, mode, on_state_error, debug_headers })
+    Ok(Rule { name, matcher, limits, shed, throttle, pick, deadline, mode, on_state_error, debug_headers })
 }
 
 fn parse_match(ctx: &Ctx, v: &Value) -> Result<Match, ConfigProblem> {

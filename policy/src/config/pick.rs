@@ -1,7 +1,7 @@
 //! `pick`: core's p2c picker over Envoy clusters, chosen through a request
 //! header the route's `cluster_header` reads.
 
-use super::{show, ConfigProblem, Ctx};
+use super::{grpc, show, ConfigProblem, Ctx};
 use serde_json::Value;
 use weir_core::picker::{PickerConfig, PickerKernel};
 
@@ -15,16 +15,20 @@ pub struct Pick {
     pub cpu_header: String,
     /// Inclusive status ranges that count against a cluster's success rate.
     pub failures: Vec<(u32, u32)>,
+    /// `grpc-status` codes that count against it, whatever `:status` said.
+    pub grpc_failures: Vec<u32>,
 }
 
 impl Pick {
-    pub fn is_failure(&self, status: u32) -> bool {
+    /// Whether the cluster's answer counts against its success rate.
+    pub fn is_failure(&self, status: u32, grpc_status: Option<u32>) -> bool {
         self.failures.iter().any(|(lo, hi)| (*lo..=*hi).contains(&status))
+            || grpc_status.is_some_and(|g| self.grpc_failures.contains(&g))
     }
 }
 
 const MAX_CLUSTERS: usize = 64;
-const FIELDS: [&str; 9] = [
+const FIELDS: [&str; 10] = [
     "clusters",
     "header",
     "cpu_header",
@@ -34,6 +38,7 @@ const FIELDS: [&str; 9] = [
     "cpu_ceiling",
     "latency_bias",
     "failures",
+    "grpc_failures",
 ];
 
 pub(super) fn parse(ctx: &Ctx, v: &Value) -> Result<Pick, ConfigProblem> {
@@ -79,5 +84,7 @@ pub(super) fn parse(ctx: &Ctx, v: &Value) -> Result<Pick, ConfigProblem> {
         None => vec![(500, 599)],
         Some(f) => super::throttle::parse_status_list(ctx, "pick.failures", f)?,
     };
-    Ok(Pick { config, clusters, header, cpu_header, failures })
+    let grpc_failures =
+        obj.get("grpc_failures").map_or(Ok(Vec::new()), |g| grpc::parse(ctx, "pick.grpc_failures", g))?;
+    Ok(Pick { config, clusters, header, cpu_header, failures, grpc_failures })
 }

@@ -1,7 +1,7 @@
 //! `throttle`: core's SRE client-side throttle over the statuses the
 //! upstream answers.
 
-use super::{show, ConfigProblem, Ctx};
+use super::{grpc, show, ConfigProblem, Ctx};
 use serde_json::Value;
 use weir_core::throttle::{ThrottleConfig, ThrottleKernel};
 
@@ -10,16 +10,22 @@ pub struct Throttle {
     pub config: ThrottleConfig,
     /// Inclusive status ranges that count as the upstream refusing work.
     pub failures: Vec<(u32, u32)>,
+    /// `grpc-status` codes that count as the upstream refusing work,
+    /// whatever `:status` came with them (gRPC answers errors with 200).
+    pub grpc_failures: Vec<u32>,
     pub status: u32,
 }
 
 impl Throttle {
-    pub fn is_failure(&self, status: u32) -> bool {
+    /// Whether the upstream's answer counts against it.
+    pub fn is_failure(&self, status: u32, grpc_status: Option<u32>) -> bool {
         self.failures.iter().any(|(lo, hi)| (*lo..=*hi).contains(&status))
+            || grpc_status.is_some_and(|g| self.grpc_failures.contains(&g))
     }
 }
 
-const FIELDS: [&str; 7] = ["k", "window", "buckets", "min_requests", "max_reject_probability", "failures", "status"];
+const FIELDS: [&str; 8] =
+    ["k", "window", "buckets", "min_requests", "max_reject_probability", "failures", "grpc_failures", "status"];
 
 pub(super) fn parse(ctx: &Ctx, v: &Value) -> Result<Throttle, ConfigProblem> {
     let obj = ctx.object("throttle", v, &FIELDS)?;
@@ -44,8 +50,10 @@ pub(super) fn parse(ctx: &Ctx, v: &Value) -> Result<Throttle, ConfigProblem> {
         None => vec![(429, 429), (500, 599)],
         Some(f) => parse_status_list(ctx, "throttle.failures", f)?,
     };
+    let grpc_failures =
+        obj.get("grpc_failures").map_or(Ok(Vec::new()), |g| grpc::parse(ctx, "throttle.grpc_failures", g))?;
     let status = ctx.status("throttle.status", obj.get("status"), 503)?;
-    Ok(Throttle { config, failures, status })
+    Ok(Throttle { config, failures, grpc_failures, status })
 }
 
 /// `[503, "5xx", 429]`: single statuses or whole classes.

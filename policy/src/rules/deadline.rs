@@ -55,6 +55,7 @@ pub fn run<S: LimitStore>(
             return Some(Refusal { rule: index, status: rule.status, decision, burst: None });
         }
     };
+    ex.deadline(budget);
     let mut buf = [0u8; 24];
     if rule.envoy {
         if let Some(v) = format_millis(budget, &mut buf).ok().and_then(|n| buf.get(..n)) {

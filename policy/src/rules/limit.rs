@@ -1,14 +1,13 @@
-//! `limit`: one GCRA decision on the store's state per matching rule.
+//! `limit`: one GCRA decision on the store's state per limit of a matching rule.
 
+use super::key;
 use super::Refusal;
-use crate::config::Limit;
-use crate::config::{KeySource, Mode, OnStateError};
+use crate::config::{Limit, Mode, OnStateError};
 use crate::exchange::Exchange;
-use crate::plan::{LimitState, Plan, RulePlan};
+use crate::plan::{LimitPlan, LimitState, Plan, RulePlan};
 use crate::request::{self, Request};
 use crate::store::{state_error_decision, LimitStore, StateError};
 use std::cell::RefCell;
-use weir_core::hash::hash_key;
 use weir_core::lease::{Lease, Spend};
 use weir_core::{Decision, Reason};
 
@@ -21,21 +20,9 @@ pub struct Admitted {
     pub debug: Option<Decision>,
 }
 
-/// The key hash for this request; `None` when the request lacks what the
-/// rule keys on (then the rule does not apply).
-fn key_hash(key: &KeySource, req: &Request, ex: &impl Exchange) -> Option<u64> {
-    match key {
-        KeySource::None => Some(0),
-        KeySource::Header(name) => Some(hash_key(&ex.request_header(name)?)),
-        KeySource::Path => Some(hash_key(request::path_only(req.path.as_deref()?))),
-        KeySource::ClientAddress => {
-            let addr = ex.client_address()?;
-            Some(hash_key(request::address_host(&addr)))
-        }
-        KeySource::RawHeader(name) => request::parse_uint(&ex.request_header(name)?),
-    }
-}
-
+/// Decides every limit of the rule in order; the first refusal answers.
+/// Limits decided before it have spent their tokens (as a client holding
+/// several quotas spends from each it passed), so list the tightest first.
 pub fn run<S: LimitStore>(
     plan: &Plan<S>,
     index: usize,
@@ -45,51 +32,87 @@ pub fn run<S: LimitStore>(
     now: u64,
     notes: &mut Admitted,
 ) -> Option<Refusal> {
-    let limit = rp.rule.limit.as_ref()?;
-    let hash = key_hash(&limit.key, req, ex)?;
+    let mut decided = false;
+    // Of this rule's limits, the one closest to refusing speaks for it.
+    let mut headers: Option<(u64, u64, u64)> = None;
+    for (limit, lp) in rp.rule.limits.iter().zip(&rp.limits) {
+        match decide(plan, rp, limit, lp, req, ex, now) {
+            Step::Skipped => {}
+            Step::Admitted(decision) => {
+                decided = true;
+                if limit.headers_on_success && headers.is_none_or(|(_, left, _)| decision.remaining < left) {
+                    headers = Some((limit.burst, decision.remaining, decision.reset_after));
+                }
+                if rp.rule.debug_headers {
+                    notes.debug = Some(decision);
+                }
+            }
+            Step::Refused(decision) => {
+                if rp.rule.mode == Mode::Shadow {
+                    plan.metrics.inc(rp.counters.shadow_limited);
+                    return None;
+                }
+                plan.metrics.inc(rp.counters.limited);
+                return Some(Refusal { rule: index, status: limit.status, decision, burst: Some(limit.burst) });
+            }
+        }
+    }
+    if decided {
+        plan.metrics.inc(rp.counters.admitted);
+    }
+    if headers.is_some() {
+        notes.success_headers = headers;
+    }
+    None
+}
+
+enum Step {
+    /// The request lacks the key, or the state failed open.
+    Skipped,
+    Admitted(Decision),
+    Refused(Decision),
+}
+
+fn decide<S: LimitStore>(
+    plan: &Plan<S>,
+    rp: &RulePlan<S>,
+    limit: &Limit,
+    lp: &LimitPlan<S>,
+    req: &Request,
+    ex: &impl Exchange,
+    now: u64,
+) -> Step {
+    let Some(hash) = key::hash(&limit.key, req, ex) else { return Step::Skipped };
     let cost = limit
         .cost_header
         .as_deref()
         .and_then(|name| ex.request_header(name))
         .and_then(|v| request::parse_uint(&v))
         .unwrap_or(limit.cost);
-    let result = match (&rp.limit, &rp.lease) {
+    let result = match (&lp.state, &lp.lease) {
         (LimitState::Bucket(bucket), Some(lease)) => {
             leased(&plan.store, bucket, limit, lease, plan.clock_base, now, cost)
         }
         (LimitState::Bucket(bucket), None) => plan.store.acquire(bucket, &limit.gcra, now, cost),
         (LimitState::Table(table), _) => plan.store.acquire_keyed(table, &limit.gcra, hash, now, cost),
-        (LimitState::None, _) => return None,
+        (LimitState::None, _) => return Step::Skipped,
     };
-    let m = &plan.metrics;
-    let c = &rp.counters;
     let decision = match result {
         Ok(d) => d,
         Err(e) => {
-            m.inc(c.state_error);
+            plan.metrics.inc(rp.counters.state_error);
             ex.warn(&format!("weir: rule \"{}\": shared state unusable: {e:?}", rp.rule.name));
             if rp.rule.on_state_error == OnStateError::Allow {
-                return None;
+                return Step::Skipped;
             }
             state_error_decision()
         }
     };
     if decision.is_admitted() {
-        m.inc(c.admitted);
-        if limit.headers_on_success {
-            notes.success_headers = Some((limit.burst, decision.remaining, decision.reset_after));
-        }
-        if rp.rule.debug_headers {
-            notes.debug = Some(decision);
-        }
-        return None;
+        Step::Admitted(decision)
+    } else {
+        Step::Refused(decision)
     }
-    if rp.rule.mode == Mode::Shadow {
-        m.inc(c.shadow_limited);
-        return None;
-    }
-    m.inc(c.limited);
-    Some(Refusal { rule: index, status: limit.status, decision, burst: Some(limit.burst) })
 }
 
 /// A decision through this worker's lease: spend from it when it holds the

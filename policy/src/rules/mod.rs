@@ -3,6 +3,7 @@
 //! exchange and act on the answer.
 
 pub mod deadline;
+pub mod key;
 pub mod limit;
 pub mod pick;
 pub mod shed;

@@ -23,20 +23,20 @@ pub fn pick<S: LimitStore>(plan: &Plan<S>, rp: &RulePlan<S>, ex: &mut impl Excha
 }
 
 /// Reports the picked cluster's answer: `status` (`None`: no response, a
-/// failure), the time since `started`, and the CPU it reported.
+/// failure) and its `grpc-status`, the time since `started`, and the CPU it reported.
 pub fn done<S: LimitStore>(
     rp: &RulePlan<S>,
     ticket: PickTicket,
     started: u64,
     now: u64,
-    status: Option<u32>,
+    (status, grpc_status): (Option<u32>, Option<u32>),
     cpu: Option<u64>,
 ) {
     let (Some(rule), Some(cell)) = (&rp.rule.pick, &rp.picker) else { return };
     let Ok(mut picker) = cell.try_borrow_mut() else { return };
     let outcome = Outcome {
         latency_ns: now.saturating_sub(started),
-        success: status.is_some_and(|s| !rule.is_failure(s)),
+        success: status.is_some_and(|s| !rule.is_failure(s, grpc_status)),
         cpu_permille: cpu.map(|c| c.min(1000) as u16),
     };
     picker.done(ticket, now, outcome);

@@ -34,11 +34,18 @@ pub fn forget<S: LimitStore>(rp: &RulePlan<S>, acquired_at: u64) {
     throttle.forget(acquired_at);
 }
 
-/// The upstream answered `status` (or nothing: `None`, a failure).
-pub fn record<S: LimitStore>(plan: &Plan<S>, rp: &RulePlan<S>, now: u64, status: Option<u32>) {
+/// The upstream answered `status` with `grpc_status` if it sent one (or
+/// nothing: `status` `None`, a failure).
+pub fn record<S: LimitStore>(
+    plan: &Plan<S>,
+    rp: &RulePlan<S>,
+    now: u64,
+    status: Option<u32>,
+    grpc_status: Option<u32>,
+) {
     let (Some(rule), Some(cell)) = (&rp.rule.throttle, &rp.throttle) else { return };
     let Ok(mut throttle) = cell.try_borrow_mut() else { return };
-    let success = status.is_some_and(|s| !rule.is_failure(s));
+    let success = status.is_some_and(|s| !rule.is_failure(s, grpc_status));
     if !success {
         plan.metrics.inc(rp.counters.upstream_failures);
     }

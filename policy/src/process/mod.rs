@@ -1,0 +1,291 @@
+//! The policy engine inside a service's own process, for the bindings (C,
+//! Go, Python, Node): the same JSON document and phase plan as the Envoy
+//! filter, limits on process atomics ([`store::ProcessStore`]), weir-host's
+//! clock.
+//!
+//! A [`ProcessPolicy`] is shared by every thread of the service. Its
+//! learners (shedder, throttle, picker) are one per policy, not per thread:
+//! a service's shedder must see every request in flight. They sit behind
+//! one lock, held for the length of a check or a report; the limits decide
+//! on atomics exact across processes' threads either way.
+//!
+//! A check returns a [`Verdict`]: admitted, with the headers the engine set
+//! on the request and wants on the response, the picked upstream and the
+//! deadline; or the answer to send (status, headers, body, reason, rule).
+//! When a learner let the request through, the verdict carries a
+//! [`Ticket`]; reporting its [`Outcome`] teaches them. A ticket dropped
+//! unreported is taken back by every learner, as if weir had answered.
+//!
+//! [`ProcessPolicy::replace`] swaps the document atomically: limits whose
+//! rule name, rate, burst and table size are unchanged keep their state
+//! (no burst is granted by a reload); the rest, and every learner, start
+//! fresh. Requests checked before the swap report to the policy that
+//! checked them.
+
+pub mod exchange;
+pub mod store;
+
+pub use exchange::{Outcome, RequestView};
+pub use store::ProcessStore;
+
+use crate::answer::Answer;
+use crate::config::{self, ConfigProblem};
+use crate::plan::{self, Plan};
+use crate::stream::Stream;
+use exchange::{Checked, Reported};
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+/// A policy refused: the rule and field at fault (empty at the top level),
+/// and what was wrong with the value given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyError {
+    pub rule: String,
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(
+            &ConfigProblem { rule: self.rule.clone(), field: self.field.clone(), message: self.message.clone() },
+            f,
+        )
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+impl From<ConfigProblem> for PolicyError {
+    fn from(p: ConfigProblem) -> Self {
+        Self { rule: p.rule, field: p.field, message: p.message }
+    }
+}
+
+/// The decision on one request.
+#[derive(Debug, Default)]
+pub struct Verdict {
+    /// The answer to send instead of handling the request; `None`: admitted.
+    pub refusal: Option<Answer>,
+    /// Headers the engine set on the request (a picked cluster, timeouts
+    /// for the upstream), one value per name.
+    pub request_headers: Vec<(String, String)>,
+    /// Headers for an admitted request's response (`x-ratelimit-*`).
+    pub response_headers: Vec<(String, String)>,
+    /// The cluster a `pick` chose.
+    pub upstream: Option<String>,
+    /// The time the upstream gets, from a `deadline` rule.
+    pub deadline_ns: Option<u64>,
+    /// Present when a learner waits for the outcome.
+    pub ticket: Option<Ticket>,
+}
+
+impl Verdict {
+    pub fn admitted(&self) -> bool {
+        self.refusal.is_none()
+    }
+}
+
+/// One policy document bound to its state: the plan and its counters.
+struct Generation {
+    engine: Mutex<Engine>,
+}
+
+struct Engine {
+    plan: Plan<ProcessStore>,
+    /// Counters drained from the plan, by the plan's counter index.
+    totals: Vec<u64>,
+}
+
+impl Generation {
+    fn build(json: &[u8], store: ProcessStore, now: u64, seed: u64) -> Result<Self, PolicyError> {
+        let config = config::parse(json)?;
+        let plan = plan::build(config, store, now, seed).map_err(|message| PolicyError {
+            rule: String::new(),
+            field: String::new(),
+            message,
+        })?;
+        let totals = vec![0; plan.metrics.names().len()];
+        Ok(Self { engine: Mutex::new(Engine { plan, totals }) })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Engine> {
+        // A panic under the lock leaves the plan as consistent as any
+        // decision it interrupted: keep serving.
+        self.engine.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Engine {
+    fn drain(&mut self) {
+        let Engine { plan, totals } = self;
+        plan.metrics.drain(|counter, n| {
+            if let Some(t) = totals.get_mut(counter.0) {
+                *t = t.saturating_add(n);
+            }
+        });
+    }
+
+    fn counters(&mut self) -> Vec<(String, u64)> {
+        self.drain();
+        self.plan.metrics.names().iter().cloned().zip(self.totals.iter().copied()).collect()
+    }
+}
+
+/// A request a learner let through, waiting for its outcome.
+pub struct Ticket {
+    generation: Arc<Generation>,
+    stream: Stream,
+    reported: bool,
+}
+
+impl fmt::Debug for Ticket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ticket").field("started", &self.stream.started()).finish_non_exhaustive()
+    }
+}
+
+impl Ticket {
+    /// Reports what the upstream answered, at weir-host's clock unless
+    /// `outcome.latency_ns` says when.
+    pub fn report(self, outcome: &Outcome) {
+        self.report_at(outcome, weir_host::monotonic_now)
+    }
+
+    /// Reports with `now` read only when `outcome.latency_ns` is absent.
+    pub fn report_at(mut self, outcome: &Outcome, now: impl FnOnce() -> u64) {
+        self.reported = true;
+        let started = self.stream.started();
+        let at = || outcome.latency_ns.map_or_else(now, |l| started.saturating_add(l));
+        let mut engine = self.generation.lock();
+        match outcome.status {
+            Some(_) => self.stream.response(&engine.plan, &mut Reported::new(outcome), at),
+            None => self.stream.done(&engine.plan, at),
+        }
+        engine.drain();
+    }
+
+    /// When the request was checked.
+    pub fn started(&self) -> u64 {
+        self.stream.started()
+    }
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        if !self.reported {
+            let engine = self.generation.lock();
+            self.stream.abandon(&engine.plan);
+        }
+    }
+}
+
+/// A policy document serving a process, replaceable while it serves.
+pub struct ProcessPolicy {
+    current: RwLock<Arc<Generation>>,
+    /// Every generation's limits live here, so a reload finds the ones it keeps.
+    store: ProcessStore,
+    seed: u64,
+    /// One reload at a time, so two cannot both build on the same old state.
+    reloading: Mutex<()>,
+}
+
+impl ProcessPolicy {
+    /// Parses and validates `json` and binds it at weir-host's clock.
+    pub fn from_json(json: &str) -> Result<Self, PolicyError> {
+        let now = weir_host::monotonic_now();
+        Self::from_json_at(json, now, crate::rng::Rng::seed(now))
+    }
+
+    /// As [`ProcessPolicy::from_json`], at `now` with the learners' random
+    /// draws from `seed`: a replayed trace decides the same every time.
+    pub fn from_json_at(json: &str, now: u64, seed: u64) -> Result<Self, PolicyError> {
+        let store = ProcessStore::private();
+        let generation = Generation::build(json.as_bytes(), store.clone(), now, seed)?;
+        Ok(Self { current: RwLock::new(Arc::new(generation)), store, seed, reloading: Mutex::new(()) })
+    }
+
+    /// Decides `request` at weir-host's clock.
+    pub fn check(&self, request: &RequestView<'_>) -> Verdict {
+        self.check_at(request, weir_host::monotonic_now())
+    }
+
+    /// Decides `request` at `now` (ns on weir-host's clock, or any clock the
+    /// caller keeps for every call).
+    pub fn check_at(&self, request: &RequestView<'_>, now: u64) -> Verdict {
+        let current = self.current.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut stream = Stream::default();
+        let mut ex = Checked::new(request);
+        let mut engine = current.lock();
+        let plan = &engine.plan;
+        let refusal = stream.request(plan, &mut ex, now);
+        if refusal.is_none() {
+            stream.admitted_headers(&mut ex);
+        }
+        let upstream = stream
+            .picked()
+            .and_then(|(rule, node)| plan.rules.get(rule)?.rule.pick.as_ref()?.clusters.get(node as usize).cloned());
+        let pending = stream.pending();
+        if refusal.is_some() {
+            engine.drain();
+        }
+        drop(engine);
+        let ticket = pending.then(|| Ticket { generation: current.clone(), stream, reported: false });
+        Verdict {
+            refusal,
+            request_headers: ex.request_headers,
+            response_headers: ex.response_headers,
+            upstream,
+            deadline_ns: ex.deadline_ns,
+            ticket,
+        }
+    }
+
+    /// Reports a checked request's outcome (see [`Ticket::report`]).
+    pub fn report(&self, ticket: Ticket, outcome: &Outcome) {
+        ticket.report(outcome);
+    }
+
+    /// Swaps in `json` at weir-host's clock; on a refusal the policy in
+    /// place keeps serving and the error says why.
+    pub fn replace(&self, json: &str) -> Result<(), PolicyError> {
+        self.replace_at(json, weir_host::monotonic_now())
+    }
+
+    pub fn replace_at(&self, json: &str, now: u64) -> Result<(), PolicyError> {
+        let _one = self.reloading.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Built while the old generation still holds its limits, so the
+        // store hands the unchanged ones over.
+        let next = Generation::build(json.as_bytes(), self.store.clone(), now, self.seed ^ now)?;
+        let old = self.current.read().unwrap_or_else(|p| p.into_inner()).clone();
+        carry_counters(&mut old.lock(), &mut next.lock());
+        *self.current.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(next);
+        Ok(())
+    }
+
+    /// Every counter (`weir.<rule>.<outcome>`, the filter's names) and its
+    /// total since the policy was made, across reloads for names kept.
+    pub fn counters(&self) -> Vec<(String, u64)> {
+        let current = self.current.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+        let mut engine = current.lock();
+        engine.counters()
+    }
+
+    /// The rule names, in order.
+    pub fn rules(&self) -> Vec<String> {
+        let current = self.current.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+        let engine = current.lock();
+        engine.plan.rules.iter().map(|rp| rp.rule.name.clone()).collect()
+    }
+}
+
+/// Totals of counters the new document names too carry on.
+fn carry_counters(old: &mut Engine, next: &mut Engine) {
+    let before = old.counters();
+    let names: Vec<String> = next.plan.metrics.names().to_vec();
+    for (name, total) in names.iter().zip(next.totals.iter_mut()) {
+        if let Some((_, n)) = before.iter().find(|(old_name, _)| old_name == name) {
+            *total = *n;
+        }
+    }
+}
