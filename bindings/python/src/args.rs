@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDelta, PyFloat, PyInt, PyString};
 
 use crate::errors::bad_arg;
+use weir_host::{HashSeed, KeyHasher};
 
 /// An exact duration in nanoseconds, for callers (and conformance vectors)
 /// that must not go through float seconds.
@@ -116,16 +117,35 @@ pub fn count(py: Python<'_>, owner: &str, field: &str, v: &Bound<'_, PyAny>) -> 
     })
 }
 
-/// The stable hash of a key: str (UTF-8) or bytes, as every weir runtime
-/// hashes it.
-pub fn key_hash(owner: &str, key: &Bound<'_, PyAny>) -> PyResult<u64> {
-    if let Ok(s) = key.cast::<PyString>() {
-        return Ok(weir_host::hash_key(utf8(s)?));
+/// The hash of a key, str (UTF-8) or bytes, under `keys` (a table's own
+/// hasher), as every weir runtime hashes it.
+pub fn key_hash(owner: &str, keys: &KeyHasher, key: &Bound<'_, PyAny>) -> PyResult<u64> {
+    Ok(keys.hash(key_bytes(owner, "key", key)?))
+}
+
+/// The bytes of a str (UTF-8) or bytes argument.
+fn key_bytes<'a>(owner: &str, field: &str, v: &'a Bound<'_, PyAny>) -> PyResult<&'a [u8]> {
+    if let Ok(s) = v.cast::<PyString>() {
+        return utf8(s);
     }
-    if let Ok(b) = key.cast::<PyBytes>() {
-        return Ok(weir_host::hash_key(b.as_bytes()));
+    if let Ok(b) = v.cast::<PyBytes>() {
+        return Ok(b.as_bytes());
     }
-    Err(type_error(owner, "key", "str or bytes", key))
+    Err(type_error(owner, field, "str or bytes", v))
+}
+
+/// The hasher of a constructor's `seed=`: None is the public hash; a str
+/// (UTF-8) or bytes secret seeds it. An empty secret is refused, and a
+/// refusal never repeats the secret.
+pub fn seed_hasher(py: Python<'_>, owner: &str, seed: Option<&Bound<'_, PyAny>>) -> PyResult<KeyHasher> {
+    let Some(seed) = seed.filter(|s| !s.is_none()) else { return Ok(KeyHasher::UNSEEDED) };
+    KeyHasher::from_secret(key_bytes(owner, "seed", seed)?).map_err(|e| bad_arg(py, owner, e.field, e.rule, "''"))
+}
+
+/// The seed of `weir.hash_key(seed=...)`: any str or bytes secret, the
+/// empty one included (it is what the cross-runtime vectors pin).
+pub fn secret_seed(owner: &str, seed: &Bound<'_, PyAny>) -> PyResult<HashSeed> {
+    Ok(HashSeed::from_secret(key_bytes(owner, "seed", seed)?))
 }
 
 extern "C" {

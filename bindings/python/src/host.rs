@@ -11,11 +11,17 @@ pub fn monotonic_ns() -> u64 {
     weir_host::monotonic_now()
 }
 
-/// The stable 64-bit hash weir gives a key (str as UTF-8, or bytes) in
-/// every runtime.
+/// The 64-bit hash weir gives a key (str as UTF-8, or bytes) in every
+/// runtime: under `seed` (a str or bytes secret) where a table made with
+/// that seed places it, else the public, unseeded hash.
 #[pyfunction]
-pub fn hash_key(key: &Bound<'_, PyAny>) -> PyResult<u64> {
-    crate::args::key_hash("hash_key", key)
+#[pyo3(signature = (key, seed = None))]
+pub fn hash_key(key: &Bound<'_, PyAny>, seed: Option<&Bound<'_, PyAny>>) -> PyResult<u64> {
+    let keys = match seed.filter(|s| !s.is_none()) {
+        Some(seed) => weir_host::KeyHasher::seeded(crate::args::secret_seed("hash_key", seed)?),
+        None => weir_host::KeyHasher::UNSEEDED,
+    };
+    crate::args::key_hash("hash_key", &keys, key)
 }
 
 /// A uniform random 64-bit int from a per-thread generator.

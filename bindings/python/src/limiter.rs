@@ -6,9 +6,9 @@ use weir_core::limiter::{
     LimiterConfig, WAYS,
 };
 
-use weir_host::Bucket;
+use weir_host::{Bucket, KeyHasher};
 
-use crate::args::{count, duration, key_hash, now_or_clock, real};
+use crate::args::{count, duration, key_hash, now_or_clock, real, seed_hasher};
 use crate::decision::{Decision, DecisionCache, Tally};
 use crate::errors::{bad_arg, config_error, rate_limited};
 use crate::wait::{block, ready, slow_path};
@@ -215,11 +215,14 @@ pub fn timeout_ns(py: Python<'_>, owner: &str, timeout: Option<&Bound<'_, PyAny>
 
 /// One rate limit per key in a table of fixed memory (`capacity` entries,
 /// rounded up to a multiple of 8). Keys are str or bytes, hashed as every
-/// weir runtime hashes them. A new key finding its set full of live keys is
+/// weir runtime hashes them: under `seed` (a secret) when given, else with
+/// the public hash, which lets anyone who chooses keys compute keys that
+/// fill another key's set. A new key finding its set full of live keys is
 /// refused (`table_full`) rather than evicting one: the table fails closed.
 #[pyclass(frozen, subclass, module = "weir._weir", name = "KeyedLimiter")]
 pub struct KeyedLimiter {
     inner: CoreKeyed<Box<[KeySet]>>,
+    keys: KeyHasher,
     answers: DecisionCache,
     tally: Tally,
 }
@@ -227,14 +230,16 @@ pub struct KeyedLimiter {
 #[pymethods]
 impl KeyedLimiter {
     #[new]
-    #[pyo3(signature = (rate, per = None, burst = None, capacity = None))]
+    #[pyo3(signature = (rate, per = None, burst = None, capacity = None, *, seed = None))]
     fn new(
         py: Python<'_>,
         rate: &Bound<'_, PyAny>,
         per: Option<&Bound<'_, PyAny>>,
         burst: Option<&Bound<'_, PyAny>>,
         capacity: Option<&Bound<'_, PyAny>>,
+        seed: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
+        let keys = seed_hasher(py, "KeyedLimiter", seed)?;
         let one = 1u64.into_pyobject(py)?.into_any();
         let c = config(py, "KeyedLimiter", rate, per.unwrap_or(&one), burst)?;
         let capacity = match capacity {
@@ -247,7 +252,7 @@ impl KeyedLimiter {
         }
         let sets: Box<[KeySet]> = (0..capacity.div_ceil(WAYS as u64)).map(|_| KeySet::new()).collect();
         let inner = CoreKeyed::with_storage(c, sets).map_err(|e| config_error(py, "KeyedLimiter", e, RENAMES))?;
-        Ok(Self { inner, answers: DecisionCache::new(), tally: Tally::new() })
+        Ok(Self { inner, keys, answers: DecisionCache::new(), tally: Tally::new() })
     }
 
     /// Takes `cost` tokens for `key` (str or bytes) if they are there.
@@ -259,11 +264,12 @@ impl KeyedLimiter {
         cost: u64,
         now: Option<u64>,
     ) -> PyResult<Py<Decision>> {
-        let key = key_hash("KeyedLimiter.try_acquire", key)?;
+        let key = key_hash("KeyedLimiter.try_acquire", &self.keys, key)?;
         self.answers.answer(py, &self.tally, self.inner.acquire(key, now_or_clock(now), cost))
     }
 
-    /// As `try_acquire`, for a key already hashed (`weir.hash_key`).
+    /// As `try_acquire`, for a key already hashed: `weir.hash_key(key,
+    /// seed=...)` with the table's seed.
     #[pyo3(signature = (key_hash, cost = 1, now = None))]
     fn try_acquire_hashed(&self, py: Python<'_>, key_hash: u64, cost: u64, now: Option<u64>) -> PyResult<Py<Decision>> {
         self.answers.answer(py, &self.tally, self.inner.acquire(key_hash, now_or_clock(now), cost))
@@ -278,7 +284,7 @@ impl KeyedLimiter {
         cost: u64,
         timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Decision> {
-        let key = key_hash("KeyedLimiter.acquire", key)?;
+        let key = key_hash("KeyedLimiter.acquire", &self.keys, key)?;
         let timeout = timeout_ns(py, "KeyedLimiter.acquire", timeout)?;
         let d = block(py, timeout, |now| self.counted(py, self.inner.acquire(key, now, cost)))?;
         Ok(d.into())
@@ -294,7 +300,7 @@ impl KeyedLimiter {
         timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         let py = slf.py();
-        let hash = key_hash("KeyedLimiter.acquire_async", key)?;
+        let hash = key_hash("KeyedLimiter.acquire_async", &slf.get().keys, key)?;
         let d = slf.get().counted(py, slf.get().inner.acquire(hash, weir_host::monotonic_now(), cost));
         if d.is_admitted() {
             return ready(py);

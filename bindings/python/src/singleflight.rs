@@ -4,25 +4,36 @@
 use pyo3::prelude::*;
 use weir_core::singleflight::{Flight, FlightSlot, Singleflight, SlotState};
 
-use crate::args::count;
+use weir_host::KeyHasher;
+
+use crate::args::{count, key_hash, seed_hasher};
 use crate::errors::{bad_arg, config_error};
 
 #[pyclass(frozen, subclass, module = "weir._weir", name = "FlightTable")]
 pub struct FlightTable {
     inner: Singleflight<Box<[FlightSlot]>>,
+    keys: KeyHasher,
 }
 
 #[pymethods]
 impl FlightTable {
     #[new]
-    fn new(py: Python<'_>, capacity: &Bound<'_, PyAny>) -> PyResult<Self> {
+    #[pyo3(signature = (capacity, *, seed = None))]
+    fn new(py: Python<'_>, capacity: &Bound<'_, PyAny>, seed: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let keys = seed_hasher(py, "SingleFlight", seed)?;
         let capacity = count(py, "SingleFlight", "capacity", capacity)?;
         if capacity > 1 << 24 {
             return Err(bad_arg(py, "SingleFlight", "capacity", "<= 2**24", capacity));
         }
         let slots: Box<[FlightSlot]> = (0..capacity).map(|_| FlightSlot::new()).collect();
         let inner = Singleflight::new(slots).map_err(|e| config_error(py, "SingleFlight", e, &[]))?;
-        Ok(Self { inner })
+        Ok(Self { inner, keys })
+    }
+
+    /// The hash of `key` (str or bytes) this table places it by: under its
+    /// seed, if it has one.
+    fn _hash(&self, key: &Bound<'_, PyAny>) -> PyResult<u64> {
+        key_hash("SingleFlight", &self.keys, key)
     }
 
     /// `(role, slot, gen)`: role `"leader"`, `"follower"` or `"table_full"`.

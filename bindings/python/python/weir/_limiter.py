@@ -59,7 +59,12 @@ class KeyedLimiter(_weir.KeyedLimiter):
     """One rate limit per key (str or bytes) in a table of fixed memory:
     `capacity` entries (default 4096, rounded up to a multiple of 8). When a
     new key finds its part of the table full of keys still spending, it is
-    refused with reason `"table_full"` instead of evicting one."""
+    refused with reason `"table_full"` instead of evicting one.
+
+    When callers choose the keys (a header, a path, a user name), pass
+    `seed=` a secret (str or bytes): keys are then hashed under it, and no
+    one without it can compute keys that fill another key's part. Without
+    a seed the hash is public, and the table is open to such keys."""
 
     __slots__ = ()
 

@@ -39,11 +39,13 @@ class SingleFlight:
       leaves alone; the work is cancelled only once no caller is left.
 
     `capacity` bounds the keys in flight at once; a key whose slot is busy
-    with another key runs its own call without sharing.
+    with another key runs its own call without sharing. When callers choose
+    the keys, pass `seed` (a str or bytes secret): keys are then hashed
+    under it, so no caller can pick keys that occupy another key's slot.
     """
 
-    def __init__(self, capacity: int = 1024) -> None:
-        self._table = _weir.FlightTable(capacity)
+    def __init__(self, capacity: int = 1024, *, seed: Optional[Union[str, bytes]] = None) -> None:
+        self._table = _weir.FlightTable(capacity, seed=seed)
         self._lock = threading.Lock()
         self._flights: Dict[Tuple[int, int], _Flight] = {}
 
@@ -53,7 +55,7 @@ class SingleFlight:
         return int(self._table.occupied)
 
     def _join(self, key: Key) -> Tuple[str, Tuple[int, int], Optional[_Flight]]:
-        h = _weir.hash_key(key)
+        h = self._table._hash(key)
         with self._lock:
             role, slot, gen = self._table._begin(h)
             ticket = (slot, gen)
