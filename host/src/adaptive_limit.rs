@@ -324,6 +324,11 @@ impl AdaptiveLimiter {
         }
     }
 
+    /// Decisions by reason.
+    pub fn decisions(&self) -> &Decisions {
+        &self.decisions
+    }
+
     /// The algorithm learning the limit.
     pub fn algorithm(&self) -> AlgorithmKind {
         self.algorithm

@@ -168,6 +168,11 @@ impl CircuitBreaker {
         self.events.lock().unwrap_or_else(|e| e.into_inner()).pop_front()
     }
 
+    /// Events queued and not yet taken.
+    pub fn pending_events(&self) -> usize {
+        self.events.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
     /// The snapshot at `now`.
     pub fn stats_at(&self, now: Nanos) -> CircuitBreakerStats {
         CircuitBreakerStats {

@@ -5,7 +5,9 @@
 
 use pyo3::prelude::*;
 
+mod adaptive_limit;
 mod args;
+mod breaker;
 mod deadline;
 mod decision;
 mod errors;
@@ -13,6 +15,7 @@ mod fleet;
 mod host;
 mod limiter;
 mod picker;
+mod policy;
 mod retry;
 mod shedder;
 mod singleflight;
@@ -31,12 +34,20 @@ fn _weir(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<shedder::ShedGuard>()?;
     m.add_class::<throttle::Throttle>()?;
     m.add_class::<throttle::ThrottleCall>()?;
+    m.add_class::<breaker::CircuitBreaker>()?;
+    m.add_class::<breaker::BreakerCall>()?;
+    m.add_class::<breaker::BreakerPermit>()?;
+    m.add_class::<adaptive_limit::AdaptiveLimiter>()?;
+    m.add_class::<adaptive_limit::LimitCall>()?;
+    m.add_class::<adaptive_limit::LimitPermit>()?;
     m.add_class::<retry::Backoff>()?;
     m.add_class::<retry::RetryBudget>()?;
     m.add_class::<retry::RetryPolicy>()?;
     m.add_class::<deadline::Deadline>()?;
     m.add_class::<fleet::FleetLimiter>()?;
     m.add_class::<picker::PickerCore>()?;
+    m.add_class::<policy::Policy>()?;
+    m.add_class::<policy::Verdict>()?;
     m.add_class::<singleflight::FlightTable>()?;
     m.add_function(wrap_pyfunction!(deadline::parse_grpc_timeout_ns, m)?)?;
     m.add_function(wrap_pyfunction!(deadline::parse_millis_ns, m)?)?;

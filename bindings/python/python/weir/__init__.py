@@ -16,6 +16,7 @@ from ._weir import (
     monotonic_ns,
 )
 from ._errors import (
+    CircuitOpen,
     ConfigError,
     DeadlineExceeded,
     NoNode,
@@ -28,8 +29,10 @@ from ._errors import (
 )
 from ._limiter import ConcurrencyLimiter, FleetLimiter, KeyedLimiter, Limiter
 from ._guards import Shedder, Throttle
+from ._breaker import AdaptiveLimiter, CircuitBreaker, StateChange
 from ._retry import Backoff, RetryBudget, retry, server_advice
 from ._picker import Pick, Picker
+from ._policy import Policy, PolicyError, Verdict
 from ._singleflight import SingleFlight
 from ._deadline import (
     Deadline,
@@ -40,7 +43,10 @@ from ._deadline import (
 )
 
 __all__ = [
+    "AdaptiveLimiter",
     "Backoff",
+    "CircuitBreaker",
+    "CircuitOpen",
     "ConcurrencyLimiter",
     "ConfigError",
     "Deadline",
@@ -54,6 +60,8 @@ __all__ = [
     "Overloaded",
     "Pick",
     "Picker",
+    "Policy",
+    "PolicyError",
     "RateLimited",
     "Refused",
     "RetryBudget",
@@ -61,8 +69,10 @@ __all__ = [
     "RetryPolicy",
     "Shedder",
     "SingleFlight",
+    "StateChange",
     "Throttle",
     "Throttled",
+    "Verdict",
     "WeirError",
     "deadline_from_grpc_timeout",
     "draw",

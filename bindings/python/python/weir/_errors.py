@@ -10,6 +10,7 @@ __all__ = [
     "RateLimited",
     "Overloaded",
     "Throttled",
+    "CircuitOpen",
     "RetryExhausted",
     "DeadlineExceeded",
     "NoNode",
@@ -50,6 +51,12 @@ class Overloaded(Refused):
 
 class Throttled(Refused):
     """Client-side adaptive throttling refused the call locally."""
+
+
+class CircuitOpen(Refused):
+    """A circuit breaker refused the call: `reason` is `circuit_open` (open,
+    `retry_after` the time left in open, `inf` when forced open) or
+    `circuit_half_open` (every half-open probe is out)."""
 
 
 class NoNode(Refused):

@@ -127,6 +127,10 @@ def build(primitive: str, c: Dict[str, Any]) -> Any:
         return budget, weir.RetryPolicy(_backoff(c), budget)
     if primitive == "deadline":
         return weir.Deadline(**_kw(timeout=_ns(c, "timeout_ns"), margin=_ns(c, "margin_ns")))
+    if primitive == "breaker":
+        return _breaker(c)
+    if primitive == "adaptive_limit":
+        return _adaptive(c)
     if primitive == "picker":
         return _weir.PickerCore(
             _int(c, "capacity") or 0,
@@ -142,6 +146,124 @@ def build(primitive: str, c: Dict[str, Any]) -> Any:
     if primitive == "singleflight":
         return _weir.FlightTable(_int(c, "capacity") or 0)
     raise KeyError(f"no replay for primitive {primitive!r}")
+
+
+_BREAKER_DURATIONS = {
+    "window_ns": "window_duration",
+    "slow_call_ns": "slow_call_duration",
+    "open_ns": "open_duration",
+    "half_open_max_ns": "half_open_max_wait",
+}
+
+
+def _breaker(c: Dict[str, Any]) -> weir.CircuitBreaker:
+    kw: Dict[str, Any] = {}
+    for name, value in c.items():
+        if name in _BREAKER_DURATIONS:
+            kw[_BREAKER_DURATIONS[name]] = weir.Nanos(num(value))
+        elif name in ("failure_rate_threshold", "slow_call_rate_threshold", "window"):
+            kw[name] = value
+        else:
+            kw[name] = num(value)
+    kw.setdefault("window", "count")
+    return weir.CircuitBreaker(**kw)
+
+
+def _adaptive(c: Dict[str, Any]) -> weir.AdaptiveLimiter:
+    kw: Dict[str, Any] = {}
+    for name, value in c.items():
+        if name == "timeout_ns":
+            kw["timeout"] = weir.Nanos(num(value))
+        elif name in ("algorithm", "smoothing", "rtt_tolerance", "backoff_ratio"):
+            kw[name] = value
+        else:
+            kw[name] = num(value)
+    return weir.AdaptiveLimiter(**kw)
+
+
+def _moves(ck: _Checker, i: int, step: Step, got: List[Any]) -> None:
+    want = step.get("expect", {}).get("transitions")
+    if want is None:
+        return
+    assert len(want) == len(got), f"{ck.name} step {i} ({step}): transitions {got}, want {want}"
+    for w, g in zip(want, got):
+        fields = {
+            "from": g.from_state,
+            "to": g.to_state,
+            "cause": g.cause,
+            "calls": g.calls,
+            "failures": g.failures,
+            "slow": g.slow,
+            "consecutive_failures": g.consecutive_failures,
+        }
+        for name, value in w.items():
+            want_value = value if isinstance(value, str) else num(value)
+            assert fields[name] == want_value, f"{ck.name} step {i} ({step}): transition {name} = {fields[name]!r}"
+
+
+def _run_breaker(b: weir.CircuitBreaker, steps: List[Step], ck: _Checker) -> None:
+    permits: List[Any] = []
+    for i, step in enumerate(steps):
+        now, op = num(step["at"]), step["op"]
+        args = step.get("args") or {}
+        if op in ("acquire", "call"):
+            call = (bool(args["failed"]), _opt(step, "duration_ns") or 0) if op == "call" else None
+            d, permit, moves = b._acquire_moves(now, call)
+            ck.decision(i, step, d)
+            ck.flag(i, step, "probe", permit is not None and permit.probe)
+            if permit is not None and op == "acquire":
+                permits.append(permit)
+        elif op == "record":
+            moves = b._record_moves(now, permits[_arg(step, "permit")], bool(args["failed"]), _opt(step, "duration_ns") or 0)
+        elif op == "release":
+            moves = []
+            ck.flag(i, step, "released", b.release(permits[_arg(step, "permit")]))
+        elif op in ("force_open", "disable", "reset"):
+            moves = b._command_moves(now, op)
+        else:
+            raise AssertionError(f"unknown op {op}")
+        _moves(ck, i, step, moves)
+        s = b.stats(now)
+        ck.text(i, step, "state", s["state"])
+        for name in ("calls", "failures", "slow", "consecutive_failures", "probes_issued", "probes_returned"):
+            ck.num(i, step, name, s[name])
+        ck.num(i, step, "open_left", s["open_left_ns"])
+
+
+def _run_adaptive(lim: weir.AdaptiveLimiter, steps: List[Step], ck: _Checker) -> None:
+    permits: List[Any] = []
+    for i, step in enumerate(steps):
+        op = step["op"]
+        args = step.get("args") or {}
+        outcome = args.get("outcome", "success")
+        if op == "acquire":
+            d, permit = lim.try_acquire(0)
+            ck.decision(i, step, d)
+            if permit is not None:
+                permits.append(permit)
+        elif op == "release":
+            n = _arg(step, "permit")
+            assert permits[n] is not None, f"{ck.name} step {i}: permit {n} released twice"
+            lim.release(permits[n], outcome, weir.Nanos(_arg(step, "rtt_ns")))
+            permits[n] = None
+        elif op == "cycle":
+            rtt = weir.Nanos(_arg(step, "rtt_ns"))
+            for _ in range(_opt(step, "rounds") or 1):
+                held = []
+                for _ in range(_arg(step, "concurrent")):
+                    _, permit = lim.try_acquire(0)
+                    if permit is None:
+                        break
+                    held.append(permit)
+                for permit in held:
+                    lim.release(permit, outcome, rtt)
+        else:
+            raise AssertionError(f"unknown op {op}")
+        s = lim.stats()
+        ck.num(i, step, "limit", s["limit"])
+        ck.num(i, step, "in_flight", s["in_flight"])
+        ck.num(i, step, "estimate_milli", int(s["estimate"] * 1000))
+        ck.num(i, step, "baseline_rtt_ns", int(s["baseline_rtt_ns"]))
 
 
 def _backoff(c: Dict[str, Any]) -> weir.Backoff:
@@ -180,6 +302,10 @@ def _format(ck: _Checker, i: int, step: Step, fmt: Callable[[], str]) -> None:
 
 
 def _run(primitive: str, obj: Any, steps: List[Step], ck: _Checker) -> None:
+    if primitive == "breaker":
+        return _run_breaker(obj, steps, ck)
+    if primitive == "adaptive_limit":
+        return _run_adaptive(obj, steps, ck)
     for i, step in enumerate(steps):
         now, op = num(step["at"]), step["op"]
         if primitive == "limiter":
@@ -344,6 +470,8 @@ PRIMITIVES = (
     "deadline",
     "picker",
     "singleflight",
+    "breaker",
+    "adaptive_limit",
 )
 
 
