@@ -41,6 +41,8 @@ pub mod backoff;
 pub mod breaker;
 pub mod budget;
 pub mod deadline;
+pub mod hedge;
+pub mod hot_keys;
 pub mod picker;
 pub mod quantile;
 pub mod singleflight;

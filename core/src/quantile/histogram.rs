@@ -60,12 +60,13 @@ pub(crate) const fn representative(index: usize) -> u64 {
 #[inline]
 pub(crate) fn rank(q: f64, n: u64) -> u64 {
     let r = libm::ceil(q * n as f64);
-    if !(r >= 1.0) {
-        1
-    } else if r >= n as f64 {
+    if r >= n as f64 {
         n
-    } else {
+    } else if r >= 1.0 {
         r as u64
+    } else {
+        // Below 1, or NaN.
+        1
     }
 }
 
