@@ -97,6 +97,8 @@ export type Key = string | number | bigint;
 export interface KeyedLimiterOptions extends LimiterOptions {
   /** Entries in the table (rounded up to a multiple of 8); default 4096. New keys are refused (table_full) when every entry of their set is live. */
   capacity?: number;
+  /** A secret (non-empty) that string keys hash under. Without it the hash is public: anyone who chooses keys can compute keys that fill another key's set. */
+  seed?: string | Uint8Array;
 }
 
 /** One rate limit per key, in a table whose memory is fixed. */
@@ -305,7 +307,8 @@ export interface FlightTicket {
 
 /** Concurrent calls for one key share one execution. */
 export class SingleFlight {
-  constructor(options?: { capacity?: number });
+  /** `seed`: a secret (non-empty) that string keys hash under, so no caller can pick keys that occupy another key's slot. */
+  constructor(options?: { capacity?: number; seed?: string | Uint8Array });
   /** Runs `fn` unless a run for `key` is in flight; `signal` lets this caller leave, and the run's signal aborts when nobody waits. */
   do<T>(key: Key, fn: (signal: AbortSignal) => T | PromiseLike<T>, options?: WaitOptions): Promise<T>;
   readonly size: number;
@@ -314,6 +317,9 @@ export class SingleFlight {
   leave(ticket: FlightTicket): { ok: boolean; occupied: number; waiters: number };
   isDone(ticket: FlightTicket): { ok: boolean; occupied: number; waiters: number };
 }
+
+/** The 64-bit hash weir gives `key` in every runtime: under `seed` (a secret), where a table made with that seed places it; without one, the public hash of an unseeded table. */
+export function hashKey(key: string | Uint8Array, seed?: string | Uint8Array): bigint;
 
 /** The timeout to give a callee: min(own deadline left, callee timeout) - margin. */
 export class Deadline {
@@ -439,6 +445,7 @@ declare const weir: {
   Retry: typeof Retry;
   retry: typeof retry;
   SingleFlight: typeof SingleFlight;
+  hashKey: typeof hashKey;
   Deadline: typeof Deadline;
   FleetLimiter: typeof FleetLimiter;
   Lease: typeof Lease;

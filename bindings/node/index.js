@@ -9,6 +9,7 @@ const { Throttle } = require('./lib/throttle');
 const { Picker, NoNodeError } = require('./lib/picker');
 const { Backoff, RetryBudget, Retry, retry } = require('./lib/retry');
 const { SingleFlight } = require('./lib/singleflight');
+const { hashKey } = require('./lib/keys');
 const { Deadline } = require('./lib/deadline');
 const { FleetLimiter } = require('./lib/fleet');
 const { Lease } = require('./lib/lease');
@@ -43,6 +44,7 @@ module.exports = {
   Retry,
   retry,
   SingleFlight,
+  hashKey,
   Deadline,
   FleetLimiter,
   Lease,

@@ -15,6 +15,7 @@ export const {
   Retry,
   retry,
   SingleFlight,
+  hashKey,
   Deadline,
   FleetLimiter,
   Lease,

@@ -7,6 +7,7 @@ const { typeError, rangeError, RateLimitedError } = require('./errors');
 const { ATTACH, KIND, create, own, share, attach, exact } = require('./handle');
 const { REASONS, ms } = require('./reason');
 const { sleep } = require('./sleep');
+const { seedBytes, SEED_FIELD } = require('./keys');
 
 /** Field names of refusals, each quoting the value its caller gave. */
 function fields(o) {
@@ -166,7 +167,12 @@ class KeyedLimiter {
   #admitted = 0;
   #rejected = 0;
 
-  /** @param {{rate: number|bigint, per?: number|string|bigint, burst?: number|bigint, capacity?: number}} options */
+  /**
+   * String keys hash under `seed` (a secret string or Uint8Array) when one
+   * is given; without it the hash is public, and anyone who chooses keys
+   * can compute keys that fill another key's place in the table.
+   * @param {{rate: number|bigint, per?: number|string|bigint, burst?: number|bigint, capacity?: number, seed?: string|Uint8Array}} options
+   */
   constructor(options, shared = undefined) {
     if (options === ATTACH) {
       this.#handle = shared;
@@ -175,8 +181,9 @@ class KeyedLimiter {
       const o = check.options(options);
       if (o.shared !== undefined) throw typeError('shared', 'absent: only Limiter keeps its state in a shared file', o.shared);
       const capacity = o.capacity === undefined ? 4096 : check.integer(o.capacity, 'capacity', 1, 1 << 24);
+      const seed = seedBytes(o.seed);
       B[4] = BigInt(capacity);
-      this.#handle = create(KIND.KeyedLimiter, n.keyedNew, named);
+      this.#handle = create(KIND.KeyedLimiter, () => n.keyedNew(seed), { ...named, seed: SEED_FIELD });
     }
     this.#h = own(this, this.#handle);
   }

@@ -8,20 +8,27 @@ const check = require('./check');
 const { typeError, abortReason } = require('./errors');
 const { KIND, create, own } = require('./handle');
 const { keyOf } = require('./limiter');
+const { seedBytes, SEED_FIELD } = require('./keys');
 
 const ROLES = ['leader', 'follower', 'table_full'];
 const TWO_32 = 4294967296;
-const FIELDS = { capacity: { name: 'capacity' } };
+const FIELDS = { capacity: { name: 'capacity' }, seed: SEED_FIELD };
 
 class SingleFlight {
   #h;
   #flights = new Map();
 
-  /** @param {{capacity?: number}} options slots in the table of in-flight keys */
+  /**
+   * `capacity`: slots in the table of in-flight keys. `seed`: a secret
+   * (string or Uint8Array) string keys hash under, so no caller can pick
+   * keys that occupy another key's slot and leave its callers unshared.
+   * @param {{capacity?: number, seed?: string|Uint8Array}} options
+   */
   constructor(options = {}) {
     const o = check.options(options);
+    const seed = seedBytes(o.seed);
     B[1] = BigInt(o.capacity === undefined ? 1024 : check.integer(o.capacity, 'capacity', 0, 1 << 24));
-    this.#h = own(this, create(KIND.SingleFlight, n.flightNew, FIELDS));
+    this.#h = own(this, create(KIND.SingleFlight, () => n.flightNew(seed), FIELDS));
   }
 
   /**

@@ -71,12 +71,12 @@ pub unsafe fn with_utf8<R>(env: sys::napi_env, value: sys::napi_value, f: impl F
     heap.get(..len).map(f)
 }
 
-/// The weir key hash of a JS string value; `None` if it is not a string.
+/// The hash `keys` gives a JS string value; `None` if it is not a string.
 ///
 /// # Safety
 /// As [`with_utf8`].
-pub unsafe fn hash_string(env: sys::napi_env, value: sys::napi_value) -> Option<u64> {
-    with_utf8(env, value, weir_host::hash_key)
+pub unsafe fn hash_string(env: sys::napi_env, value: sys::napi_value, keys: &weir_host::KeyHasher) -> Option<u64> {
+    with_utf8(env, value, |bytes| keys.hash(bytes))
 }
 
 /// The UTF-8 bytes of a JS string value.

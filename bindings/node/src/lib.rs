@@ -7,6 +7,7 @@ mod deadline;
 mod errors;
 mod fast;
 mod fleet;
+mod keys;
 mod lease;
 mod lifecycle;
 mod limiter;
@@ -51,8 +52,9 @@ fast!(clock, |s: scratch::Scratch| {
 #[napi(module_exports)]
 pub fn init(exports: Object, env: Env) -> napi::Result<()> {
     let (env, exports) = (env.raw(), exports.raw());
-    let tables: [&[(&str, fast::Callback)]; 10] = [
+    let tables: [&[(&str, fast::Callback)]; 11] = [
         fleet::FNS,
+        keys::FNS,
         lease::FNS,
         lifecycle::FNS,
         limiter::FNS,

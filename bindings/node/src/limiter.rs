@@ -9,11 +9,12 @@ use weir_host::{Bucket, SharedError, SharedLimiter};
 use crate::errors::{self, created};
 use crate::fast;
 use crate::fast::{first_arg, hash_string, string_bytes, Callback};
+use crate::keys::{seed_arg, Seeded};
 use crate::scratch::{status, Scratch};
 use crate::table::Table;
 
 pub static LIMITERS: Table<Bucket> = Table::new();
-pub static KEYED: Table<KeyedLimiter<Box<[KeySet]>>> = Table::new();
+pub static KEYED: Table<Seeded<KeyedLimiter<Box<[KeySet]>>>> = Table::new();
 pub static CONCURRENCY: Table<ConcurrencyLimiter> = Table::new();
 
 /// Keyed tables above this many entries are refused: 2^24 entries is 2.1 GiB.
@@ -84,26 +85,45 @@ fn keyed(s: Scratch, config: LimiterConfig) -> Result<KeyedLimiter<Box<[KeySet]>
     KeyedLimiter::with_storage(config, sets)
 }
 
-fast!(keyed_new, |s: Scratch| if let Some(c) = config(s) {
-    created(s, &KEYED, keyed(s, c))
-});
+/// As `limiter_new`, plus the table's capacity (slot 4) and its key-hash
+/// seed: the argument, a Uint8Array secret or `undefined`.
+unsafe extern "C" fn keyed_new(env: napi::sys::napi_env, info: napi::sys::napi_callback_info) -> napi::sys::napi_value {
+    let keys = seed_arg(env, info);
+    fast::run(|s: Scratch| {
+        let keys = match keys {
+            Ok(keys) => keys,
+            Err(e) => {
+                errors::set_parts(e.field, e.rule, "");
+                return s.set_f(1, status::CONFIG);
+            }
+        };
+        if let Some(c) = config(s) {
+            created(s, &KEYED, keyed(s, c).map(|table| Seeded { table, keys }));
+        }
+    });
+    std::ptr::null_mut()
+}
 
 // In: handle, [now], cost, key (always exact u64). Out: a decision.
 fast!(keyed_acquire, |s: Scratch| match KEYED.get(s.handle()) {
-    Some(k) => s.decision(&k.acquire(s.u(3), s.now(1), s.int(2))),
+    Some(k) => s.decision(&k.table.acquire(s.u(3), s.now(1), s.int(2))),
     None => s.bad_handle(),
 });
 
 /// As `keyed_acquire` with the key given as a string argument, hashed as
-/// every weir runtime hashes keys.
+/// every weir runtime hashes keys, under the table's seed if it has one.
 unsafe extern "C" fn keyed_acquire_str(
     env: napi::sys::napi_env,
     info: napi::sys::napi_callback_info,
 ) -> napi::sys::napi_value {
-    let key = first_arg(env, info).and_then(|v| hash_string(env, v));
-    fast::run(|s: Scratch| match (KEYED.get(s.handle()), key) {
-        (Some(k), Some(key)) => s.decision(&k.acquire(key, s.now(1), s.int(2))),
-        _ => s.bad_handle(),
+    let key = first_arg(env, info);
+    fast::run(|s: Scratch| {
+        let Some(k) = KEYED.get(s.handle()) else { return s.bad_handle() };
+        // SAFETY: `env` and `key` are this callback's, still running.
+        match key.and_then(|v| unsafe { hash_string(env, v, &k.keys) }) {
+            Some(key) => s.decision(&k.table.acquire(key, s.now(1), s.int(2))),
+            None => s.bad_handle(),
+        }
     });
     std::ptr::null_mut()
 }
@@ -111,8 +131,8 @@ unsafe extern "C" fn keyed_acquire_str(
 // In: handle, [now]. Out: slot 1 the live entries, slot 2 the capacity.
 fast!(keyed_stats, |s: Scratch| match KEYED.get(s.handle()) {
     Some(k) => {
-        s.set_f(1, k.live(s.now(1)) as f64);
-        s.set_f(2, k.capacity() as f64);
+        s.set_f(1, k.table.live(s.now(1)) as f64);
+        s.set_f(2, k.table.capacity() as f64);
     }
     None => s.bad_handle(),
 });

@@ -7,10 +7,11 @@ use weir_core::{ConfigError, Value};
 use crate::errors::created;
 use crate::fast;
 use crate::fast::{first_arg, hash_string, Callback};
+use crate::keys::{seed_arg, Seeded};
 use crate::scratch::Scratch;
 use crate::table::Table;
 
-pub static FLIGHTS: Table<Singleflight<Box<[FlightSlot]>>> = Table::new();
+pub static FLIGHTS: Table<Seeded<Singleflight<Box<[FlightSlot]>>>> = Table::new();
 
 const MAX_CAPACITY: u64 = 1 << 24;
 
@@ -22,7 +23,22 @@ fn table(s: Scratch) -> Result<Singleflight<Box<[FlightSlot]>>, ConfigError> {
     Singleflight::new((0..capacity).map(|_| FlightSlot::new()).collect::<Box<[_]>>())
 }
 
-fast!(flight_new, |s: Scratch| created(s, &FLIGHTS, table(s)));
+/// In: capacity (slot 1) and the key-hash seed: the argument, a Uint8Array
+/// secret or `undefined`.
+unsafe extern "C" fn flight_new(
+    env: napi::sys::napi_env,
+    info: napi::sys::napi_callback_info,
+) -> napi::sys::napi_value {
+    let keys = seed_arg(env, info);
+    fast::run(|s: Scratch| match keys {
+        Ok(keys) => created(s, &FLIGHTS, table(s).map(|table| Seeded { table, keys })),
+        Err(e) => {
+            crate::errors::set_parts(e.field, e.rule, "");
+            s.set_f(1, crate::scratch::status::CONFIG);
+        }
+    });
+    std::ptr::null_mut()
+}
 
 /// Counting the occupied slots reads the whole table, so it is done only
 /// when slot 7 asks for it (snapshots and the vectors, not `do`).
@@ -33,8 +49,7 @@ fn occupied(s: Scratch, t: &Singleflight<Box<[FlightSlot]>>) {
 }
 
 /// Out: slot 1 role (0 leader, 1 follower, 2 table full), 2 slot, 3 gen, 4 occupied.
-fn begin(s: Scratch, key: u64) {
-    let Some(t) = FLIGHTS.get(s.handle()) else { return s.bad_handle() };
+fn begin(s: Scratch, t: &Singleflight<Box<[FlightSlot]>>, key: u64) {
     let (role, ticket) = match t.begin(key) {
         Flight::Leader(t) => (0.0, Some(t)),
         Flight::Follower(t) => (1.0, Some(t)),
@@ -49,17 +64,25 @@ fn begin(s: Scratch, key: u64) {
 }
 
 // In: handle, key (slot 2, u64).
-fast!(flight_begin, |s: Scratch| begin(s, s.u(2)));
+fast!(flight_begin, |s: Scratch| match FLIGHTS.get(s.handle()) {
+    Some(t) => begin(s, &t.table, s.u(2)),
+    None => s.bad_handle(),
+});
 
-/// As `flightBegin` with a string key, hashed as every weir runtime hashes keys.
+/// As `flightBegin` with a string key, hashed as every weir runtime hashes
+/// keys, under the table's seed if it has one.
 unsafe extern "C" fn flight_begin_str(
     env: napi::sys::napi_env,
     info: napi::sys::napi_callback_info,
 ) -> napi::sys::napi_value {
-    let key = first_arg(env, info).and_then(|v| hash_string(env, v));
-    fast::run(|s: Scratch| match key {
-        Some(key) => begin(s, key),
-        None => s.bad_handle(),
+    let key = first_arg(env, info);
+    fast::run(|s: Scratch| {
+        let Some(t) = FLIGHTS.get(s.handle()) else { return s.bad_handle() };
+        // SAFETY: `env` and `key` are this callback's, still running.
+        match key.and_then(|v| unsafe { hash_string(env, v, &t.keys) }) {
+            Some(key) => begin(s, &t.table, key),
+            None => s.bad_handle(),
+        }
     });
     std::ptr::null_mut()
 }
@@ -73,6 +96,7 @@ fn ticket(s: Scratch) -> Ticket {
 /// Out: slot 1 ok, 4 occupied, 5 state of the slot (0 free .. 3 draining), 6 its waiters.
 fn after(s: Scratch, op: impl Fn(&Singleflight<Box<[FlightSlot]>>, Ticket) -> bool) {
     let Some(t) = FLIGHTS.get(s.handle()) else { return s.bad_handle() };
+    let t = &t.table;
     let ticket = ticket(s);
     s.set_f(1, if op(t, ticket) { 1.0 } else { 0.0 });
     occupied(s, t);

@@ -14,8 +14,10 @@ async function main(): Promise<void> {
   await limiter.acquire(1, { signal: AbortSignal.timeout(100) });
   const exact: bigint = limiter.tryAcquireAt(weir.nowNs(), 1n).retryAfter;
 
-  const keyed = new KeyedLimiter({ rate: 5, per: 60000, capacity: 1024 });
+  const keyed = new KeyedLimiter({ rate: 5, per: 60000, capacity: 1024, seed: process.env.WEIR_SEED ?? 'a secret' });
   keyed.tryAcquire('10.0.0.1');
+  const placed: bigint = weir.hashKey('10.0.0.1', new TextEncoder().encode('a secret'));
+  void placed;
   const worker: Shared = keyed.share();
   KeyedLimiter.attach(worker);
 
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
   const n: number = await retry(async ({ attempt }) => attempt, { budget, backoff: { baseMs: 25, jitter: 'full' } });
   await new Retry({ budget }).execute(async () => 1).catch((e: unknown) => (e instanceof RetryError ? e.reason : 'other'));
 
-  const flights = new SingleFlight();
+  const flights = new SingleFlight({ seed: 'a secret' });
   const user: { id: number } = await flights.do('user:1', async (signal) => (signal.aborted ? { id: 0 } : { id: 1 }));
 
   const deadline = new Deadline({ timeoutMs: 1000, marginMs: 5 });
