@@ -24,20 +24,15 @@ use weir_policy::plan::{self, LimitState, Plan};
 
 type WorkerPlan = Plan<ProcessStore>;
 
-/// What a configuration keeps alive while Envoy holds it: its limit cells
-/// (so a worker that builds its plan later finds the same ones).
-enum Held {
-    Bucket(#[allow(dead_code)] Arc<AtomicU64>),
-    Table(#[allow(dead_code)] Arc<crate::state::Table>),
-}
-
 pub struct FilterConfig {
     config: config::Config,
     /// Envoy's counter id for each of the plan's counters, by index.
     counter_ids: Arc<[Option<usize>]>,
     /// Worker plans of this configuration find it alive through this.
     alive: Arc<u64>,
-    _held: Vec<Held>,
+    /// The limit cells, kept alive while Envoy holds the configuration, so
+    /// a worker that builds its plan later finds the same ones.
+    _held: Vec<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 static NEXT_CONFIG: AtomicU64 = AtomicU64::new(1);
@@ -65,10 +60,12 @@ impl FilterConfig {
             .rules
             .iter()
             .flat_map(|rp| &rp.limits)
-            .filter_map(|lp| match &lp.state {
-                LimitState::Bucket(b) => Some(Held::Bucket(b.clone())),
-                LimitState::Table(t) => Some(Held::Table(t.clone())),
-                LimitState::None => None,
+            .filter_map(|lp| -> Option<Arc<dyn std::any::Any + Send + Sync>> {
+                match &lp.state {
+                    LimitState::Bucket(b) => Some(b.clone()),
+                    LimitState::Table(t) => Some(t.clone()),
+                    LimitState::None => None,
+                }
             })
             .collect();
         log(LogLevel::Info, &format!("weir: configured {} rule(s)", proto.rules.len()));
