@@ -431,6 +431,62 @@ export class NoNodeError extends Error {
   reason: 'no_node';
 }
 
+export interface PolicyRequest {
+  method?: string;
+  path?: string;
+  /** Node's `req.headers`, a Map, a fetch `Headers` or [name, value] pairs. */
+  headers?: Record<string, string | string[] | undefined> | Map<string, string> | Iterable<[string, string]>;
+  clientAddress?: string;
+  /** The value rules with `"key": "caller"` count under (a user id, an API key). */
+  key?: string;
+  /** Nanoseconds on weir's clock (`nowNs()`); for replaying a trace. */
+  now?: bigint | number;
+}
+export interface PolicyOutcome {
+  /** The status the upstream answered; null or undefined: no answer came. */
+  status?: number | null;
+  grpcStatus?: number;
+  /** Default: the time since the check. */
+  latencyMs?: number;
+  /** The upstream's CPU header, permille. */
+  cpu?: number;
+  now?: bigint | number;
+}
+export class Verdict {
+  readonly admitted: boolean;
+  readonly status: number;
+  /** 'admitted', or why not: 'rate_limited', 'table_full', 'queue_full', 'shed', 'throttled', 'deadline_exceeded'... */
+  readonly reason: string;
+  readonly rule: string | null;
+  /** The answer's headers, or an admitted response's. */
+  readonly headers: Record<string, string>;
+  readonly body: string | null;
+  readonly retryAfterMs: number | null;
+  readonly requestHeaders: Record<string, string>;
+  readonly upstream: string | null;
+  readonly deadlineMs: number | null;
+  report(outcome?: PolicyOutcome): void;
+}
+export class PolicyError extends Error {
+  /** `rule #N "name"`, or '' for a top-level field. */
+  rule: string;
+  /** The dotted field, e.g. `limit[1].rate`. */
+  field: string;
+}
+export interface PolicyOptions {
+  now?: bigint | number;
+  seed?: bigint | number;
+}
+export class Policy {
+  constructor(json: string | Buffer | object, options?: PolicyOptions);
+  static fromFile(path: string, options?: PolicyOptions): Policy;
+  check(request?: PolicyRequest): Verdict;
+  report(verdict: Verdict, outcome?: PolicyOutcome): void;
+  replace(json: string | Buffer | object, options?: { now?: bigint | number }): void;
+  counters(): Record<string, number>;
+  readonly rules: string[];
+}
+
 declare const weir: {
   nowNs: typeof nowNs;
   nowMs: typeof nowMs;
@@ -448,6 +504,9 @@ declare const weir: {
   hashKey: typeof hashKey;
   Deadline: typeof Deadline;
   FleetLimiter: typeof FleetLimiter;
+  Policy: typeof Policy;
+  Verdict: typeof Verdict;
+  PolicyError: typeof PolicyError;
   Lease: typeof Lease;
   parseGrpcTimeout: typeof parseGrpcTimeout;
   formatGrpcTimeout: typeof formatGrpcTimeout;

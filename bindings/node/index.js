@@ -12,6 +12,7 @@ const { SingleFlight } = require('./lib/singleflight');
 const { hashKey } = require('./lib/keys');
 const { Deadline } = require('./lib/deadline');
 const { FleetLimiter } = require('./lib/fleet');
+const { Policy, Verdict, PolicyError } = require('./lib/policy');
 const { Lease } = require('./lib/lease');
 const headers = require('./lib/headers');
 const errors = require('./lib/errors');
@@ -47,6 +48,9 @@ module.exports = {
   hashKey,
   Deadline,
   FleetLimiter,
+  Policy,
+  Verdict,
+  PolicyError,
   Lease,
   parseGrpcTimeout: headers.parseGrpcTimeout,
   formatGrpcTimeout: headers.formatGrpcTimeout,

@@ -12,6 +12,7 @@ mod lease;
 mod lifecycle;
 mod limiter;
 mod picker;
+mod policy;
 mod retry;
 mod scratch;
 mod shedder;

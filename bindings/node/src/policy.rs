@@ -1,0 +1,181 @@
+//! `Policy`: weir-policy's process host over one JSON document, the same
+//! the Envoy filter reads. Strings cross as napi strings (a policy reads
+//! names and paths); an admitted request that carries nothing back returns
+//! `null`, so the common verdict allocates nothing on the JS side.
+
+use std::cell::RefCell;
+use std::sync::Mutex;
+
+use napi::bindgen_prelude::BigInt;
+use napi_derive::napi;
+use weir_policy::process::{Outcome, PolicyError, ProcessPolicy, RequestView, Ticket, Verdict};
+
+thread_local! {
+    /// The last refused document's (message, rule, field), for `policyLastError`.
+    static LAST: RefCell<Option<PolicyError>> = const { RefCell::new(None) };
+}
+
+fn refused(e: PolicyError) -> napi::Error {
+    let message = e.to_string();
+    LAST.with(|l| *l.borrow_mut() = Some(e));
+    napi::Error::from_reason(message)
+}
+
+/// The last refusal's `[message, rule, field]`, taken once.
+#[napi(js_name = "policyLastError")]
+pub fn policy_last_error() -> Option<Vec<String>> {
+    LAST.with(|l| l.borrow_mut().take()).map(|e| vec![e.to_string(), e.rule, e.field])
+}
+
+fn nanos(v: Option<BigInt>) -> Option<u64> {
+    v.map(|b| b.get_u64().1)
+}
+
+#[napi]
+pub struct NativePolicy {
+    inner: ProcessPolicy,
+}
+
+/// Loads `json`; `now` and `seed` fix the clock origin and the random
+/// draws (for replaying a recorded trace).
+#[napi(js_name = "policyNew")]
+pub fn policy_new(json: String, now: Option<BigInt>, seed: Option<BigInt>) -> napi::Result<NativePolicy> {
+    let inner = match (nanos(now), nanos(seed)) {
+        (None, None) => ProcessPolicy::from_json(&json),
+        (now, seed) => {
+            let now = now.unwrap_or_else(weir_host::monotonic_now);
+            ProcessPolicy::from_json_at(&json, now, seed.unwrap_or(now))
+        }
+    };
+    Ok(NativePolicy { inner: inner.map_err(refused)? })
+}
+
+#[napi]
+impl NativePolicy {
+    /// `headers` is flat: name, value, name, value... `null`: admitted, and
+    /// nothing to add or report.
+    #[napi]
+    pub fn check(
+        &self,
+        method: String,
+        path: String,
+        headers: Option<Vec<String>>,
+        client_address: Option<String>,
+        key: Option<String>,
+        now: Option<BigInt>,
+    ) -> Option<NativeVerdict> {
+        let flat = headers.unwrap_or_default();
+        let pairs: Vec<(&[u8], &[u8])> = flat.chunks_exact(2).map(|p| (p[0].as_bytes(), p[1].as_bytes())).collect();
+        let view = RequestView {
+            method: method.as_bytes(),
+            path: path.as_bytes(),
+            headers: &pairs,
+            client_address: client_address.as_deref().map(str::as_bytes),
+            key: key.as_deref().map(str::as_bytes),
+        };
+        let mut v = match nanos(now) {
+            Some(now) => self.inner.check_at(&view, now),
+            None => self.inner.check(&view),
+        };
+        let bare = v.admitted()
+            && v.ticket.is_none()
+            && v.request_headers.is_empty()
+            && v.response_headers.is_empty()
+            && v.upstream.is_none()
+            && v.deadline_ns.is_none();
+        if bare {
+            return None;
+        }
+        let ticket = Mutex::new(v.ticket.take());
+        Some(NativeVerdict { v, ticket })
+    }
+
+    #[napi]
+    pub fn replace(&self, json: String, now: Option<BigInt>) -> napi::Result<()> {
+        match nanos(now) {
+            Some(now) => self.inner.replace_at(&json, now),
+            None => self.inner.replace(&json),
+        }
+        .map_err(refused)
+    }
+
+    /// Flat: name, total, name, total...
+    #[napi]
+    pub fn counters(&self) -> Vec<String> {
+        self.inner.counters().into_iter().flat_map(|(name, n)| [name, n.to_string()]).collect()
+    }
+
+    #[napi]
+    pub fn rules(&self) -> Vec<String> {
+        self.inner.rules()
+    }
+}
+
+#[napi]
+pub struct NativeVerdict {
+    v: Verdict,
+    ticket: Mutex<Option<Ticket>>,
+}
+
+fn flat(headers: &[(String, String)]) -> Vec<String> {
+    headers.iter().flat_map(|(k, v)| [k.clone(), v.clone()]).collect()
+}
+
+#[napi]
+impl NativeVerdict {
+    /// `[status, reason, rule, body]` of a refusal, or `null`.
+    #[napi]
+    pub fn refusal(&self) -> Option<Vec<String>> {
+        let a = self.v.refusal.as_ref()?;
+        Some(vec![a.status.to_string(), a.reason.to_string(), a.rule.clone(), a.body.clone()])
+    }
+
+    /// The answer's headers, or an admitted response's; flat.
+    #[napi]
+    pub fn headers(&self) -> Vec<String> {
+        match &self.v.refusal {
+            Some(a) => a.headers.iter().flat_map(|(k, v)| [k.to_string(), v.clone()]).collect(),
+            None => flat(&self.v.response_headers),
+        }
+    }
+
+    #[napi]
+    pub fn request_headers(&self) -> Vec<String> {
+        flat(&self.v.request_headers)
+    }
+
+    #[napi]
+    pub fn upstream(&self) -> Option<String> {
+        self.v.upstream.clone()
+    }
+
+    /// Nanoseconds the upstream gets, as a double.
+    #[napi]
+    pub fn deadline_ns(&self) -> Option<f64> {
+        self.v.deadline_ns.map(|d| d as f64)
+    }
+
+    #[napi]
+    pub fn pending(&self) -> bool {
+        self.ticket.lock().map(|t| t.is_some()).unwrap_or(false)
+    }
+
+    /// Reports the outcome once; later calls do nothing.
+    #[napi]
+    pub fn report(
+        &self,
+        status: Option<u32>,
+        grpc_status: Option<u32>,
+        latency_ns: Option<f64>,
+        cpu: Option<u32>,
+        now: Option<BigInt>,
+    ) {
+        let ticket = self.ticket.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(ticket) = ticket {
+            let latency_ns = latency_ns.filter(|l| l.is_finite() && *l >= 0.0).map(|l| l.round() as u64);
+            let outcome = Outcome { status, grpc_status, latency_ns, cpu: cpu.map(u64::from) };
+            let now = nanos(now);
+            ticket.report_at(&outcome, || now.unwrap_or_else(weir_host::monotonic_now));
+        }
+    }
+}
