@@ -187,6 +187,14 @@ var replays = map[string]replayFunc{
 	"adaptive_limit":      replayAdaptiveLimit,
 }
 
+// Primitives with vectors in core that this package does not offer yet:
+// their files are skipped, not failed. Each names the issue wiring it.
+var notYet = map[string]string{
+	"quantile": "issue 19: the latency-quantile estimator",
+	"hot_keys": "issue 19: the hot-key detector",
+	"hedge":    "issue 19: the hedging decision",
+}
+
 func TestVectors(t *testing.T) { replayVectors(t) }
 
 // replayVectors replays every conformance vector through this build's
@@ -205,6 +213,9 @@ func replayVectors(t *testing.T) {
 			var v vector
 			if err := json.Unmarshal(text, &v); err != nil {
 				t.Fatal(err)
+			}
+			if why, later := notYet[v.Primitive]; later {
+				t.Skipf("%s is not in the Go package yet (%s)", v.Primitive, why)
 			}
 			replay, ok := replays[v.Primitive]
 			if !ok {

@@ -15,12 +15,18 @@ mod budget;
 mod common;
 #[path = "replay/deadline.rs"]
 mod deadline;
+#[path = "replay/hedge.rs"]
+mod hedge;
+#[path = "replay/hot_keys.rs"]
+mod hot_keys;
 #[path = "replay/lease.rs"]
 mod lease;
 #[path = "replay/limiter.rs"]
 mod limiter;
 #[path = "replay/picker.rs"]
 mod picker;
+#[path = "replay/quantile.rs"]
+mod quantile;
 #[path = "replay/shedder.rs"]
 mod shedder;
 #[path = "replay/singleflight.rs"]
@@ -74,6 +80,17 @@ fn route(primitive: &'static str) -> (Replay, ConfigErrorOf) {
             Box::new(move |c, s| deadline::replay(primitive, c, s)),
             Box::new(move |c| deadline::config_error(primitive, c)),
         ),
+        "quantile" => (
+            Box::new(move |c, s| quantile::replay(primitive, c, s)),
+            Box::new(move |c| quantile::config_error(primitive, c)),
+        ),
+        "hot_keys" => (
+            Box::new(move |c, s| hot_keys::replay(primitive, c, s)),
+            Box::new(move |c| hot_keys::config_error(primitive, c)),
+        ),
+        "hedge" => {
+            (Box::new(move |c, s| hedge::replay(primitive, c, s)), Box::new(move |c| hedge::config_error(primitive, c)))
+        }
         other => panic!("no replay for primitive {other:?}"),
     }
 }

@@ -76,7 +76,7 @@ pub struct HedgeDecision {
     /// [`Reason::Admitted`] unless stopped: then
     /// [`Reason::AttemptsExhausted`] (`max_hedges` sent),
     /// [`Reason::DeadlineTooClose`] (the hedge would be due at or past the
-    /// deadline) or [`Reason::BudgetExhausted`] (the retry budget refused it).
+    /// deadline; `u64::MAX` left is no deadline) or [`Reason::BudgetExhausted`] (the retry budget refused it).
     pub reason: Reason,
     /// When the next hedge is due: `started_at + (hedges_sent + 1) * delay`
     /// (saturating); `u64::MAX` once `max_hedges` are out.
@@ -143,7 +143,7 @@ impl HedgeKernel {
             };
         }
         let due = ask.started_at.saturating_add(delay.saturating_mul(ask.hedges_sent + 1));
-        if due.saturating_sub(now) >= ask.deadline_left {
+        if ask.deadline_left != u64::MAX && due.saturating_sub(now) >= ask.deadline_left {
             return HedgeDecision { action: HedgeAction::Stop, reason: Reason::DeadlineTooClose, due, delay };
         }
         let action = if now < due { HedgeAction::Wait } else { HedgeAction::Send };

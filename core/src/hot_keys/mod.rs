@@ -51,5 +51,5 @@
 mod set;
 mod table;
 
-pub use set::{HotSet, PlainHotSet, WAYS};
+pub use set::{HotSet, HotSetOf, PlainHotSet, WAYS};
 pub use table::{HotKey, HotKeys, HotKeysConfig, PlainHotKeys};

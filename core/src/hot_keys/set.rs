@@ -70,20 +70,23 @@ pub(crate) const fn halve(word: u64, halvings: u64) -> u64 {
 }
 
 /// [`WAYS`] counters with their keys, and the decay period they were last
-/// halved in: 264 bytes. `W` is the word store: [`AtomicU64`] for
-/// [`HotKeys`](super::HotKeys), `Cell<u64>` ([`PlainHotSet`]) for
-/// [`PlainHotKeys`](super::PlainHotKeys).
+/// halved in: 264 bytes, over the word store `W` ([`HotSet`] for
+/// [`HotKeys`](super::HotKeys), [`PlainHotSet`] for
+/// [`PlainHotKeys`](super::PlainHotKeys)).
 #[derive(Debug)]
-pub struct HotSet<W = AtomicU64> {
+pub struct HotSetOf<W> {
     keys: [W; WAYS],
     counts: [W; WAYS],
     period: W,
 }
 
-/// A set of plain words, for one thread.
-pub type PlainHotSet = HotSet<Cell<u64>>;
+/// A set of atomic words, for many threads.
+pub type HotSet = HotSetOf<AtomicU64>;
 
-impl HotSet<AtomicU64> {
+/// A set of plain words, for one thread.
+pub type PlainHotSet = HotSetOf<Cell<u64>>;
+
+impl HotSetOf<AtomicU64> {
     /// An empty set.
     pub fn new() -> Self {
         Self {
@@ -99,13 +102,13 @@ impl HotSet<AtomicU64> {
     }
 }
 
-impl Default for HotSet<AtomicU64> {
+impl Default for HotSetOf<AtomicU64> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl HotSet<Cell<u64>> {
+impl HotSetOf<Cell<u64>> {
     /// An empty set.
     pub fn new() -> Self {
         Self {
@@ -121,7 +124,7 @@ impl HotSet<Cell<u64>> {
     }
 }
 
-impl Default for HotSet<Cell<u64>> {
+impl Default for HotSetOf<Cell<u64>> {
     fn default() -> Self {
         Self::new()
     }
@@ -131,7 +134,7 @@ impl Default for HotSet<Cell<u64>> {
 /// last halved. One caller wins the move of the period word and halves;
 /// a record racing it may be halved with the rest.
 #[inline]
-pub(crate) fn decay<W: Word>(set: &HotSet<W>, period: u64) {
+pub(crate) fn decay<W: Word>(set: &HotSetOf<W>, period: u64) {
     let held = set.period.get();
     if held >= period || set.period.swap_if(held, period).is_err() {
         return;
@@ -144,7 +147,7 @@ pub(crate) fn decay<W: Word>(set: &HotSet<W>, period: u64) {
 /// Counts one request of `key`: its own counter if it has one, else the
 /// set's smallest counter, taken over.
 #[inline]
-pub(crate) fn record<W: Word>(set: &HotSet<W>, key: u64) {
+pub(crate) fn record<W: Word>(set: &HotSetOf<W>, key: u64) {
     loop {
         if let Some(counter) = set.keys.iter().position(|k| k.get() == key).and_then(|i| set.counts.get(i)) {
             counter.update(add_one);
@@ -171,7 +174,7 @@ pub(crate) fn record<W: Word>(set: &HotSet<W>, key: u64) {
 /// The set's `(key, counter word)` pairs as of `period` (halvings not
 /// yet applied are applied to the copy), a key held twice (two racing
 /// first requests) merged into one, empty counters as 0.
-pub(crate) fn read<W: Word>(set: &HotSet<W>, period: u64) -> [(u64, u64); WAYS] {
+pub(crate) fn read<W: Word>(set: &HotSetOf<W>, period: u64) -> [(u64, u64); WAYS] {
     let held = set.period.get();
     let pending = period.saturating_sub(held);
     let mut out = [(0u64, 0u64); WAYS];

@@ -1,4 +1,4 @@
-use super::set::{self, count_of, error_of, HotSet, PlainHotSet, WAYS};
+use super::set::{self, count_of, error_of, HotSet, HotSetOf, PlainHotSet, WAYS};
 use crate::divide::Divisor;
 use crate::error::check;
 use crate::limiter::set_index;
@@ -82,7 +82,7 @@ fn insert(out: &mut [HotKey], len: &mut usize, candidate: HotKey) {
     }
 }
 
-impl<W: Word, S: AsRef<[HotSet<W>]>> Table<W, S> {
+impl<W: Word, S: AsRef<[HotSetOf<W>]>> Table<W, S> {
     fn new(config: HotKeysConfig, sets: S) -> Result<Self, ConfigError> {
         let half_life = check::at_least("half_life_ns", ">= 1 ms", config.half_life_ns, MILLISECOND)?;
         let count = sets.as_ref().len();
@@ -93,7 +93,7 @@ impl<W: Word, S: AsRef<[HotSet<W>]>> Table<W, S> {
     }
 
     #[inline]
-    fn set(&self, key: u64) -> Option<&HotSet<W>> {
+    fn set(&self, key: u64) -> Option<&HotSetOf<W>> {
         let sets = self.sets.as_ref();
         sets.get(set_index(key, sets.len()))
     }
@@ -150,18 +150,18 @@ impl<W: Word, S: AsRef<[HotSet<W>]>> Table<W, S> {
 /// compare-exchange on its set, lock-free. Storage is `[HotSet; N]` for
 /// `N * 16` counters fixed at compile time, or any slice of sets.
 #[derive(Debug)]
-pub struct HotKeys<S = [HotSet<AtomicU64>; 64]> {
+pub struct HotKeys<S = [HotSet; 64]> {
     table: Table<AtomicU64, S>,
 }
 
-impl<const SETS: usize> HotKeys<[HotSet<AtomicU64>; SETS]> {
+impl<const SETS: usize> HotKeys<[HotSet; SETS]> {
     /// A detector of `SETS * 16` counters held inline.
     pub fn new(config: HotKeysConfig) -> Result<Self, ConfigError> {
-        Self::with_storage(config, HotSet::<AtomicU64>::array())
+        Self::with_storage(config, HotSet::array())
     }
 }
 
-impl<S: AsRef<[HotSet<AtomicU64>]>> HotKeys<S> {
+impl<S: AsRef<[HotSet]>> HotKeys<S> {
     /// A detector over caller-provided sets (at least one).
     pub fn with_storage(config: HotKeysConfig, sets: S) -> Result<Self, ConfigError> {
         Ok(Self { table: Table::new(config, sets)? })

@@ -8,7 +8,7 @@ use weir_core::backoff::Backoff;
 use weir_core::budget::{retry, AtomicRetryBudget, RetryAsk, RetryBudget, RetryBudgetConfig};
 use weir_core::ConfigError;
 
-fn budget_config(c: &Value) -> RetryBudgetConfig {
+pub fn budget_config(c: &Value) -> RetryBudgetConfig {
     let d = RetryBudgetConfig::default();
     RetryBudgetConfig {
         ratio: field_f64(c, "ratio").unwrap_or(d.ratio),
