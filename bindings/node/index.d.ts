@@ -2,6 +2,7 @@
 // name ends in `Ns`; a bigint where a duration is expected is nanoseconds.
 // The `...At` methods take an explicit `now` (bigint ns on nowNs()'s clock)
 // and answer in exact bigints: the conformance vectors replay through them.
+import { EventEmitter } from 'node:events';
 
 /** Milliseconds, a unit name, or a bigint of nanoseconds. */
 export type Duration = number | bigint | 'second' | 'minute' | 'hour' | 'day';
@@ -21,7 +22,9 @@ export type Reason =
   | 'attempts_exhausted'
   | 'deadline_too_close'
   | 'deadline_exceeded'
-  | 'no_node';
+  | 'no_node'
+  | 'circuit_open'
+  | 'circuit_half_open';
 
 /** What a worker thread needs to hold the same native object: pass it through postMessage / workerData. */
 export interface Shared {
@@ -487,6 +490,119 @@ export class Policy {
   readonly rules: string[];
 }
 
+export type BreakerState = 'closed' | 'open' | 'half_open' | 'forced_open' | 'disabled';
+
+export interface CircuitBreakerOptions {
+  /** 'count' (the last windowCalls calls, the default) or 'time' (the calls of the last windowMs). */
+  window?: 'count' | 'time';
+  windowCalls?: number | bigint;
+  windowMs?: Duration;
+  buckets?: number | bigint;
+  minimumCalls?: number | bigint;
+  /** Percent of failed calls that opens the breaker, [0, 100]; 0 off. */
+  failureRateThreshold?: number;
+  /** Percent of calls slower than slowCallMs that opens the breaker, [0, 100]; 0 off. */
+  slowCallRateThreshold?: number;
+  slowCallMs?: Duration;
+  consecutiveFailures?: number | bigint;
+  /** The wait in open before half-open probes. */
+  openMs?: Duration;
+  halfOpenProbes?: number | bigint;
+  halfOpenMaxWaitMs?: Duration;
+  /** Which throws count as failures (default: every throw). */
+  isFailure?: (err: unknown) => boolean;
+}
+
+export interface BreakerPermit {
+  readonly bits: number;
+  readonly startedAt: number | bigint;
+  readonly probe: boolean;
+}
+
+export interface StateChange {
+  from: BreakerState;
+  to: BreakerState;
+  cause: string;
+  calls: bigint;
+  failures: bigint;
+  slow: bigint;
+  consecutiveFailures: bigint;
+  atNs: bigint;
+}
+
+export interface CircuitBreakerStats {
+  state: BreakerState;
+  calls: number;
+  failures: number;
+  slow: number;
+  consecutiveFailures: number;
+  probesIssued: number;
+  probesReturned: number;
+  openLeftMs: number;
+  decisions: { admitted: number; circuit_open: number; circuit_half_open: number };
+  eventsDropped: number;
+}
+
+export class CircuitBreaker extends EventEmitter {
+  constructor(options?: CircuitBreakerOptions);
+  tryAcquire(): { ok: boolean; reason: Reason; retryAfterMs: number; permit?: BreakerPermit };
+  record(permit: BreakerPermit, failed: boolean): void;
+  release(permit: BreakerPermit): boolean;
+  run<T>(fn: () => T | Promise<T>): Promise<T>;
+  forceOpen(): void;
+  disable(): void;
+  reset(): void;
+  readonly state: BreakerState;
+  stats(): CircuitBreakerStats;
+  drainEvents(): StateChange[];
+  on(event: 'stateChange', listener: (change: StateChange) => void): this;
+  once(event: 'stateChange', listener: (change: StateChange) => void): this;
+  off(event: 'stateChange', listener: (change: StateChange) => void): this;
+}
+
+export type LimitOutcome = 'success' | 'dropped' | 'ignored';
+
+export interface AdaptiveLimiterOptions {
+  algorithm?: 'gradient2' | 'vegas' | 'aimd';
+  initialLimit?: number | bigint;
+  minLimit?: number | bigint;
+  maxLimit?: number | bigint;
+  smoothing?: number;
+  rttTolerance?: number;
+  longWindow?: number | bigint;
+  queueSize?: number | bigint;
+  alpha?: number | bigint;
+  beta?: number | bigint;
+  probeMultiplier?: number | bigint;
+  backoffRatio?: number;
+  timeoutMs?: Duration;
+}
+
+export interface LimitPermit {
+  readonly inFlight: number;
+  readonly startedAt: number | bigint;
+}
+
+export class AdaptiveLimiter {
+  constructor(options?: AdaptiveLimiterOptions);
+  tryAcquire(): { ok: boolean; reason: Reason; retryAfterMs: number; permit?: LimitPermit };
+  release(permit: LimitPermit, outcome?: LimitOutcome): number;
+  run<T>(fn: () => T | Promise<T>, options?: { outcome?: (err: unknown) => LimitOutcome }): Promise<T>;
+  readonly limit: number;
+  stats(): {
+    limit: number;
+    inFlight: number;
+    estimate: number;
+    baselineRttMs: number;
+    decisions: { admitted: number; concurrency_limited: number };
+  };
+}
+
+export class CircuitOpenError extends Error {
+  reason: 'circuit_open' | 'circuit_half_open';
+  retryAfterMs: number;
+}
+
 declare const weir: {
   nowNs: typeof nowNs;
   nowMs: typeof nowMs;
@@ -508,6 +624,8 @@ declare const weir: {
   Verdict: typeof Verdict;
   PolicyError: typeof PolicyError;
   Lease: typeof Lease;
+  CircuitBreaker: typeof CircuitBreaker;
+  AdaptiveLimiter: typeof AdaptiveLimiter;
   parseGrpcTimeout: typeof parseGrpcTimeout;
   formatGrpcTimeout: typeof formatGrpcTimeout;
   parseMillis: typeof parseMillis;
@@ -520,5 +638,6 @@ declare const weir: {
   RetryError: typeof RetryError;
   DeadlineExceededError: typeof DeadlineExceededError;
   NoNodeError: typeof NoNodeError;
+  CircuitOpenError: typeof CircuitOpenError;
 };
 export default weir;

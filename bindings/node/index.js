@@ -14,6 +14,8 @@ const { Deadline } = require('./lib/deadline');
 const { FleetLimiter } = require('./lib/fleet');
 const { Policy, Verdict, PolicyError } = require('./lib/policy');
 const { Lease } = require('./lib/lease');
+const { CircuitBreaker } = require('./lib/breaker');
+const { AdaptiveLimiter } = require('./lib/adaptive');
 const headers = require('./lib/headers');
 const errors = require('./lib/errors');
 const { n, F, B } = require('./lib/native');
@@ -52,6 +54,8 @@ module.exports = {
   Verdict,
   PolicyError,
   Lease,
+  CircuitBreaker,
+  AdaptiveLimiter,
   parseGrpcTimeout: headers.parseGrpcTimeout,
   formatGrpcTimeout: headers.formatGrpcTimeout,
   parseMillis: headers.parseMillis,
@@ -64,4 +68,5 @@ module.exports = {
   RateLimitedError: errors.RateLimitedError,
   RetryError: errors.RetryError,
   DeadlineExceededError: errors.DeadlineExceededError,
+  CircuitOpenError: errors.CircuitOpenError,
 };

@@ -22,6 +22,8 @@ export const {
   Verdict,
   PolicyError,
   Lease,
+  CircuitBreaker,
+  AdaptiveLimiter,
   parseGrpcTimeout,
   formatGrpcTimeout,
   parseMillis,
@@ -34,5 +36,6 @@ export const {
   RateLimitedError,
   RetryError,
   DeadlineExceededError,
+  CircuitOpenError,
 } = weir;
 export default weir;

@@ -52,6 +52,15 @@ class RateLimitedError extends Error {
   }
 }
 
+class CircuitOpenError extends Error {
+  constructor(reason, retryAfterMs) {
+    super(`circuit breaker refused the call (${reason}); retry after ${retryAfterMs} ms`);
+    this.name = 'CircuitOpenError';
+    this.reason = reason;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
 class RetryError extends Error {
   constructor(reason, attempts, cause) {
     super(`gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason}`, { cause });
@@ -78,6 +87,7 @@ function isLocalRefusal(e) {
     e instanceof OverloadedError ||
     e instanceof ThrottledError ||
     e instanceof RateLimitedError ||
+    e instanceof CircuitOpenError ||
     e instanceof DeadlineExceededError
   );
 }
@@ -99,4 +109,5 @@ module.exports = {
   RetryError,
   DeadlineExceededError,
   isLocalRefusal,
+  CircuitOpenError,
 };

@@ -16,6 +16,8 @@ const REASONS = [
   'deadline_too_close',
   'deadline_exceeded',
   'no_node',
+  'circuit_open',
+  'circuit_half_open',
 ];
 
 const { TWO_64 } = require('./native');

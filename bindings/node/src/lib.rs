@@ -3,6 +3,8 @@
 //! per-thread scratch buffer (see `scratch`). The idiomatic API — classes,
 //! Promises, AbortSignal, errors — is the JS in this package.
 
+mod adaptive_limit;
+mod breaker;
 mod deadline;
 mod errors;
 mod fast;
@@ -53,7 +55,9 @@ fast!(clock, |s: scratch::Scratch| {
 #[napi(module_exports)]
 pub fn init(exports: Object, env: Env) -> napi::Result<()> {
     let (env, exports) = (env.raw(), exports.raw());
-    let tables: [&[(&str, fast::Callback)]; 11] = [
+    let tables: [&[(&str, fast::Callback)]; 13] = [
+        adaptive_limit::FNS,
+        breaker::FNS,
         fleet::FNS,
         keys::FNS,
         lease::FNS,

@@ -1,5 +1,7 @@
 //! Sharing objects with worker threads and dropping them when JS is done.
 
+use crate::adaptive_limit::ADAPTIVE;
+use crate::breaker::BREAKERS;
 use crate::fast;
 use crate::fast::Callback;
 use crate::fleet::FLEETS;
@@ -57,6 +59,14 @@ macro_rules! on_table {
             }
             10 => {
                 let $t = &LEASES;
+                $op
+            }
+            11 => {
+                let $t = &BREAKERS;
+                $op
+            }
+            12 => {
+                let $t = &ADAPTIVE;
                 $op
             }
             _ => Default::default(),

@@ -11,6 +11,13 @@ function expectFields(step, i, got) {
   for (const [name, value] of Object.entries(want)) {
     if (!(name in got)) throw new Error(`step ${i}: no replay of expect field ${name}`);
     const actual = got[name];
+    if (Array.isArray(value)) {
+      // A list of records (a breaker's transitions): same length, and each
+      // field a record names compared as a scalar.
+      assert.equal(actual.length, value.length, `step ${i} (${JSON.stringify(step)}): ${name}: got ${JSON.stringify(actual, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`);
+      value.forEach((w, k) => expectFields({ expect: w }, `${i} ${name}[${k}]`, actual[k]));
+      continue;
+    }
     const expected = typeof value === 'boolean' || (typeof value === 'string' && !/^\d+$/.test(value)) ? value : big(value);
     assert.deepEqual(typeof expected === 'bigint' ? BigInt(actual) : actual, expected, `step ${i} (${JSON.stringify(step)}): ${name}`);
   }

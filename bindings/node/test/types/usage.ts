@@ -55,3 +55,18 @@ async function main(): Promise<void> {
 }
 
 void main();
+
+function breakerAndAdaptive(): void {
+  const b = new weir.CircuitBreaker({ windowCalls: 10, openMs: 'minute', isFailure: (e) => e instanceof Error });
+  b.on('stateChange', (c) => console.log(c.from, c.to, c.cause, c.failures));
+  const answer: Promise<number> = b.run(async () => 1);
+  const state: 'closed' | 'open' | 'half_open' | 'forced_open' | 'disabled' = b.state;
+  const l = new weir.AdaptiveLimiter({ algorithm: 'vegas', maxLimit: 100, timeoutMs: undefined });
+  const d = l.tryAcquire();
+  if (d.permit) l.release(d.permit, 'dropped');
+  const refused: typeof weir.CircuitOpenError = weir.CircuitOpenError;
+  void answer;
+  void state;
+  void refused;
+}
+void breakerAndAdaptive;
