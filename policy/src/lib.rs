@@ -14,6 +14,11 @@
 //!   [`shared_data`], process atomics in the dynamic module and the
 //!   bindings, `process::store`).
 //!
+//! Every key a limit counts by (a header, the path, the client address, a
+//! caller's key) is hashed under a seed ([`key_seed`]): the policy's own
+//! `seed`, or one the store shares among its workers, so no client can
+//! compute keys that crowd another client's set of a keyed table.
+//!
 //! Counters are batched in [`metrics::Metrics`] and drained by the host
 //! into its own stats. A host builds a [`plan::Plan`] per worker from a
 //! parsed [`config::Config`] and runs each request through a
@@ -22,6 +27,7 @@
 pub mod answer;
 pub mod config;
 pub mod exchange;
+pub mod key_seed;
 pub mod metrics;
 pub mod plan;
 #[cfg(feature = "process")]

@@ -14,6 +14,7 @@ use crate::metrics::{Counter, Metrics};
 use crate::rng::Rng;
 use crate::store::LimitStore;
 use std::cell::RefCell;
+use weir_core::hash::HashSeed;
 use weir_core::lease::Lease;
 use weir_core::picker::{PlainNodeSlot, PlainPicker};
 use weir_core::shedder::Shedder;
@@ -113,6 +114,8 @@ pub struct Plan<S: LimitStore> {
     pub stats_flush_ms: u32,
     /// The clock at configure time: the origin of clocks that need a small one.
     pub clock_base: u64,
+    /// Every limit's key is hashed under it.
+    pub key_seed: HashSeed,
     pub needs_path: bool,
     pub needs_method: bool,
     /// Some throttle or picker counts `grpc-status` codes as failures.
@@ -122,6 +125,16 @@ pub struct Plan<S: LimitStore> {
 /// Binds `config` to this worker at `now`, resolving every limit's state in
 /// `store`. Fails with a log-ready message if the store refuses one.
 pub fn build<S: LimitStore>(config: Config, store: S, now: u64, seed: u64) -> Result<Plan<S>, String> {
+    // Only hashed keys need the store's shared seed: a policy without them
+    // leaves nothing of it in the store, and its seed hashes nothing.
+    let hashes_keys = config.rules.iter().flat_map(|r| &r.limits).any(|l| l.key.is_hashed());
+    let key_seed = match config.seed {
+        Some(s) => s,
+        None if hashes_keys => {
+            store.key_seed().map_err(|e| format!("cannot read or create the shared key seed: {e:?}"))?
+        }
+        None => crate::key_seed::random_seed(),
+    };
     let mut metrics = Metrics::default();
     let mut rules = Vec::with_capacity(config.rules.len());
     for rule in config.rules {
@@ -187,6 +200,7 @@ pub fn build<S: LimitStore>(config: Config, store: S, now: u64, seed: u64) -> Re
         debug: config.debug,
         stats_flush_ms: config.stats_flush_ms,
         clock_base: now,
+        key_seed,
         needs_path,
         needs_method,
         needs_grpc_status,

@@ -98,6 +98,11 @@ impl<S: Store> LimitStore for SharedData<S> {
         let set = keyed::set_key(&mut names, &table.prefix, keyed::set_index(key, table.sets));
         keyed::acquire(&self.0, set, gcra, key, now, cost)
     }
+
+    /// Each worker VM has its own memory, so the seed lives in shared data.
+    fn key_seed(&self) -> Result<weir_core::hash::HashSeed, StateError> {
+        crate::key_seed::shared_data_seed(&self.0)
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! store is the only thing that differs between a limit exact across Envoy's
 //! workers through shared data and one exact across threads through atomics.
 
+use weir_core::hash::HashSeed;
 use weir_core::limiter::Gcra;
 use weir_core::{Decision, Nanos, Reason};
 
@@ -49,6 +50,13 @@ pub trait LimitStore {
         now: Nanos,
         cost: u64,
     ) -> Result<Decision, StateError>;
+    /// The key-hash seed of a policy that sets none: one that every worker
+    /// deciding on this store's state shares, random to everyone else. In
+    /// one address space that is the process's seed; a store shared by
+    /// separate VMs keeps the seed beside the state.
+    fn key_seed(&self) -> Result<HashSeed, StateError> {
+        Ok(crate::key_seed::process_seed())
+    }
 }
 
 /// The decision a rule takes when its state is unusable and it fails closed.

@@ -138,7 +138,11 @@ fn a_good_configuration_is_accepted_and_logged() {
         rule(r#""limit": {"rate": 100, "per": "1m", "burst": 20, "key": {"header": "x-user"}, "max_keys": 64}"#);
     assert_eq!(vm.configure(config.as_bytes()), Ok(true));
     assert!(host.logged(2, "configured 1 rule"));
-    assert_eq!(host.shared_keys().len(), 8);
+    // The table's 8 sets, and the key seed this first VM chose for all.
+    let keys = host.shared_keys();
+    assert_eq!(keys.iter().filter(|k| k.starts_with("weir.limit.api.k")).count(), 8);
+    assert_eq!(keys.len(), 9, "{keys:?}");
+    assert!(keys.iter().any(|k| k == weir_policy::key_seed::SHARED_DATA_KEY), "{keys:?}");
 }
 
 #[test]

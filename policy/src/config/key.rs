@@ -22,6 +22,12 @@ pub enum KeySource {
 }
 
 impl KeySource {
+    /// Whether requests are counted by a hash of the key's value (every
+    /// source but none and the test-only raw hash).
+    pub fn is_hashed(&self) -> bool {
+        !matches!(self, KeySource::None | KeySource::RawHeader(_))
+    }
+
     /// Whether the key reads `:path`.
     pub fn needs_path(&self) -> bool {
         match self {

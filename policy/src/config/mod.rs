@@ -21,6 +21,7 @@ pub use throttle::Throttle;
 
 use serde_json::{Map, Value};
 use std::fmt;
+use weir_core::hash::HashSeed;
 
 /// A refused configuration: where, and what was wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,13 +105,16 @@ pub struct Debug {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub rules: Vec<Rule>,
+    /// The key-hash seed from the `seed` secret; `None`: the store chooses
+    /// one its workers share (`LimitStore::key_seed`).
+    pub seed: Option<HashSeed>,
     /// How often batched counter increments reach the host's stats.
     pub stats_flush_ms: u32,
     pub debug: Debug,
 }
 
 const MAX_RULES: usize = 64;
-const TOP_FIELDS: [&str; 3] = ["rules", "stats_flush", "debug"];
+const TOP_FIELDS: [&str; 4] = ["rules", "stats_flush", "debug", "seed"];
 
 /// Parses and validates a plugin configuration.
 pub fn parse(bytes: &[u8]) -> Result<Config, ConfigProblem> {
@@ -136,6 +140,12 @@ pub fn parse(bytes: &[u8]) -> Result<Config, ConfigProblem> {
         None => Debug::default(),
         Some(v) => parse_debug(v)?,
     };
+    // The secret itself never appears in a refusal: only its kind.
+    let seed = match obj.get("seed") {
+        None => None,
+        Some(Value::String(s)) if !s.is_empty() => Some(HashSeed::from_secret(s.as_bytes())),
+        Some(v) => return Err(top("seed", format!("must be a non-empty string (a secret), got {}", kind(v)))),
+    };
     let rules = obj.get("rules").ok_or_else(|| top("rules", "must be present (a list of rules)".into()))?;
     let rules = rules.as_array().ok_or_else(|| top("rules", format!("must be a list, got {}", kind(rules))))?;
     if rules.is_empty() || rules.len() > MAX_RULES {
@@ -153,7 +163,7 @@ pub fn parse(bytes: &[u8]) -> Result<Config, ConfigProblem> {
         }
         out.push(rule);
     }
-    Ok(Config { rules: out, stats_flush_ms, debug })
+    Ok(Config { rules: out, seed, stats_flush_ms, debug })
 }
 
 fn parse_debug(v: &Value) -> Result<Debug, ConfigProblem> {

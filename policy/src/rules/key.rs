@@ -1,17 +1,19 @@
 //! The key a limit counts a request under, read from the exchange and
-//! hashed once by core's key hash, so a key lands in the same set in every
-//! host. A composite key is its parts' values, each prefixed by its length
+//! hashed once by core's seeded key hash (SipHash under the plan's seed),
+//! so a key lands in the same set in every worker sharing the seed, and
+//! nowhere a client could compute without it. A composite key is its parts' values, each prefixed by its length
 //! so that no two different lists of values make the same bytes.
 
 use crate::config::KeySource;
 use crate::exchange::Exchange;
 use crate::request::{self, Request};
 use std::borrow::Cow;
-use weir_core::hash::hash_key;
+use weir_core::hash::{hash_key_seeded, HashSeed};
 
-/// The key hash for this request; `None` when the request lacks what the
-/// limit keys on (then the limit does not apply).
-pub fn hash(key: &KeySource, req: &Request, ex: &impl Exchange) -> Option<u64> {
+/// The key hash for this request under `seed`; `None` when the request
+/// lacks what the limit keys on (then the limit does not apply). A
+/// `debug_raw_header` key is a hash already and is used as given.
+pub fn hash(seed: &HashSeed, key: &KeySource, req: &Request, ex: &impl Exchange) -> Option<u64> {
     match key {
         KeySource::None => Some(0),
         KeySource::RawHeader(name) => request::parse_uint(&ex.request_header(name)?),
@@ -22,9 +24,9 @@ pub fn hash(key: &KeySource, req: &Request, ex: &impl Exchange) -> Option<u64> {
                 joined.extend_from_slice(&(value.len() as u32).to_le_bytes());
                 joined.extend_from_slice(&value);
             }
-            Some(hash_key(&joined))
+            Some(hash_key_seeded(seed, &joined))
         }
-        single => Some(hash_key(&value(single, req, ex)?)),
+        single => Some(hash_key_seeded(seed, &value(single, req, ex)?)),
     }
 }
 

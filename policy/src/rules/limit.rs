@@ -82,7 +82,7 @@ fn decide<S: LimitStore>(
     ex: &impl Exchange,
     now: u64,
 ) -> Step {
-    let Some(hash) = key::hash(&limit.key, req, ex) else { return Step::Skipped };
+    let Some(hash) = key::hash(&plan.key_seed, &limit.key, req, ex) else { return Step::Skipped };
     let cost = limit
         .cost_header
         .as_deref()
