@@ -57,7 +57,7 @@ say "node: weir (main package)"
 main="$stage/weir"
 mkdir -p "$main"
 cp -r "$node_dir"/{index.js,index.mjs,index.d.ts,lib,scripts,README.md,package.json} "$main/"
-python3 "$root/ci/dist/rust_sources.py" "$main/rust" core host fleet bindings/node
+python3 "$root/ci/dist/rust_sources.py" "$main/rust" weir-node
 node - "$main/package.json" "$version" <<'EOF'
 // The prebuilt packages become optional dependencies of exactly this version.
 const fs = require('node:fs');

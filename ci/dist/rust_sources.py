@@ -1,18 +1,21 @@
 #!/usr/bin/env python3
-"""Copies the crates one package builds from into DEST as a workspace of
-their own, for packages that build from source where no prebuilt binary
-fits (the npm package's rust/). Crates keep their paths relative to the
-workspace root, so path dependencies resolve unchanged; each manifest loses
-what only the repository's tests and benches use (dev-dependencies, test and
-bench targets), and the workspace keeps the root's package fields, shared
+"""Copies a crate and the workspace crates it builds from (its path
+dependencies, found by `cargo metadata`) into DEST as a workspace of their
+own, for packages that build from source where no prebuilt binary fits (the
+npm package's rust/). Crates keep their paths relative to the workspace
+root, so path dependencies resolve unchanged; each manifest loses what only
+the repository's tests and benches use (dev-dependencies, test and bench
+targets), and the workspace keeps the root's package fields, shared
 dependencies, release profile and Cargo.lock.
 
-    rust_sources.py DEST CRATE_DIR...     (CRATE_DIR relative to the root)
+    rust_sources.py DEST PACKAGE
 """
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -41,10 +44,34 @@ def workspace_manifest(text: str, members: list[str]) -> str:
     return re.sub(r"^\[profile\.(?!release\])[^\]]+\]\n(?:[^\[\n].*\n|\n)*", "", text, flags=re.M)
 
 
+def local_crates(package: str) -> list[str]:
+    """The folders (relative to the root) of `package` and of every workspace
+    crate it depends on to build (normal and build dependencies, not dev)."""
+    meta = json.loads(subprocess.run(
+        ["cargo", "metadata", "--format-version", "1", "--manifest-path", str(ROOT / "Cargo.toml")],
+        check=True, capture_output=True, text=True).stdout)
+    local = {p["id"]: p for p in meta["packages"] if p["source"] is None}
+    nodes = {n["id"]: n for n in meta["resolve"]["nodes"]}
+    [start] = [i for i, p in local.items() if p["name"] == package] or [None]
+    if start is None:
+        sys.exit(f"rust_sources: no workspace crate named {package}")
+    seen, todo = set(), [start]
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for dep in nodes[node]["deps"]:
+            kinds = {k["kind"] for k in dep["dep_kinds"]}
+            if dep["pkg"] in local and kinds & {None, "build"}:
+                todo.append(dep["pkg"])
+    return sorted(str(Path(local[i]["manifest_path"]).parent.relative_to(ROOT)) for i in seen)
+
+
 def main() -> None:
-    if len(sys.argv) < 3:
+    if len(sys.argv) != 3:
         sys.exit(__doc__)
-    dest, members = Path(sys.argv[1]), sys.argv[2:]
+    dest, members = Path(sys.argv[1]), local_crates(sys.argv[2])
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)

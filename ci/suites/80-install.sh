@@ -23,8 +23,9 @@ make -s install PREFIX="$work/prefix" >/dev/null
 echo "--> install: npm install of the main package alone builds the addon from its rust/ with cargo"
 mkdir "$work/node-source" && cd "$work/node-source"
 npm init -y >/dev/null
-# A target dir of its own: the package's crates are copies at other paths.
-CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}/dist-npm-source" \
+# The workspace's target dir: the dependencies the node suite built are
+# reused, and only the package's copies of weir's crates compile.
+CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}" \
   npm install --offline --no-audit --no-fund --loglevel=error --foreground-scripts "$dist/node/weir-$version.tgz" >"$work/source.log" 2>&1 \
   || { cat "$work/source.log" >&2; exit 1; }
 cp "$root/ci/dist/smoke/smoke.js" .
