@@ -24,6 +24,22 @@ pub struct UnitError {
     pub rule: &'static str,
 }
 
+impl UnitError {
+    /// A refusal of `field` (as users spell it) for breaking `rule`.
+    pub const fn new(field: &'static str, rule: &'static str) -> Self {
+        Self { field, rule }
+    }
+
+    /// The field as the kernel's config names it (`period_ns` for `per`),
+    /// for hosts that also report it that way.
+    pub fn kernel_field(&self) -> &'static str {
+        match self.field {
+            "per" => "period_ns",
+            other => other,
+        }
+    }
+}
+
 impl fmt::Display for UnitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} must be {}", self.field, self.rule)
@@ -49,15 +65,15 @@ const EXACT_F64: f64 = 9_007_199_254_740_992.0;
 /// builds a limiter in every binding.
 pub fn limiter_config(rate: f64, per_ns: u64, burst: Option<f64>) -> Result<LimiterConfig, UnitError> {
     if !rate.is_finite() || rate <= 0.0 {
-        return Err(UnitError { field: "rate", rule: RATE_RULE });
+        return Err(UnitError::new("rate", RATE_RULE));
     }
     if per_ns == 0 {
-        return Err(UnitError { field: "per", rule: PER_RULE });
+        return Err(UnitError::new("per", PER_RULE));
     }
     // Checked before any rounding, so 1.5 per ns is refused rather than
     // rounded down to 1 per ns.
     if rate > per_ns as f64 {
-        return Err(UnitError { field: "rate", rule: DENSE_RULE });
+        return Err(UnitError::new("rate", DENSE_RULE));
     }
     let (kernel_rate, period_ns) = if rate.fract() == 0.0 && rate < EXACT_F64 {
         // A whole number below 2^53 converts exactly.
@@ -65,17 +81,17 @@ pub fn limiter_config(rate: f64, per_ns: u64, burst: Option<f64>) -> Result<Limi
     } else {
         let interval = (per_ns as f64 / rate).round();
         if interval < 1.0 || interval >= u64::MAX as f64 {
-            return Err(UnitError { field: "rate", rule: DENSE_RULE });
+            return Err(UnitError::new("rate", DENSE_RULE));
         }
         (1, interval as u64)
     };
     if kernel_rate > period_ns {
-        return Err(UnitError { field: "rate", rule: DENSE_RULE });
+        return Err(UnitError::new("rate", DENSE_RULE));
     }
     let burst = match burst {
         None => (rate.floor().min(EXACT_F64) as u64).max(1),
         Some(b) if b.is_finite() && b >= 1.0 && b.fract() == 0.0 && b <= EXACT_F64 => b as u64,
-        Some(_) => return Err(UnitError { field: "burst", rule: BURST_RULE }),
+        Some(_) => return Err(UnitError::new("burst", BURST_RULE)),
     };
     let config = LimiterConfig { rate: kernel_rate, period_ns, burst };
     Gcra::new(config).map_err(|e| UnitError { field: user_field(e.field()), rule: e.rule() })?;

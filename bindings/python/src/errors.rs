@@ -48,6 +48,13 @@ pub fn config_error(py: Python<'_>, owner: &str, e: ConfigError, renames: &[(&st
     raise(py, &CONFIG_ERROR, "ConfigError", (message, field, e.field(), e.rule()))
 }
 
+/// A `weir.ConfigError` for a unit conversion weir-host refused, quoting
+/// the argument the caller gave.
+pub fn unit_error(py: Python<'_>, owner: &str, e: weir_host::units::UnitError, got: impl std::fmt::Display) -> PyErr {
+    let message = format!("{owner}: {e}, got {got}");
+    raise(py, &CONFIG_ERROR, "ConfigError", (message, e.field, e.kernel_field(), e.rule))
+}
+
 /// A `weir.ConfigError` for a rule the binding itself checks.
 pub fn bad_arg(py: Python<'_>, owner: &str, field: &str, rule: &str, got: impl std::fmt::Display) -> PyErr {
     let message = format!("{owner}: {field} must be {rule}, got {got}");

@@ -36,7 +36,7 @@ fn config(
             _ => Some(per),
         };
         let given = given.and_then(|g| g.repr().ok()).map_or_else(|| "?".into(), |r| r.to_string());
-        bad_arg(py, owner, e.field, e.rule, given)
+        crate::errors::unit_error(py, owner, e, given)
     })
 }
 
