@@ -85,6 +85,18 @@ typedef uint32_t weir_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// Which text of a verdict to read.
+typedef enum {
+  // `admitted`, or why not: `rate_limited`, `table_full`, `queue_full`...
+  WEIR_VERDICT_TEXT_REASON = 0,
+  // The rule that refused; empty when admitted.
+  WEIR_VERDICT_TEXT_RULE = 1,
+  // The answer's body; empty when admitted.
+  WEIR_VERDICT_TEXT_BODY = 2,
+  // The cluster a `pick` chose; empty if none.
+  WEIR_VERDICT_TEXT_UPSTREAM = 3,
+} weir_verdict_text;
+
 // Why a decision came out the way it did. The values are weir-core's
 // `Reason` codes and never change.
 enum weir_reason
@@ -421,6 +433,9 @@ typedef struct weir_limiter weir_limiter;
 // from any threads at once (lock-free); only `_free` must not race.
 typedef struct weir_picker weir_picker;
 
+// A policy serving this process. Thread-safe; only `_free` must not race.
+typedef struct weir_policy weir_policy;
+
 // A retry budget. Thread-safe (lock-free: one CAS per deposit or admitted
 // withdraw); only `_free` must not race.
 typedef struct weir_retry_budget weir_retry_budget;
@@ -441,6 +456,9 @@ typedef struct weir_singleflight weir_singleflight;
 
 // A throttle. Thread-safe (lock-free window words); only `_free` must not race.
 typedef struct weir_throttle weir_throttle;
+
+// One request's verdict; owns the strings its accessors lend.
+typedef struct weir_verdict weir_verdict;
 
 // Every setting of every algorithm; only the chosen algorithm's fields are
 // read. `weir_adaptive_limit_config_default(algorithm, &c)` fills each
@@ -858,6 +876,62 @@ typedef struct {
   // When it was last picked.
   uint64_t last_pick;
 } weir_node_stats;
+
+// A header: bytes, not NUL-terminated.
+typedef struct {
+  const uint8_t *name;
+  size_t name_len;
+  const uint8_t *value;
+  size_t value_len;
+} weir_header;
+
+// A request as the policy reads it. Strings are bytes with lengths; a
+// NULL `client_address` or `key` means none.
+typedef struct {
+  const uint8_t *method;
+  size_t method_len;
+  // The path as sent, query included.
+  const uint8_t *path;
+  size_t path_len;
+  const weir_header *headers;
+  size_t headers_len;
+  // `ip`, `ip:port` or `[v6]:port`.
+  const uint8_t *client_address;
+  size_t client_address_len;
+  // The value `"key": "caller"` counts under (a user id, an API key).
+  const uint8_t *key;
+  size_t key_len;
+} weir_request;
+
+// A verdict's numbers.
+typedef struct {
+  bool admitted;
+  // 200 when admitted, else the status of the answer to send.
+  uint32_t status;
+  // Headers of the answer (refused) or for the response (admitted).
+  size_t headers;
+  // Headers the engine set on the request sent on.
+  size_t request_headers;
+  bool has_deadline;
+  // The time the upstream gets, from a `deadline` rule.
+  uint64_t deadline_ns;
+  // A learner waits for `weir_verdict_report`.
+  bool pending;
+} weir_verdict_info;
+
+// How a checked request ended.
+typedef struct {
+  // The HTTP status; 0: no answer came (a reset, a timeout).
+  uint32_t status;
+  bool has_grpc_status;
+  uint32_t grpc_status;
+  // Without it, the report's `now` ends the request.
+  bool has_latency;
+  uint64_t latency_ns;
+  bool has_cpu;
+  // The upstream's CPU header, permille.
+  uint64_t cpu;
+} weir_outcome;
 
 // Shedder settings; `weir_shedder_config_default` fills in the defaults
 // (10 s window of 100 buckets, CPU threshold 800 permille, decay 0.95,
@@ -1787,6 +1861,118 @@ weir_status weir_picker_find(const weir_picker *picker, uint64_t id, uint32_t *i
 // # Safety
 // `picker` is NULL or points to NULL or to a live picker no other thread uses.
 void weir_picker_free(weir_picker **picker);
+
+// Loads the policy in `(json, json_len)` at the native clock.
+//
+// # Safety
+// `json` readable for `json_len` bytes; `out` is NULL or writable.
+weir_status weir_policy_new(const uint8_t *json, size_t json_len, weir_policy **out);
+
+// As `weir_policy_new`, with the clock origin `now` and the learners'
+// random draws from `seed`: a replayed trace decides the same every time.
+//
+// # Safety
+// As `weir_policy_new`.
+weir_status weir_policy_new_at(const uint8_t *json,
+                               size_t json_len,
+                               uint64_t now,
+                               uint64_t seed,
+                               weir_policy **out);
+
+// Loads the policy file at `path` (NUL-terminated).
+//
+// # Safety
+// `path` is NULL or a NUL-terminated string; `out` is NULL or writable.
+weir_status weir_policy_load(const char *path, weir_policy **out);
+
+// Frees the policy and NULLs `*policy`. Verdicts still out keep what they need.
+//
+// # Safety
+// `policy` is NULL or points to NULL or a live policy no other thread uses.
+void weir_policy_free(weir_policy **policy);
+
+// Decides `request` at `now`. `*out` is the verdict to read, report and
+// free, or NULL for an admission that carries nothing (status 200, no
+// headers, nothing to report).
+//
+// # Safety
+// `policy` NULL or live; `request` NULL or readable with every (pointer,
+// length) pair readable; `out` NULL or writable.
+weir_status weir_policy_check(const weir_policy *policy,
+                              const weir_request *request,
+                              uint64_t now,
+                              weir_verdict **out);
+
+// `weir_policy_check` at the native clock.
+//
+// # Safety
+// As `weir_policy_check`.
+weir_status weir_policy_check_now(const weir_policy *policy,
+                                  const weir_request *request,
+                                  weir_verdict **out);
+
+// Swaps in a new document at `now`: limits whose rule, rate, burst and
+// table size are unchanged keep their state. On `WEIR_STATUS_INVALID_CONFIG`
+// the old policy keeps serving and the last error says why.
+//
+// # Safety
+// `policy` NULL or live; `json` readable for `json_len` bytes.
+weir_status weir_policy_replace(const weir_policy *policy,
+                                const uint8_t *json,
+                                size_t json_len,
+                                uint64_t now);
+
+// The total of the counter named `(name, name_len)` (`weir.<rule>.<outcome>`,
+// the Envoy filter's names); 0 for a name the policy does not count.
+//
+// # Safety
+// `policy` NULL or live; `name` readable; `out` NULL or writable.
+weir_status weir_policy_counter(const weir_policy *policy,
+                                const uint8_t *name,
+                                size_t name_len,
+                                uint64_t *out);
+
+// The verdict's numbers. A NULL verdict (a bare admission) reads as admitted, 200.
+//
+// # Safety
+// `verdict` NULL or live; `out` NULL or writable.
+weir_status weir_verdict_get_info(const weir_verdict *verdict, weir_verdict_info *out);
+
+// Lends one of the verdict's texts (not NUL-terminated) until it is freed.
+// A NULL verdict reads as a bare admission.
+//
+// # Safety
+// `verdict` NULL or live; `ptr` and `len` NULL or writable.
+weir_status weir_verdict_get_text(const weir_verdict *verdict,
+                                  weir_verdict_text which,
+                                  const uint8_t **ptr,
+                                  size_t *len);
+
+// Lends header `index` (below `weir_verdict_info.headers`, or
+// `.request_headers` when `request` is true) until the verdict is freed.
+//
+// # Safety
+// `verdict` NULL or live; `out` NULL or writable.
+weir_status weir_verdict_get_header(const weir_verdict *verdict,
+                                    bool request,
+                                    size_t index,
+                                    weir_header *out);
+
+// Reports how the request ended, at `now` unless the outcome has a
+// latency. Once; later reports and a NULL verdict do nothing.
+//
+// # Safety
+// `verdict` NULL or live; `outcome` NULL or readable.
+weir_status weir_verdict_report(const weir_verdict *verdict,
+                                const weir_outcome *outcome,
+                                uint64_t now);
+
+// Frees the verdict and NULLs `*verdict`. One never reported is taken
+// back by every learner that let it through, as if weir had answered it.
+//
+// # Safety
+// `verdict` is NULL or points to NULL or a live verdict no other thread uses.
+void weir_verdict_free(weir_verdict **verdict);
 
 // Derives the seed of `secret_len` bytes at `secret` (a passphrase, a
 // random string from a secret store; every byte counts), the same seed

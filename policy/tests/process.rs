@@ -201,3 +201,25 @@ fn the_verdict_carries_the_upstream_and_the_deadline() {
     assert_eq!(header(&v.response_headers, "x-ratelimit-remaining"), Some("4"));
     v.ticket.unwrap().report_at(&Outcome { status: Some(200), latency_ns: Some(3 * MS), ..Outcome::default() }, || 0);
 }
+
+#[test]
+fn a_binding_may_leave_out_what_the_policy_does_not_read() {
+    use weir_policy::process::Reads;
+    let p = policy(r#"{"rules": [{"name": "r", "limit": {"rate": 1, "per": "1h"}}]}"#);
+    let reads = p.reads();
+    assert_eq!(reads, Reads::NONE, "one unkeyed limit reads nothing of the request");
+    let bare = RequestView::default();
+    assert!(p.check_partial_at(&bare, reads.omitted(), 0).unwrap().admitted());
+    // After a reload that matches on the path, a view without it is sent back.
+    p.replace_at(r#"{"rules": [{"name": "r", "match": {"path_prefix": "/a"}, "limit": {"rate": 1, "per": "1h"}}]}"#, 0)
+        .unwrap();
+    let needed = p.check_partial_at(&bare, reads.omitted(), 0).unwrap_err();
+    assert!(needed.path && !needed.method && !needed.headers);
+    assert_eq!(p.reads(), needed);
+    let keyed = policy(
+        r#"{"rules": [{"name": "k", "limit": {"rate": 1, "key": ["caller", "header:x-t"]},
+                                        "deadline": {"timeout": "1s"}}]}"#,
+    );
+    let r = keyed.reads();
+    assert!(r.key && r.headers && !r.client_address && !r.path);
+}

@@ -8,12 +8,13 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList, PyMapping, PyString, PyType};
 use std::borrow::Cow;
 use std::sync::Mutex;
-use weir_policy::process::{Outcome, PolicyError, ProcessPolicy, RequestView, Ticket, Verdict as Decided};
+use weir_policy::process::{Outcome, PolicyError, ProcessPolicy, Reads, RequestView, Ticket, Verdict as Decided};
 
 use crate::args::duration;
 use crate::decision::seconds;
 
 static POLICY_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static ADMITTED: PyOnceLock<Py<Verdict>> = PyOnceLock::new();
 
 /// `weir.PolicyError` (a `weir.ConfigError`) naming the rule and the field.
 fn policy_error(py: Python<'_>, e: PolicyError) -> PyErr {
@@ -57,6 +58,45 @@ fn header_pairs(headers: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(Vec<u8>, Ve
         out.push((bytes("a header name", &name)?.into_owned(), bytes("a header value", &value)?.into_owned()));
     }
     Ok(out)
+}
+
+/// A check's arguments as Python gave them.
+struct Args<'a, 'py> {
+    method: Option<&'a Bound<'py, PyAny>>,
+    path: Option<&'a Bound<'py, PyAny>>,
+    headers: Option<&'a Bound<'py, PyAny>>,
+    client_address: Option<&'a Bound<'py, PyAny>>,
+    key: Option<&'a Bound<'py, PyAny>>,
+}
+
+fn given<'a, 'py>(v: Option<&'a Bound<'py, PyAny>>, read: bool) -> Option<&'a Bound<'py, PyAny>> {
+    v.filter(|v| read && !v.is_none())
+}
+
+impl Args<'_, '_> {
+    /// Converts what `reads` names and decides; `None`: the policy in place
+    /// reads more than was converted.
+    fn decide(&self, policy: &ProcessPolicy, reads: Reads, now: u64) -> PyResult<Option<Decided>> {
+        let method = given(self.method, reads.method).map(|m| bytes("method", m)).transpose()?;
+        let path = given(self.path, reads.path).map(|p| bytes("path", p)).transpose()?;
+        let address =
+            given(self.client_address, reads.client_address).map(|a| bytes("client_address", a)).transpose()?;
+        let key = match self.key.filter(|k| !k.is_none()) {
+            // A bad key is refused whether or not this policy reads it.
+            Some(k) => Some(bytes("key", k)?).filter(|_| reads.key),
+            None => None,
+        };
+        let owned = if reads.headers { header_pairs(self.headers)? } else { Vec::new() };
+        let pairs: Vec<(&[u8], &[u8])> = owned.iter().map(|(n, v)| (n.as_slice(), v.as_slice())).collect();
+        let view = RequestView {
+            method: method.as_deref().unwrap_or(b"GET"),
+            path: path.as_deref().unwrap_or(b"/"),
+            headers: &pairs,
+            client_address: address.as_deref(),
+            key: key.as_deref(),
+        };
+        Ok(policy.check_partial_at(&view, reads.omitted(), now).ok())
+    }
 }
 
 /// One policy document serving this process; thread-safe. Load it with
@@ -115,25 +155,30 @@ impl Policy {
         client_address: Option<&Bound<'_, PyAny>>,
         key: Option<&Bound<'_, PyAny>>,
         now: Option<u64>,
-    ) -> PyResult<Verdict> {
-        let method = method.map(|m| bytes("method", m)).transpose()?;
-        let path = path.map(|p| bytes("path", p)).transpose()?;
-        let address = client_address.filter(|a| !a.is_none()).map(|a| bytes("client_address", a)).transpose()?;
-        let key = key.filter(|k| !k.is_none()).map(|k| bytes("key", k)).transpose()?;
-        let owned = header_pairs(headers)?;
-        let pairs: Vec<(&[u8], &[u8])> = owned.iter().map(|(n, v)| (n.as_slice(), v.as_slice())).collect();
-        let view = RequestView {
-            method: method.as_deref().unwrap_or(b"GET"),
-            path: path.as_deref().unwrap_or(b"/"),
-            headers: &pairs,
-            client_address: address.as_deref(),
-            key: key.as_deref(),
+    ) -> PyResult<Py<Verdict>> {
+        let now = now.unwrap_or_else(weir_host::monotonic_now);
+        let args = Args { method, path, headers, client_address, key };
+        // Only the parts the policy reads are converted; a reload in between
+        // is caught and the check asked again with everything.
+        let reads = self.inner.reads();
+        let decided = match args.decide(&self.inner, reads, now)? {
+            Some(v) => v,
+            None => match args.decide(&self.inner, Reads::NONE.omitted(), now)? {
+                Some(v) => v,
+                None => return Err(PyTypeError::new_err("Policy.check: the policy changed twice during one check")),
+            },
         };
-        let decided = py.detach(|| match now {
-            Some(now) => self.inner.check_at(&view, now),
-            None => self.inner.check(&view),
-        });
-        Ok(Verdict::from(decided))
+        let bare = decided.admitted()
+            && decided.ticket.is_none()
+            && decided.request_headers.is_empty()
+            && decided.response_headers.is_empty()
+            && decided.upstream.is_none()
+            && decided.deadline_ns.is_none();
+        if bare {
+            // Every plain admission is the same verdict: share one object.
+            return Ok(ADMITTED.get_or_try_init(py, || Py::new(py, Verdict::from(Decided::default())))?.clone_ref(py));
+        }
+        Py::new(py, Verdict::from(decided))
     }
 
     /// Reports how a checked request ended: `status` (None: no answer came,

@@ -25,6 +25,9 @@ int test_vectors(const char *dir);
 int test_units(const char *path);
 /* Replays the key-hash vector file; returns how many cases it ran. */
 int test_key_hash(const char *path);
+/* Replays policy/tests/vectors (found from the core vectors' dir) and
+ * loads examples/policy.json; returns how many vector files it replayed. */
+int test_policy(const char *core_vectors_dir);
 /* Crafted keys fill a victim's set unseeded, not under a secret seed. */
 void test_seeded_keyed_limiter(void);
 

@@ -30,10 +30,12 @@ pub use store::ProcessStore;
 
 use crate::answer::Answer;
 use crate::config::{self, ConfigProblem};
+use crate::config::{KeySource, Rule};
 use crate::plan::{self, Plan};
 use crate::stream::Stream;
 use exchange::{Checked, Reported};
 use std::fmt;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 /// A policy refused: the rule and field at fault (empty at the top level),
@@ -86,9 +88,70 @@ impl Verdict {
     }
 }
 
+/// Which parts of a request the policy in place reads, so a binding
+/// converts only those from its language's strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Reads {
+    pub method: bool,
+    pub path: bool,
+    pub headers: bool,
+    pub client_address: bool,
+    pub key: bool,
+}
+
+impl Reads {
+    fn of(plan: &Plan<ProcessStore>) -> Self {
+        let keys = |want: &dyn Fn(&KeySource) -> bool| {
+            plan.rules.iter().flat_map(|r| &r.rule.limits).any(|l| match &l.key {
+                KeySource::Composite(parts) => parts.iter().any(want),
+                k => want(k),
+            })
+        };
+        let reads_headers = |r: &Rule| {
+            !r.matcher.headers.is_empty() || r.deadline.is_some() || r.limits.iter().any(|l| l.cost_header.is_some())
+        };
+        Self {
+            method: plan.needs_method,
+            path: plan.needs_path,
+            headers: plan.debug.trap_on_header.is_some()
+                || plan.rules.iter().any(|r| reads_headers(&r.rule))
+                || keys(&|k| matches!(k, KeySource::Header(_) | KeySource::RawHeader(_))),
+            client_address: keys(&|k| matches!(k, KeySource::ClientAddress)),
+            key: keys(&|k| matches!(k, KeySource::Caller)),
+        }
+    }
+
+    /// Nothing left out.
+    pub const NONE: Reads = Reads { method: false, path: false, headers: false, client_address: false, key: false };
+
+    /// What a view built from `self` leaves out.
+    pub fn omitted(self) -> Reads {
+        Reads {
+            method: !self.method,
+            path: !self.path,
+            headers: !self.headers,
+            client_address: !self.client_address,
+            key: !self.key,
+        }
+    }
+
+    fn bits(self) -> u8 {
+        u8::from(self.method)
+            | u8::from(self.path) << 1
+            | u8::from(self.headers) << 2
+            | u8::from(self.client_address) << 3
+            | u8::from(self.key) << 4
+    }
+
+    fn from_bits(b: u8) -> Self {
+        Self { method: b & 1 != 0, path: b & 2 != 0, headers: b & 4 != 0, client_address: b & 8 != 0, key: b & 16 != 0 }
+    }
+}
+
 /// One policy document bound to its state: the plan and its counters.
 struct Generation {
     engine: Mutex<Engine>,
+    reads: Reads,
 }
 
 struct Engine {
@@ -106,7 +169,8 @@ impl Generation {
             message,
         })?;
         let totals = vec![0; plan.metrics.names().len()];
-        Ok(Self { engine: Mutex::new(Engine { plan, totals }) })
+        let reads = Reads::of(&plan);
+        Ok(Self { engine: Mutex::new(Engine { plan, totals }), reads })
     }
 
     fn lock(&self) -> MutexGuard<'_, Engine> {
@@ -188,6 +252,8 @@ pub struct ProcessPolicy {
     seed: u64,
     /// One reload at a time, so two cannot both build on the same old state.
     reloading: Mutex<()>,
+    /// The current generation's [`Reads`], readable without a lock.
+    reads: AtomicU8,
 }
 
 impl ProcessPolicy {
@@ -202,7 +268,15 @@ impl ProcessPolicy {
     pub fn from_json_at(json: &str, now: u64, seed: u64) -> Result<Self, PolicyError> {
         let store = ProcessStore::private();
         let generation = Generation::build(json.as_bytes(), store.clone(), now, seed)?;
-        Ok(Self { current: RwLock::new(Arc::new(generation)), store, seed, reloading: Mutex::new(()) })
+        let reads = AtomicU8::new(generation.reads.bits());
+        Ok(Self { current: RwLock::new(Arc::new(generation)), store, seed, reloading: Mutex::new(()), reads })
+    }
+
+    /// The parts of a request the policy reads: a binding may leave the
+    /// others out of the [`RequestView`] (an empty method and path, no
+    /// headers) without changing any verdict.
+    pub fn reads(&self) -> Reads {
+        Reads::from_bits(self.reads.load(Ordering::Acquire))
     }
 
     /// Decides `request` at weir-host's clock.
@@ -214,31 +288,19 @@ impl ProcessPolicy {
     /// caller keeps for every call).
     pub fn check_at(&self, request: &RequestView<'_>, now: u64) -> Verdict {
         let current = self.current.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut stream = Stream::default();
-        let mut ex = Checked::new(request);
-        let mut engine = current.lock();
-        let plan = &engine.plan;
-        let refusal = stream.request(plan, &mut ex, now);
-        if refusal.is_none() {
-            stream.admitted_headers(&mut ex);
+        decide(&current, request, now)
+    }
+
+    /// As [`ProcessPolicy::check_at`] for a view that leaves out the parts
+    /// `omitted` names (as [`ProcessPolicy::reads`] allowed). If the policy
+    /// in place reads one of them (a reload came in between), nothing is
+    /// decided and the error is what to convert before asking again.
+    pub fn check_partial_at(&self, request: &RequestView<'_>, omitted: Reads, now: u64) -> Result<Verdict, Reads> {
+        let current = self.current.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if current.reads.bits() & omitted.bits() != 0 {
+            return Err(current.reads);
         }
-        let upstream = stream
-            .picked()
-            .and_then(|(rule, node)| plan.rules.get(rule)?.rule.pick.as_ref()?.clusters.get(node as usize).cloned());
-        let pending = stream.pending();
-        if refusal.is_some() {
-            engine.drain();
-        }
-        drop(engine);
-        let ticket = pending.then(|| Ticket { generation: current.clone(), stream, reported: false });
-        Verdict {
-            refusal,
-            request_headers: ex.request_headers,
-            response_headers: ex.response_headers,
-            upstream,
-            deadline_ns: ex.deadline_ns,
-            ticket,
-        }
+        Ok(decide(&current, request, now))
     }
 
     /// Reports a checked request's outcome (see [`Ticket::report`]).
@@ -259,7 +321,11 @@ impl ProcessPolicy {
         let next = Generation::build(json.as_bytes(), self.store.clone(), now, self.seed ^ now)?;
         let old = self.current.read().unwrap_or_else(|p| p.into_inner()).clone();
         carry_counters(&mut old.lock(), &mut next.lock());
+        // A check that read the old flags and meets the new generation is
+        // caught by `check_partial_at`.
+        let bits = next.reads.bits();
         *self.current.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(next);
+        self.reads.store(bits, Ordering::Release);
         Ok(())
     }
 
@@ -276,6 +342,34 @@ impl ProcessPolicy {
         let current = self.current.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
         let engine = current.lock();
         engine.plan.rules.iter().map(|rp| rp.rule.name.clone()).collect()
+    }
+}
+
+fn decide(current: &Arc<Generation>, request: &RequestView<'_>, now: u64) -> Verdict {
+    let mut stream = Stream::default();
+    let mut ex = Checked::new(request);
+    let mut engine = current.lock();
+    let plan = &engine.plan;
+    let refusal = stream.request(plan, &mut ex, now);
+    if refusal.is_none() {
+        stream.admitted_headers(&mut ex);
+    }
+    let upstream = stream
+        .picked()
+        .and_then(|(rule, node)| plan.rules.get(rule)?.rule.pick.as_ref()?.clusters.get(node as usize).cloned());
+    let pending = stream.pending();
+    if refusal.is_some() {
+        engine.drain();
+    }
+    drop(engine);
+    let ticket = pending.then(|| Ticket { generation: current.clone(), stream, reported: false });
+    Verdict {
+        refusal,
+        request_headers: ex.request_headers,
+        response_headers: ex.response_headers,
+        upstream,
+        deadline_ns: ex.deadline_ns,
+        ticket,
     }
 }
 
