@@ -1,0 +1,301 @@
+package weir
+
+/*
+#include <stdlib.h>
+#include "weir.h"
+*/
+import "C"
+
+import (
+	"net/http"
+	"runtime"
+	"time"
+	"unsafe"
+)
+
+// Policy is the Envoy filter's policy document (rules that match a
+// request, key it, limit, set a deadline, throttle, shed and pick) run in
+// this process by the same engine. Safe for concurrent use.
+type Policy struct {
+	h *C.weir_policy
+}
+
+// PolicyError is a refused policy document: the rule (`rule #2 "api"`,
+// empty for a top-level field), the dotted field (`limit[1].rate`) and why.
+type PolicyError struct {
+	Rule    string
+	Field   string
+	Message string
+}
+
+func (e *PolicyError) Error() string { return "weir: policy refused: " + e.Message }
+
+func policyStatus(s C.weir_status) error {
+	if s == C.WEIR_STATUS_INVALID_CONFIG {
+		return &PolicyError{
+			Rule:    C.GoString(C.weir_last_error_rule()),
+			Field:   C.GoString(C.weir_last_error_field()),
+			Message: C.GoString(C.weir_last_error_message()),
+		}
+	}
+	return statusError(s)
+}
+
+// policyCall runs a call pinned to one OS thread, so the last error read
+// on failure is the one that call set.
+func policyCall(call func() C.weir_status) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	return policyStatus(call())
+}
+
+func cbytes(s string) (*C.uint8_t, C.size_t) {
+	if s == "" {
+		return nil, 0
+	}
+	return (*C.uint8_t)(unsafe.Pointer(unsafe.StringData(s))), C.size_t(len(s))
+}
+
+func newPolicy(p *Policy) *Policy {
+	runtime.SetFinalizer(p, (*Policy).Close)
+	return p
+}
+
+// NewPolicy loads a policy document.
+func NewPolicy(json string) (*Policy, error) {
+	p := &Policy{}
+	ptr, n := cbytes(json)
+	err := policyCall(func() C.weir_status { return C.weir_policy_new(ptr, n, &p.h) })
+	runtime.KeepAlive(json)
+	if err != nil {
+		return nil, err
+	}
+	return newPolicy(p), nil
+}
+
+// NewPolicyAt loads a policy whose clock starts at now (nanoseconds) and
+// whose learners draw from seed: a recorded trace replays the same.
+func NewPolicyAt(json string, now, seed uint64) (*Policy, error) {
+	p := &Policy{}
+	ptr, n := cbytes(json)
+	err := policyCall(func() C.weir_status {
+		return C.weir_policy_new_at(ptr, n, C.uint64_t(now), C.uint64_t(seed), &p.h)
+	})
+	runtime.KeepAlive(json)
+	if err != nil {
+		return nil, err
+	}
+	return newPolicy(p), nil
+}
+
+// LoadPolicy loads the policy file at path.
+func LoadPolicy(path string) (*Policy, error) {
+	p := &Policy{}
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	if err := policyCall(func() C.weir_status { return C.weir_policy_load(cpath, &p.h) }); err != nil {
+		return nil, err
+	}
+	return newPolicy(p), nil
+}
+
+// Close frees the policy. Verdicts still held keep what they need.
+func (p *Policy) Close() {
+	C.weir_policy_free(&p.h)
+}
+
+// Replace swaps in a new document atomically. Limits whose rule, rate,
+// burst and table size are unchanged keep their state; a document that
+// fails validation returns a *PolicyError and the old one keeps serving.
+func (p *Policy) Replace(json string) error { return p.ReplaceAt(json, Now()) }
+
+// ReplaceAt is Replace at now (nanoseconds on Now's clock).
+func (p *Policy) ReplaceAt(json string, now uint64) error {
+	ptr, n := cbytes(json)
+	err := policyCall(func() C.weir_status { return C.weir_policy_replace(p.h, ptr, n, C.uint64_t(now)) })
+	runtime.KeepAlive(json)
+	runtime.KeepAlive(p)
+	return err
+}
+
+// Counter is the total of a counter (`weir.<rule>.<outcome>`, the Envoy
+// filter's names); 0 for one the policy does not count.
+func (p *Policy) Counter(name string) uint64 {
+	var total C.uint64_t
+	ptr, n := cbytes(name)
+	C.weir_policy_counter(p.h, ptr, n, &total)
+	runtime.KeepAlive(name)
+	runtime.KeepAlive(p)
+	return uint64(total)
+}
+
+// Request is what a policy reads of a request.
+type Request struct {
+	Method string
+	// Path as sent, query included.
+	Path   string
+	Header http.Header
+	// ClientAddress is "ip", "ip:port" or "[v6]:port".
+	ClientAddress string
+	// Key is what rules with "key": "caller" count under (a user id, an API key).
+	Key string
+}
+
+// RequestOf describes an incoming *http.Request, keyed for "caller" rules by key.
+func RequestOf(r *http.Request, key string) Request {
+	return Request{Method: r.Method, Path: r.URL.RequestURI(), Header: r.Header, ClientAddress: r.RemoteAddr, Key: key}
+}
+
+// Verdict is what Check decided. Admitted: Header goes on the response,
+// RequestHeader on the request sent on. Refused: Status, Header and Body
+// are the answer to send; Reason and Rule say why.
+type Verdict struct {
+	Admitted      bool
+	Status        int
+	Reason        string
+	Rule          string
+	Body          string
+	Header        http.Header
+	RequestHeader http.Header
+	Upstream      string
+	// Deadline is the time the upstream gets (0: no deadline rule applied).
+	Deadline time.Duration
+	pending  *C.weir_verdict
+}
+
+// PolicyOutcome is how a request a Policy checked ended.
+type PolicyOutcome struct {
+	// Status is the HTTP status; 0: no answer came (a reset, a timeout).
+	Status int
+	// GRPCStatus is the grpc-status the upstream sent (0: OK or none).
+	GRPCStatus int
+	// Latency from the check to the answer; 0: the time until Report.
+	Latency time.Duration
+	// CPU the upstream reported, permille; 0: none.
+	CPU int
+}
+
+var admitted = Verdict{Admitted: true, Status: 200, Reason: "admitted"}
+
+// Check decides a request now.
+func (p *Policy) Check(r *Request) *Verdict { return p.CheckAt(r, Now()) }
+
+// CheckAt decides a request at now (nanoseconds on Now's clock).
+func (p *Policy) CheckAt(r *Request, now uint64) *Verdict {
+	var pinner runtime.Pinner
+	defer pinner.Unpin()
+	var req C.weir_request
+	req.method, req.method_len = cbytes(r.Method)
+	req.path, req.path_len = cbytes(r.Path)
+	req.client_address, req.client_address_len = cbytes(r.ClientAddress)
+	req.key, req.key_len = cbytes(r.Key)
+	if r.Key != "" {
+		pinner.Pin(unsafe.StringData(r.Key))
+	}
+	var headers []C.weir_header
+	if len(r.Header) > 0 {
+		headers = make([]C.weir_header, 0, len(r.Header))
+		for name, values := range r.Header {
+			if len(values) == 0 {
+				continue
+			}
+			var h C.weir_header
+			h.name, h.name_len = cbytes(name)
+			h.value, h.value_len = cbytes(values[0])
+			pinner.Pin(h.name)
+			if h.value != nil {
+				pinner.Pin(h.value)
+			}
+			headers = append(headers, h)
+		}
+		if len(headers) > 0 {
+			pinner.Pin(&headers[0])
+			req.headers, req.headers_len = &headers[0], C.size_t(len(headers))
+		}
+	}
+	for _, s := range []string{r.Method, r.Path, r.ClientAddress} {
+		if s != "" {
+			pinner.Pin(unsafe.StringData(s))
+		}
+	}
+	var out *C.weir_verdict
+	s := C.weir_policy_check(p.h, &req, C.uint64_t(now), &out)
+	runtime.KeepAlive(p)
+	if s != C.WEIR_STATUS_OK {
+		return &Verdict{Status: 500, Reason: "closed", Header: http.Header{}}
+	}
+	if out == nil {
+		v := admitted
+		return &v
+	}
+	return verdictOf(out)
+}
+
+func text(v *C.weir_verdict, which C.weir_verdict_text) string {
+	var ptr *C.uint8_t
+	var n C.size_t
+	C.weir_verdict_get_text(v, which, &ptr, &n)
+	return C.GoStringN((*C.char)(unsafe.Pointer(ptr)), C.int(n))
+}
+
+func headersOf(v *C.weir_verdict, request bool, count C.size_t) http.Header {
+	out := make(http.Header, int(count))
+	for i := C.size_t(0); i < count; i++ {
+		var h C.weir_header
+		C.weir_verdict_get_header(v, C.bool(request), i, &h)
+		name := C.GoStringN((*C.char)(unsafe.Pointer(h.name)), C.int(h.name_len))
+		value := C.GoStringN((*C.char)(unsafe.Pointer(h.value)), C.int(h.value_len))
+		out.Add(name, value)
+	}
+	return out
+}
+
+func verdictOf(out *C.weir_verdict) *Verdict {
+	var info C.weir_verdict_info
+	C.weir_verdict_get_info(out, &info)
+	v := &Verdict{
+		Admitted:      bool(info.admitted),
+		Status:        int(info.status),
+		Reason:        text(out, C.WEIR_VERDICT_TEXT_REASON),
+		Rule:          text(out, C.WEIR_VERDICT_TEXT_RULE),
+		Body:          text(out, C.WEIR_VERDICT_TEXT_BODY),
+		Upstream:      text(out, C.WEIR_VERDICT_TEXT_UPSTREAM),
+		Header:        headersOf(out, false, info.headers),
+		RequestHeader: headersOf(out, true, info.request_headers),
+	}
+	if info.has_deadline {
+		v.Deadline = time.Duration(info.deadline_ns)
+	}
+	if !info.pending {
+		C.weir_verdict_free(&out)
+		return v
+	}
+	v.pending = out
+	// A verdict dropped unreported is taken back by the learners.
+	runtime.SetFinalizer(v, func(v *Verdict) { C.weir_verdict_free(&v.pending) })
+	return v
+}
+
+// Report tells the throttle, shedder and picker that let the request
+// through how it ended, now. Once; later reports do nothing.
+func (v *Verdict) Report(o PolicyOutcome) { v.ReportAt(o, Now()) }
+
+// ReportAt is Report at now (nanoseconds on Now's clock), used when
+// o.Latency is 0.
+func (v *Verdict) ReportAt(o PolicyOutcome, now uint64) {
+	if v.pending == nil {
+		return
+	}
+	out := C.weir_outcome{
+		status:          C.uint32_t(max(o.Status, 0)),
+		has_grpc_status: o.GRPCStatus != 0,
+		grpc_status:     C.uint32_t(max(o.GRPCStatus, 0)),
+		has_latency:     o.Latency > 0,
+		latency_ns:      C.uint64_t(max(o.Latency, 0)),
+		has_cpu:         o.CPU > 0,
+		cpu:             C.uint64_t(max(o.CPU, 0)),
+	}
+	C.weir_verdict_report(v.pending, &out, C.uint64_t(now))
+	C.weir_verdict_free(&v.pending)
+	runtime.SetFinalizer(v, nil)
+}
