@@ -45,13 +45,18 @@ WEIR = wasm_filter({"rules": [{"name": "bench", "limit": {"rate": HUGE, "per": "
 WEIR_KEYED = wasm_filter(
     {"rules": [{"name": "bench", "limit": {"rate": HUGE, "per": "1s", "burst": HUGE, "key": "client_address"}}]}
 )
-# Refusing with the x-ratelimit-* headers weir's refusals carry too.
+# Refusing with the headers weir's refusals carry: x-ratelimit-*, and
+# retry-after and x-weir-rule added as fixed values.
 NATIVE_REFUSING = {
     **NATIVE,
     "typed_config": {
         **NATIVE["typed_config"],
         "token_bucket": {"max_tokens": 1, "tokens_per_fill": 1, "fill_interval": "3600s"},
         "enable_x_ratelimit_headers": "DRAFT_VERSION_03",
+        "response_headers_to_add": [
+            {"header": {"key": "retry-after", "value": "3600"}},
+            {"header": {"key": "x-weir-rule", "value": "bench"}},
+        ],
     },
 }
 UNLIMITED = {"rules": [{"name": "bench", "limit": {"rate": HUGE, "per": "1s", "burst": HUGE}}]}

@@ -113,16 +113,26 @@ impl Stream {
         found.then(|| unsafe { value.bytes() }).flatten()
     }
 
-    /// Answers the request locally; Envoy stops the filter chain.
-    pub fn send_response(&self, status: u32, headers: &[(&str, &str)], body: &[u8], details: &str) {
-        let headers: Vec<ModuleHeader> = headers.iter().map(|(k, v)| ModuleHeader::of(k, v)).collect();
-        // SAFETY: a live stream; the header array and the buffers outlive the call.
+    /// Answers the request locally; Envoy stops the filter chain. The
+    /// header array lives on the stack: an answer has at most 9 headers
+    /// (`retry-after`, 3 `x-ratelimit-*`, `x-weir-rule`, 4 debug), and any
+    /// past `MAX_HEADERS` would be dropped rather than allocate.
+    pub fn send_response(&self, status: u32, headers: &[(&str, String)], body: &[u8], details: &str) {
+        const MAX_HEADERS: usize = 16;
+        let mut array = [ModuleHeader::of("", ""); MAX_HEADERS];
+        let mut len = 0;
+        for (slot, (k, v)) in array.iter_mut().zip(headers) {
+            *slot = ModuleHeader::of(k, v);
+            len += 1;
+        }
+        // SAFETY: a live stream; the header array, the strings it points
+        // into and the buffers outlive the call.
         unsafe {
             abi::envoy_dynamic_module_callback_http_send_response(
                 self.0,
                 status,
-                headers.as_ptr(),
-                headers.len(),
+                array.as_ptr(),
+                len,
                 ModuleBuffer::of(body),
                 ModuleBuffer::of(details.as_bytes()),
             );

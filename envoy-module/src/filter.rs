@@ -143,7 +143,7 @@ impl FilterStream {
                 abi::HEADERS_CONTINUE
             }
             Some(answer) => {
-                envoy.send_response(answer.status, &answer.header_pairs(), answer.body.as_bytes(), &answer.details);
+                envoy.send_response(answer.status, &answer.headers, answer.body.as_bytes(), &answer.details);
                 abi::HEADERS_STOP_ITERATION
             }
         }
