@@ -48,4 +48,10 @@ done
 
 say "python: sdist"
 quietly env PATH="$tools:$PATH" "$tools/maturin" sdist -m "$manifest" -o "$out/python"
-ls "$out/python/weir-$version.tar.gz" >/dev/null
+sdist="$out/python/weir-$version.tar.gz"
+[[ -f "$sdist" ]] || fail "maturin wrote no $(basename "$sdist")"
+# The sdist must build on its own, as pip builds it where no wheel fits
+# (the workspace's target dir keeps that to the crates' own code).
+quietly env PATH="$tools:$PATH" CARGO_TARGET_DIR="$target_dir" "$tools/python" -m pip wheel --quiet --no-deps \
+  --no-build-isolation --wheel-dir "$work/from-sdist" "$sdist"
+ls "$work"/from-sdist/weir-"$version"-*.whl >/dev/null || fail "$(basename "$sdist") built no wheel"
