@@ -25,14 +25,17 @@
 //! silent since has been halved thousands of times: it is gone.
 //!
 //! **Concurrency.** [`HotKeys::record`] takes `&self`: it finds the key
-//! with plain loads and adds with one compare-exchange on the counter, and a
+//! with plain loads (a tag word holding the top byte of each way's key
+//! narrows sixteen key loads to two words and the matching ways) and adds
+//! with one compare-exchange on the counter, and a
 //! take-over is one compare-exchange on the smallest counter (racing
 //! take-overs of one counter: one wins, the others look again), then a store
 //! of the key. No request is lost or counted twice: within a decay period,
 //! the counts always add up to the requests recorded. What races can do is
 //! misattribute: a request counted on a counter that was just taken over
 //! goes to the new key, and two first requests of one key racing into two
-//! counters leave it twice in the set (`top` merges the two). Both are
+//! counters (or a lookup racing the tag write of its key's take-over) leave
+//! it twice in the set (`top` merges the two). Both are
 //! within what Space-Saving's error already allows for. [`PlainHotKeys`] is
 //! the same code over plain words.
 //!

@@ -4,6 +4,7 @@ use core::cell::Cell;
 
 /// Counters per set: a key lives in one of the `WAYS` counters of its set.
 pub const WAYS: usize = 16;
+const WAY_BITS: u32 = WAYS.trailing_zeros();
 
 /// A counter word is `error:32 | count:32`: the count a key has (an upper
 /// bound on its requests) and how much of it may belong to the keys it
@@ -70,13 +71,16 @@ pub(crate) const fn halve(word: u64, halvings: u64) -> u64 {
 }
 
 /// [`WAYS`] counters with their keys, and the decay period they were last
-/// halved in: 264 bytes, over the word store `W` ([`HotSet`] for
+/// halved in: 280 bytes, over the word store `W` ([`HotSet`] for
 /// [`HotKeys`](super::HotKeys), [`PlainHotSet`] for
 /// [`PlainHotKeys`](super::PlainHotKeys)).
 #[derive(Debug)]
 pub struct HotSetOf<W> {
     keys: [W; WAYS],
     counts: [W; WAYS],
+    /// The top byte of each way's key, eight to a word: a lookup reads two
+    /// words instead of sixteen keys, and confirms a match on the key.
+    tags: [W; WAYS / 8],
     period: W,
 }
 
@@ -92,6 +96,7 @@ impl HotSetOf<AtomicU64> {
         Self {
             keys: core::array::from_fn(|_| atomic_u64(0)),
             counts: core::array::from_fn(|_| atomic_u64(0)),
+            tags: core::array::from_fn(|_| atomic_u64(0)),
             period: atomic_u64(0),
         }
     }
@@ -114,6 +119,7 @@ impl HotSetOf<Cell<u64>> {
         Self {
             keys: core::array::from_fn(|_| Cell::new(0)),
             counts: core::array::from_fn(|_| Cell::new(0)),
+            tags: core::array::from_fn(|_| Cell::new(0)),
             period: Cell::new(0),
         }
     }
@@ -148,24 +154,47 @@ pub(crate) fn decay<W: Word>(set: &HotSetOf<W>, period: u64) {
 /// set's smallest counter, taken over.
 #[inline]
 pub(crate) fn record<W: Word>(set: &HotSetOf<W>, key: u64) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let wanted = (key >> 56).wrapping_mul(ONES);
     loop {
-        if let Some(counter) = set.keys.iter().position(|k| k.get() == key).and_then(|i| set.counts.get(i)) {
+        // Ways whose tag byte matches (a zero byte of `tags ^ wanted`; the
+        // test may flag a few extra ways, never miss one), then the first
+        // of them that holds the key.
+        let mut hit = None;
+        'tags: for (t, tags) in set.tags.iter().enumerate() {
+            let x = tags.get() ^ wanted;
+            let mut maybe = x.wrapping_sub(ONES) & !x & (ONES << 7);
+            while maybe != 0 {
+                let way = t * 8 + (maybe.trailing_zeros() / 8) as usize;
+                if set.keys.get(way).is_some_and(|k| k.get() == key) {
+                    hit = set.counts.get(way);
+                    break 'tags;
+                }
+                maybe &= maybe - 1;
+            }
+        }
+        if let Some(counter) = hit {
             counter.update(add_one);
             return;
         }
-        let mut smallest: Option<(usize, u64)> = None;
+        // The smallest count with its way in the low bits, so the first of
+        // equal counts wins.
+        let mut smallest = u64::MAX;
         for (i, counter) in set.counts.iter().enumerate() {
-            let w = counter.get();
-            if smallest.is_none_or(|(_, s)| count_of(w) < count_of(s)) {
-                smallest = Some((i, w));
-            }
+            smallest = smallest.min((count_of(counter.get()) << WAY_BITS) | i as u64);
         }
-        let Some((way, word)) = smallest else { return };
-        let (Some(counter), Some(slot)) = (set.counts.get(way), set.keys.get(way)) else { return };
+        let way = (smallest & (WAYS as u64 - 1)) as usize;
+        let (Some(counter), Some(slot), Some(tags)) = (set.counts.get(way), set.keys.get(way), set.tags.get(way / 8))
+        else {
+            return;
+        };
         // The compare-exchange orders racing take-overs of one counter:
         // a loser looks again (its key may have been placed meanwhile).
+        let word = counter.get();
         if counter.swap_if(word, take_over(word)).is_ok() {
             slot.set(key);
+            let shift = (way % 8) * 8;
+            tags.update(|t| (t & !(0xFF << shift)) | ((key >> 56) << shift));
             return;
         }
     }
