@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # weir-core part 2: short fuzz runs of the header parsers (grpc-timeout,
-# milliseconds, Retry-After) and of every part-2 config constructor. The
-# loom models of part 2 (core/tests/loom_*.rs) run in the core suite's loop.
+# milliseconds, Retry-After) and of every part-2 config constructor (the
+# quantile, hot-key and hedge kernels' too, in tail_latency), and the hot-key
+# recall bar in a release build. The loom models of part 2
+# (core/tests/loom_*.rs) run in the core suite's loop.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds="${WEIR_FUZZ_SECONDS:-15}"
+# The hot-key recall bar at full size (10^7 Zipf requests): a debug build of
+# `cargo test` runs the same stream cut to 10^6.
+cargo test -p weir-core --release --test hot_keys_recall
 source ci/tools.sh
 need_cargo_tool cargo-fuzz
 cd fuzz
-for target in grpc_timeout retry_after configs breaker_limit; do
+for target in grpc_timeout retry_after configs breaker_limit tail_latency; do
   echo "fuzz $target for ${seconds} s"
   # The corpus lives in target/ so runs do not dirty the tree.
   corpus="../target/fuzz-corpus/$target"

@@ -56,7 +56,7 @@ pub extern "C" fn weir_no_alloc_exercise(now: u64) -> u32 {
         count(t.acquire(now, now).is_admitted());
         t.record(now, false);
     }
-    admitted + exercise_part2(now) + exercise_breaker_and_limit(now)
+    admitted + exercise_part2(now) + exercise_breaker_and_limit(now) + exercise_tail_latency(now)
 }
 
 fn exercise_part2(now: u64) -> u32 {
@@ -129,6 +129,41 @@ fn exercise_breaker_and_limit(now: u64) -> u32 {
         if let Some(p) = l.acquire().permit {
             touched += (l.release(p, 1_000_000, Outcome::Dropped) > 0) as u32;
         }
+    }
+    touched
+}
+
+fn exercise_tail_latency(now: u64) -> u32 {
+    use weir_core::budget::Unbudgeted;
+    use weir_core::hedge::{HedgeAsk, HedgeConfig, HedgeKernel};
+    use weir_core::hot_keys::{HotKey, HotKeys, HotKeysConfig, HotSet, PlainHotKeys, PlainHotSet};
+    use weir_core::quantile::{AtomicQuantiles, Histogram, QuantileConfig, Quantiles};
+    let mut touched = 0u32;
+    let mut p95 = None;
+    if let Ok(q) = AtomicQuantiles::<4>::new(QuantileConfig::default()) {
+        q.record(now, 1_000);
+        p95 = q.quantile(0.95, now);
+        let other = Histogram::<38>::new();
+        let mut h = q.snapshot(now);
+        h.add(&other);
+        touched += h.buckets().count() as u32;
+    }
+    if let Ok(mut q) = Quantiles::<2, 8>::new(QuantileConfig { sub_windows: 2, ..QuantileConfig::default() }) {
+        q.record(now, 1_000);
+        touched += q.count(now) as u32;
+    }
+    if let Ok(h) = HotKeys::<[HotSet; 4]>::new(HotKeysConfig::default()) {
+        h.record(now, 7);
+        let mut top = [HotKey::default(); 4];
+        touched += h.top(now, &mut top) as u32;
+    }
+    if let Ok(mut h) = PlainHotKeys::<[PlainHotSet; 4]>::new(HotKeysConfig::default()) {
+        h.record(now, 7);
+        touched += h.estimate(now, 7).count as u32;
+    }
+    if let Ok(k) = HedgeKernel::new(HedgeConfig::default()) {
+        let ask = HedgeAsk { started_at: 0, hedges_sent: 0, quantile_ns: p95, samples: 1, deadline_left: u64::MAX };
+        touched += k.next(now, &ask, &Unbudgeted).due.min(1) as u32;
     }
     touched
 }
