@@ -7,13 +7,17 @@
 //! shedder, throttle and picker live in the plan, one per worker: they
 //! learn ratios and latencies (CPU, success rate, in-flight against Little's
 //! law), which each worker estimates as well from its own share of the
-//! traffic.
+//! traffic. A latency limit (`shed` mode `"latency"`) caps what is in
+//! flight, which a per-worker share gets wrong when connections split
+//! unevenly, so its cell comes from the store.
 
-use crate::config::{Config, Debug, KeySource, Limit, Rule};
+use crate::config::{Config, Debug, KeySource, Limit, Rule, Shed, ShedMode};
 use crate::metrics::{Counter, Metrics};
 use crate::rng::Rng;
 use crate::store::LimitStore;
 use std::cell::RefCell;
+use std::sync::Arc;
+use weir_core::adaptive_limit::AtomicAdaptiveLimit;
 use weir_core::hash::HashSeed;
 use weir_core::lease::Lease;
 use weir_core::picker::{PlainNodeSlot, PlainPicker};
@@ -101,6 +105,9 @@ pub struct RulePlan<S: LimitStore> {
     pub limits: Vec<LimitPlan<S>>,
     pub counters: Counters,
     pub shedder: Option<RefCell<Shedder>>,
+    /// A `shed` in mode `"latency"`: the cell the store chose (shared by
+    /// every worker in one process, this worker's own in a wasm VM).
+    pub concurrency: Option<Arc<AtomicAdaptiveLimit>>,
     pub throttle: Option<RefCell<Throttle>>,
     pub picker: Option<RefCell<Picker>>,
 }
@@ -163,10 +170,17 @@ pub fn build<S: LimitStore>(config: Config, store: S, now: u64, seed: u64) -> Re
                 Ok(LimitPlan { state, lease })
             })
             .collect::<Result<Vec<_>, String>>()?;
-        let shedder = match &rule.shed {
-            Some(s) => Some(RefCell::new(Shedder::new(s.config).map_err(|e| fail("the shedder", &e))?)),
-            None => None,
-        };
+        let (mut shedder, mut concurrency) = (None, None);
+        match rule.shed.as_ref().map(|s| &s.mode) {
+            Some(ShedMode::Cpu { config, .. }) => {
+                shedder = Some(RefCell::new(Shedder::new(*config).map_err(|e| fail("the shedder", &e))?));
+            }
+            Some(ShedMode::Latency(config)) => {
+                let name = Shed::state_name(&rule.name);
+                concurrency = Some(store.concurrency(&name, config).map_err(|e| fail(&name, &e))?);
+            }
+            None => {}
+        }
         let throttle = match &rule.throttle {
             Some(t) => Some(RefCell::new(Throttle::new(t.config).map_err(|e| fail("the throttle", &e))?)),
             None => None,
@@ -183,7 +197,7 @@ pub fn build<S: LimitStore>(config: Config, store: S, now: u64, seed: u64) -> Re
             None => None,
         };
         let counters = Counters::define(&rule, &mut metrics);
-        rules.push(RulePlan { rule, limits, counters, shedder, throttle, picker });
+        rules.push(RulePlan { rule, limits, counters, shedder, concurrency, throttle, picker });
     }
     let needs_path =
         rules.iter().any(|r| r.rule.matcher.needs_path() || r.rule.limits.iter().any(|l| l.key.needs_path()));

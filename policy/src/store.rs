@@ -3,6 +3,8 @@
 //! store is the only thing that differs between a limit exact across Envoy's
 //! workers through shared data and one exact across threads through atomics.
 
+use std::sync::Arc;
+use weir_core::adaptive_limit::{AdaptiveLimitConfig, AtomicAdaptiveLimit};
 use weir_core::hash::HashSeed;
 use weir_core::limiter::Gcra;
 use weir_core::{Decision, Nanos, Reason};
@@ -56,6 +58,18 @@ pub trait LimitStore {
     /// separate VMs keeps the seed beside the state.
     fn key_seed(&self) -> Result<HashSeed, StateError> {
         Ok(crate::key_seed::process_seed())
+    }
+    /// The latency-learned concurrency limit named `name` (a `shed` in
+    /// mode `"latency"`). Its in-flight count and limit share one word, so
+    /// it is exact among the threads that hold the same cell. By default
+    /// each plan (one per worker) makes its own: a store whose workers share
+    /// memory returns one cell per name to all of them; a store whose
+    /// workers are separate VMs keeps the default, since a shared-data
+    /// round trip on every request and every response would cost more than
+    /// the limit is worth (see the wasm filter's README).
+    fn concurrency(&self, name: &str, config: &AdaptiveLimitConfig) -> Result<Arc<AtomicAdaptiveLimit>, StateError> {
+        let _ = name;
+        AtomicAdaptiveLimit::new(*config).map(Arc::new).map_err(|_| StateError::Corrupt)
     }
 }
 

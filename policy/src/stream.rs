@@ -22,8 +22,8 @@ pub struct Stream {
     started: u64,
     /// Rules (bit = index) whose throttle sent this request on.
     throttles: u64,
-    /// The rule whose shedder admitted this request.
-    shed: Option<usize>,
+    /// The rule whose shedder or latency limit admitted this request.
+    shed: Option<(usize, rules::shed::Held)>,
     pick: Option<(usize, PickTicket)>,
     /// weir answered itself; that answer is not the upstream's.
     answered: bool,
@@ -71,9 +71,7 @@ impl Stream {
             }
         }
         if let Some((i, rp)) = first(|r| r.shed.is_some()) {
-            if rules::shed::acquire(plan, i, rp, now)? {
-                self.shed = Some(i);
-            }
+            self.shed = rules::shed::acquire(plan, i, rp, now)?.map(|held| (i, held));
         }
         if let Some((i, rp)) = first(|r| r.pick.is_some()) {
             self.pick = rules::pick::pick(plan, rp, ex, now).map(|t| (i, t));
@@ -141,12 +139,16 @@ impl Stream {
             ex?.response_header(header).and_then(|v| request::parse_uint(&v))
         };
         let mut shed_cpu: Option<(&str, Option<u64>)> = None;
-        if let Some(rp) = self.shed.take().and_then(|i| plan.rules.get(i)) {
-            if let Some(s) = &rp.rule.shed {
-                let cpu = read_cpu(&s.cpu_header);
-                shed_cpu = Some((&s.cpu_header, cpu));
-                rules::shed::done(rp, self.started, now, cpu);
-            }
+        if let Some((rp, held)) = self.shed.take().and_then(|(i, h)| Some((plan.rules.get(i)?, h))) {
+            let cpu = match rp.rule.shed.as_ref().map(|s| &s.mode) {
+                Some(config::ShedMode::Cpu { cpu_header, .. }) => {
+                    let cpu = read_cpu(cpu_header);
+                    shed_cpu = Some((cpu_header, cpu));
+                    cpu
+                }
+                _ => None,
+            };
+            rules::shed::done(rp, held, self.started, now, status, cpu);
         }
         let grpc_status = match (status, ex) {
             (Some(_), Some(ex)) if plan.needs_grpc_status => {
@@ -196,8 +198,8 @@ impl Stream {
         for (_, rp) in plan.rules.iter().enumerate().filter(|(i, _)| throttles & (1 << i) != 0) {
             rules::throttle::forget(rp, self.started);
         }
-        if let Some(rp) = self.shed.take().and_then(|i| plan.rules.get(i)) {
-            rules::shed::cancel(rp);
+        if let Some((rp, held)) = self.shed.take().and_then(|(i, h)| Some((plan.rules.get(i)?, h))) {
+            rules::shed::cancel(rp, held);
         }
         self.pick = None;
     }

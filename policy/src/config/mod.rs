@@ -16,7 +16,7 @@ mod throttle;
 pub use deadline::{DeadlineRule, GrpcWrite};
 pub use limit::{KeySource, Limit, MAX_LIMITS};
 pub use pick::Pick;
-pub use shed::Shed;
+pub use shed::{Shed, ShedMode, LATENCY_GRADIENT2};
 pub use throttle::Throttle;
 
 use serde_json::{Map, Value};

@@ -1,22 +1,82 @@
-//! `shed`: core's BBR-style shedder, fed by the CPU the upstream reports.
+//! `shed`: refuse what the upstream cannot take now, in one of two modes.
+//!
+//! - `"cpu"` (the default): core's BBR-style shedder, fed by the CPU the
+//!   upstream reports in a response header.
+//! - `"latency"`: core's adaptive concurrency limit, learned from response
+//!   times alone, for an upstream that reports nothing. Gradient2 by
+//!   default; `algorithm` picks Vegas or AIMD, and each algorithm's knobs are
+//!   refused under another.
 
 use super::{ConfigProblem, Ctx};
-use serde_json::Value;
+use serde_json::{Map, Value};
+use weir_core::adaptive_limit::{AdaptiveLimitConfig, AdaptiveLimitKernel, Algorithm};
 use weir_core::shedder::{ShedderConfig, ShedderKernel};
 
 #[derive(Debug, Clone, PartialEq)]
+pub enum ShedMode {
+    Cpu {
+        config: ShedderConfig,
+        /// The response header carrying the upstream's CPU in permille.
+        cpu_header: String,
+    },
+    Latency(AdaptiveLimitConfig),
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Shed {
-    pub config: ShedderConfig,
-    /// The response header carrying the upstream's CPU in permille.
-    pub cpu_header: String,
+    pub mode: ShedMode,
     pub status: u32,
 }
 
-const FIELDS: [&str; 8] =
-    ["cpu_header", "cpu_threshold", "cpu_decay", "window", "buckets", "cool_off", "max_in_flight", "status"];
+impl Shed {
+    /// The state name of a latency limit, shared by every worker whose
+    /// store shares state.
+    pub fn state_name(rule: &str) -> String {
+        format!("weir.shed.{rule}")
+    }
+}
+
+const CPU_FIELDS: [&str; 9] =
+    ["mode", "cpu_header", "cpu_threshold", "cpu_decay", "window", "buckets", "cool_off", "max_in_flight", "status"];
+const LATENCY_FIELDS: [&str; 6] = ["mode", "algorithm", "initial_limit", "min_limit", "max_limit", "status"];
+const GRADIENT2_FIELDS: [&str; 4] = ["smoothing", "rtt_tolerance", "long_window", "queue_size"];
+const VEGAS_FIELDS: [&str; 4] = ["smoothing", "alpha", "beta", "probe_multiplier"];
+const AIMD_FIELDS: [&str; 2] = ["backoff_ratio", "timeout"];
+
+/// Gradient2 as a proxy in front of one service runs it. Netflix's settings
+/// (limit >= 20, 4 of queue per update, 1.5x tolerance, a 600-sample
+/// baseline) suit a server whose own concurrency is in the hundreds; in
+/// front of a service that does a few requests at a time they would let a
+/// queue of several times its work build before refusing anything. Here:
+/// - `min_limit` 1 and `queue_size` 1: room for one more request per update,
+///   so the queue the limit leaves stays about one request per slot;
+/// - `rtt_tolerance` 1: any sample slower than the baseline pulls the limit
+///   down (the one queued request above is the only slack);
+/// - `long_window` 10,000 samples: the baseline follows a service that truly
+///   got slower over tens of seconds, but not a queue building within one,
+///   which a 600-sample average (3 s at 200 req/s) chases upward.
+pub const LATENCY_GRADIENT2: AdaptiveLimitConfig = AdaptiveLimitConfig {
+    initial_limit: 20,
+    min_limit: 1,
+    max_limit: 1000,
+    algorithm: Algorithm::Gradient2 { smoothing: 0.2, rtt_tolerance: 1.0, long_window: 10_000, queue_size: 1 },
+};
 
 pub(super) fn parse(ctx: &Ctx, v: &Value) -> Result<Shed, ConfigProblem> {
-    let obj = ctx.object("shed", v, &FIELDS)?;
+    let raw = v.as_object().ok_or_else(|| ctx.err("shed", format!("must be an object, got {}", super::kind(v))))?;
+    let status = ctx.status("shed.status", raw.get("status"), 503)?;
+    let mode = match raw.get("mode").map(|m| (m, m.as_str())) {
+        None | Some((_, Some("cpu"))) => parse_cpu(ctx, v)?,
+        Some((_, Some("latency"))) => ShedMode::Latency(parse_latency(ctx, raw)?),
+        Some((m, _)) => {
+            return Err(ctx.err("shed.mode", format!("must be \"cpu\" or \"latency\", got {}", super::show(m))))
+        }
+    };
+    Ok(Shed { mode, status })
+}
+
+fn parse_cpu(ctx: &Ctx, v: &Value) -> Result<ShedMode, ConfigProblem> {
+    let obj = ctx.object("shed", v, &CPU_FIELDS)?;
     let mut config = ShedderConfig::default();
     if let Some(t) = obj.get("cpu_threshold") {
         config.cpu_threshold = ctx.uint("shed.cpu_threshold", t, 1, 1000)?;
@@ -41,6 +101,66 @@ pub(super) fn parse(ctx: &Ctx, v: &Value) -> Result<Shed, ConfigProblem> {
     })?;
     let cpu_header =
         obj.get("cpu_header").map_or(Ok("x-weir-cpu".into()), |h| ctx.header_name("shed.cpu_header", h))?;
-    let status = ctx.status("shed.status", obj.get("status"), 503)?;
-    Ok(Shed { config, cpu_header, status })
+    Ok(ShedMode::Cpu { config, cpu_header })
+}
+
+fn parse_latency(ctx: &Ctx, obj: &Map<String, Value>) -> Result<AdaptiveLimitConfig, ConfigProblem> {
+    let (name, own): (&str, &[&str]) = match obj.get("algorithm") {
+        None => ("gradient2", &GRADIENT2_FIELDS),
+        Some(a) => match a.as_str() {
+            Some("gradient2") => ("gradient2", &GRADIENT2_FIELDS),
+            Some("vegas") => ("vegas", &VEGAS_FIELDS),
+            Some("aimd") => ("aimd", &AIMD_FIELDS),
+            _ => {
+                let got = super::show(a);
+                return Err(
+                    ctx.err("shed.algorithm", format!("must be \"gradient2\", \"vegas\" or \"aimd\", got {got}"))
+                );
+            }
+        },
+    };
+    if let Some(k) = obj.keys().find(|k| !LATENCY_FIELDS.contains(&k.as_str()) && !own.contains(&k.as_str())) {
+        let known = LATENCY_FIELDS.iter().chain(own).copied().collect::<Vec<_>>().join(", ");
+        return Err(ctx.err(
+            &format!("shed.{k}"),
+            format!("is not a field of mode \"latency\" with algorithm \"{name}\" (known: {known})"),
+        ));
+    }
+    let mut config = match name {
+        "vegas" => AdaptiveLimitConfig { algorithm: Algorithm::VEGAS, ..LATENCY_GRADIENT2 },
+        "aimd" => AdaptiveLimitConfig { algorithm: Algorithm::AIMD, ..LATENCY_GRADIENT2 },
+        _ => LATENCY_GRADIENT2,
+    };
+    let max = weir_core::adaptive_limit::MAX_LIMIT;
+    let uint = |field: &str, lo: u64| -> Result<Option<u64>, ConfigProblem> {
+        obj.get(field).map(|v| ctx.uint(&format!("shed.{field}"), v, lo, max)).transpose()
+    };
+    let float = |field: &str, lo: f64, hi: f64| -> Result<Option<f64>, ConfigProblem> {
+        obj.get(field).map(|v| ctx.float(&format!("shed.{field}"), v, lo, hi)).transpose()
+    };
+    config.min_limit = uint("min_limit", 1)?.unwrap_or(config.min_limit);
+    config.max_limit = uint("max_limit", 1)?.unwrap_or(config.max_limit);
+    // An initial limit left out follows the bounds the rule gives.
+    config.initial_limit =
+        uint("initial_limit", 1)?.unwrap_or(config.initial_limit.max(config.min_limit).min(config.max_limit));
+    config.algorithm = match config.algorithm {
+        Algorithm::Gradient2 { smoothing, rtt_tolerance, long_window, queue_size } => Algorithm::Gradient2 {
+            smoothing: float("smoothing", 0.0, 1.0)?.unwrap_or(smoothing),
+            rtt_tolerance: float("rtt_tolerance", 1.0, 1e6)?.unwrap_or(rtt_tolerance),
+            long_window: uint("long_window", 1)?.unwrap_or(long_window),
+            queue_size: uint("queue_size", 0)?.unwrap_or(queue_size),
+        },
+        Algorithm::Vegas { smoothing, alpha, beta, probe_multiplier } => Algorithm::Vegas {
+            smoothing: float("smoothing", 0.0, 1.0)?.unwrap_or(smoothing),
+            alpha: uint("alpha", 1)?.unwrap_or(alpha),
+            beta: uint("beta", 1)?.unwrap_or(beta),
+            probe_multiplier: uint("probe_multiplier", 1)?.unwrap_or(probe_multiplier),
+        },
+        Algorithm::Aimd { backoff_ratio, timeout_ns } => Algorithm::Aimd {
+            backoff_ratio: float("backoff_ratio", 0.5, 1.0)?.unwrap_or(backoff_ratio),
+            timeout_ns: obj.get("timeout").map(|t| ctx.duration("shed.timeout", t)).transpose()?.unwrap_or(timeout_ns),
+        },
+    };
+    AdaptiveLimitKernel::new(config).map_err(|e| ctx.core("shed", &[("timeout_ns", "timeout")], e))?;
+    Ok(config)
 }

@@ -18,6 +18,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, LazyLock, Mutex, Weak};
+use weir_core::adaptive_limit::{AdaptiveLimitConfig, AtomicAdaptiveLimit};
 use weir_core::limiter::{acquire_atomic, Gcra, KeySet, KeyedLimiter, LimiterConfig};
 use weir_core::{Decision, Nanos};
 
@@ -44,6 +45,8 @@ impl Identity {
 pub struct Registry {
     buckets: HashMap<Identity, Weak<AtomicU64>>,
     tables: HashMap<Identity, Weak<Table>>,
+    /// Latency limits by name, with the settings they were made with.
+    concurrency: HashMap<String, (AdaptiveLimitConfig, Weak<AtomicAdaptiveLimit>)>,
 }
 
 static GLOBAL: LazyLock<Arc<Mutex<Registry>>> = LazyLock::new(Arc::default);
@@ -97,6 +100,21 @@ impl LimitStore for ProcessStore {
             let config = LimiterConfig { rate: 1, period_ns: gcra.interval(), burst: gcra.burst() };
             KeyedLimiter::with_storage(config, storage).map_err(|_| StateError::Corrupt)
         })
+    }
+
+    /// One cell per name and settings for every worker: the limit and the
+    /// count in flight are one word, exact however connections split
+    /// across workers.
+    fn concurrency(&self, name: &str, config: &AdaptiveLimitConfig) -> Result<Arc<AtomicAdaptiveLimit>, StateError> {
+        let mut registry = self.registry.lock().map_err(|_| StateError::Contended)?;
+        let live = registry.concurrency.get(name).filter(|(made, _)| made == config).and_then(|(_, w)| w.upgrade());
+        if let Some(live) = live {
+            return Ok(live);
+        }
+        registry.concurrency.retain(|_, (_, state)| state.strong_count() > 0);
+        let state = Arc::new(AtomicAdaptiveLimit::new(*config).map_err(|_| StateError::Corrupt)?);
+        registry.concurrency.insert(name.to_owned(), (*config, Arc::downgrade(&state)));
+        Ok(state)
     }
 
     #[inline]
