@@ -28,7 +28,9 @@ proptest! {
         deadline in prop::option::of(0u64..3 * SECOND),
     ) {
         let kernel = HedgeKernel::new(config).unwrap();
-        let budget = AtomicRetryBudget::new(RetryBudgetConfig { min_per_second: 1, ..Default::default() }).unwrap();
+        // A window longer than any trace, so every retry spent is still in it.
+        let window = RetryBudgetConfig { min_per_second: 1, window_ns: 1_000 * SECOND, ..Default::default() };
+        let budget = AtomicRetryBudget::new(window).unwrap();
         for _ in 0..deposits {
             budget.deposit(0);
         }
