@@ -233,3 +233,37 @@ fn a_reload_keeps_an_unchanged_limit_and_restarts_a_changed_one() {
     let changed = Filter::new(&limit("reload", r#"{"rate": 1, "per": "1h", "burst": 3}"#)).unwrap();
     assert!(changed.exchange(GET, Some(OK)).sent.is_none(), "a new burst is a new bucket");
 }
+
+#[test]
+fn a_latency_limit_holds_across_workers() {
+    let filter = Filter::new(
+        r#"{"rules": [{"name": "lat", "shed": {"mode": "latency", "initial_limit": 2, "min_limit": 1, "max_limit": 2}}]}"#,
+    )
+    .unwrap();
+    let (opened, checked) = (std::sync::Barrier::new(2), std::sync::Barrier::new(2));
+    std::thread::scope(|scope| {
+        // Each worker (thread) holds one request in flight; the third, on
+        // either, finds the one limit of 2 full.
+        for worker in 0..2 {
+            let (filter, opened, checked) = (&filter, &opened, &checked);
+            scope.spawn(move || {
+                let mut held = filter.begin(GET);
+                let (continued, module) = filter.send_request(&mut held);
+                assert!(continued, "worker {worker}: the first in flight is admitted");
+                opened.wait();
+                if worker == 1 {
+                    let refused = filter.exchange(GET, Some(OK));
+                    let sent = refused.sent.as_ref().expect("a third in flight is refused");
+                    assert_eq!(sent.status, 503);
+                }
+                checked.wait();
+                held.response = vec![(":status".into(), b"200".to_vec())];
+                filter.send_response(&mut held, module);
+                filter.finish(&mut held, module);
+            });
+        }
+    });
+    assert_eq!(filter.counter("weir.lat.shed_passed"), 2);
+    assert_eq!(filter.counter("weir.lat.shed"), 1);
+    assert!(filter.exchange(GET, Some(OK)).sent.is_none(), "answers free their slots on every worker");
+}

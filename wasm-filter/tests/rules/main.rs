@@ -9,5 +9,6 @@ mod deadline;
 mod local_answers;
 mod pick;
 mod shed;
+mod shed_latency;
 mod throttle;
 mod trap;
