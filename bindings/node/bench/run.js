@@ -70,6 +70,12 @@ async function main() {
   // Rate limits: limits so high nothing is refused, so every case does the same work.
   const limiter = new weir.Limiter({ rate: HUGE, per: 'second', burst: HUGE });
   report('weir_limiter_tryAcquire', sync(2e6, () => (sink += limiter.tryAcquire().remaining)));
+  // The policy engine with one limit rule, called as a middleware calls it.
+  const policy = new weir.Policy({ rules: [{ name: 'api', limit: { rate: HUGE, per: '1s' } }] });
+  const request = { method: 'GET', path: '/api/items' };
+  report('weir_policy_check_one_limit', sync(2e6, () => (sink += policy.check(request).status)));
+  const routed = new weir.Policy({ rules: [{ name: 'api', match: { path_prefix: '/api' }, limit: { rate: HUGE, per: '1s' } }] });
+  report('weir_policy_check_one_limit_path_match', sync(3e5, () => (sink += routed.check(request).status)));
   const bucket = new JsBucket(HUGE, HUGE);
   report('plain_js_token_bucket', sync(2e6, () => (sink += bucket.take() ? 1 : 0)));
   const rlf = new RateLimiterMemory({ points: HUGE, duration: 1 });
@@ -119,6 +125,8 @@ async function main() {
 
   const ratio = (a, b) => results[a] / results[b];
   console.log(`# tryAcquire / rate-limiter-flexible consume: ${ratio('weir_limiter_tryAcquire', 'rate_limiter_flexible_consume').toFixed(3)} (bar <= 0.5)`);
+  console.log(`# Policy.check, one limit rule / Limiter.tryAcquire: ${ratio('weir_policy_check_one_limit', 'weir_limiter_tryAcquire').toFixed(3)} (bar <= 3)`);
+  console.log(`# Policy.check, one limit rule on /api / Limiter.tryAcquire: ${ratio('weir_policy_check_one_limit_path_match', 'weir_limiter_tryAcquire').toFixed(3)} (bar <= 3)`);
   console.log(`# retry first success / cockatiel execute: ${ratio('weir_retry_first_success', 'cockatiel_retry_first_success').toFixed(3)} (bar <= 1.0)`);
   console.log(`# ConcurrencyLimiter.run / p-limit: ${ratio('weir_concurrency_run', 'p_limit_run').toFixed(3)}`);
   console.log(`# Limiter.acquire / bottleneck schedule: ${ratio('weir_limiter_acquire', 'bottleneck_schedule').toFixed(3)}`);

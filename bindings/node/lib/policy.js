@@ -6,7 +6,7 @@
 // is taken back by them when it is garbage-collected, as if weir had
 // answered it.
 const fs = require('node:fs');
-const { n } = require('./native');
+const { n, F } = require('./native');
 const { typeError } = require('./errors');
 
 class PolicyError extends Error {
@@ -115,6 +115,9 @@ const ADMITTED = Object.freeze(new Verdict(null));
 
 class Policy {
   #p;
+  #index;
+  /** Whether the last check found the policy reading nothing of a request. */
+  #bare = true;
 
   /** @param json the document: a string, a Buffer or an object.
    * @param options `now` and `seed` (nanoseconds, bigint) fix the clock
@@ -124,6 +127,7 @@ class Policy {
     const now = optionalNs(options.now, 'now');
     const seed = optionalNs(options.seed, 'seed');
     this.#p = native(() => n.policyNew(doc, now, seed));
+    this.#index = this.#p.index();
   }
 
   /** Loads the policy file at `path`. */
@@ -134,7 +138,18 @@ class Policy {
   /** Decides one request: `{method, path, headers, clientAddress, key, now}`. */
   check(request = {}) {
     const r = request;
-    const v = this.#p.check(
+    if (r.key !== undefined && r.key !== null && typeof r.key !== 'string') text(r.key, 'key');
+    if (this.#bare && r.now === undefined) {
+      // A policy that reads nothing of the request decides without it.
+      F[0] = this.#index;
+      n.policyCheckBare();
+      const code = F[1];
+      if (code === 0) return ADMITTED;
+      if (code === 1) return new Verdict(n.policyTakeVerdict());
+      this.#bare = false;
+    }
+    const v = n.policyCheck(
+      this.#index,
       r.method === undefined ? 'GET' : text(r.method, 'method'),
       r.path === undefined ? '/' : text(r.path, 'path'),
       flatHeaders(r.headers),
@@ -157,6 +172,7 @@ class Policy {
   replace(json, options = {}) {
     const doc = documentOf(json);
     native(() => this.#p.replace(doc, optionalNs(options.now, 'now')));
+    this.#bare = true;
   }
 
   /** Every counter (`weir.<rule>.<outcome>`, the Envoy filter's names) and its total. */

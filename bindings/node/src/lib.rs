@@ -55,7 +55,7 @@ fast!(clock, |s: scratch::Scratch| {
 #[napi(module_exports)]
 pub fn init(exports: Object, env: Env) -> napi::Result<()> {
     let (env, exports) = (env.raw(), exports.raw());
-    let tables: [&[(&str, fast::Callback)]; 13] = [
+    let tables: [&[(&str, fast::Callback)]; 14] = [
         adaptive_limit::FNS,
         breaker::FNS,
         fleet::FNS,
@@ -65,6 +65,7 @@ pub fn init(exports: Object, env: Env) -> napi::Result<()> {
         limiter::FNS,
         shedder::FNS,
         picker::FNS,
+        policy::FNS,
         retry::FNS,
         singleflight::FNS,
         deadline::FNS,

@@ -118,6 +118,13 @@ def cases() -> Dict[str, Tuple[Callable[[int], Any], int]]:
     pyrate = pyrate_limiter.Limiter(pyrate_limiter.Rate(HUGE, pyrate_limiter.Duration.SECOND))
     out["pyrate_limiter_try_acquire"] = (calls(lambda: pyrate.try_acquire("bench", blocking=False)), slow_n)
 
+    # The policy engine with one limit rule, as a middleware calls it
+    # (method and path passed; converted only where a rule reads them).
+    policy = weir.Policy({"rules": [{"name": "api", "limit": {"rate": HUGE, "per": "1s"}}]})
+    out["weir_policy_check_one_limit"] = (calls(lambda: policy.check("GET", "/api/items")), n)
+    routed = weir.Policy({"rules": [{"name": "api", "match": {"path_prefix": "/api"}, "limit": {"rate": HUGE, "per": "1s"}}]})
+    out["weir_policy_check_one_limit_path_match"] = (calls(lambda: routed.check("GET", "/api/items")), n)
+
     keyed = weir.KeyedLimiter(HUGE, per=1, burst=HUGE, capacity=1024)
     out["weir_keyed_try_acquire"] = (calls(lambda: keyed.try_acquire("tenant-7")), n)
 
@@ -181,6 +188,13 @@ def main() -> None:
         ("Limiter.try_acquire vs pyrate-limiter try_acquire", results["weir_limiter_try_acquire"], results["pyrate_limiter_try_acquire"], "<= 0.03"),
         ("Limiter.try_acquire vs limits fixed-window hit", results["weir_limiter_try_acquire"], results["limits_fixed_window_hit"], "<= 0.05"),
         ("Limiter.try_acquire vs pure-Python token bucket", results["weir_limiter_try_acquire"], results["py_token_bucket_try_acquire"], "< 1"),
+        ("Policy.check, one limit rule vs Limiter.try_acquire", results["weir_policy_check_one_limit"], results["weir_limiter_try_acquire"], "<= 3"),
+        (
+            "Policy.check, one limit rule on /api vs try_acquire",
+            results["weir_policy_check_one_limit_path_match"],
+            results["weir_limiter_try_acquire"],
+            "<= 3",
+        ),
         ("acquire_async vs aiolimiter acquire", results["weir_limiter_acquire_async"], results["aiolimiter_acquire"], "<= 0.25"),
         (
             "retry overhead (first success) vs tenacity",

@@ -68,7 +68,8 @@ impl From<ConfigProblem> for PolicyError {
 #[derive(Debug, Default)]
 pub struct Verdict {
     /// The answer to send instead of handling the request; `None`: admitted.
-    pub refusal: Option<Answer>,
+    /// Boxed, as is the ticket's stream: a plain admission moves a small verdict.
+    pub refusal: Option<Box<Answer>>,
     /// Headers the engine set on the request (a picked cluster, timeouts
     /// for the upstream), one value per name.
     pub request_headers: Vec<(String, String)>,
@@ -199,7 +200,7 @@ impl Engine {
 /// A request a learner let through, waiting for its outcome.
 pub struct Ticket {
     generation: Arc<Generation>,
-    stream: Stream,
+    stream: Box<Stream>,
     reported: bool,
 }
 
@@ -362,9 +363,9 @@ fn decide(current: &Arc<Generation>, request: &RequestView<'_>, now: u64) -> Ver
         engine.drain();
     }
     drop(engine);
-    let ticket = pending.then(|| Ticket { generation: current.clone(), stream, reported: false });
+    let ticket = pending.then(|| Ticket { generation: current.clone(), stream: Box::new(stream), reported: false });
     Verdict {
-        refusal,
+        refusal: refusal.map(Box::new),
         request_headers: ex.request_headers,
         response_headers: ex.response_headers,
         upstream,
