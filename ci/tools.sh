@@ -45,6 +45,9 @@ declare -A WEIR_PIP=(
 # npm packages installed into throwaway projects, by purpose.
 declare -A WEIR_NPM=(
   [node-types]="typescript@5 @types/node@20"
+  # The framework adapters' tests and benchmarks: the real frameworks, and the
+  # limiters the benchmark compares with.
+  [node-adapters]="express@5.3.0 fastify@5.12.8 koa@3.3.0 prom-client@15.1.3 express-rate-limit@8.7.5 @fastify/rate-limit@11.2.0"
 )
 # What a fresh machine has before any of the above (the README's list: Rust
 # by rustup, Go, Python 3, Node 20, gcc, and Debian's base system).

@@ -1,0 +1,4 @@
+import weirPlugin from './fastify.js';
+
+export { weirPlugin };
+export default weirPlugin;

@@ -1,0 +1,4 @@
+import adapter from './koa.js';
+
+export const weir = adapter.weir;
+export default adapter.weir;
