@@ -180,17 +180,20 @@ pub(crate) fn record<W: Word>(set: &HotSetOf<W>, key: u64) {
         // The smallest count with its way in the low bits, so the first of
         // equal counts wins.
         let mut smallest = u64::MAX;
-        for (i, counter) in set.counts.iter().enumerate() {
-            smallest = smallest.min((count_of(counter.get()) << WAY_BITS) | i as u64);
+        let mut seen = [0u64; WAYS];
+        for (i, (counter, word)) in set.counts.iter().zip(seen.iter_mut()).enumerate() {
+            *word = counter.get();
+            smallest = smallest.min((count_of(*word) << WAY_BITS) | i as u64);
         }
         let way = (smallest & (WAYS as u64 - 1)) as usize;
         let (Some(counter), Some(slot), Some(tags)) = (set.counts.get(way), set.keys.get(way), set.tags.get(way / 8))
         else {
             return;
         };
-        // The compare-exchange orders racing take-overs of one counter:
-        // a loser looks again (its key may have been placed meanwhile).
-        let word = counter.get();
+        // The compare-exchange, on the counter as the scan saw it, orders
+        // racing take-overs of one counter: a loser (or a take-over whose
+        // counter moved since) looks again, and its key may be placed by now.
+        let word = seen.get(way).copied().unwrap_or(0);
         if counter.swap_if(word, take_over(word)).is_ok() {
             slot.set(key);
             let shift = (way % 8) * 8;
