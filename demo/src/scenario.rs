@@ -21,23 +21,55 @@ pub fn phases(secs_per_phase: f64) -> Vec<Phase> {
     RAMP.iter().map(|m| Phase { rps: m * CAPACITY.rps(), secs: secs_per_phase }).collect()
 }
 
+/// The ceiling both protected cases put in front of the service: a rate
+/// from a capacity plan (1.5x what the service can do), a burst of a tenth
+/// of a second.
+pub fn ceiling() -> (u64, u64) {
+    let rate = (1.5 * CAPACITY.rps()).round() as u64;
+    (rate, rate / 10)
+}
+
 /// weir's plugin configuration, one rule for all traffic:
-/// - `limit`: a ceiling from a capacity plan (1.5x what the service can
-///   do), refused with 429 before anything else is asked;
-/// - `shed`: the real protection. It reads the utilisation the service
-///   reports in `x-weir-cpu` and, at 80% or more (aegis's threshold; 90%
-///   let the queue grow to ~40 in a trial run), refuses with 503 whatever
-///   would exceed max pass x min RT in flight, so the service's queue stays
-///   near empty whatever its true capacity;
+/// - `limit`: the ceiling, refused with 429 before anything else is asked;
+/// - `shed` in mode `latency`: the real protection. An adaptive concurrency
+///   limit (Gradient2, weir's defaults) learned from the upstream's response
+///   times alone, refusing with 503 whatever would exceed it, so the
+///   service's queue stays short whatever its true capacity. The service
+///   sends no load header;
 /// - `throttle`: refuses locally when more than half of recent answers are
 ///   5xx (k = 2); here the service never fails, so it stays quiet.
 pub fn weir_rules() -> String {
-    let ceiling = (1.5 * CAPACITY.rps()).round() as u64;
+    let (rate, burst) = ceiling();
     format!(
         r#"{{"rules": [{{"name": "demo",
-  "limit": {{"rate": {ceiling}, "per": "1s", "burst": {}}},
-  "shed": {{"cpu_header": "x-weir-cpu", "cpu_threshold": 800, "window": "2s", "buckets": 20, "cool_off": "1s"}},
-  "throttle": {{"failures": ["5xx"], "k": 2, "window": "2s"}}}}]}}"#,
-        ceiling / 10
+  "limit": {{"rate": {rate}, "per": "1s", "burst": {burst}}},
+  "shed": {{"mode": "latency"}},
+  "throttle": {{"failures": ["5xx"], "k": 2, "window": "2s"}}}}]}}"#
+    )
+}
+
+/// Envoy's own protection, as its documentation configures it: the same
+/// ceiling with `local_ratelimit` (refused with 429), then
+/// `adaptive_concurrency`'s gradient controller with the settings of its
+/// documentation's example (p90 of samples, the limit recomputed every
+/// 100 ms, the minimum RTT re-measured every 60 s from 50 requests at a
+/// pinned concurrency of 3, 10% jitter) and every other field at its
+/// default (25% buffer, limit at most 1,000).
+pub fn envoy_native_filters() -> String {
+    let (rate, burst) = ceiling();
+    let per_tenth = rate / 10;
+    format!(
+        r#"{{"name": "envoy.filters.http.local_ratelimit", "typed_config": {{
+  "@type": "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
+  "stat_prefix": "ceiling",
+  "token_bucket": {{"max_tokens": {burst}, "tokens_per_fill": {per_tenth}, "fill_interval": "0.1s"}},
+  "filter_enabled": {{"runtime_key": "ceiling_enabled", "default_value": {{"numerator": 100, "denominator": "HUNDRED"}}}},
+  "filter_enforced": {{"runtime_key": "ceiling_enforced", "default_value": {{"numerator": 100, "denominator": "HUNDRED"}}}}}}}},
+ {{"name": "envoy.filters.http.adaptive_concurrency", "typed_config": {{
+  "@type": "type.googleapis.com/envoy.extensions.filters.http.adaptive_concurrency.v3.AdaptiveConcurrency",
+  "gradient_controller_config": {{
+   "sample_aggregate_percentile": {{"value": 90}},
+   "concurrency_limit_params": {{"concurrency_update_interval": "0.1s"}},
+   "min_rtt_calc_params": {{"jitter": {{"value": 10}}, "interval": "60s", "request_count": 50}}}}}}}},"#
     )
 }

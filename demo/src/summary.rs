@@ -74,9 +74,80 @@ pub fn overall(run: &Run) -> Row {
     row(&run.samples.iter().collect::<Vec<_>>(), total)
 }
 
+/// weir's goodput at least this share of Envoy's own, at every step past capacity.
+pub const GOODPUT_BAR: f64 = 0.98;
+/// weir's p99 at most this multiple of its unloaded p99, at every step past capacity.
+pub const P99_BAR: f64 = 1.5;
+
+/// The two bars per phase: weir's goodput against Envoy's own
+/// (`native[i]` and `weir[i]` are the same phase) and weir's p99 against
+/// `unloaded`'s. One line per phase and bar, each saying whether it holds
+/// and by how much.
+pub fn bars(native: &[Row], weir: &[Row], unloaded: &Row) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, (n, w)) in native.iter().zip(weir).enumerate() {
+        let ratio = if n.goodput_rps > 0.0 { w.goodput_rps / n.goodput_rps } else { f64::INFINITY };
+        let verdict = |ok: bool| if ok { "holds" } else { "MISSED" };
+        out.push(format!(
+            "step {}: goodput {:.0} vs {:.0} = {ratio:.3}x (bar >= {GOODPUT_BAR}x): {}",
+            i + 1,
+            w.goodput_rps,
+            n.goodput_rps,
+            verdict(ratio >= GOODPUT_BAR)
+        ));
+        match (w.p99_ms, unloaded.p99_ms) {
+            (Some(p99), Some(base)) => out.push(format!(
+                "step {}: p99 {p99:.0} ms vs unloaded {base:.0} ms = {:.2}x (bar <= {P99_BAR}x): {}",
+                i + 1,
+                p99 / base,
+                verdict(p99 <= P99_BAR * base)
+            )),
+            _ => out.push(format!("step {}: p99: no successful request to measure: MISSED", i + 1)),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn row(goodput_rps: f64, p99: Option<f64>) -> Row {
+        Row { goodput_rps, p99_ms: p99, ..Row::default() }
+    }
+
+    #[test]
+    fn bars_hold_or_miss_by_phase() {
+        let native = [row(190.0, Some(200.0)), row(190.0, Some(40.0))];
+        let weir = [row(187.0, Some(30.0)), row(180.0, Some(40.0))];
+        let lines = bars(&native, &weir, &row(100.0, Some(25.0)));
+        assert_eq!(lines.len(), 4);
+        assert!(lines[0].contains("0.984x") && lines[0].ends_with("holds"), "{}", lines[0]);
+        assert!(lines[1].contains("1.20x") && lines[1].ends_with("holds"), "{}", lines[1]);
+        assert!(lines[2].starts_with("step 2") && lines[2].ends_with("MISSED"), "{}", lines[2]);
+        assert!(lines[3].contains("1.60x") && lines[3].ends_with("MISSED"), "{}", lines[3]);
+        let none = bars(&[row(0.0, None)], &[row(0.0, None)], &row(1.0, Some(1.0)));
+        assert!(none[1].ends_with("MISSED"), "{none:?}");
+    }
+
+    #[test]
+    fn phases_count_outcomes_and_percentiles_of_successes_only() {
+        use crate::loadgen::{Phase, Run, Sample};
+        let at = Duration::from_millis;
+        let sample = |phase, ms, outcome| Sample { phase, at: at(ms), latency: at(ms), outcome };
+        let mut samples: Vec<Sample> = (1..=100).map(|ms| sample(0, ms, Outcome::Ok)).collect();
+        samples.push(sample(0, 5, Outcome::Refused));
+        samples.extend((0..4).map(|_| sample(1, 900, Outcome::Timeout)));
+        let ramp = vec![Phase { rps: 100.0, secs: 1.0 }, Phase { rps: 4.0, secs: 1.0 }];
+        let run = Run { phases: ramp, scheduled: 105, samples };
+        let rows = phases(&run);
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].goodput_rps, rows[0].offered_rps), (100.0, 101.0));
+        assert_eq!((rows[0].p50_ms, rows[0].p99_ms), (Some(50.0), Some(99.0)));
+        assert!((rows[0].refused - 1.0 / 101.0).abs() < 1e-12);
+        assert_eq!((rows[1].goodput_rps, rows[1].timeout, rows[1].p99_ms), (0.0, 1.0, None));
+        assert_eq!(overall(&run).goodput_rps, 50.0);
+    }
 
     #[test]
     fn nearest_rank_quantiles() {

@@ -2,8 +2,9 @@
 //! `work` of wall time, the excess waiting in a FIFO queue. Like most real
 //! servers it does not notice that a queued client has gone away, so under
 //! overload it keeps spending its capacity on answers nobody reads — the
-//! collapse the demo shows. It reports its utilisation (busy slots, smoothed)
-//! in permille in `x-weir-cpu`, the signal weir's shedder reads.
+//! collapse the demo shows. Like most real servers it reports no load
+//! signal either: weir and Envoy learn its capacity from latency alone. Its
+//! utilisation (busy slots, smoothed) is only in its `/stats`.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
@@ -74,12 +75,11 @@ async fn connection(stream: TcpStream, cap: Capacity, slots: Arc<Semaphore>, c: 
         if http::skip_body(&mut stream, head.content_length).await.is_err() {
             return;
         }
-        let cpu = c.cpu_permille.load(Relaxed);
         let written = if head.path() == "/stats" {
-            http::write_response(stream.get_mut(), 200, cpu, &c.render()).await
+            http::write_response(stream.get_mut(), 200, &c.render()).await
         } else {
             let status = work(cap, &slots, &c).await;
-            http::write_response(stream.get_mut(), status, c.cpu_permille.load(Relaxed), "ok").await
+            http::write_response(stream.get_mut(), status, "ok").await
         };
         if written.and(stream.get_mut().flush().await).is_err() || head.close {
             return;
@@ -105,8 +105,7 @@ async fn work(cap: Capacity, slots: &Semaphore, c: &Counters) -> u16 {
     200
 }
 
-/// Busy slots sampled every 10 ms, smoothed over ~100 ms: fast enough for the
-/// shedder to see a ramp, slow enough not to flicker per request.
+/// Busy slots sampled every 10 ms, smoothed over ~100 ms, for `/stats`.
 async fn sample_utilisation(cap: Capacity, c: Arc<Counters>) {
     let mut tick = tokio::time::interval(Duration::from_millis(10));
     let mut smooth = 0.0f64;
