@@ -93,7 +93,12 @@ def test_unreachable_redis_falls_back_to_the_local_share_and_never_fails_open() 
     assert admitted <= 25 * 0.5 + 2, admitted
     stats = lim.stats()
     assert stats["in_fallback"] and stats["fallbacks"] >= 1
-    refused = lim.try_acquire()
+    # A token of the share may have come due since the loop ended (a loaded
+    # machine stretches that gap); the next refusal comes within a few asks.
+    for _ in range(5):
+        refused = lim.try_acquire()
+        if not refused:
+            break
     assert not refused and refused.reason == "rate_limited" and refused.retry_after > 0
 
 
