@@ -21,5 +21,7 @@ need_venv "$venv" python-adapters
 # not the source tree.
 cd bindings/python/tests
 "$venv/bin/python" -m pytest -q -p no:cacheprovider .
+# The runnable examples under examples/python, each started on loopback and asked once.
+"$venv/bin/python" -m pytest -q -p no:cacheprovider "$root/examples/python"
 cd ..
 "$venv/bin/python" -m mypy --strict --no-incremental examples python/weir
