@@ -21,8 +21,10 @@ npm install --no-audit --no-fund --loglevel=error "$root/bindings/node"
 cp -r "$root/bindings/node/test" test
 # Express, Fastify and Koa for the adapters' tests (weir/express, weir/fastify, weir/koa).
 need_npm node-adapters
-WEIR_VECTORS="$root/core/tests/vectors" node --test --test-concurrency=2 test/
+# WEIR_ROOT: examples/node (started by test/examples.test.js) and the filter's metric table.
+WEIR_ROOT="$root" WEIR_VECTORS="$root/core/tests/vectors" node --test --test-concurrency=2 test/
 need_npm node-types
 npx tsc --strict --noEmit --target es2022 --module nodenext --moduleResolution nodenext --types node test/types/usage.ts
 npx tsc --strict --noEmit --target es2022 --module nodenext --moduleResolution nodenext --types node test/types/adapters.ts
+npx tsc --strict --noEmit --target es2022 --module nodenext --moduleResolution nodenext --types node test/types/prometheus.ts
 echo "tsc: the declarations type-check"
