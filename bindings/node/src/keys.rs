@@ -54,7 +54,7 @@ pub unsafe fn seed_arg(env: sys::napi_env, info: sys::napi_callback_info) -> Res
     }
     match uint8_bytes(env, value) {
         Some(secret) => KeyHasher::from_secret(&secret),
-        None => Err(UnitError { field: "seed", rule: "a string or a Uint8Array" }),
+        None => Err(UnitError::new("seed", "a string or a Uint8Array")),
     }
 }
 
