@@ -85,3 +85,7 @@ go test -race -count=1 ./...
 go test -tags weir_direct -count=1 ./...
 # The benchmarks compile and run (one iteration each); bench/bench.sh measures.
 (cd bench && go vet ./... && go test -run '^$' -bench . -benchtime 1x ./... >/dev/null)
+# Modules of their own over the library (a replace): the client_golang
+# collector, and the net/http example started on loopback.
+(cd weirprom && go vet ./... && go test -race -count=1 ./...)
+(cd ../../examples/go/nethttp && go vet ./... && go test -count=1 ./...)
