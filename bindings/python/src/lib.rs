@@ -15,6 +15,7 @@ mod fleet;
 mod host;
 mod limiter;
 mod picker;
+mod policy;
 mod retry;
 mod shedder;
 mod singleflight;
@@ -45,6 +46,8 @@ fn _weir(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<deadline::Deadline>()?;
     m.add_class::<fleet::FleetLimiter>()?;
     m.add_class::<picker::PickerCore>()?;
+    m.add_class::<policy::Policy>()?;
+    m.add_class::<policy::Verdict>()?;
     m.add_class::<singleflight::FlightTable>()?;
     m.add_function(wrap_pyfunction!(deadline::parse_grpc_timeout_ns, m)?)?;
     m.add_function(wrap_pyfunction!(deadline::parse_millis_ns, m)?)?;

@@ -32,6 +32,7 @@ from ._guards import Shedder, Throttle
 from ._breaker import AdaptiveLimiter, CircuitBreaker, StateChange
 from ._retry import Backoff, RetryBudget, retry, server_advice
 from ._picker import Pick, Picker
+from ._policy import Policy, PolicyError, Verdict
 from ._singleflight import SingleFlight
 from ._deadline import (
     Deadline,
@@ -59,6 +60,8 @@ __all__ = [
     "Overloaded",
     "Pick",
     "Picker",
+    "Policy",
+    "PolicyError",
     "RateLimited",
     "Refused",
     "RetryBudget",
@@ -69,6 +72,7 @@ __all__ = [
     "StateChange",
     "Throttle",
     "Throttled",
+    "Verdict",
     "WeirError",
     "deadline_from_grpc_timeout",
     "draw",
