@@ -2,6 +2,9 @@
 //! runs more than its slots and never serves faster than its capacity, and
 //! the load generator accounts for every request it scheduled.
 
+// Test helpers may fail loudly: a failure here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;

@@ -18,6 +18,8 @@
 //! # Ok::<(), weir_fleet::FleetError>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod clock;
 mod config;
 mod rate;

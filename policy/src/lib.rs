@@ -24,6 +24,8 @@
 //! parsed [`config::Config`] and runs each request through a
 //! [`stream::Stream`].
 
+#![forbid(unsafe_code)]
+
 pub mod answer;
 pub mod config;
 pub mod exchange;

@@ -164,7 +164,9 @@ unsafe fn owned(data: *mut u8, size: usize) -> Vec<u8> {
     if data.is_null() || size == 0 {
         return Vec::new();
     }
-    Vec::from_raw_parts(data, size, size)
+    // SAFETY: per the contract, `data` came from the filter's allocator as a
+    // boxed slice of exactly `size` bytes, so capacity and length are `size`.
+    unsafe { Vec::from_raw_parts(data, size, size) }
 }
 
 pub fn log(level: u32, message: &str) {

@@ -56,18 +56,24 @@ unsafe extern "C" fn grpc_timeout_parse(
     env: napi::sys::napi_env,
     info: napi::sys::napi_callback_info,
 ) -> napi::sys::napi_value {
-    let value = first_arg(env, info).and_then(|v| string_bytes(env, v));
-    fast::run(|s: Scratch| parsed(s, value.as_deref().map(parse_grpc_timeout)));
-    std::ptr::null_mut()
+    // SAFETY: napi calls this entry point on the JS thread with a live env and callback info, the only handles the body passes on.
+    unsafe {
+        let value = first_arg(env, info).and_then(|v| string_bytes(env, v));
+        fast::run(|s: Scratch| parsed(s, value.as_deref().map(parse_grpc_timeout)));
+        std::ptr::null_mut()
+    }
 }
 
 unsafe extern "C" fn millis_parse(
     env: napi::sys::napi_env,
     info: napi::sys::napi_callback_info,
 ) -> napi::sys::napi_value {
-    let value = first_arg(env, info).and_then(|v| string_bytes(env, v));
-    fast::run(|s: Scratch| parsed(s, value.as_deref().map(parse_millis)));
-    std::ptr::null_mut()
+    // SAFETY: napi calls this entry point on the JS thread with a live env and callback info, the only handles the body passes on.
+    unsafe {
+        let value = first_arg(env, info).and_then(|v| string_bytes(env, v));
+        fast::run(|s: Scratch| parsed(s, value.as_deref().map(parse_millis)));
+        std::ptr::null_mut()
+    }
 }
 
 /// Writes a formatted header into the scratch bytes from slot 3 on. In: ns

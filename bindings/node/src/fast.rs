@@ -36,10 +36,14 @@ pub fn run(body: impl FnOnce(Scratch)) {
 /// # Safety
 /// `env` and `info` must be the ones Node passed to the running callback.
 pub unsafe fn first_arg(env: sys::napi_env, info: sys::napi_callback_info) -> Option<sys::napi_value> {
-    let mut argc = 1usize;
-    let mut argv = [std::ptr::null_mut(); 1];
-    let ok = sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), std::ptr::null_mut(), std::ptr::null_mut());
-    (ok == sys::Status::napi_ok && argc >= 1).then_some(argv[0])
+    // SAFETY: the caller's contract (see # Safety): env and the values are live handles of the current napi callback.
+    unsafe {
+        let mut argc = 1usize;
+        let mut argv = [std::ptr::null_mut(); 1];
+        let ok =
+            sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), std::ptr::null_mut(), std::ptr::null_mut());
+        (ok == sys::Status::napi_ok && argc >= 1).then_some(argv[0])
+    }
 }
 
 /// Runs `f` over the UTF-8 bytes of a JS string; `None` if it is not one.
@@ -48,27 +52,30 @@ pub unsafe fn first_arg(env: sys::napi_env, info: sys::napi_callback_info) -> Op
 /// # Safety
 /// As [`first_arg`]; `value` belongs to `env`.
 pub unsafe fn with_utf8<R>(env: sys::napi_env, value: sys::napi_value, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
-    let mut stack = [0u8; 256];
-    let mut len = 0usize;
-    let ok = sys::napi_get_value_string_utf8(env, value, stack.as_mut_ptr().cast(), stack.len(), &mut len);
-    if ok != sys::Status::napi_ok {
-        return None;
+    // SAFETY: the caller's contract (see # Safety): env and the values are live handles of the current napi callback.
+    unsafe {
+        let mut stack = [0u8; 256];
+        let mut len = 0usize;
+        let ok = sys::napi_get_value_string_utf8(env, value, stack.as_mut_ptr().cast(), stack.len(), &mut len);
+        if ok != sys::Status::napi_ok {
+            return None;
+        }
+        // napi leaves room for a NUL, so a full buffer may have been cut short.
+        if len + 1 < stack.len() {
+            return stack.get(..len).map(f);
+        }
+        let mut total = 0usize;
+        if sys::napi_get_value_string_utf8(env, value, std::ptr::null_mut(), 0, &mut total) != sys::Status::napi_ok {
+            return None;
+        }
+        let mut heap = vec![0u8; total + 1];
+        if sys::napi_get_value_string_utf8(env, value, heap.as_mut_ptr().cast(), heap.len(), &mut len)
+            != sys::Status::napi_ok
+        {
+            return None;
+        }
+        heap.get(..len).map(f)
     }
-    // napi leaves room for a NUL, so a full buffer may have been cut short.
-    if len + 1 < stack.len() {
-        return stack.get(..len).map(f);
-    }
-    let mut total = 0usize;
-    if sys::napi_get_value_string_utf8(env, value, std::ptr::null_mut(), 0, &mut total) != sys::Status::napi_ok {
-        return None;
-    }
-    let mut heap = vec![0u8; total + 1];
-    if sys::napi_get_value_string_utf8(env, value, heap.as_mut_ptr().cast(), heap.len(), &mut len)
-        != sys::Status::napi_ok
-    {
-        return None;
-    }
-    heap.get(..len).map(f)
 }
 
 /// The hash `keys` gives a JS string value; `None` if it is not a string.
@@ -76,7 +83,8 @@ pub unsafe fn with_utf8<R>(env: sys::napi_env, value: sys::napi_value, f: impl F
 /// # Safety
 /// As [`with_utf8`].
 pub unsafe fn hash_string(env: sys::napi_env, value: sys::napi_value, keys: &weir_host::KeyHasher) -> Option<u64> {
-    with_utf8(env, value, |bytes| keys.hash(bytes))
+    // SAFETY: the caller's contract (see # Safety): env and the values are live handles of the current napi callback.
+    unsafe { with_utf8(env, value, |bytes| keys.hash(bytes)) }
 }
 
 /// The UTF-8 bytes of a JS string value.
@@ -84,7 +92,8 @@ pub unsafe fn hash_string(env: sys::napi_env, value: sys::napi_value, keys: &wei
 /// # Safety
 /// As [`with_utf8`].
 pub unsafe fn string_bytes(env: sys::napi_env, value: sys::napi_value) -> Option<Vec<u8>> {
-    with_utf8(env, value, <[u8]>::to_vec)
+    // SAFETY: the caller's contract (see # Safety): env and the values are live handles of the current napi callback.
+    unsafe { with_utf8(env, value, <[u8]>::to_vec) }
 }
 
 /// Registers `fns` on `exports`.
@@ -92,23 +101,26 @@ pub unsafe fn string_bytes(env: sys::napi_env, value: sys::napi_value) -> Option
 /// # Safety
 /// `env` and `exports` come from module initialisation.
 pub unsafe fn register(env: sys::napi_env, exports: sys::napi_value, fns: &[(&str, Callback)]) -> bool {
-    for (name, cb) in fns {
-        let mut f = std::ptr::null_mut();
-        if sys::napi_create_function(
-            env,
-            name.as_ptr().cast(),
-            name.len() as isize,
-            Some(*cb),
-            std::ptr::null_mut(),
-            &mut f,
-        ) != sys::Status::napi_ok
-        {
-            return false;
+    // SAFETY: the caller's contract (see # Safety): env and exports are live handles of the module's registration.
+    unsafe {
+        for (name, cb) in fns {
+            let mut f = std::ptr::null_mut();
+            if sys::napi_create_function(
+                env,
+                name.as_ptr().cast(),
+                name.len() as isize,
+                Some(*cb),
+                std::ptr::null_mut(),
+                &mut f,
+            ) != sys::Status::napi_ok
+            {
+                return false;
+            }
+            let Ok(cname) = std::ffi::CString::new(*name) else { return false };
+            if sys::napi_set_named_property(env, exports, cname.as_ptr(), f) != sys::Status::napi_ok {
+                return false;
+            }
         }
-        let Ok(cname) = std::ffi::CString::new(*name) else { return false };
-        if sys::napi_set_named_property(env, exports, cname.as_ptr(), f) != sys::Status::napi_ok {
-            return false;
-        }
+        true
     }
-    true
 }

@@ -28,20 +28,23 @@ use napi_derive::napi;
 
 /// An ArrayBuffer over this thread's scratch words.
 unsafe extern "C" fn scratch_buffer(env: sys::napi_env, _info: sys::napi_callback_info) -> sys::napi_value {
-    let words = scratch::buffer();
-    let mut value = std::ptr::null_mut();
-    let ok = sys::napi_create_external_arraybuffer(
-        env,
-        words.cast(),
-        scratch::SLOTS * 8,
-        None,
-        std::ptr::null_mut(),
-        &mut value,
-    );
-    if ok == sys::Status::napi_ok {
-        value
-    } else {
-        std::ptr::null_mut()
+    // SAFETY: napi calls this entry point on the JS thread with a live env and callback info, the only handles the body passes on.
+    unsafe {
+        let words = scratch::buffer();
+        let mut value = std::ptr::null_mut();
+        let ok = sys::napi_create_external_arraybuffer(
+            env,
+            words.cast(),
+            scratch::SLOTS * 8,
+            None,
+            std::ptr::null_mut(),
+            &mut value,
+        );
+        if ok == sys::Status::napi_ok {
+            value
+        } else {
+            std::ptr::null_mut()
+        }
     }
 }
 

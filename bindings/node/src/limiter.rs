@@ -48,24 +48,27 @@ unsafe extern "C" fn limiter_open_shared(
     env: napi::sys::napi_env,
     info: napi::sys::napi_callback_info,
 ) -> napi::sys::napi_value {
-    let path = first_arg(env, info).and_then(|v| string_bytes(env, v));
-    fast::run(|s: Scratch| {
-        let Some(path) = path else { return s.bad_handle() };
-        let Some(config) = config(s) else { return };
-        match SharedLimiter::open(OsStr::from_bytes(&path), config) {
-            Ok(l) => created(s, &LIMITERS, Ok(Bucket::Shared(l))),
-            Err(SharedError::Config(e)) => created(s, &LIMITERS, Err(e)),
-            Err(e @ SharedError::Mismatch { field, given, .. }) => {
-                errors::set_parts(field, &e.mismatch_rule().unwrap_or_default(), &given.to_string());
-                s.set_f(1, status::CONFIG);
+    // SAFETY: napi calls this entry point on the JS thread with a live env and callback info, the only handles the body passes on.
+    unsafe {
+        let path = first_arg(env, info).and_then(|v| string_bytes(env, v));
+        fast::run(|s: Scratch| {
+            let Some(path) = path else { return s.bad_handle() };
+            let Some(config) = config(s) else { return };
+            match SharedLimiter::open(OsStr::from_bytes(&path), config) {
+                Ok(l) => created(s, &LIMITERS, Ok(Bucket::Shared(l))),
+                Err(SharedError::Config(e)) => created(s, &LIMITERS, Err(e)),
+                Err(e @ SharedError::Mismatch { field, given, .. }) => {
+                    errors::set_parts(field, &e.mismatch_rule().unwrap_or_default(), &given.to_string());
+                    s.set_f(1, status::CONFIG);
+                }
+                Err(e) => {
+                    errors::set_parts("", &e.to_string(), "");
+                    s.set_f(1, status::SYSTEM);
+                }
             }
-            Err(e) => {
-                errors::set_parts("", &e.to_string(), "");
-                s.set_f(1, status::SYSTEM);
-            }
-        }
-    });
-    std::ptr::null_mut()
+        });
+        std::ptr::null_mut()
+    }
 }
 
 // In: handle, [now], cost. Out: a decision.
@@ -88,20 +91,23 @@ fn keyed(s: Scratch, config: LimiterConfig) -> Result<KeyedLimiter<Box<[KeySet]>
 /// As `limiter_new`, plus the table's capacity (slot 4) and its key-hash
 /// seed: the argument, a Uint8Array secret or `undefined`.
 unsafe extern "C" fn keyed_new(env: napi::sys::napi_env, info: napi::sys::napi_callback_info) -> napi::sys::napi_value {
-    let keys = seed_arg(env, info);
-    fast::run(|s: Scratch| {
-        let keys = match keys {
-            Ok(keys) => keys,
-            Err(e) => {
-                errors::set_parts(e.field, e.rule, "");
-                return s.set_f(1, status::CONFIG);
+    // SAFETY: napi calls this entry point on the JS thread with a live env and callback info, the only handles the body passes on.
+    unsafe {
+        let keys = seed_arg(env, info);
+        fast::run(|s: Scratch| {
+            let keys = match keys {
+                Ok(keys) => keys,
+                Err(e) => {
+                    errors::set_parts(e.field, e.rule, "");
+                    return s.set_f(1, status::CONFIG);
+                }
+            };
+            if let Some(c) = config(s) {
+                created(s, &KEYED, keyed(s, c).map(|table| Seeded { table, keys }));
             }
-        };
-        if let Some(c) = config(s) {
-            created(s, &KEYED, keyed(s, c).map(|table| Seeded { table, keys }));
-        }
-    });
-    std::ptr::null_mut()
+        });
+        std::ptr::null_mut()
+    }
 }
 
 // In: handle, [now], cost, key (always exact u64). Out: a decision.
@@ -116,16 +122,19 @@ unsafe extern "C" fn keyed_acquire_str(
     env: napi::sys::napi_env,
     info: napi::sys::napi_callback_info,
 ) -> napi::sys::napi_value {
-    let key = first_arg(env, info);
-    fast::run(|s: Scratch| {
-        let Some(k) = KEYED.get(s.handle()) else { return s.bad_handle() };
-        // SAFETY: `env` and `key` are this callback's, still running.
-        match key.and_then(|v| unsafe { hash_string(env, v, &k.keys) }) {
-            Some(key) => s.decision(&k.table.acquire(key, s.now(1), s.int(2))),
-            None => s.bad_handle(),
-        }
-    });
-    std::ptr::null_mut()
+    // SAFETY: napi calls this entry point on the JS thread with a live env and callback info, the only handles the body passes on.
+    unsafe {
+        let key = first_arg(env, info);
+        fast::run(|s: Scratch| {
+            let Some(k) = KEYED.get(s.handle()) else { return s.bad_handle() };
+            // `env` and `key` are this callback's, still running.
+            match key.and_then(|v| hash_string(env, v, &k.keys)) {
+                Some(key) => s.decision(&k.table.acquire(key, s.now(1), s.int(2))),
+                None => s.bad_handle(),
+            }
+        });
+        std::ptr::null_mut()
+    }
 }
 
 // In: handle, [now]. Out: slot 1 the live entries, slot 2 the capacity.

@@ -131,16 +131,19 @@ unsafe extern "C" fn retry_after_parse(
     env: napi::sys::napi_env,
     info: napi::sys::napi_callback_info,
 ) -> napi::sys::napi_value {
-    let value = first_arg(env, info).and_then(|v| string_bytes(env, v));
-    fast::run(|s: Scratch| match value.as_deref().map(|v| parse_retry_after(v, s.int(2))) {
-        Some(Ok(ns)) => {
-            s.set_f(1, 0.0);
-            s.out(2, ns);
-        }
-        Some(Err(e)) => s.set_f(1, e as u8 as f64),
-        None => s.bad_handle(),
-    });
-    std::ptr::null_mut()
+    // SAFETY: napi calls this entry point on the JS thread with a live env and callback info, the only handles the body passes on.
+    unsafe {
+        let value = first_arg(env, info).and_then(|v| string_bytes(env, v));
+        fast::run(|s: Scratch| match value.as_deref().map(|v| parse_retry_after(v, s.int(2))) {
+            Some(Ok(ns)) => {
+                s.set_f(1, 0.0);
+                s.out(2, ns);
+            }
+            Some(Err(e)) => s.set_f(1, e as u8 as f64),
+            None => s.bad_handle(),
+        });
+        std::ptr::null_mut()
+    }
 }
 
 pub const FNS: &[(&str, Callback)] = &[

@@ -29,15 +29,18 @@ unsafe extern "C" fn flight_new(
     env: napi::sys::napi_env,
     info: napi::sys::napi_callback_info,
 ) -> napi::sys::napi_value {
-    let keys = seed_arg(env, info);
-    fast::run(|s: Scratch| match keys {
-        Ok(keys) => created(s, &FLIGHTS, table(s).map(|table| Seeded { table, keys })),
-        Err(e) => {
-            crate::errors::set_parts(e.field, e.rule, "");
-            s.set_f(1, crate::scratch::status::CONFIG);
-        }
-    });
-    std::ptr::null_mut()
+    // SAFETY: napi calls this entry point on the JS thread with a live env and callback info, the only handles the body passes on.
+    unsafe {
+        let keys = seed_arg(env, info);
+        fast::run(|s: Scratch| match keys {
+            Ok(keys) => created(s, &FLIGHTS, table(s).map(|table| Seeded { table, keys })),
+            Err(e) => {
+                crate::errors::set_parts(e.field, e.rule, "");
+                s.set_f(1, crate::scratch::status::CONFIG);
+            }
+        });
+        std::ptr::null_mut()
+    }
 }
 
 /// Counting the occupied slots reads the whole table, so it is done only
@@ -75,16 +78,19 @@ unsafe extern "C" fn flight_begin_str(
     env: napi::sys::napi_env,
     info: napi::sys::napi_callback_info,
 ) -> napi::sys::napi_value {
-    let key = first_arg(env, info);
-    fast::run(|s: Scratch| {
-        let Some(t) = FLIGHTS.get(s.handle()) else { return s.bad_handle() };
-        // SAFETY: `env` and `key` are this callback's, still running.
-        match key.and_then(|v| unsafe { hash_string(env, v, &t.keys) }) {
-            Some(key) => begin(s, &t.table, key),
-            None => s.bad_handle(),
-        }
-    });
-    std::ptr::null_mut()
+    // SAFETY: napi calls this entry point on the JS thread with a live env and callback info, the only handles the body passes on.
+    unsafe {
+        let key = first_arg(env, info);
+        fast::run(|s: Scratch| {
+            let Some(t) = FLIGHTS.get(s.handle()) else { return s.bad_handle() };
+            // `env` and `key` are this callback's, still running.
+            match key.and_then(|v| hash_string(env, v, &t.keys)) {
+                Some(key) => begin(s, &t.table, key),
+                None => s.bad_handle(),
+            }
+        });
+        std::ptr::null_mut()
+    }
 }
 
 fn ticket(s: Scratch) -> Ticket {

@@ -26,12 +26,16 @@ pub fn logs() -> Vec<(u32, String)> {
     lock(&LOGS).clone()
 }
 
+/// # Safety
+/// `b` points to `length` readable bytes.
 unsafe fn text(b: ModuleBuffer) -> String {
-    String::from_utf8_lossy(std::slice::from_raw_parts(b.ptr, b.length)).into_owned()
+    // SAFETY: the caller's contract.
+    String::from_utf8_lossy(unsafe { std::slice::from_raw_parts(b.ptr, b.length) }).into_owned()
 }
 
 #[no_mangle]
 pub extern "C" fn envoy_dynamic_module_callback_log(level: LogLevel, message: ModuleBuffer) {
+    // SAFETY: the module's buffers (and header arrays) are valid for their length during the callback, as the ABI requires.
     lock(&LOGS).push((level as u32, unsafe { text(message) }));
 }
 
@@ -65,9 +69,12 @@ pub extern "C" fn envoy_dynamic_module_callback_http_filter_config_define_counte
     _: usize,
     id: *mut usize,
 ) -> u32 {
+    // SAFETY: the module passes back the pointers this fake gave it (a live FakeConfig or FakeStream), one callback at a time per stream.
     let config = unsafe { &*(config as *const FakeConfig) };
     let mut counters = lock(&config.counters);
+    // SAFETY: the module's buffers (and header arrays) are valid for their length during the callback, as the ABI requires.
     counters.push((unsafe { text(name) }, 0));
+    // SAFETY: out-pointers from the module point to its own locals, aligned and writable for the call.
     unsafe { *id = counters.len() - 1 + METRIC_ID_BASE };
     0
 }
@@ -80,7 +87,9 @@ pub extern "C" fn envoy_dynamic_module_callback_http_filter_increment_counter(
     _: usize,
     value: u64,
 ) -> u32 {
+    // SAFETY: the module passes back the pointers this fake gave it (a live FakeConfig or FakeStream), one callback at a time per stream.
     let stream = unsafe { &*(filter as *const FakeStream) };
+    // SAFETY: the module passes back the pointers this fake gave it (a live FakeConfig or FakeStream), one callback at a time per stream.
     let config = unsafe { &*stream.config };
     let mut counters = lock(&config.counters);
     match id.checked_sub(METRIC_ID_BASE).and_then(|i| counters.get_mut(i)) {
@@ -144,18 +153,23 @@ pub extern "C" fn envoy_dynamic_module_callback_http_get_header(
     index: usize,
     values: *mut usize,
 ) -> bool {
+    // SAFETY: the module passes back the pointers this fake gave it (a live FakeConfig or FakeStream), one callback at a time per stream.
     let stream = unsafe { &mut *(filter as *mut FakeStream) };
+    // SAFETY: the module's buffers (and header arrays) are valid for their length during the callback, as the ABI requires.
     let key = unsafe { text(key) };
     let found: Vec<&(String, Vec<u8>)> = stream.map(map).iter().filter(|(k, _)| *k == key).collect();
     if !values.is_null() {
+        // SAFETY: out-pointers from the module point to its own locals, aligned and writable for the call.
         unsafe { *values = found.len() };
     }
     match found.get(index) {
         Some((_, v)) => {
+            // SAFETY: out-pointers from the module point to its own locals, aligned and writable for the call.
             unsafe { *result = EnvoyBuffer { ptr: v.as_ptr(), length: v.len() } };
             true
         }
         None => {
+            // SAFETY: out-pointers from the module point to its own locals, aligned and writable for the call.
             unsafe { *result = EnvoyBuffer::EMPTY };
             false
         }
@@ -169,7 +183,9 @@ pub extern "C" fn envoy_dynamic_module_callback_http_set_header(
     key: ModuleBuffer,
     value: ModuleBuffer,
 ) -> bool {
+    // SAFETY: the module passes back the pointers this fake gave it (a live FakeConfig or FakeStream), one callback at a time per stream.
     let stream = unsafe { &mut *(filter as *mut FakeStream) };
+    // SAFETY: the module's buffers (and header arrays) are valid for their length during the callback, as the ABI requires.
     let (key, value) = unsafe { (text(key), std::slice::from_raw_parts(value.ptr, value.length).to_vec()) };
     let headers = stream.map(map);
     headers.retain(|(k, _)| *k != key);
@@ -184,7 +200,9 @@ pub extern "C" fn envoy_dynamic_module_callback_http_add_header(
     key: ModuleBuffer,
     value: ModuleBuffer,
 ) -> bool {
+    // SAFETY: the module passes back the pointers this fake gave it (a live FakeConfig or FakeStream), one callback at a time per stream.
     let stream = unsafe { &mut *(filter as *mut FakeStream) };
+    // SAFETY: the module's buffers (and header arrays) are valid for their length during the callback, as the ABI requires.
     let (key, value) = unsafe { (text(key), std::slice::from_raw_parts(value.ptr, value.length).to_vec()) };
     stream.map(map).push((key, value));
     true
@@ -199,9 +217,12 @@ pub extern "C" fn envoy_dynamic_module_callback_http_send_response(
     body: ModuleBuffer,
     details: ModuleBuffer,
 ) {
+    // SAFETY: the module passes back the pointers this fake gave it (a live FakeConfig or FakeStream), one callback at a time per stream.
     let stream = unsafe { &mut *(filter as *mut FakeStream) };
+    // SAFETY: the module's buffers (and header arrays) are valid for their length during the callback, as the ABI requires.
     let headers = unsafe { std::slice::from_raw_parts(headers, headers_len) }
         .iter()
+        // SAFETY: the module's buffers (and header arrays) are valid for their length during the callback, as the ABI requires.
         .map(|h| unsafe {
             (
                 text(ModuleBuffer { ptr: h.key_ptr, length: h.key_length }),
@@ -209,11 +230,13 @@ pub extern "C" fn envoy_dynamic_module_callback_http_send_response(
             )
         })
         .collect();
+    // SAFETY: the module's buffers (and header arrays) are valid for their length during the callback, as the ABI requires.
     stream.sent = Some(Sent { status, headers, body: unsafe { text(body) }, details: unsafe { text(details) } });
 }
 
 #[no_mangle]
 pub extern "C" fn envoy_dynamic_module_callback_http_clear_route_cache(filter: *mut c_void) {
+    // SAFETY: the module passes back the pointers this fake gave it (a live FakeConfig or FakeStream), one callback at a time per stream.
     let stream = unsafe { &mut *(filter as *mut FakeStream) };
     stream.route_cleared += 1;
 }
@@ -224,9 +247,11 @@ pub extern "C" fn envoy_dynamic_module_callback_http_filter_get_attribute_string
     attribute: u32,
     result: *mut EnvoyBuffer,
 ) -> bool {
+    // SAFETY: the module passes back the pointers this fake gave it (a live FakeConfig or FakeStream), one callback at a time per stream.
     let stream = unsafe { &*(filter as *const FakeStream) };
     match (&stream.source, attribute) {
         (Some(address), weir_envoy::abi::ATTRIBUTE_SOURCE_ADDRESS) => {
+            // SAFETY: out-pointers from the module point to its own locals, aligned and writable for the call.
             unsafe { *result = EnvoyBuffer { ptr: address.as_ptr(), length: address.len() } };
             true
         }
@@ -261,6 +286,7 @@ extern "C" {
 
 /// The ABI version string the module answers at load.
 pub fn program_init() -> String {
+    // SAFETY: the module returns a static, NUL-terminated version string.
     let version = unsafe { std::ffi::CStr::from_ptr(envoy_dynamic_module_on_program_init()) };
     version.to_string_lossy().into_owned()
 }
@@ -271,9 +297,9 @@ pub struct Filter {
     module: *const c_void,
 }
 
-// SAFETY (test host): the module's configuration is shared by workers in
-// Envoy; the fake shares it across test threads the same way.
+// SAFETY: the module's configuration is shared by Envoy's workers; the fake shares it across test threads the same way, and the module's own state is Sync.
 unsafe impl Send for Filter {}
+// SAFETY: the module's configuration is shared by Envoy's workers; the fake shares it across test threads the same way, and the module's own state is Sync.
 unsafe impl Sync for Filter {}
 
 impl Filter {
@@ -281,6 +307,7 @@ impl Filter {
     pub fn new(json: &str) -> Option<Filter> {
         let config = Box::<FakeConfig>::default();
         let name = "weir";
+        // SAFETY: the hooks are called as Envoy calls them: with the configuration and stream pointers this fake made, each live until its destroy hook.
         let module = unsafe {
             envoy_dynamic_module_on_http_filter_config_new(
                 &*config as *const FakeConfig as *mut c_void,
@@ -322,8 +349,10 @@ impl Filter {
     /// (whether the request goes on, the module's stream).
     pub fn send_request(&self, stream: &mut FakeStream) -> (bool, *const c_void) {
         let envoy = stream as *mut FakeStream as *mut c_void;
+        // SAFETY: the hooks are called as Envoy calls them: with the configuration and stream pointers this fake made, each live until its destroy hook.
         let module = unsafe { envoy_dynamic_module_on_http_filter_new(self.module, envoy) };
         assert!(!module.is_null(), "the module made no stream");
+        // SAFETY: the hooks are called as Envoy calls them: with the configuration and stream pointers this fake made, each live until its destroy hook.
         let answer = unsafe { envoy_dynamic_module_on_http_filter_request_headers(envoy, module, true) };
         assert!(answer == HEADERS_CONTINUE || answer == HEADERS_STOP_ITERATION, "{answer}");
         assert_eq!(answer == HEADERS_STOP_ITERATION, stream.sent.is_some(), "stops exactly when it answers");
@@ -332,12 +361,14 @@ impl Filter {
 
     pub fn send_response(&self, stream: &mut FakeStream, module: *const c_void) {
         let envoy = stream as *mut FakeStream as *mut c_void;
+        // SAFETY: the hooks are called as Envoy calls them: with the configuration and stream pointers this fake made, each live until its destroy hook.
         let answer = unsafe { envoy_dynamic_module_on_http_filter_response_headers(envoy, module, true) };
         assert_eq!(answer, HEADERS_CONTINUE);
     }
 
     pub fn finish(&self, stream: &mut FakeStream, module: *const c_void) {
         let envoy = stream as *mut FakeStream as *mut c_void;
+        // SAFETY: the hooks are called as Envoy calls them: with the configuration and stream pointers this fake made, each live until its destroy hook.
         unsafe {
             envoy_dynamic_module_on_http_filter_stream_complete(envoy, module);
             envoy_dynamic_module_on_http_filter_destroy(module);
@@ -352,6 +383,7 @@ impl Filter {
 
 impl Drop for Filter {
     fn drop(&mut self) {
+        // SAFETY: the hooks are called as Envoy calls them: with the configuration and stream pointers this fake made, each live until its destroy hook.
         unsafe { envoy_dynamic_module_on_http_filter_config_destroy(self.module) };
     }
 }
