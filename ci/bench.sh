@@ -36,6 +36,9 @@ envoy_bench() {
 node_bench() {
   cd bindings/node && { [[ -f weir.node ]] || npm install --no-audit --no-fund; }
   cd bench && npm install --no-audit --no-fund --silent && node run.js
+  # The adapters against the frameworks' own limiters (issue 16's bars).
+  source "$root/ci/tools.sh"
+  need_npm node-adapters >/dev/null && node adapters.js
 }
 
 fleet_bench() {

@@ -1,4 +1,4 @@
-"""Every bar of issues 2-9 that a benchmark measures, as a function of one
+"""Every bar of issues 2-16 that a benchmark measures, as a function of one
 run's cases. A bar reads its numbers from the named suite's output only, so
 weir and its anchor always come from the same run of the same suite."""
 from __future__ import annotations
@@ -90,6 +90,11 @@ BARS = [
     Bar(7, "Node tryAcquire", "rate-limiter-flexible consume (memory)", pair("node", "weir_limiter_tryAcquire", "rate_limiter_flexible_consume"), "<=", 0.5),
     Bar(7, "Node retry, first-time success (with budget)", "cockatiel retry execute", pair("node", "weir_retry_first_success", "cockatiel_retry_first_success"), "<=", 1.0),
     Bar(9, "Redis calls per admitted request, steady load", "the bar: 0.05", absolute("fleet", "weir-fleet calls/admitted", 0.05), "<=", 1.0, "calls"),
+    # Framework adapters: the cost per admitted request above the same app without a limiter.
+    Bar(16, "ASGI middleware (FastAPI), per admitted request", "slowapi", overhead("python", "asgi_weir", "asgi_slowapi", "asgi_bare"), "<=", 0.3),
+    Bar(16, "Express middleware, per admitted request", "express-rate-limit", overhead("node", "express_weir", "express_rate_limit", "express_bare"), "<=", 0.5),
+    Bar(16, "Fastify plugin, per admitted request", "@fastify/rate-limit", overhead("node", "fastify_weir", "fastify_rate_limit", "fastify_bare"), "<=", 0.5),
+    Bar(16, "Go net/http middleware, per admitted request", "go-chi/httprate", overhead("go", "go.HTTPMiddleware.weir", "go.HTTPMiddleware.httprate", "go.HTTPMiddleware.bare"), "<=", 0.5),
 ]
 
 # Bars proved by tests rather than timed: listed so the report covers every bar.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Go benchmarks of weir (the default, plain cgo) against x/time/rate,
-# x/sync/singleflight and aegis bbr, in one run, then weir's opt-in
+# x/sync/singleflight, aegis bbr and go-chi/httprate (weirhttp), in one run, then weir's opt-in
 # weir_direct build (weir-direct). Prints the `go
 # test -bench` lines, then one `<case> ns_per_op=<float>` line per case for
 # the cross-runtime report, then the weir/anchor ratios. Each case runs COUNT times (default 5) for
@@ -20,7 +20,7 @@ count="${COUNT:-5}"
 # A RUST_BACKTRACE that asks for backtraces turns the opt-in direct calls
 # off (directcall.go); measure them as a deployment that opts in runs them.
 unset RUST_BACKTRACE
-single='LimiterAllow$|ShedderAllowDone|GroupDo|ThrottleAllow|PickerPickDone'
+single='LimiterAllow$|ShedderAllowDone|GroupDo|ThrottleAllow|PickerPickDone|HTTPMiddleware'
 # Single-goroutine cases on one proc; the parallel case on two.
 go test -run '^$' -bench "$single" -benchtime "$benchtime" -count "$count" -benchmem -cpu 1 . | tee -a "$out"
 go test -run '^$' -bench 'LimiterAllowParallel' -benchtime "$benchtime" -count "$count" -benchmem -cpu 2 . | tee -a "$out"
@@ -41,4 +41,7 @@ END {
     w = ns[base ".weir" suffix]; a = ns[base "." anchor]
     if (w != "" && a != "") printf "ratio %s weir/%s = %.2f\n", base suffix, anchor, w / a
   }
+  # net/http middleware: the cost of each above the bare handler.
+  w = ns["HTTPMiddleware.weir"]; a = ns["HTTPMiddleware.httprate"]; h = ns["HTTPMiddleware.bare"]
+  if (w != "" && a != "" && h != "" && a - h > 0) printf "ratio HTTPMiddleware weir/httprate per admitted request = %.2f\n", (w - h) / (a - h)
 }' "$out"

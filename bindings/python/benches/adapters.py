@@ -134,6 +134,10 @@ def report(runtime: str, rate: Callable[[Any], float], make: Callable[[str], Any
         for kind, app in apps.items():
             best[kind] = min(best[kind], rate(app))
     bare, ours, other = best["bare"], best["weir"], best[theirs]
+    # `<case> ns_per_op=<float>` lines for benches/report (the bars of issue 16).
+    prefix = runtime.split()[0]
+    for kind, seconds in best.items():
+        print(f"{prefix}_{kind.replace('-', '_')} ns_per_op={seconds * 1e9:.1f}")
     # Below the run's noise a cost can come out negative: it counts as none.
     weir_cost, their_cost = max(ours - bare, 0.0), max(other - bare, 0.0)
     ratio = weir_cost / their_cost if their_cost else float("inf")

@@ -12,3 +12,7 @@ venv="$root/.venv-python-bench"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps ./bindings/python
 cd "$root/bindings/python/benches"
 "$venv/bin/python" bench.py
+# The adapters against slowapi and flask-limiter, with the pinned frameworks.
+source "$root/ci/tools.sh"
+need_venv "$venv" python-adapters
+"$venv/bin/python" adapters.py
