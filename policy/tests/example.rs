@@ -30,7 +30,7 @@ fn the_example_policy_loads_and_is_what_envoy_embeds() {
     let in_envoy: serde_json::Value = serde_json::from_str(&embedded()).unwrap();
     assert_eq!(parsed, in_envoy, "examples/envoy/envoy.yaml embeds examples/policy.json");
     let policy = ProcessPolicy::from_json_at(&file, 0, 1).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(policy.rules(), ["per_client", "per_user", "service"]);
+    assert_eq!(policy.rules(), ["per_client", "export", "per_user", "service"]);
     let headers = [(&b"x-tenant"[..], &b"acme"[..])];
     let req = RequestView {
         method: b"GET",

@@ -91,7 +91,7 @@ test('the vectors include a refusal that teaches nothing', () => {
 
 test('the example policy loads unchanged', () => {
   const policy = weir.Policy.fromFile(EXAMPLE);
-  assert.deepEqual(policy.rules, ['per_client', 'per_user', 'service']);
+  assert.deepEqual(policy.rules, ['per_client', 'export', 'per_user', 'service']);
   const req = { method: 'GET', path: '/api/items', headers: { 'x-tenant': 'acme' }, clientAddress: '10.0.0.1:5000', key: 'alice', now: 0n };
   const verdicts = Array.from({ length: 11 }, () => policy.check(req));
   assert.deepEqual(verdicts.map((v) => v.admitted), [...Array(10).fill(true), false]);

@@ -86,7 +86,7 @@ def test_the_vectors_include_a_refusal_that_teaches_nothing() -> None:
 
 def test_the_example_policy_loads_unchanged() -> None:
     policy = weir.Policy.from_file(EXAMPLE)
-    assert policy.rules == ["per_client", "per_user", "service"]
+    assert policy.rules == ["per_client", "export", "per_user", "service"]
     verdicts = [
         policy.check("GET", "/api/items", {"X-Tenant": "acme"}, "10.0.0.1:5000", key="alice", now=0) for _ in range(11)
     ]
