@@ -27,6 +27,7 @@ int main(int argc, char **argv) {
   CHECK(test_units(argv[2]) >= 20);
   CHECK(test_key_hash(argv[3]) >= 18);
   CHECK(test_policy(argv[1]) >= 6);
+  test_policy_trace(argv[1]);
   CHECK(check_bad_inputs >= 20);
   fprintf(stderr, "%d vectors replayed, %d bad-input cases\n", vectors, check_bad_inputs);
   printf("%d passed, %d failed\n", check_passed, check_failed);

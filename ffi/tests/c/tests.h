@@ -28,6 +28,8 @@ int test_key_hash(const char *path);
 /* Replays policy/tests/vectors (found from the core vectors' dir) and
  * loads examples/policy.json; returns how many vector files it replayed. */
 int test_policy(const char *core_vectors_dir);
+/* Replays policy/tests/traces/example-trace.json on examples/policy.json. */
+void test_policy_trace(const char *core_vectors_dir);
 /* Crafted keys fill a victim's set unseeded, not under a secret seed. */
 void test_seeded_keyed_limiter(void);
 
