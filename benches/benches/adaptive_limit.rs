@@ -5,6 +5,9 @@
 //! runs the algorithm. No synchronous Rust implementation of these
 //! algorithms exists to compare with (congestion-limiter is async, on tokio).
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use criterion::Criterion;
 use std::hint::black_box;
 use weir_benches::{best_of_interleaved, lines_wanted, ns_per_op, report};

@@ -1,5 +1,8 @@
 //! Backoff next-delay (each jitter) and retry-budget deposit / withdraw.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use criterion::Criterion;
 use std::hint::black_box;
 use weir_benches::{best_of, lines_wanted, ns_per_op, report};

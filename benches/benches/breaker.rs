@@ -4,6 +4,9 @@
 //! there too); recloser reads no clock while closed. Every case takes the
 //! admitting path: nothing ever fails.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use criterion::Criterion;
 use std::hint::black_box;
 use weir_benches::{best_of_interleaved, lines_wanted, ns_per_op, report};

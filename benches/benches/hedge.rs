@@ -3,6 +3,9 @@
 //! deposit plus a send that spends one retry of the shared budget (ratio 1,
 //! the clock advancing 2 us per request so buckets turn over).
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use criterion::Criterion;
 use std::hint::black_box;
 use weir_benches::{best_of, lines_wanted, ns_per_op, report};

@@ -2,6 +2,9 @@
 //! of a key drawn from Zipf(1.1) over 10^6 keys, and a top(100) snapshot;
 //! one thread, and the atomic record on two.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use criterion::Criterion;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -3,6 +3,9 @@
 //! 1,000 keys. The quota is never reached, so both sides take the admitting
 //! (writing) path.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use criterion::Criterion;
 use governor::{Quota, RateLimiter};
 use std::hint::black_box;

@@ -3,6 +3,9 @@
 //! synthetic counter so the figure is core's cost alone; the `+clock` case
 //! adds the host's clock read.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use criterion::Criterion;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -2,6 +2,9 @@
 //! lognormal-like latency with the clock advancing, and a p99 read of the
 //! whole window; one thread, and the atomic record on two.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use criterion::Criterion;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};

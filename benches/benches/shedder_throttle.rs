@@ -1,6 +1,9 @@
 //! Shedder acquire+done and throttle acquire+record, each with a clock read,
 //! against the floor of one uncontended `AtomicU64::fetch_add` in the same run.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use criterion::Criterion;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};

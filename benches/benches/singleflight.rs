@@ -1,6 +1,9 @@
 //! Singleflight begin+finish, uncontended (each call a new key, as a cache
 //! miss is), against the `fetch_add` floor in the same run.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use criterion::Criterion;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -6,6 +6,9 @@
 //! 20 s there); the core-part2 suite runs this test with `--release` at
 //! 10^7, which is the bar.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use weir_core::hot_keys::{HotKey, HotKeys, HotKeysConfig, HotSet, PlainHotKeys, PlainHotSet};
 use weir_core::random::SplitMix64;
 

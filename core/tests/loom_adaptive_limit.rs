@@ -2,6 +2,9 @@
 //! limit in force, and racing releases leave the gate holding the limit of
 //! the last estimate with nothing in flight. Run with
 //! `RUSTFLAGS="--cfg loom" cargo test -p weir-core --release --test loom_adaptive_limit`.
+
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg(loom)]
 
 use loom::sync::Arc;

@@ -2,6 +2,9 @@
 //! of open happens once, half-open never lets more than `half_open_probes`
 //! through, and a trip is reported once. Run with
 //! `RUSTFLAGS="--cfg loom" cargo test -p weir-core --release --test loom_breaker`.
+
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg(loom)]
 
 use loom::sync::Arc;

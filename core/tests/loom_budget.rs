@@ -1,6 +1,9 @@
 //! Model checks of the retry budget: racing withdraws never spend more than
 //! the allowance, and deposits racing withdraws are never lost. Run with
 //! `RUSTFLAGS="--cfg loom" cargo test -p weir-core --release --test loom_budget`.
+
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg(loom)]
 
 use loom::sync::Arc;

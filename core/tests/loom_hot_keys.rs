@@ -3,6 +3,9 @@
 //! requests), and two racing first requests of one key are one key to `top`.
 //! Run with
 //! `RUSTFLAGS="--cfg loom" cargo test -p weir-core --release --test loom_hot_keys`.
+
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg(loom)]
 
 use loom::sync::Arc;

@@ -1,6 +1,9 @@
 //! Model checks of the part-1 atomic cells: every interleaving of 2-3
 //! threads admits exactly what the kernel allows — no lost update, no double
 //! spend. Run with `RUSTFLAGS="--cfg loom" cargo test --release --test loom_limiter`.
+
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg(loom)]
 
 use loom::sync::Arc;

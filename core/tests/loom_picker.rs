@@ -2,6 +2,9 @@
 //! exact (back to zero after every done), and a done racing a remove never
 //! touches the slot's next node. Run with
 //! `RUSTFLAGS="--cfg loom" cargo test -p weir-core --release --test loom_picker`.
+
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg(loom)]
 
 use loom::sync::Arc;

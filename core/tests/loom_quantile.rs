@@ -2,6 +2,9 @@
 //! (into one bucket or two), and a reader racing them sees a count between
 //! before and after. Run with
 //! `RUSTFLAGS="--cfg loom" cargo test -p weir-core --release --test loom_quantile`.
+
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg(loom)]
 
 use loom::sync::Arc;

@@ -2,6 +2,9 @@
 //! leader, and every interleaving of begin / finish / leave ends with the
 //! slot free. Run with
 //! `RUSTFLAGS="--cfg loom" cargo test -p weir-core --release --test loom_singleflight`.
+
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg(loom)]
 
 use loom::sync::Arc;

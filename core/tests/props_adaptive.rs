@@ -2,6 +2,9 @@
 //! buckets; driven by one thread they must decide exactly as the plain cells,
 //! which fold afresh every time — whatever the clock does.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use proptest::prelude::*;
 use weir_core::shedder::{AtomicShedder, Shedder, ShedderConfig};
 use weir_core::throttle::{AtomicThrottle, Throttle, ThrottleConfig};

@@ -3,6 +3,9 @@
 //! within `[min_limit, max_limit]`, the in-flight count is the permits held,
 //! and the atomic and the plain cell agree.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use proptest::prelude::*;
 use weir_core::adaptive_limit::{AdaptiveLimit, AdaptiveLimitConfig, Algorithm, AtomicAdaptiveLimit, Outcome, Permit};
 use weir_core::MILLISECOND;

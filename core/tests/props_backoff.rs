@@ -1,5 +1,8 @@
 //! Backoff delays stay within their bounds for any config, attempt and draw.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use proptest::prelude::*;
 use weir_core::backoff::{Backoff, BackoffConfig, Jitter};
 

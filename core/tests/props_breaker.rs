@@ -4,6 +4,9 @@
 //! `window_calls` calls of the current closed phase; refusals in open say
 //! at most `open_ns`.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use proptest::prelude::*;
 use std::collections::VecDeque;
 use weir_core::breaker::{AtomicBreaker, Breaker, BreakerConfig, Permit, State, WindowKind};

@@ -3,6 +3,9 @@
 //! min_per_second * window` (requests and retries counted independently
 //! here); a refusal means that window is spent; both cells agree.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use proptest::prelude::*;
 use weir_core::budget::{AtomicRetryBudget, RetryBudget, RetryBudgetConfig};
 use weir_core::{MILLISECOND, SECOND};

@@ -1,6 +1,9 @@
 //! Header codecs: formatting never gives less time than asked, parsing
 //! never panics and never reads junk as a number; budgets stay in bounds.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use proptest::prelude::*;
 use weir_core::backoff::parse_retry_after;
 use weir_core::deadline::{

@@ -2,6 +2,9 @@
 //! ceiling; a hedge is sent only once due and never past `max_hedges`; a
 //! caller that follows the answers spends exactly one retry per hedge sent.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use proptest::prelude::*;
 use weir_core::budget::{AtomicRetryBudget, RetryBudgetConfig};
 use weir_core::hedge::{HedgeAction, HedgeAsk, HedgeConfig, HedgeKernel};

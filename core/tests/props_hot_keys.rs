@@ -4,6 +4,9 @@
 //! key without a counter is bounded by its estimate; `top` is ranked and
 //! within the table; with decay, nothing ever counts more than was recorded.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use proptest::prelude::*;
 use std::collections::HashMap;
 use weir_core::hot_keys::{HotKey, HotKeys, HotKeysConfig, HotSet, PlainHotKeys, PlainHotSet};

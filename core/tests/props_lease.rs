@@ -1,5 +1,8 @@
 //! Invariants of the lease planner and cells over arbitrary inputs.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use proptest::prelude::*;
 use weir_core::lease::{AtomicLease, Lease, LeaseConfig, LeasePlanner, Rate, Spend, MAX_LEASE_TOKENS};
 use weir_core::MILLISECOND as MS;

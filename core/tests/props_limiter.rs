@@ -1,5 +1,8 @@
 //! Property tests of the part-1 invariants over random traces.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use proptest::prelude::*;
 use weir_core::limiter::{AtomicLimiter, KeySet, KeyedLimiter, Limiter, LimiterConfig};
 use weir_core::shedder::{Shedder, ShedderConfig};

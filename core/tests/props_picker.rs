@@ -2,6 +2,9 @@
 //! aside, which are the probe that lets a node recover, and are marked), and
 //! in-flight counts are exact; both cells agree.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use proptest::prelude::*;
 use weir_core::picker::{NodeSlot, NodeState, Outcome, PickTicket, Picker, PickerConfig, PlainNodeSlot, PlainPicker};
 use weir_core::MILLISECOND;

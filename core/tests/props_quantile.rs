@@ -3,6 +3,9 @@
 //! relative error of the exact nearest-rank sample of the samples still in
 //! the window; a merge equals recording both streams into one estimator.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use proptest::prelude::*;
 use weir_core::quantile::{AtomicQuantiles, QuantileConfig, Quantiles, RELATIVE_ERROR};
 use weir_core::MILLISECOND;

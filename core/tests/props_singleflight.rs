@@ -2,6 +2,9 @@
 //! belongs to a live flight of its key, and slots free when the last caller
 //! is gone; both cells agree.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use proptest::prelude::*;
 use std::collections::HashMap;
 use weir_core::singleflight::{Flight, FlightSlot, PlainFlightSlot, PlainSingleflight, Singleflight, Ticket};

@@ -2,6 +2,9 @@
 //! lognormal and of a bimodal latency distribution (seeded), every
 //! estimate within the stated relative error of the nearest-rank sample.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use weir_core::quantile::{AtomicQuantiles, Histogram, QuantileConfig, Quantiles, RELATIVE_ERROR};
 use weir_core::random::SplitMix64;
 use weir_core::{MILLISECOND, SECOND};

@@ -2,6 +2,9 @@
 //! against the unseeded hash, and stop working once the table is seeded with
 //! a secret the caller does not know.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use weir_core::hash::{hash_key, hash_key_seeded, HashSeed};
 use weir_core::limiter::{set_index, WAYS};
 

@@ -3,6 +3,9 @@
 //! `route` maps a vector's `primitive` to a function that replays its steps
 //! and one that returns the config error building it gives, if any.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #[path = "replay/adaptive_limit.rs"]
 mod adaptive_limit;
 #[path = "replay/backoff.rs"]

@@ -1,6 +1,9 @@
 //! The C ABI called as C would call it, run under Miri by the CI suite so
 //! that every pointer the boundary touches is checked for UB.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::ffi::CStr;
 use std::ptr::{null, null_mut};
 use weir::*;

@@ -3,6 +3,9 @@
 //! opens sockets, which Miri cannot emulate, so it runs natively only (the C
 //! and Go suites cover a live Redis).
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::ffi::{c_char, CStr};
 use std::ptr::{null, null_mut};
 use weir::*;

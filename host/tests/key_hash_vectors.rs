@@ -1,6 +1,9 @@
 //! Replays `host/tests/vectors/key-hash.json`: the seeded and unseeded key
 //! hashes every runtime must agree on.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use serde_json::Value;
 use weir_host::{hash_key, hash_key_seeded, HashSeed};
 

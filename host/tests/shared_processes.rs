@@ -5,6 +5,9 @@
 //! Its own `main` (harness = false) because the workers are this binary
 //! started again with `worker` arguments.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::process::{Command, Stdio};
 use weir_core::limiter::LimiterConfig;
 use weir_core::SECOND;

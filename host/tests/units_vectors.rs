@@ -1,6 +1,9 @@
 //! Replays `host/tests/vectors/limiter-units.json`: user units -> the kernel
 //! config, as every binding must build it.
 
+// Test code may fail loudly: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use serde_json::Value;
 use weir_core::limiter::Gcra;
 use weir_host::units::limiter_config;
