@@ -1,6 +1,6 @@
 //! The orchestrator of `make demo`: the same ramp against Envoy bare, with
 //! its own `adaptive_concurrency` + `local_ratelimit`, and with weir, each in
-//! front of a fresh upstream, then a table, the bars and a plot.
+//! front of a fresh upstream, then a table, weir's bars against Envoy's own and a plot.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

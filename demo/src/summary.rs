@@ -79,7 +79,7 @@ pub const GOODPUT_BAR: f64 = 0.98;
 /// weir's p99 at most this multiple of its unloaded p99, at every step past capacity.
 pub const P99_BAR: f64 = 1.5;
 
-/// The two bars per phase: weir's goodput against Envoy's own
+/// The two bars weir holds itself to, per phase: weir's goodput against Envoy's own
 /// (`native[i]` and `weir[i]` are the same phase) and weir's p99 against
 /// `unloaded`'s. One line per phase and bar, each saying whether it holds
 /// and by how much.
