@@ -175,13 +175,20 @@ type PolicyOutcome struct {
 	CPU int
 }
 
-var admitted = Verdict{Admitted: true, Status: 200, Reason: "admitted"}
+// admitted is the verdict of every plain admission (nothing to add to the
+// request or the response, nothing to learn from its outcome): one shared
+// value, so the common case allocates nothing. Verdicts are read-only.
+var admitted = &Verdict{Admitted: true, Status: 200, Reason: "admitted"}
 
 // Check decides a request now.
-func (p *Policy) Check(r *Request) *Verdict { return p.CheckAt(r, Now()) }
+func (p *Policy) Check(r *Request) *Verdict { return p.check(r, 0, true) }
 
 // CheckAt decides a request at now (nanoseconds on Now's clock).
-func (p *Policy) CheckAt(r *Request, now uint64) *Verdict {
+func (p *Policy) CheckAt(r *Request, now uint64) *Verdict { return p.check(r, now, false) }
+
+// check makes one crossing: with clock set, the native side reads the time
+// itself rather than Go asking for it in a crossing of its own.
+func (p *Policy) check(r *Request, now uint64, clock bool) *Verdict {
 	var pinner runtime.Pinner
 	defer pinner.Unpin()
 	var req C.weir_request
@@ -219,14 +226,18 @@ func (p *Policy) CheckAt(r *Request, now uint64) *Verdict {
 		}
 	}
 	var out *C.weir_verdict
-	s := C.weir_policy_check(p.h, &req, C.uint64_t(now), &out)
+	var s C.weir_status
+	if clock {
+		s = C.weir_policy_check_now(p.h, &req, &out)
+	} else {
+		s = C.weir_policy_check(p.h, &req, C.uint64_t(now), &out)
+	}
 	runtime.KeepAlive(p)
 	if s != C.WEIR_STATUS_OK {
 		return &Verdict{Status: 500, Reason: "closed", Header: http.Header{}}
 	}
 	if out == nil {
-		v := admitted
-		return &v
+		return admitted
 	}
 	return verdictOf(out)
 }
@@ -278,7 +289,12 @@ func verdictOf(out *C.weir_verdict) *Verdict {
 
 // Report tells the throttle, shedder and picker that let the request
 // through how it ended, now. Once; later reports do nothing.
-func (v *Verdict) Report(o PolicyOutcome) { v.ReportAt(o, Now()) }
+func (v *Verdict) Report(o PolicyOutcome) {
+	// A plain admission has nothing to learn from: no clock read for it.
+	if v.pending != nil {
+		v.ReportAt(o, Now())
+	}
+}
 
 // ReportAt is Report at now (nanoseconds on Now's clock), used when
 // o.Latency is 0.
