@@ -272,7 +272,11 @@ func TestDeadlineFromContext(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	budget, err := d.Budget(ctx)
-	if err != nil || budget > 95*time.Millisecond || budget < 80*time.Millisecond {
+	// 100 ms less the 5 ms margin, less what has passed; the deadline
+	// reaches the native clock through the Go/native anchor, whose pairing
+	// is exact only to within the anchor's own read (tens of µs on a
+	// loaded machine), hence the slack above 95 ms.
+	if err != nil || budget > 96*time.Millisecond || budget < 80*time.Millisecond {
 		t.Fatalf("budget %v, %v", budget, err)
 	}
 	if b, _ := d.Budget(context.Background()); b != 995*time.Millisecond {
