@@ -12,7 +12,10 @@ mod cpu;
 mod decisions;
 mod feeder;
 mod hash;
+mod hedge;
+mod hot_keys;
 mod key_hasher;
+mod quantile;
 mod random;
 #[cfg(unix)]
 mod shared;
@@ -33,7 +36,10 @@ pub use cpu::{CpuSampler, CpuSource};
 pub use decisions::{Decisions, REASON_SLOTS};
 pub use feeder::CpuFeeder;
 pub use hash::{hash_key, hash_key_seeded, hash_str, HashSeed};
+pub use hedge::{Hedger, HedgerStats};
+pub use hot_keys::{HotKeyCount, HotKeys, MAX_CAPACITY as HOT_KEYS_MAX_CAPACITY};
 pub use key_hasher::KeyHasher;
+pub use quantile::{check_quantile, LatencyQuantiles, QuantileSnapshot, QUANTILE_SLOTS, RELATIVE_ERROR};
 pub use random::draw;
 #[cfg(unix)]
 pub use shared::{SharedError, SharedLimiter};
