@@ -7,6 +7,7 @@ mod adaptive_limit;
 mod breaker;
 #[cfg(unix)]
 mod bucket;
+mod bulkhead;
 mod clock;
 mod cpu;
 mod decisions;
@@ -32,6 +33,10 @@ pub use breaker::{
 };
 #[cfg(unix)]
 pub use bucket::Bucket;
+pub use bulkhead::{
+    Admission, Bulkhead, BulkheadSettings, BulkheadStats, Cancel, Refusal, Release, Ticket, DEFAULT_MAX_QUEUE,
+    DEFAULT_MAX_WAIT_NS, MAX_IN_FLIGHT_LIMIT, MAX_QUEUE_LIMIT, MAX_WAIT_LIMIT_NS,
+};
 pub use clock::{kernel_monotonic_now, monotonic_now, Stopwatch};
 pub use cpu::{CpuSampler, CpuSource};
 pub use decisions::{Decisions, REASON_SLOTS};
