@@ -43,6 +43,10 @@
 // Patch version.
 #define WEIR_VERSION_PATCH 0
 
+// Pass as `max_queue` or `max_wait_ns` for weir's default (1024 waiters,
+// 60 s).
+#define WEIR_BULKHEAD_DEFAULT UINT64_MAX
+
 // The outcome of every fallible call. `WEIR_STATUS_OK` is 0; the other
 // values never change meaning between releases.
 enum weir_status
@@ -383,6 +387,29 @@ typedef uint32_t weir_adaptive_outcome;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// Why a caller got no permit (`weir_bulkhead_admission.refusal`).
+enum weir_bulkhead_refusal
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Every permit is out and there is no queue (`max_queue` 0).
+  WEIR_BULKHEAD_REFUSAL_CONCURRENCY_LIMITED = 0,
+  // Every permit is out and the queue is full.
+  WEIR_BULKHEAD_REFUSAL_QUEUE_FULL = 1,
+  // The waiter waited `max_wait` (or its own shorter wait).
+  WEIR_BULKHEAD_REFUSAL_WAIT_TIMEOUT = 2,
+  // The waiter's caller gave up.
+  WEIR_BULKHEAD_REFUSAL_CANCELLED = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum weir_bulkhead_refusal weir_bulkhead_refusal;
+#else
+typedef uint32_t weir_bulkhead_refusal;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // An adaptive concurrency limit. Thread-safe (compare-exchange on a few
 // words); only `_free` must not race.
 typedef struct weir_adaptive_limit weir_adaptive_limit;
@@ -395,8 +422,8 @@ typedef struct weir_backoff weir_backoff;
 // must not race.
 typedef struct weir_breaker weir_breaker;
 
-// A concurrency limiter. Thread-safe: acquire and release from any threads
-// at once (one CAS each); only `_free` must not race.
+// A concurrency limiter. Thread-safe: every call but `_free` from any
+// threads at once (one CAS each while nobody waits).
 typedef struct weir_concurrency_limiter weir_concurrency_limiter;
 
 // Samples this process's CPU use (cgroup v2, else `/proc/stat`) in
@@ -687,6 +714,31 @@ typedef struct {
   // What is left of the caller's deadline, ns; `UINT64_MAX` for none.
   uint64_t deadline_left_ns;
 } weir_retry_ask;
+
+// The outcome of `weir_concurrency_limiter_enqueue`.
+typedef struct {
+  // 0: a permit is held; 1: queued as `ticket`; 2: refused for `refusal`.
+  uint32_t outcome;
+  // A `weir_bulkhead_refusal` when refused.
+  uint32_t refusal;
+  // The waiter's ticket when queued (never 0).
+  uint64_t ticket;
+} weir_bulkhead_admission;
+
+// A bulkhead's numbers now and since it was made.
+typedef struct {
+  uint64_t in_flight;
+  uint64_t queued;
+  uint64_t max_in_flight;
+  uint64_t max_queue;
+  uint64_t max_wait_ns;
+  // Permits taken without waiting.
+  uint64_t admitted;
+  // Permits handed to a waiter.
+  uint64_t admitted_after_wait;
+  // Refusals indexed by `weir_bulkhead_refusal`.
+  uint64_t refused[4];
+} weir_bulkhead_stats;
 
 // Deadline settings for calls to one callee.
 typedef struct {
@@ -1401,26 +1453,75 @@ weir_status weir_retry_now(const weir_backoff *backoff,
                            const weir_retry_ask *ask,
                            weir_retry_decision *out);
 
-// Makes a limiter allowing `max_in_flight` (>= 1) permits at once.
+// Makes a limiter allowing `max_in_flight` (>= 1) permits at once, with the
+// default queue and maximum wait.
 //
 // # Safety
 // `out` is NULL or writable.
 weir_status weir_concurrency_limiter_new(uint64_t max_in_flight, weir_concurrency_limiter **out);
 
-// Takes a permit if one is free (`remaining` = permits left). An admitted
-// caller must call `weir_concurrency_limiter_release` once.
+// Makes a limiter allowing `max_in_flight` permits at once, at most
+// `max_queue` (0 to 2^20) waiters, each waiting at most `max_wait_ns`
+// (1 ns to 24 h); `WEIR_BULKHEAD_DEFAULT` for either takes weir's default.
+//
+// # Safety
+// `out` is NULL or writable.
+weir_status weir_concurrency_limiter_new_queued(uint64_t max_in_flight,
+                                                uint64_t max_queue,
+                                                uint64_t max_wait_ns,
+                                                weir_concurrency_limiter **out);
+
+// Takes a permit if one is free and nobody waits; never queues
+// (`remaining` = permits left). An admitted caller must release once.
 //
 // # Safety
 // `limiter` is NULL or live; `out` is NULL or writable.
 weir_status weir_concurrency_limiter_acquire(const weir_concurrency_limiter *limiter,
                                              weir_decision *out);
 
-// Gives a permit back. `WEIR_STATUS_NOT_FOUND` (and no change) when
+// Takes a permit if one is free and nobody waits, else queues the caller's
+// `token` behind the other waiters if there is room. A queued caller waits
+// until `_release_next` names its token, and calls `_cancel` with its
+// ticket when it gives up (at its maximum wait or when cancelled).
+//
+// # Safety
+// `limiter` is NULL or live; `out` is NULL or writable.
+weir_status weir_concurrency_limiter_enqueue(const weir_concurrency_limiter *limiter,
+                                             uint64_t token,
+                                             weir_bulkhead_admission *out);
+
+// Gives a permit back. With someone waiting the permit goes to the oldest
+// waiter: `*handed_off` is true and `*token` is that waiter's token, which
+// the caller must wake. `WEIR_STATUS_NOT_FOUND` (and no change) when
+// nothing was in flight.
+//
+// # Safety
+// `limiter` is NULL or live; `handed_off` and `token` are NULL or writable.
+weir_status weir_concurrency_limiter_release_next(const weir_concurrency_limiter *limiter,
+                                                  bool *handed_off,
+                                                  uint64_t *token);
+
+// Gives a permit back when no caller of this limiter waits through
+// `_enqueue` (a waiter handed the permit here is never told; use
+// `_release_next` then). `WEIR_STATUS_NOT_FOUND` (and no change) when
 // nothing was in flight: a release without an acquire.
 //
 // # Safety
 // `limiter` is NULL or live.
 weir_status weir_concurrency_limiter_release(const weir_concurrency_limiter *limiter);
+
+// Takes `ticket` out of the queue, counted as refused for `why`
+// (`WEIR_BULKHEAD_REFUSAL_WAIT_TIMEOUT` or `_CANCELLED`): `*removed` true.
+// `*removed` false means the ticket is not waiting: its permit was handed
+// over already, so the caller holds it (and wakes on its token) and must
+// release it if it no longer wants it.
+//
+// # Safety
+// `limiter` is NULL or live; `removed` is NULL or writable.
+weir_status weir_concurrency_limiter_cancel(const weir_concurrency_limiter *limiter,
+                                            uint64_t ticket,
+                                            uint32_t why,
+                                            bool *removed);
 
 // Permits in flight now.
 //
@@ -1429,7 +1530,15 @@ weir_status weir_concurrency_limiter_release(const weir_concurrency_limiter *lim
 weir_status weir_concurrency_limiter_in_flight(const weir_concurrency_limiter *limiter,
                                                uint64_t *out);
 
-// Frees `*limiter` and sets it to NULL; NULL is a no-op.
+// The numbers now and the counters so far.
+//
+// # Safety
+// `limiter` is NULL or live; `out` is NULL or writable.
+weir_status weir_concurrency_limiter_stats(const weir_concurrency_limiter *limiter,
+                                           weir_bulkhead_stats *out);
+
+// Frees `*limiter` and sets it to NULL; NULL is a no-op. No waiter may be
+// queued (its caller would never be woken).
 //
 // # Safety
 // `limiter` is NULL or points to NULL or to a live limiter no other thread uses.

@@ -161,8 +161,46 @@ static void concurrency_limiter(void) {
   weir_concurrency_limiter_free(&c);
 }
 
+static void concurrency_limiter_queue(void) {
+  weir_concurrency_limiter *c = NULL;
+  CHECK_OK(weir_concurrency_limiter_new_queued(1, 2, WEIR_BULKHEAD_DEFAULT, &c));
+  weir_bulkhead_admission a;
+  CHECK_OK(weir_concurrency_limiter_enqueue(c, 100, &a));
+  CHECK_EQ_U64(a.outcome, 0);
+  CHECK_OK(weir_concurrency_limiter_enqueue(c, 101, &a));
+  CHECK_EQ_U64(a.outcome, 1);
+  uint64_t first = a.ticket;
+  CHECK_OK(weir_concurrency_limiter_enqueue(c, 102, &a));
+  uint64_t second = a.ticket;
+  CHECK_OK(weir_concurrency_limiter_enqueue(c, 103, &a));
+  CHECK(a.outcome == 2 && a.refusal == WEIR_BULKHEAD_REFUSAL_QUEUE_FULL);
+  weir_decision d;
+  CHECK_OK(weir_concurrency_limiter_acquire(c, &d));
+  CHECK_EQ_U64(d.reason, WEIR_REASON_CONCURRENCY_LIMITED);
+  bool handed = false, removed = false;
+  uint64_t token = 0;
+  CHECK_OK(weir_concurrency_limiter_release_next(c, &handed, &token));
+  CHECK(handed && token == 101);
+  CHECK_OK(weir_concurrency_limiter_cancel(c, second, WEIR_BULKHEAD_REFUSAL_WAIT_TIMEOUT, &removed));
+  CHECK(removed);
+  CHECK_OK(weir_concurrency_limiter_cancel(c, first, WEIR_BULKHEAD_REFUSAL_CANCELLED, &removed));
+  CHECK(!removed);
+  CHECK_OK(weir_concurrency_limiter_release_next(c, &handed, &token));
+  CHECK(!handed);
+  weir_bulkhead_stats s;
+  CHECK_OK(weir_concurrency_limiter_stats(c, &s));
+  CHECK(s.in_flight == 0 && s.queued == 0 && s.admitted_after_wait == 1);
+  CHECK(s.refused[WEIR_BULKHEAD_REFUSAL_QUEUE_FULL] == 1 && s.refused[WEIR_BULKHEAD_REFUSAL_WAIT_TIMEOUT] == 1);
+  CHECK_BAD(weir_concurrency_limiter_new_queued(1, 1u << 21, WEIR_BULKHEAD_DEFAULT, &c), WEIR_STATUS_INVALID_CONFIG);
+  CHECK(last_field_is("max_queue"));
+  CHECK_BAD(weir_concurrency_limiter_new_queued(1, 0, 0, &c), WEIR_STATUS_INVALID_CONFIG);
+  CHECK(last_field_is("max_wait"));
+  weir_concurrency_limiter_free(&c);
+}
+
 void test_limiters(void) {
   rate_limiter();
   keyed_limiter();
   concurrency_limiter();
+  concurrency_limiter_queue();
 }
