@@ -11,13 +11,14 @@
 //! flight, which a per-worker share gets wrong when connections split
 //! unevenly, so its cell comes from the store.
 
-use crate::config::{Config, Debug, KeySource, Limit, Rule, Shed, ShedMode};
+use crate::config::{Config, Debug, Gutter, KeySource, Limit, Rule, Shed, ShedMode};
 use crate::metrics::{Counter, Metrics};
 use crate::rng::Rng;
 use crate::store::LimitStore;
 use std::cell::RefCell;
 use std::sync::Arc;
 use weir_core::adaptive_limit::AtomicAdaptiveLimit;
+use weir_core::breaker::Breaker;
 use weir_core::hash::HashSeed;
 use weir_core::lease::Lease;
 use weir_core::picker::{PlainNodeSlot, PlainPicker};
@@ -48,6 +49,21 @@ pub struct Counters {
     pub deadline_set: Option<Counter>,
     pub deadline_exceeded: Option<Counter>,
     pub shadow_deadline_exceeded: Option<Counter>,
+    pub breaker_passed: Option<Counter>,
+    pub breaker_open: Option<Counter>,
+    pub shadow_breaker_open: Option<Counter>,
+    pub breaker_failures: Option<Counter>,
+    /// Moves to open.
+    pub breaker_trips: Option<Counter>,
+    /// Upstream answers carrying `x-weir-no-retry`, which the breaker ignores.
+    pub breaker_no_retry: Option<Counter>,
+    /// Refusals the rule's `fallback` answered (or routed) instead.
+    pub fallback: Option<Counter>,
+    /// Requests the gutter served, and those its limit refused.
+    pub gutter: Option<Counter>,
+    pub gutter_full: Option<Counter>,
+    /// `picked.<cluster>`, in the order of `pick.gutter.clusters`.
+    pub gutter_picked: Vec<Counter>,
 }
 
 impl Counters {
@@ -75,6 +91,25 @@ impl Counters {
         if let Some(pick) = &rule.pick {
             out.pick_none = c("pick_none");
             out.picked = pick.clusters.iter().filter_map(|cl| c(&format!("picked.{cl}"))).collect();
+            if let Some(g) = &pick.gutter {
+                out.gutter = c("gutter");
+                out.gutter_full = c("gutter_full");
+                out.gutter_picked = g.clusters.iter().filter_map(|cl| c(&format!("picked.{cl}"))).collect();
+                if out.state_error.is_none() {
+                    out.state_error = c("state_error");
+                }
+            }
+        }
+        if rule.breaker.is_some() {
+            out.breaker_passed = c("breaker_passed");
+            out.breaker_open = c("breaker_open");
+            out.shadow_breaker_open = c("shadow_breaker_open");
+            out.breaker_failures = c("breaker_failures");
+            out.breaker_trips = c("breaker_trips");
+            out.breaker_no_retry = c("breaker_no_retry");
+        }
+        if rule.fallback.is_some() {
+            out.fallback = c("fallback");
         }
         if rule.deadline.is_some() {
             out.deadline_set = c("deadline_set");
@@ -110,6 +145,13 @@ pub struct RulePlan<S: LimitStore> {
     pub concurrency: Option<Arc<AtomicAdaptiveLimit>>,
     pub throttle: Option<RefCell<Throttle>>,
     pub picker: Option<RefCell<Picker>>,
+    /// `pick.gutter`: its picker and its limit's bucket.
+    pub gutter_picker: Option<RefCell<Picker>>,
+    pub gutter_bucket: Option<S::Bucket>,
+    /// `breaker`: one per upstream cluster, by name, made on first use.
+    /// Per worker, as the throttle: each worker sees a fair share of a
+    /// cluster's answers, and a breaker must not wait on shared state.
+    pub breakers: Option<RefCell<Vec<(String, Breaker)>>>,
 }
 
 pub struct Plan<S: LimitStore> {
@@ -185,19 +227,39 @@ pub fn build<S: LimitStore>(config: Config, store: S, now: u64, seed: u64) -> Re
             Some(t) => Some(RefCell::new(Throttle::new(t.config).map_err(|e| fail("the throttle", &e))?)),
             None => None,
         };
-        let picker = match &rule.pick {
-            Some(p) => {
-                let slots = vec![PlainNodeSlot::default(); p.clusters.len()];
-                let mut picker = PlainPicker::new(p.config, slots).map_err(|e| fail("the picker", &e))?;
-                for i in 0..p.clusters.len() {
-                    picker.add(i as u64, now).ok_or_else(|| fail("a picker node", &i))?;
-                }
-                Some(RefCell::new(picker))
+        let picker_over = |clusters: &[String]| -> Result<RefCell<Picker>, String> {
+            let config = rule.pick.as_ref().map(|p| p.config).unwrap_or_default();
+            let slots = vec![PlainNodeSlot::default(); clusters.len()];
+            let mut picker = PlainPicker::new(config, slots).map_err(|e| fail("the picker", &e))?;
+            for i in 0..clusters.len() {
+                picker.add(i as u64, now).ok_or_else(|| fail("a picker node", &i))?;
+            }
+            Ok(RefCell::new(picker))
+        };
+        let picker = rule.pick.as_ref().map(|p| picker_over(&p.clusters)).transpose()?;
+        let gutter = rule.pick.as_ref().and_then(|p| p.gutter.as_ref());
+        let gutter_picker = gutter.map(|g| picker_over(&g.clusters)).transpose()?;
+        let gutter_bucket = match gutter {
+            Some(g) => {
+                let name = Gutter::state_name(&rule.name);
+                Some(store.bucket(&name, &g.limit.gcra).map_err(|e| fail(&format!("shared state {name}"), &e))?)
             }
             None => None,
         };
+        let breakers = rule.breaker.as_ref().map(|_| RefCell::new(Vec::new()));
         let counters = Counters::define(&rule, &mut metrics);
-        rules.push(RulePlan { rule, limits, counters, shedder, concurrency, throttle, picker });
+        rules.push(RulePlan {
+            rule,
+            limits,
+            counters,
+            shedder,
+            concurrency,
+            throttle,
+            picker,
+            gutter_picker,
+            gutter_bucket,
+            breakers,
+        });
     }
     let needs_path =
         rules.iter().any(|r| r.rule.matcher.needs_path() || r.rule.limits.iter().any(|l| l.key.needs_path()));
@@ -205,6 +267,7 @@ pub fn build<S: LimitStore>(config: Config, store: S, now: u64, seed: u64) -> Re
     let needs_grpc_status = rules.iter().any(|r| {
         r.rule.throttle.as_ref().is_some_and(|t| !t.grpc_failures.is_empty())
             || r.rule.pick.as_ref().is_some_and(|p| !p.grpc_failures.is_empty())
+            || r.rule.breaker.as_ref().is_some_and(|b| !b.grpc_failures.is_empty())
     });
     Ok(Plan {
         rules,

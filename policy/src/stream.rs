@@ -1,16 +1,27 @@
 //! One request through the plan: the matching rules' actions in phases, so
 //! that nothing holding a slot is taken before a refusal that would strand
 //! it: every `limit`, then the first `deadline`, every `throttle`, the first
-//! `shed`, the first `pick`. A request goes to one upstream, hence one
-//! deadline, one shedder slot and one picked cluster. Its response (or its
-//! end without one) teaches the throttles, the shedder and the picker that
-//! let it through.
+//! `shed`, the first `pick` (its gutter when no primary cluster can take
+//! the request), the first `breaker` (on the cluster picked, else its
+//! `target`). A request goes to one upstream, hence one deadline, one
+//! shedder slot, one picked cluster and one breaker. Its response (or its
+//! end without one) teaches the throttles, the shedder, the picker and the
+//! breaker that let it through; a request weir answered itself teaches none
+//! of them. A refusal is answered by the refusing rule's `fallback` when it
+//! has one: a configured answer, or the request sent to a degraded cluster.
+//!
+//! An upstream answer carrying `x-weir-no-retry: 1` is an overload a weir
+//! further down decided. The breaker does not count it (see
+//! `rules/breaker.rs`); the throttle and the picker count it as the
+//! refusal it is: the throttle exists to send fewer requests that will be
+//! refused, and the picker to prefer a cluster that takes them.
 
 use crate::answer::{self, Answer};
-use crate::config;
+use crate::config::{self, Fallback};
 use crate::exchange::Exchange;
 use crate::plan::Plan;
 use crate::request::{self, Request};
+use crate::rules::pick::Pool;
 use crate::rules::{self, limit::Admitted, Refusal};
 use crate::store::LimitStore;
 use weir_core::picker::PickTicket;
@@ -24,7 +35,11 @@ pub struct Stream {
     throttles: u64,
     /// The rule whose shedder or latency limit admitted this request.
     shed: Option<(usize, rules::shed::Held)>,
-    pick: Option<(usize, PickTicket)>,
+    pick: Option<(usize, Pool, PickTicket)>,
+    /// The rule whose breaker admitted this request.
+    breaker: Option<(usize, rules::breaker::Held)>,
+    /// The rule whose `fallback` sent the refused request to its cluster.
+    rerouted: Option<usize>,
     /// weir answered itself; that answer is not the upstream's.
     answered: bool,
 }
@@ -36,9 +51,21 @@ impl Stream {
         self.started = now;
         let refusal = self.decide(plan, ex, now).err()?;
         self.forget(plan);
-        self.answered = true;
         let rp = plan.rules.get(refusal.rule)?;
-        Some(answer::refusal(&rp.rule.name, rp.rule.debug_headers, &refusal))
+        let grpc = rules::deadline::is_grpc(ex);
+        if let Some(fallback) = rp.rule.fallback.as_ref().filter(|_| refusal.may_fall_back()) {
+            plan.metrics.inc(rp.counters.fallback);
+            if let Fallback::Cluster { cluster, header } = fallback {
+                ex.set_request_header(header, cluster.as_bytes());
+                self.notes = Admitted::default();
+                self.rerouted = Some(refusal.rule);
+                return None;
+            }
+            self.answered = true;
+            return answer::fallback(&rp.rule.name, fallback, &refusal, grpc);
+        }
+        self.answered = true;
+        Some(answer::refusal(&rp.rule.name, rp.rule.debug_headers, &refusal, grpc))
     }
 
     fn decide<S: LimitStore>(&mut self, plan: &Plan<S>, ex: &mut impl Exchange, now: u64) -> Result<(), Refusal> {
@@ -73,8 +100,28 @@ impl Stream {
         if let Some((i, rp)) = first(|r| r.shed.is_some()) {
             self.shed = rules::shed::acquire(plan, i, rp, now)?.map(|held| (i, held));
         }
+        let breaker = first(|r| r.breaker.is_some());
+        let open = |name: &str| breaker.is_some_and(|(_, brp)| !rules::breaker::admits(brp, name, now));
+        let mut cluster: Option<&str> = None;
         if let Some((i, rp)) = first(|r| r.pick.is_some()) {
-            self.pick = rules::pick::pick(plan, rp, ex, now).map(|t| (i, t));
+            let gutter = rp.rule.pick.as_ref().and_then(|p| p.gutter.as_ref());
+            if gutter.is_some() && rules::pick::primaries_full(rp, &open) {
+                if let Some(t) = rules::gutter::pick(plan, i, rp, ex, now, &open)? {
+                    cluster = gutter.and_then(|g| g.clusters.get(t.index as usize)).map(String::as_str);
+                    self.pick = Some((i, Pool::Gutter, t));
+                }
+            } else if let Some(t) = rules::pick::pick(plan, rp, ex, now, &open) {
+                cluster = rp.rule.pick.as_ref().and_then(|p| p.clusters.get(t.index as usize)).map(String::as_str);
+                self.pick = Some((i, Pool::Primary, t));
+            } else if let (Some((_, brp)), Some(p)) = (breaker, &rp.rule.pick) {
+                // Every cluster's breaker is open: the one that reopens
+                // first answers, with its time left.
+                cluster = p.clusters.iter().map(String::as_str).min_by_key(|c| rules::breaker::time_left(brp, c, now));
+            }
+        }
+        if let Some((i, rp)) = breaker {
+            let target = cluster.or(rp.rule.breaker.as_ref().map(|b| b.target.as_str())).unwrap_or_default();
+            self.breaker = rules::breaker::acquire(plan, i, rp, target, now)?.map(|held| (i, held));
         }
         Ok(())
     }
@@ -160,25 +207,58 @@ impl Stream {
         for (_, rp) in plan.rules.iter().enumerate().filter(|(i, _)| throttles & (1 << i) != 0) {
             rules::throttle::record(plan, rp, now, status, grpc_status);
         }
-        if let Some((rp, ticket)) = self.pick.take().and_then(|(i, t)| Some((plan.rules.get(i)?, t))) {
+        if let Some((rp, pool, ticket)) = self.pick.take().and_then(|(i, p, t)| Some((plan.rules.get(i)?, p, t))) {
             if let Some(p) = &rp.rule.pick {
                 let cpu = match shed_cpu {
                     Some((name, cpu)) if name == p.cpu_header => cpu,
                     _ => read_cpu(&p.cpu_header),
                 };
-                rules::pick::done(rp, ticket, self.started, now, (status, grpc_status), cpu);
+                rules::pick::done(rp, pool, ticket, self.started, now, (status, grpc_status), cpu);
             }
+        }
+        if let Some((rp, held)) = self.breaker.take().and_then(|(i, h)| Some((plan.rules.get(i)?, h))) {
+            let no_retry = status.is_some()
+                && ex.and_then(|e| e.response_header(answer::NO_RETRY)).is_some_and(|v| v.as_ref() == b"1");
+            let duration = now.saturating_sub(self.started);
+            rules::breaker::done(plan, rp, held, now, duration, (status, grpc_status), no_retry);
         }
     }
 
     /// Whether a throttle, shedder or picker waits for this request's answer.
     pub fn pending(&self) -> bool {
-        self.shed.is_some() || self.throttles != 0 || self.pick.is_some()
+        self.shed.is_some() || self.throttles != 0 || self.pick.is_some() || self.breaker.is_some()
     }
 
-    /// The picked node: (rule index, index in its `pick.clusters`).
+    /// The picked primary node: (rule index, index in its `pick.clusters`).
     pub fn picked(&self) -> Option<(usize, u32)> {
-        self.pick.as_ref().map(|(rule, ticket)| (*rule, ticket.index))
+        match &self.pick {
+            Some((rule, Pool::Primary, ticket)) => Some((*rule, ticket.index)),
+            _ => None,
+        }
+    }
+
+    /// The cluster the request goes to, when the policy chose it: a
+    /// picked primary or gutter cluster, or a fallback's degraded cluster.
+    pub fn upstream<'p, S: LimitStore>(&self, plan: &'p Plan<S>) -> Option<&'p str> {
+        if let Some(rule) = self.rerouted {
+            return match plan.rules.get(rule)?.rule.fallback.as_ref()? {
+                Fallback::Cluster { cluster, .. } => Some(cluster),
+                Fallback::Answer { .. } => None,
+            };
+        }
+        let (rule, pool, ticket) = self.pick.as_ref()?;
+        let pick = plan.rules.get(*rule)?.rule.pick.as_ref()?;
+        let clusters = match pool {
+            Pool::Primary => &pick.clusters,
+            Pool::Gutter => &pick.gutter.as_ref()?.clusters,
+        };
+        clusters.get(ticket.index as usize).map(String::as_str)
+    }
+
+    /// The pool that served the request, when its rule has a gutter.
+    pub fn pool<S: LimitStore>(&self, plan: &Plan<S>) -> Option<Pool> {
+        let (rule, pool, _) = self.pick.as_ref()?;
+        plan.rules.get(*rule)?.rule.pick.as_ref()?.gutter.as_ref().map(|_| *pool)
     }
 
     /// The caller will never report this request's outcome: every learner
@@ -192,8 +272,12 @@ impl Stream {
     /// request the upstream saw nor its failure. Throttles admit before the
     /// shedder, so a shed request is in their windows; the shedder's slot
     /// goes back without a response time; the picker runs last, so no phase
-    /// refuses a picked request.
+    /// refuses a picked request but the breaker, whose decision the pick
+    /// was gated on (a cluster it would refuse is left out of the draw).
     fn forget<S: LimitStore>(&mut self, plan: &Plan<S>) {
+        if let Some((rp, held)) = self.breaker.take().and_then(|(i, h)| Some((plan.rules.get(i)?, h))) {
+            rules::breaker::cancel(rp, held);
+        }
         let throttles = std::mem::take(&mut self.throttles);
         for (_, rp) in plan.rules.iter().enumerate().filter(|(i, _)| throttles & (1 << i) != 0) {
             rules::throttle::forget(rp, self.started);

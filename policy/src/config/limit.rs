@@ -70,7 +70,7 @@ pub(super) fn parse_all(ctx: &Ctx, v: &Value) -> Result<Vec<Limit>, ConfigProble
     list.iter().enumerate().map(|(i, l)| parse(ctx, &format!("limit[{i}]"), l)).collect()
 }
 
-fn parse(ctx: &Ctx, at: &str, v: &Value) -> Result<Limit, ConfigProblem> {
+pub(super) fn parse(ctx: &Ctx, at: &str, v: &Value) -> Result<Limit, ConfigProblem> {
     let f = |name: &str| format!("{at}.{name}");
     let obj = ctx.object(at, v, &FIELDS)?;
     let rate = ctx.uint(&f("rate"), obj.get("rate").unwrap_or(&Value::Null), 1, u64::MAX)?;

@@ -5,15 +5,21 @@
 //! which serde's derive errors cannot do for nested fields. Each action a
 //! rule can carry has its own file.
 
+mod breaker;
 mod deadline;
+mod fallback;
 pub mod grpc;
+mod gutter;
 mod key;
 mod limit;
 mod pick;
 mod shed;
 mod throttle;
 
+pub use breaker::BreakerRule;
 pub use deadline::{DeadlineRule, GrpcWrite};
+pub use fallback::Fallback;
+pub use gutter::Gutter;
 pub use limit::{KeySource, Limit, MAX_LIMITS};
 pub use pick::Pick;
 pub use shed::{Shed, ShedMode, LATENCY_GRADIENT2};
@@ -87,6 +93,10 @@ pub struct Rule {
     pub throttle: Option<Throttle>,
     pub pick: Option<Pick>,
     pub deadline: Option<DeadlineRule>,
+    /// A circuit breaker per upstream cluster.
+    pub breaker: Option<BreakerRule>,
+    /// What answers instead of this rule's refusals.
+    pub fallback: Option<Fallback>,
     pub mode: Mode,
     pub on_state_error: OnStateError,
     /// Adds `x-weir-reason`, `x-weir-retry-after-ns` and `x-weir-reset-after-ns`
@@ -167,7 +177,7 @@ pub fn parse(bytes: &[u8]) -> Result<Config, ConfigProblem> {
 }
 
 fn parse_debug(v: &Value) -> Result<Debug, ConfigProblem> {
-    let ctx = Ctx { rule: String::new() };
+    let ctx = Ctx { rule: String::new(), name: String::new() };
     let obj = ctx.object("debug", v, &["trap_on_header"])?;
     let trap_on_header = match obj.get("trap_on_header") {
         None => None,
@@ -179,9 +189,15 @@ fn parse_debug(v: &Value) -> Result<Debug, ConfigProblem> {
 /// Field access for one rule, carrying its label into every error.
 pub(crate) struct Ctx {
     rule: String,
+    /// The rule's name once known (empty for top-level fields).
+    name: String,
 }
 
 impl Ctx {
+    pub(crate) fn rule_name(&self) -> &str {
+        &self.name
+    }
+
     pub(crate) fn err(&self, field: &str, message: String) -> ConfigProblem {
         ConfigProblem { rule: self.rule.clone(), field: field.into(), message }
     }
@@ -252,11 +268,23 @@ impl Ctx {
     }
 }
 
-const RULE_FIELDS: [&str; 10] =
-    ["name", "match", "limit", "shed", "throttle", "pick", "deadline", "mode", "on_state_error", "debug_headers"];
+const RULE_FIELDS: [&str; 12] = [
+    "name",
+    "match",
+    "limit",
+    "shed",
+    "throttle",
+    "pick",
+    "deadline",
+    "breaker",
+    "fallback",
+    "mode",
+    "on_state_error",
+    "debug_headers",
+];
 
 fn parse_rule(index: usize, raw: &Value) -> Result<Rule, ConfigProblem> {
-    let mut ctx = Ctx { rule: format!("rule #{index}") };
+    let mut ctx = Ctx { rule: format!("rule #{index}"), name: String::new() };
     let obj = ctx.object("", raw, &RULE_FIELDS)?;
     let name = ctx.string("name", obj.get("name").unwrap_or(&Value::Null))?;
     if name.len() > 64 || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
@@ -266,6 +294,7 @@ fn parse_rule(index: usize, raw: &Value) -> Result<Rule, ConfigProblem> {
         ));
     }
     ctx.rule = format!("rule #{index} \"{name}\"");
+    ctx.name = name.clone();
     let matcher = match obj.get("match") {
         None => Match::default(),
         Some(m) => parse_match(&ctx, m)?,
@@ -295,13 +324,36 @@ fn parse_rule(index: usize, raw: &Value) -> Result<Rule, ConfigProblem> {
     let throttle = obj.get("throttle").map(|v| throttle::parse(&ctx, v)).transpose()?;
     let pick = obj.get("pick").map(|v| pick::parse(&ctx, v)).transpose()?;
     let deadline = obj.get("deadline").map(|v| deadline::parse(&ctx, v)).transpose()?;
-    if limits.is_empty() && shed.is_none() && throttle.is_none() && pick.is_none() && deadline.is_none() {
+    let breaker = obj.get("breaker").map(|v| breaker::parse(&ctx, v)).transpose()?;
+    let pick_header = pick.as_ref().map(|p| p.header.as_str());
+    let fallback = obj.get("fallback").map(|v| fallback::parse(&ctx, v, pick_header)).transpose()?;
+    let refuses = !limits.is_empty() || shed.is_some() || throttle.is_some() || breaker.is_some();
+    if fallback.is_some() && !refuses {
         return Err(ctx.err(
-            "limit",
-            "must be present, or one of shed, throttle, pick, deadline (a rule needs something to do)".into(),
+            "fallback",
+            "must come with limit, shed, throttle or breaker (a fallback answers their refusals)".into(),
         ));
     }
-    Ok(Rule { name, matcher, limits, shed, throttle, pick, deadline, mode, on_state_error, debug_headers })
+    if !refuses && pick.is_none() && deadline.is_none() {
+        return Err(ctx.err(
+            "limit",
+            "must be present, or one of shed, throttle, breaker, pick, deadline (a rule needs something to do)".into(),
+        ));
+    }
+    Ok(Rule {
+        name,
+        matcher,
+        limits,
+        shed,
+        throttle,
+        pick,
+        deadline,
+        breaker,
+        fallback,
+        mode,
+        on_state_error,
+        debug_headers,
+    })
 }
 
 fn parse_match(ctx: &Ctx, v: &Value) -> Result<Match, ConfigProblem> {

@@ -1,7 +1,7 @@
 //! `pick`: core's p2c picker over Envoy clusters, chosen through a request
 //! header the route's `cluster_header` reads.
 
-use super::{grpc, show, ConfigProblem, Ctx};
+use super::{grpc, show, ConfigProblem, Ctx, Gutter};
 use serde_json::Value;
 use weir_core::picker::{PickerConfig, PickerKernel};
 
@@ -17,6 +17,8 @@ pub struct Pick {
     pub failures: Vec<(u32, u32)>,
     /// `grpc-status` codes that count against it, whatever `:status` said.
     pub grpc_failures: Vec<u32>,
+    /// Overflow clusters for when no primary can take the request.
+    pub gutter: Option<Gutter>,
 }
 
 impl Pick {
@@ -28,7 +30,7 @@ impl Pick {
 }
 
 const MAX_CLUSTERS: usize = 64;
-const FIELDS: [&str; 10] = [
+const FIELDS: [&str; 11] = [
     "clusters",
     "header",
     "cpu_header",
@@ -39,25 +41,12 @@ const FIELDS: [&str; 10] = [
     "latency_bias",
     "failures",
     "grpc_failures",
+    "gutter",
 ];
 
 pub(super) fn parse(ctx: &Ctx, v: &Value) -> Result<Pick, ConfigProblem> {
     let obj = ctx.object("pick", v, &FIELDS)?;
-    let raw = obj.get("clusters").unwrap_or(&Value::Null);
-    let list = raw.as_array().filter(|l| (1..=MAX_CLUSTERS).contains(&l.len())).ok_or_else(|| {
-        ctx.err("pick.clusters", format!("must be a list of 1 to {MAX_CLUSTERS} cluster names, got {}", show(raw)))
-    })?;
-    let mut clusters: Vec<String> = Vec::with_capacity(list.len());
-    for (i, c) in list.iter().enumerate() {
-        let field = format!("pick.clusters[{i}]");
-        let name = ctx.string(&field, c)?;
-        if name.len() > 128 || !name.bytes().all(|b| b.is_ascii_graphic()) || clusters.contains(&name) {
-            return Err(
-                ctx.err(&field, format!("must be a unique cluster name of printable characters, got {}", show(c)))
-            );
-        }
-        clusters.push(name);
-    }
+    let clusters = cluster_list(ctx, "pick.clusters", obj.get("clusters"))?;
     let mut config = PickerConfig::default();
     if let Some(t) = obj.get("tau") {
         config.tau_ns = ctx.duration("pick.tau", t)?;
@@ -86,5 +75,33 @@ pub(super) fn parse(ctx: &Ctx, v: &Value) -> Result<Pick, ConfigProblem> {
     };
     let grpc_failures =
         obj.get("grpc_failures").map_or(Ok(Vec::new()), |g| grpc::parse(ctx, "pick.grpc_failures", g))?;
-    Ok(Pick { config, clusters, header, cpu_header, failures, grpc_failures })
+    let gutter = obj.get("gutter").map(|g| super::gutter::parse(ctx, g, &clusters)).transpose()?;
+    Ok(Pick { config, clusters, header, cpu_header, failures, grpc_failures, gutter })
+}
+
+/// A list of 1 to 64 unique cluster names.
+pub(super) fn cluster_list(ctx: &Ctx, field: &str, raw: Option<&Value>) -> Result<Vec<String>, ConfigProblem> {
+    let raw = raw.unwrap_or(&Value::Null);
+    let list = raw.as_array().filter(|l| (1..=MAX_CLUSTERS).contains(&l.len())).ok_or_else(|| {
+        ctx.err(field, format!("must be a list of 1 to {MAX_CLUSTERS} cluster names, got {}", show(raw)))
+    })?;
+    let mut clusters: Vec<String> = Vec::with_capacity(list.len());
+    for (i, c) in list.iter().enumerate() {
+        let item = format!("{field}[{i}]");
+        let name = cluster_name(ctx, &item, c)?;
+        if clusters.contains(&name) {
+            return Err(ctx.err(&item, format!("must be a unique cluster name, got {} twice", show(c))));
+        }
+        clusters.push(name);
+    }
+    Ok(clusters)
+}
+
+/// One cluster name: printable, at most 128 bytes.
+pub(super) fn cluster_name(ctx: &Ctx, field: &str, v: &Value) -> Result<String, ConfigProblem> {
+    let name = ctx.string(field, v)?;
+    if name.len() > 128 || !name.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ctx.err(field, format!("must be a cluster name of printable characters, got {}", show(v))));
+    }
+    Ok(name)
 }

@@ -94,20 +94,23 @@ pub struct Outcome {
 }
 
 /// An outcome as response headers. The engine reads `:status`,
-/// `grpc-status` and the rules' CPU headers; a binding's caller gives the
-/// CPU as a number, so every other name reads as it.
+/// `grpc-status`, `x-weir-no-retry` and the rules' CPU headers; a binding's
+/// caller gives the CPU as a number, so every other name reads as it.
 pub(super) struct Reported {
     status: String,
     grpc_status: Option<String>,
     cpu: Option<String>,
+    no_retry: bool,
 }
 
 impl Reported {
-    pub fn new(o: &Outcome) -> Self {
+    /// `no_retry`: the answer carried `x-weir-no-retry: 1`.
+    pub fn new(o: &Outcome, no_retry: bool) -> Self {
         Self {
             status: o.status.unwrap_or(0).to_string(),
             grpc_status: o.grpc_status.map(|g| g.to_string()),
             cpu: o.cpu.map(|c| c.to_string()),
+            no_retry,
         }
     }
 }
@@ -124,6 +127,7 @@ impl Exchange for Reported {
         let v = match name {
             ":status" => Some(&self.status),
             "grpc-status" => self.grpc_status.as_ref(),
+            crate::answer::NO_RETRY => return self.no_retry.then_some(Cow::Borrowed(b"1")),
             _ => self.cpu.as_ref(),
         };
         v.map(|s| Cow::Borrowed(s.as_bytes()))

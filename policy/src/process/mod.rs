@@ -218,13 +218,20 @@ impl Ticket {
     }
 
     /// Reports with `now` read only when `outcome.latency_ns` is absent.
-    pub fn report_at(mut self, outcome: &Outcome, now: impl FnOnce() -> u64) {
+    pub fn report_at(self, outcome: &Outcome, now: impl FnOnce() -> u64) {
+        self.report_answer_at(outcome, false, now)
+    }
+
+    /// As [`Ticket::report_at`], for an answer that may carry
+    /// `x-weir-no-retry: 1` (`no_retry`): an overload a weir further down
+    /// decided, which the breaker does not count against this upstream.
+    pub fn report_answer_at(mut self, outcome: &Outcome, no_retry: bool, now: impl FnOnce() -> u64) {
         self.reported = true;
         let started = self.stream.started();
         let at = || outcome.latency_ns.map_or_else(now, |l| started.saturating_add(l));
         let mut engine = self.generation.lock();
         match outcome.status {
-            Some(_) => self.stream.response(&engine.plan, &mut Reported::new(outcome), at),
+            Some(_) => self.stream.response(&engine.plan, &mut Reported::new(outcome, no_retry), at),
             None => self.stream.done(&engine.plan, at),
         }
         engine.drain();
@@ -355,9 +362,7 @@ fn decide(current: &Arc<Generation>, request: &RequestView<'_>, now: u64) -> Ver
     if refusal.is_none() {
         stream.admitted_headers(&mut ex);
     }
-    let upstream = stream
-        .picked()
-        .and_then(|(rule, node)| plan.rules.get(rule)?.rule.pick.as_ref()?.clusters.get(node as usize).cloned());
+    let upstream = stream.upstream(plan).map(str::to_owned);
     let pending = stream.pending();
     if refusal.is_some() {
         engine.drain();

@@ -26,7 +26,8 @@ fn caller_deadline(ex: &impl Exchange, now: u64) -> (Option<u64>, bool) {
     (timeout.map(|t| deadline::deadline_at(now, t)), grpc.is_some())
 }
 
-fn is_grpc(ex: &impl Exchange) -> bool {
+/// Whether the request is gRPC (its answers can carry gRPC's headers).
+pub fn is_grpc(ex: &impl Exchange) -> bool {
     ex.request_header("content-type").is_some_and(|v| v.starts_with(b"application/grpc"))
 }
 
@@ -52,7 +53,7 @@ pub fn run<S: LimitStore>(
             }
             m.inc(c.deadline_exceeded);
             let decision = Decision { reason, retry_after: 0, remaining: 0, reset_after: 0 };
-            return Some(Refusal { rule: index, status: rule.status, decision, burst: None });
+            return Some(Refusal { rule: index, status: rule.status, decision, burst: None, label: None });
         }
     };
     ex.deadline(budget);

@@ -53,7 +53,13 @@ pub fn run<S: LimitStore>(
                     return None;
                 }
                 plan.metrics.inc(rp.counters.limited);
-                return Some(Refusal { rule: index, status: limit.status, decision, burst: Some(limit.burst) });
+                return Some(Refusal {
+                    rule: index,
+                    status: limit.status,
+                    decision,
+                    burst: Some(limit.burst),
+                    label: None,
+                });
             }
         }
     }

@@ -45,7 +45,7 @@ pub fn acquire<S: LimitStore>(
         return Ok(None);
     }
     m.inc(c.shed);
-    Err(Refusal { rule: index, status: shed.status, decision, burst: None })
+    Err(Refusal { rule: index, status: shed.status, decision, burst: None, label: None })
 }
 
 /// Gives back what an admitted request held when the filter then answered

@@ -24,7 +24,7 @@ pub fn acquire<S: LimitStore>(plan: &Plan<S>, index: usize, rp: &RulePlan<S>, no
         return Ok(true);
     }
     m.inc(c.throttled);
-    Err(Refusal { rule: index, status: rule.status, decision, burst: None })
+    Err(Refusal { rule: index, status: rule.status, decision, burst: None, label: None })
 }
 
 /// Takes back a request this throttle sent on at `acquired_at` that the
