@@ -19,7 +19,8 @@ cd "$project"
 npm init -y >/dev/null
 npm install --no-audit --no-fund --loglevel=error "$root/bindings/node"
 cp -r "$root/bindings/node/test" test
-# Express, Fastify and Koa for the adapters' tests (weir/express, weir/fastify, weir/koa).
+# Express, Fastify and Koa for the adapters' tests (weir/express, weir/fastify, weir/koa), prom-client and the
+# OpenTelemetry SDK for the metrics bridges' tests (weir/prometheus, weir/otel).
 need_npm node-adapters
 # WEIR_ROOT: examples/node (started by test/examples.test.js) and the filter's metric table.
 WEIR_ROOT="$root" WEIR_VECTORS="$root/core/tests/vectors" node --test --test-concurrency=2 test/
@@ -27,4 +28,5 @@ need_npm node-types
 npx tsc --strict --noEmit --target es2022 --module nodenext --moduleResolution nodenext --types node test/types/usage.ts
 npx tsc --strict --noEmit --target es2022 --module nodenext --moduleResolution nodenext --types node test/types/adapters.ts
 npx tsc --strict --noEmit --target es2022 --module nodenext --moduleResolution nodenext --types node test/types/prometheus.ts
+npx tsc --strict --noEmit --target es2022 --module nodenext --moduleResolution nodenext --types node test/types/otel.ts
 echo "tsc: the declarations type-check"
