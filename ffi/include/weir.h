@@ -440,6 +440,12 @@ typedef struct weir_deadline weir_deadline;
 // must not race.
 typedef struct weir_fleet_limiter weir_fleet_limiter;
 
+// A hedger. Thread-safe; only `_free` must not race.
+typedef struct weir_hedger weir_hedger;
+
+// A hot-key detector. Thread-safe; only `_free` must not race.
+typedef struct weir_hot_keys weir_hot_keys;
+
 // A keyed rate limiter. Thread-safe like `weir_limiter`: any number of
 // threads may call it at once; only `_free` must not race.
 typedef struct weir_keyed_limiter weir_keyed_limiter;
@@ -462,6 +468,10 @@ typedef struct weir_picker weir_picker;
 
 // A policy serving this process. Thread-safe; only `_free` must not race.
 typedef struct weir_policy weir_policy;
+
+// A latency estimator. Thread-safe (one compare-exchange per record);
+// only `_free` must not race.
+typedef struct weir_quantiles weir_quantiles;
 
 // A retry budget. Thread-safe (lock-free: one CAS per deposit or admitted
 // withdraw); only `_free` must not race.
@@ -824,6 +834,100 @@ typedef struct {
   uint32_t in_fallback;
 } weir_fleet_stats;
 
+// Hedging settings; `weir_hedge_config_default` gives one hedge after the
+// recent p95, within [1 ms, 1 s], trusted from 20 samples of a 10 s window
+// in 4 sub-windows.
+typedef struct {
+  // Which quantile of recent latency is the delay, in (0, 1].
+  double quantile;
+  // Shortest delay, ns.
+  uint64_t floor_ns;
+  // Longest delay, and the delay until `min_samples`, ns; >= `floor_ns`.
+  uint64_t ceiling_ns;
+  // Hedges per request beyond the first copy, 1..=16.
+  uint64_t max_hedges;
+  // Samples the window needs before its quantile is trusted.
+  uint64_t min_samples;
+  // The latency window, ns (as `weir_quantiles_config`).
+  uint64_t window_ns;
+  // Its sub-windows, 1..=4.
+  uint64_t sub_windows;
+} weir_hedge_config;
+
+// The answer about the next hedge.
+typedef struct {
+  // A `weir_hedge_action` value.
+  uint32_t action;
+  // A `weir_reason`: admitted unless stopped.
+  uint32_t reason;
+  // When the next hedge is due; `UINT64_MAX` once all are out.
+  uint64_t due;
+  // The delay in force, ns.
+  uint64_t delay_ns;
+} weir_hedge_decision;
+
+// What a caller knows of one request, for `weir_hedger_ask` (the hedger's
+// own estimator is not read).
+typedef struct {
+  // When the first copy was sent.
+  uint64_t started_at;
+  // Hedges already sent.
+  uint64_t hedges_sent;
+  // 1 when `quantile_ns` holds the estimate.
+  uint32_t has_quantile;
+  // The configured quantile of recent latency.
+  uint64_t quantile_ns;
+  // Samples behind it.
+  uint64_t samples;
+  // What is left of the deadline, ns; `UINT64_MAX` for none.
+  uint64_t deadline_left_ns;
+} weir_hedge_ask;
+
+// Counters of a hedger.
+typedef struct {
+  // Requests begun.
+  uint64_t requests;
+  // Hedges sent.
+  uint64_t hedges;
+  // Hedges the retry budget refused.
+  uint64_t refused_budget;
+  // Hedges that could not start before the deadline.
+  uint64_t refused_deadline;
+} weir_hedger_stats;
+
+// Detector settings; `weir_hot_keys_config_default` gives 1024 counters
+// whose counts halve every 10 s.
+typedef struct {
+  // Counters: a multiple of 16, 16..=2^20.
+  uint64_t capacity;
+  // Counts halve at every multiple of this, ns; >= 1 ms, `UINT64_MAX`
+  // never.
+  uint64_t half_life_ns;
+} weir_hot_keys_config;
+
+// A 128-bit key-hash seed. Keep it secret; processes that share keyed
+// state share it. Make one with `weir_hash_seed_from_secret`, or fill both
+// halves from a random source of your own.
+typedef struct {
+  uint64_t k0;
+  uint64_t k1;
+} weir_hash_seed;
+
+// One key of a `weir_hot_keys_top` answer.
+typedef struct {
+  // The hash the key is counted under.
+  uint64_t hash;
+  // At most this many requests (decayed).
+  uint64_t count;
+  // How much of `count` may belong to other keys.
+  uint64_t error;
+  // Where its bytes start in the caller's key buffer.
+  size_t key_offset;
+  // Its length; `SIZE_MAX` when the key was recorded by hash or did not
+  // fit in the buffer.
+  size_t key_len;
+} weir_hot_key;
+
 // A rate limit: `rate` tokens every `period_ns`, holding at most `burst`.
 typedef struct {
   // Tokens added per period; 1..=period_ns.
@@ -833,14 +937,6 @@ typedef struct {
   // Bucket size, >= 1.
   uint64_t burst;
 } weir_limiter_config;
-
-// A 128-bit key-hash seed. Keep it secret; processes that share keyed
-// state share it. Make one with `weir_hash_seed_from_secret`, or fill both
-// halves from a random source of your own.
-typedef struct {
-  uint64_t k0;
-  uint64_t k1;
-} weir_hash_seed;
 
 // How a node plans its leases; `weir_lease_config_default` gives
 // min 1, max 1000, batches of 100 ms, lead 10 ms, ttl 1 s.
@@ -984,6 +1080,36 @@ typedef struct {
   // The upstream's CPU header, permille.
   uint64_t cpu;
 } weir_outcome;
+
+// Window settings; `weir_quantiles_config_default` gives 10 s in 4
+// sub-windows.
+typedef struct {
+  // How far back the estimate reaches, ns: a multiple of `sub_windows`,
+  // at least 1 ms per sub-window.
+  uint64_t window_ns;
+  // Sub-windows the window rotates through, 1..=4.
+  uint64_t sub_windows;
+} weir_quantiles_config;
+
+// One quantile read.
+typedef struct {
+  // 1 when the window holds samples and `value_ns` is the quantile.
+  uint32_t found;
+  // The quantile, ns (0 when not found).
+  uint64_t value_ns;
+  // Samples in the window.
+  uint64_t count;
+} weir_quantile_reading;
+
+// One non-empty bucket of the window, for metrics.
+typedef struct {
+  // Smallest value the bucket holds.
+  uint64_t lower;
+  // One past its largest value; `UINT64_MAX` for the last bucket.
+  uint64_t upper;
+  // Samples in it.
+  uint64_t count;
+} weir_quantile_bucket;
 
 // Shedder settings; `weir_shedder_config_default` fills in the defaults
 // (10 s window of 100 buckets, CPU threshold 800 permille, decay 0.95,
@@ -1668,6 +1794,201 @@ weir_status weir_fleet_limiter_bound(const weir_fleet_limiter *limiter,
 // `limiter` is NULL or points to NULL or to a live limiter no other thread uses.
 void weir_fleet_limiter_free(weir_fleet_limiter **limiter);
 
+// Writes the default config to `out`.
+//
+// # Safety
+// `out` is NULL or writable.
+weir_status weir_hedge_config_default(weir_hedge_config *out);
+
+// Makes a hedger with an empty latency window and a budget of its own.
+//
+// # Safety
+// `config` and `budget` are NULL or readable; `out` is NULL or writable.
+weir_status weir_hedger_new(const weir_hedge_config *config,
+                            const weir_retry_budget_config *budget,
+                            weir_hedger **out);
+
+// Begins a request at `now`: one deposit in the budget. Writes its start
+// (`now`) to `started_at`.
+//
+// # Safety
+// `hedger` is NULL or live; `started_at` is NULL or writable.
+weir_status weir_hedger_begin(const weir_hedger *hedger, uint64_t now, uint64_t *started_at);
+
+// `weir_hedger_begin` at `weir_now()`.
+//
+// # Safety
+// As `weir_hedger_begin`.
+weir_status weir_hedger_begin_now(const weir_hedger *hedger, uint64_t *started_at);
+
+// Decides the next hedge of a request begun at `started_at` that has sent
+// `hedges_sent` hedges, reading the hedger's recent latency; a `send`
+// has spent its retry.
+//
+// # Safety
+// `hedger` is NULL or live; `out` is NULL or writable.
+weir_status weir_hedger_next(const weir_hedger *hedger,
+                             uint64_t now,
+                             uint64_t started_at,
+                             uint64_t hedges_sent,
+                             uint64_t deadline_left_ns,
+                             weir_hedge_decision *out);
+
+// `weir_hedger_next` at `weir_now()`.
+//
+// # Safety
+// As `weir_hedger_next`.
+weir_status weir_hedger_next_now(const weir_hedger *hedger,
+                                 uint64_t started_at,
+                                 uint64_t hedges_sent,
+                                 uint64_t deadline_left_ns,
+                                 weir_hedge_decision *out);
+
+// The decision for an ask the caller filled in; with `spend` non-zero a
+// `send` spends the budget, with 0 the budget is not asked (`send` then
+// only means due).
+//
+// # Safety
+// `hedger` is NULL or live; `ask` is NULL or readable; `out` is NULL or
+// writable.
+weir_status weir_hedger_ask(const weir_hedger *hedger,
+                            uint64_t now,
+                            const weir_hedge_ask *ask,
+                            bool spend,
+                            weir_hedge_decision *out);
+
+// Counts one original request in the budget at `now` without beginning it.
+//
+// # Safety
+// `hedger` is NULL or live.
+weir_status weir_hedger_deposit(const weir_hedger *hedger, uint64_t now);
+
+// Records the latency of a request's answer (the winning copy's) at `now`.
+//
+// # Safety
+// `hedger` is NULL or live.
+weir_status weir_hedger_record(const weir_hedger *hedger, uint64_t now, uint64_t latency_ns);
+
+// `weir_hedger_record` at `weir_now()`.
+//
+// # Safety
+// `hedger` is NULL or live.
+weir_status weir_hedger_record_now(const weir_hedger *hedger, uint64_t latency_ns);
+
+// The budget window's `requests` and `retries` (hedges among them) at `now`.
+//
+// # Safety
+// `hedger` is NULL or live; `requests` and `retries` are NULL or writable.
+weir_status weir_hedger_budget(const weir_hedger *hedger,
+                               uint64_t now,
+                               uint64_t *requests,
+                               uint64_t *retries);
+
+// The counters so far.
+//
+// # Safety
+// `hedger` is NULL or live; `out` is NULL or writable.
+weir_status weir_hedger_snapshot(const weir_hedger *hedger, weir_hedger_stats *out);
+
+// `"send"`, `"wait"` or `"stop"` (static); `""` for an unknown value.
+const char *weir_hedge_action_str(uint32_t action);
+
+// Frees `*hedger` and sets it to NULL; NULL is a no-op.
+//
+// # Safety
+// `hedger` is NULL or points to NULL or to a live hedger no other thread uses.
+void weir_hedger_free(weir_hedger **hedger);
+
+// Writes the default config to `out`.
+//
+// # Safety
+// `out` is NULL or writable.
+weir_status weir_hot_keys_config_default(weir_hot_keys_config *out);
+
+// Makes an empty detector. `seed` is the secret keys are hashed under
+// (NULL: the public `weir_hash_key`, which lets crafted keys crowd one
+// set).
+//
+// # Safety
+// `config` and `seed` are NULL or readable; `out` is NULL or writable.
+weir_status weir_hot_keys_new(const weir_hot_keys_config *config,
+                              const weir_hash_seed *seed,
+                              weir_hot_keys **out);
+
+// Counts one request for the `key_len` bytes at `key`, at `now`.
+//
+// # Safety
+// `hot` is NULL or live; `key` points to `key_len` readable bytes (may be
+// NULL when `key_len` is 0).
+weir_status weir_hot_keys_record(const weir_hot_keys *hot,
+                                 uint64_t now,
+                                 const uint8_t *key,
+                                 size_t key_len);
+
+// `weir_hot_keys_record` at `weir_now()`.
+//
+// # Safety
+// As `weir_hot_keys_record`.
+weir_status weir_hot_keys_record_now(const weir_hot_keys *hot, const uint8_t *key, size_t key_len);
+
+// Counts one request for a key already hashed (its bytes are not kept).
+//
+// # Safety
+// `hot` is NULL or live.
+weir_status weir_hot_keys_record_hashed(const weir_hot_keys *hot, uint64_t now, uint64_t hash);
+
+// The `k` keys that surely had the most requests at `now`: writes up to
+// `k` entries to `out` (largest `count - error` first) and their number to
+// `out_n`; copies each entry's key bytes into `keys` (room for `keys_cap`
+// bytes) and the bytes all of them need to `out_keys_len`, so a caller
+// whose buffer was short can call again with a larger one.
+//
+// # Safety
+// `hot` is NULL or live; `out` has room for `k` entries (NULL when `k` is
+// 0); `keys` has room for `keys_cap` bytes (NULL when `keys_cap` is 0);
+// `out_n` and `out_keys_len` are NULL or writable.
+weir_status weir_hot_keys_top(const weir_hot_keys *hot,
+                              uint64_t now,
+                              weir_hot_key *out,
+                              size_t k,
+                              uint8_t *keys,
+                              size_t keys_cap,
+                              size_t *out_n,
+                              size_t *out_keys_len);
+
+// `(count, error)` of a hashed key at `now`; for a key without a counter,
+// the smallest count of its set, all of it error.
+//
+// # Safety
+// `hot` is NULL or live; `count` and `error` are NULL or writable.
+weir_status weir_hot_keys_estimate(const weir_hot_keys *hot,
+                                   uint64_t now,
+                                   uint64_t hash,
+                                   uint64_t *count,
+                                   uint64_t *error);
+
+// The hash the detector counts the `key_len` bytes at `key` under.
+//
+// # Safety
+// `hot` is NULL or live; `key` as in `weir_hot_keys_record`; `out` is NULL
+// or writable.
+weir_status weir_hot_keys_hash(const weir_hot_keys *hot,
+                               const uint8_t *key,
+                               size_t key_len,
+                               uint64_t *out);
+
+// The sum of every count at `now` (the requests recorded, decayed).
+//
+// # Safety
+// `hot` is NULL or live; `out` is NULL or writable.
+weir_status weir_hot_keys_total(const weir_hot_keys *hot, uint64_t now, uint64_t *out);
+
+// Frees `*hot` and sets it to NULL; NULL is a no-op.
+//
+// # Safety
+// `hot` is NULL or points to NULL or to a live detector no other thread uses.
+void weir_hot_keys_free(weir_hot_keys **hot);
+
 // Makes a table of `capacity` entries (a multiple of 8) sharing `config`.
 // When every entry of a key's set holds a key that has spent tokens, a new
 // key is refused with `WEIR_REASON_TABLE_FULL` rather than evicting a live
@@ -2082,6 +2403,85 @@ weir_status weir_verdict_report(const weir_verdict *verdict,
 // # Safety
 // `verdict` is NULL or points to NULL or a live verdict no other thread uses.
 void weir_verdict_free(weir_verdict **verdict);
+
+// Writes the default config to `out`.
+//
+// # Safety
+// `out` is NULL or writable.
+weir_status weir_quantiles_config_default(weir_quantiles_config *out);
+
+// Makes an empty estimator.
+//
+// # Safety
+// `config` is NULL or readable; `out` is NULL or writable.
+weir_status weir_quantiles_new(const weir_quantiles_config *config, weir_quantiles **out);
+
+// Counts `n` samples of `latency_ns` at `now`.
+//
+// # Safety
+// `q` is NULL or live.
+weir_status weir_quantiles_record(const weir_quantiles *q,
+                                  uint64_t now,
+                                  uint64_t latency_ns,
+                                  uint64_t n);
+
+// Counts one sample of `latency_ns` at `weir_now()`.
+//
+// # Safety
+// `q` is NULL or live.
+weir_status weir_quantiles_record_now(const weir_quantiles *q, uint64_t latency_ns);
+
+// The `quantile` (in [0, 1]) of the window ending at `now`.
+//
+// # Safety
+// `q` is NULL or live; `out` is NULL or writable.
+weir_status weir_quantiles_quantile(const weir_quantiles *q,
+                                    uint64_t now,
+                                    double quantile,
+                                    weir_quantile_reading *out);
+
+// `weir_quantiles_quantile` at `weir_now()`.
+//
+// # Safety
+// `q` is NULL or live; `out` is NULL or writable.
+weir_status weir_quantiles_quantile_now(const weir_quantiles *q,
+                                        double quantile,
+                                        weir_quantile_reading *out);
+
+// The window ending at `now`, bucket by bucket: writes up to `cap` buckets
+// to `out` in ascending order and the number of non-empty buckets to
+// `out_len` (more than `cap` means the rest were left out).
+//
+// # Safety
+// `q` is NULL or live; `out` is NULL (then `cap` must be 0) or has room for
+// `cap` buckets; `out_len` is NULL or writable.
+weir_status weir_quantiles_buckets(const weir_quantiles *q,
+                                   uint64_t now,
+                                   weir_quantile_bucket *out,
+                                   size_t cap,
+                                   size_t *out_len);
+
+// Adds `from`'s window ending at `now` into `into`; both must have the
+// same config.
+//
+// # Safety
+// `into` and `from` are NULL or live.
+weir_status weir_quantiles_merge(const weir_quantiles *into,
+                                 const weir_quantiles *from,
+                                 uint64_t now);
+
+// The bounds of the bucket `value` is counted in (`upper` is `UINT64_MAX`
+// for the last bucket).
+//
+// # Safety
+// `lower` and `upper` are NULL or writable.
+weir_status weir_quantiles_bucket_bounds(uint64_t value, uint64_t *lower, uint64_t *upper);
+
+// Frees `*q` and sets it to NULL; NULL is a no-op.
+//
+// # Safety
+// `q` is NULL or points to NULL or to a live estimator no other thread uses.
+void weir_quantiles_free(weir_quantiles **q);
 
 // Derives the seed of `secret_len` bytes at `secret` (a passphrase, a
 // random string from a secret store; every byte counts), the same seed

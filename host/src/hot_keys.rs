@@ -10,6 +10,10 @@ use std::sync::RwLock;
 use weir_core::hot_keys::{HotKey, HotKeysConfig, HotSet, WAYS};
 use weir_core::{ConfigError, Nanos, Value};
 
+/// Counters when the caller names none: the table that finds the top 100
+/// of a Zipf(1.1) stream (core's recall test).
+pub const DEFAULT_CAPACITY: u64 = 1024;
+
 /// Most counters one detector may hold (64 Ki sets of 16).
 pub const MAX_CAPACITY: u64 = 1 << 20;
 

@@ -44,7 +44,9 @@ pub use events::{Event, EventKind, Events, EVENTS_QUEUE, TABLE_HOLD_NS};
 pub use feeder::CpuFeeder;
 pub use hash::{hash_key, hash_key_seeded, hash_str, HashSeed};
 pub use hedge::{Hedger, HedgerStats};
-pub use hot_keys::{HotKeyCount, HotKeys, MAX_CAPACITY as HOT_KEYS_MAX_CAPACITY};
+pub use hot_keys::{
+    HotKeyCount, HotKeys, DEFAULT_CAPACITY as HOT_KEYS_DEFAULT_CAPACITY, MAX_CAPACITY as HOT_KEYS_MAX_CAPACITY,
+};
 pub use key_hasher::KeyHasher;
 pub use quantile::{check_quantile, LatencyQuantiles, QuantileSnapshot, QUANTILE_SLOTS, RELATIVE_ERROR};
 pub use random::draw;

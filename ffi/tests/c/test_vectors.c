@@ -133,22 +133,10 @@ static const struct {
     {"deadline", replay_deadline},
     {"breaker", replay_breaker},
     {"adaptive_limit", replay_adaptive_limit},
+    {"quantile", replay_quantile},
+    {"hot_keys", replay_hot_keys},
+    {"hedge", replay_hedge},
 };
-
-/* Primitives with vectors in core that the C ABI does not offer yet: their
- * files are passed over, not failed. Each line names the issue wiring it. */
-static const char *const NOT_YET[] = {
-    "quantile", /* issue 19: the latency-quantile estimator */
-    "hot_keys", /* issue 19: the hot-key detector */
-    "hedge",    /* issue 19: the hedging decision */
-};
-
-static int not_yet(const char *primitive) {
-  for (size_t i = 0; i < sizeof NOT_YET / sizeof NOT_YET[0]; i++) {
-    if (strcmp(NOT_YET[i], primitive) == 0) return 1;
-  }
-  return 0;
-}
 
 static int replay_file(const char *dir, const char *name) {
   char path[4096];
@@ -164,10 +152,6 @@ static int replay_file(const char *dir, const char *name) {
     return 0;
   }
   const json *primitive = json_get(vector, "primitive");
-  if (primitive && primitive->kind == J_STRING && not_yet(primitive->text)) {
-    json_free(vector);
-    return 0;
-  }
   int replayed = 0;
   for (size_t i = 0; primitive && primitive->kind == J_STRING && i < sizeof ROUTES / sizeof ROUTES[0]; i++) {
     if (strcmp(ROUTES[i].primitive, primitive->text) == 0) {

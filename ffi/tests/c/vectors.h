@@ -40,5 +40,8 @@ void replay_singleflight(const json *vector, const json *config, const json *ste
 void replay_deadline(const json *vector, const json *config, const json *steps);
 void replay_breaker(const json *vector, const json *config, const json *steps);
 void replay_adaptive_limit(const json *vector, const json *config, const json *steps);
+void replay_quantile(const json *vector, const json *config, const json *steps);
+void replay_hot_keys(const json *vector, const json *config, const json *steps);
+void replay_hedge(const json *vector, const json *config, const json *steps);
 
 #endif
