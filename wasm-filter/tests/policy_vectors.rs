@@ -57,8 +57,12 @@ fn upstream(r: &Value) -> Upstream {
     u
 }
 
-/// The body names the reason and the rule: `weir: <reason> by rule "<rule>"`.
+/// The body names the reason and the rule: `weir: <reason> by rule "<rule>"`;
+/// a rule's `fallback` answer has its own body, and names them in headers.
 fn reason_and_rule(out: &Outcome) -> (String, String) {
+    if let (Some(reason), Some(rule)) = (out.header("x-weir-fallback"), out.header("x-weir-rule")) {
+        return (reason.to_owned(), rule.to_owned());
+    }
     let body = String::from_utf8_lossy(&out.body).into_owned();
     let rest = body.trim_end().strip_prefix("weir: ").unwrap_or_else(|| panic!("not weir's answer: {body:?}"));
     let (reason, rule) = rest.split_once(" by rule ").unwrap();

@@ -297,6 +297,8 @@ class Upstream:
         self.latency: float | list[float] = 0.0
         self.headers: dict[str, str] = {}
         self.hits = 0
+        # The request headers of the last request served, lowercased.
+        self.last_headers: dict[str, str] = {}
         self._lock = threading.Lock()
         upstream = self
 
@@ -307,6 +309,7 @@ class Upstream:
                 with upstream._lock:
                     upstream.hits += 1
                     n = upstream.hits
+                    upstream.last_headers = {k.lower(): v for k, v in self.headers.items()}
                 latency = upstream.latency
                 if isinstance(latency, list):
                     latency = latency[n % len(latency)]
