@@ -87,9 +87,9 @@ go test -tags weir_direct -count=1 ./...
 (cd bench && go vet ./... && go test -run '^$' -bench . -benchtime 1x ./... >/dev/null)
 # Modules of their own over the library (a replace): the client_golang
 # collector, the gRPC interceptors (a grpc-go server and client on
-# loopback), the OpenTelemetry bridge, and the net/http and gRPC examples
-# started on loopback. Each keeps its go.sum committed and tidy.
-for module in weirprom weirgrpc weirotel ../../examples/go/nethttp ../../examples/go/grpc; do
+# loopback), the OpenTelemetry bridge, the net/http and gRPC examples
+# started on loopback, and the OpenTelemetry example. Each keeps its go.sum committed and tidy.
+for module in weirprom weirgrpc weirotel ../../examples/go/nethttp ../../examples/go/grpc ../../examples/go/otel; do
   (cd "$module" && go mod tidy && git ls-files --error-unmatch go.mod go.sum >/dev/null && git diff --exit-code -- go.mod go.sum)
 done
 (cd weirprom && go vet ./... && go test -race -count=1 ./...)
@@ -97,3 +97,4 @@ done
 (cd weirotel && go vet ./... && go test -race -count=1 ./...)
 (cd ../../examples/go/nethttp && go vet ./... && go test -count=1 ./...)
 (cd ../../examples/go/grpc && go vet ./... && go test -count=1 ./...)
+(cd ../../examples/go/otel && go vet ./... && go test -count=1 ./...)
