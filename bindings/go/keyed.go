@@ -14,7 +14,8 @@ import (
 // fixed when it is made: a new key that finds its set full of live keys is
 // refused (TableFull) rather than evicting one.
 type KeyedLimiter struct {
-	h *C.weir_keyed_limiter
+	h      *C.weir_keyed_limiter
+	events *eventHub
 }
 
 // NewKeyedLimiter makes a table of `capacity` entries (a multiple of 8)
@@ -38,6 +39,7 @@ func NewKeyedLimiter(rate float64, burst int, capacity int, opts ...LimiterOptio
 	if err != nil {
 		return nil, err
 	}
+	k.events = keyedEvents(k.h)
 	runtime.SetFinalizer(k, (*KeyedLimiter).Close)
 	return k, nil
 }
@@ -57,6 +59,7 @@ func (k *KeyedLimiter) Acquire(key string, cost int) Decision {
 		s = cgoKeyedAcquireBytesNow(handle(unsafe.Pointer(k.h)), key, uint64(max(cost, 0)), &d)
 	}
 	runtime.KeepAlive(k)
+	k.events.after()
 	if s != C.WEIR_STATUS_OK {
 		return Decision{Reason: TableFull, RetryAfter: Never}
 	}
@@ -67,6 +70,7 @@ func (k *KeyedLimiter) acquire(key, now, cost uint64) Decision {
 	var d C.weir_decision
 	s := keyedAcquire(handle(unsafe.Pointer(k.h)), key, now, cost, &d)
 	runtime.KeepAlive(k)
+	k.events.after()
 	if s != C.WEIR_STATUS_OK {
 		return Decision{Reason: TableFull, RetryAfter: Never}
 	}
@@ -85,6 +89,7 @@ func (k *KeyedLimiter) live(now uint64) int {
 
 // Close frees the table. Idempotent.
 func (k *KeyedLimiter) Close() error {
+	k.events.close()
 	C.weir_keyed_limiter_free(&k.h)
 	runtime.SetFinalizer(k, nil)
 	return nil

@@ -98,7 +98,8 @@ func (b *Backoff) Close() error {
 // RetryBudget caps retries at a ratio of requests over a rolling window
 // plus a per-second floor (defaults: 10 %, 10/s, 10 s of 10 buckets).
 type RetryBudget struct {
-	h *C.weir_retry_budget
+	h      *C.weir_retry_budget
+	events *eventHub
 }
 
 // RetryBudgetConfig is a retry budget; start from DefaultRetryBudgetConfig.
@@ -126,6 +127,7 @@ func NewRetryBudget(c RetryBudgetConfig) (*RetryBudget, error) {
 	if err := create(func() C.weir_status { return C.weir_retry_budget_new(&cfg, &r.h) }); err != nil {
 		return nil, err
 	}
+	r.events = budgetEvents(r.h)
 	runtime.SetFinalizer(r, (*RetryBudget).Close)
 	return r, nil
 }
@@ -155,6 +157,7 @@ func (r *RetryBudget) withdraw(now, delay, deadlineLeft uint64) Decision {
 	var d C.weir_decision
 	C.weir_retry_budget_withdraw(r.h, C.uint64_t(now), C.uint64_t(delay), C.uint64_t(deadlineLeft), &d)
 	runtime.KeepAlive(r)
+	r.events.after()
 	return decision(&d)
 }
 
@@ -167,6 +170,7 @@ func (r *RetryBudget) snapshot(now uint64) (requests, retries uint64) {
 
 // Close frees the budget. Idempotent.
 func (r *RetryBudget) Close() error {
+	r.events.close()
 	C.weir_retry_budget_free(&r.h)
 	runtime.SetFinalizer(r, nil)
 	return nil
@@ -181,6 +185,7 @@ func (r *RetryBudget) retry(b *Backoff, now uint64, attempt uint32, draw, previo
 	C.weir_retry(b.h, r.h, C.uint64_t(now), &ask, &out)
 	runtime.KeepAlive(b)
 	runtime.KeepAlive(r)
+	r.events.after()
 	return decision(&out.decision), duration(out.delay_ns)
 }
 
@@ -223,6 +228,9 @@ func Retry(ctx context.Context, b *Backoff, budget *RetryBudget, fn func(context
 		C.weir_retry_now(b.h, shared, &ask, &out)
 		runtime.KeepAlive(b)
 		runtime.KeepAlive(budget)
+		if budget != nil {
+			budget.events.after()
+		}
 		d := decision(&out.decision)
 		if !d.Admitted() {
 			return errors.Join(err, &RejectedError{Decision: d})

@@ -22,6 +22,7 @@ type Shedder struct {
 	wg      sync.WaitGroup
 	once    sync.Once
 	tickets sync.Pool // of *shedTicket
+	events  *eventHub
 }
 
 // ShedderOption adjusts a shedder's config.
@@ -80,6 +81,7 @@ func NewShedder(opts ...ShedderOption) (*Shedder, error) {
 	if err := create(func() C.weir_status { return C.weir_shedder_new(&s.cfg, &sh.h) }); err != nil {
 		return nil, err
 	}
+	sh.events = shedderEvents(sh.h)
 	if s.cpuInterval > 0 {
 		sampler, err := NewCPUSampler()
 		if err != nil {
@@ -171,6 +173,7 @@ func (s *Shedder) admit() (uint64, error) {
 		st = cgoShedderAcquireNow(handle(unsafe.Pointer(s.h)), &d, &started)
 	}
 	runtime.KeepAlive(s)
+	s.events.after()
 	if st != C.WEIR_STATUS_OK {
 		return 0, ErrClosed
 	}
@@ -194,6 +197,7 @@ func (s *Shedder) acquire(now uint64) Decision {
 	var d C.weir_decision
 	shedderAcquire(handle(unsafe.Pointer(s.h)), now, &d)
 	runtime.KeepAlive(s)
+	s.events.after()
 	return decision(&d)
 }
 
@@ -243,6 +247,7 @@ func (s *Shedder) Close() error {
 	s.once.Do(func() {
 		close(s.stop)
 		s.wg.Wait()
+		s.events.close()
 		C.weir_shedder_free(&s.h)
 		runtime.SetFinalizer(s, nil)
 	})

@@ -16,7 +16,8 @@ import (
 // refuses work, refuse locally with p = (requests - k x accepts) /
 // (requests + 1) over a rolling window.
 type Throttle struct {
-	h *C.weir_throttle
+	h      *C.weir_throttle
+	events *eventHub
 }
 
 // ThrottleOption adjusts a throttle's config.
@@ -55,6 +56,7 @@ func NewThrottle(opts ...ThrottleOption) (*Throttle, error) {
 	if err := create(func() C.weir_status { return C.weir_throttle_new(&cfg, &t.h) }); err != nil {
 		return nil, err
 	}
+	t.events = throttleEvents(t.h)
 	runtime.SetFinalizer(t, (*Throttle).Close)
 	return t, nil
 }
@@ -70,6 +72,7 @@ func (t *Throttle) Allow() error {
 		s = cgoThrottleAcquireNow(handle(unsafe.Pointer(t.h)), &d)
 	}
 	runtime.KeepAlive(t)
+	t.events.after()
 	if s != C.WEIR_STATUS_OK {
 		return ErrClosed
 	}
@@ -99,6 +102,7 @@ func (t *Throttle) Do(fn func() error, accepted func(error) bool) error {
 	var d C.weir_decision
 	s := throttleAcquire(handle(unsafe.Pointer(t.h)), acquiredAt, rand.Uint64(), &d)
 	runtime.KeepAlive(t)
+	t.events.after()
 	if s != C.WEIR_STATUS_OK {
 		return ErrClosed
 	}
@@ -121,6 +125,7 @@ func (t *Throttle) acquire(now, draw uint64) Decision {
 	var d C.weir_decision
 	throttleAcquire(handle(unsafe.Pointer(t.h)), now, draw, &d)
 	runtime.KeepAlive(t)
+	t.events.after()
 	return decision(&d)
 }
 
@@ -152,6 +157,7 @@ func (t *Throttle) stats(now uint64) ThrottleStats {
 
 // Close frees the throttle. Idempotent.
 func (t *Throttle) Close() error {
+	t.events.close()
 	C.weir_throttle_free(&t.h)
 	runtime.SetFinalizer(t, nil)
 	return nil

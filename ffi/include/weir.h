@@ -387,6 +387,39 @@ typedef uint32_t weir_adaptive_outcome;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// What happened. The values never change.
+enum weir_event_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Decisions were refused; `count` says how many since the last one.
+  WEIR_EVENT_KIND_REFUSED = 0,
+  // A shedder began shedding.
+  WEIR_EVENT_KIND_DROPPING_STARTED = 1,
+  // A shedder admitted again after a cool-off without a shed.
+  WEIR_EVENT_KIND_DROPPING_STOPPED = 2,
+  // A throttle began refusing locally.
+  WEIR_EVENT_KIND_REFUSING_STARTED = 3,
+  // A throttle admitted again one bucket after its last refusal.
+  WEIR_EVENT_KIND_REFUSING_STOPPED = 4,
+  // A retry budget refused a retry.
+  WEIR_EVENT_KIND_BUDGET_EXHAUSTED = 5,
+  // A retry budget admitted a retry again.
+  WEIR_EVENT_KIND_BUDGET_RECOVERED = 6,
+  // A keyed table had no entry free for a new key.
+  WEIR_EVENT_KIND_TABLE_FULL = 7,
+  // A keyed table held keys again after being full.
+  WEIR_EVENT_KIND_TABLE_RECOVERED = 8,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum weir_event_kind weir_event_kind;
+#else
+typedef uint32_t weir_event_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // Why a caller got no permit (`weir_bulkhead_admission.refusal`).
 enum weir_bulkhead_refusal
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -407,6 +440,27 @@ enum weir_bulkhead_refusal
 typedef enum weir_bulkhead_refusal weir_bulkhead_refusal;
 #else
 typedef uint32_t weir_bulkhead_refusal;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// What to do about the next hedge.
+enum weir_hedge_action
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Send it now (its retry is spent).
+  WEIR_HEDGE_ACTION_SEND = 0,
+  // Not yet: ask again at `due` if no answer came.
+  WEIR_HEDGE_ACTION_WAIT = 1,
+  // Send no more for this request; `reason` says why.
+  WEIR_HEDGE_ACTION_STOP = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum weir_hedge_action weir_hedge_action;
+#else
+typedef uint32_t weir_hedge_action;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -433,6 +487,9 @@ typedef struct weir_cpu_sampler weir_cpu_sampler;
 
 // A deadline policy (pure: holds only its config). Thread-safe.
 typedef struct weir_deadline weir_deadline;
+
+// The event queue of one handle; borrowed from it, valid while it lives.
+typedef struct weir_events weir_events;
 
 // A fleet limiter: a lease spent with one CAS per request and a background
 // thread that owns the one Redis connection. Thread-safe: every function
@@ -766,6 +823,22 @@ typedef struct {
   // The callee's timeout, ns; 0 when exceeded.
   uint64_t timeout_ns;
 } weir_deadline_answer;
+
+// One event.
+typedef struct {
+  // A `weir_event_kind`.
+  uint32_t kind;
+  // A `weir_reason`: the refusal behind it (the first counted, or the
+  // one that started the state).
+  uint32_t reason;
+  // When, ns: the decision that caused it.
+  uint64_t at;
+  // Refused: refusals counted into it. A state's end: refusals while it
+  // lasted. A state's start: 1.
+  uint64_t count;
+  // A state's end: when the state began, ns. Otherwise `at`.
+  uint64_t since;
+} weir_event;
 
 // A fleet-wide limit: `limit` tokens per `period_ns` across every node
 // using Redis key `key`. Start from `weir_fleet_config_default`, then set
@@ -1733,6 +1806,60 @@ weir_status weir_format_grpc_timeout(uint64_t ns, uint8_t *buf, size_t buf_len, 
 // # Safety
 // As `weir_format_grpc_timeout`.
 weir_status weir_format_millis(uint64_t ns, uint8_t *buf, size_t buf_len, size_t *written);
+
+// The shedder's event queue, valid until the shedder is freed.
+//
+// # Safety
+// `shedder` is NULL or live; `out` is NULL or writable.
+weir_status weir_shedder_events(const weir_shedder *shedder, const weir_events **out);
+
+// The throttle's event queue, valid until the throttle is freed.
+//
+// # Safety
+// `throttle` is NULL or live; `out` is NULL or writable.
+weir_status weir_throttle_events(const weir_throttle *throttle, const weir_events **out);
+
+// The budget's event queue, valid until the budget is freed.
+//
+// # Safety
+// `budget` is NULL or live; `out` is NULL or writable.
+weir_status weir_retry_budget_events(const weir_retry_budget *budget, const weir_events **out);
+
+// The limiter's event queue, valid until the limiter is freed.
+//
+// # Safety
+// `limiter` is NULL or live; `out` is NULL or writable.
+weir_status weir_keyed_limiter_events(const weir_keyed_limiter *limiter, const weir_events **out);
+
+// The word that counts the queued events, for a caller that looks after
+// each decision without a call: read it with an atomic load (acquire);
+// not zero means `weir_events_drain` has something. NULL for NULL.
+//
+// # Safety
+// `events` is NULL or from a live handle.
+const uint64_t *weir_events_pending_word(const weir_events *events);
+
+// Moves up to `capacity` queued events, oldest first, into `buffer` and
+// writes how many to `written` (0 when none are queued).
+//
+// # Safety
+// `events` is NULL or from a live handle; `buffer` is writable for
+// `capacity` events (may be NULL when `capacity` is 0); `written` is NULL
+// or writable.
+weir_status weir_events_drain(const weir_events *events,
+                              weir_event *buffer,
+                              size_t capacity,
+                              size_t *written);
+
+// Events lost because nobody drained a full queue (64 kept).
+//
+// # Safety
+// `events` is NULL or from a live handle; `out` is NULL or writable.
+weir_status weir_events_dropped(const weir_events *events, uint64_t *out);
+
+// The kind's name (`"refused"`, `"dropping_started"`, ...); `"unknown"`
+// for a code that is not a kind. Never NULL; static.
+const char *weir_event_kind_str(uint32_t kind);
 
 // Writes the defaults to `out`: `redis_url` and `key` NULL, `limit` 0
 // (all three must be set), period 1 s, one node, batches of 100 ms, lead

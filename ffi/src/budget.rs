@@ -51,6 +51,7 @@ pub struct weir_retry_ask {
 /// withdraw); only `_free` must not race.
 pub struct weir_retry_budget {
     inner: AtomicRetryBudget,
+    pub(crate) events: crate::events::weir_events,
 }
 
 /// Writes the default config to `out`.
@@ -87,9 +88,11 @@ pub unsafe extern "C" fn weir_retry_budget_new(
     guard(|| {
         let config = live!(config);
         need!(out);
-        match AtomicRetryBudget::new(config.into()) {
+        let config: RetryBudgetConfig = config.into();
+        let events = crate::events::weir_events(weir_host::Events::budget(&config));
+        match AtomicRetryBudget::new(config) {
             // SAFETY: `out` checked non-NULL; writable per the contract.
-            Ok(inner) => unsafe { publish(out, weir_retry_budget { inner }) },
+            Ok(inner) => unsafe { publish(out, weir_retry_budget { inner, events }) },
             Err(e) => config_error(e),
         }
     })
@@ -136,7 +139,9 @@ pub unsafe extern "C" fn weir_retry_budget_withdraw(
     guard(|| {
         let budget = live!(budget);
         need!(out);
-        out!(out, budget.inner.withdraw(now, delay_ns, deadline_left_ns).into());
+        let d = budget.inner.withdraw(now, delay_ns, deadline_left_ns);
+        budget.events.observe(now, &d);
+        out!(out, d.into());
         weir_status::Ok
     })
 }
@@ -204,7 +209,11 @@ pub unsafe extern "C" fn weir_retry(
             deadline_left: ask.deadline_left_ns,
         };
         let answer = match budget {
-            Some(budget) => retry(now, &backoff.inner, &budget.inner, &ask),
+            Some(budget) => {
+                let answer = retry(now, &backoff.inner, &budget.inner, &ask);
+                budget.events.observe(now, &answer.decision);
+                answer
+            }
             None => retry(now, &backoff.inner, &Unbudgeted, &ask),
         };
         out!(out, weir_retry_decision { decision: answer.decision.into(), delay_ns: answer.delay });

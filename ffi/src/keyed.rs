@@ -18,6 +18,7 @@ const MAX_CAPACITY: u64 = 1 << 24;
 pub struct weir_keyed_limiter {
     inner: KeyedLimiter<Box<[KeySet]>>,
     keys: KeyHasher,
+    pub(crate) events: crate::events::weir_events,
 }
 
 fn storage(capacity: u64) -> Result<Box<[KeySet]>, weir_status> {
@@ -77,7 +78,12 @@ pub unsafe extern "C" fn weir_keyed_limiter_new(
         };
         match KeyedLimiter::with_storage(config.into(), sets) {
             // SAFETY: `out` checked non-NULL; writable per the contract.
-            Ok(inner) => unsafe { publish(out, weir_keyed_limiter { inner, keys }) },
+            Ok(inner) => unsafe {
+                publish(
+                    out,
+                    weir_keyed_limiter { inner, keys, events: crate::events::weir_events(weir_host::Events::table()) },
+                )
+            },
             Err(e) => config_error(e),
         }
     })
@@ -100,7 +106,9 @@ pub unsafe extern "C" fn weir_keyed_limiter_acquire(
     guard(|| {
         let limiter = live!(limiter);
         need!(out);
-        out!(out, limiter.inner.acquire(key, now, cost).into());
+        let d = limiter.inner.acquire(key, now, cost);
+        limiter.events.observe(now, &d);
+        out!(out, d.into());
         weir_status::Ok
     })
 }
@@ -124,7 +132,9 @@ pub unsafe extern "C" fn weir_keyed_limiter_acquire_bytes_now(
         // SAFETY: forwarded from this function's contract.
         let Some(key) = (unsafe { bytes(key, key_len) }) else { return weir_status::NullArgument };
         need!(out);
-        let decision = limiter.inner.acquire(limiter.keys.hash(key), weir_host::monotonic_now(), cost);
+        let now = weir_host::monotonic_now();
+        let decision = limiter.inner.acquire(limiter.keys.hash(key), now, cost);
+        limiter.events.observe(now, &decision);
         out!(out, decision.into());
         weir_status::Ok
     })

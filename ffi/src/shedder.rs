@@ -74,6 +74,7 @@ pub struct weir_shedder_stats {
 /// number of threads at once (lock-free); only `_free` must not race.
 pub struct weir_shedder {
     inner: AtomicShedder,
+    pub(crate) events: crate::events::weir_events,
 }
 
 /// Writes the default config to `out`.
@@ -101,9 +102,11 @@ pub unsafe extern "C" fn weir_shedder_new(
     guard(|| {
         let config = live!(config);
         need!(out);
-        match AtomicShedder::new(config.into()) {
+        let config: ShedderConfig = config.into();
+        let events = crate::events::weir_events(weir_host::Events::shedder(&config));
+        match AtomicShedder::new(config) {
             // SAFETY: `out` checked non-NULL; writable per the contract.
-            Ok(inner) => unsafe { publish(out, weir_shedder { inner }) },
+            Ok(inner) => unsafe { publish(out, weir_shedder { inner, events }) },
             Err(e) => config_error(e),
         }
     })
@@ -123,7 +126,9 @@ pub unsafe extern "C" fn weir_shedder_acquire(
     guard(|| {
         let shedder = live!(shedder);
         need!(out);
-        out!(out, shedder.inner.acquire(now).into());
+        let d = shedder.inner.acquire(now);
+        shedder.events.observe(now, &d);
+        out!(out, d.into());
         weir_status::Ok
     })
 }
@@ -143,7 +148,9 @@ pub unsafe extern "C" fn weir_shedder_acquire_now(
         let shedder = live!(shedder);
         need!(out, started_at);
         let now = weir_host::monotonic_now();
-        out!(out, shedder.inner.acquire(now).into());
+        let d = shedder.inner.acquire(now);
+        shedder.events.observe(now, &d);
+        out!(out, d.into());
         out!(started_at, now);
         weir_status::Ok
     })

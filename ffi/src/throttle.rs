@@ -61,6 +61,7 @@ pub struct weir_throttle_stats {
 /// A throttle. Thread-safe (lock-free window words); only `_free` must not race.
 pub struct weir_throttle {
     inner: AtomicThrottle,
+    pub(crate) events: crate::events::weir_events,
 }
 
 /// Writes the default config to `out`.
@@ -88,9 +89,11 @@ pub unsafe extern "C" fn weir_throttle_new(
     guard(|| {
         let config = live!(config);
         need!(out);
-        match AtomicThrottle::new(config.into()) {
+        let config: ThrottleConfig = config.into();
+        let events = crate::events::weir_events(weir_host::Events::throttle(&config));
+        match AtomicThrottle::new(config) {
             // SAFETY: `out` checked non-NULL; writable per the contract.
-            Ok(inner) => unsafe { publish(out, weir_throttle { inner }) },
+            Ok(inner) => unsafe { publish(out, weir_throttle { inner, events }) },
             Err(e) => config_error(e),
         }
     })
@@ -113,7 +116,9 @@ pub unsafe extern "C" fn weir_throttle_acquire(
     guard(|| {
         let throttle = live!(throttle);
         need!(out);
-        out!(out, throttle.inner.acquire(now, draw).into());
+        let d = throttle.inner.acquire(now, draw);
+        throttle.events.observe(now, &d);
+        out!(out, d.into());
         weir_status::Ok
     })
 }
@@ -130,7 +135,10 @@ pub unsafe extern "C" fn weir_throttle_acquire_now(
     guard(|| {
         let throttle = live!(throttle);
         need!(out);
-        out!(out, throttle.inner.acquire(weir_host::monotonic_now(), weir_host::draw()).into());
+        let now = weir_host::monotonic_now();
+        let d = throttle.inner.acquire(now, weir_host::draw());
+        throttle.events.observe(now, &d);
+        out!(out, d.into());
         weir_status::Ok
     })
 }
