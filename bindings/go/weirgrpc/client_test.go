@@ -90,21 +90,30 @@ func TestRetryRunsOutOfAttemptsAndBudget(t *testing.T) {
 	}
 }
 
-func TestRetryAgainstAWeirServerWaitsItsRetryAfter(t *testing.T) {
+func TestRetryAgainstAWeirServerFollowsItsAnswer(t *testing.T) {
 	// One token every 150 ms; debug headers give the exact retry-after.
 	h := &health{}
-	addr, _ := policed(t, `{"rules": [{"name": "slow", "limit": {"rate": 1, "per": "150ms", "burst": 1}, "debug_headers": true}]}`, h)
+	addr, policy := policed(t, `{"rules": [{"name": "slow", "limit": {"rate": 1, "per": "150ms", "burst": 1}, "debug_headers": true}]}`, h)
 	client := retrying(t, addr, backoff(t, 3), nil)
 	ctx := testContext(t)
 	if err := check(ctx, client); err != nil {
 		t.Fatal(err)
 	}
 	started := time.Now()
-	if err := check(ctx, client); err != nil {
-		t.Fatalf("the second call should be admitted on its retry after the pushback: %v", err)
+	var trailer metadata.MD
+	err := check(ctx, client, grpc.Trailer(&trailer))
+	elapsed := time.Since(started)
+	if first(nil, trailer, NoRetryKey) == "1" {
+		// The engine marks its overload answers (the filter's "retry at one
+		// layer only"): the refusal is final, not retried.
+		if status.Code(err) != codes.ResourceExhausted || policy.Counter("weir.slow.limited") != 1 || first(nil, trailer, PushbackKey) != "-1" {
+			t.Fatalf("%v, %d refusals, trailer %v: want one RESOURCE_EXHAUSTED with pushback -1, not retried", err, policy.Counter("weir.slow.limited"), trailer)
+		}
+		return
 	}
-	if elapsed := time.Since(started); h.calls.Load() != 2 || elapsed < 100*time.Millisecond {
-		t.Fatalf("%d handler runs, the second call took %s: want 2 runs, the retry after ~150 ms", h.calls.Load(), elapsed)
+	// An unmarked refusal is retried after its pushback, the retry-after.
+	if err != nil || h.calls.Load() != 2 || elapsed < 100*time.Millisecond {
+		t.Fatalf("%v, %d handler runs in %s: want the retry admitted after ~150 ms", err, h.calls.Load(), elapsed)
 	}
 }
 

@@ -41,6 +41,7 @@ type Pool struct {
 	unary    grpc.UnaryClientInterceptor
 	mu       sync.RWMutex
 	conns    map[int]*grpc.ClientConn
+	added    uint64 // the picker's node id of the next connection
 }
 
 // PoolOption configures a Pool.
@@ -77,10 +78,11 @@ func NewPool(picker *weir.Picker, conns []*grpc.ClientConn, opts ...PoolOption) 
 func (p *Pool) Add(cc *grpc.ClientConn) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	index, err := p.picker.Add(uint64(len(p.conns)))
+	index, err := p.picker.Add(p.added)
 	if err != nil {
 		return -1, fmt.Errorf("weirgrpc: adding %s to the pool: %w", cc.Target(), err)
 	}
+	p.added++
 	p.conns[index] = cc
 	return index, nil
 }

@@ -80,7 +80,7 @@ func RequestOf(ctx context.Context, fullMethod, key string) weir.Request {
 
 // check decides a call; a refusal comes back as the status to answer with
 // and the trailer that goes with it.
-func (c *serverConfig) check(ctx context.Context, policy *weir.Policy, fullMethod string) (*weir.Verdict, error, metadata.MD) {
+func (c *serverConfig) check(ctx context.Context, policy *weir.Policy, fullMethod string) (*weir.Verdict, metadata.MD, error) {
 	var key string
 	if c.key != nil {
 		key = c.key(ctx, fullMethod)
@@ -90,7 +90,7 @@ func (c *serverConfig) check(ctx context.Context, policy *weir.Policy, fullMetho
 	if v.Admitted {
 		return v, nil, nil
 	}
-	return v, status.Error(Code(v.Reason), v.Body), Trailer(v)
+	return v, Trailer(v), status.Error(Code(v.Reason), v.Body)
 }
 
 // admit puts what an admitted verdict gives the call on its context: the
@@ -152,7 +152,7 @@ func UnaryServerInterceptor(policy *weir.Policy, opts ...ServerOption) grpc.Unar
 		o(&c)
 	}
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		v, refused, trailer := c.check(ctx, policy, info.FullMethod)
+		v, trailer, refused := c.check(ctx, policy, info.FullMethod)
 		if refused != nil {
 			_ = grpc.SetTrailer(ctx, trailer)
 			return nil, refused
@@ -181,7 +181,7 @@ func StreamServerInterceptor(policy *weir.Policy, opts ...ServerOption) grpc.Str
 		o(&c)
 	}
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		v, refused, trailer := c.check(ss.Context(), policy, info.FullMethod)
+		v, trailer, refused := c.check(ss.Context(), policy, info.FullMethod)
 		if refused != nil {
 			ss.SetTrailer(trailer)
 			return refused
@@ -237,17 +237,26 @@ const (
 )
 
 // Trailer is the trailer of a refused call: the verdict's headers
-// (retry-after, x-ratelimit-*, x-weir-rule) and, when it says when to come
-// back, grpc-retry-pushback-ms. A refusal no wait can turn into an
-// admission (a cost above the burst) gets pushback -1 and x-weir-no-retry.
+// (retry-after, x-ratelimit-*, x-weir-rule, and the engine's
+// x-weir-no-retry and grpc-retry-pushback-ms, which pass unchanged: an
+// overload answer says "do not retry" so that only one layer retries, as
+// the filter's answers do). A verdict that gives no pushback gets one: -1
+// when it is marked no-retry or no wait can turn it into an admission (a
+// cost above the burst, which also gets the marker), else its retry-after
+// in milliseconds.
 func Trailer(v *weir.Verdict) metadata.MD {
 	md := metadata.MD{}
 	for name, values := range v.Header {
 		md[strings.ToLower(name)] = values
 	}
+	if len(md.Get(PushbackKey)) > 0 {
+		return md
+	}
 	if v.Reason == "cost_exceeds_burst" {
-		md.Set(PushbackKey, "-1")
 		md.Set(NoRetryKey, "1")
+	}
+	if first(nil, md, NoRetryKey) == "1" {
+		md.Set(PushbackKey, "-1")
 		return md
 	}
 	if ms, ok := retryAfterMillis(v.Header); ok {
