@@ -40,6 +40,7 @@ type policyStep struct {
 		Headers        map[string]string `json:"headers"`
 		RequestHeaders map[string]string `json:"request_headers"`
 		Upstream       *string           `json:"upstream"`
+		Body           *string           `json:"body"`
 	} `json:"expect"`
 	Respond *policyResponse `json:"respond"`
 	policyResponse
@@ -107,7 +108,11 @@ func TestPolicyVectorsReplay(t *testing.T) {
 					if (e.Reason != "" && got.Reason != e.Reason) || (e.Rule != "" && got.Rule != e.Rule) {
 						t.Errorf("step %d: %s by %q, want %s by %q", i, got.Reason, got.Rule, e.Reason, e.Rule)
 					}
-					if !got.Admitted && got.Body != "weir: "+got.Reason+" by rule \""+got.Rule+"\"\n" {
+					body := "weir: " + got.Reason + " by rule \"" + got.Rule + "\"\n"
+					if e.Body != nil {
+						body = *e.Body
+					}
+					if !got.Admitted && got.Body != body {
 						t.Errorf("step %d: body %q", i, got.Body)
 					}
 					for k, want := range e.Headers {

@@ -1,5 +1,6 @@
 //! weir's policy engine: one JSON document of rules (match a request, key
-//! it, limit -> deadline -> throttle -> shed -> pick), validated with
+//! it, limit -> deadline -> throttle -> shed -> pick -> breaker, a refusal
+//! answered by the rule's fallback), validated with
 //! errors that name the rule and the field, decided by weir-core's kernels
 //! and answered with the same statuses, headers and bodies by every host
 //! that embeds it: the Envoy filter (proxy-wasm), the Envoy dynamic module,

@@ -78,6 +78,9 @@ fn expect_answer(expect: &Value, out: &Outcome, ctx: &str) {
             assert_eq!(got, want.as_str().unwrap(), "{ctx}: {field}");
         }
     }
+    if let Some(body) = expect.get("body").and_then(Value::as_str) {
+        assert_eq!(String::from_utf8_lossy(&out.body), body, "{ctx}: body");
+    }
     expect_headers(expect, out, ctx);
 }
 

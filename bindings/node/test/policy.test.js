@@ -38,7 +38,7 @@ function checkStep(policy, step, ctx) {
   const e = step.expect;
   assert.equal(v.status, e.status, `${ctx}: ${JSON.stringify(v)}`);
   assert.equal(v.admitted, e.status === 200, ctx);
-  if (!v.admitted) assert.equal(v.body, `weir: ${v.reason} by rule "${v.rule}"\n`, ctx);
+  if (!v.admitted) assert.equal(v.body, e.body ?? `weir: ${v.reason} by rule "${v.rule}"\n`, ctx);
   if (e.reason !== undefined) assert.equal(v.reason, e.reason, `${ctx}: reason`);
   if (e.rule !== undefined) assert.equal(v.rule, e.rule, `${ctx}: rule`);
   for (const [k, want] of Object.entries(e.headers || {})) assert.equal(v.headers[k], String(want), `${ctx}: header ${k}`);

@@ -116,6 +116,7 @@ static weir_verdict *check_step(const weir_policy *p, const json *step, const ch
   if (text(e, "reason")) CHECK(text_is(v, WEIR_VERDICT_TEXT_REASON, text(e, "reason")));
   if (text(e, "rule")) CHECK(text_is(v, WEIR_VERDICT_TEXT_RULE, text(e, "rule")));
   if (text(e, "upstream")) CHECK(text_is(v, WEIR_VERDICT_TEXT_UPSTREAM, text(e, "upstream")));
+  if (text(e, "body")) CHECK(text_is(v, WEIR_VERDICT_TEXT_BODY, text(e, "body")));
   const json *want = json_get(e, "headers");
   for (const json *h = want ? want->child : NULL; h; h = h->next) {
     int ok = header_is(v, false, info.headers, h->key, h->text);
