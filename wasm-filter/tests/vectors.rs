@@ -93,6 +93,13 @@ fn replay(primitive: &str, min_files: usize, min_steps: usize) {
             continue;
         }
         assert!(configured, "{name}: {:?}", host.logs());
+        // A rate or burst changed while the limiter serves (`set_rate`,
+        // `set_burst`) has no equivalent in the filter, whose limits change
+        // by a new configuration; those vectors are the bindings' to replay.
+        let changes_rate = |s: &Value| s["op"].as_str().is_some_and(|op| op.starts_with("set_"));
+        if v["steps"].as_array().unwrap().iter().any(changes_rate) {
+            continue;
+        }
         for (i, step) in v["steps"].as_array().unwrap().iter().enumerate() {
             assert_eq!(step["op"], "acquire", "{name}");
             host.set_time(int(&step["at"]));
