@@ -47,8 +47,8 @@ func MetricName(counter string) (name, rule string) {
 	return "weir_" + unsafeChars.ReplaceAllString(found[2], "_"), found[1]
 }
 
-// The counters a rule defines for each action it has, as weir-policy
-// defines them (the Metrics table of wasm-filter/README.md).
+// The counters a rule defines for each action it has, in weir-policy's
+// order (policy/src/plan.rs; the Metrics table of wasm-filter/README.md).
 var actionCounters = []struct {
 	field    string
 	outcomes []string
@@ -57,7 +57,16 @@ var actionCounters = []struct {
 	{"shed", []string{"shed_passed", "shed", "shadow_shed"}},
 	{"throttle", []string{"throttle_passed", "throttled", "shadow_throttled", "upstream_failures"}},
 	{"pick", []string{"pick_none"}},
+	{"breaker", []string{"breaker_passed", "breaker_open", "shadow_breaker_open", "breaker_failures", "breaker_trips", "breaker_no_retry"}},
+	{"fallback", []string{"fallback"}},
 	{"deadline", []string{"deadline_set", "deadline_exceeded", "shadow_deadline_exceeded"}},
+}
+
+type pickDoc struct {
+	Clusters []string `json:"clusters"`
+	Gutter   *struct {
+		Clusters []string `json:"clusters"`
+	} `json:"gutter"`
 }
 
 // CounterNames are the counters (`weir.<rule>.<outcome>`) a policy
@@ -73,8 +82,8 @@ func CounterNames(document []byte) ([]string, error) {
 	for i, raw := range doc.Rules {
 		var fields map[string]json.RawMessage
 		var rule struct {
-			Name string                       `json:"name"`
-			Pick *struct{ Clusters []string } `json:"pick"`
+			Name string   `json:"name"`
+			Pick *pickDoc `json:"pick"`
 		}
 		if err := json.Unmarshal(raw, &fields); err != nil {
 			return nil, fmt.Errorf("weirotel: rule #%d is not an object: %w", i, err)
@@ -82,17 +91,32 @@ func CounterNames(document []byte) ([]string, error) {
 		if err := json.Unmarshal(raw, &rule); err != nil {
 			return nil, fmt.Errorf("weirotel: rule #%d: %w", i, err)
 		}
+		counter := func(outcome string) { names = append(names, "weir."+rule.Name+"."+outcome) }
+		has := func(field string) bool {
+			value, ok := fields[field]
+			return ok && string(value) != "null" && string(value) != "[]"
+		}
 		for _, action := range actionCounters {
-			value, ok := fields[action.field]
-			if !ok || string(value) == "null" || string(value) == "[]" {
+			if !has(action.field) {
 				continue
 			}
 			for _, outcome := range action.outcomes {
-				names = append(names, "weir."+rule.Name+"."+outcome)
+				counter(outcome)
 			}
 			if action.field == "pick" && rule.Pick != nil {
 				for _, cluster := range rule.Pick.Clusters {
-					names = append(names, "weir."+rule.Name+".picked."+cluster)
+					counter("picked." + cluster)
+				}
+				if g := rule.Pick.Gutter; g != nil {
+					counter("gutter")
+					counter("gutter_full")
+					for _, cluster := range g.Clusters {
+						counter("picked." + cluster)
+					}
+					// The gutter's limit counts its state errors when the rule has no limit of its own.
+					if !has("limit") {
+						counter("state_error")
+					}
 				}
 			}
 		}

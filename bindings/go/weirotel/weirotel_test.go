@@ -2,6 +2,9 @@ package weirotel
 
 import (
 	"context"
+	"os"
+	"regexp"
+	"strings"
 	"testing"
 
 	weir "github.com/weir-rs/weir/bindings/go"
@@ -114,5 +117,42 @@ func TestMetricNamesAreTheFiltersPrometheusNames(t *testing.T) {
 	}
 	if _, err := CounterNames([]byte("{")); err == nil {
 		t.Error("a document that is not JSON was accepted")
+	}
+}
+
+// Every counter the Metrics table of wasm-filter/README.md lists for an
+// action is named for a rule with that action.
+func TestCounterNamesCoverTheFiltersMetricsTable(t *testing.T) {
+	readme, err := os.ReadFile("../../../wasm-filter/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := string(readme[strings.Index(string(readme), "### Metrics"):])
+	if end := strings.Index(table[1:], "\n#"); end > 0 {
+		table = table[:end+1]
+	}
+	rows := regexp.MustCompile("(?m)^\\| ([a-z]+) \\| (.+) \\|$").FindAllStringSubmatch(table, -1)
+	names, err := CounterNames([]byte(`{"rules": [{"name": "all", "limit": {"rate": 1}, "shed": {}, "throttle": {},
+		"pick": {"clusters": ["a"], "gutter": {"clusters": ["g"]}}, "breaker": {}, "fallback": {"status": 503},
+		"deadline": {"timeout": "1s"}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, name := range names {
+		have[name] = true
+	}
+	listed := 0
+	for _, row := range rows {
+		for _, counter := range regexp.MustCompile("`([^`]+)`").FindAllStringSubmatch(row[2], -1) {
+			name := "weir.all." + strings.ReplaceAll(counter[1], "<cluster>", "a")
+			listed++
+			if !have[name] {
+				t.Errorf("the %s row lists %s, which CounterNames does not name", row[1], counter[1])
+			}
+		}
+	}
+	if listed < 20 {
+		t.Fatalf("read %d counters from the Metrics table; is it still there?", listed)
 	}
 }
