@@ -219,3 +219,30 @@ func TestCodesByReason(t *testing.T) {
 		}
 	}
 }
+
+func TestAnAdmittedCallGetsTheVerdictsHeaders(t *testing.T) {
+	var cluster, upstream string
+	h := &health{answer: func(ctx context.Context, _ int64) (error, metadata.MD) {
+		md, _ := metadata.FromIncomingContext(ctx)
+		if v := md.Get("x-weir-cluster"); len(v) > 0 {
+			cluster = v[0]
+		}
+		if v, ok := VerdictFrom(ctx); ok {
+			upstream = v.Upstream
+		}
+		return nil, nil
+	}}
+	addr, _ := policed(t, `{"rules": [{"name": "api", "limit": {"rate": 10, "per": "1h", "headers_on_success": true},
+		"pick": {"clusters": ["only"]}}]}`, h)
+	client := healthpb.NewHealthClient(dial(t, addr))
+	var header metadata.MD
+	if err := check(testContext(t), client, grpc.Header(&header)); err != nil {
+		t.Fatal(err)
+	}
+	if first(header, nil, "x-ratelimit-remaining") != "9" || first(header, nil, "x-ratelimit-limit") != "10" {
+		t.Fatalf("response header %v: want x-ratelimit-limit 10, remaining 9", header)
+	}
+	if cluster != "only" || upstream != "only" {
+		t.Fatalf("the handler saw cluster %q and verdict upstream %q, want the picked one", cluster, upstream)
+	}
+}
