@@ -17,6 +17,34 @@ impl Divisor {
         Self { d, magic }
     }
 
+    /// The precomputed reciprocal, for cells that store a divisor in atomics.
+    #[inline]
+    pub(crate) const fn magic(self) -> u64 {
+        self.magic
+    }
+
+    /// A divisor from stored parts, or `None` unless `magic` is exactly the
+    /// one [`Self::new`] computes for `d` (checked with two multiplications:
+    /// `magic = floor(2^64 / d)` iff `magic * d <= 2^64 < (magic + 1) * d`).
+    #[inline]
+    pub(crate) fn from_parts(d: u64, magic: u64) -> Option<Self> {
+        let exact = match d {
+            0 => false,
+            1 => magic == 0,
+            _ => {
+                let (d, m, two64) = (d as u128, magic as u128, 1u128 << 64);
+                m * d <= two64 && (m + 1) * d > two64
+            }
+        };
+        exact.then_some(Self { d, magic })
+    }
+
+    /// A divisor from parts [`Self::new`] produced in this process.
+    #[inline]
+    pub(crate) const fn from_trusted_parts(d: u64, magic: u64) -> Self {
+        Self { d, magic }
+    }
+
     #[inline]
     pub(crate) const fn get(self) -> u64 {
         self.d
@@ -31,7 +59,9 @@ impl Divisor {
         // magic = 2^64/d - e with 0 <= e < 1, so n * magic / 2^64 falls
         // short of n/d by n*e/2^64 < 1: the estimate is the quotient or one less.
         let q = ((n as u128 * self.magic as u128) >> 64) as u64;
-        if n - q * self.d >= self.d {
+        // Wrapping: a divisor read torn from atomics (a caller that will
+        // discard the answer) must give a wrong number, never a panic.
+        if n.wrapping_sub(q.wrapping_mul(self.d)) >= self.d {
             q + 1
         } else {
             q

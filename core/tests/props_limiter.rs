@@ -119,7 +119,7 @@ proptest! {
     ) {
         let config = LimiterConfig { rate: 20, period_ns: SECOND, burst: 3 };
         let table = KeyedLimiter::<[KeySet; 3]>::new(config).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let gcra = *table.gcra();
+        let gcra = table.gcra();
         let mut sets = [[(0u64, 0u64); weir_core::limiter::WAYS]; 3];
         let mut now = 0;
         for (gap, key, cost) in trace {
@@ -170,9 +170,10 @@ proptest! {
 
 #[test]
 fn sizes_stay_small() {
-    // The limiter's state is the one word `state()` returns; the rest of the
-    // cell is the immutable kernel (interval, its reciprocal, tolerance, burst).
-    assert_eq!(core::mem::size_of::<AtomicLimiter>(), 8 + core::mem::size_of::<weir_core::limiter::Gcra>());
+    // The limiter's state is one word; the rest of the cell is the setters'
+    // flag and two config slots (the kernel's four words, the user's rate
+    // and period, the shift from the word to the TAT): two cache lines.
+    assert_eq!(core::mem::size_of::<AtomicLimiter>(), 2 * 8 + 2 * 7 * 8);
     assert!(core::mem::size_of::<weir_core::limiter::Gcra>() <= 32);
     // A keyed entry: key + TAT, plus 1/8 of the set's claim flag.
     assert!(core::mem::size_of::<KeySet>() / weir_core::limiter::WAYS <= 32);

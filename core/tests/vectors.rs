@@ -44,7 +44,7 @@ type ConfigErrorOf = Box<dyn Fn(&Value) -> Option<weir_core::ConfigError>>;
 
 fn route(primitive: &'static str) -> (Replay, ConfigErrorOf) {
     match primitive {
-        "limiter" | "keyed_limiter" | "concurrency_limiter" => (
+        "limiter" | "keyed_limiter" | "concurrency_limiter" | "multi_limiter" => (
             Box::new(move |c, s| limiter::replay(primitive, c, s)),
             Box::new(move |c| limiter::config_error(primitive, c)),
         ),

@@ -1,40 +1,55 @@
 use super::gcra::{Gcra, LimiterConfig};
-use crate::sync::{atomic_u64, AtomicU64, Ordering};
+use super::live::LiveRate;
+use crate::sync::{AtomicU64, Ordering};
 use crate::{ConfigError, Decision, Nanos};
 
 /// A rate limiter for many threads: the GCRA kernel in a CAS loop on one
-/// `AtomicU64`. Lock-free; a refusal never writes.
+/// `AtomicU64`, with a config that can change at run time
+/// ([`Self::set_config`], exact under concurrent callers: see
+/// [`LiveRate`]). Lock-free; a refusal never writes.
 #[derive(Debug)]
 pub struct AtomicLimiter {
-    gcra: Gcra,
-    tat: AtomicU64,
+    cell: LiveRate,
 }
 
 impl AtomicLimiter {
     /// A limiter with a full bucket.
     pub fn new(config: LimiterConfig) -> Result<Self, ConfigError> {
-        Ok(Self { gcra: Gcra::new(config)?, tat: atomic_u64(Gcra::full_state()) })
+        Ok(Self { cell: LiveRate::new(config)? })
     }
 
     /// Asks for `cost` tokens at `now`.
     #[inline]
     pub fn acquire(&self, now: Nanos, cost: u64) -> Decision {
-        acquire_atomic(&self.gcra, &self.tat, now, cost)
+        self.cell.acquire(now, cost)
     }
 
-    /// The kernel (interval, burst).
-    pub fn gcra(&self) -> &Gcra {
-        &self.gcra
+    /// Changes rate and burst at `now`, keeping what was spent
+    /// ([`Gcra::rescale`]: a change never grants tokens).
+    pub fn set_config(&self, config: LimiterConfig, now: Nanos) -> Result<(), ConfigError> {
+        self.cell.set_config(config, now)
     }
 
-    /// The raw state, for snapshots and for moving state between processes.
+    /// The config in force.
+    pub fn config(&self) -> LimiterConfig {
+        self.cell.config()
+    }
+
+    /// The kernel in force (interval, burst).
+    pub fn gcra(&self) -> Gcra {
+        // This process wrote every config the cell holds, all validated.
+        self.cell.gcra().unwrap_or(Gcra::from_trusted_words([1, 0, 1, 1]))
+    }
+
+    /// The raw state (the TAT), for snapshots and for moving state between
+    /// processes.
     pub fn state(&self) -> u64 {
-        self.tat.load(Ordering::Relaxed)
+        self.cell.state()
     }
 
     /// Replaces the raw state (restore of a snapshot taken by [`Self::state`]).
     pub fn restore(&self, state: u64) {
-        self.tat.store(state, Ordering::Relaxed);
+        self.cell.restore(state);
     }
 }
 
@@ -92,6 +107,15 @@ impl Limiter {
     /// The raw state.
     pub fn state(&self) -> u64 {
         self.tat
+    }
+
+    /// Changes rate and burst at `now`, keeping what was spent (the same
+    /// rule as [`AtomicLimiter::set_config`]).
+    pub fn set_config(&mut self, config: LimiterConfig, now: Nanos) -> Result<(), ConfigError> {
+        let gcra = Gcra::new(config)?;
+        self.tat = gcra.rescale(&self.gcra, self.tat, now);
+        self.gcra = gcra;
+        Ok(())
     }
 
     /// Replaces the raw state.

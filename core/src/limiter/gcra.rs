@@ -2,6 +2,13 @@ use crate::divide::Divisor;
 use crate::error::check;
 use crate::{ConfigError, Decision, Nanos, Reason, Value};
 
+/// Every TAT a kernel produces is below this: the top bit of a state word is
+/// left free for the cells that change their config at run time (they keep
+/// a generation there), and `2^63 - 1` itself stays a marker no TAT equals.
+/// Time past it (292 years of nanoseconds) fails closed with
+/// [`Reason::TimeOverflow`].
+pub const TAT_LIMIT: u64 = (1 << 63) - 1;
+
 /// A rate limit: `rate` tokens every `period_ns`, holding at most `burst`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LimiterConfig {
@@ -79,8 +86,7 @@ impl Gcra {
         let Some(increment) = self.interval.get().checked_mul(cost).filter(|inc| *inc <= self.tolerance) else {
             return (tat, Decision::reject(Reason::CostExceedsBurst, u64::MAX, tokens_now(), ahead));
         };
-        // u64::MAX itself is kept out of reach: keyed tables use it as a marker.
-        let Some(new_tat) = base.checked_add(increment).filter(|t| *t < u64::MAX) else {
+        let Some(new_tat) = base.checked_add(increment).filter(|t| *t < TAT_LIMIT) else {
             return (tat, Decision::reject(Reason::TimeOverflow, u64::MAX, tokens_now(), ahead));
         };
         let allow_at = new_tat.saturating_sub(self.tolerance);
@@ -104,7 +110,7 @@ impl Gcra {
         if increment > self.tolerance || cost == 0 {
             return None;
         }
-        let new_tat = base.checked_add(increment).filter(|t| *t < u64::MAX)?;
+        let new_tat = base.checked_add(increment).filter(|t| *t < TAT_LIMIT)?;
         (new_tat.saturating_sub(self.tolerance) <= now).then_some(new_tat)
     }
 
@@ -114,6 +120,58 @@ impl Gcra {
     pub fn admitted(&self, new_tat: u64, now: Nanos) -> Decision {
         let reset_after = new_tat.saturating_sub(now);
         Decision::admit(self.interval.div(self.tolerance.saturating_sub(reset_after)), reset_after)
+    }
+
+    /// The state under `self` that holds what `tat` under `from` had spent
+    /// at `now`: the rule every live change of rate or burst follows.
+    ///
+    /// A TAT `ahead = tat - now` in the future means `ahead / from.interval`
+    /// tokens are spent. Under the new kernel the same tokens take
+    /// `ceil(ahead * interval / from.interval)` nanoseconds to refill
+    /// (rounded up, so a change never hands out a fraction of a token), capped
+    /// at the new tolerance `burst * interval` (an empty bucket: a smaller
+    /// burst leaves it empty, never in debt). A bucket that is full at `now`
+    /// (`tat <= now`) stays as it is.
+    pub fn rescale(&self, from: &Gcra, tat: u64, now: Nanos) -> u64 {
+        if tat <= now {
+            return tat;
+        }
+        let ahead = u128::from(tat - now);
+        let scaled = (ahead * u128::from(self.interval.get())).div_ceil(u128::from(from.interval.get()));
+        let capped = scaled.min(u128::from(self.tolerance)) as u64;
+        now.saturating_add(capped).min(TAT_LIMIT - 1)
+    }
+
+    /// `burst * interval`: how far ahead of `now` the TAT may run.
+    pub const fn tolerance(&self) -> Nanos {
+        self.tolerance
+    }
+
+    /// The kernel's numbers as plain words, `(interval, magic, tolerance,
+    /// burst)`, for cells that keep a kernel in atomics (and in memory other
+    /// processes write): [`Self::from_words`] turns them back.
+    pub(crate) const fn words(&self) -> [u64; 4] {
+        [self.interval.get(), self.interval.magic(), self.tolerance, self.burst]
+    }
+
+    /// The kernel [`Self::words`] gave, or `None` when the words are not one
+    /// (memory another process wrote garbage into): every invariant the
+    /// decision arithmetic relies on is checked, with multiplications only.
+    #[inline]
+    pub(crate) fn from_words(words: [u64; 4]) -> Option<Self> {
+        let [interval, magic, tolerance, burst] = words;
+        let divisor = Divisor::from_parts(interval, magic)?;
+        if burst == 0 || interval.checked_mul(burst) != Some(tolerance) {
+            return None;
+        }
+        Some(Self { interval: divisor, tolerance, burst })
+    }
+
+    /// The same kernel from words this crate wrote itself (no checks).
+    #[inline]
+    pub(crate) const fn from_trusted_words(words: [u64; 4]) -> Self {
+        let [interval, magic, tolerance, burst] = words;
+        Self { interval: Divisor::from_trusted_parts(interval, magic), tolerance, burst }
     }
 
     /// Whether state `tat` is a full bucket at `now` (nothing to remember).

@@ -21,8 +21,30 @@
 //! ways. A claimer freezes the entry it takes (TAT := `FROZEN`) before it
 //! rewrites the key, and every TAT write is strictly increasing, so a thread
 //! that read the old key can never land its CAS on the new key's state.
+//!
+//! **Live config.** [`KeyedLimiter::set_config`] changes rate and burst for
+//! every key. The table keeps two kernels and the top bit of each entry's
+//! state names the one its TAT was written under (TATs stay below
+//! [`super::TAT_LIMIT`], so the bit is free). A change writes the new kernel
+//! into the slot not in force, makes it the table's, then walks every set
+//! under its claim flag and moves each entry still under the old kernel to
+//! the new one. An entry the walk has not reached yet is decided under the
+//! kernel it names, as a request before the change would have been, and the
+//! walk then carries its result over.
+//!
+//! **The keyed rule of a change**: an entry's TAT becomes
+//! `max(rescaled, tat + 1 ns)`, where `rescaled` is the single limiter's rule
+//! ([`Gcra::rescale`]). So on a slower rate or a larger burst, what was spent
+//! stays spent exactly as for one limiter; on a faster rate or a smaller
+//! burst an entry keeps its TAT (plus 1 ns) and drains at the new rate from
+//! there: never a token granted by the change, at the price of refilling
+//! later than one limiter would. The reason is exactness without a lock on
+//! the hit path: an entry's state word then only ever grows, so a caller's
+//! CAS from a word it read can never succeed after a change moved that
+//! entry, however many changes came between.
 
-use super::gcra::{Gcra, LimiterConfig};
+use super::gcra::{Gcra, LimiterConfig, TAT_LIMIT};
+use super::live::slot_of;
 use crate::sync::{atomic_u32, atomic_u64, spin, AtomicU32, AtomicU64, Ordering};
 use crate::{ConfigError, Decision, Nanos, Reason, Value};
 
@@ -36,6 +58,47 @@ const EMPTY: u64 = 0;
 const ZERO_KEY: u64 = 0x9E37_79B9_7F4A_7C15;
 /// The TAT of an entry being handed to a new key. GCRA never produces it.
 const FROZEN: u64 = u64::MAX;
+/// The top bit of an entry's state: the kernel slot its TAT was written under.
+const SLOT_BIT: u64 = 1 << 63;
+
+/// A kernel slot of a table, in atomics.
+#[derive(Debug)]
+struct KernelSlot {
+    words: [AtomicU64; 4],
+    rate: AtomicU64,
+    period_ns: AtomicU64,
+}
+
+impl KernelSlot {
+    fn new(config: LimiterConfig, gcra: &Gcra) -> Self {
+        let [a, b, c, d] = gcra.words();
+        Self {
+            words: [atomic_u64(a), atomic_u64(b), atomic_u64(c), atomic_u64(d)],
+            rate: atomic_u64(config.rate),
+            period_ns: atomic_u64(config.period_ns),
+        }
+    }
+
+    fn write(&self, config: LimiterConfig, gcra: &Gcra) {
+        for (word, value) in self.words.iter().zip(gcra.words()) {
+            word.store(value, Ordering::Release);
+        }
+        self.rate.store(config.rate, Ordering::Release);
+        self.period_ns.store(config.period_ns, Ordering::Release);
+    }
+
+    /// Read with `Acquire`: a caller that sees a rewrite also sees the
+    /// walk that moved its entry away from this slot before it.
+    #[inline]
+    fn kernel(&self) -> Gcra {
+        Gcra::from_trusted_words([
+            self.words[0].load(Ordering::Acquire),
+            self.words[1].load(Ordering::Acquire),
+            self.words[2].load(Ordering::Acquire),
+            self.words[3].load(Ordering::Acquire),
+        ])
+    }
+}
 
 /// [`WAYS`] entries of a keyed table: 136 bytes, 17 per key.
 #[derive(Debug)]
@@ -76,7 +139,10 @@ impl Default for KeySet {
 /// sized at compile time, or a boxed slice in hosts that size it at run time.
 #[derive(Debug)]
 pub struct KeyedLimiter<S> {
-    gcra: Gcra,
+    /// `SLOT_BIT` or 0: the slot new entries are written under.
+    current: AtomicU64,
+    setting: AtomicU32,
+    slots: [KernelSlot; 2],
     sets: S,
 }
 
@@ -147,7 +213,59 @@ impl<S: AsRef<[KeySet]>> KeyedLimiter<S> {
         if len == 0 {
             return Err(ConfigError::new("capacity", ">= 8 (one set of 8 entries)", Value::Unsigned(0)));
         }
-        Ok(Self { gcra, sets: storage })
+        Ok(Self {
+            current: atomic_u64(0),
+            setting: atomic_u32(0),
+            slots: [KernelSlot::new(config, &gcra), KernelSlot::new(config, &gcra)],
+            sets: storage,
+        })
+    }
+
+    /// Changes rate and burst for every key at `now` (the module's keyed
+    /// rule). Walks the whole table, one set at a time under its claim flag;
+    /// requests for keys keep flowing meanwhile.
+    pub fn set_config(&self, config: LimiterConfig, now: Nanos) -> Result<(), ConfigError> {
+        let gcra = Gcra::new(config)?;
+        while self.setting.compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed).is_err() {
+            spin();
+        }
+        let old_bit = self.current.load(Ordering::Acquire);
+        let new_bit = old_bit ^ SLOT_BIT;
+        let old = slot_of(&self.slots, old_bit).kernel();
+        slot_of(&self.slots, new_bit).write(config, &gcra);
+        self.current.store(new_bit, Ordering::Release);
+        for set in self.sets.as_ref() {
+            set.lock();
+            for (k, t) in set.keys.iter().zip(set.tats.iter()) {
+                // A way no key ever took is matched by no caller's hit path
+                // (claims hold the flag held here), so it needs no growth.
+                let grow = u64::from(k.load(Ordering::Acquire) != EMPTY);
+                let mut word = t.load(Ordering::Acquire);
+                // Under the claim flag no entry is FROZEN; every entry the
+                // last change left is under `old` or already under `gcra`.
+                while word & SLOT_BIT != new_bit {
+                    let tat = word & !SLOT_BIT;
+                    let moved = gcra.rescale(&old, tat, now).max(tat + grow).min(TAT_LIMIT - 1);
+                    match t.compare_exchange(word, new_bit | moved, Ordering::AcqRel, Ordering::Acquire) {
+                        Ok(_) => break,
+                        Err(seen) => word = seen,
+                    }
+                }
+            }
+            set.unlock();
+        }
+        self.setting.store(0, Ordering::Release);
+        Ok(())
+    }
+
+    /// The config in force.
+    pub fn config(&self) -> LimiterConfig {
+        let slot = slot_of(&self.slots, self.current.load(Ordering::Acquire));
+        LimiterConfig {
+            rate: slot.rate.load(Ordering::Acquire),
+            period_ns: slot.period_ns.load(Ordering::Acquire),
+            burst: slot.words[3].load(Ordering::Acquire),
+        }
     }
 
     /// Entries in the table.
@@ -155,9 +273,9 @@ impl<S: AsRef<[KeySet]>> KeyedLimiter<S> {
         self.sets.as_ref().len() * WAYS
     }
 
-    /// The kernel shared by every key.
-    pub fn gcra(&self) -> &Gcra {
-        &self.gcra
+    /// The kernel in force, shared by every key.
+    pub fn gcra(&self) -> Gcra {
+        slot_of(&self.slots, self.current.load(Ordering::Acquire)).kernel()
     }
 
     /// Keys whose bucket is not full at `now` (the entries that cannot be reused).
@@ -168,7 +286,7 @@ impl<S: AsRef<[KeySet]>> KeyedLimiter<S> {
             .flat_map(|set| set.keys.iter().zip(set.tats.iter()))
             .filter(|(k, t)| {
                 let tat = t.load(Ordering::Relaxed);
-                k.load(Ordering::Relaxed) != EMPTY && tat != FROZEN && tat > now
+                k.load(Ordering::Relaxed) != EMPTY && tat != FROZEN && tat & !SLOT_BIT > now
             })
             .count()
     }
@@ -207,24 +325,33 @@ impl<S: AsRef<[KeySet]>> KeyedLimiter<S> {
             }
             // TAT before key: a claimer writes the new key before the new TAT,
             // so a TAT read that is not FROZEN pairs with the key read after it.
-            let mut tat = t.load(Ordering::Acquire);
-            if tat == FROZEN || k.load(Ordering::Acquire) != key {
+            let mut word = t.load(Ordering::Acquire);
+            if word == FROZEN || k.load(Ordering::Acquire) != key {
                 continue;
             }
             loop {
-                let (next, decision) = self.gcra.decide(tat, now, cost);
-                if next == tat {
-                    return Lookup::Done(decision);
-                }
-                match t.compare_exchange_weak(tat, next, Ordering::AcqRel, Ordering::Acquire) {
-                    Ok(_) => return Lookup::Done(decision),
-                    Err(seen) => {
-                        if seen == FROZEN || k.load(Ordering::Acquire) != key {
-                            continue 'ways;
-                        }
-                        tat = seen;
+                // The kernel the entry's TAT was written under.
+                let gcra = slot_of(&self.slots, word).kernel();
+                let tat = word & !SLOT_BIT;
+                let (next, decision) = gcra.decide(tat, now, cost);
+                let seen = if next == tat {
+                    // A refusal writes nothing; it stands if the entry did
+                    // not move while its kernel was read.
+                    let again = t.load(Ordering::Acquire);
+                    if again == word {
+                        return Lookup::Done(decision);
                     }
+                    again
+                } else {
+                    match t.compare_exchange_weak(word, (word & SLOT_BIT) | next, Ordering::AcqRel, Ordering::Acquire) {
+                        Ok(_) => return Lookup::Done(decision),
+                        Err(seen) => seen,
+                    }
+                };
+                if seen == FROZEN || k.load(Ordering::Acquire) != key {
+                    continue 'ways;
                 }
+                word = seen;
             }
         }
         Lookup::Absent
@@ -238,33 +365,39 @@ impl<S: AsRef<[KeySet]>> KeyedLimiter<S> {
         let mut earliest = u64::MAX;
         let mut free = None;
         for (k, t) in set.keys.iter().zip(set.tats.iter()) {
-            let tat = t.load(Ordering::Acquire);
+            let word = t.load(Ordering::Acquire);
             if k.load(Ordering::Acquire) == key {
                 return None;
             }
-            if self.gcra.is_idle(tat, now) {
-                if free.is_none_or(|(_, _, oldest)| tat < oldest) {
-                    free = Some((k, t, tat));
+            // Idle is idle under any kernel: `tat <= now`.
+            let tat = word & !SLOT_BIT;
+            if tat <= now {
+                if free.is_none_or(|(_, _, _, oldest)| tat < oldest) {
+                    free = Some((k, t, word, tat));
                 }
             } else {
                 earliest = earliest.min(tat - now);
             }
         }
-        let Some((k, t, idle_tat)) = free else {
+        let Some((k, t, idle_word, idle_tat)) = free else {
             return Some(Decision::reject(Reason::TableFull, earliest, 0, 0));
         };
-        let (next, decision) = self.gcra.decide(idle_tat, now, cost);
+        // Changes walk this set under the flag held here, so the kernel in
+        // force cannot move under a claim.
+        let current = self.current.load(Ordering::Acquire);
+        let gcra = slot_of(&self.slots, current).kernel();
+        let (next, decision) = gcra.decide(idle_tat, now, cost);
         if next == idle_tat {
             // Nothing to remember (refused, or a zero-cost probe): keep the way free.
             return Some(decision);
         }
         // The freeze fails if the old key spent tokens since we looked; then
         // this way is live again and the scan starts over.
-        if t.compare_exchange(idle_tat, FROZEN, Ordering::AcqRel, Ordering::Relaxed).is_err() {
+        if t.compare_exchange(idle_word, FROZEN, Ordering::AcqRel, Ordering::Relaxed).is_err() {
             return None;
         }
         k.store(key, Ordering::Release);
-        t.store(next, Ordering::Release);
+        t.store(current | next, Ordering::Release);
         Some(decision)
     }
 }

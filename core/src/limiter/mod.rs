@@ -7,6 +7,11 @@
 //! - [`KeyedLimiter`] keeps one GCRA state per key in a table of fixed
 //!   capacity: its memory never grows with new keys.
 //! - [`ConcurrencyLimiter`] caps requests in flight.
+//! - Rate and burst change at run time without granting tokens
+//!   ([`AtomicLimiter::set_config`], [`KeyedLimiter::set_config`]; the rule is
+//!   [`Gcra::rescale`], the concurrency argument [`LiveRate`]'s).
+//! - [`MultiLimiter`] decides several rates (10/s and 1000/h) in one call,
+//!   all or nothing.
 //!
 //! ```
 //! use weir_core::{limiter::{AtomicLimiter, LimiterConfig}, SECOND};
@@ -23,8 +28,12 @@ mod cell;
 mod concurrency;
 mod gcra;
 mod keyed;
+mod live;
+mod multi;
 
 pub use cell::{acquire_atomic, AtomicLimiter, Limiter};
 pub use concurrency::{ConcurrencyConfig, ConcurrencyLimiter};
-pub use gcra::{Gcra, LimiterConfig};
+pub use gcra::{Gcra, LimiterConfig, TAT_LIMIT};
 pub use keyed::{decide_in_set, set_index, KeySet, KeyedLimiter, WAYS};
+pub use live::{LiveRate, RateSlot};
+pub use multi::{MultiLimiter, MAX_RATES};

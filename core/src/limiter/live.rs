@@ -1,0 +1,334 @@
+//! A GCRA cell whose rate and burst change at run time, exactly, under
+//! concurrent callers.
+//!
+//! **The rule of a change** ([`Gcra::rescale`]): what was spent stays spent.
+//! A TAT `ahead` nanoseconds past `now` under the old interval becomes
+//! `now + min(ceil(ahead * new_interval / old_interval), new_burst *
+//! new_interval)` under the new one: the same tokens, refilling at the new
+//! rate, never more than an empty bucket. A full bucket stays full. So a
+//! change grants nothing: tokens admitted never exceed what the old config
+//! allowed up to the change plus what the new one allows after it.
+//!
+//! **Layout.** One state word and two config slots. The word's top bit names
+//! the slot in force; its other 63 bits are `raw`, and the TAT is
+//! `(raw + slot.shift) mod 2^63` (every TAT is below [`TAT_LIMIT`]). A setter
+//! (setters are serialised) writes the new config and a new `shift` into the
+//! slot not in force, then CASes the word to (the other slot, `raw + 1`),
+//! choosing `shift` so the rescaled TAT comes out.
+//!
+//! **Why a decision never uses the wrong config.** `raw` only grows: an
+//! admission moves the TAT forward, so `raw` by the same amount, and a change
+//! adds 1 to it. So the word never takes a value twice (short of `raw`
+//! advancing a full 2^63 between one caller's load and its CAS), and a CAS
+//! from the word a caller read succeeds only if no change landed since. The
+//! slot a caller reads is the one its word names; a setter rewrites that
+//! slot only after a later change moved the word away from it, and slot
+//! stores are `Release` and slot loads `Acquire`, so a caller that saw any of
+//! that rewrite sees the moved word at its CAS (which fails) or at the load
+//! that confirms a refusal (which then retries). No generation wraps, so
+//! there is no ABA.
+
+use super::gcra::{Gcra, LimiterConfig, TAT_LIMIT};
+use crate::sync::{atomic_u64, spin, AtomicU64, Ordering};
+use crate::{ConfigError, Decision, Nanos, Reason};
+
+/// The top bit of the word: which slot is in force.
+const SLOT_BIT: u64 = 1 << 63;
+/// The low 63 bits: `raw`.
+const RAW: u64 = SLOT_BIT - 1;
+
+/// The slot of two that the top bit of `word` names.
+#[inline(always)]
+pub(crate) fn slot_of<T>(slots: &[T; 2], word: u64) -> &T {
+    let [first, second] = slots;
+    if word & SLOT_BIT == 0 {
+        first
+    } else {
+        second
+    }
+}
+
+/// One config: the kernel's words, the user's config, and the shift from
+/// `raw` to the TAT. Seven words, all atomics, so the same type can live in
+/// memory mapped by several processes.
+#[repr(C)]
+#[derive(Debug)]
+pub struct RateSlot {
+    kernel: [AtomicU64; 4],
+    shift: AtomicU64,
+    rate: AtomicU64,
+    period_ns: AtomicU64,
+}
+
+impl RateSlot {
+    fn new(config: LimiterConfig, gcra: &Gcra) -> Self {
+        let [a, b, c, d] = gcra.words();
+        Self {
+            kernel: [atomic_u64(a), atomic_u64(b), atomic_u64(c), atomic_u64(d)],
+            shift: atomic_u64(0),
+            rate: atomic_u64(config.rate),
+            period_ns: atomic_u64(config.period_ns),
+        }
+    }
+
+    fn write(&self, config: LimiterConfig, gcra: &Gcra) {
+        for (word, value) in self.kernel.iter().zip(gcra.words()) {
+            word.store(value, Ordering::Release);
+        }
+        self.rate.store(config.rate, Ordering::Release);
+        self.period_ns.store(config.period_ns, Ordering::Release);
+    }
+
+    #[inline]
+    fn words(&self) -> [u64; 4] {
+        [
+            self.kernel[0].load(Ordering::Acquire),
+            self.kernel[1].load(Ordering::Acquire),
+            self.kernel[2].load(Ordering::Acquire),
+            self.kernel[3].load(Ordering::Acquire),
+        ]
+    }
+
+    /// The kernel, trusted (this process wrote it; a torn read only happens
+    /// to a caller whose CAS or confirming load then fails).
+    #[inline]
+    fn kernel(&self) -> Gcra {
+        Gcra::from_trusted_words(self.words())
+    }
+
+    /// The kernel, checked (memory another process may have scribbled on).
+    #[inline]
+    fn checked_kernel(&self) -> Option<Gcra> {
+        Gcra::from_words(self.words())
+    }
+
+    fn config(&self) -> LimiterConfig {
+        LimiterConfig {
+            rate: self.rate.load(Ordering::Acquire),
+            period_ns: self.period_ns.load(Ordering::Acquire),
+            burst: self.kernel[3].load(Ordering::Acquire),
+        }
+    }
+}
+
+/// The refusal of a cell whose shared memory holds no valid config: fail
+/// closed, for as long as it stays so.
+const fn unreadable() -> Decision {
+    Decision::reject(Reason::RateLimited, u64::MAX, 0, 0)
+}
+
+/// A GCRA limiter for many threads whose config changes live. Lock-free
+/// acquires; setters are serialised by a flag (or by the caller, see
+/// [`Self::set_config_serialised`]). `#[repr(C)]` and atomics only, so it
+/// may live in a shared mapping (weir-host's `SharedLimiter`).
+#[repr(C)]
+#[derive(Debug)]
+pub struct LiveRate {
+    word: AtomicU64,
+    setting: AtomicU64,
+    slots: [RateSlot; 2],
+}
+
+/// What [`LiveRate::peek`] found: the decision and, when admitted with a
+/// cost, the word to write (valid while no one else writes the cell).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Peek {
+    pub(crate) next: Option<u64>,
+    pub(crate) decision: Decision,
+}
+
+impl LiveRate {
+    /// A limiter with a full bucket.
+    pub fn new(config: LimiterConfig) -> Result<Self, ConfigError> {
+        let gcra = Gcra::new(config)?;
+        Ok(Self {
+            word: atomic_u64(0),
+            setting: atomic_u64(0),
+            slots: [RateSlot::new(config, &gcra), RateSlot::new(config, &gcra)],
+        })
+    }
+
+    /// Resets memory this type lives in (a fresh shared mapping) to a full
+    /// bucket under `config`. The caller excludes every other user meanwhile.
+    pub fn init(&self, config: LimiterConfig) -> Result<(), ConfigError> {
+        let gcra = Gcra::new(config)?;
+        for slot in &self.slots {
+            slot.write(config, &gcra);
+            slot.shift.store(0, Ordering::Release);
+        }
+        self.setting.store(0, Ordering::Release);
+        self.word.store(0, Ordering::Release);
+        Ok(())
+    }
+
+    /// Asks for `cost` tokens at `now`.
+    #[inline]
+    pub fn acquire(&self, now: Nanos, cost: u64) -> Decision {
+        self.acquire_with(now, cost, |slot| Some(slot.kernel()))
+    }
+
+    /// [`Self::acquire`] for memory other processes write: every config read
+    /// is validated, and one that is not a kernel refuses (`RateLimited`,
+    /// `retry_after` `u64::MAX`) instead of deciding on garbage.
+    #[inline]
+    pub fn acquire_checked(&self, now: Nanos, cost: u64) -> Decision {
+        self.acquire_with(now, cost, RateSlot::checked_kernel)
+    }
+
+    #[inline(always)]
+    fn acquire_with(&self, now: Nanos, cost: u64, kernel: impl Fn(&RateSlot) -> Option<Gcra>) -> Decision {
+        let mut word = self.word.load(Ordering::Acquire);
+        loop {
+            let slot = slot_of(&self.slots, word);
+            let Some(gcra) = kernel(slot) else { return unreadable() };
+            let shift = slot.shift.load(Ordering::Acquire);
+            let tat = word.wrapping_add(shift) & RAW;
+            match gcra.next_state(tat, now, cost) {
+                Some(next) => {
+                    let next_word = (word & SLOT_BIT) | (next.wrapping_sub(shift) & RAW);
+                    match self.word.compare_exchange_weak(word, next_word, Ordering::AcqRel, Ordering::Acquire) {
+                        Ok(_) => return gcra.admitted(next, now),
+                        Err(seen) => word = seen,
+                    }
+                }
+                None => {
+                    // A refusal writes nothing; it stands if the word is
+                    // still the one the slot was read under.
+                    let decision = gcra.decide(tat, now, cost).1;
+                    let again = self.word.load(Ordering::Acquire);
+                    if again == word {
+                        return decision;
+                    }
+                    word = again;
+                }
+            }
+        }
+    }
+
+    /// The decision for `cost` at `now` without writing, and the word that
+    /// would record it. For callers that hold every writer off (a
+    /// [`super::MultiLimiter`] under its lock) and commit with [`Self::commit`].
+    pub(crate) fn peek(&self, now: Nanos, cost: u64) -> Peek {
+        let seen = self.word.load(Ordering::Acquire);
+        let slot = slot_of(&self.slots, seen);
+        let gcra = slot.kernel();
+        let shift = slot.shift.load(Ordering::Acquire);
+        let tat = seen.wrapping_add(shift) & RAW;
+        match gcra.next_state(tat, now, cost) {
+            Some(next) => Peek {
+                next: Some((seen & SLOT_BIT) | (next.wrapping_sub(shift) & RAW)),
+                decision: gcra.admitted(next, now),
+            },
+            None => Peek { next: None, decision: gcra.decide(tat, now, cost).1 },
+        }
+    }
+
+    /// Writes a word [`Self::peek`] returned; the caller guarantees nothing
+    /// else wrote since.
+    pub(crate) fn commit(&self, word: u64) {
+        self.word.store(word, Ordering::Release);
+    }
+
+    /// Changes the config at `now`, keeping what was spent (the module's
+    /// rule). Safe to call from any thread, at any time, as often as wanted.
+    pub fn set_config(&self, config: LimiterConfig, now: Nanos) -> Result<(), ConfigError> {
+        let gcra = Gcra::new(config)?;
+        while self.setting.compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed).is_err() {
+            spin();
+        }
+        self.install(config, gcra, now, None);
+        self.setting.store(0, Ordering::Release);
+        Ok(())
+    }
+
+    /// [`Self::set_config`] for a caller that serialises every setter itself
+    /// (a file lock, which a dying process cannot leave held, unlike the
+    /// flag).
+    pub fn set_config_serialised(&self, config: LimiterConfig, now: Nanos) -> Result<(), ConfigError> {
+        let gcra = Gcra::new(config)?;
+        self.install(config, gcra, now, None);
+        Ok(())
+    }
+
+    /// Sets the TAT (a snapshot from [`Self::state`]), keeping the config.
+    pub fn restore(&self, tat: u64) {
+        while self.setting.compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed).is_err() {
+            spin();
+        }
+        self.restore_serialised(tat);
+        self.setting.store(0, Ordering::Release);
+    }
+
+    /// [`Self::restore`] for a caller that serialises setters itself.
+    pub fn restore_serialised(&self, tat: u64) {
+        let slot = slot_of(&self.slots, self.word.load(Ordering::Acquire));
+        let config = slot.config();
+        // A config that does not validate (scribbled shared memory) is
+        // replaced by the smallest one, which the next set_config fixes.
+        let (config, gcra) = match Gcra::new(config) {
+            Ok(g) => (config, g),
+            Err(_) => {
+                let one = LimiterConfig { rate: 1, period_ns: 1, burst: 1 };
+                (one, Gcra::from_trusted_words([1, 0, 1, 1]))
+            }
+        };
+        self.install(config, gcra, 0, Some(tat.min(TAT_LIMIT - 1)));
+    }
+
+    fn install(&self, config: LimiterConfig, gcra: Gcra, now: Nanos, tat: Option<u64>) {
+        let mut word = self.word.load(Ordering::Acquire);
+        let active = slot_of(&self.slots, word);
+        // Setters are serialised and callers never flip the slot bit, so the
+        // slot in force stays the same through the retries below.
+        let old = active.checked_kernel().unwrap_or(gcra);
+        let old_shift = active.shift.load(Ordering::Acquire);
+        let next_slot = !word & SLOT_BIT;
+        let target = slot_of(&self.slots, next_slot);
+        target.write(config, &gcra);
+        loop {
+            let raw = word & RAW;
+            let current = raw.wrapping_add(old_shift) & RAW;
+            let new_tat = tat.unwrap_or_else(|| gcra.rescale(&old, current, now));
+            let new_raw = raw.wrapping_add(1) & RAW;
+            target.shift.store(new_tat.wrapping_sub(new_raw) & RAW, Ordering::Release);
+            match self.word.compare_exchange(word, next_slot | new_raw, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return,
+                Err(seen) => word = seen,
+            }
+        }
+    }
+
+    /// The TAT (the raw state other cells keep), e.g. for a snapshot.
+    pub fn state(&self) -> u64 {
+        loop {
+            let word = self.word.load(Ordering::Acquire);
+            let shift = slot_of(&self.slots, word).shift.load(Ordering::Acquire);
+            if self.word.load(Ordering::Acquire) == word {
+                return word.wrapping_add(shift) & RAW;
+            }
+        }
+    }
+
+    /// The config in force.
+    pub fn config(&self) -> LimiterConfig {
+        loop {
+            let word = self.word.load(Ordering::Acquire);
+            let config = slot_of(&self.slots, word).config();
+            if self.word.load(Ordering::Acquire) == word {
+                return config;
+            }
+        }
+    }
+
+    /// The kernel in force (interval, burst), validated: `None` only when
+    /// shared memory holds garbage.
+    pub fn gcra(&self) -> Option<Gcra> {
+        loop {
+            let word = self.word.load(Ordering::Acquire);
+            let gcra = slot_of(&self.slots, word).checked_kernel();
+            if self.word.load(Ordering::Acquire) == word {
+                return gcra;
+            }
+        }
+    }
+}
