@@ -3,6 +3,12 @@ package weir
 /*
 #include <stdlib.h>
 #include "weir.h"
+// The wire buffer and the out-pointer live on the caller's stack: the
+// native side reads them during the call and keeps neither.
+#cgo noescape weir_policy_check_wire
+#cgo nocallback weir_policy_check_wire
+#cgo noescape weir_policy_check_wire_now
+#cgo nocallback weir_policy_check_wire_now
 */
 import "C"
 
@@ -186,51 +192,24 @@ func (p *Policy) Check(r *Request) *Verdict { return p.check(r, 0, true) }
 // CheckAt decides a request at now (nanoseconds on Now's clock).
 func (p *Policy) CheckAt(r *Request, now uint64) *Verdict { return p.check(r, now, false) }
 
-// check makes one crossing: with clock set, the native side reads the time
-// itself rather than Go asking for it in a crossing of its own.
+// wireStack is the request buffer a check keeps on its stack; a larger
+// request spills to the heap.
+const wireStack = 1024
+
+// check makes one crossing with one argument of plain bytes (the request
+// in weir_policy_check_wire's layout), so cgo has no pointer to follow or
+// pin. With clock set, the native side reads the time itself rather than
+// Go asking for it in a crossing of its own.
 func (p *Policy) check(r *Request, now uint64, clock bool) *Verdict {
-	var pinner runtime.Pinner
-	defer pinner.Unpin()
-	var req C.weir_request
-	req.method, req.method_len = cbytes(r.Method)
-	req.path, req.path_len = cbytes(r.Path)
-	req.client_address, req.client_address_len = cbytes(r.ClientAddress)
-	req.key, req.key_len = cbytes(r.Key)
-	if r.Key != "" {
-		pinner.Pin(unsafe.StringData(r.Key))
-	}
-	var headers []C.weir_header
-	if len(r.Header) > 0 {
-		headers = make([]C.weir_header, 0, len(r.Header))
-		for name, values := range r.Header {
-			if len(values) == 0 {
-				continue
-			}
-			var h C.weir_header
-			h.name, h.name_len = cbytes(name)
-			h.value, h.value_len = cbytes(values[0])
-			pinner.Pin(h.name)
-			if h.value != nil {
-				pinner.Pin(h.value)
-			}
-			headers = append(headers, h)
-		}
-		if len(headers) > 0 {
-			pinner.Pin(&headers[0])
-			req.headers, req.headers_len = &headers[0], C.size_t(len(headers))
-		}
-	}
-	for _, s := range []string{r.Method, r.Path, r.ClientAddress} {
-		if s != "" {
-			pinner.Pin(unsafe.StringData(s))
-		}
-	}
+	var stack [wireStack]byte
+	wire := appendWire(stack[:0], r)
 	var out *C.weir_verdict
 	var s C.weir_status
+	ptr, n := (*C.uint8_t)(unsafe.Pointer(&wire[0])), C.size_t(len(wire))
 	if clock {
-		s = C.weir_policy_check_now(p.h, &req, &out)
+		s = C.weir_policy_check_wire_now(p.h, ptr, n, &out)
 	} else {
-		s = C.weir_policy_check(p.h, &req, C.uint64_t(now), &out)
+		s = C.weir_policy_check_wire(p.h, ptr, n, C.uint64_t(now), &out)
 	}
 	runtime.KeepAlive(p)
 	if s != C.WEIR_STATUS_OK {
@@ -240,6 +219,44 @@ func (p *Policy) check(r *Request, now uint64, clock bool) *Verdict {
 		return admitted
 	}
 	return verdictOf(out)
+}
+
+// absent is the wire length of a missing client address or key.
+const absent = 0xFFFFFFFF
+
+func appendLength(wire []byte, n int) []byte {
+	return append(wire, byte(n), byte(n>>8), byte(n>>16), byte(n>>24))
+}
+
+func appendField(wire []byte, s string) []byte {
+	return append(appendLength(wire, len(s)), s...)
+}
+
+func appendOptional(wire []byte, s string) []byte {
+	if s == "" {
+		return appendLength(wire, absent)
+	}
+	return appendField(wire, s)
+}
+
+// appendWire lays r out as weir_policy_check_wire reads it: the first
+// value of each header.
+func appendWire(wire []byte, r *Request) []byte {
+	wire = appendField(wire, r.Method)
+	wire = appendField(wire, r.Path)
+	wire = appendOptional(wire, r.ClientAddress)
+	wire = appendOptional(wire, r.Key)
+	at := len(wire)
+	wire = appendLength(wire, 0)
+	count := 0
+	for name, values := range r.Header {
+		if len(values) > 0 {
+			wire = appendField(appendField(wire, name), values[0])
+			count++
+		}
+	}
+	appendLength(wire[:at], count)
+	return wire
 }
 
 func text(v *C.weir_verdict, which C.weir_verdict_text) string {

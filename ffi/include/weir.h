@@ -2531,6 +2531,28 @@ weir_status weir_verdict_report(const weir_verdict *verdict,
 // `verdict` is NULL or points to NULL or a live verdict no other thread uses.
 void weir_verdict_free(weir_verdict **verdict);
 
+// `weir_policy_check` with the request in the wire layout above: `*out`
+// is the verdict to read, report and free, or NULL for an admission that
+// carries nothing.
+//
+// # Safety
+// `policy` NULL or live; `wire` readable for `wire_len` bytes; `out` NULL
+// or writable.
+weir_status weir_policy_check_wire(const weir_policy *policy,
+                                   const uint8_t *wire,
+                                   size_t wire_len,
+                                   uint64_t now,
+                                   weir_verdict **out);
+
+// `weir_policy_check_wire` at the native clock.
+//
+// # Safety
+// As `weir_policy_check_wire`.
+weir_status weir_policy_check_wire_now(const weir_policy *policy,
+                                       const uint8_t *wire,
+                                       size_t wire_len,
+                                       weir_verdict **out);
+
 // Writes the default config to `out`.
 //
 // # Safety

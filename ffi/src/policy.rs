@@ -234,28 +234,44 @@ pub unsafe extern "C" fn weir_policy_check(
                 pairs.push((n, v));
             }
         }
-        let view = RequestView {
-            method: if method.is_empty() { b"GET" } else { method },
-            path: if path.is_empty() { b"/" } else { path },
-            headers: &pairs,
-            client_address,
-            key,
-        };
-        let mut v = policy.inner.check_at(&view, now);
-        let bare = v.admitted()
-            && v.ticket.is_none()
-            && v.request_headers.is_empty()
-            && v.response_headers.is_empty()
-            && v.upstream.is_none()
-            && v.deadline_ns.is_none();
-        if bare {
-            out!(out, std::ptr::null_mut());
-            return weir_status::Ok;
-        }
-        let ticket = Mutex::new(v.ticket.take());
+        let view = RequestView { method, path, headers: &pairs, client_address, key };
         // SAFETY: `out` checked non-NULL.
-        unsafe { publish(out, weir_verdict { v, ticket }) }
+        unsafe { decide(policy, view, now, out) }
     })
+}
+
+/// Checks `view` at `now` and writes the verdict to `out`: NULL for an
+/// admission that carries nothing. An empty method reads as `GET`, an
+/// empty path as `/`.
+///
+/// # Safety
+/// `out` non-NULL and writable.
+pub(crate) unsafe fn decide(
+    policy: &weir_policy,
+    view: RequestView<'_>,
+    now: u64,
+    out: *mut *mut weir_verdict,
+) -> weir_status {
+    let view = RequestView {
+        method: if view.method.is_empty() { b"GET" } else { view.method },
+        path: if view.path.is_empty() { b"/" } else { view.path },
+        ..view
+    };
+    let mut v = policy.inner.check_at(&view, now);
+    let bare = v.admitted()
+        && v.ticket.is_none()
+        && v.request_headers.is_empty()
+        && v.response_headers.is_empty()
+        && v.upstream.is_none()
+        && v.deadline_ns.is_none();
+    if bare {
+        // SAFETY: `out` non-NULL and writable per the contract.
+        unsafe { *out = std::ptr::null_mut() };
+        return weir_status::Ok;
+    }
+    let ticket = Mutex::new(v.ticket.take());
+    // SAFETY: `out` non-NULL and writable per the contract.
+    unsafe { publish(out, weir_verdict { v, ticket }) }
 }
 
 /// `weir_policy_check` at the native clock.
