@@ -11,6 +11,7 @@ mod breaker;
 mod deadline;
 mod decision;
 mod errors;
+mod events;
 mod fleet;
 mod host;
 mod limiter;

@@ -199,6 +199,14 @@ impl Limiter {
 }
 
 impl KeyedLimiter {
+    /// The table's one decision, with its events looked at.
+    #[inline]
+    fn decide(&self, py: Python<'_>, key: u64, now: u64, cost: u64) -> weir_core::Decision {
+        let d = self.inner.acquire(key, now, cost);
+        self.hooks.observe(py, now, &d);
+        d
+    }
+
     #[inline]
     fn counted(&self, py: Python<'_>, d: weir_core::Decision) -> weir_core::Decision {
         self.tally.count(py, &d);
@@ -225,6 +233,7 @@ pub struct KeyedLimiter {
     keys: KeyHasher,
     answers: DecisionCache,
     tally: Tally,
+    hooks: crate::events::Hooks,
 }
 
 #[pymethods]
@@ -252,7 +261,15 @@ impl KeyedLimiter {
         }
         let sets: Box<[KeySet]> = (0..capacity.div_ceil(WAYS as u64)).map(|_| KeySet::new()).collect();
         let inner = CoreKeyed::with_storage(c, sets).map_err(|e| config_error(py, "KeyedLimiter", e, RENAMES))?;
-        Ok(Self { inner, keys, answers: DecisionCache::new(), tally: Tally::new() })
+        let hooks = crate::events::Hooks::new("KeyedLimiter", weir_host::Events::table(), crate::events::TABLE);
+        Ok(Self { inner, keys, answers: DecisionCache::new(), tally: Tally::new(), hooks })
+    }
+
+    /// Calls `callback(weir.Event)` on each `"refused"`, `"table_full"` or
+    /// `"table_recovered"` (per `event`), in order, once the call that caused
+    /// it has decided. An exception in it goes to `sys.unraisablehook`.
+    fn on(&self, py: Python<'_>, event: &str, callback: Bound<'_, PyAny>) -> PyResult<()> {
+        self.hooks.on(py, event, callback)
     }
 
     /// Takes `cost` tokens for `key` (str or bytes) if they are there.
@@ -265,14 +282,14 @@ impl KeyedLimiter {
         now: Option<u64>,
     ) -> PyResult<Py<Decision>> {
         let key = key_hash("KeyedLimiter.try_acquire", &self.keys, key)?;
-        self.answers.answer(py, &self.tally, self.inner.acquire(key, now_or_clock(now), cost))
+        self.answers.answer(py, &self.tally, self.decide(py, key, now_or_clock(now), cost))
     }
 
     /// As `try_acquire`, for a key already hashed: `weir.hash_key(key,
     /// seed=...)` with the table's seed.
     #[pyo3(signature = (key_hash, cost = 1, now = None))]
     fn try_acquire_hashed(&self, py: Python<'_>, key_hash: u64, cost: u64, now: Option<u64>) -> PyResult<Py<Decision>> {
-        self.answers.answer(py, &self.tally, self.inner.acquire(key_hash, now_or_clock(now), cost))
+        self.answers.answer(py, &self.tally, self.decide(py, key_hash, now_or_clock(now), cost))
     }
 
     /// Waits (GIL released) until admitted, or returns the refusal.
@@ -286,7 +303,7 @@ impl KeyedLimiter {
     ) -> PyResult<Decision> {
         let key = key_hash("KeyedLimiter.acquire", &self.keys, key)?;
         let timeout = timeout_ns(py, "KeyedLimiter.acquire", timeout)?;
-        let d = block(py, timeout, |now| self.counted(py, self.inner.acquire(key, now, cost)))?;
+        let d = block(py, timeout, |now| self.counted(py, self.decide(py, key, now, cost)))?;
         Ok(d.into())
     }
 
@@ -301,7 +318,8 @@ impl KeyedLimiter {
     ) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         let hash = key_hash("KeyedLimiter.acquire_async", &slf.get().keys, key)?;
-        let d = slf.get().counted(py, slf.get().inner.acquire(hash, weir_host::monotonic_now(), cost));
+        let now = weir_host::monotonic_now();
+        let d = slf.get().counted(py, slf.get().decide(py, hash, now, cost));
         if d.is_admitted() {
             return ready(py);
         }

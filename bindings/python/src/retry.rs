@@ -10,6 +10,7 @@ use weir_core::Reason;
 use crate::args::{count, duration, float, now_or_clock};
 use crate::decision::Decision;
 use crate::errors::{bad_arg, config_error};
+use crate::events::{Hooks, BUDGET};
 
 const BACKOFF_RENAMES: &[(&str, &str)] = &[("max_attempts", "attempts")];
 
@@ -111,6 +112,7 @@ impl Backoff {
 #[pyclass(frozen, subclass, module = "weir._weir", name = "RetryBudget")]
 pub struct RetryBudget {
     pub(crate) inner: AtomicRetryBudget,
+    hooks: Hooks,
 }
 
 #[pymethods]
@@ -132,8 +134,9 @@ impl RetryBudget {
             window_ns: window.map_or(Ok(d.window_ns), |v| duration(py, O, "window", v, false))?,
             buckets: buckets.map_or(Ok(d.buckets), |v| count(py, O, "buckets", v))?,
         };
+        let hooks = Hooks::new(O, weir_host::Events::budget(&config), BUDGET);
         let inner = AtomicRetryBudget::new(config).map_err(|e| config_error(py, O, e, &[]))?;
-        Ok(Self { inner })
+        Ok(Self { inner, hooks })
     }
 
     /// Counts one call (not a retry).
@@ -144,8 +147,18 @@ impl RetryBudget {
 
     /// Asks for one retry after `delay_ns` with `deadline_left_ns` left.
     #[pyo3(signature = (delay_ns = 0, deadline_left_ns = None, now = None))]
-    fn withdraw(&self, delay_ns: u64, deadline_left_ns: Option<u64>, now: Option<u64>) -> Decision {
-        self.inner.withdraw(now_or_clock(now), delay_ns, deadline_left_ns.unwrap_or(u64::MAX)).into()
+    fn withdraw(&self, py: Python<'_>, delay_ns: u64, deadline_left_ns: Option<u64>, now: Option<u64>) -> Decision {
+        let now = now_or_clock(now);
+        let d = self.inner.withdraw(now, delay_ns, deadline_left_ns.unwrap_or(u64::MAX));
+        self.hooks.observe(py, now, &d);
+        d.into()
+    }
+
+    /// Calls `callback(weir.Event)` on each `"refused"`, `"budget_exhausted"`
+    /// or `"budget_recovered"` (per `event`), in order, once the call that
+    /// caused it has decided. An exception in it goes to `sys.unraisablehook`.
+    fn on(&self, py: Python<'_>, event: &str, callback: Bound<'_, PyAny>) -> PyResult<()> {
+        self.hooks.on(py, event, callback)
     }
 
     /// Calls and retries counted in the window.
@@ -155,6 +168,7 @@ impl RetryBudget {
         let d = PyDict::new(py);
         d.set_item("requests", requests)?;
         d.set_item("retries", retries)?;
+        d.set_item("events_dropped", self.hooks.dropped())?;
         Ok(d)
     }
 }
@@ -186,8 +200,10 @@ impl RetryPolicy {
     /// is truthy to retry, else its `reason` says why not (attempts,
     /// deadline, budget).
     #[pyo3(signature = (attempt, previous_ns = 0, advised_ns = None, deadline_left_ns = None, now = None, draw = None))]
+    #[allow(clippy::too_many_arguments)]
     fn decide(
         &self,
+        py: Python<'_>,
         attempt: u32,
         previous_ns: u64,
         advised_ns: Option<u64>,
@@ -205,7 +221,11 @@ impl RetryPolicy {
         // Without a shared budget only the attempt limit and the deadline refuse.
         let (now, backoff) = (now_or_clock(now), &self.backoff.get().inner);
         let r = match &self.budget {
-            Some(b) => core_retry(now, backoff, &b.get().inner, &ask),
+            Some(b) => {
+                let r = core_retry(now, backoff, &b.get().inner, &ask);
+                b.get().hooks.observe(py, now, &r.decision);
+                r
+            }
             None => core_retry(now, backoff, &Unbudgeted, &ask),
         };
         (r.decision.into(), r.delay)

@@ -12,6 +12,7 @@ use weir_host::CpuFeeder;
 use crate::args::{count, duration, now_or_clock};
 use crate::decision::{Decision, Tally};
 use crate::errors::{bad_arg, config_error, is_local_refusal, overloaded};
+use crate::events::{Hooks, SHEDDER};
 use crate::wait::ready;
 
 /// BBR-style load shedding: sheds when the CPU (permille) reaches
@@ -23,6 +24,7 @@ pub struct Shedder {
     inner: Arc<AtomicShedder>,
     tally: Arc<Tally>,
     sampler: Mutex<Option<CpuFeeder>>,
+    hooks: Arc<Hooks>,
 }
 
 #[pymethods]
@@ -55,8 +57,9 @@ impl Shedder {
         if interval < 1_000_000 {
             return Err(bad_arg(py, O, "sample_interval", ">= 0.001 seconds", format!("{interval} ns")));
         }
+        let hooks = Arc::new(Hooks::new(O, weir_host::Events::shedder(&config), SHEDDER));
         let inner = Arc::new(AtomicShedder::new(config).map_err(|e| config_error(py, O, e, &[]))?);
-        let this = Self { inner, tally: Arc::new(Tally::new()), sampler: Mutex::new(None) };
+        let this = Self { inner, tally: Arc::new(Tally::new()), sampler: Mutex::new(None), hooks };
         if cpu_sampler {
             this.start(py, interval)?;
         }
@@ -67,9 +70,18 @@ impl Shedder {
     /// the same `now` once it ends (or use `guard()`).
     #[pyo3(signature = (now = None))]
     fn try_acquire(&self, py: Python<'_>, now: Option<u64>) -> Decision {
-        let d = self.inner.acquire(now_or_clock(now));
+        let now = now_or_clock(now);
+        let d = self.inner.acquire(now);
         self.tally.count(py, &d);
+        self.hooks.observe(py, now, &d);
         d.into()
+    }
+
+    /// Calls `callback(weir.Event)` on each `"refused"`, `"dropping_started"`
+    /// or `"dropping_stopped"` (per `event`), in order, once the call that
+    /// caused it has decided. An exception in it goes to `sys.unraisablehook`.
+    fn on(&self, py: Python<'_>, event: &str, callback: Bound<'_, PyAny>) -> PyResult<()> {
+        self.hooks.on(py, event, callback)
     }
 
     /// Ends a request admitted at `started_at` (ns), recording its latency.
@@ -91,6 +103,7 @@ impl Shedder {
         ShedGuard {
             shedder: Arc::clone(&self.inner),
             tally: Arc::clone(&self.tally),
+            hooks: Arc::clone(&self.hooks),
             started: AtomicU64::new(NOT_STARTED),
         }
     }
@@ -108,6 +121,7 @@ impl Shedder {
         d.set_item("max_in_flight", s.max_in_flight)?;
         d.set_item("cooling_off", s.cooling_off)?;
         d.set_item("decisions", self.tally.to_dict(py)?)?;
+        d.set_item("events_dropped", self.hooks.dropped())?;
         Ok(d)
     }
 
@@ -163,6 +177,7 @@ const NOT_STARTED: u64 = u64::MAX;
 pub struct ShedGuard {
     shedder: Arc<AtomicShedder>,
     tally: Arc<Tally>,
+    hooks: Arc<Hooks>,
     started: AtomicU64,
 }
 
@@ -171,6 +186,7 @@ impl ShedGuard {
         let now = weir_host::monotonic_now();
         let d = self.shedder.acquire(now);
         self.tally.count(py, &d);
+        self.hooks.observe(py, now, &d);
         if !d.is_admitted() {
             return Err(overloaded(py, d.reason.as_str(), d.retry_after));
         }

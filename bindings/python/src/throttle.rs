@@ -9,6 +9,7 @@ use weir_core::throttle::{AtomicThrottle, ThrottleConfig};
 use crate::args::{count, duration, float, now_or_clock};
 use crate::decision::{Decision, Tally};
 use crate::errors::{config_error, is_local_refusal, throttled};
+use crate::events::{Hooks, THROTTLE};
 use crate::wait::ready;
 
 /// Rejects calls locally, with probability
@@ -22,6 +23,7 @@ pub struct Throttle {
     inner: Arc<AtomicThrottle>,
     tally: Arc<Tally>,
     failures: Py<PyAny>,
+    hooks: Arc<Hooks>,
 }
 
 #[pymethods]
@@ -62,17 +64,27 @@ impl Throttle {
             }
             _ => PyTuple::new(py, [py.get_type::<pyo3::exceptions::PyException>()])?.into_any().unbind(),
         };
+        let hooks = Arc::new(Hooks::new(O, weir_host::Events::throttle(&config), THROTTLE));
         let inner = Arc::new(AtomicThrottle::new(config).map_err(|e| config_error(py, O, e, &[]))?);
-        Ok(Self { inner, tally: Arc::new(Tally::new()), failures })
+        Ok(Self { inner, tally: Arc::new(Tally::new()), failures, hooks })
     }
 
     /// Asks to send a call. `draw` is a uniform random 64-bit int (default:
     /// a per-thread generator).
     #[pyo3(signature = (now = None, draw = None))]
     fn try_acquire(&self, py: Python<'_>, now: Option<u64>, draw: Option<u64>) -> Decision {
-        let d = self.inner.acquire(now_or_clock(now), draw.unwrap_or_else(weir_host::draw));
+        let now = now_or_clock(now);
+        let d = self.inner.acquire(now, draw.unwrap_or_else(weir_host::draw));
         self.tally.count(py, &d);
+        self.hooks.observe(py, now, &d);
         d.into()
+    }
+
+    /// Calls `callback(weir.Event)` on each `"refused"`, `"refusing_started"`
+    /// or `"refusing_stopped"` (per `event`), in order, once the call that
+    /// caused it has decided. An exception in it goes to `sys.unraisablehook`.
+    fn on(&self, py: Python<'_>, event: &str, callback: Bound<'_, PyAny>) -> PyResult<()> {
+        self.hooks.on(py, event, callback)
     }
 
     /// Reports how a sent call ended.
@@ -96,6 +108,7 @@ impl Throttle {
         ThrottleCall {
             throttle: Arc::clone(&self.inner),
             tally: Arc::clone(&self.tally),
+            hooks: Arc::clone(&self.hooks),
             failures: self.failures.clone_ref(py),
             acquired_at: AtomicU64::new(NOT_ACQUIRED),
         }
@@ -110,6 +123,7 @@ impl Throttle {
         d.set_item("accepts", s.accepts)?;
         d.set_item("reject_probability", s.reject_probability)?;
         d.set_item("decisions", self.tally.to_dict(py)?)?;
+        d.set_item("events_dropped", self.hooks.dropped())?;
         Ok(d)
     }
 
@@ -136,6 +150,7 @@ fn is_failure(py: Python<'_>, failures: &Py<PyAny>, exc: &Bound<'_, PyAny>) -> P
 pub struct ThrottleCall {
     throttle: Arc<AtomicThrottle>,
     tally: Arc<Tally>,
+    hooks: Arc<Hooks>,
     failures: Py<PyAny>,
     /// When the open call was admitted; `NOT_ACQUIRED` outside the block.
     acquired_at: AtomicU64,
@@ -148,6 +163,7 @@ impl ThrottleCall {
         let now = weir_host::monotonic_now();
         let d = self.throttle.acquire(now, weir_host::draw());
         self.tally.count(py, &d);
+        self.hooks.observe(py, now, &d);
         if !d.is_admitted() {
             return Err(throttled(py, d.retry_after));
         }

@@ -30,6 +30,7 @@ from ._errors import (
 from ._limiter import ConcurrencyLimiter, FleetLimiter, KeyedLimiter, Limiter
 from ._guards import Shedder, Throttle
 from ._breaker import AdaptiveLimiter, CircuitBreaker, StateChange
+from ._events import Event
 from ._retry import Backoff, RetryBudget, retry, server_advice
 from ._picker import Pick, Picker
 from ._policy import Policy, PolicyError, Verdict
@@ -70,6 +71,7 @@ __all__ = [
     "Shedder",
     "SingleFlight",
     "StateChange",
+    "Event",
     "Throttle",
     "Throttled",
     "Verdict",
