@@ -1,4 +1,4 @@
-"""Every bar of issues 2-16 that a benchmark measures, as a function of one
+"""Every bar of issues 2-20 that a benchmark measures, as a function of one
 run's cases. A bar reads its numbers from the named suite's output only, so
 weir and its anchor always come from the same run of the same suite."""
 from __future__ import annotations
@@ -90,6 +90,21 @@ BARS = [
     Bar(7, "Node tryAcquire", "rate-limiter-flexible consume (memory)", pair("node", "weir_limiter_tryAcquire", "rate_limiter_flexible_consume"), "<=", 0.5),
     Bar(7, "Node retry, first-time success (with budget)", "cockatiel retry execute", pair("node", "weir_retry_first_success", "cockatiel_retry_first_success"), "<=", 1.0),
     Bar(9, "Redis calls per admitted request, steady load", "the bar: 0.05", absolute("fleet", "weir-fleet calls/admitted", 0.05), "<=", 1.0, "calls"),
+    # The policy engine in a process: a check with one limit rule against the binding's own plain limiter.
+    Bar(15, "Go Policy.Check, one limit rule", "Go Limiter.Allow", pair("go", "go.PolicyCheck.weir-policy", "go.PolicyCheck.weir-limiter"), "<=", 3.0),
+    Bar(15, "Python Policy.check, one limit rule", "Python Limiter.try_acquire", pair("python", "weir_policy_check_one_limit", "weir_limiter_try_acquire"), "<=", 3.0),
+    Bar(15, "Node Policy.check, one limit rule", "Node tryAcquire", pair("node", "weir_policy_check_one_limit", "weir_limiter_tryAcquire"), "<=", 3.0),
+    Bar(15, "Envoy wasm filter throughput (req/s), unchanged from 0.70x", "native local_ratelimit", pair("envoy", "weir rps", "native local_ratelimit rps"), ">=", 0.70, "req/s"),
+    # New kernels in core, one thread, time supplied.
+    Bar(18, "breaker decision", "the bar: 10 ns", absolute("core", "breaker/decision/weir", 10.0), "<=", 1.0),
+    Bar(18, "adaptive limit acquire+release (Gradient2)", "the bar: 40 ns", absolute("core", "adaptive/acquire+release/gradient2", 40.0), "<=", 1.0),
+    Bar(19, "latency quantile record", "the bar: 10 ns", absolute("core", "quantile/record/atomic", 10.0), "<=", 1.0),
+    Bar(19, "hot keys record", "the bar: 15 ns", absolute("core", "hot_keys/record/atomic", 15.0), "<=", 1.0),
+    # The native Envoy module against Envoy's own filter, admit and refuse paths.
+    Bar(20, "Envoy module throughput, admitting (req/s)", "native local_ratelimit", pair("envoy", "weir native rps", "native local_ratelimit rps"), ">=", 0.95, "req/s"),
+    Bar(20, "Envoy module p99, admitting", "native local_ratelimit", pair("envoy", "weir native p99_us", "native local_ratelimit p99_us"), "<=", 1.1, "us"),
+    Bar(20, "Envoy module throughput, refusing (req/s)", "native local_ratelimit", pair("envoy", "weir native refusing rps", "native local_ratelimit refusing rps"), ">=", 0.95, "req/s"),
+    Bar(20, "Envoy module p99, refusing", "native local_ratelimit", pair("envoy", "weir native refusing p99_us", "native local_ratelimit refusing p99_us"), "<=", 1.1, "us"),
     # Framework adapters: the cost per admitted request above the same app without a limiter.
     Bar(16, "ASGI middleware (FastAPI), per admitted request", "slowapi", overhead("python", "asgi_weir", "asgi_slowapi", "asgi_bare"), "<=", 0.3),
     Bar(16, "Express middleware, per admitted request", "express-rate-limit", overhead("node", "express_weir", "express_rate_limit", "express_bare"), "<=", 0.5),

@@ -20,7 +20,7 @@ count="${COUNT:-5}"
 # A RUST_BACKTRACE that asks for backtraces turns the opt-in direct calls
 # off (directcall.go); measure them as a deployment that opts in runs them.
 unset RUST_BACKTRACE
-single='LimiterAllow$|ShedderAllowDone|GroupDo|ThrottleAllow|PickerPickDone|HTTPMiddleware'
+single='LimiterAllow$|ShedderAllowDone|GroupDo|ThrottleAllow|PickerPickDone|HTTPMiddleware|PolicyCheck'
 # Single-goroutine cases on one proc; the parallel case on two.
 go test -run '^$' -bench "$single" -benchtime "$benchtime" -count "$count" -benchmem -cpu 1 . | tee -a "$out"
 go test -run '^$' -bench 'LimiterAllowParallel' -benchtime "$benchtime" -count "$count" -benchmem -cpu 2 . | tee -a "$out"
@@ -41,6 +41,8 @@ END {
     w = ns[base ".weir" suffix]; a = ns[base "." anchor]
     if (w != "" && a != "") printf "ratio %s weir/%s = %.2f\n", base suffix, anchor, w / a
   }
+  w = ns["PolicyCheck.weir-policy"]; a = ns["PolicyCheck.weir-limiter"]
+  if (w != "" && a != "") printf "ratio PolicyCheck policy/limiter = %.2f\n", w / a
   # net/http middleware: the cost of each above the bare handler.
   w = ns["HTTPMiddleware.weir"]; a = ns["HTTPMiddleware.httprate"]; h = ns["HTTPMiddleware.bare"]
   if (w != "" && a != "" && h != "" && a - h > 0) printf "ratio HTTPMiddleware weir/httprate per admitted request = %.2f\n", (w - h) / (a - h)
