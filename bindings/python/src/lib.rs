@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 mod adaptive_limit;
 mod args;
 mod breaker;
+mod bulkhead;
 mod deadline;
 mod decision;
 mod errors;
@@ -30,7 +31,8 @@ fn _weir(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<wait::Ready>()?;
     m.add_class::<limiter::Limiter>()?;
     m.add_class::<limiter::KeyedLimiter>()?;
-    m.add_class::<limiter::ConcurrencyLimiter>()?;
+    m.add_class::<bulkhead::ConcurrencyLimiter>()?;
+    m.add_class::<bulkhead::Permit>()?;
     m.add_class::<shedder::Shedder>()?;
     m.add_class::<shedder::ShedGuard>()?;
     m.add_class::<throttle::Throttle>()?;

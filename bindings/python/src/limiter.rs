@@ -1,10 +1,7 @@
-//! `weir.Limiter`, `weir.KeyedLimiter`, `weir.ConcurrencyLimiter`.
+//! `weir.Limiter`, `weir.KeyedLimiter`.
 
 use pyo3::prelude::*;
-use weir_core::limiter::{
-    AtomicLimiter, ConcurrencyConfig, ConcurrencyLimiter as CoreConcurrency, KeySet, KeyedLimiter as CoreKeyed,
-    LimiterConfig, WAYS,
-};
+use weir_core::limiter::{AtomicLimiter, KeySet, KeyedLimiter as CoreKeyed, LimiterConfig, WAYS};
 
 use weir_host::{Bucket, KeyHasher};
 
@@ -356,79 +353,6 @@ impl KeyedLimiter {
             g.interval(),
             g.burst(),
             self.inner.capacity()
-        )
-    }
-}
-
-/// A cap on work in flight (a bulkhead): `try_acquire()` takes a slot,
-/// `release()` gives it back; `with limiter:` raises `weir.RateLimited`
-/// when every slot is taken.
-#[pyclass(frozen, subclass, module = "weir._weir", name = "ConcurrencyLimiter")]
-pub struct ConcurrencyLimiter {
-    inner: CoreConcurrency,
-    tally: Tally,
-}
-
-#[pymethods]
-impl ConcurrencyLimiter {
-    #[new]
-    fn new(py: Python<'_>, max_in_flight: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let max_in_flight = count(py, "ConcurrencyLimiter", "max_in_flight", max_in_flight)?;
-        let inner = CoreConcurrency::new(ConcurrencyConfig { max_in_flight })
-            .map_err(|e| config_error(py, "ConcurrencyLimiter", e, &[]))?;
-        Ok(Self { inner, tally: Tally::new() })
-    }
-
-    fn try_acquire(&self, py: Python<'_>) -> Decision {
-        let d = self.inner.acquire();
-        self.tally.count(py, &d);
-        d.into()
-    }
-
-    /// Slots in use and decisions by reason, for metrics.
-    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
-        let d = pyo3::types::PyDict::new(py);
-        d.set_item("in_flight", self.inner.in_flight())?;
-        d.set_item("max_in_flight", self.inner.max_in_flight())?;
-        d.set_item("decisions", self.tally.to_dict(py)?)?;
-        Ok(d)
-    }
-
-    /// Gives a slot back; `False` if none was taken.
-    fn release(&self) -> bool {
-        self.inner.release()
-    }
-
-    #[getter]
-    fn in_flight(&self) -> u64 {
-        self.inner.in_flight()
-    }
-
-    #[getter]
-    fn max_in_flight(&self) -> u64 {
-        self.inner.max_in_flight()
-    }
-
-    fn __enter__(slf: &Bound<'_, Self>) -> PyResult<Py<Self>> {
-        let d = slf.get().inner.acquire();
-        slf.get().tally.count(slf.py(), &d);
-        if !d.is_admitted() {
-            return Err(rate_limited(slf.py(), d.reason.as_str(), d.retry_after));
-        }
-        Ok(slf.clone().unbind())
-    }
-
-    #[pyo3(signature = (*_exc))]
-    fn __exit__(&self, _exc: &Bound<'_, pyo3::types::PyTuple>) -> bool {
-        self.inner.release();
-        false
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "weir.ConcurrencyLimiter(max_in_flight={}, in_flight={})",
-            self.inner.max_in_flight(),
-            self.inner.in_flight()
         )
     }
 }

@@ -27,7 +27,8 @@ from ._errors import (
     Throttled,
     WeirError,
 )
-from ._limiter import ConcurrencyLimiter, FleetLimiter, KeyedLimiter, Limiter
+from ._limiter import FleetLimiter, KeyedLimiter, Limiter
+from ._bulkhead import ConcurrencyLimiter
 from ._guards import Shedder, Throttle
 from ._breaker import AdaptiveLimiter, CircuitBreaker, StateChange
 from ._events import Event

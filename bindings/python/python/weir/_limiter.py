@@ -1,4 +1,4 @@
-"""Rate and concurrency limits: the native classes plus decorators and
+"""Rate limits: the native classes plus decorators and
 `async with`. The hot methods (`try_acquire`, `acquire_async` when admitted)
 are the native ones, reached without any Python frame in between."""
 
@@ -82,37 +82,6 @@ class KeyedLimiter(_weir.KeyedLimiter):
             return _wrap(fn, enter, lambda: self.acquire_async(key, cost))
 
         return decorate
-
-
-class ConcurrencyLimiter(_weir.ConcurrencyLimiter):
-    """At most `max_in_flight` at once. `with limiter:` (and `@limiter`)
-    raises `weir.RateLimited` (reason `"concurrency_limited"`) when full."""
-
-    __slots__ = ()
-
-    def __call__(self, fn: F) -> F:
-        if inspect.iscoroutinefunction(fn):
-
-            @functools.wraps(fn)
-            async def run_async(*args: Any, **kwargs: Any) -> Any:
-                with self:
-                    return await fn(*args, **kwargs)
-
-            return cast(F, run_async)
-
-        @functools.wraps(fn)
-        def run(*args: Any, **kwargs: Any) -> Any:
-            with self:
-                return fn(*args, **kwargs)
-
-        return cast(F, run)
-
-    async def __aenter__(self) -> "ConcurrencyLimiter":
-        self.__enter__()
-        return self
-
-    async def __aexit__(self, *exc: Any) -> None:
-        self.__exit__(*exc)
 
 
 class FleetLimiter(_weir.FleetLimiter):
