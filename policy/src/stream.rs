@@ -101,7 +101,9 @@ impl Stream {
             self.shed = rules::shed::acquire(plan, i, rp, now)?.map(|held| (i, held));
         }
         let breaker = first(|r| r.breaker.is_some());
-        let open = |name: &str| breaker.is_some_and(|(_, brp)| !rules::breaker::admits(brp, name, now));
+        // A breaker in shadow mode refuses nothing, so it steers nothing.
+        let enforced = breaker.filter(|(_, brp)| brp.rule.mode == config::Mode::Enforce);
+        let open = |name: &str| enforced.is_some_and(|(_, brp)| !rules::breaker::admits(brp, name, now));
         let mut cluster: Option<&str> = None;
         if let Some((i, rp)) = first(|r| r.pick.is_some()) {
             let gutter = rp.rule.pick.as_ref().and_then(|p| p.gutter.as_ref());
@@ -113,9 +115,11 @@ impl Stream {
             } else if let Some(t) = rules::pick::pick(plan, rp, ex, now, &open) {
                 cluster = rp.rule.pick.as_ref().and_then(|p| p.clusters.get(t.index as usize)).map(String::as_str);
                 self.pick = Some((i, Pool::Primary, t));
-            } else if let (Some((_, brp)), Some(p)) = (breaker, &rp.rule.pick) {
-                // Every cluster's breaker is open: the one that reopens
-                // first answers, with its time left.
+            }
+            if let (None, Some((_, brp)), Some(p)) = (cluster, enforced, &rp.rule.pick) {
+                // Every cluster's breaker is open (the gutter's too, if it
+                // has one): the primary that reopens first answers, with
+                // its time left.
                 cluster = p.clusters.iter().map(String::as_str).min_by_key(|c| rules::breaker::time_left(brp, c, now));
             }
         }

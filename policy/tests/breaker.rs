@@ -124,3 +124,22 @@ fn every_overload_answer_says_do_not_retry_and_a_grpc_one_says_it_in_grpc_terms_
     assert_eq!(has(&plain, "x-weir-no-retry").as_deref(), Some("1"));
     assert_eq!(has(&plain, "grpc-retry-pushback-ms"), None, "not a gRPC request");
 }
+
+#[test]
+fn a_breaker_in_shadow_mode_counts_what_it_would_refuse_and_steers_no_pick() {
+    let p = policy(
+        r#"{"rules": [{"name": "s", "mode": "shadow", "pick": {"clusters": ["only"]}, "breaker": {"consecutive_failures": 1}}]}"#,
+    );
+    p.check_at(&get(), 0).ticket.unwrap().report_at(&answer(500), || 0);
+    for i in 1..4 {
+        let v = p.check_at(&get(), i * MS);
+        assert!(v.admitted(), "shadow refuses nothing");
+        assert_eq!(
+            v.upstream.as_deref(),
+            Some("only"),
+            "an open breaker in shadow mode leaves the cluster in the draw"
+        );
+    }
+    assert_eq!(count(&p, "weir.s.shadow_breaker_open"), 3);
+    assert_eq!(count(&p, "weir.s.breaker_open"), 0);
+}
