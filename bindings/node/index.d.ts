@@ -104,8 +104,32 @@ export interface KeyedLimiterOptions extends LimiterOptions {
   seed?: string | Uint8Array;
 }
 
-/** One rate limit per key, in a table whose memory is fixed. */
-export class KeyedLimiter {
+/**
+ * What a primitive's decisions meant, emitted after the deciding call: `refused`
+ * (count: refusals since the last one emitted), or a state starting or ending
+ * (a state's end carries the refusals while it lasted and when it began).
+ */
+export interface WeirEvent {
+  kind:
+    | 'refused'
+    | 'droppingStarted'
+    | 'droppingStopped'
+    | 'refusingStarted'
+    | 'refusingStopped'
+    | 'budgetExhausted'
+    | 'budgetRecovered'
+    | 'tableFull'
+    | 'tableRecovered';
+  reason: Reason;
+  atNs: bigint;
+  count: number;
+  sinceNs: bigint;
+}
+
+/** One rate limit per key, in a table whose memory is fixed; emits 'refused', 'tableFull', 'tableRecovered'. */
+export class KeyedLimiter extends EventEmitter {
+  on(event: 'refused' | 'tableFull' | 'tableRecovered', listener: (e: WeirEvent) => void): this;
+  once(event: 'refused' | 'tableFull' | 'tableRecovered', listener: (e: WeirEvent) => void): this;
   constructor(options: KeyedLimiterOptions);
   static attach(shared: Shared): KeyedLimiter;
   share(): Shared;
@@ -116,9 +140,25 @@ export class KeyedLimiter {
   statsAt(now: bigint): { live: number; capacity: number };
 }
 
-/** A cap on work in flight, exact across threads. */
+export interface ConcurrencyLimiterOptions {
+  max: number | bigint;
+  /** Callers waiting at once (default 1024; 0: refuse at once when full). */
+  maxQueue?: number | bigint;
+  /** The longest a caller waits (default 60 s). */
+  maxWait?: Duration;
+}
+
+export interface ConcurrencyWaitOptions extends WaitOptions {
+  /** This caller's own longest wait, never above the limiter's. */
+  maxWait?: Duration;
+}
+
+/** Why a waiter got no permit (RateLimitedError.reason). */
+export type BulkheadRefusal = 'concurrency_limited' | 'queue_full' | 'wait_timeout' | 'cancelled';
+
+/** A cap on work in flight (a bulkhead), exact across threads, with a bounded FIFO queue. */
 export class ConcurrencyLimiter {
-  constructor(options: { max: number | bigint });
+  constructor(options: ConcurrencyLimiterOptions);
   static attach(shared: Shared): ConcurrencyLimiter;
   share(): Shared;
   tryAcquire(): { ok: boolean; reason: Reason; remaining: number };
@@ -159,8 +199,10 @@ export interface ShedderStats {
   coolingOff: boolean;
 }
 
-/** BBR-style adaptive overload protection. */
-export class Shedder {
+/** BBR-style adaptive overload protection; emits 'refused', 'droppingStarted', 'droppingStopped'. */
+export class Shedder extends EventEmitter {
+  on(event: 'refused' | 'droppingStarted' | 'droppingStopped', listener: (e: WeirEvent) => void): this;
+  once(event: 'refused' | 'droppingStarted' | 'droppingStopped', listener: (e: WeirEvent) => void): this;
   constructor(options?: ShedderOptions);
   static attach(shared: Shared): Shedder;
   share(): Shared;
@@ -186,8 +228,10 @@ export interface ThrottleOptions {
   maxRejectProbability?: number;
 }
 
-/** Google SRE client-side adaptive throttling. */
-export class Throttle {
+/** Google SRE client-side adaptive throttling; emits 'refused', 'refusingStarted', 'refusingStopped'. */
+export class Throttle extends EventEmitter {
+  on(event: 'refused' | 'refusingStarted' | 'refusingStopped', listener: (e: WeirEvent) => void): this;
+  once(event: 'refused' | 'refusingStarted' | 'refusingStopped', listener: (e: WeirEvent) => void): this;
   constructor(options?: ThrottleOptions);
   static attach(shared: Shared): Throttle;
   share(): Shared;
@@ -265,8 +309,10 @@ export interface RetryBudgetOptions {
   buckets?: number | bigint;
 }
 
-/** Retries allowed up to a ratio of requests; share one across callers and threads. */
-export class RetryBudget {
+/** Retries allowed up to a ratio of requests; share one across callers and threads. Emits 'refused', 'budgetExhausted', 'budgetRecovered'. */
+export class RetryBudget extends EventEmitter {
+  on(event: 'refused' | 'budgetExhausted' | 'budgetRecovered', listener: (e: WeirEvent) => void): this;
+  once(event: 'refused' | 'budgetExhausted' | 'budgetRecovered', listener: (e: WeirEvent) => void): this;
   constructor(options?: RetryBudgetOptions);
   static attach(shared: Shared): RetryBudget;
   share(): Shared;

@@ -320,6 +320,13 @@ impl<W> Bulkhead<W> {
         Cancel::Removed(waiter)
     }
 
+    /// Whether `ticket` is still in the queue. A runtime whose waiters can
+    /// be handed a permit by another thread, with no way to wake them, asks
+    /// this: a waiter gone from the queue that did not cancel holds a permit.
+    pub fn is_waiting(&self, ticket: Ticket) -> bool {
+        self.lock().waiters.binary_search_by_key(&ticket, |(t, _)| *t).is_ok()
+    }
+
     /// Permits in flight now.
     pub fn in_flight(&self) -> u64 {
         split(self.state.load(Ordering::Acquire)).1
@@ -439,9 +446,12 @@ mod tests {
         let b = bulkhead(1, 4);
         assert_eq!(b.acquire(0), Admission::Acquired);
         let (Admission::Queued(t1), Admission::Queued(t2)) = (b.acquire(1), b.acquire(2)) else { panic!() };
+        assert!(b.is_waiting(t1) && b.is_waiting(t2));
         assert_eq!(b.cancel(t1, Refusal::WaitTimeout), Cancel::Removed(1));
+        assert!(!b.is_waiting(t1));
         assert_eq!(b.cancel(t1, Refusal::Cancelled), Cancel::NotWaiting);
         assert_eq!(b.release(), Release::HandedOff(t2, 2));
+        assert!(!b.is_waiting(t2));
         assert_eq!(b.cancel(t2, Refusal::Cancelled), Cancel::NotWaiting, "granted already: the holder releases");
         assert_eq!(b.release(), Release::Freed);
         assert_eq!((b.in_flight(), b.queued()), (0, 0));

@@ -1,30 +1,48 @@
 'use strict';
-// A cap on work in flight, exact across threads (one compare-exchange in
-// core). `run` queues callers in this thread until a permit frees up.
+// A cap on work in flight (a bulkhead), exact across threads, with a bounded
+// FIFO queue: weir-host decides who gets a permit; this file parks waiters
+// as promises keyed by their ticket and settles the one a release names.
 const { n, F, B } = require('./native');
 const check = require('./check');
-const { abortReason } = require('./errors');
+const { abortReason, RateLimitedError } = require('./errors');
 const { ATTACH, KIND, create, own, share, attach } = require('./handle');
 const { REASONS } = require('./reason');
 
-const FIELDS = { max_in_flight: { name: 'max' } };
-// Permits freed by another thread wake nobody here; queued callers look again this often.
+const REFUSALS = ['concurrency_limited', 'queue_full', 'wait_timeout', 'cancelled'];
+// A permit released on another thread wakes nobody here: while this thread
+// has waiters on a shared limiter, it asks this often whether they still wait.
 const POLL_MS = 5;
+
+function refusal(reason) {
+  return new RateLimitedError(reason, 0);
+}
 
 class ConcurrencyLimiter {
   #h;
   #handle;
-  #queue = [];
-  #timer = null;
+  #shared = false;
+  #waiters = new Map();
+  #poller = null;
 
-  /** @param {{max: number}} options */
+  /** @param {{max: number | bigint, maxQueue?: number | bigint, maxWait?: number | bigint | string}} options */
   constructor(options, shared = undefined) {
     if (options === ATTACH) {
       this.#handle = shared;
+      this.#shared = true;
     } else {
       check.options(options);
       B[1] = check.u64(options.max, 'max', 1);
-      this.#handle = create(KIND.ConcurrencyLimiter, n.concurrencyNew, FIELDS);
+      B[4] = options.maxQueue === undefined ? 0n : 1n;
+      B[2] = options.maxQueue === undefined ? 0n : check.u64(options.maxQueue, 'maxQueue');
+      B[5] = options.maxWait === undefined ? 0n : 1n;
+      if (options.maxWait === undefined) B[3] = 0n;
+      else check.putU64(3, check.durationNs(options.maxWait, 'maxWait'), 'maxWait');
+      const given = (v) => () => v;
+      this.#handle = create(KIND.ConcurrencyLimiter, n.concurrencyNew, {
+        max_in_flight: { name: 'max', got: given(options.max) },
+        max_queue: { name: 'maxQueue', got: given(options.maxQueue) },
+        max_wait: { name: 'maxWait', got: given(options.maxWait) },
+      });
     }
     this.#h = own(this, this.#handle);
   }
@@ -35,10 +53,11 @@ class ConcurrencyLimiter {
   }
 
   share() {
+    this.#shared = true;
     return share(this.#handle);
   }
 
-  /** Takes a permit if one is free: `{ ok, reason, remaining }`. */
+  /** Takes a permit if one is free and nobody waits; never waits: `{ ok, reason, remaining }`. */
   tryAcquire() {
     F[0] = this.#h;
     n.concurrencyAcquire();
@@ -46,71 +65,151 @@ class ConcurrencyLimiter {
     return { ok: code === 0, reason: REASONS[code], remaining: F[3] };
   }
 
-  /** Returns a permit; false if none was held. */
+  /**
+   * Waits in line for a permit: resolves to a `release()` to call once
+   * when done. Rejects with a RateLimitedError whose `reason` is
+   * 'queue_full', 'wait_timeout' (after `maxWait`, never longer than the
+   * limiter's own) or 'concurrency_limited' (no queue), or with the
+   * signal's reason when aborted.
+   * @param {{signal?: AbortSignal, maxWait?: number | bigint | string}} [options]
+   */
+  acquire(options = undefined) {
+    const o = check.options(options);
+    const signal = check.signal(o.signal);
+    if (signal !== undefined && signal.aborted) return Promise.reject(abortReason(signal));
+    F[0] = this.#h;
+    if (o.maxWait === undefined) {
+      B[2] = 0n;
+    } else {
+      check.putU64(1, check.durationNs(o.maxWait, 'maxWait', { allowInfinity: true }), 'maxWait');
+      B[2] = 1n;
+    }
+    F[0] = this.#h;
+    n.concurrencyEnqueue();
+    const outcome = F[1];
+    if (outcome === 0) return Promise.resolve(this.#releaser());
+    if (outcome === 2) return Promise.reject(refusal(REFUSALS[F[2]]));
+    const ticket = F[2];
+    const waitMs = F[3] / 1e6;
+    return new Promise((resolve, reject) => {
+      const w = { resolve, reject, signal, onAbort: null, timer: null };
+      w.timer = setTimeout(() => this.#giveUp(ticket, w, true), waitMs);
+      if (signal !== undefined) {
+        w.onAbort = () => this.#giveUp(ticket, w, false);
+        signal.addEventListener('abort', w.onAbort, { once: true });
+      }
+      this.#waiters.set(ticket, w);
+      if (this.#shared) this.#poll();
+    });
+  }
+
+  /** Returns a permit (to the oldest waiter, if any); false if none was held. */
   release() {
     F[0] = this.#h;
     n.concurrencyRelease();
     const released = F[1] === 1;
-    if (released && this.#queue.length > 0) queueMicrotask(() => this.#drain());
+    const handedTo = F[3];
+    if (handedTo !== 0) this.#grant(handedTo);
     return released;
   }
 
   get inFlight() {
-    F[0] = this.#h;
-    n.concurrencyStats();
-    return F[1];
+    return this.stats().inFlight;
   }
 
   get max() {
-    F[0] = this.#h;
-    n.concurrencyStats();
-    return F[2];
+    return this.stats().max;
   }
 
-  /** Runs `fn` once a permit is free, and returns the permit when it settles. */
+  get queued() {
+    return this.stats().queued;
+  }
+
+  /** Permits and waiters now, the settings, and decisions by reason so far. */
+  stats() {
+    F[0] = this.#h;
+    n.concurrencyStats();
+    const refused = {};
+    REFUSALS.forEach((reason, i) => (refused[reason] = F[8 + i]));
+    return {
+      inFlight: F[1],
+      max: F[2],
+      queued: F[3],
+      maxQueue: F[4],
+      maxWaitMs: F[5] / 1e6,
+      admitted: F[6],
+      admittedAfterWait: F[7],
+      refused,
+    };
+  }
+
+  /** Runs `fn` once a permit is granted (callers wait in line), returning the permit when it settles. */
   async run(fn, options = undefined) {
     check.fn(fn, 'fn');
-    const signal = check.signal(check.options(options).signal);
-    if (!this.tryAcquire().ok) await this.#wait(signal);
+    const release = await this.acquire(options);
     try {
       return await fn();
     } finally {
+      release();
+    }
+  }
+
+  #releaser() {
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
       this.release();
-    }
+    };
   }
 
-  #wait(signal) {
-    if (signal !== undefined && signal.aborted) return Promise.reject(abortReason(signal));
-    return new Promise((resolve, reject) => {
-      const waiter = { resolve, reject, signal, onAbort: null };
-      if (signal !== undefined) {
-        waiter.onAbort = () => {
-          const i = this.#queue.indexOf(waiter);
-          if (i >= 0) this.#queue.splice(i, 1);
-          reject(abortReason(signal));
-        };
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
-      this.#queue.push(waiter);
-      this.#poll();
-    });
+  #settle(ticket, w) {
+    this.#waiters.delete(ticket);
+    clearTimeout(w.timer);
+    if (w.signal !== undefined) w.signal.removeEventListener('abort', w.onAbort);
   }
 
-  #drain() {
-    while (this.#queue.length > 0 && this.tryAcquire().ok) {
-      const w = this.#queue.shift();
-      if (w.signal !== undefined) w.signal.removeEventListener('abort', w.onAbort);
-      w.resolve();
+  #grant(ticket) {
+    const w = this.#waiters.get(ticket);
+    if (w === undefined) return; // another thread's waiter: it finds out by polling
+    this.#settle(ticket, w);
+    w.resolve(this.#releaser());
+  }
+
+  #giveUp(ticket, w, timedOut) {
+    if (this.#waiters.get(ticket) !== w) return;
+    this.#settle(ticket, w);
+    F[0] = this.#h;
+    F[1] = ticket;
+    F[2] = timedOut ? 1 : 0;
+    n.concurrencyCancel();
+    const removed = F[1] === 1;
+    if (timedOut) {
+      // Handed the permit as the wait ran out: it is the waiter's.
+      if (removed) w.reject(refusal('wait_timeout'));
+      else w.resolve(this.#releaser());
+      return;
     }
-    this.#poll();
+    // Handed the permit as the caller gave up: pass it on.
+    if (!removed) this.release();
+    w.reject(abortReason(w.signal));
   }
 
   #poll() {
-    if (this.#queue.length === 0 || this.#timer !== null) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      this.#drain();
+    if (this.#poller !== null) return;
+    this.#poller = setInterval(() => {
+      for (const ticket of [...this.#waiters.keys()]) {
+        F[0] = this.#h;
+        F[1] = ticket;
+        n.concurrencyWaiting();
+        if (F[1] === 0) this.#grant(ticket);
+      }
+      if (this.#waiters.size === 0) {
+        clearInterval(this.#poller);
+        this.#poller = null;
+      }
     }, POLL_MS);
+    this.#poller.unref();
   }
 }
 

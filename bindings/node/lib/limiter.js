@@ -1,7 +1,9 @@
 'use strict';
 // Rate limits: Limiter (one GCRA bucket shared by every thread that holds
 // it) and KeyedLimiter (one bucket per key in a table of fixed capacity).
+const { EventEmitter } = require('node:events');
 const { n, F, B } = require('./native');
+const { Events } = require('./events');
 const check = require('./check');
 const { typeError, rangeError, RateLimitedError } = require('./errors');
 const { ATTACH, KIND, create, own, share, attach, exact } = require('./handle');
@@ -161,9 +163,10 @@ function keyOf(key) {
   throw typeError('key', 'a string, a non-negative integer or a bigint', key);
 }
 
-class KeyedLimiter {
+class KeyedLimiter extends EventEmitter {
   #h;
   #handle;
+  #events = new Events(this, n.keyedNextEvent, () => this.#h);
   #admitted = 0;
   #rejected = 0;
 
@@ -174,6 +177,7 @@ class KeyedLimiter {
    * @param {{rate: number|bigint, per?: number|string|bigint, burst?: number|bigint, capacity?: number, seed?: string|Uint8Array}} options
    */
   constructor(options, shared = undefined) {
+    super();
     if (options === ATTACH) {
       this.#handle = shared;
     } else {
@@ -207,6 +211,7 @@ class KeyedLimiter {
       B[3] = keyOf(key);
       n.keyedAcquire();
     }
+    this.#events.after();
     if (F[1] === 0) this.#admitted++;
     else this.#rejected++;
     return answer();
@@ -236,6 +241,7 @@ class KeyedLimiter {
         B[3] = k;
         n.keyedAcquire();
       }
+      this.#events.after();
       return exactAnswer();
     } finally {
       exact.off();

@@ -2,7 +2,9 @@
 // Retries: Backoff (exponential with jitter, server advice honoured),
 // RetryBudget (retries capped at a ratio of requests, shared by every
 // caller and thread that holds it), and retry(fn, options) over both.
+const { EventEmitter } = require('node:events');
 const { n, F, B, U64_MAX } = require('./native');
+const { Events } = require('./events');
 const check = require('./check');
 const { typeError, rangeError, abortReason, RetryError } = require('./errors');
 const { ATTACH, KIND, create, own, share, attach, exact } = require('./handle');
@@ -116,9 +118,10 @@ const BUDGET_FIELDS = {
 // snapshot of this thread flushes first, so its own counts are exact.
 const FLUSH_AT = 256;
 
-class RetryBudget {
+class RetryBudget extends EventEmitter {
   #h;
   #handle;
+  #events = new Events(this, n.budgetNextEvent, () => this.#h);
   #pending = 0;
   #scheduled = false;
   #flushSoon = () => {
@@ -128,6 +131,7 @@ class RetryBudget {
 
   /** @param {{ratio?: number, minPerSecond?: number, windowMs?: number, buckets?: number}} options */
   constructor(options = {}, shared = undefined) {
+    super();
     if (options === ATTACH) {
       this.#handle = shared;
     } else {
@@ -191,8 +195,14 @@ class RetryBudget {
     F[2] = 0;
     F[3] = 18446744073709551615;
     n.budgetWithdraw();
+    this.#events.after();
     const code = F[1];
     return { ok: code === 0, reason: REASONS[code], retryAfterMs: code === 0 ? 0 : ms(F[2]), remaining: F[3] };
+  }
+
+  /** @internal after a decision made on this budget elsewhere (the retry loop) */
+  _decided() {
+    this.#events.after();
   }
 
   /** Requests and retries in the window now. */
@@ -224,6 +234,7 @@ class RetryBudget {
     try {
       F[0] = this.#h;
       n.budgetWithdraw();
+      this.#events.after();
       return { reason: REASONS[F[1]], retryAfter: B[2], remaining: B[3], resetAfter: B[4] };
     } finally {
       exact.off();
@@ -257,6 +268,7 @@ class RetryBudget {
       F[0] = this.#h;
       F[8] = backoff._h;
       n.retryDecide();
+      this.#events.after();
       return { reason: REASONS[F[1]], retryAfter: B[2], remaining: B[3], resetAfter: B[4], delay: B[5] };
     } finally {
       exact.off();
@@ -311,6 +323,7 @@ function decide(p, attempt, previousNs, err, startedMs) {
   F[7] = leftNs;
   F[8] = p.backoff._h;
   n.retryDecide();
+  if (p.budget !== undefined) p.budget._decided();
   return F[1] === 0 ? F[5] : REASONS[F[1]];
 }
 

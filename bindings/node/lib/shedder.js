@@ -1,7 +1,9 @@
 'use strict';
 // Adaptive overload protection (BBR-style) with an opt-in CPU sampler that
 // runs in a native thread.
+const { EventEmitter } = require('node:events');
 const { n, F, B } = require('./native');
+const { Events } = require('./events');
 const check = require('./check');
 const { OverloadedError, typeError, isLocalRefusal } = require('./errors');
 const { ATTACH, KIND, create, own, share, attach, exact } = require('./handle');
@@ -24,15 +26,17 @@ function samplerInterval(v) {
   return Number(ns);
 }
 
-class Shedder {
+class Shedder extends EventEmitter {
   #h;
   #handle;
+  #events = new Events(this, n.shedderNextEvent, () => this.#h);
 
   /**
    * @param {{windowMs?: number, buckets?: number, cpuThreshold?: number, cpuDecay?: number,
    *   coolOffMs?: number, maxQueue?: number, cpuSampler?: boolean | {intervalMs?: number}}} options
    */
   constructor(options = {}, shared = undefined) {
+    super();
     if (options === ATTACH) {
       this.#handle = shared;
       this.#h = own(this, this.#handle);
@@ -77,6 +81,7 @@ class Shedder {
   tryAcquire() {
     F[0] = this.#h;
     n.shedderAcquire();
+    this.#events.after();
     const code = F[1];
     if (code === 0) return { ok: true, reason: 'admitted', retryAfterMs: 0, startedAt: F[5] };
     return { ok: false, reason: REASONS[code], retryAfterMs: ms(F[2]), startedAt: F[5] };
@@ -113,6 +118,7 @@ class Shedder {
     check.fn(fn, 'fn');
     F[0] = this.#h;
     n.shedderAcquire();
+    this.#events.after();
     const code = F[1];
     if (code !== 0) throw new OverloadedError(REASONS[code], ms(F[2]));
     const startedAt = F[5];
@@ -157,6 +163,7 @@ class Shedder {
     try {
       F[0] = this.#h;
       n.shedderAcquire();
+      this.#events.after();
       return { reason: REASONS[F[1]], retryAfter: B[2], remaining: B[3], resetAfter: B[4], startedAt: B[5] };
     } finally {
       exact.off();

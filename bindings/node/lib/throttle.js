@@ -1,7 +1,9 @@
 'use strict';
 // Client-side adaptive throttling (Google SRE): refuse locally, with a
 // probability that rises as the backend stops accepting work.
+const { EventEmitter } = require('node:events');
 const { n, F, B } = require('./native');
+const { Events } = require('./events');
 const check = require('./check');
 const { ThrottledError, typeError, isLocalRefusal } = require('./errors');
 const { ATTACH, KIND, create, own, share, attach, exact } = require('./handle');
@@ -15,12 +17,14 @@ const THROTTLE_FIELDS = {
   max_reject_probability: { name: 'maxRejectProbability' },
 };
 
-class Throttle {
+class Throttle extends EventEmitter {
   #h;
   #handle;
+  #events = new Events(this, n.throttleNextEvent, () => this.#h);
 
   /** @param {{k?: number, windowMs?: number, buckets?: number, minRequests?: number, maxRejectProbability?: number}} options */
   constructor(options = {}, shared = undefined) {
+    super();
     if (options === ATTACH) {
       this.#handle = shared;
       this.#h = own(this, this.#handle);
@@ -54,6 +58,7 @@ class Throttle {
   tryAcquire() {
     F[0] = this.#h;
     n.throttleAcquire();
+    this.#events.after();
     const code = F[1];
     return { ok: code === 0, reason: REASONS[code], retryAfterMs: code === 0 ? 0 : ms(F[2]) };
   }
@@ -109,6 +114,7 @@ class Throttle {
     try {
       F[0] = this.#h;
       n.throttleAcquire();
+      this.#events.after();
       return { reason: REASONS[F[1]], retryAfter: B[2], remaining: B[3], resetAfter: B[4] };
     } finally {
       exact.off();

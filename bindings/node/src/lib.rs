@@ -5,6 +5,7 @@
 
 mod adaptive_limit;
 mod breaker;
+mod bulkhead;
 mod deadline;
 mod errors;
 mod fast;
@@ -58,7 +59,7 @@ fast!(clock, |s: scratch::Scratch| {
 #[napi(module_exports)]
 pub fn init(exports: Object, env: Env) -> napi::Result<()> {
     let (env, exports) = (env.raw(), exports.raw());
-    let tables: [&[(&str, fast::Callback)]; 14] = [
+    let tables: &[&[(&str, fast::Callback)]] = &[
         adaptive_limit::FNS,
         breaker::FNS,
         fleet::FNS,
@@ -66,6 +67,7 @@ pub fn init(exports: Object, env: Env) -> napi::Result<()> {
         lease::FNS,
         lifecycle::FNS,
         limiter::FNS,
+        bulkhead::FNS,
         shedder::FNS,
         picker::FNS,
         policy::FNS,

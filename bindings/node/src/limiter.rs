@@ -1,8 +1,8 @@
-//! `Limiter` (GCRA), `KeyedLimiter` and `ConcurrencyLimiter`.
+//! `Limiter` (GCRA) and `KeyedLimiter`.
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use weir_core::limiter::{AtomicLimiter, ConcurrencyConfig, ConcurrencyLimiter, KeySet, KeyedLimiter, LimiterConfig};
+use weir_core::limiter::{AtomicLimiter, KeySet, KeyedLimiter, LimiterConfig};
 use weir_core::{ConfigError, Value};
 use weir_host::{Bucket, SharedError, SharedLimiter};
 
@@ -15,7 +15,6 @@ use crate::table::Table;
 
 pub static LIMITERS: Table<Bucket> = Table::new();
 pub static KEYED: Table<Seeded<KeyedLimiter<Box<[KeySet]>>>> = Table::new();
-pub static CONCURRENCY: Table<ConcurrencyLimiter> = Table::new();
 
 /// Keyed tables above this many entries are refused: 2^24 entries is 2.1 GiB.
 const MAX_KEYED_CAPACITY: u64 = 1 << 24;
@@ -146,34 +145,6 @@ fast!(keyed_stats, |s: Scratch| match KEYED.get(s.handle()) {
     None => s.bad_handle(),
 });
 
-fast!(concurrency_new, |s: Scratch| created(
-    s,
-    &CONCURRENCY,
-    ConcurrencyLimiter::new(ConcurrencyConfig { max_in_flight: s.u(1) })
-));
-
-fast!(concurrency_acquire, |s: Scratch| match CONCURRENCY.get(s.handle()) {
-    Some(c) => s.decision(&c.acquire()),
-    None => s.bad_handle(),
-});
-
-// Out: slot 1 whether a permit was returned, slot 2 the permits in flight.
-fast!(concurrency_release, |s: Scratch| match CONCURRENCY.get(s.handle()) {
-    Some(c) => {
-        s.set_f(1, if c.release() { 1.0 } else { 0.0 });
-        s.set_f(2, c.in_flight() as f64);
-    }
-    None => s.bad_handle(),
-});
-
-fast!(concurrency_stats, |s: Scratch| match CONCURRENCY.get(s.handle()) {
-    Some(c) => {
-        s.set_f(1, c.in_flight() as f64);
-        s.set_f(2, c.max_in_flight() as f64);
-    }
-    None => s.bad_handle(),
-});
-
 pub const FNS: &[(&str, Callback)] = &[
     ("limiterNew", limiter_new),
     ("limiterOpenShared", limiter_open_shared),
@@ -182,8 +153,4 @@ pub const FNS: &[(&str, Callback)] = &[
     ("keyedAcquire", keyed_acquire),
     ("keyedAcquireStr", keyed_acquire_str),
     ("keyedStats", keyed_stats),
-    ("concurrencyNew", concurrency_new),
-    ("concurrencyAcquire", concurrency_acquire),
-    ("concurrencyRelease", concurrency_release),
-    ("concurrencyStats", concurrency_stats),
 ];

@@ -5,13 +5,14 @@ use weir_core::budget::{retry, AtomicRetryBudget, RetryAsk, RetryBudgetConfig, U
 use weir_core::ConfigError;
 
 use crate::errors::created;
+use crate::events::{observe, Watched};
 use crate::fast;
 use crate::fast::{first_arg, string_bytes, Callback};
 use crate::scratch::Scratch;
 use crate::table::Table;
 
 pub static BACKOFFS: Table<Backoff> = Table::new();
-pub static BUDGETS: Table<AtomicRetryBudget> = Table::new();
+pub static BUDGETS: Table<Watched<AtomicRetryBudget>> = Table::new();
 
 fn backoff(s: Scratch) -> Result<Backoff, ConfigError> {
     let jitter = Jitter::from_code(s.f(4) as u8).unwrap_or(Jitter::Full);
@@ -63,13 +64,9 @@ fast!(backoff_next, |s: Scratch| if let Some(b) = BACKOFFS.get(s.handle()) {
     }
 });
 
-fn budget(s: Scratch) -> Result<AtomicRetryBudget, ConfigError> {
-    AtomicRetryBudget::new(RetryBudgetConfig {
-        ratio: s.f(1),
-        min_per_second: s.u(2),
-        window_ns: s.u(3),
-        buckets: s.u(4),
-    })
+fn budget(s: Scratch) -> Result<Watched<AtomicRetryBudget>, ConfigError> {
+    let config = RetryBudgetConfig { ratio: s.f(1), min_per_second: s.u(2), window_ns: s.u(3), buckets: s.u(4) };
+    Ok(Watched::new(AtomicRetryBudget::new(config)?, weir_host::Events::budget(&config)))
 }
 
 fast!(budget_new, |s: Scratch| created(s, &BUDGETS, budget(s)));
@@ -89,7 +86,10 @@ fast!(budget_deposit_one, |s: Scratch| if let Some(b) = BUDGETS.get(s.handle()) 
 
 // In: handle, [now], delay 2, deadline left 3. Out: a decision.
 fast!(budget_withdraw, |s: Scratch| if let Some(b) = BUDGETS.get(s.handle()) {
-    s.decision(&b.withdraw(s.now(1), s.int(2), s.int(3)));
+    let now = s.now(1);
+    let d = b.withdraw(now, s.int(2), s.int(3));
+    observe(s, &b.events, now, &d);
+    s.decision(&d);
 });
 
 // In: handle, [now]. Out: slot 1 requests, 2 retries.
@@ -117,7 +117,10 @@ fast!(retry_decide, |s: Scratch| {
     let r = if s.f(0) < 0.0 {
         retry(s.now(1), backoff, &Unbudgeted, &ask)
     } else if let Some(budget) = BUDGETS.get(s.handle()) {
-        retry(s.now(1), backoff, budget, &ask)
+        let now = s.now(1);
+        let r = retry(now, backoff, &budget.inner, &ask);
+        observe(s, &budget.events, now, &r.decision);
+        r
     } else {
         return s.bad_handle();
     };

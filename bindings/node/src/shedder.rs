@@ -9,6 +9,7 @@ use weir_core::throttle::{AtomicThrottle, ThrottleConfig};
 use weir_core::ConfigError;
 
 use crate::errors::created;
+use crate::events::{observe, Watched};
 use crate::fast;
 use crate::fast::Callback;
 use crate::scratch::Scratch;
@@ -19,10 +20,11 @@ pub struct NodeShedder {
     /// Set by `close()`: the sampler thread, if any, exits at its next tick.
     stop: AtomicBool,
     sampling: AtomicBool,
+    pub events: weir_host::Events,
 }
 
 pub static SHEDDERS: Table<NodeShedder> = Table::new();
-pub static THROTTLES: Table<AtomicThrottle> = Table::new();
+pub static THROTTLES: Table<Watched<AtomicThrottle>> = Table::new();
 
 fn shedder(s: Scratch) -> Result<NodeShedder, ConfigError> {
     let config = ShedderConfig {
@@ -34,6 +36,7 @@ fn shedder(s: Scratch) -> Result<NodeShedder, ConfigError> {
         max_queue: s.u(6),
     };
     Ok(NodeShedder {
+        events: weir_host::Events::shedder(&config),
         inner: AtomicShedder::new(config)?,
         stop: AtomicBool::new(false),
         sampling: AtomicBool::new(false),
@@ -47,7 +50,9 @@ fast!(shedder_new, |s: Scratch| created(s, &SHEDDERS, shedder(s)));
 fast!(shedder_acquire, |s: Scratch| match SHEDDERS.get(s.handle()) {
     Some(sh) => {
         let now = s.now(1);
-        s.decision(&sh.inner.acquire(now));
+        let d = sh.inner.acquire(now);
+        observe(s, &sh.events, now, &d);
+        s.decision(&d);
         s.out(5, now);
     }
     None => s.bad_handle(),
@@ -120,14 +125,15 @@ fast!(shedder_close, |s: Scratch| if let Some(sh) = SHEDDERS.get(s.handle()) {
     sh.stop.store(true, Ordering::Release);
 });
 
-fn throttle(s: Scratch) -> Result<AtomicThrottle, ConfigError> {
-    AtomicThrottle::new(ThrottleConfig {
+fn throttle(s: Scratch) -> Result<Watched<AtomicThrottle>, ConfigError> {
+    let config = ThrottleConfig {
         k: s.f(1),
         window_ns: s.u(2),
         buckets: s.u(3),
         min_requests: s.u(4),
         max_reject_probability: s.f(5),
-    })
+    };
+    Ok(Watched::new(AtomicThrottle::new(config)?, weir_host::Events::throttle(&config)))
 }
 
 fast!(throttle_new, |s: Scratch| created(s, &THROTTLES, throttle(s)));
@@ -137,7 +143,9 @@ fast!(throttle_new, |s: Scratch| created(s, &THROTTLES, throttle(s)));
 fast!(throttle_acquire, |s: Scratch| if let Some(t) = THROTTLES.get(s.handle()) {
     let draw = if s.exact() { s.u(2) } else { weir_host::draw() };
     let now = s.now(1);
-    s.decision(&t.acquire(now, draw));
+    let d = t.acquire(now, draw);
+    observe(s, &t.events, now, &d);
+    s.decision(&d);
     s.out(5, now);
 });
 

@@ -1,0 +1,90 @@
+'use strict';
+// Events of the shedder, throttle, retry budget and keyed table. weir-host
+// detects them on the decision and queues them; a decision that queued one
+// raises a flag in the scratch buffer, and the object, seeing it right after
+// the call, drains the queue on a later turn (setImmediate) and emits each
+// event to its listeners in order. A listener never runs inside a decision,
+// and one that throws is reported as a process warning: the next listener
+// and every later decision go on.
+const { n, F, B } = require('./native');
+const { exact } = require('./handle');
+const { REASONS } = require('./reason');
+
+/** The scratch slot a decision that queued an event sets to 1 (MODE - 1). */
+const FLAG = 30;
+
+const KINDS = [
+  'refused',
+  'droppingStarted',
+  'droppingStopped',
+  'refusingStarted',
+  'refusingStopped',
+  'budgetExhausted',
+  'budgetRecovered',
+  'tableFull',
+  'tableRecovered',
+];
+
+class Events {
+  #emitter;
+  #next;
+  #handle;
+  #scheduled = false;
+  #flush = () => {
+    this.#scheduled = false;
+    for (const e of this.drain()) deliver(this.#emitter, e);
+  };
+
+  /**
+   * @param {import('node:events').EventEmitter} emitter what the events are emitted on
+   * @param {() => void} next the native call taking one event of the handle in F[0]
+   * @param {() => number} handle the handle, read when draining
+   */
+  constructor(emitter, next, handle) {
+    this.#emitter = emitter;
+    this.#next = next;
+    this.#handle = handle;
+  }
+
+  /** Right after each decision call: one read of the flag, nothing else when it is down. */
+  after() {
+    if (F[FLAG] === 0) return;
+    F[FLAG] = 0;
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(this.#flush);
+  }
+
+  /** The queued events, oldest first, taken off the queue. */
+  drain() {
+    const events = [];
+    const h = this.#handle();
+    exact.on(1, 0n);
+    try {
+      for (;;) {
+        F[0] = h;
+        this.#next();
+        if (F[1] !== 1) break;
+        events.push({ kind: KINDS[F[2]], reason: REASONS[F[3]], atNs: B[4], count: Number(B[5]), sinceNs: B[6] });
+      }
+    } finally {
+      exact.off();
+    }
+    return events;
+  }
+}
+
+function deliver(emitter, e) {
+  for (const listener of emitter.rawListeners(e.kind)) {
+    try {
+      listener.call(emitter, e);
+    } catch (err) {
+      process.emitWarning(`a '${e.kind}' listener threw: ${err instanceof Error ? err.message : String(err)}`, {
+        type: 'WeirEventListenerError',
+        detail: err instanceof Error ? err.stack : undefined,
+      });
+    }
+  }
+}
+
+module.exports = { Events, KINDS };
