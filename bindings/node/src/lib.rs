@@ -8,6 +8,7 @@ mod breaker;
 mod bulkhead;
 mod deadline;
 mod errors;
+mod events;
 mod fast;
 mod fleet;
 mod keys;
@@ -74,6 +75,7 @@ pub fn init(exports: Object, env: Env) -> napi::Result<()> {
         retry::FNS,
         singleflight::FNS,
         deadline::FNS,
+        events::FNS,
         &[("scratch", scratch_buffer), ("clock", clock)],
     ];
     for fns in tables {

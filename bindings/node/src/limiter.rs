@@ -7,6 +7,7 @@ use weir_core::{ConfigError, Value};
 use weir_host::{Bucket, SharedError, SharedLimiter};
 
 use crate::errors::{self, created};
+use crate::events::{observe, Watched};
 use crate::fast;
 use crate::fast::{first_arg, hash_string, string_bytes, Callback};
 use crate::keys::{seed_arg, Seeded};
@@ -14,7 +15,9 @@ use crate::scratch::{status, Scratch};
 use crate::table::Table;
 
 pub static LIMITERS: Table<Bucket> = Table::new();
-pub static KEYED: Table<Seeded<KeyedLimiter<Box<[KeySet]>>>> = Table::new();
+/// A keyed table with its events.
+pub type WatchedTable = Watched<KeyedLimiter<Box<[KeySet]>>>;
+pub static KEYED: Table<Seeded<WatchedTable>> = Table::new();
 
 /// Keyed tables above this many entries are refused: 2^24 entries is 2.1 GiB.
 const MAX_KEYED_CAPACITY: u64 = 1 << 24;
@@ -102,7 +105,8 @@ unsafe extern "C" fn keyed_new(env: napi::sys::napi_env, info: napi::sys::napi_c
                 }
             };
             if let Some(c) = config(s) {
-                created(s, &KEYED, keyed(s, c).map(|table| Seeded { table, keys }));
+                let watched = |table| Seeded { table: Watched::new(table, weir_host::Events::table()), keys };
+                created(s, &KEYED, keyed(s, c).map(watched));
             }
         });
         std::ptr::null_mut()
@@ -111,7 +115,12 @@ unsafe extern "C" fn keyed_new(env: napi::sys::napi_env, info: napi::sys::napi_c
 
 // In: handle, [now], cost, key (always exact u64). Out: a decision.
 fast!(keyed_acquire, |s: Scratch| match KEYED.get(s.handle()) {
-    Some(k) => s.decision(&k.table.acquire(s.u(3), s.now(1), s.int(2))),
+    Some(k) => {
+        let now = s.now(1);
+        let d = k.table.acquire(s.u(3), now, s.int(2));
+        observe(s, &k.table.events, now, &d);
+        s.decision(&d);
+    }
     None => s.bad_handle(),
 });
 
@@ -128,7 +137,12 @@ unsafe extern "C" fn keyed_acquire_str(
             let Some(k) = KEYED.get(s.handle()) else { return s.bad_handle() };
             // `env` and `key` are this callback's, still running.
             match key.and_then(|v| hash_string(env, v, &k.keys)) {
-                Some(key) => s.decision(&k.table.acquire(key, s.now(1), s.int(2))),
+                Some(key) => {
+                    let now = s.now(1);
+                    let d = k.table.acquire(key, now, s.int(2));
+                    observe(s, &k.table.events, now, &d);
+                    s.decision(&d);
+                }
                 None => s.bad_handle(),
             }
         });
