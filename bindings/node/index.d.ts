@@ -500,6 +500,8 @@ export interface PolicyOutcome {
   /** The upstream's CPU header, permille. */
   cpu?: number;
   now?: bigint | number;
+  /** The answer carried `x-weir-no-retry: 1`: an overload decided further down, which a breaker does not count. */
+  noRetry?: boolean;
 }
 export class Verdict {
   readonly admitted: boolean;

@@ -101,13 +101,16 @@ class Verdict {
 
   /** How the request ended: `status` (null or undefined: no answer came,
    * a reset or a timeout), `grpcStatus`, `latencyMs` (default: the time
-   * since the check), `cpu` (the upstream's CPU header, permille). Once. */
+   * since the check), `cpu` (the upstream's CPU header, permille),
+   * `noRetry` (the answer carried `x-weir-no-retry: 1`: an overload decided
+   * further down, which a breaker does not count). Once. */
   report(outcome = {}) {
     if (!this.#native) return;
     const o = outcome === null || typeof outcome !== 'object' ? { status: outcome } : outcome;
     const status = o.status === undefined || o.status === null ? undefined : o.status;
     const latencyNs = o.latencyMs === undefined || o.latencyMs === null ? undefined : o.latencyMs * 1e6;
-    this.#native.report(status, o.grpcStatus ?? undefined, latencyNs, o.cpu ?? undefined, optionalNs(o.now, 'now'));
+    const noRetry = o.noRetry === true;
+    this.#native.report(status, o.grpcStatus ?? undefined, latencyNs, o.cpu ?? undefined, optionalNs(o.now, 'now'), noRetry);
   }
 }
 

@@ -233,7 +233,8 @@ impl NativeVerdict {
         self.ticket.lock().map(|t| t.is_some()).unwrap_or(false)
     }
 
-    /// Reports the outcome once; later calls do nothing.
+    /// Reports the outcome once; later calls do nothing. `no_retry`: the
+    /// answer carried `x-weir-no-retry: 1` (a breaker does not count it).
     #[napi]
     pub fn report(
         &self,
@@ -242,13 +243,15 @@ impl NativeVerdict {
         latency_ns: Option<f64>,
         cpu: Option<u32>,
         now: Option<BigInt>,
+        no_retry: Option<bool>,
     ) {
         let ticket = self.ticket.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(ticket) = ticket {
             let latency_ns = latency_ns.filter(|l| l.is_finite() && *l >= 0.0).map(|l| l.round() as u64);
             let outcome = Outcome { status, grpc_status, latency_ns, cpu: cpu.map(u64::from) };
             let now = nanos(now);
-            ticket.report_at(&outcome, || now.unwrap_or_else(weir_host::monotonic_now));
+            let no_retry = no_retry.unwrap_or(false);
+            ticket.report_answer_at(&outcome, no_retry, || now.unwrap_or_else(weir_host::monotonic_now));
         }
     }
 }

@@ -136,6 +136,19 @@ test('a grpc failure reaches the throttle', () => {
   assert.equal(p.counters()['weir.t.upstream_failures'], 1);
 });
 
+test('an answer marked no-retry does not open the breaker', () => {
+  const p = new weir.Policy({ rules: [{ name: 'b', breaker: { consecutive_failures: 1 } }] });
+  for (let i = 0; i < 3; i++) {
+    const v = p.check({ now: BigInt(i) });
+    assert.equal(v.admitted, true, `request ${i}`);
+    v.report({ status: 503, noRetry: true, now: BigInt(i) });
+  }
+  assert.equal(p.counters()['weir.b.breaker_no_retry'], 3);
+  p.check({ now: 10n }).report({ status: 503, now: 10n });
+  const refused = p.check({ now: 11n });
+  assert.deepEqual([refused.status, refused.reason, refused.headers['x-weir-no-retry']], [503, 'breaker_open', '1']);
+});
+
 test('policies loaded in worker threads decide apart, each exactly', async () => {
   const code = `
     const { parentPort } = require('node:worker_threads');

@@ -184,8 +184,10 @@ impl Policy {
     /// Reports how a checked request ended: `status` (None: no answer came,
     /// a reset or a timeout), `grpc_status`, `latency` (seconds or
     /// `weir.Nanos`; default: the time since the check) and `cpu` (the
-    /// upstream's CPU header, permille). Same as `verdict.report(...)`.
-    #[pyo3(signature = (verdict, status, *, grpc_status = None, latency = None, cpu = None, now = None))]
+    /// upstream's CPU header, permille); `no_retry`: the answer carried
+    /// `x-weir-no-retry: 1`, an overload decided further down, which a
+    /// breaker does not count. Same as `verdict.report(...)`.
+    #[pyo3(signature = (verdict, status, *, grpc_status = None, latency = None, cpu = None, now = None, no_retry = false))]
     #[allow(clippy::too_many_arguments)]
     fn report(
         &self,
@@ -196,8 +198,9 @@ impl Policy {
         latency: Option<&Bound<'_, PyAny>>,
         cpu: Option<u64>,
         now: Option<u64>,
+        no_retry: bool,
     ) -> PyResult<()> {
-        verdict.report(py, status, grpc_status, latency, cpu, now)
+        verdict.report(py, status, grpc_status, latency, cpu, now, no_retry)
     }
 
     /// Swaps in a new document atomically. Limits whose rule, rate, burst
@@ -323,7 +326,8 @@ impl Verdict {
     }
 
     /// See `Policy.report`. A second report of one verdict does nothing.
-    #[pyo3(signature = (status, *, grpc_status = None, latency = None, cpu = None, now = None))]
+    #[pyo3(signature = (status, *, grpc_status = None, latency = None, cpu = None, now = None, no_retry = false))]
+    #[allow(clippy::too_many_arguments)]
     fn report(
         &self,
         py: Python<'_>,
@@ -332,13 +336,15 @@ impl Verdict {
         latency: Option<&Bound<'_, PyAny>>,
         cpu: Option<u64>,
         now: Option<u64>,
+        no_retry: bool,
     ) -> PyResult<()> {
         let latency_ns =
             latency.filter(|l| !l.is_none()).map(|l| duration(py, "report", "latency", l, false)).transpose()?;
         let ticket = self.ticket.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(ticket) = ticket {
             let outcome = Outcome { status, grpc_status, latency_ns, cpu };
-            py.detach(|| ticket.report_at(&outcome, || now.unwrap_or_else(weir_host::monotonic_now)));
+            let now = || now.unwrap_or_else(weir_host::monotonic_now);
+            py.detach(|| ticket.report_answer_at(&outcome, no_retry, now));
         }
         Ok(())
     }

@@ -151,3 +151,15 @@ def test_a_grpc_failure_reaches_the_throttle() -> None:
     for grpc in (14, 0, None):
         policy.check("POST", "/svc/M").report(200, grpc_status=grpc)
     assert policy.counters()["weir.t.upstream_failures"] == 1
+
+
+def test_an_answer_marked_no_retry_does_not_open_the_breaker() -> None:
+    policy = weir.Policy({"rules": [{"name": "b", "breaker": {"consecutive_failures": 1}}]}, now=0)
+    for i in range(3):
+        v = policy.check(now=i)
+        assert v.admitted, i
+        v.report(503, no_retry=True, now=i)
+    assert policy.counters()["weir.b.breaker_no_retry"] == 3
+    policy.check(now=10).report(503, now=10)
+    refused = policy.check(now=11)
+    assert (refused.status, refused.reason, dict(refused.headers)["x-weir-no-retry"]) == (503, "breaker_open", "1")

@@ -45,6 +45,7 @@ class Verdict:
         latency: Optional[Seconds] = None,
         cpu: Optional[int] = None,
         now: Optional[int] = None,
+        no_retry: bool = False,
     ) -> None: ...
 
 class Policy:
@@ -71,6 +72,7 @@ class Policy:
         latency: Optional[Seconds] = None,
         cpu: Optional[int] = None,
         now: Optional[int] = None,
+        no_retry: bool = False,
     ) -> None: ...
     def replace(self, json: Union[str, bytes, Dict[str, Any]], *, now: Optional[int] = None) -> None: ...
     def counters(self) -> Dict[str, int]: ...
