@@ -3,6 +3,7 @@ package weir
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -197,4 +198,18 @@ func TestNoQueueRefusesAtOnceAndBadSettingsNameTheField(t *testing.T) {
 			t.Fatalf("%+v: want a ConfigError on %s, got %v", bad.o, bad.field, err)
 		}
 	}
+}
+
+func ExampleConcurrencyLimiter_Wait() {
+	db, _ := NewQueuedConcurrencyLimiter(1, QueueOptions{MaxQueue: 10, MaxWait: 20 * time.Millisecond})
+	defer db.Close()
+	release, _ := db.Wait(context.Background())
+	_, err := db.Wait(context.Background()) // the one permit is out: waits 20 ms in line
+	var refused *BulkheadRefusal
+	fmt.Println(errors.As(err, &refused), refused.Reason)
+	release()
+	fmt.Println(db.InFlight())
+	// Output:
+	// true wait_timeout
+	// 0
 }
