@@ -44,6 +44,37 @@ func NewKeyedLimiter(rate float64, burst int, capacity int, opts ...LimiterOptio
 	return k, nil
 }
 
+// SetRate changes every key's rate to `rate` per second (or per
+// Per(period)) now, keeping the burst. No key gains tokens from a change:
+// each key's bucket keeps the later of its rescaled refill time (as
+// Limiter.SetRate) and its old one, so after a faster rate or a smaller
+// burst a key drains at the new rate from where it was.
+func (k *KeyedLimiter) SetRate(rate float64, opts ...LimiterOption) error {
+	per := perOf(opts)
+	err := create(func() C.weir_status {
+		return C.weir_keyed_limiter_set_rate(k.h, C.double(rate), nanosOf(per), C.weir_now())
+	})
+	runtime.KeepAlive(k)
+	return given(err, rate, per, 0)
+}
+
+// SetLimit is SetRate per second, named as in golang.org/x/time/rate.
+func (k *KeyedLimiter) SetLimit(rate float64) error { return k.SetRate(rate) }
+
+// SetBurst changes every key's burst now, keeping the rate (the rule of SetRate).
+func (k *KeyedLimiter) SetBurst(burst int) error {
+	err := create(func() C.weir_status { return C.weir_keyed_limiter_set_burst(k.h, C.double(burst), C.weir_now()) })
+	runtime.KeepAlive(k)
+	return given(err, 0, 0, burst)
+}
+
+func (k *KeyedLimiter) setKernel(now uint64, c kernelLimiterConfig) error {
+	cfg := c.native()
+	err := create(func() C.weir_status { return C.weir_keyed_limiter_set_config(k.h, &cfg, C.uint64_t(now)) })
+	runtime.KeepAlive(k)
+	return err
+}
+
 // Allow takes one token for `key` now.
 func (k *KeyedLimiter) Allow(key string) bool { return k.Acquire(key, 1).Admitted() }
 

@@ -192,6 +192,72 @@ func waitFor(ctx context.Context, ask func() Decision) error {
 	}
 }
 
+// SetRate changes the rate to `rate` per second (or per Per(period)) now,
+// keeping the burst and what was spent: tokens already taken stay taken
+// under the new rate (their debt is rescaled to it, rounded up, and capped
+// at one full burst), so a change never grants a burst. Safe while other
+// goroutines call Allow: each decision is made under exactly one rate. A
+// bad rate is a *ConfigError naming the field; the limit is then unchanged.
+func (l *Limiter) SetRate(rate float64, opts ...LimiterOption) error {
+	per := perOf(opts)
+	err := create(func() C.weir_status { return C.weir_limiter_set_rate(l.h, C.double(rate), nanosOf(per), C.weir_now()) })
+	runtime.KeepAlive(l)
+	return given(err, rate, per, 0)
+}
+
+// SetLimit is SetRate per second, named as in golang.org/x/time/rate.
+func (l *Limiter) SetLimit(rate float64) error { return l.SetRate(rate) }
+
+// SetBurst changes the burst now, keeping the rate and what was spent: a
+// larger burst makes room that refills at the rate, never tokens at once;
+// a smaller one leaves the bucket at most empty.
+func (l *Limiter) SetBurst(burst int) error {
+	err := create(func() C.weir_status { return C.weir_limiter_set_burst(l.h, C.double(burst), C.weir_now()) })
+	runtime.KeepAlive(l)
+	return given(err, 0, 0, burst)
+}
+
+// setKernel is SetRate with core's config and an explicit time, for the
+// conformance replays.
+func (l *Limiter) setKernel(now uint64, k kernelLimiterConfig) error {
+	cfg := k.native()
+	err := create(func() C.weir_status { return C.weir_limiter_set_config(l.h, &cfg, C.uint64_t(now)) })
+	runtime.KeepAlive(l)
+	return err
+}
+
+func (k kernelLimiterConfig) native() C.weir_limiter_config {
+	return C.weir_limiter_config{rate: C.uint64_t(k.rate), period_ns: C.uint64_t(k.period), burst: C.uint64_t(k.burst)}
+}
+
+// perOf is the period the options name (a second by default).
+func perOf(opts []LimiterOption) time.Duration {
+	c := limiterCfg{per: time.Second}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c.per
+}
+
+// nanosOf passes a negative period as 0, which the conversion refuses by name.
+func nanosOf(per time.Duration) C.uint64_t { return C.uint64_t(max(per, 0)) }
+
+// given appends the value the caller gave for the field a live change was
+// refused for, as the constructors do.
+func given(err error, rate float64, per time.Duration, burst int) error {
+	if ce, ok := err.(*ConfigError); ok {
+		values := map[string]string{
+			"rate":  strconv.FormatFloat(rate, 'g', -1, 64),
+			"per":   per.String(),
+			"burst": strconv.Itoa(burst),
+		}
+		if v, ok := values[ce.Field]; ok {
+			ce.Message += ", got " + v
+		}
+	}
+	return err
+}
+
 // State is the limiter's one-word state, for snapshots.
 func (l *Limiter) State() uint64 {
 	var s C.uint64_t

@@ -1,6 +1,8 @@
 package weir
 
 import (
+	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 )
@@ -19,7 +21,56 @@ func replayLimiter(t *testing.T, v *vector, c config, each func(func(*replayer))
 		return
 	}
 	defer l.Close()
-	each(func(r *replayer) { r.decision(l.acquire(r.now(), r.arg("cost"))) })
+	each(func(r *replayer) {
+		if r.step.Op == "set_rate" {
+			r.setError(l.setKernel(r.now(), r.kernelArgs()))
+			return
+		}
+		r.decision(l.acquire(r.now(), r.arg("cost")))
+	})
+}
+
+// kernelArgs is a set_rate step's new config, in core's units.
+func (r *replayer) kernelArgs() kernelLimiterConfig {
+	return kernelLimiterConfig{rate: r.arg("rate"), period: r.argOr("period_ns", uint64(time.Second)), burst: r.arg("burst")}
+}
+
+// setError checks a live change against the step: refused naming
+// expect.error's field, or accepted.
+func (r *replayer) setError(err error) {
+	var want string
+	if raw, ok := r.step.Expect["error"]; ok {
+		_ = json.Unmarshal(raw, &want)
+	}
+	var ce *ConfigError
+	switch {
+	case want == "" && err != nil:
+		r.t.Errorf("step %d: set_rate refused: %v", r.i, err)
+	case want != "" && (!errors.As(err, &ce) || ce.Field != want):
+		r.t.Errorf("step %d: want set_rate refused for %s, got %v", r.i, want, err)
+	}
+}
+
+func replayMulti(t *testing.T, v *vector, c config, each func(func(*replayer))) {
+	var rates []map[string]json.RawMessage
+	_ = json.Unmarshal(c.raw["rates"], &rates)
+	cfgs := make([]kernelLimiterConfig, len(rates))
+	for i, raw := range rates {
+		rc := config{t, raw}
+		cfgs[i] = kernelLimiterConfig{rc.u64("rate", 0), rc.u64("period_ns", uint64(time.Second)), rc.u64("burst", 0)}
+	}
+	m, err := newMultiKernel(cfgs)
+	if !build(t, v, err) {
+		return
+	}
+	defer m.Close()
+	each(func(r *replayer) {
+		if r.step.Op == "set_rate" {
+			r.setError(m.setKernel(r.now(), int(r.arg("index")), r.kernelArgs()))
+			return
+		}
+		r.decision(m.acquire(r.now(), r.arg("cost")))
+	})
 }
 
 func replayKeyed(t *testing.T, v *vector, c config, each func(func(*replayer))) {
@@ -30,6 +81,10 @@ func replayKeyed(t *testing.T, v *vector, c config, each func(func(*replayer))) 
 	}
 	defer k.Close()
 	each(func(r *replayer) {
+		if r.step.Op == "set_rate" {
+			r.setError(k.setKernel(r.now(), r.kernelArgs()))
+			return
+		}
 		r.decision(k.acquire(r.arg("key"), r.now(), r.arg("cost")))
 		r.u64("live", uint64(k.live(r.now())))
 	})

@@ -46,6 +46,28 @@ func OpenSharedLimiter(path string, rate float64, burst int, opts ...LimiterOpti
 	return l, nil
 }
 
+// SetRate changes the rate for every process sharing the file to `rate`
+// per second (or per Per(period)), keeping the burst and what was spent (as
+// Limiter.SetRate). The config in force lives in the file; processes that
+// open it later still pass the configuration it was made with.
+func (l *SharedLimiter) SetRate(rate float64, opts ...LimiterOption) error {
+	per := perOf(opts)
+	err := create(func() C.weir_status { return C.weir_shared_limiter_set_rate(l.h, C.double(rate), nanosOf(per)) })
+	runtime.KeepAlive(l)
+	return given(err, rate, per, 0)
+}
+
+// SetLimit is SetRate per second, named as in golang.org/x/time/rate.
+func (l *SharedLimiter) SetLimit(rate float64) error { return l.SetRate(rate) }
+
+// SetBurst changes the burst for every process sharing the file, keeping
+// the rate and what was spent.
+func (l *SharedLimiter) SetBurst(burst int) error {
+	err := create(func() C.weir_status { return C.weir_shared_limiter_set_burst(l.h, C.double(burst)) })
+	runtime.KeepAlive(l)
+	return given(err, 0, 0, burst)
+}
+
 // Allow takes one token now if there is one.
 func (l *SharedLimiter) Allow() bool {
 	return l.Acquire(1).Admitted()

@@ -174,6 +174,7 @@ type replayFunc func(t *testing.T, v *vector, c config, each func(func(r *replay
 var replays = map[string]replayFunc{
 	"limiter":             replayLimiter,
 	"keyed_limiter":       replayKeyed,
+	"multi_limiter":       replayMulti,
 	"concurrency_limiter": replayConcurrency,
 	"shedder":             replayShedder,
 	"throttle":            replayThrottle,

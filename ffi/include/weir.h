@@ -519,6 +519,12 @@ typedef struct weir_lease_planner weir_lease_planner;
 // `weir_limiter_free` must not race with other use.
 typedef struct weir_limiter weir_limiter;
 
+// Several rates on one limiter (10 a second and 1000 an hour), decided in
+// one call: a request is admitted only if every rate admits it, and a
+// refusal spends from none. Thread-safe like `weir_limiter` (the rates are
+// decided under a short internal lock); only `_free` must not race.
+typedef struct weir_multi_limiter weir_multi_limiter;
+
 // A p2c picker. Thread-safe: pick, done, add, remove and set_up may run
 // from any threads at once (lock-free); only `_free` must not race.
 typedef struct weir_picker weir_picker;
@@ -2158,6 +2164,42 @@ weir_status weir_keyed_limiter_acquire_bytes_now(const weir_keyed_limiter *limit
                                                  uint64_t cost,
                                                  weir_decision *out);
 
+// Changes the limit of every key to `*config` at `now`. A key's TAT
+// becomes the larger of the single limiter's rescaled one (see
+// `weir_limiter_set_config`) and its old one plus 1 ns: never moved back,
+// so no key gains tokens from a change. Walks the table; acquires on
+// other threads keep flowing. On `WEIR_STATUS_INVALID_CONFIG` nothing changes.
+//
+// # Safety
+// `limiter` is NULL or live; `config` is NULL or readable.
+weir_status weir_keyed_limiter_set_config(const weir_keyed_limiter *limiter,
+                                          const weir_limiter_config *config,
+                                          uint64_t now);
+
+// `weir_keyed_limiter_set_config` with a new rate in user units, the burst kept.
+//
+// # Safety
+// `limiter` is NULL or live.
+weir_status weir_keyed_limiter_set_rate(const weir_keyed_limiter *limiter,
+                                        double rate,
+                                        uint64_t per_ns,
+                                        uint64_t now);
+
+// `weir_keyed_limiter_set_config` with a new burst, the rate kept.
+//
+// # Safety
+// `limiter` is NULL or live.
+weir_status weir_keyed_limiter_set_burst(const weir_keyed_limiter *limiter,
+                                         double burst,
+                                         uint64_t now);
+
+// The config in force for every key.
+//
+// # Safety
+// `limiter` is NULL or live; `out` is NULL or writable.
+weir_status weir_keyed_limiter_get_config(const weir_keyed_limiter *limiter,
+                                          weir_limiter_config *out);
+
 // Entries in the table (`capacity` as made).
 //
 // # Safety
@@ -2306,6 +2348,43 @@ weir_status weir_limiter_acquire_now(const weir_limiter *limiter,
                                      uint64_t cost,
                                      weir_decision *out);
 
+// Changes the limit to `*config` at `now` (the clock its acquires use),
+// keeping what was spent: a TAT ahead of `now` is rescaled from the old
+// token interval to the new one (rounded up) and capped at the new burst,
+// so a change never grants tokens. Safe while other threads acquire: each
+// decision is made under exactly one config. On
+// `WEIR_STATUS_INVALID_CONFIG` the limit is unchanged.
+//
+// # Safety
+// `limiter` is NULL or live; `config` is NULL or readable.
+weir_status weir_limiter_set_config(const weir_limiter *limiter,
+                                    const weir_limiter_config *config,
+                                    uint64_t now);
+
+// `weir_limiter_set_config` with a new rate in user units (`rate` per
+// `per_ns`, as `weir_limiter_config_from_units` takes it), the burst kept.
+// The last error names `rate` or `per` on refusal.
+//
+// # Safety
+// `limiter` is NULL or live.
+weir_status weir_limiter_set_rate(const weir_limiter *limiter,
+                                  double rate,
+                                  uint64_t per_ns,
+                                  uint64_t now);
+
+// `weir_limiter_set_config` with a new burst (a whole number >= 1), the
+// rate kept.
+//
+// # Safety
+// `limiter` is NULL or live.
+weir_status weir_limiter_set_burst(const weir_limiter *limiter, double burst, uint64_t now);
+
+// The config in force (after the latest change).
+//
+// # Safety
+// `limiter` is NULL or live; `out` is NULL or writable.
+weir_status weir_limiter_get_config(const weir_limiter *limiter, weir_limiter_config *out);
+
 // The raw state (one word), for snapshots or moving a limiter between
 // processes that share a clock.
 //
@@ -2326,6 +2405,53 @@ weir_status weir_limiter_restore(const weir_limiter *limiter, uint64_t state);
 // `limiter` is NULL or points to NULL or to a live limiter that no other
 // thread is using.
 void weir_limiter_free(weir_limiter **limiter);
+
+// Makes a limiter of the `count` rates at `configs` (1 to 4), each with a
+// full bucket. On `WEIR_STATUS_INVALID_CONFIG` the last error names the
+// field (`rates` for the count); `*out` is untouched.
+//
+// # Safety
+// `configs` is NULL or readable for `count` configs; `out` is NULL or
+// writable for one pointer.
+weir_status weir_multi_limiter_new(const weir_limiter_config *configs,
+                                   size_t count,
+                                   weir_multi_limiter **out);
+
+// Asks every rate for `cost` tokens at `now`. Admitted: `remaining` is the
+// fewest any rate has left, `reset_after` the longest until all are full.
+// Refused: the refusal of the rate that waits longest; nothing spent.
+//
+// # Safety
+// `limiter` is NULL or live; `out` is NULL or writable.
+weir_status weir_multi_limiter_acquire(const weir_multi_limiter *limiter,
+                                       uint64_t now,
+                                       uint64_t cost,
+                                       weir_decision *out);
+
+// `weir_multi_limiter_acquire` at `weir_now()`, read inside the call.
+//
+// # Safety
+// As `weir_multi_limiter_acquire`.
+weir_status weir_multi_limiter_acquire_now(const weir_multi_limiter *limiter,
+                                           uint64_t cost,
+                                           weir_decision *out);
+
+// Changes rate `index` to `*config` at `now`, keeping what it spent (the
+// rule of `weir_limiter_set_config`). An `index` past the rates is
+// `WEIR_STATUS_INVALID_CONFIG` naming `index`.
+//
+// # Safety
+// `limiter` is NULL or live; `config` is NULL or readable.
+weir_status weir_multi_limiter_set_config(const weir_multi_limiter *limiter,
+                                          size_t index,
+                                          const weir_limiter_config *config,
+                                          uint64_t now);
+
+// Frees `*limiter` and sets it to NULL; NULL is a no-op.
+//
+// # Safety
+// `limiter` is NULL or points to NULL or to a live limiter no other thread uses.
+void weir_multi_limiter_free(weir_multi_limiter **limiter);
 
 // Writes the default config to `out`.
 //
@@ -2693,6 +2819,38 @@ weir_status weir_shared_limiter_acquire(const weir_shared_limiter *limiter,
 weir_status weir_shared_limiter_acquire_now(const weir_shared_limiter *limiter,
                                             uint64_t cost,
                                             weir_decision *out);
+
+// Changes the limit for every process sharing the file to `*config`, now
+// on `CLOCK_MONOTONIC`, keeping what was spent (the rule of
+// `weir_limiter_set_config`). The config in force lives in the file;
+// changes from several processes are serialised by `flock`. Processes that
+// open the path later still pass the configuration the file was made with.
+//
+// # Safety
+// `limiter` is NULL or live; `config` is NULL or readable.
+weir_status weir_shared_limiter_set_config(const weir_shared_limiter *limiter,
+                                           const weir_limiter_config *config);
+
+// `weir_shared_limiter_set_config` with a new rate in user units, the burst kept.
+//
+// # Safety
+// `limiter` is NULL or live.
+weir_status weir_shared_limiter_set_rate(const weir_shared_limiter *limiter,
+                                         double rate,
+                                         uint64_t per_ns);
+
+// `weir_shared_limiter_set_config` with a new burst, the rate kept.
+//
+// # Safety
+// `limiter` is NULL or live.
+weir_status weir_shared_limiter_set_burst(const weir_shared_limiter *limiter, double burst);
+
+// The config in force for every process (after the latest change by any).
+//
+// # Safety
+// `limiter` is NULL or live; `out` is NULL or writable.
+weir_status weir_shared_limiter_get_config(const weir_shared_limiter *limiter,
+                                           weir_limiter_config *out);
 
 // The clock every process sharing a limiter decides on: nanoseconds of
 // `CLOCK_MONOTONIC` read from the kernel (what

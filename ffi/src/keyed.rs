@@ -3,9 +3,9 @@
 
 use crate::decision::weir_decision;
 use crate::handle::{bytes, free, live, need, out, publish};
-use crate::limiter::weir_limiter_config;
+use crate::limiter::{weir_limiter_config, Change};
 use crate::seed::{hasher, weir_hash_seed};
-use crate::status::{config_error, guard, weir_status};
+use crate::status::{config_error, guard, unit_error, weir_status};
 use weir_core::limiter::{KeySet, KeyedLimiter, WAYS};
 use weir_core::{ConfigError, Value};
 use weir_host::KeyHasher;
@@ -136,6 +136,84 @@ pub unsafe extern "C" fn weir_keyed_limiter_acquire_bytes_now(
         let decision = limiter.inner.acquire(limiter.keys.hash(key), now, cost);
         limiter.events.observe(now, &decision);
         out!(out, decision.into());
+        weir_status::Ok
+    })
+}
+
+/// Changes the limit of every key to `*config` at `now`. A key's TAT
+/// becomes the larger of the single limiter's rescaled one (see
+/// `weir_limiter_set_config`) and its old one plus 1 ns: never moved back,
+/// so no key gains tokens from a change. Walks the table; acquires on
+/// other threads keep flowing. On `WEIR_STATUS_INVALID_CONFIG` nothing changes.
+///
+/// # Safety
+/// `limiter` is NULL or live; `config` is NULL or readable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_keyed_limiter_set_config(
+    limiter: *const weir_keyed_limiter,
+    config: *const weir_limiter_config,
+    now: u64,
+) -> weir_status {
+    guard(|| {
+        let limiter = live!(limiter);
+        let config = live!(config);
+        match limiter.inner.set_config(config.into(), now) {
+            Ok(()) => weir_status::Ok,
+            Err(e) => config_error(e),
+        }
+    })
+}
+
+/// `weir_keyed_limiter_set_config` with a new rate in user units, the burst kept.
+///
+/// # Safety
+/// `limiter` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn weir_keyed_limiter_set_rate(
+    limiter: *const weir_keyed_limiter,
+    rate: f64,
+    per_ns: u64,
+    now: u64,
+) -> weir_status {
+    guard(|| set(live!(limiter), Change::Rate { rate, per_ns }, now))
+}
+
+/// `weir_keyed_limiter_set_config` with a new burst, the rate kept.
+///
+/// # Safety
+/// `limiter` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn weir_keyed_limiter_set_burst(
+    limiter: *const weir_keyed_limiter,
+    burst: f64,
+    now: u64,
+) -> weir_status {
+    guard(|| set(live!(limiter), Change::Burst(burst), now))
+}
+
+fn set(limiter: &weir_keyed_limiter, change: Change, now: u64) -> weir_status {
+    match change.apply(limiter.inner.config()) {
+        Ok(config) => match limiter.inner.set_config(config, now) {
+            Ok(()) => weir_status::Ok,
+            Err(e) => config_error(e),
+        },
+        Err(e) => unit_error(e),
+    }
+}
+
+/// The config in force for every key.
+///
+/// # Safety
+/// `limiter` is NULL or live; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_keyed_limiter_get_config(
+    limiter: *const weir_keyed_limiter,
+    out: *mut weir_limiter_config,
+) -> weir_status {
+    guard(|| {
+        let limiter = live!(limiter);
+        need!(out);
+        out!(out, limiter.inner.config().into());
         weir_status::Ok
     })
 }

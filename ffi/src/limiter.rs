@@ -4,7 +4,8 @@
 use crate::decision::weir_decision;
 use crate::handle::{free, live, need, out, publish};
 use crate::status::{config_error, guard, unit_error, weir_status};
-use weir_core::limiter::{AtomicLimiter, LimiterConfig};
+use weir_core::limiter::{AtomicLimiter, LimiterConfig, MultiLimiter, MAX_RATES};
+use weir_host::units::{self, UnitError};
 
 /// A rate limit: `rate` tokens every `period_ns`, holding at most `burst`.
 #[repr(C)]
@@ -21,6 +22,29 @@ pub struct weir_limiter_config {
 impl From<&weir_limiter_config> for LimiterConfig {
     fn from(c: &weir_limiter_config) -> Self {
         LimiterConfig { rate: c.rate, period_ns: c.period_ns, burst: c.burst }
+    }
+}
+
+impl From<LimiterConfig> for weir_limiter_config {
+    fn from(c: LimiterConfig) -> Self {
+        weir_limiter_config { rate: c.rate, period_ns: c.period_ns, burst: c.burst }
+    }
+}
+
+/// A live change in user units, as every limiter handle takes it: `rate`
+/// per `per_ns` (burst kept) or a new `burst` (rate kept), through
+/// weir-host's unit rules.
+pub(crate) enum Change {
+    Rate { rate: f64, per_ns: u64 },
+    Burst(f64),
+}
+
+impl Change {
+    pub(crate) fn apply(&self, current: LimiterConfig) -> Result<LimiterConfig, UnitError> {
+        match *self {
+            Change::Rate { rate, per_ns } => units::with_rate(current, rate, per_ns),
+            Change::Burst(burst) => units::with_burst(current, burst),
+        }
     }
 }
 
@@ -123,6 +147,84 @@ pub unsafe extern "C" fn weir_limiter_acquire_now(
     })
 }
 
+/// Changes the limit to `*config` at `now` (the clock its acquires use),
+/// keeping what was spent: a TAT ahead of `now` is rescaled from the old
+/// token interval to the new one (rounded up) and capped at the new burst,
+/// so a change never grants tokens. Safe while other threads acquire: each
+/// decision is made under exactly one config. On
+/// `WEIR_STATUS_INVALID_CONFIG` the limit is unchanged.
+///
+/// # Safety
+/// `limiter` is NULL or live; `config` is NULL or readable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_limiter_set_config(
+    limiter: *const weir_limiter,
+    config: *const weir_limiter_config,
+    now: u64,
+) -> weir_status {
+    guard(|| {
+        let limiter = live!(limiter);
+        let config = live!(config);
+        match limiter.inner.set_config(config.into(), now) {
+            Ok(()) => weir_status::Ok,
+            Err(e) => config_error(e),
+        }
+    })
+}
+
+/// `weir_limiter_set_config` with a new rate in user units (`rate` per
+/// `per_ns`, as `weir_limiter_config_from_units` takes it), the burst kept.
+/// The last error names `rate` or `per` on refusal.
+///
+/// # Safety
+/// `limiter` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn weir_limiter_set_rate(
+    limiter: *const weir_limiter,
+    rate: f64,
+    per_ns: u64,
+    now: u64,
+) -> weir_status {
+    guard(|| set(&live!(limiter).inner, Change::Rate { rate, per_ns }, now))
+}
+
+/// `weir_limiter_set_config` with a new burst (a whole number >= 1), the
+/// rate kept.
+///
+/// # Safety
+/// `limiter` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn weir_limiter_set_burst(limiter: *const weir_limiter, burst: f64, now: u64) -> weir_status {
+    guard(|| set(&live!(limiter).inner, Change::Burst(burst), now))
+}
+
+fn set(limiter: &AtomicLimiter, change: Change, now: u64) -> weir_status {
+    match change.apply(limiter.config()) {
+        Ok(config) => match limiter.set_config(config, now) {
+            Ok(()) => weir_status::Ok,
+            Err(e) => config_error(e),
+        },
+        Err(e) => unit_error(e),
+    }
+}
+
+/// The config in force (after the latest change).
+///
+/// # Safety
+/// `limiter` is NULL or live; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_limiter_get_config(
+    limiter: *const weir_limiter,
+    out: *mut weir_limiter_config,
+) -> weir_status {
+    guard(|| {
+        let limiter = live!(limiter);
+        need!(out);
+        out!(out, limiter.inner.config().into());
+        weir_status::Ok
+    })
+}
+
 /// The raw state (one word), for snapshots or moving a limiter between
 /// processes that share a clock.
 ///
@@ -159,6 +261,125 @@ pub unsafe extern "C" fn weir_limiter_restore(limiter: *const weir_limiter, stat
 /// thread is using.
 #[no_mangle]
 pub unsafe extern "C" fn weir_limiter_free(limiter: *mut *mut weir_limiter) {
+    let _ = guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        unsafe { free(limiter) };
+        weir_status::Ok
+    });
+}
+
+/// Several rates on one limiter (10 a second and 1000 an hour), decided in
+/// one call: a request is admitted only if every rate admits it, and a
+/// refusal spends from none. Thread-safe like `weir_limiter` (the rates are
+/// decided under a short internal lock); only `_free` must not race.
+pub struct weir_multi_limiter {
+    inner: MultiLimiter,
+}
+
+/// Makes a limiter of the `count` rates at `configs` (1 to 4), each with a
+/// full bucket. On `WEIR_STATUS_INVALID_CONFIG` the last error names the
+/// field (`rates` for the count); `*out` is untouched.
+///
+/// # Safety
+/// `configs` is NULL or readable for `count` configs; `out` is NULL or
+/// writable for one pointer.
+#[no_mangle]
+pub unsafe extern "C" fn weir_multi_limiter_new(
+    configs: *const weir_limiter_config,
+    count: usize,
+    out: *mut *mut weir_multi_limiter,
+) -> weir_status {
+    guard(|| {
+        need!(configs, out);
+        let mut kernel = [LimiterConfig { rate: 0, period_ns: 0, burst: 0 }; MAX_RATES];
+        let given = count.min(MAX_RATES);
+        // SAFETY: non-NULL and readable for `count >= given` configs per the contract.
+        let configs = unsafe { std::slice::from_raw_parts(configs, given) };
+        for (slot, c) in kernel.iter_mut().zip(configs) {
+            *slot = c.into();
+        }
+        let rates = if count > MAX_RATES { &kernel[..0] } else { &kernel[..given] };
+        match MultiLimiter::new(rates) {
+            // SAFETY: `out` checked non-NULL; writable per the contract.
+            Ok(inner) => unsafe { publish(out, weir_multi_limiter { inner }) },
+            Err(e) if count > MAX_RATES => config_error(weir_core::ConfigError::new(
+                "rates",
+                e.rule(),
+                weir_core::Value::Unsigned(count as u64),
+            )),
+            Err(e) => config_error(e),
+        }
+    })
+}
+
+/// Asks every rate for `cost` tokens at `now`. Admitted: `remaining` is the
+/// fewest any rate has left, `reset_after` the longest until all are full.
+/// Refused: the refusal of the rate that waits longest; nothing spent.
+///
+/// # Safety
+/// `limiter` is NULL or live; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_multi_limiter_acquire(
+    limiter: *const weir_multi_limiter,
+    now: u64,
+    cost: u64,
+    out: *mut weir_decision,
+) -> weir_status {
+    guard(|| {
+        let limiter = live!(limiter);
+        need!(out);
+        out!(out, limiter.inner.acquire(now, cost).into());
+        weir_status::Ok
+    })
+}
+
+/// `weir_multi_limiter_acquire` at `weir_now()`, read inside the call.
+///
+/// # Safety
+/// As `weir_multi_limiter_acquire`.
+#[no_mangle]
+pub unsafe extern "C" fn weir_multi_limiter_acquire_now(
+    limiter: *const weir_multi_limiter,
+    cost: u64,
+    out: *mut weir_decision,
+) -> weir_status {
+    guard(|| {
+        let limiter = live!(limiter);
+        need!(out);
+        out!(out, limiter.inner.acquire(weir_host::monotonic_now(), cost).into());
+        weir_status::Ok
+    })
+}
+
+/// Changes rate `index` to `*config` at `now`, keeping what it spent (the
+/// rule of `weir_limiter_set_config`). An `index` past the rates is
+/// `WEIR_STATUS_INVALID_CONFIG` naming `index`.
+///
+/// # Safety
+/// `limiter` is NULL or live; `config` is NULL or readable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_multi_limiter_set_config(
+    limiter: *const weir_multi_limiter,
+    index: usize,
+    config: *const weir_limiter_config,
+    now: u64,
+) -> weir_status {
+    guard(|| {
+        let limiter = live!(limiter);
+        let config = live!(config);
+        match limiter.inner.set_config(index, config.into(), now) {
+            Ok(()) => weir_status::Ok,
+            Err(e) => config_error(e),
+        }
+    })
+}
+
+/// Frees `*limiter` and sets it to NULL; NULL is a no-op.
+///
+/// # Safety
+/// `limiter` is NULL or points to NULL or to a live limiter no other thread uses.
+#[no_mangle]
+pub unsafe extern "C" fn weir_multi_limiter_free(limiter: *mut *mut weir_multi_limiter) {
     let _ = guard(|| {
         // SAFETY: forwarded from this function's contract.
         unsafe { free(limiter) };

@@ -4,8 +4,8 @@
 
 use crate::decision::weir_decision;
 use crate::handle::{free, live, need, out, publish};
-use crate::limiter::weir_limiter_config;
-use crate::status::{config_error, guard, guard_value, invalid_argument, set_last_error, weir_status};
+use crate::limiter::{weir_limiter_config, Change};
+use crate::status::{config_error, guard, guard_value, invalid_argument, set_last_error, unit_error, weir_status};
 use std::ffi::{c_char, CStr, OsStr};
 use std::os::unix::ffi::OsStrExt;
 use weir_host::{SharedError, SharedLimiter};
@@ -97,6 +97,80 @@ pub unsafe extern "C" fn weir_shared_limiter_acquire_now(
         need!(out);
         let decision = limiter.inner.acquire(SharedLimiter::now(), cost);
         out!(out, decision.into());
+        weir_status::Ok
+    })
+}
+
+/// Changes the limit for every process sharing the file to `*config`, now
+/// on `CLOCK_MONOTONIC`, keeping what was spent (the rule of
+/// `weir_limiter_set_config`). The config in force lives in the file;
+/// changes from several processes are serialised by `flock`. Processes that
+/// open the path later still pass the configuration the file was made with.
+///
+/// # Safety
+/// `limiter` is NULL or live; `config` is NULL or readable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_shared_limiter_set_config(
+    limiter: *const weir_shared_limiter,
+    config: *const weir_limiter_config,
+) -> weir_status {
+    guard(|| {
+        let limiter = live!(limiter);
+        let config = live!(config);
+        shared_status(limiter.inner.set_config(config.into()))
+    })
+}
+
+/// `weir_shared_limiter_set_config` with a new rate in user units, the burst kept.
+///
+/// # Safety
+/// `limiter` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn weir_shared_limiter_set_rate(
+    limiter: *const weir_shared_limiter,
+    rate: f64,
+    per_ns: u64,
+) -> weir_status {
+    guard(|| set(live!(limiter), Change::Rate { rate, per_ns }))
+}
+
+/// `weir_shared_limiter_set_config` with a new burst, the rate kept.
+///
+/// # Safety
+/// `limiter` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn weir_shared_limiter_set_burst(limiter: *const weir_shared_limiter, burst: f64) -> weir_status {
+    guard(|| set(live!(limiter), Change::Burst(burst)))
+}
+
+fn set(limiter: &weir_shared_limiter, change: Change) -> weir_status {
+    match change.apply(limiter.inner.config()) {
+        Ok(config) => shared_status(limiter.inner.set_config(config)),
+        Err(e) => unit_error(e),
+    }
+}
+
+fn shared_status(result: Result<(), SharedError>) -> weir_status {
+    match result {
+        Ok(()) => weir_status::Ok,
+        Err(SharedError::Config(e)) => config_error(e),
+        Err(e) => invalid_argument(&e.to_string()),
+    }
+}
+
+/// The config in force for every process (after the latest change by any).
+///
+/// # Safety
+/// `limiter` is NULL or live; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_shared_limiter_get_config(
+    limiter: *const weir_shared_limiter,
+    out: *mut weir_limiter_config,
+) -> weir_status {
+    guard(|| {
+        let limiter = live!(limiter);
+        need!(out);
+        out!(out, limiter.inner.config().into());
         weir_status::Ok
     })
 }

@@ -1,9 +1,9 @@
 //! The rate limiter a binding holds: its state either in this process or
 //! in a file shared by every process that opens it.
 
-use crate::shared::SharedLimiter;
+use crate::shared::{SharedError, SharedLimiter};
 use std::path::Path;
-use weir_core::limiter::{AtomicLimiter, Gcra};
+use weir_core::limiter::{AtomicLimiter, Gcra, LimiterConfig};
 use weir_core::{Decision, Nanos};
 
 /// One GCRA bucket, local or shared; the same calls either way.
@@ -42,8 +42,26 @@ impl Bucket {
         self.acquire(self.now(), cost)
     }
 
-    /// The kernel (interval, burst).
-    pub fn gcra(&self) -> &Gcra {
+    /// Changes rate and burst now (on [`Self::now`]), keeping what was
+    /// spent; for a shared bucket, for every process. Build `config` from
+    /// user units with [`crate::units::with_rate`] / [`crate::units::with_burst`].
+    pub fn set_config(&self, config: LimiterConfig) -> Result<(), SharedError> {
+        match self {
+            Bucket::Local(l) => Ok(l.set_config(config, crate::monotonic_now())?),
+            Bucket::Shared(l) => l.set_config(config),
+        }
+    }
+
+    /// The config in force.
+    pub fn config(&self) -> LimiterConfig {
+        match self {
+            Bucket::Local(l) => l.config(),
+            Bucket::Shared(l) => l.config(),
+        }
+    }
+
+    /// The kernel in force (interval, burst).
+    pub fn gcra(&self) -> Gcra {
         match self {
             Bucket::Local(l) => l.gcra(),
             Bucket::Shared(l) => l.gcra(),
@@ -58,10 +76,14 @@ impl Bucket {
         }
     }
 
-    /// Replaces the state word (for every process, when shared).
-    pub fn restore(&self, state: u64) {
+    /// Replaces the state word (for every process, when shared; that takes
+    /// the file's lock, whose failure is the error).
+    pub fn restore(&self, state: u64) -> Result<(), SharedError> {
         match self {
-            Bucket::Local(l) => l.restore(state),
+            Bucket::Local(l) => {
+                l.restore(state);
+                Ok(())
+            }
             Bucket::Shared(l) => l.restore(state),
         }
     }

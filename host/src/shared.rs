@@ -5,15 +5,26 @@
 //! one limiter would.
 //!
 //! The file (put it on a tmpfs such as `/dev/shm`) holds a header naming
-//! the layout and the configuration, and the state word on its own cache
-//! line. The first process to open a missing or empty file writes the
-//! header; every later one checks that its configuration is the same and is
-//! refused with the differing field otherwise, so two deployments can never
-//! silently share one budget under different rules. Creation and checking
-//! happen under `flock`, which the kernel releases if a process dies, and
-//! the state is lock-free, so a crashed process leaves nothing stuck.
+//! the layout and the configuration it was made with, then, on cache lines
+//! of their own, core's [`LiveRate`]: the state word and the two config
+//! slots. The first process to open a missing or empty file writes both;
+//! every later one checks that its configuration is the one the file was
+//! made with and is refused with the differing field otherwise, so two
+//! deployments can never silently share one budget under different rules.
+//! Creation, checking and live changes happen under `flock`, which the
+//! kernel releases if a process dies, and acquiring is lock-free, so a
+//! crashed process leaves nothing stuck.
 //!
-//! To reset or reconfigure a limit, remove the file (`unlink`): processes
+//! **Live changes.** [`SharedLimiter::set_config`] changes rate and burst for
+//! every process at once, keeping what was spent (core's rule,
+//! [`weir_core::limiter::Gcra::rescale`]): the config in force lives in the
+//! file, not in each process. Every process validates the config it reads
+//! there before deciding on it, so a process that writes garbage into the
+//! file can refuse everyone (as it could by spending every token) but never
+//! make another process panic or divide by zero; the opener's header check
+//! is unchanged and still compares the configuration the file was made with.
+//!
+//! To reset a limit, remove the file (`unlink`): processes
 //! that still map it keep the old bucket until they open the path again.
 //! Never truncate or rewrite it in place: like any shared mapping, a process
 //! touching a mapped page the file no longer has gets SIGBUS.
@@ -30,20 +41,19 @@ use std::fmt;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
-use std::sync::atomic::AtomicU64;
-use weir_core::limiter::{acquire_atomic, Gcra, LimiterConfig};
+use weir_core::limiter::{Gcra, LimiterConfig, LiveRate};
 use weir_core::{ConfigError, Decision, Nanos};
 
 /// What the file starts with; anything else is not a weir shared limiter.
 const MAGIC: [u8; 8] = *b"weir-lim";
 /// Bumped whenever the file layout changes, so an old file is refused
 /// instead of misread.
-const LAYOUT: u32 = 1;
+const LAYOUT: u32 = 2;
 const HEADER_LEN: usize = 40;
-/// The state word sits on its own cache line, away from the header every
+/// The live cell starts on its own cache line, away from the header every
 /// opener reads.
-const STATE_OFFSET: usize = 64;
-const FILE_LEN: usize = 128;
+const LIVE_OFFSET: usize = 64;
+const FILE_LEN: usize = LIVE_OFFSET + std::mem::size_of::<LiveRate>();
 
 /// Why a shared limiter could not be opened.
 #[derive(Debug)]
@@ -105,6 +115,8 @@ impl From<ConfigError> for SharedError {
 pub struct SharedLimiter {
     gcra: Gcra,
     map: Mapping,
+    /// Kept open for the `flock` that serialises live changes.
+    file: File,
     path: PathBuf,
 }
 
@@ -128,13 +140,31 @@ impl SharedLimiter {
         // it; its state word is still 0, a full bucket, so it is finished
         // here like a new one.
         if header == [0; HEADER_LEN] {
+            // The cell before the header: a header on disk means a cell too.
+            map.live().init(config)?;
             map.write_header(&encode(config));
         } else {
             check(&path, &header, config)?;
         }
-        // Unlocks and closes; the mapping keeps the memory.
-        drop(file);
-        Ok(Self { gcra, map, path })
+        file.unlock();
+        Ok(Self { gcra, map, file, path })
+    }
+
+    /// Changes rate and burst for every process that shares the file, now
+    /// on [`Self::now`], keeping what was spent. Serialised with every other
+    /// change through `flock`.
+    pub fn set_config(&self, config: LimiterConfig) -> Result<(), SharedError> {
+        Gcra::new(config)?;
+        self.file.lock()?;
+        let result = self.map.live().set_config_serialised(config, Self::now());
+        self.file.unlock();
+        Ok(result?)
+    }
+
+    /// The config in force for every process (after the latest
+    /// [`Self::set_config`] by any of them).
+    pub fn config(&self) -> LimiterConfig {
+        self.map.live().config()
     }
 
     /// Asks for `cost` tokens at `now`, a [`Self::now`] reading (or
@@ -142,7 +172,7 @@ impl SharedLimiter {
     /// Node's `process.hrtime.bigint()`).
     #[inline]
     pub fn acquire(&self, now: Nanos, cost: u64) -> Decision {
-        acquire_atomic(&self.gcra, self.map.state(), now, cost)
+        self.map.live().acquire_checked(now, cost)
     }
 
     /// The clock every process sharing a limiter must use: `CLOCK_MONOTONIC`
@@ -152,19 +182,24 @@ impl SharedLimiter {
         crate::kernel_monotonic_now()
     }
 
-    /// The kernel (interval, burst).
-    pub fn gcra(&self) -> &Gcra {
-        &self.gcra
+    /// The kernel in force (interval, burst); the one this process opened
+    /// with if the file's does not validate.
+    pub fn gcra(&self) -> Gcra {
+        self.map.live().gcra().unwrap_or(self.gcra)
     }
 
-    /// The raw state word, as [`weir_core::limiter::AtomicLimiter::state`].
+    /// The state (the TAT), as [`weir_core::limiter::AtomicLimiter::state`].
     pub fn state(&self) -> u64 {
-        self.map.state().load(std::sync::atomic::Ordering::Relaxed)
+        self.map.live().state()
     }
 
-    /// Replaces the state word for every process (restore of a snapshot).
-    pub fn restore(&self, state: u64) {
-        self.map.state().store(state, std::sync::atomic::Ordering::Relaxed)
+    /// Replaces the state for every process (restore of a snapshot), under
+    /// the same lock as a live change.
+    pub fn restore(&self, state: u64) -> Result<(), SharedError> {
+        self.file.lock()?;
+        self.map.live().restore_serialised(state);
+        self.file.unlock();
+        Ok(())
     }
 
     /// The file the state lives in.
@@ -207,6 +242,7 @@ fn check(path: &Path, header: &[u8; HEADER_LEN], config: LimiterConfig) -> Resul
 }
 
 /// An open file descriptor, closed (and so unlocked) on drop.
+#[derive(Debug)]
 struct File {
     fd: libc::c_int,
     path: PathBuf,
@@ -234,6 +270,11 @@ impl File {
                 return Err(SharedError::Io { path: self.path.clone(), call: "flock", error });
             }
         }
+    }
+
+    fn unlock(&self) {
+        // SAFETY: `self.fd` is an open descriptor owned by `self`.
+        unsafe { libc::flock(self.fd, libc::LOCK_UN) };
     }
 
     fn size(&self) -> Result<u64, SharedError> {
@@ -316,11 +357,14 @@ impl Mapping {
         unsafe { std::ptr::copy_nonoverlapping(header.as_ptr(), self.base.as_ptr(), HEADER_LEN) };
     }
 
-    fn state(&self) -> &AtomicU64 {
-        // SAFETY: STATE_OFFSET + 8 <= len; the offset is 8-aligned inside a
-        // page-aligned mapping; the word lives as long as `self`; and every
-        // process touches it only through atomic operations.
-        unsafe { AtomicU64::from_ptr(self.base.as_ptr().add(STATE_OFFSET).cast::<u64>()) }
+    fn live(&self) -> &LiveRate {
+        // SAFETY: LIVE_OFFSET + size_of::<LiveRate>() == FILE_LEN <= len; the
+        // offset is 64-aligned inside a page-aligned mapping, beyond the 8
+        // `LiveRate` needs; `LiveRate` is `#[repr(C)]` and made of `AtomicU64`s
+        // only, so every bit pattern another process leaves is a valid
+        // value; the memory lives as long as `self`; and every process
+        // touches it only through atomic operations.
+        unsafe { &*self.base.as_ptr().add(LIVE_OFFSET).cast::<LiveRate>() }
     }
 }
 
@@ -393,7 +437,7 @@ mod tests {
         assert!(!c.acquire(now, 1).is_admitted());
         assert!(c.acquire(now + SECOND / 10, 1).is_admitted());
         // A restore is seen by every opener.
-        c.restore(0);
+        c.restore(0).unwrap();
         assert_eq!(b.state(), 0);
         assert!(b.acquire(now, 3).is_admitted());
     }
@@ -440,6 +484,51 @@ mod tests {
         assert!(matches!(e, SharedError::Path(_)), "{e:?}");
         let e = SharedLimiter::open("/nonexistent-dir/weir", config(10, 3)).unwrap_err();
         assert!(matches!(e, SharedError::Io { call: "open", .. }), "{e:?}");
+    }
+
+    #[test]
+    fn a_live_change_reaches_every_process_and_keeps_what_was_spent() {
+        let p = path("live");
+        let a = SharedLimiter::open(&p, config(10, 10)).unwrap();
+        let b = SharedLimiter::open(&p, config(10, 10)).unwrap();
+        let now = SharedLimiter::now();
+        assert!(a.acquire(now, 10).is_admitted());
+        b.set_config(config(100, 10)).unwrap();
+        assert_eq!(a.config(), config(100, 10));
+        assert_eq!(a.gcra().interval(), SECOND / 100);
+        // The 10 spent tokens stay spent: no burst from the change, and
+        // the next token is due within one new interval (10 ms), give or
+        // take the time the calls took.
+        let refused = a.acquire(SharedLimiter::now(), 1);
+        assert_eq!(refused.reason, Reason::RateLimited);
+        assert!(refused.retry_after <= SECOND / 100, "{refused:?}");
+        // A later opener with the file's original config is still accepted.
+        let c = SharedLimiter::open(&p, config(10, 10)).unwrap();
+        assert_eq!(c.config(), config(100, 10));
+        let e = b.set_config(config(0, 10)).unwrap_err();
+        assert!(matches!(&e, SharedError::Config(c) if c.field() == "rate"), "{e:?}");
+    }
+
+    #[test]
+    fn garbage_in_the_file_refuses_instead_of_deciding_on_it() {
+        let p = path("garbage");
+        let a = SharedLimiter::open(&p, config(10, 3)).unwrap();
+        // Another process scribbles over both config slots.
+        let mut bytes = std::fs::read(&p).unwrap();
+        for b in &mut bytes[LIVE_OFFSET + 16..] {
+            *b = 0xA5;
+        }
+        std::fs::write(&p, &bytes).unwrap();
+        let d = a.acquire(SECOND, 1);
+        assert_eq!((d.reason, d.retry_after), (Reason::RateLimited, u64::MAX));
+        assert_eq!(a.gcra().interval(), SECOND / 10);
+        // A live change repairs it for everyone. The scribbled state counts
+        // as spent (never as a free burst): at worst an empty bucket, full
+        // again one burst (300 ms) later.
+        a.set_config(config(10, 3)).unwrap();
+        let now = SharedLimiter::now();
+        assert!(a.acquire(now, 0).retry_after <= 3 * SECOND / 10);
+        assert!(a.acquire(now + 3 * SECOND / 10, 3).is_admitted());
     }
 
     #[test]

@@ -98,6 +98,25 @@ pub fn limiter_config(rate: f64, per_ns: u64, burst: Option<f64>) -> Result<Limi
     Ok(config)
 }
 
+/// The config a live `set_rate(rate, per)` moves a limiter to: the new rate
+/// through [`limiter_config`]'s rules and refusals, the burst kept (as
+/// x/time/rate's `SetLimit` keeps it).
+pub fn with_rate(current: LimiterConfig, rate: f64, per_ns: u64) -> Result<LimiterConfig, UnitError> {
+    limiter_config(rate, per_ns, Some(current.burst as f64))
+}
+
+/// The config a live `set_burst(burst)` moves a limiter to: the burst
+/// through [`limiter_config`]'s rule (a whole number from 1 to 2^53, small
+/// enough to fit the kernel), the rate kept exactly as the kernel holds it.
+pub fn with_burst(current: LimiterConfig, burst: f64) -> Result<LimiterConfig, UnitError> {
+    if !(burst.is_finite() && burst >= 1.0 && burst.fract() == 0.0 && burst <= EXACT_F64) {
+        return Err(UnitError::new("burst", BURST_RULE));
+    }
+    let config = LimiterConfig { burst: burst as u64, ..current };
+    Gcra::new(config).map_err(|e| UnitError { field: user_field(e.field()), rule: e.rule() })?;
+    Ok(config)
+}
+
 /// The kernel's field names in the words users wrote them with.
 fn user_field(kernel: &'static str) -> &'static str {
     match kernel {
@@ -116,6 +135,23 @@ mod tests {
         let c = limiter_config(1.0 / 3.0, 1_000_000_000, None).unwrap();
         assert_eq!(Gcra::new(c).unwrap().interval(), 3_000_000_000);
         assert_eq!(c.burst, 1);
+    }
+
+    #[test]
+    fn live_changes_keep_the_other_half_and_follow_the_same_rules() {
+        let c = limiter_config(10.0, 1_000_000_000, Some(4.0)).unwrap();
+        let faster = with_rate(c, 100.0, 1_000_000_000).unwrap();
+        assert_eq!((faster.rate, faster.burst), (100, 4));
+        let third = with_rate(c, 1.0 / 3.0, 1_000_000_000).unwrap();
+        assert_eq!((third.rate, third.period_ns, third.burst), (1, 3_000_000_000, 4));
+        assert_eq!(with_rate(c, -1.0, 1).unwrap_err(), UnitError::new("rate", RATE_RULE));
+        assert_eq!(with_rate(c, 1.0, 0).unwrap_err().field, "per");
+        let bigger = with_burst(third, 9.0).unwrap();
+        assert_eq!((bigger.rate, bigger.period_ns, bigger.burst), (1, 3_000_000_000, 9));
+        assert_eq!(with_burst(c, 0.0).unwrap_err(), UnitError::new("burst", BURST_RULE));
+        assert_eq!(with_burst(c, 2.5).unwrap_err().field, "burst");
+        let overflow = with_burst(LimiterConfig { rate: 1, period_ns: u64::MAX / 2, burst: 1 }, 1e15).unwrap_err();
+        assert!(overflow.rule.contains("fits"), "{overflow}");
     }
 
     #[test]

@@ -31,6 +31,7 @@ fn _weir(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<wait::Ready>()?;
     m.add_class::<limiter::Limiter>()?;
     m.add_class::<limiter::KeyedLimiter>()?;
+    m.add_class::<limiter::MultiLimiter>()?;
     m.add_class::<bulkhead::ConcurrencyLimiter>()?;
     m.add_class::<bulkhead::Permit>()?;
     m.add_class::<shedder::Shedder>()?;

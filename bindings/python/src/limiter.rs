@@ -37,6 +37,54 @@ fn config(
     })
 }
 
+fn given(arg: &Bound<'_, PyAny>) -> String {
+    arg.repr().map_or_else(|_| "?".into(), |r| r.to_string())
+}
+
+/// `current` with the rate a live `set_rate(rate, per)` gives, through the
+/// same unit rules and refusals as the constructor (the burst kept).
+fn changed_rate(
+    py: Python<'_>,
+    owner: &str,
+    current: LimiterConfig,
+    rate: &Bound<'_, PyAny>,
+    per: Option<&Bound<'_, PyAny>>,
+) -> PyResult<LimiterConfig> {
+    let one = 1u64.into_pyobject(py)?.into_any();
+    let per = per.filter(|p| !p.is_none()).unwrap_or(&one);
+    let period_ns = duration(py, owner, "per", per, false)?;
+    let rate_f = real(owner, "rate", rate)?;
+    weir_host::units::with_rate(current, rate_f, period_ns).map_err(|e| {
+        let got = if e.field == "rate" { given(rate) } else { given(per) };
+        crate::errors::unit_error(py, owner, e, got)
+    })
+}
+
+/// `current` with the burst a live `set_burst(burst)` gives.
+fn changed_burst(
+    py: Python<'_>,
+    owner: &str,
+    current: LimiterConfig,
+    burst: &Bound<'_, PyAny>,
+) -> PyResult<LimiterConfig> {
+    let burst_f = real(owner, "burst", burst)?;
+    weir_host::units::with_burst(current, burst_f).map_err(|e| crate::errors::unit_error(py, owner, e, given(burst)))
+}
+
+/// A live change that failed: a config error names its field; the shared
+/// file's lock failing is an `OSError`.
+fn change_error(py: Python<'_>, owner: &str, e: weir_host::SharedError) -> PyErr {
+    match e {
+        weir_host::SharedError::Config(e) => config_error(py, owner, e, RENAMES),
+        e => pyo3::exceptions::PyOSError::new_err(format!("{owner}: {e}")),
+    }
+}
+
+/// The kernel config a replay step gives as `(rate, period_ns, burst)`.
+fn kernel(rate: u64, period_ns: u64, burst: u64) -> LimiterConfig {
+    LimiterConfig { rate, period_ns, burst }
+}
+
 /// Opens the shared bucket at `path`. A different configuration in the file
 /// is a `weir.ConfigError` naming the field; anything wrong with the file
 /// itself an `OSError` (a file that is not a limiter: `ValueError`).
@@ -124,6 +172,36 @@ impl Limiter {
         slow_path(py, slf.getattr("try_acquire")?, (cost,).into_pyobject(py)?, timeout, first)
     }
 
+    /// Changes the rate to `rate` tokens every `per` seconds (default 1)
+    /// now, keeping the burst and what was spent: tokens already taken stay
+    /// taken under the new rate (their debt rescaled to it, rounded up, and
+    /// capped at one full burst), so a change never grants a burst. Safe
+    /// while other threads acquire; for a shared limiter, the change is
+    /// every process's. A bad value raises `weir.ConfigError` naming it.
+    #[pyo3(signature = (rate, per = None))]
+    fn set_rate(&self, py: Python<'_>, rate: &Bound<'_, PyAny>, per: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let c = changed_rate(py, "Limiter.set_rate", self.inner.config(), rate, per)?;
+        self.inner.set_config(c).map_err(|e| change_error(py, "Limiter.set_rate", e))
+    }
+
+    /// Changes the burst now, keeping the rate and what was spent: a larger
+    /// burst is room that refills at the rate, never tokens at once.
+    fn set_burst(&self, py: Python<'_>, burst: &Bound<'_, PyAny>) -> PyResult<()> {
+        let c = changed_burst(py, "Limiter.set_burst", self.inner.config(), burst)?;
+        self.inner.set_config(c).map_err(|e| change_error(py, "Limiter.set_burst", e))
+    }
+
+    /// A change to core's config at `now`, for the conformance replays.
+    fn _set_config(&self, py: Python<'_>, rate: u64, period_ns: u64, burst: u64, now: u64) -> PyResult<()> {
+        let result = match &self.inner {
+            Bucket::Local(l) => {
+                l.set_config(kernel(rate, period_ns, burst), now).map_err(weir_host::SharedError::Config)
+            }
+            Bucket::Shared(l) => l.set_config(kernel(rate, period_ns, burst)),
+        };
+        result.map_err(|e| change_error(py, "Limiter.set_rate", e))
+    }
+
     /// Tokens per interval as core sees it: nanoseconds between two tokens.
     #[getter]
     fn interval_ns(&self) -> u64 {
@@ -153,8 +231,8 @@ impl Limiter {
         self.inner.state()
     }
 
-    fn restore(&self, state: u64) {
-        self.inner.restore(state)
+    fn restore(&self, state: u64) -> PyResult<()> {
+        self.inner.restore(state).map_err(|e| pyo3::exceptions::PyOSError::new_err(format!("Limiter.restore: {e}")))
     }
 
     fn __enter__(slf: &Bound<'_, Self>) -> PyResult<Py<Self>> {
@@ -197,6 +275,11 @@ impl Limiter {
 
 impl KeyedLimiter {
     /// The table's one decision, with its events looked at.
+    fn set(&self, py: Python<'_>, owner: &str, c: LimiterConfig, now: u64) -> PyResult<()> {
+        // Walking a large table takes a while: other threads keep deciding.
+        py.detach(|| self.inner.set_config(c, now)).map_err(|e| config_error(py, owner, e, RENAMES))
+    }
+
     #[inline]
     fn decide(&self, py: Python<'_>, key: u64, now: u64, cost: u64) -> weir_core::Decision {
         let d = self.inner.acquire(key, now, cost);
@@ -325,6 +408,26 @@ impl KeyedLimiter {
         slow_path(py, slf.getattr("try_acquire_hashed")?, (hash, cost).into_pyobject(py)?, timeout, first)
     }
 
+    /// Changes every key's rate to `rate` per `per` seconds now, keeping
+    /// the burst. No key gains tokens: each keeps the later of its rescaled
+    /// refill time (as `Limiter.set_rate`) and its old one.
+    #[pyo3(signature = (rate, per = None))]
+    fn set_rate(&self, py: Python<'_>, rate: &Bound<'_, PyAny>, per: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let c = changed_rate(py, "KeyedLimiter.set_rate", self.inner.config(), rate, per)?;
+        self.set(py, "KeyedLimiter.set_rate", c, weir_host::monotonic_now())
+    }
+
+    /// Changes every key's burst now, keeping the rate (the rule of `set_rate`).
+    fn set_burst(&self, py: Python<'_>, burst: &Bound<'_, PyAny>) -> PyResult<()> {
+        let c = changed_burst(py, "KeyedLimiter.set_burst", self.inner.config(), burst)?;
+        self.set(py, "KeyedLimiter.set_burst", c, weir_host::monotonic_now())
+    }
+
+    /// A change to core's config at `now`, for the conformance replays.
+    fn _set_config(&self, py: Python<'_>, rate: u64, period_ns: u64, burst: u64, now: u64) -> PyResult<()> {
+        self.set(py, "KeyedLimiter.set_rate", kernel(rate, period_ns, burst), now)
+    }
+
     #[getter]
     fn capacity(&self) -> usize {
         self.inner.capacity()
@@ -354,5 +457,131 @@ impl KeyedLimiter {
             g.burst(),
             self.inner.capacity()
         )
+    }
+}
+
+/// Several rates on one limiter, decided in one call: `MultiLimiter([(10,
+/// 1), (1000, 3600)])` is 10 a second and 1000 an hour, each `(rate, per)`
+/// or `(rate, per, burst)` read as `Limiter` reads them (1 to 4 rates). A
+/// request is admitted only if every rate admits it; a refusal spends from
+/// none.
+#[pyclass(frozen, subclass, module = "weir._weir", name = "MultiLimiter")]
+pub struct MultiLimiter {
+    inner: weir_core::limiter::MultiLimiter,
+    answers: DecisionCache,
+    tally: Tally,
+}
+
+#[pymethods]
+impl MultiLimiter {
+    #[new]
+    fn new(py: Python<'_>, rates: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let mut configs = Vec::new();
+        for (i, item) in rates.try_iter()?.enumerate() {
+            let item = item?;
+            let owner = format!("MultiLimiter rates[{i}]");
+            let parts: Vec<Bound<'_, PyAny>> = item.extract().map_err(|_| {
+                bad_arg(
+                    py,
+                    "MultiLimiter",
+                    &format!("rates[{i}]"),
+                    "a (rate, per) or (rate, per, burst) tuple",
+                    given(&item),
+                )
+            })?;
+            let (rate, per, burst) = match parts.as_slice() {
+                [rate, per] => (rate, per, None),
+                [rate, per, burst] => (rate, per, Some(burst)),
+                _ => {
+                    let rule = "a (rate, per) or (rate, per, burst) tuple";
+                    return Err(bad_arg(py, "MultiLimiter", &format!("rates[{i}]"), rule, given(&item)));
+                }
+            };
+            configs.push(config(py, &owner, rate, per, burst)?);
+        }
+        let inner = weir_core::limiter::MultiLimiter::new(&configs)
+            .map_err(|e| config_error(py, "MultiLimiter", e, RENAMES))?;
+        Ok(Self { inner, answers: DecisionCache::new(), tally: Tally::new() })
+    }
+
+    /// Takes `cost` tokens from every rate if all have them; never waits.
+    /// Refused: the refusal of the rate that waits longest.
+    #[pyo3(signature = (cost = 1, now = None))]
+    fn try_acquire(&self, py: Python<'_>, cost: u64, now: Option<u64>) -> PyResult<Py<Decision>> {
+        self.answers.answer(py, &self.tally, self.inner.acquire(now_or_clock(now), cost))
+    }
+
+    /// Waits (GIL released) until admitted, or returns the refusal when
+    /// `timeout` seconds would pass first or `cost` exceeds a burst.
+    #[pyo3(signature = (cost = 1, timeout = None))]
+    fn acquire(&self, py: Python<'_>, cost: u64, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
+        let timeout = timeout_ns(py, "MultiLimiter.acquire", timeout)?;
+        let d = block(py, timeout, |now| {
+            let d = self.inner.acquire(now, cost);
+            self.tally.count(py, &d);
+            d
+        })?;
+        Ok(d.into())
+    }
+
+    /// Changes rate `index` to `rate` per `per` seconds now, keeping its
+    /// burst and what it spent (the rule of `Limiter.set_rate`).
+    #[pyo3(signature = (index, rate, per = None))]
+    fn set_rate(
+        &self,
+        py: Python<'_>,
+        index: usize,
+        rate: &Bound<'_, PyAny>,
+        per: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let current = self.current(py, "MultiLimiter.set_rate", index)?;
+        let c = changed_rate(py, "MultiLimiter.set_rate", current, rate, per)?;
+        self.set(py, "MultiLimiter.set_rate", index, c, weir_host::monotonic_now())
+    }
+
+    /// Changes rate `index`'s burst now, keeping its rate and what it spent.
+    fn set_burst(&self, py: Python<'_>, index: usize, burst: &Bound<'_, PyAny>) -> PyResult<()> {
+        let current = self.current(py, "MultiLimiter.set_burst", index)?;
+        let c = changed_burst(py, "MultiLimiter.set_burst", current, burst)?;
+        self.set(py, "MultiLimiter.set_burst", index, c, weir_host::monotonic_now())
+    }
+
+    /// A change to core's config at `now`, for the conformance replays.
+    #[allow(clippy::too_many_arguments)]
+    fn _set_config(
+        &self,
+        py: Python<'_>,
+        index: usize,
+        rate: u64,
+        period_ns: u64,
+        burst: u64,
+        now: u64,
+    ) -> PyResult<()> {
+        self.set(py, "MultiLimiter.set_rate", index, kernel(rate, period_ns, burst), now)
+    }
+
+    /// How many rates.
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    fn __repr__(&self) -> String {
+        let rates: Vec<String> = (0..self.inner.len())
+            .filter_map(|i| self.inner.config(i))
+            .map(|c| format!("(rate={}, period_ns={}, burst={})", c.rate, c.period_ns, c.burst))
+            .collect();
+        format!("weir.MultiLimiter([{}])", rates.join(", "))
+    }
+}
+
+impl MultiLimiter {
+    fn current(&self, py: Python<'_>, owner: &str, index: usize) -> PyResult<LimiterConfig> {
+        self.inner.config(index).ok_or_else(|| {
+            bad_arg(py, owner, "index", &format!("below the number of rates ({})", self.inner.len()), index)
+        })
+    }
+
+    fn set(&self, py: Python<'_>, owner: &str, index: usize, c: LimiterConfig, now: u64) -> PyResult<()> {
+        self.inner.set_config(index, c, now).map_err(|e| config_error(py, owner, e, RENAMES))
     }
 }

@@ -15,6 +15,7 @@ int main(int argc, char **argv) {
   }
   test_basics();
   test_limiters();
+  test_live_limits();
   test_seeded_keyed_limiter();
   test_adaptive();
   test_breaker();

@@ -1,4 +1,4 @@
-/* limiter, keyed_limiter and concurrency_limiter vectors. */
+/* limiter, keyed_limiter, multi_limiter and concurrency_limiter vectors. */
 #include "vectors.h"
 
 static weir_limiter_config limiter_config(const json *c) {
@@ -7,12 +7,31 @@ static weir_limiter_config limiter_config(const json *c) {
   return cfg;
 }
 
+/* A set_rate step's status: OK, or the refusal naming expect.error's field. */
+static void expect_set(const json *step, weir_status s) {
+  const json *expect = json_get(step, "expect");
+  const json *field = expect ? json_get(expect, "error") : NULL;
+  if (!field) {
+    status_ok(s);
+    return;
+  }
+  bool ok = s == WEIR_STATUS_INVALID_CONFIG && last_field_is(field->text);
+  CHECK(ok);
+  if (!ok) fprintf(stderr, "%s step %d: want set_rate refused for %s, got %s (%s)\n", vec_file, vec_step,
+                   field->text, weir_status_str(s), weir_last_error_field());
+}
+
 void replay_limiter(const json *vector, const json *config, const json *steps) {
   weir_limiter_config cfg = limiter_config(config);
   weir_limiter *l = NULL;
   if (!built(vector, weir_limiter_new(&cfg, &l))) return;
   FOR_STEPS(steps, step) {
     weir_decision d;
+    if (strcmp(op_of(step), "set_rate") == 0) {
+      weir_limiter_config next = limiter_config(json_get(step, "args"));
+      expect_set(step, weir_limiter_set_config(l, &next, STEP_AT(step)));
+      continue;
+    }
     CHECK(strcmp(op_of(step), "acquire") == 0);
     status_ok(weir_limiter_acquire(l, STEP_AT(step), arg_u64(step, "cost"), &d));
     expect_decision(step, &d);
@@ -27,6 +46,11 @@ void replay_keyed_limiter(const json *vector, const json *config, const json *st
   FOR_STEPS(steps, step) {
     weir_decision d;
     uint64_t now = STEP_AT(step), live = 0;
+    if (strcmp(op_of(step), "set_rate") == 0) {
+      weir_limiter_config next = limiter_config(json_get(step, "args"));
+      expect_set(step, weir_keyed_limiter_set_config(k, &next, now));
+      continue;
+    }
     CHECK(strcmp(op_of(step), "acquire") == 0);
     status_ok(weir_keyed_limiter_acquire(k, arg_u64(step, "key"), now, arg_u64(step, "cost"), &d));
     expect_decision(step, &d);
@@ -34,6 +58,27 @@ void replay_keyed_limiter(const json *vector, const json *config, const json *st
     expect_u64(step, "live", live);
   }
   weir_keyed_limiter_free(&k);
+}
+
+void replay_multi_limiter(const json *vector, const json *config, const json *steps) {
+  weir_limiter_config rates[8];
+  size_t count = 0;
+  const json *list = json_get(config, "rates");
+  for (const json *r = list ? list->child : NULL; r && count < 8; r = r->next) rates[count++] = limiter_config(r);
+  weir_multi_limiter *m = NULL;
+  if (!built(vector, weir_multi_limiter_new(rates, count, &m))) return;
+  FOR_STEPS(steps, step) {
+    if (strcmp(op_of(step), "set_rate") == 0) {
+      weir_limiter_config next = limiter_config(json_get(step, "args"));
+      expect_set(step, weir_multi_limiter_set_config(m, (size_t)arg_u64(step, "index"), &next, STEP_AT(step)));
+      continue;
+    }
+    weir_decision d;
+    CHECK(strcmp(op_of(step), "acquire") == 0);
+    status_ok(weir_multi_limiter_acquire(m, STEP_AT(step), arg_u64(step, "cost"), &d));
+    expect_decision(step, &d);
+  }
+  weir_multi_limiter_free(&m);
 }
 
 void replay_concurrency_limiter(const json *vector, const json *config, const json *steps) {

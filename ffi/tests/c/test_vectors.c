@@ -122,6 +122,7 @@ static const struct {
 } ROUTES[] = {
     {"limiter", replay_limiter},
     {"keyed_limiter", replay_keyed_limiter},
+    {"multi_limiter", replay_multi_limiter},
     {"concurrency_limiter", replay_concurrency_limiter},
     {"shedder", replay_shedder},
     {"throttle", replay_throttle},

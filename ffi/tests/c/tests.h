@@ -11,6 +11,7 @@
 
 void test_basics(void);
 void test_limiters(void);
+void test_live_limits(void);
 void test_adaptive(void);
 void test_breaker(void);
 void test_threads(void);

@@ -28,6 +28,7 @@ bool built(const json *vector, weir_status new_status);
 
 void replay_limiter(const json *vector, const json *config, const json *steps);
 void replay_keyed_limiter(const json *vector, const json *config, const json *steps);
+void replay_multi_limiter(const json *vector, const json *config, const json *steps);
 void replay_concurrency_limiter(const json *vector, const json *config, const json *steps);
 void replay_shedder(const json *vector, const json *config, const json *steps);
 void replay_throttle(const json *vector, const json *config, const json *steps);

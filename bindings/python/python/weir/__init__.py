@@ -27,7 +27,7 @@ from ._errors import (
     Throttled,
     WeirError,
 )
-from ._limiter import FleetLimiter, KeyedLimiter, Limiter
+from ._limiter import FleetLimiter, KeyedLimiter, Limiter, MultiLimiter
 from ._bulkhead import ConcurrencyLimiter
 from ._guards import Shedder, Throttle
 from ._breaker import AdaptiveLimiter, CircuitBreaker, StateChange
@@ -57,6 +57,7 @@ __all__ = [
     "FleetLimiter",
     "KeyedLimiter",
     "Limiter",
+    "MultiLimiter",
     "Nanos",
     "NoNode",
     "Overloaded",

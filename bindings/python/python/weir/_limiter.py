@@ -84,6 +84,18 @@ class KeyedLimiter(_weir.KeyedLimiter):
         return decorate
 
 
+class MultiLimiter(_weir.MultiLimiter):
+    """Several rates on one limiter, decided in one call:
+    `MultiLimiter([(10, 1), (1000, 3600)])` is 10 a second and 1000 an hour
+    (each `(rate, per)` or `(rate, per, burst)`, 1 to 4 of them). A request
+    is admitted only if every rate admits it; a refusal spends from none.
+    `set_rate(index, rate, per)` / `set_burst(index, burst)` change one rate
+    live, keeping what it spent.
+    """
+
+    __slots__ = ()
+
+
 class FleetLimiter(_weir.FleetLimiter):
     """`rate` tokens every `per` seconds across every process, on every
     machine, that uses the same Redis `key`. Each node leases batches of

@@ -90,6 +90,9 @@ def build(primitive: str, c: Dict[str, Any]) -> Any:
         return weir.KeyedLimiter(
             _int(c, "rate") or 0, per=_ns(c, "period_ns", 10**9), burst=_int(c, "burst") or 0, capacity=capacity
         )
+    if primitive == "multi_limiter":
+        rates = [(_int(r, "rate") or 0, _ns(r, "period_ns", 10**9), _int(r, "burst") or 0) for r in c.get("rates", [])]
+        return weir.MultiLimiter(rates)
     if primitive == "concurrency_limiter":
         return weir.ConcurrencyLimiter(_int(c, "max_in_flight") or 0)
     if primitive == "shedder":
@@ -301,6 +304,24 @@ def _format(ck: _Checker, i: int, step: Step, fmt: Callable[[], str]) -> None:
     ck.text(i, step, "value", text)
 
 
+def _set_rate(obj: Any, i: int, step: Step, now: int, ck: _Checker) -> None:
+    """A live change to core's config: accepted, or refused naming the field
+    `expect.error` gives."""
+    a = step["args"]
+    kernel = (num(a["rate"]), num(a.get("period_ns", 10**9)), num(a["burst"]), now)
+    want = step.get("expect", {}).get("error")
+    try:
+        if "index" in a:
+            obj._set_config(num(a["index"]), *kernel)
+        else:
+            obj._set_config(*kernel)
+    except weir.ConfigError as e:
+        assert want is not None, f"{ck.name} step {i}: set_rate refused: {e}"
+        assert e.core_field == want or e.field == want, f"{ck.name} step {i}: refused for {e.field}, want {want}"
+        return
+    assert want is None, f"{ck.name} step {i}: set_rate accepted, want an error naming {want}"
+
+
 def _run(primitive: str, obj: Any, steps: List[Step], ck: _Checker) -> None:
     if primitive == "breaker":
         return _run_breaker(obj, steps, ck)
@@ -308,7 +329,12 @@ def _run(primitive: str, obj: Any, steps: List[Step], ck: _Checker) -> None:
         return _run_adaptive(obj, steps, ck)
     for i, step in enumerate(steps):
         now, op = num(step["at"]), step["op"]
-        if primitive == "limiter":
+        if primitive in ("limiter", "keyed_limiter", "multi_limiter") and op == "set_rate":
+            _set_rate(obj, i, step, now, ck)
+        elif primitive == "limiter":
+            assert op == "acquire", op
+            ck.decision(i, step, obj.try_acquire(_arg(step, "cost"), now))
+        elif primitive == "multi_limiter":
             assert op == "acquire", op
             ck.decision(i, step, obj.try_acquire(_arg(step, "cost"), now))
         elif primitive == "keyed_limiter":
@@ -462,6 +488,7 @@ def _run(primitive: str, obj: Any, steps: List[Step], ck: _Checker) -> None:
 PRIMITIVES = (
     "limiter",
     "keyed_limiter",
+    "multi_limiter",
     "concurrency_limiter",
     "shedder",
     "throttle",
