@@ -211,6 +211,22 @@ func Hedge[T any](ctx context.Context, h *Hedger, call func(ctx context.Context,
 		}
 	}()
 	for {
+		// Answers first: a hedge is not sent (nor its retry spent) for a
+		// request whose answer is already in.
+		select {
+		case r := <-results:
+			inFlight--
+			if r.err == nil {
+				h.record(Now() - started)
+				return r.v, nil
+			}
+			if inFlight == 0 {
+				var zero T
+				return zero, r.err
+			}
+			continue
+		default:
+		}
 		var due <-chan time.Time
 		if sent < h.maxHedges {
 			d := h.next(started, sent, deadlineLeft(ctx))

@@ -9,6 +9,9 @@ defaults to it; durations passed to constructors are seconds (int, float or
 
 from ._weir import (
     Decision,
+    Hedger,
+    HotKeys,
+    LatencyQuantiles,
     Nanos,
     RetryPolicy,
     draw,
@@ -36,6 +39,7 @@ from ._retry import Backoff, RetryBudget, retry, server_advice
 from ._picker import Pick, Picker
 from ._policy import Policy, PolicyError, Verdict
 from ._singleflight import SingleFlight
+from ._hedge import Attempt, HotCache, hedged
 from ._deadline import (
     Deadline,
     deadline_from_grpc_timeout,
@@ -46,6 +50,7 @@ from ._deadline import (
 
 __all__ = [
     "AdaptiveLimiter",
+    "Attempt",
     "Backoff",
     "CircuitBreaker",
     "CircuitOpen",
@@ -55,7 +60,11 @@ __all__ = [
     "DeadlineExceeded",
     "Decision",
     "FleetLimiter",
+    "Hedger",
+    "HotCache",
+    "HotKeys",
     "KeyedLimiter",
+    "LatencyQuantiles",
     "Limiter",
     "MultiLimiter",
     "Nanos",
@@ -79,6 +88,7 @@ __all__ = [
     "Verdict",
     "WeirError",
     "deadline_from_grpc_timeout",
+    "hedged",
     "draw",
     "format_grpc_timeout",
     "hash_key",

@@ -148,6 +148,29 @@ def build(primitive: str, c: Dict[str, Any]) -> Any:
         )
     if primitive == "singleflight":
         return _weir.FlightTable(_int(c, "capacity") or 0)
+    if primitive == "quantile":
+        window = _kw(window=_ns(c, "window_ns"), sub_windows=_int(c, "sub_windows"))
+        return weir.LatencyQuantiles(**window), weir.LatencyQuantiles(**window)
+    if primitive == "hot_keys":
+        half_life = num(c["half_life_ns"]) if "half_life_ns" in c else None
+        return weir.HotKeys(
+            _int(c, "capacity") or 0,
+            **_kw(half_life=None if half_life is None else float("inf") if half_life == 2**64 - 1 else weir.Nanos(half_life)),
+        )
+    if primitive == "hedge":
+        return weir.Hedger(
+            **_kw(
+                quantile=c.get("quantile"),
+                floor=_ns(c, "floor_ns"),
+                ceiling=None if "ceiling_ns" not in c else float("inf") if num(c["ceiling_ns"]) == 2**64 - 1 else _ns(c, "ceiling_ns"),
+                max_hedges=_int(c, "max_hedges"),
+                min_samples=_int(c, "min_samples"),
+                budget_ratio=c.get("ratio"),
+                budget_min_per_second=_int(c, "min_per_second"),
+                budget_window=_ns(c, "window_ns"),
+                budget_buckets=_int(c, "buckets"),
+            )
+        )
     raise KeyError(f"no replay for primitive {primitive!r}")
 
 
@@ -304,6 +327,70 @@ def _format(ck: _Checker, i: int, step: Step, fmt: Callable[[], str]) -> None:
     ck.text(i, step, "value", text)
 
 
+def _run_tail(primitive: str, obj: Any, steps: List[Step], ck: _Checker) -> None:
+    """quantile, hot_keys and hedge."""
+    for i, step in enumerate(steps):
+        now, op = num(step["at"]), step["op"]
+        args = step.get("args") or {}
+        want = step.get("expect", {})
+        if primitive == "quantile":
+            q, other = obj
+            if op == "record":
+                (other if args.get("into") == "other" else q).record_ns(_arg(step, "value"), _opt(step, "count") or 1, now)
+            elif op == "quantile":
+                got = q.quantile_ns(args["q"], now)
+                if "value" in want:
+                    assert got == (None if want["value"] is None else num(want["value"])), f"{ck.name} step {i}: value {got}"
+            elif op == "merge":
+                q.merge(other, now)
+            elif op == "bucket":
+                lower, upper = weir.LatencyQuantiles.bucket_bounds_ns(_arg(step, "value"))
+                ck.num(i, step, "lower", lower)
+                ck.num(i, step, "upper", upper)
+            else:
+                raise AssertionError(f"unknown op {op}")
+            ck.num(i, step, "count", q.count(now))
+        elif primitive == "hot_keys":
+            if op == "record":
+                for _ in range(_opt(step, "count") or 1):
+                    obj._record_hashed(_arg(step, "key"), now)
+            elif op == "top":
+                got = obj._top_hashed(_arg(step, "k"), now)
+                if "keys" in want:
+                    expected = [(num(k["key"]), num(k["count"]), num(k["error"])) for k in want["keys"]]
+                    assert got == expected, f"{ck.name} step {i}: keys {got}, want {expected}"
+            elif op == "estimate":
+                count, error = obj._estimate_hashed(_arg(step, "key"), now)
+                ck.num(i, step, "count", count)
+                ck.num(i, step, "error", error)
+            else:
+                raise AssertionError(f"unknown op {op}")
+            ck.num(i, step, "total", obj.total(now))
+        elif primitive == "hedge":
+            if op == "deposit":
+                for _ in range(_opt(step, "count") or 1):
+                    obj._deposit(now)
+            elif op in ("next", "plan"):
+                action, reason, due, delay = obj._ask(
+                    now,
+                    _arg(step, "started_at"),
+                    _arg(step, "hedges_sent"),
+                    _opt(step, "quantile_ns"),
+                    _opt(step, "samples") or 0,
+                    _opt(step, "deadline_left_ns"),
+                    op == "next",
+                )
+                ck.text(i, step, "action", action)
+                ck.text(i, step, "reason", reason)
+                ck.num(i, step, "due", due)
+                ck.num(i, step, "delay", delay)
+            else:
+                raise AssertionError(f"unknown op {op}")
+            requests, retries = obj._budget(now)
+            ck.num(i, step, "requests", requests)
+            ck.num(i, step, "retries", retries)
+
+
 def _set_rate(obj: Any, i: int, step: Step, now: int, ck: _Checker) -> None:
     """A live change to core's config: accepted, or refused naming the field
     `expect.error` gives."""
@@ -323,6 +410,8 @@ def _set_rate(obj: Any, i: int, step: Step, now: int, ck: _Checker) -> None:
 
 
 def _run(primitive: str, obj: Any, steps: List[Step], ck: _Checker) -> None:
+    if primitive in ("quantile", "hot_keys", "hedge"):
+        return _run_tail(primitive, obj, steps, ck)
     if primitive == "breaker":
         return _run_breaker(obj, steps, ck)
     if primitive == "adaptive_limit":
@@ -499,6 +588,9 @@ PRIMITIVES = (
     "singleflight",
     "breaker",
     "adaptive_limit",
+    "quantile",
+    "hot_keys",
+    "hedge",
 )
 
 
