@@ -21,6 +21,7 @@ import inspect
 from typing import Any, Awaitable, Callable, Dict, List, MutableMapping, Optional, Tuple, TypeVar
 
 from ._adapt import PolicyLike, as_policy, refusal_body, refusal_headers, with_query
+from ._hooks import OnRefused, notify_refused, notify_refused_async
 from ._policy import Policy, Verdict
 
 Scope = MutableMapping[str, Any]
@@ -67,17 +68,27 @@ def _admitted_scope(scope: Scope, verdict: Verdict) -> Scope:
 
 
 class WeirMiddleware:
-    """ASGI middleware: `WeirMiddleware(app, policy, key_func=None)`.
+    """ASGI middleware: `WeirMiddleware(app, policy, key_func=None, on_refused=None)`.
 
     `policy` is a `weir.Policy`, a JSON document (str, bytes, dict), a list of
     rules or a `pathlib.Path`; `key_func(request)` returns the caller key rules
-    with `"key": "caller"` count under (None: no key)."""
+    with `"key": "caller"` count under (None: no key). `on_refused(request,
+    verdict)` (a function or a coroutine function) runs once a refusal is
+    answered; what it raises is logged on the `weir` logger."""
 
-    def __init__(self, app: ASGIApp, policy: PolicyLike, key_func: Optional[KeyFunc] = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        policy: PolicyLike,
+        key_func: Optional[KeyFunc] = None,
+        on_refused: Optional[OnRefused] = None,
+    ) -> None:
         self.app = app
         self.policy: Policy = as_policy(policy)
         self.key_func = key_func
-        self._request = _request_factory() if key_func is not None else None
+        self.on_refused = on_refused
+        wants_request = key_func is not None or on_refused is not None
+        self._request = _request_factory() if wants_request else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -96,6 +107,8 @@ class WeirMiddleware:
         )
         if not verdict.admitted:
             await _refuse(send, verdict)
+            if self.on_refused is not None and self._request is not None:
+                await notify_refused_async(self.on_refused, self._request(scope), verdict)
             return
         scope = _admitted_scope(scope, verdict)
         answer_headers = _encoded(verdict.headers)
@@ -141,10 +154,13 @@ def _error_status(error: BaseException) -> Optional[int]:
     return status if isinstance(status, int) else 500
 
 
-def guard(policy: PolicyLike, *, key_func: Optional[KeyFunc] = None) -> Callable[[F], F]:
+def guard(
+    policy: PolicyLike, *, key_func: Optional[KeyFunc] = None, on_refused: Optional[OnRefused] = None
+) -> Callable[[F], F]:
     """A decorator for one Starlette / FastAPI endpoint that takes a
     `request: Request` parameter (as slowapi's `limit` does): the endpoint
-    runs only when the policy admits the request."""
+    runs only when the policy admits the request; `on_refused(request,
+    verdict)` runs for each refusal."""
     checked = as_policy(policy)
 
     def wrap(endpoint: F) -> F:
@@ -163,6 +179,7 @@ def guard(policy: PolicyLike, *, key_func: Optional[KeyFunc] = None) -> Callable
             if verdict.admitted:
                 return verdict, None
             refusal = Response(refusal_body(verdict), verdict.status, dict(refusal_headers(verdict)))
+            notify_refused(on_refused, request, verdict)
             return verdict, refusal
 
         def answered(verdict: Verdict, response: Any) -> Any:

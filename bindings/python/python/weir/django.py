@@ -18,6 +18,7 @@ import functools
 from typing import Any, Callable, Dict, Iterator, Optional, Tuple, TypeVar
 
 from ._adapt import PolicyLike, as_policy, refusal_body, refusal_headers, with_query
+from ._hooks import OnRefused, notify_refused
 from ._policy import Policy, Verdict
 
 KeyFunc = Callable[[Any], Optional[str]]
@@ -73,9 +74,22 @@ def _setting_key_func() -> Optional[KeyFunc]:
     return key_func
 
 
+def _setting_on_refused() -> Optional[OnRefused]:
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    hook: Optional[OnRefused] = getattr(settings, "WEIR_ON_REFUSED", None)
+    if isinstance(hook, str):
+        loaded: OnRefused = import_string(hook)
+        return loaded
+    return hook
+
+
 class WeirMiddleware:
     """Django middleware reading `settings.WEIR_POLICY` and the optional
-    `settings.WEIR_KEY_FUNC` (a callable or its dotted path)."""
+    `settings.WEIR_KEY_FUNC` and `settings.WEIR_ON_REFUSED` (each a callable
+    or its dotted path; `on_refused(request, verdict)` runs once a refusal
+    is answered, and what it raises is logged on the `weir` logger)."""
 
     def __init__(self, get_response: Callable[[Any], Any]) -> None:
         from django.conf import settings
@@ -87,11 +101,14 @@ class WeirMiddleware:
         self.get_response = get_response
         self.policy = as_policy(policy)
         self.key_func = _setting_key_func()
+        self.on_refused = _setting_on_refused()
 
     def __call__(self, request: Any) -> Any:
         verdict = _check(self.policy, request, self.key_func)
         if not verdict.admitted:
-            return _refusal(verdict)
+            refusal = _refusal(verdict)
+            notify_refused(self.on_refused, request, verdict)
+            return refusal
         _admit(request, verdict)
         try:
             response = self.get_response(request)
@@ -101,9 +118,11 @@ class WeirMiddleware:
         return _answered(verdict, response)
 
 
-def guard(policy: PolicyLike, *, key_func: Optional[KeyFunc] = None) -> Callable[[F], F]:
+def guard(
+    policy: PolicyLike, *, key_func: Optional[KeyFunc] = None, on_refused: Optional[OnRefused] = None
+) -> Callable[[F], F]:
     """A decorator for one Django view: the view runs only when the policy
-    admits the request."""
+    admits the request; `on_refused(request, verdict)` runs for each refusal."""
     checked = as_policy(policy)
 
     def wrap(view: F) -> F:
@@ -111,7 +130,9 @@ def guard(policy: PolicyLike, *, key_func: Optional[KeyFunc] = None) -> Callable
         def guarded(request: Any, *args: Any, **kwargs: Any) -> Any:
             verdict = _check(checked, request, key_func)
             if not verdict.admitted:
-                return _refusal(verdict)
+                refusal = _refusal(verdict)
+                notify_refused(on_refused, request, verdict)
+                return refusal
             _admit(request, verdict)
             try:
                 response = view(request, *args, **kwargs)

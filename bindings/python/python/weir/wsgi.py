@@ -17,6 +17,7 @@ import functools
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, TypeVar
 
 from ._adapt import PolicyLike, as_policy, refusal_body, refusal_headers, status_line, with_query
+from ._hooks import OnRefused, notify_refused
 from ._policy import Policy, Verdict
 
 Environ = Dict[str, Any]
@@ -76,17 +77,27 @@ class _ReportOnClose:
 
 
 class WeirMiddleware:
-    """WSGI middleware: `WeirMiddleware(app, policy, key_func=None)`.
+    """WSGI middleware: `WeirMiddleware(app, policy, key_func=None, on_refused=None)`.
 
     `policy` is a `weir.Policy`, a JSON document (str, bytes, dict), a list of
     rules or a `pathlib.Path`; `key_func(request)` returns the caller key rules
-    with `"key": "caller"` count under (None: no key)."""
+    with `"key": "caller"` count under (None: no key). `on_refused(request,
+    verdict)` runs once a refusal is answered; what it raises is logged on
+    the `weir` logger."""
 
-    def __init__(self, app: WSGIApp, policy: PolicyLike, key_func: Optional[KeyFunc] = None) -> None:
+    def __init__(
+        self,
+        app: WSGIApp,
+        policy: PolicyLike,
+        key_func: Optional[KeyFunc] = None,
+        on_refused: Optional[OnRefused] = None,
+    ) -> None:
         self.app = app
         self.policy: Policy = as_policy(policy)
         self.key_func = key_func
-        self._request = _request_factory() if key_func is not None else None
+        self.on_refused = on_refused
+        wants_request = key_func is not None or on_refused is not None
+        self._request = _request_factory() if wants_request else None
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         key = None
@@ -104,6 +115,8 @@ class WeirMiddleware:
             headers = refusal_headers(verdict)
             headers.append(("content-length", str(len(refusal))))
             start_response(status_line(verdict.status), headers)
+            if self.on_refused is not None and self._request is not None:
+                notify_refused(self.on_refused, self._request(environ), verdict)
             return [refusal]
         for name, value in verdict.request_headers:
             environ[_environ_name(name)] = value
@@ -132,9 +145,12 @@ class WeirMiddleware:
         return _ReportOnClose(body, lambda: not started, verdict)
 
 
-def guard(policy: PolicyLike, *, key_func: Optional[KeyFunc] = None) -> Callable[[F], F]:
+def guard(
+    policy: PolicyLike, *, key_func: Optional[KeyFunc] = None, on_refused: Optional[OnRefused] = None
+) -> Callable[[F], F]:
     """A decorator for one Flask view: the view runs only when the policy
-    admits `flask.request`; `key_func(flask.request)` gives the caller key."""
+    admits `flask.request`; `key_func(flask.request)` gives the caller key,
+    `on_refused(flask.request, verdict)` runs for each refusal."""
     checked = as_policy(policy)
 
     def wrap(view: F) -> F:
@@ -151,6 +167,7 @@ def guard(policy: PolicyLike, *, key_func: Optional[KeyFunc] = None) -> Callable
                 key_func(request) if key_func is not None else None,
             )
             if not verdict.admitted:
+                notify_refused(on_refused, request, verdict)
                 return refusal_body(verdict), verdict.status, refusal_headers(verdict)
             try:
                 response = make_response(view(*args, **kwargs))
