@@ -19,11 +19,36 @@ function options(opts, adapter) {
   if (opts === null || typeof opts !== 'object') {
     throw typeError(`${adapter} options`, 'an object with a policy', opts);
   }
-  const { keyGenerator } = opts;
+  const { keyGenerator, onRefused } = opts;
   if (keyGenerator !== undefined && typeof keyGenerator !== 'function') {
     throw typeError('keyGenerator', 'a function returning the caller key', keyGenerator);
   }
-  return { policy: asPolicy(opts.policy), keyGenerator };
+  if (onRefused !== undefined && typeof onRefused !== 'function') {
+    throw typeError('onRefused', 'a function of (request, verdict)', onRefused);
+  }
+  return { policy: asPolicy(opts.policy), keyGenerator, onRefused };
+}
+
+/** Runs the onRefused hook once a refusal is answered. What it throws (or
+ * a promise it returns rejects with) becomes a process warning: the hook
+ * never changes the answer or the server. */
+function notifyRefused(onRefused, request, verdict) {
+  if (onRefused === undefined) return;
+  try {
+    const result = onRefused(request, verdict);
+    if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+      result.then(undefined, (err) => hookFailed(err, verdict));
+    }
+  } catch (err) {
+    hookFailed(err, verdict);
+  }
+}
+
+function hookFailed(err, verdict) {
+  process.emitWarning(`onRefused threw for a refusal by rule ${verdict.rule}: ${err instanceof Error ? err.message : String(err)}`, {
+    type: 'WeirOnRefusedError',
+    detail: err instanceof Error ? err.stack : undefined,
+  });
 }
 
 /** The refusal's headers (retry-after, x-ratelimit-*, x-weir-rule), with a
@@ -46,4 +71,4 @@ function hasAny(object) {
   return false;
 }
 
-module.exports = { asPolicy, options, refusal, learns, hasAny };
+module.exports = { asPolicy, options, refusal, learns, hasAny, notifyRefused };

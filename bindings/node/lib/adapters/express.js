@@ -9,10 +9,10 @@
 // request headers added and the verdict as `req.weir`; its outcome is
 // reported when the response starts (the status, the time since the check),
 // or as a reset when the connection closes before that.
-const { options, refusal, learns, hasAny } = require('./common');
+const { options, refusal, learns, hasAny, notifyRefused } = require('./common');
 
 function weir(opts) {
-  const { policy, keyGenerator } = options(opts, 'weir/express');
+  const { policy, keyGenerator, onRefused } = options(opts, 'weir/express');
   return function weirMiddleware(req, res, next) {
     const verdict = policy.check({
       method: req.method,
@@ -25,6 +25,7 @@ function weir(opts) {
       const answer = refusal(verdict);
       res.writeHead(answer.status, answer.headers);
       res.end(answer.body);
+      notifyRefused(onRefused, req, verdict);
       return;
     }
     req.weir = verdict;

@@ -10,12 +10,12 @@
 // request headers added and the verdict as `request.weir`; its outcome is
 // reported with the status when the response is sent, or as a reset when
 // the request is aborted.
-const { options, refusal, learns, hasAny } = require('./common');
+const { options, refusal, learns, hasAny, notifyRefused } = require('./common');
 
 const REFUSED = Symbol('weir.refused');
 
 function weirPlugin(fastify, opts, done) {
-  const { policy, keyGenerator } = options(opts, 'weir/fastify');
+  const { policy, keyGenerator, onRefused } = options(opts, 'weir/fastify');
   fastify.decorateRequest('weir', null);
   fastify.addHook('onRequest', (request, reply, next) => {
     const verdict = policy.check({
@@ -29,6 +29,7 @@ function weirPlugin(fastify, opts, done) {
       const answer = refusal(verdict);
       request.weir = REFUSED;
       reply.code(answer.status).headers(answer.headers).send(answer.body);
+      notifyRefused(onRefused, request, verdict);
       return;
     }
     if (hasAny(verdict.requestHeaders)) Object.assign(request.headers, verdict.requestHeaders);

@@ -10,10 +10,10 @@
 // outcome is reported when the downstream middleware settles (the status
 // Koa is about to send, or the error's), or as a reset when the connection
 // closes before that.
-const { options, refusal, learns, hasAny } = require('./common');
+const { options, refusal, learns, hasAny, notifyRefused } = require('./common');
 
 function weir(opts) {
-  const { policy, keyGenerator } = options(opts, 'weir/koa');
+  const { policy, keyGenerator, onRefused } = options(opts, 'weir/koa');
   return async function weirMiddleware(ctx, next) {
     const verdict = policy.check({
       method: ctx.method,
@@ -27,6 +27,7 @@ function weir(opts) {
       ctx.status = answer.status;
       ctx.set(answer.headers);
       ctx.body = answer.body;
+      notifyRefused(onRefused, ctx, verdict);
       return;
     }
     ctx.state.weir = verdict;
