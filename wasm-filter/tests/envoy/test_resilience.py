@@ -126,3 +126,17 @@ def test_every_overload_answer_carries_the_no_retry_marker(loader):
         assert request(envoy.port)[0] == 200
         status, headers, _ = request(envoy.port)
         assert (status, headers.get("x-weir-no-retry")) == (429, "1")
+
+
+def test_a_refused_grpc_request_gets_grpcs_do_not_retry(loader):
+    rule = {"name": "rpc", "limit": {"rate": 1, "per": "1h"}}
+    config = bootstrap([loader.filter(plugin(rule))], DIRECT_OK)
+    grpc = {"content-type": "application/grpc"}
+    with Envoy(config, concurrency=1) as envoy:
+        request(envoy.port, "/pkg.Svc/Call", grpc)
+        status, headers, _ = request(envoy.port, "/pkg.Svc/Call", grpc)
+        # Envoy answers a gRPC request's local reply as trailers-only: HTTP
+        # 200 with the status in grpc-status, weir's headers beside it.
+        assert (status, headers.get("grpc-status")) == (200, "14"), headers
+        assert headers["grpc-retry-pushback-ms"] == "-1"
+        assert headers["x-weir-no-retry"] == "1"
