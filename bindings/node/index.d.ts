@@ -92,6 +92,19 @@ export class Limiter {
   tryAcquireAt(now: bigint, cost?: number | bigint): ExactDecision;
   /** Decisions made through this object on this thread. */
   stats(): { admitted: number; rejected: number };
+  /** Changes the rate now (default per second), keeping the burst and what was spent: a change never grants a burst. Shared: every process's. */
+  setRate(rate: number | bigint, per?: Duration): void;
+  /** Changes the burst now, keeping the rate and what was spent. */
+  setBurst(burst: number | bigint): void;
+  /** Changes to core's config at an explicit `now` (ns). */
+  setAt(now: bigint, config: CoreLimiterConfig): void;
+}
+
+/** Core's limiter config, exact: `rate` tokens every `periodNs` (default 1 s), bursts of `burst`. */
+export interface CoreLimiterConfig {
+  rate: bigint | number;
+  periodNs?: bigint | number;
+  burst: bigint | number;
 }
 
 /** A string (hashed as every weir runtime hashes keys), a non-negative integer, or a u64 bigint. */
@@ -138,6 +151,25 @@ export class KeyedLimiter extends EventEmitter {
   tryAcquireAt(key: Key, now: bigint, cost?: number | bigint): ExactDecision;
   stats(): { live: number; capacity: number; admitted: number; rejected: number };
   statsAt(now: bigint): { live: number; capacity: number };
+  /** Changes every key's rate now, keeping the burst; no key gains tokens (each keeps the later of its rescaled and its old refill time). */
+  setRate(rate: number | bigint, per?: Duration): void;
+  /** Changes every key's burst now, keeping the rate. */
+  setBurst(burst: number | bigint): void;
+  setAt(now: bigint, config: CoreLimiterConfig): void;
+}
+
+/** Several rates on one limiter (e.g. `[{ rate: 10 }, { rate: 1000, per: 'hour' }]`, 1 to 4), decided in one call: admitted only if every rate admits; a refusal spends from none. */
+export class MultiLimiter {
+  constructor(rates: LimiterOptions[]);
+  static attach(shared: Shared): MultiLimiter;
+  share(): Shared;
+  tryAcquire(cost?: number): RateDecision;
+  acquire(cost?: number, options?: WaitOptions): Promise<RateDecision>;
+  tryAcquireAt(now: bigint, cost?: number | bigint): ExactDecision;
+  /** Changes rate `index` now, keeping its burst and what it spent. */
+  setRate(index: number, rate: number | bigint, per?: Duration): void;
+  setBurst(index: number, burst: number | bigint): void;
+  setAt(index: number, now: bigint, config: CoreLimiterConfig): void;
 }
 
 export interface ConcurrencyLimiterOptions {

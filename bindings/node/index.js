@@ -2,7 +2,7 @@
 // weir for Node: resilience decisions (rate limits, load shedding,
 // throttling, retries, singleflight, deadlines) made by the same Rust core
 // as every other weir runtime.
-const { Limiter, KeyedLimiter } = require('./lib/limiter');
+const { Limiter, KeyedLimiter, MultiLimiter } = require('./lib/limiter');
 const { ConcurrencyLimiter } = require('./lib/concurrency');
 const { Shedder } = require('./lib/shedder');
 const { Throttle } = require('./lib/throttle');
@@ -38,6 +38,7 @@ module.exports = {
   nowMs,
   Limiter,
   KeyedLimiter,
+  MultiLimiter,
   ConcurrencyLimiter,
   Shedder,
   Throttle,

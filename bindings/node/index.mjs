@@ -6,6 +6,7 @@ export const {
   nowMs,
   Limiter,
   KeyedLimiter,
+  MultiLimiter,
   ConcurrencyLimiter,
   Shedder,
   Throttle,

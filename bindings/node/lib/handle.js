@@ -6,7 +6,7 @@ const { n, F, B, CONFIG, FULL, OK, SYSTEM } = require('./native');
 const { rangeError, typeError } = require('./errors');
 
 const ATTACH = Symbol('attach');
-const KIND = { Limiter: 0, KeyedLimiter: 1, ConcurrencyLimiter: 2, Shedder: 3, Throttle: 4, Picker: 5, RetryBudget: 6, Backoff: 7, SingleFlight: 8, FleetLimiter: 9, Lease: 10, CircuitBreaker: 11, AdaptiveLimiter: 12 };
+const KIND = { Limiter: 0, KeyedLimiter: 1, ConcurrencyLimiter: 2, Shedder: 3, Throttle: 4, Picker: 5, RetryBudget: 6, Backoff: 7, SingleFlight: 8, FleetLimiter: 9, Lease: 10, CircuitBreaker: 11, AdaptiveLimiter: 12, MultiLimiter: 13 };
 
 const { isMainThread } = require('node:worker_threads');
 

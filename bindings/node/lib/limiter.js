@@ -1,6 +1,7 @@
 'use strict';
 // Rate limits: Limiter (one GCRA bucket shared by every thread that holds
-// it) and KeyedLimiter (one bucket per key in a table of fixed capacity).
+// it), KeyedLimiter (one bucket per key in a table of fixed capacity) and
+// MultiLimiter (several rates decided together); rate and burst change live.
 const { EventEmitter } = require('node:events');
 const { n, F, B } = require('./native');
 const { Events } = require('./events');
@@ -44,6 +45,45 @@ function answer() {
   const code = F[1];
   if (code === 0) return { ok: true, reason: 'admitted', msBeforeNext: 0, remaining: F[3], resetMs: ms(F[4]) };
   return { ok: false, reason: REASONS[code], msBeforeNext: ms(F[2]), remaining: F[3], resetMs: ms(F[4]) };
+}
+
+const CHANGE = { rate: 1n, burst: 2n, core: 3n };
+
+/** Writes a live change of rate (per `per`, the burst kept) for the native side. */
+function writeRate(rate, per) {
+  F[1] = real(rate, 'rate');
+  check.putU64(2, check.durationNs(per, 'per'), 'per');
+  B[4] = CHANGE.rate;
+  return fields({ rate, per });
+}
+
+/** Writes a live change of burst (the rate kept). */
+function writeBurst(burst) {
+  F[3] = real(burst, 'burst');
+  B[4] = CHANGE.burst;
+  return fields({ burst });
+}
+
+/** Writes core's config as is, at an explicit `now` (bigint ns). */
+function writeCore(now, config) {
+  const c = check.options(config);
+  check.putU64(1, c.rate, 'rate');
+  check.putU64(2, c.periodNs === undefined ? 1000000000n : c.periodNs, 'periodNs');
+  check.putU64(3, c.burst, 'burst');
+  check.putU64(5, now, 'now');
+  B[4] = CHANGE.core;
+  return { rate: { name: 'rate' }, burst: { name: 'burst' }, period_ns: { name: 'periodNs' } };
+}
+
+/** Throws the refusal of a live change the native side just made, if any. */
+function settled(named) {
+  const status = F[1];
+  if (status === 0) return;
+  if (status === 3) throw new Error('weir: the limiter was closed');
+  const [field, rule, got] = n.lastError() || ['options', 'valid', '?'];
+  if (status === 6) throw new Error(`weir: ${rule}`);
+  const name = named[field] || { name: field };
+  throw rangeError(name.name, rule, name.got ? name.got(got) : got);
 }
 
 function exactAnswer() {
@@ -129,6 +169,36 @@ class Limiter {
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /**
+   * Changes the rate to `rate` tokens per `per` (milliseconds, a unit name
+   * or bigint ns; default 'second') now, keeping the burst and what was
+   * spent: tokens already taken stay taken under the new rate (their debt
+   * rescaled, rounded up, capped at one full burst), so a change never
+   * grants a burst. For a `shared` limiter the change is every process's.
+   */
+  setRate(rate, per = 'second') {
+    const named = writeRate(rate, per);
+    F[0] = this.#h;
+    n.limiterSet();
+    settled(named);
+  }
+
+  /** Changes the burst now, keeping the rate and what was spent. */
+  setBurst(burst) {
+    const named = writeBurst(burst);
+    F[0] = this.#h;
+    n.limiterSet();
+    settled(named);
+  }
+
+  /** Changes to core's config `{ rate, periodNs, burst }` (bigints) at an explicit `now`. */
+  setAt(now, config) {
+    const named = writeCore(now, config);
+    F[0] = this.#h;
+    n.limiterSet();
+    settled(named);
   }
 
   /** As tryAcquire at an explicit `now` (bigint ns); answers in exact bigints. */
@@ -268,6 +338,135 @@ class KeyedLimiter extends EventEmitter {
       exact.off();
     }
   }
+
+  /**
+   * Changes every key's rate now, keeping the burst. No key gains tokens:
+   * each keeps the later of its rescaled refill time (as Limiter.setRate)
+   * and its old one.
+   */
+  setRate(rate, per = 'second') {
+    const named = writeRate(rate, per);
+    F[0] = this.#h;
+    n.keyedSet();
+    settled(named);
+  }
+
+  /** Changes every key's burst now, keeping the rate (the rule of setRate). */
+  setBurst(burst) {
+    const named = writeBurst(burst);
+    F[0] = this.#h;
+    n.keyedSet();
+    settled(named);
+  }
+
+  /** Changes to core's config `{ rate, periodNs, burst }` (bigints) at an explicit `now`. */
+  setAt(now, config) {
+    const named = writeCore(now, config);
+    F[0] = this.#h;
+    n.keyedSet();
+    settled(named);
+  }
 }
 
-module.exports = { Limiter, KeyedLimiter, keyOf, answer, waitFor, waitOptions };
+/**
+ * Several rates on one limiter, decided in one call:
+ * `new MultiLimiter([{ rate: 10 }, { rate: 1000, per: 'hour' }])`. A request
+ * is admitted only if every rate admits it; a refusal spends from none.
+ * Each rate is `{ rate, per?, burst? }` as Limiter takes it (1 to 4 rates).
+ */
+class MultiLimiter {
+  #h;
+  #handle;
+
+  constructor(rates, shared = undefined) {
+    if (rates === ATTACH) {
+      this.#handle = shared;
+    } else {
+      if (!Array.isArray(rates)) throw typeError('rates', 'an array of { rate, per?, burst? }', rates);
+      const list = rates.slice(0, 5);
+      list.forEach((r, i) => {
+        const o = check.options(r);
+        if (i >= 4) return;
+        F[2 + 3 * i] = real(o.rate, `rates[${i}].rate`);
+        check.putU64(3 + 3 * i, check.durationNs(o.per === undefined ? 'second' : o.per, `rates[${i}].per`), `rates[${i}].per`);
+        F[4 + 3 * i] = o.burst === undefined ? NaN : real(o.burst, `rates[${i}].burst`);
+      });
+      B[1] = BigInt(rates.length);
+      const named = {
+        rates: { name: 'rates', got: () => rates.length },
+        rate: { name: 'rate', got: (i) => list[i] && list[i].rate },
+        per: { name: 'per', got: (i) => list[i] && (list[i].per === undefined ? 'second' : list[i].per) },
+        burst: { name: 'burst', got: (i) => list[i] && list[i].burst },
+      };
+      this.#handle = create(KIND.MultiLimiter, n.multiNew, named);
+    }
+    this.#h = own(this, this.#handle);
+  }
+
+  static attach(shared) {
+    return new MultiLimiter(ATTACH, attach(KIND.MultiLimiter, shared, 'MultiLimiter'));
+  }
+
+  share() {
+    return share(this.#handle);
+  }
+
+  /** Takes `cost` tokens from every rate now, or none; never waits. */
+  tryAcquire(cost = 1) {
+    check.cost(cost);
+    F[0] = this.#h;
+    F[2] = cost;
+    n.multiAcquire();
+    return answer();
+  }
+
+  acquire(cost = 1, options = undefined) {
+    try {
+      check.cost(cost);
+      const signal = waitOptions(options);
+      return waitFor(() => this.tryAcquire(cost), signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  tryAcquireAt(now, cost = 1) {
+    const c = exactCost(cost);
+    exact.on(1, now);
+    try {
+      F[0] = this.#h;
+      B[2] = c;
+      n.multiAcquire();
+      return exactAnswer();
+    } finally {
+      exact.off();
+    }
+  }
+
+  /** Changes rate `index` now, keeping its burst and what it spent. */
+  setRate(index, rate, per = 'second') {
+    const named = writeRate(rate, per);
+    this.#set(index, named);
+  }
+
+  /** Changes rate `index`'s burst now, keeping its rate and what it spent. */
+  setBurst(index, burst) {
+    const named = writeBurst(burst);
+    this.#set(index, named);
+  }
+
+  /** Changes rate `index` to core's config at an explicit `now`. */
+  setAt(index, now, config) {
+    const named = writeCore(now, config);
+    this.#set(index, named);
+  }
+
+  #set(index, named) {
+    check.putU64(6, index, 'index');
+    F[0] = this.#h;
+    n.multiSet();
+    settled({ ...named, index: { name: 'index', got: () => index } });
+  }
+}
+
+module.exports = { Limiter, KeyedLimiter, MultiLimiter, keyOf, answer, waitFor, waitOptions };

@@ -2,12 +2,12 @@
 
 use crate::adaptive_limit::ADAPTIVE;
 use crate::breaker::BREAKERS;
+use crate::bulkhead::CONCURRENCY;
 use crate::fast;
 use crate::fast::Callback;
 use crate::fleet::FLEETS;
 use crate::lease::LEASES;
-use crate::bulkhead::CONCURRENCY;
-use crate::limiter::{KEYED, LIMITERS};
+use crate::limiter::{KEYED, LIMITERS, MULTIS};
 use crate::picker::PICKERS;
 use crate::retry::{BACKOFFS, BUDGETS};
 use crate::scratch::Scratch;
@@ -68,6 +68,10 @@ macro_rules! on_table {
             }
             12 => {
                 let $t = &ADAPTIVE;
+                $op
+            }
+            13 => {
+                let $t = &MULTIS;
                 $op
             }
             _ => Default::default(),

@@ -1,8 +1,9 @@
-//! `Limiter` (GCRA) and `KeyedLimiter`.
+//! `Limiter` (GCRA), `KeyedLimiter` and `MultiLimiter`, with live changes
+//! of rate and burst.
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use weir_core::limiter::{AtomicLimiter, KeySet, KeyedLimiter, LimiterConfig};
+use weir_core::limiter::{AtomicLimiter, KeySet, KeyedLimiter, LimiterConfig, MultiLimiter, MAX_RATES};
 use weir_core::{ConfigError, Value};
 use weir_host::{Bucket, SharedError, SharedLimiter};
 
@@ -18,6 +19,7 @@ pub static LIMITERS: Table<Bucket> = Table::new();
 /// A keyed table with its events.
 pub type WatchedTable = Watched<KeyedLimiter<Box<[KeySet]>>>;
 pub static KEYED: Table<Seeded<WatchedTable>> = Table::new();
+pub static MULTIS: Table<MultiLimiter> = Table::new();
 
 /// Keyed tables above this many entries are refused: 2^24 entries is 2.1 GiB.
 const MAX_KEYED_CAPACITY: u64 = 1 << 24;
@@ -159,6 +161,127 @@ fast!(keyed_stats, |s: Scratch| match KEYED.get(s.handle()) {
     None => s.bad_handle(),
 });
 
+/// A live change's new config from `current` and the scratch. Slot 4 says
+/// which change: 1, a rate (slot 1, f64) per `per` (slot 2, ns), the burst
+/// kept; 2, a burst (slot 3, f64), the rate kept, both through weir-host's
+/// unit rules; 3, core's config as is (slots 1-3 as u64), for the replays.
+/// A refusal is recorded as a config error naming the user's field.
+fn change(s: Scratch, current: LimiterConfig) -> Option<LimiterConfig> {
+    let result = match s.u(4) {
+        1 => weir_host::units::with_rate(current, s.f(1), s.u(2)),
+        2 => weir_host::units::with_burst(current, s.f(3)),
+        _ => return Some(LimiterConfig { rate: s.u(1), period_ns: s.u(2), burst: s.u(3) }),
+    };
+    match result {
+        Ok(c) => Some(c),
+        Err(e) => {
+            errors::set_parts(e.field, e.rule, "");
+            s.set_f(1, status::CONFIG);
+            None
+        }
+    }
+}
+
+/// The time of a change: the explicit `now` (slot 5) of a replay's change
+/// of core's config, else the clock `clock` reads.
+fn change_time(s: Scratch, clock: impl FnOnce() -> u64) -> u64 {
+    if s.u(4) == 3 {
+        s.u(5)
+    } else {
+        clock()
+    }
+}
+
+fn changed(s: Scratch, result: Result<(), ConfigError>) {
+    match result {
+        Ok(()) => s.set_f(1, status::OK),
+        Err(e) => {
+            errors::set(&e);
+            s.set_f(1, status::CONFIG);
+        }
+    }
+}
+
+// In: handle, the change (see `change`). Out: slot 1 a status. A shared
+// bucket changes for every process, on its own clock.
+fast!(limiter_set, |s: Scratch| match LIMITERS.get(s.handle()) {
+    Some(l) => {
+        let Some(c) = change(s, l.config()) else { return };
+        let result = match l {
+            Bucket::Local(local) => local.set_config(c, change_time(s, weir_host::monotonic_now)),
+            Bucket::Shared(shared) => match shared.set_config(c) {
+                Ok(()) => Ok(()),
+                Err(SharedError::Config(e)) => Err(e),
+                Err(e) => {
+                    errors::set_parts("", &e.to_string(), "");
+                    return s.set_f(1, status::SYSTEM);
+                }
+            },
+        };
+        changed(s, result);
+    }
+    None => s.bad_handle(),
+});
+
+// In: handle, the change (see `change`). Out: slot 1 a status.
+fast!(keyed_set, |s: Scratch| match KEYED.get(s.handle()) {
+    Some(k) => {
+        let Some(c) = change(s, k.table.config()) else { return };
+        changed(s, k.table.set_config(c, change_time(s, weir_host::monotonic_now)));
+    }
+    None => s.bad_handle(),
+});
+
+/// In: slot 1 the number of rates; rate `i` at slots `2 + 3i` (f64), its
+/// `per` at `3 + 3i` (ns) and its burst at `4 + 3i` (f64, NaN for the
+/// default). A refusal names the field, with the rate's index as `got`.
+fn multi(s: Scratch) -> Option<Result<MultiLimiter, ConfigError>> {
+    let count = s.u(1) as usize;
+    let mut configs = [LimiterConfig { rate: 0, period_ns: 0, burst: 0 }; MAX_RATES];
+    for (i, slot) in configs.iter_mut().enumerate().take(count) {
+        let base = 2 + 3 * i;
+        let burst = Some(s.f(base + 2)).filter(|b| !b.is_nan());
+        match weir_host::units::limiter_config(s.f(base), s.u(base + 1), burst) {
+            Ok(c) => *slot = c,
+            Err(e) => {
+                errors::set_parts(e.field, e.rule, &i.to_string());
+                s.set_f(1, status::CONFIG);
+                return None;
+            }
+        }
+    }
+    let given = configs.get(..count).unwrap_or(&[]);
+    if count > MAX_RATES {
+        return Some(Err(ConfigError::new("rates", "1 to 4 rates", Value::Unsigned(count as u64))));
+    }
+    Some(MultiLimiter::new(given))
+}
+
+fast!(multi_new, |s: Scratch| if let Some(built) = multi(s) {
+    created(s, &MULTIS, built)
+});
+
+// In: handle, [now], cost. Out: a decision.
+fast!(multi_acquire, |s: Scratch| match MULTIS.get(s.handle()) {
+    Some(m) => s.decision(&m.acquire(s.now(1), s.int(2))),
+    None => s.bad_handle(),
+});
+
+// In: handle, the rate's index (slot 6), the change (see `change`). Out:
+// slot 1 a status.
+fast!(multi_set, |s: Scratch| match MULTIS.get(s.handle()) {
+    Some(m) => {
+        let index = s.u(6) as usize;
+        let Some(current) = m.config(index) else {
+            let e = ConfigError::new("index", "below the number of rates", Value::Unsigned(index as u64));
+            return changed(s, Err(e));
+        };
+        let Some(c) = change(s, current) else { return };
+        changed(s, m.set_config(index, c, change_time(s, weir_host::monotonic_now)));
+    }
+    None => s.bad_handle(),
+});
+
 pub const FNS: &[(&str, Callback)] = &[
     ("limiterNew", limiter_new),
     ("limiterOpenShared", limiter_open_shared),
@@ -167,4 +290,9 @@ pub const FNS: &[(&str, Callback)] = &[
     ("keyedAcquire", keyed_acquire),
     ("keyedAcquireStr", keyed_acquire_str),
     ("keyedStats", keyed_stats),
+    ("limiterSet", limiter_set),
+    ("keyedSet", keyed_set),
+    ("multiNew", multi_new),
+    ("multiAcquire", multi_acquire),
+    ("multiSet", multi_set),
 ];
