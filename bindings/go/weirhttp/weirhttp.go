@@ -19,6 +19,7 @@ package weirhttp
 import (
 	"context"
 	"io"
+	"log"
 	"net/http"
 	"strconv"
 
@@ -26,7 +27,8 @@ import (
 )
 
 type config struct {
-	key func(*http.Request) string
+	key       func(*http.Request) string
+	onRefused func(*http.Request, *weir.Verdict)
 }
 
 // Option configures Middleware.
@@ -36,6 +38,22 @@ type Option func(*config)
 // (a user id, an API key); "" is no key.
 func WithKey(key func(*http.Request) string) Option {
 	return func(c *config) { c.key = key }
+}
+
+// OnRefused calls fn with each refused request and its verdict once the
+// refusal is written, on the request's goroutine. A panic in fn is logged;
+// the client already has its answer.
+func OnRefused(fn func(*http.Request, *weir.Verdict)) Option {
+	return func(c *config) { c.onRefused = fn }
+}
+
+func notifyRefused(fn func(*http.Request, *weir.Verdict), r *http.Request, v *weir.Verdict) {
+	defer func() {
+		if p := recover(); p != nil {
+			log.Printf("weirhttp: OnRefused panicked on a refusal by rule %q: %v", v.Rule, p)
+		}
+	}()
+	fn(r, v)
 }
 
 type verdictKey struct{}
@@ -61,6 +79,9 @@ func Middleware(policy *weir.Policy, opts ...Option) func(http.Handler) http.Han
 			v := policy.Check(&req)
 			if !v.Admitted {
 				refuse(w, v)
+				if c.onRefused != nil {
+					notifyRefused(c.onRefused, r, v)
+				}
 				return
 			}
 			// The plain admission (no headers, nothing to learn) goes straight on.
