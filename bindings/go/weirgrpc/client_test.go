@@ -3,6 +3,7 @@ package weirgrpc
 import (
 	"context"
 	"errors"
+	"io"
 	"testing"
 	"time"
 
@@ -178,5 +179,58 @@ func TestTheDeadlineInterceptorPassesTheBudgetOn(t *testing.T) {
 	var local *LocalError
 	if !errors.As(err, &local) || status.Code(err) != codes.DeadlineExceeded || !errors.Is(err, weir.ErrDeadlineExceeded) || h.calls.Load() != 1 {
 		t.Fatalf("%v: want a local DEADLINE_EXCEEDED, the server not called", err)
+	}
+}
+
+// watch opens a Watch stream and reads it to its end: the code it ended with.
+func watch(ctx context.Context, client healthpb.HealthClient) error {
+	stream, err := client.Watch(ctx, &healthpb.HealthCheckRequest{})
+	if err != nil {
+		return err
+	}
+	for {
+		if _, err := stream.Recv(); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+func TestTheStreamInterceptorsThrottleAndBoundStreams(t *testing.T) {
+	var left time.Duration
+	h := &health{answer: func(ctx context.Context, _ int64) (error, metadata.MD) {
+		deadline, _ := ctx.Deadline()
+		left = time.Until(deadline)
+		return status.Error(codes.Unavailable, "overloaded"), nil
+	}}
+	throttle, err := weir.NewThrottle(weir.MinRequests(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := weir.NewDeadline(time.Second, 100*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := healthpb.NewHealthClient(dial(t, serve(t, h), grpc.WithChainStreamInterceptor(
+		DeadlineStreamClientInterceptor(d), ThrottleStreamClientInterceptor(throttle))))
+	ctx := testContext(t)
+	local := 0
+	for range 60 {
+		err := watch(ctx, client)
+		var refused *LocalError
+		switch {
+		case errors.As(err, &refused):
+			local++
+		case status.Code(err) != codes.Unavailable:
+			t.Fatalf("%v: want the server's UNAVAILABLE at the stream's end", err)
+		}
+	}
+	if local < 25 || int(h.calls.Load())+local != 60 {
+		t.Fatalf("%d streams refused locally, %d reached the server: want most of the 60 refused once the failures were recorded", local, h.calls.Load())
+	}
+	if left <= 0 || left > 900*time.Millisecond {
+		t.Fatalf("the server's stream had %s left: want at most 1s - 100ms", left)
 	}
 }

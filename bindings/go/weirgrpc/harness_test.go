@@ -38,9 +38,17 @@ func (h *health) Check(ctx context.Context, _ *healthpb.HealthCheckRequest) (*he
 	return &healthpb.HealthCheckResponse{Status: healthpb.HealthCheckResponse_SERVING}, nil
 }
 
+// Watch sends one SERVING and ends with what answer returns, when set.
 func (h *health) Watch(_ *healthpb.HealthCheckRequest, stream healthpb.Health_WatchServer) error {
-	h.calls.Add(1)
-	return stream.Send(&healthpb.HealthCheckResponse{Status: healthpb.HealthCheckResponse_SERVING})
+	call := h.calls.Add(1)
+	if err := stream.Send(&healthpb.HealthCheckResponse{Status: healthpb.HealthCheckResponse_SERVING}); err != nil {
+		return err
+	}
+	if h.answer != nil {
+		err, _ := h.answer(stream.Context(), call)
+		return err
+	}
+	return nil
 }
 
 // serve starts a grpc-go server on 127.0.0.1 with opts and returns its address.
