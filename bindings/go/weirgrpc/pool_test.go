@@ -29,6 +29,7 @@ func TestThePoolMovesCallsOffAFailingBackend(t *testing.T) {
 	for range 200 {
 		_ = check(ctx, client)
 	}
+	t.Logf("good %d, bad %d", good.calls.Load(), bad.calls.Load())
 	if good.calls.Load()+bad.calls.Load() != 200 || bad.calls.Load() > 40 {
 		t.Fatalf("good backend %d calls, failing one %d: want most of the 200 on the good one", good.calls.Load(), bad.calls.Load())
 	}
@@ -62,5 +63,32 @@ func TestAPoolRetryPicksAgain(t *testing.T) {
 	var local *LocalError
 	if !errors.As(err, &local) || !errors.Is(err, weir.ErrNoNode) || status.Code(err) != codes.Unavailable {
 		t.Fatalf("%v: want a local UNAVAILABLE (no node up)", err)
+	}
+}
+
+func TestThePoolLeavesABackendReportingItsCPUAboveTheCeiling(t *testing.T) {
+	cool := &health{answer: func(context.Context, int64) (error, metadata.MD) { return nil, metadata.Pairs(CPUKey, "200") }}
+	hot := &health{answer: func(context.Context, int64) (error, metadata.MD) { return nil, metadata.Pairs(CPUKey, "990") }}
+	picker, err := weir.NewPicker(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := NewPool(picker, []*grpc.ClientConn{dial(t, serve(t, hot)), dial(t, serve(t, cool))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := healthpb.NewHealthClient(pool)
+	ctx := testContext(t)
+	for range 200 {
+		if err := check(ctx, client); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cpu, ok := picker.Node(0); !ok || cpu.CPUPermille < 900 {
+		t.Fatalf("the hot backend's node %+v: want its reported CPU folded in", cpu)
+	}
+	t.Logf("hot %d, cool %d", hot.calls.Load(), cool.calls.Load())
+	if hot.calls.Load() > 40 {
+		t.Fatalf("hot backend %d calls, cool one %d: want most of the 200 on the cool one", hot.calls.Load(), cool.calls.Load())
 	}
 }
