@@ -193,12 +193,26 @@ export class ConcurrencyLimiter {
   constructor(options: ConcurrencyLimiterOptions);
   static attach(shared: Shared): ConcurrencyLimiter;
   share(): Shared;
+  /** Never waits; refuses while anyone waits. */
   tryAcquire(): { ok: boolean; reason: Reason; remaining: number };
+  /** Waits in line; resolves to the permit's release. Rejects with a RateLimitedError (queue_full, wait_timeout, concurrency_limited) or the signal's reason. */
+  acquire(options?: ConcurrencyWaitOptions): Promise<() => void>;
   release(): boolean;
   readonly inFlight: number;
+  readonly queued: number;
   readonly max: number;
-  /** Runs `fn` once a permit is free (callers queue), returning the permit when it settles. */
-  run<T>(fn: () => T | PromiseLike<T>, options?: WaitOptions): Promise<T>;
+  stats(): {
+    inFlight: number;
+    max: number;
+    queued: number;
+    maxQueue: number;
+    maxWaitMs: number;
+    admitted: number;
+    admittedAfterWait: number;
+    refused: Record<BulkheadRefusal, number>;
+  };
+  /** Runs `fn` once a permit is granted (callers wait in line), returning the permit when it settles. */
+  run<T>(fn: () => T | PromiseLike<T>, options?: ConcurrencyWaitOptions): Promise<T>;
 }
 
 export interface ShedderOptions {
@@ -397,6 +411,71 @@ export class SingleFlight {
   finish(ticket: FlightTicket): { ok: boolean; occupied: number; waiters: number };
   leave(ticket: FlightTicket): { ok: boolean; occupied: number; waiters: number };
   isDone(ticket: FlightTicket): { ok: boolean; occupied: number; waiters: number };
+}
+
+/** Recent latencies in fixed memory; any quantile within 1/64 of the exact nearest-rank sample. */
+export class LatencyQuantiles {
+  constructor(options?: { windowMs?: number | bigint; subWindows?: number });
+  /** Counts one latency, in milliseconds. */
+  record(latencyMs: number): void;
+  /** The q-quantile (0..1) in milliseconds; null when the window is empty. */
+  quantile(q: number): number | null;
+  count(): number;
+  snapshot(): { count: bigint; buckets: { lowerNs: bigint; upperNs: bigint; count: bigint }[] };
+  merge(other: LatencyQuantiles): void;
+  /** `[lowerNs, upperNs]` of the bucket a value is counted in. */
+  static bucketBoundsNs(valueNs: number | bigint): bigint[];
+}
+
+/** The most requested keys (Space-Saving) in fixed memory. */
+export class HotKeys {
+  constructor(options?: { capacity?: number; halfLifeMs?: number | bigint; seed?: string | Uint8Array });
+  record(key: string | Uint8Array): void;
+  /** Largest `count - error` first; `key` is a string when its bytes are UTF-8. */
+  top(k?: number): { key: string | Uint8Array | null; count: number; error: number }[];
+  estimate(key: string | Uint8Array): { count: number; error: number };
+  total(): number;
+}
+
+export interface HedgerOptions {
+  quantile?: number;
+  floorMs?: number;
+  ceilingMs?: number;
+  maxHedges?: number;
+  minSamples?: number;
+  windowMs?: number;
+  subWindows?: number;
+  budget?: { ratio?: number; minPerSecond?: number; windowMs?: number; buckets?: number };
+}
+
+/** When a request's next copy goes out: after a quantile of recent latency, each copy spending the retry budget. */
+export class Hedger {
+  constructor(options?: HedgerOptions);
+  readonly maxHedges: number;
+  stats(): { requests: number; hedges: number; refusedBudget: number; refusedDeadline: number; budgetRequests: number; budgetRetries: number };
+}
+
+export interface HedgeAttempt<N = unknown> {
+  /** 0 for the first copy, 1.. for hedges. */
+  number: number;
+  /** The picker's node for this copy, if a picker was given. */
+  node: N | undefined;
+  /** Aborted when another copy answered first. */
+  signal: AbortSignal;
+}
+
+/** The first success among the first copy and its hedges; the other copies' signals abort. */
+export function hedged<T, N = unknown>(
+  hedger: Hedger,
+  fn: (attempt: HedgeAttempt<N>) => T | PromiseLike<T>,
+  options?: { signal?: AbortSignal; picker?: Picker<N>; timeoutMs?: number },
+): Promise<T>;
+
+/** The hottest keys' values for a short TTL; misses shared through a SingleFlight. */
+export class HotCache<V = unknown> {
+  constructor(hotKeys: HotKeys, flights: SingleFlight, options?: { top?: number; ttlMs?: number });
+  readonly size: number;
+  get(key: string, load: (signal: AbortSignal) => V | PromiseLike<V>): Promise<V>;
 }
 
 /** The 64-bit hash weir gives `key` in every runtime: under `seed` (a secret), where a table made with that seed places it; without one, the public hash of an unseeded table. */
@@ -706,6 +785,11 @@ declare const weir: {
   Lease: typeof Lease;
   CircuitBreaker: typeof CircuitBreaker;
   AdaptiveLimiter: typeof AdaptiveLimiter;
+  LatencyQuantiles: typeof LatencyQuantiles;
+  HotKeys: typeof HotKeys;
+  Hedger: typeof Hedger;
+  HotCache: typeof HotCache;
+  hedged: typeof hedged;
   parseGrpcTimeout: typeof parseGrpcTimeout;
   formatGrpcTimeout: typeof formatGrpcTimeout;
   parseMillis: typeof parseMillis;

@@ -16,6 +16,7 @@ const { Policy, Verdict, PolicyError } = require('./lib/policy');
 const { Lease } = require('./lib/lease');
 const { CircuitBreaker } = require('./lib/breaker');
 const { AdaptiveLimiter } = require('./lib/adaptive');
+const { LatencyQuantiles, HotKeys, Hedger, HotCache, hedged } = require('./lib/hedge');
 const headers = require('./lib/headers');
 const errors = require('./lib/errors');
 const { n, F, B } = require('./lib/native');
@@ -57,6 +58,11 @@ module.exports = {
   Lease,
   CircuitBreaker,
   AdaptiveLimiter,
+  LatencyQuantiles,
+  HotKeys,
+  Hedger,
+  HotCache,
+  hedged,
   parseGrpcTimeout: headers.parseGrpcTimeout,
   formatGrpcTimeout: headers.formatGrpcTimeout,
   parseMillis: headers.parseMillis,

@@ -18,6 +18,10 @@ function expectFields(step, i, got) {
       value.forEach((w, k) => expectFields({ expect: w }, `${i} ${name}[${k}]`, actual[k]));
       continue;
     }
+    if (value === null) {
+      assert.equal(actual, null, `step ${i} (${JSON.stringify(step)}): ${name}`);
+      continue;
+    }
     const expected = typeof value === 'boolean' || (typeof value === 'string' && !/^\d+$/.test(value)) ? value : big(value);
     assert.deepEqual(typeof expected === 'bigint' ? BigInt(actual) : actual, expected, `step ${i} (${JSON.stringify(step)}): ${name}`);
   }
