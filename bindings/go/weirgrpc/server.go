@@ -2,7 +2,8 @@
 // check every call against a policy (the Envoy filter's rules run in this
 // process), and client interceptors for the caller's side (the SRE
 // throttle, retries with a budget and the server's pushback, deadline
-// propagation) with a p2c Pool over the connections to one target.
+// propagation) with p2c picking: a Pool over the connections to one
+// target, or the weir_p2c balancer over a ClientConn's sub-connections.
 //
 //	policy, _ := weir.LoadPolicy("policy.json")
 //	server := grpc.NewServer(
