@@ -114,11 +114,13 @@ impl Stream {
     }
 
     /// Answers the request locally; Envoy stops the filter chain. The
-    /// header array lives on the stack: an answer has at most 9 headers
-    /// (`retry-after`, 3 `x-ratelimit-*`, `x-weir-rule`, 4 debug), and any
-    /// past `MAX_HEADERS` would be dropped rather than allocate.
+    /// header array lives on the stack: a plain answer has at most 11
+    /// headers (`retry-after`, 3 `x-ratelimit-*`, `x-weir-rule`, the two
+    /// no-retry markers, 4 debug), a `fallback` answer at most 21 (16
+    /// configured, `retry-after`, `x-weir-rule`, `x-weir-fallback`, the
+    /// markers); any past `MAX_HEADERS` would be dropped rather than allocate.
     pub fn send_response(&self, status: u32, headers: &[(&str, String)], body: &[u8], details: &str) {
-        const MAX_HEADERS: usize = 16;
+        const MAX_HEADERS: usize = 24;
         let mut array = [ModuleHeader::of("", ""); MAX_HEADERS];
         let mut len = 0;
         for (slot, (k, v)) in array.iter_mut().zip(headers) {
