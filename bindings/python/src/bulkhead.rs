@@ -86,16 +86,21 @@ impl Permit {
 impl ConcurrencyLimiter {
     /// Releases a permit and wakes the waiter it was handed to.
     fn give_back(&self, py: Python<'_>) -> PyResult<bool> {
-        match self.inner.release() {
-            Release::NotHeld => Ok(false),
-            Release::Freed => Ok(true),
-            Release::HandedOff(_, Waiter::Thread(parker)) => {
-                parker.grant();
-                Ok(true)
-            }
-            Release::HandedOff(_, Waiter::Task(wake)) => {
-                wake.call0(py)?;
-                Ok(true)
+        loop {
+            match self.inner.release() {
+                Release::NotHeld => return Ok(false),
+                Release::Freed => return Ok(true),
+                Release::HandedOff(_, Waiter::Thread(parker)) => {
+                    parker.grant();
+                    return Ok(true);
+                }
+                Release::HandedOff(_, Waiter::Task(wake)) => {
+                    // A task whose loop is gone (closed without cancelling
+                    // it) can never take the permit: it goes to the next.
+                    if wake.call0(py).is_ok() {
+                        return Ok(true);
+                    }
+                }
             }
         }
     }

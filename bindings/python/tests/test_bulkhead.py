@@ -193,3 +193,16 @@ def test_bad_settings_name_the_field_and_the_value() -> None:
         weir.ConcurrencyLimiter(1, max_wait=0)
     with pytest.raises(weir.ConfigError, match="max_wait"):
         weir.ConcurrencyLimiter(1, max_wait=86401)
+
+
+def test_a_waiter_whose_loop_closed_passes_the_permit_on() -> None:
+    lim = weir.ConcurrencyLimiter(1)
+    holder = lim.acquire()
+    loop = asyncio.new_event_loop()
+    waiter = loop.create_task(lim.acquire_async())
+    loop.run_until_complete(asyncio.sleep(0))  # the task queues and is left waiting
+    assert lim.queued == 1
+    loop.close()
+    holder.release()  # its wake fails on the closed loop: the permit is freed
+    assert (lim.in_flight, lim.queued) == (0, 0)
+    del waiter
