@@ -23,6 +23,7 @@ int main(int argc, char **argv) {
   test_shared();
   test_fleet();
   test_threads();
+  test_tail();
   int vectors = test_vectors(argv[1]);
   CHECK(vectors >= 50);
   CHECK(test_units(argv[2]) >= 20);

@@ -15,6 +15,7 @@ void test_live_limits(void);
 void test_adaptive(void);
 void test_breaker(void);
 void test_threads(void);
+void test_tail(void);
 void test_part2(void);
 /* Forks a child that opens the same shared limiter. */
 void test_shared(void);
