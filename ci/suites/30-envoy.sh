@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Envoy filter: weir_filter.wasm built for wasm32-wasip1, its test-host
 # suite (wasmtime: every rule, bad configs, CAS races, limiter and keyed
-# vectors), the real-Envoy tests (limits, shedding, throttling, p2c, a trap
+# vectors), the real-Envoy tests (limits, shedding, throttling, p2c, a
+# breaker, fallback answers, gutter routing, the no-retry marker, a trap
 # under FAIL_RELOAD) and short fuzz runs. Installs what
 # it needs on a fresh machine; every process it starts is stopped on exit.
 set -euo pipefail

@@ -3,7 +3,8 @@
 # (cargo test), then, for each Envoy release it supports, a build with that
 # release's feature and, in a venv holding that release, the wasm filter's
 # real-Envoy tests with the module loaded instead (exact limits at 2 and 4
-# workers, 429 answers, a refused configuration, shedding, throttling, p2c)
+# workers, 429 answers, a refused configuration, shedding, throttling, p2c, a breaker,
+# fallback answers, gutter routing, the no-retry marker)
 # and the module's own (keys, costs, shadow mode, deadlines, a contained
 # panic, its imported symbols against the release's exports).
 # Every process it starts is stopped on exit.
