@@ -11,22 +11,27 @@
 //!
 //! **Layout.** One state word and two config slots. The word's top bit names
 //! the slot in force; its other 63 bits are `raw`, and the TAT is
-//! `(raw + slot.shift) mod 2^63` (every TAT is below [`TAT_LIMIT`]). A setter
-//! (setters are serialised) writes the new config and a new `shift` into the
-//! slot not in force, then CASes the word to (the other slot, `raw + 1`),
-//! choosing `shift` so the rescaled TAT comes out.
+//! `word + slot.shift` (wrapping `u64` arithmetic whose exact result is the
+//! TAT, below [`TAT_LIMIT`]: the shift folds in the slot bit, so a decision
+//! pays one add and one subtract for it). A setter (setters are serialised)
+//! writes the new config and a new `shift` into the slot not in force, then
+//! CASes the word to (the other slot, `raw + 1`), choosing `shift` so the
+//! rescaled TAT comes out.
 //!
 //! **Why a decision never uses the wrong config.** `raw` only grows: an
 //! admission moves the TAT forward, so `raw` by the same amount, and a change
-//! adds 1 to it. So the word never takes a value twice (short of `raw`
-//! advancing a full 2^63 between one caller's load and its CAS), and a CAS
+//! adds 1 to it. So the word never takes a value twice, and a CAS
 //! from the word a caller read succeeds only if no change landed since. The
 //! slot a caller reads is the one its word names; a setter rewrites that
 //! slot only after a later change moved the word away from it, and slot
 //! stores are `Release` and slot loads `Acquire`, so a caller that saw any of
 //! that rewrite sees the moved word at its CAS (which fails) or at the load
 //! that confirms a refusal (which then retries). No generation wraps, so
-//! there is no ABA.
+//! there is no ABA. `raw` runs ahead of the TAT by what changes took off it
+//! (a faster rate lowers the TAT, `raw` still grows); an admission whose
+//! `raw` would reach the slot bit (after 2^63 ns of such changes) fails
+//! closed with [`Reason::TimeOverflow`] rather than wrap, and a change that
+//! finds `raw` at its limit restarts it at the TAT.
 
 use super::gcra::{Gcra, LimiterConfig, TAT_LIMIT};
 use crate::sync::{atomic_u64, spin, AtomicU64, Ordering};
@@ -111,6 +116,11 @@ impl RateSlot {
     }
 }
 
+/// The refusal of an admission whose `raw` would reach the slot bit.
+const fn overflow(tat: u64, now: Nanos) -> Decision {
+    Decision::reject(Reason::TimeOverflow, u64::MAX, 0, tat.saturating_sub(now))
+}
+
 /// The refusal of a cell whose shared memory holds no valid config: fail
 /// closed, for as long as it stays so.
 const fn unreadable() -> Decision {
@@ -121,7 +131,9 @@ const fn unreadable() -> Decision {
 /// acquires; setters are serialised by a flag (or by the caller, see
 /// [`Self::set_config_serialised`]). `#[repr(C)]` and atomics only, so it
 /// may live in a shared mapping (weir-host's `SharedLimiter`).
-#[repr(C)]
+// Aligned to a cache line: the word and the first slot's hot words then
+// share one line, so a decision touches a single line.
+#[repr(C, align(64))]
 #[derive(Debug)]
 pub struct LiveRate {
     word: AtomicU64,
@@ -164,7 +176,7 @@ impl LiveRate {
     /// Asks for `cost` tokens at `now`.
     #[inline]
     pub fn acquire(&self, now: Nanos, cost: u64) -> Decision {
-        self.acquire_with(now, cost, |slot| Some(slot.kernel()))
+        self.acquire_with(now, cost, |cell, word| Some(cell.hot(word)))
     }
 
     /// [`Self::acquire`] for memory other processes write: every config read
@@ -172,20 +184,35 @@ impl LiveRate {
     /// `retry_after` `u64::MAX`) instead of deciding on garbage.
     #[inline]
     pub fn acquire_checked(&self, now: Nanos, cost: u64) -> Decision {
-        self.acquire_with(now, cost, RateSlot::checked_kernel)
+        self.acquire_with(now, cost, |cell, word| {
+            let slot = slot_of(&cell.slots, word);
+            Some((slot.checked_kernel()?, slot.shift.load(Ordering::Acquire)))
+        })
+    }
+
+    /// The kernel and shift of the slot `word` names, trusted. The burst is
+    /// left out: deciding never reads it, and the hot path saves the load.
+    #[inline(always)]
+    fn hot(&self, word: u64) -> (Gcra, u64) {
+        let slot = slot_of(&self.slots, word);
+        let [interval, magic, tolerance, _] = &slot.kernel;
+        let words =
+            [interval.load(Ordering::Acquire), magic.load(Ordering::Acquire), tolerance.load(Ordering::Acquire), 0];
+        (Gcra::from_trusted_words(words), slot.shift.load(Ordering::Acquire))
     }
 
     #[inline(always)]
-    fn acquire_with(&self, now: Nanos, cost: u64, kernel: impl Fn(&RateSlot) -> Option<Gcra>) -> Decision {
+    fn acquire_with(&self, now: Nanos, cost: u64, kernel: impl Fn(&Self, u64) -> Option<(Gcra, u64)>) -> Decision {
         let mut word = self.word.load(Ordering::Acquire);
         loop {
-            let slot = slot_of(&self.slots, word);
-            let Some(gcra) = kernel(slot) else { return unreadable() };
-            let shift = slot.shift.load(Ordering::Acquire);
-            let tat = word.wrapping_add(shift) & RAW;
+            let Some((gcra, shift)) = kernel(self, word) else { return unreadable() };
+            let tat = word.wrapping_add(shift);
             match gcra.next_state(tat, now, cost) {
                 Some(next) => {
-                    let next_word = (word & SLOT_BIT) | (next.wrapping_sub(shift) & RAW);
+                    let next_word = next.wrapping_sub(shift);
+                    if (next_word ^ word) & SLOT_BIT != 0 {
+                        return overflow(tat, now);
+                    }
                     match self.word.compare_exchange_weak(word, next_word, Ordering::AcqRel, Ordering::Acquire) {
                         Ok(_) => return gcra.admitted(next, now),
                         Err(seen) => word = seen,
@@ -213,11 +240,11 @@ impl LiveRate {
         let slot = slot_of(&self.slots, seen);
         let gcra = slot.kernel();
         let shift = slot.shift.load(Ordering::Acquire);
-        let tat = seen.wrapping_add(shift) & RAW;
+        let tat = seen.wrapping_add(shift);
         match gcra.next_state(tat, now, cost) {
-            Some(next) => Peek {
-                next: Some((seen & SLOT_BIT) | (next.wrapping_sub(shift) & RAW)),
-                decision: gcra.admitted(next, now),
+            Some(next) => match next.wrapping_sub(shift) {
+                word if (word ^ seen) & SLOT_BIT == 0 => Peek { next: Some(word), decision: gcra.admitted(next, now) },
+                _ => Peek { next: None, decision: overflow(tat, now) },
             },
             None => Peek { next: None, decision: gcra.decide(tat, now, cost).1 },
         }
@@ -287,11 +314,13 @@ impl LiveRate {
         target.write(config, &gcra);
         loop {
             let raw = word & RAW;
-            let current = raw.wrapping_add(old_shift) & RAW;
+            // Garbage in a shared file may name no TAT; it counts as spent.
+            let current = word.wrapping_add(old_shift).min(TAT_LIMIT - 1);
             let new_tat = tat.unwrap_or_else(|| gcra.rescale(&old, current, now));
-            let new_raw = raw.wrapping_add(1) & RAW;
-            target.shift.store(new_tat.wrapping_sub(new_raw) & RAW, Ordering::Release);
-            match self.word.compare_exchange(word, next_slot | new_raw, Ordering::AcqRel, Ordering::Acquire) {
+            let new_raw = if raw < RAW { raw + 1 } else { new_tat };
+            let new_word = next_slot | new_raw;
+            target.shift.store(new_tat.wrapping_sub(new_word), Ordering::Release);
+            match self.word.compare_exchange(word, new_word, Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => return,
                 Err(seen) => word = seen,
             }
@@ -304,7 +333,7 @@ impl LiveRate {
             let word = self.word.load(Ordering::Acquire);
             let shift = slot_of(&self.slots, word).shift.load(Ordering::Acquire);
             if self.word.load(Ordering::Acquire) == word {
-                return word.wrapping_add(shift) & RAW;
+                return word.wrapping_add(shift);
             }
         }
     }
@@ -330,5 +359,35 @@ impl LiveRate {
                 return gcra;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SECOND;
+
+    fn config(rate: u64, burst: u64) -> LimiterConfig {
+        LimiterConfig { rate, period_ns: SECOND, burst }
+    }
+
+    #[test]
+    fn a_raw_that_would_reach_the_slot_bit_fails_closed_and_a_change_restarts_it() {
+        let Ok(cell) = LiveRate::new(config(10, 1)) else { panic!("config") };
+        // Spend near the top of time, then restore an early TAT: raw stays
+        // high (it only grows), so an admission at an early time would
+        // push it past 63 bits.
+        assert!(cell.acquire(TAT_LIMIT - SECOND, 1).is_admitted());
+        cell.restore(0);
+        assert_eq!(cell.state(), 0);
+        let d = cell.acquire(2 * SECOND, 1);
+        assert_eq!((d.reason, d.retry_after), (Reason::TimeOverflow, u64::MAX));
+        assert_eq!(cell.state(), 0, "a refusal wrote");
+        // Raw is not at its limit, so a change keeps growing it; at the
+        // limit a change restarts it at the TAT.
+        cell.word.store(SLOT_BIT - 1, Ordering::Relaxed);
+        let Ok(()) = cell.set_config(config(10, 1), 0) else { panic!("config") };
+        assert_eq!(cell.word.load(Ordering::Relaxed) & RAW, cell.state());
+        assert!(cell.acquire(2 * SECOND, 1).is_admitted());
     }
 }
