@@ -132,6 +132,12 @@ impl Gcra {
     /// at the new tolerance `burst * interval` (an empty bucket: a smaller
     /// burst leaves it empty, never in debt). A bucket that is full at `now`
     /// (`tat <= now`) stays as it is.
+    ///
+    /// So right after a change the tokens available are at most what the old
+    /// config had left, and at most the new burst; from then on the bucket
+    /// refills at the new rate. The cap is the one place a change forgives
+    /// anything: debt beyond the new burst is dropped, so lowering the burst
+    /// and raising it again within one refill window admits what was dropped.
     pub fn rescale(&self, from: &Gcra, tat: u64, now: Nanos) -> u64 {
         if tat <= now {
             return tat;
