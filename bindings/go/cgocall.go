@@ -33,8 +33,8 @@ func cgoConcurrencyAcquire(h uintptr, out *C.weir_decision) C.weir_status {
 	return C.weir_go_concurrency_limiter_acquire(C.uintptr_t(h), out)
 }
 
-func cgoConcurrencyRelease(h uintptr) C.weir_status {
-	return C.weir_go_concurrency_limiter_release(C.uintptr_t(h))
+func cgoConcurrencyRelease(h uintptr, handedOff *C.bool, token *C.uint64_t) C.weir_status {
+	return C.weir_go_concurrency_limiter_release(C.uintptr_t(h), handedOff, token)
 }
 
 func cgoShedderAcquireNow(h uintptr, out *C.weir_decision, started *C.uint64_t) C.weir_status {

@@ -185,20 +185,27 @@ func (c *ConcurrencyLimiter) cancel(ticket C.uint64_t, why C.uint32_t) bool {
 	return bool(removed)
 }
 
+// releaseOnce is the release a caller calls once (one allocation, as
+// Acquire's has always cost).
 func (c *ConcurrencyLimiter) releaseOnce() func() {
-	var done atomic.Bool
-	return func() {
-		if done.CompareAndSwap(false, true) {
-			c.release()
-		}
-	}
+	return func() { c.release() }
 }
 
 // release returns a permit, waking the waiter it was handed to.
 func (c *ConcurrencyLimiter) release() bool {
 	var handed C.bool
 	var token C.uint64_t
-	s := C.weir_concurrency_limiter_release_next(c.h, &handed, &token)
+	if useDirect {
+		// The direct call never blocks: it frees the permit only while
+		// nobody waits, and a hand-off (which takes the queue's lock) goes
+		// through cgo.
+		s := directConcurrencyRelease(handle(unsafe.Pointer(c.h)))
+		if s != C.WEIR_STATUS_UNAVAILABLE {
+			runtime.KeepAlive(c)
+			return s == C.WEIR_STATUS_OK
+		}
+	}
+	s := cgoConcurrencyRelease(handle(unsafe.Pointer(c.h)), &handed, &token)
 	runtime.KeepAlive(c)
 	if s != C.WEIR_STATUS_OK {
 		return false

@@ -213,3 +213,35 @@ func ExampleConcurrencyLimiter_Wait() {
 	// true wait_timeout
 	// 0
 }
+
+func BenchmarkConcurrencyLimiterAcquireRelease(b *testing.B) {
+	c, _ := NewConcurrencyLimiter(8)
+	defer c.Close()
+	for i := 0; i < b.N; i++ {
+		release, _ := c.Acquire()
+		release()
+	}
+}
+
+// Two goroutines pass one permit back and forth through the queue: every
+// Wait but the first parks and is woken by the other's release.
+func BenchmarkConcurrencyLimiterWaitHandOff(b *testing.B) {
+	c, _ := NewQueuedConcurrencyLimiter(1, QueueOptions{MaxQueue: 1})
+	defer c.Close()
+	var wg sync.WaitGroup
+	for g := 0; g < 2; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < b.N/2; i++ {
+				release, err := c.Wait(context.Background())
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				release()
+			}
+		}()
+	}
+	wg.Wait()
+}

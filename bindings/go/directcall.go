@@ -77,7 +77,7 @@ func directTable() directFns {
 		keyedAcquireBytesNow: fnAddr(C.weir_keyed_limiter_acquire_bytes_now),
 		keyedAcquire:         fnAddr(C.weir_keyed_limiter_acquire),
 		concurrencyAcquire:   fnAddr(C.weir_concurrency_limiter_acquire),
-		concurrencyRelease:   fnAddr(C.weir_concurrency_limiter_release),
+		concurrencyRelease:   fnAddr(C.weir_concurrency_limiter_release_fast),
 		shedderAcquireNow:    fnAddr(C.weir_shedder_acquire_now),
 		shedderAcquire:       fnAddr(C.weir_shedder_acquire),
 		shedderDoneNow:       fnAddr(C.weir_shedder_done_now),

@@ -22,8 +22,8 @@ static inline weir_status weir_go_keyed_limiter_acquire_bytes_now(uintptr_t h, c
 static inline weir_status weir_go_concurrency_limiter_acquire(uintptr_t h, weir_decision *out) {
   return weir_concurrency_limiter_acquire(WEIR_GO_HANDLE(weir_concurrency_limiter, h), out);
 }
-static inline weir_status weir_go_concurrency_limiter_release(uintptr_t h) {
-  return weir_concurrency_limiter_release(WEIR_GO_HANDLE(weir_concurrency_limiter, h));
+static inline weir_status weir_go_concurrency_limiter_release(uintptr_t h, bool *handed_off, uint64_t *token) {
+  return weir_concurrency_limiter_release_next(WEIR_GO_HANDLE(weir_concurrency_limiter, h), handed_off, token);
 }
 static inline weir_status weir_go_shedder_acquire_now(uintptr_t h, weir_decision *out, uint64_t *started_at) {
   return weir_shedder_acquire_now(WEIR_GO_HANDLE(weir_shedder, h), out, started_at);

@@ -36,8 +36,10 @@ func directConcurrencyAcquire(h uintptr, out *C.weir_decision) C.weir_status {
 	return cgoConcurrencyAcquire(h, out)
 }
 
+// Never called (useDirect is false); were it, the caller would take the
+// cgo release that hands the permit over.
 func directConcurrencyRelease(h uintptr) C.weir_status {
-	return cgoConcurrencyRelease(h)
+	return C.WEIR_STATUS_UNAVAILABLE
 }
 
 func directShedderAcquireNow(h uintptr, out *C.weir_decision, started *C.uint64_t) C.weir_status {

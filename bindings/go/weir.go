@@ -39,6 +39,7 @@ package weir
 #cgo nocallback weir_go_singleflight_begin_bytes
 #cgo noescape weir_go_fleet_limiter_acquire
 #cgo nocallback weir_go_fleet_limiter_acquire
+#cgo noescape weir_go_concurrency_limiter_release
 #cgo nocallback weir_go_concurrency_limiter_release
 #cgo nocallback weir_go_shedder_done_now
 #cgo nocallback weir_go_throttle_record_now

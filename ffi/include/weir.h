@@ -1706,6 +1706,15 @@ weir_status weir_concurrency_limiter_release_next(const weir_concurrency_limiter
                                                   bool *handed_off,
                                                   uint64_t *token);
 
+// Gives a permit back if nobody waits, never taking a lock (for callers
+// whose fastest path may not block): `WEIR_STATUS_UNAVAILABLE` and no
+// change when someone waits (call `_release_next` then);
+// `WEIR_STATUS_NOT_FOUND` when nothing was in flight.
+//
+// # Safety
+// `limiter` is NULL or live.
+weir_status weir_concurrency_limiter_release_fast(const weir_concurrency_limiter *limiter);
+
 // Gives a permit back when no caller of this limiter waits through
 // `_enqueue` (a waiter handed the permit here is never told; use
 // `_release_next` then). `WEIR_STATUS_NOT_FOUND` (and no change) when

@@ -177,6 +177,27 @@ pub unsafe extern "C" fn weir_concurrency_limiter_release_next(
     })
 }
 
+/// Gives a permit back if nobody waits, never taking a lock (for callers
+/// whose fastest path may not block): `WEIR_STATUS_UNAVAILABLE` and no
+/// change when someone waits (call `_release_next` then);
+/// `WEIR_STATUS_NOT_FOUND` when nothing was in flight.
+///
+/// # Safety
+/// `limiter` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn weir_concurrency_limiter_release_fast(
+    limiter: *const weir_concurrency_limiter,
+) -> weir_status {
+    guard(|| {
+        let limiter = live!(limiter);
+        match limiter.inner.release_unless_waiting() {
+            Some(true) => weir_status::Ok,
+            Some(false) => weir_status::NotFound,
+            None => weir_status::Unavailable,
+        }
+    })
+}
+
 /// Gives a permit back when no caller of this limiter waits through
 /// `_enqueue` (a waiter handed the permit here is never told; use
 /// `_release_next` then). `WEIR_STATUS_NOT_FOUND` (and no change) when
@@ -303,6 +324,7 @@ mod tests {
             }
             weir_concurrency_limiter_enqueue(c, 13, &mut a);
             assert_eq!((a.outcome, a.refusal), (2, weir_bulkhead_refusal::QueueFull as u32));
+            assert_eq!(weir_concurrency_limiter_release_fast(c), weir_status::Unavailable);
             let (mut handed, mut token) = (false, 0u64);
             weir_concurrency_limiter_release_next(c, &mut handed, &mut token);
             assert_eq!((handed, token), (true, 11));
@@ -312,8 +334,8 @@ mod tests {
             weir_concurrency_limiter_cancel(c, tickets[1], 2, &mut removed);
             assert!(removed);
             assert_eq!(weir_concurrency_limiter_cancel(c, 1, 0, &mut removed), weir_status::InvalidArgument);
-            weir_concurrency_limiter_release_next(c, &mut handed, &mut token);
-            assert!(!handed);
+            assert_eq!(weir_concurrency_limiter_release_fast(c), weir_status::Ok);
+            assert_eq!(weir_concurrency_limiter_release_fast(c), weir_status::NotFound);
             assert_eq!(weir_concurrency_limiter_release_next(c, &mut handed, &mut token), weir_status::NotFound);
             let mut s = weir_bulkhead_stats::default();
             weir_concurrency_limiter_stats(c, &mut s);

@@ -304,6 +304,27 @@ impl<W> Bulkhead<W> {
         }
     }
 
+    /// Gives a permit back only if nobody waits, never taking the queue's
+    /// lock: `None` (and no change) when someone waits, for hosts whose
+    /// fastest call may not block; they then call [`Self::release`].
+    #[inline]
+    pub fn release_unless_waiting(&self) -> Option<bool> {
+        let mut current = self.state.load(Ordering::Acquire);
+        loop {
+            let (waiting, in_flight) = split(current);
+            if waiting > 0 {
+                return None;
+            }
+            if in_flight == 0 {
+                return Some(false);
+            }
+            match self.state.compare_exchange_weak(current, current - 1, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return Some(true),
+                Err(seen) => current = seen,
+            }
+        }
+    }
+
     /// Takes `ticket` out of the queue, counting it as refused for `why`
     /// (`WaitTimeout` or `Cancelled`).
     pub fn cancel(&self, ticket: Ticket, why: Refusal) -> Cancel<W> {
@@ -450,10 +471,12 @@ mod tests {
         assert_eq!(b.cancel(t1, Refusal::WaitTimeout), Cancel::Removed(1));
         assert!(!b.is_waiting(t1));
         assert_eq!(b.cancel(t1, Refusal::Cancelled), Cancel::NotWaiting);
+        assert_eq!(b.release_unless_waiting(), None, "someone waits: no change");
         assert_eq!(b.release(), Release::HandedOff(t2, 2));
         assert!(!b.is_waiting(t2));
         assert_eq!(b.cancel(t2, Refusal::Cancelled), Cancel::NotWaiting, "granted already: the holder releases");
-        assert_eq!(b.release(), Release::Freed);
+        assert_eq!(b.release_unless_waiting(), Some(true));
+        assert_eq!(b.release_unless_waiting(), Some(false));
         assert_eq!((b.in_flight(), b.queued()), (0, 0));
         assert_eq!(b.stats().refused, [0, 0, 1, 0]);
     }
