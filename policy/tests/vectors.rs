@@ -65,10 +65,10 @@ fn check(policy: &ProcessPolicy, step: &Value, ctx: &str) -> Option<Ticket> {
                     assert_eq!(got, want.as_str().unwrap(), "{ctx}: {field}");
                 }
             }
-            let body = expect.get("body").and_then(Value::as_str).map_or_else(
-                || format!("weir: {} by rule \"{}\"\n", a.reason, a.rule),
-                str::to_owned,
-            );
+            let body = expect
+                .get("body")
+                .and_then(Value::as_str)
+                .map_or_else(|| format!("weir: {} by rule \"{}\"\n", a.reason, a.rule), str::to_owned);
             assert_eq!(a.body, body, "{ctx}: body");
             a.headers.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
         }
