@@ -54,6 +54,7 @@ class ConcurrencyLimiter {
 
   share() {
     this.#shared = true;
+    if (this.#waiters.size > 0) this.#poll();
     return share(this.#handle);
   }
 
