@@ -179,6 +179,10 @@ type PolicyOutcome struct {
 	Latency time.Duration
 	// CPU the upstream reported, permille; 0: none.
 	CPU int
+	// NoRetry: the answer carried x-weir-no-retry: 1, an overload a weir
+	// further down decided, which the policy's breaker does not count
+	// against this upstream.
+	NoRetry bool
 }
 
 // admitted is the verdict of every plain admission (nothing to add to the
@@ -328,7 +332,11 @@ func (v *Verdict) ReportAt(o PolicyOutcome, now uint64) {
 		has_cpu:         o.CPU > 0,
 		cpu:             C.uint64_t(max(o.CPU, 0)),
 	}
-	C.weir_verdict_report(v.pending, &out, C.uint64_t(now))
+	if o.NoRetry {
+		C.weir_verdict_report_answer(v.pending, &out, true, C.uint64_t(now))
+	} else {
+		C.weir_verdict_report(v.pending, &out, C.uint64_t(now))
+	}
 	C.weir_verdict_free(&v.pending)
 	runtime.SetFinalizer(v, nil)
 }

@@ -227,3 +227,25 @@ func TestPolicyGoroutinesShareOneLimitExactly(t *testing.T) {
 		t.Fatalf("admitted %d of a limit of 400", admitted.Load())
 	}
 }
+
+// B answered 503 because C, behind it, failed and B's weir refused: the
+// marker keeps A's breaker on B closed; the same 503 unmarked opens it.
+func TestPolicyAnswerMarkedNoRetryIsNotTheUpstreamsFailure(t *testing.T) {
+	p, err := NewPolicyAt(`{"rules": [{"name": "b", "breaker": {"consecutive_failures": 1}}]}`, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	r := Request{Method: "GET", Path: "/"}
+	for at := uint64(0); at < 3; at++ {
+		v := p.CheckAt(&r, at)
+		if !v.Admitted {
+			t.Fatalf("request %d refused: %+v", at, v)
+		}
+		v.ReportAt(PolicyOutcome{Status: 503, NoRetry: true}, at)
+	}
+	p.CheckAt(&r, 10).ReportAt(PolicyOutcome{Status: 503}, 10)
+	if v := p.CheckAt(&r, 11); v.Status != 503 || v.Reason != "breaker_open" || v.Header.Get("x-weir-no-retry") != "1" {
+		t.Fatalf("after an unmarked 503: %+v", v)
+	}
+}

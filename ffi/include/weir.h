@@ -2659,6 +2659,18 @@ weir_status weir_verdict_report(const weir_verdict *verdict,
                                 const weir_outcome *outcome,
                                 uint64_t now);
 
+// As `weir_verdict_report`, for an answer that may have carried
+// `x-weir-no-retry: 1` (`no_retry`): an overload a weir further down
+// decided on purpose, which the policy's breaker does not count against
+// this upstream (its throttle and picker still count it as a refusal).
+//
+// # Safety
+// `verdict` NULL or live; `outcome` NULL or readable.
+weir_status weir_verdict_report_answer(const weir_verdict *verdict,
+                                       const weir_outcome *outcome,
+                                       bool no_retry,
+                                       uint64_t now);
+
 // Frees the verdict and NULLs `*verdict`. One never reported is taken
 // back by every learner that let it through, as if weir had answered it.
 //

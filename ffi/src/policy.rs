@@ -471,6 +471,38 @@ pub unsafe extern "C" fn weir_verdict_report(
     })
 }
 
+/// As `weir_verdict_report`, for an answer that may have carried
+/// `x-weir-no-retry: 1` (`no_retry`): an overload a weir further down
+/// decided on purpose, which the policy's breaker does not count against
+/// this upstream (its throttle and picker still count it as a refusal).
+///
+/// # Safety
+/// `verdict` NULL or live; `outcome` NULL or readable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_verdict_report_answer(
+    verdict: *const weir_verdict,
+    outcome: *const weir_outcome,
+    no_retry: bool,
+    now: u64,
+) -> weir_status {
+    guard(|| {
+        let o = live!(outcome);
+        // SAFETY: NULL or live per the contract.
+        let Some(vd) = (unsafe { crate::handle::get(verdict) }) else { return weir_status::Ok };
+        let ticket = vd.ticket.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(ticket) = ticket {
+            let outcome = Outcome {
+                status: (o.status != 0).then_some(o.status),
+                grpc_status: o.has_grpc_status.then_some(o.grpc_status),
+                latency_ns: o.has_latency.then_some(o.latency_ns),
+                cpu: o.has_cpu.then_some(o.cpu),
+            };
+            ticket.report_answer_at(&outcome, no_retry, || now);
+        }
+        weir_status::Ok
+    })
+}
+
 /// Frees the verdict and NULLs `*verdict`. One never reported is taken
 /// back by every learner that let it through, as if weir had answered it.
 ///

@@ -261,12 +261,43 @@ static void the_example_loads_and_a_reload_keeps_state(const char *root) {
   weir_policy_free(&p);
 }
 
+/* B answered 503 because C, behind it, failed and B's weir refused: the
+ * marker keeps A's breaker on B closed; the same 503 unmarked opens it. */
+static void an_answer_marked_no_retry_is_not_the_upstreams_failure(void) {
+  const char *doc = "{\"rules\": [{\"name\": \"b\", \"breaker\": {\"consecutive_failures\": 1}}]}";
+  weir_policy *p = NULL;
+  CHECK(weir_policy_new_at((const uint8_t *)doc, strlen(doc), 0, 1, &p) == WEIR_STATUS_OK);
+  weir_request req = {(const uint8_t *)"GET", 3, (const uint8_t *)"/", 1, NULL, 0, NULL, 0, NULL, 0};
+  weir_outcome busy = {0};
+  busy.status = 503;
+  weir_verdict_info info;
+  for (uint64_t at = 0; at < 3; at++) {
+    weir_verdict *v = NULL;
+    CHECK(weir_policy_check(p, &req, at, &v) == WEIR_STATUS_OK);
+    CHECK(weir_verdict_get_info(v, &info) == WEIR_STATUS_OK);
+    CHECK(info.admitted);
+    CHECK(weir_verdict_report_answer(v, &busy, true, at) == WEIR_STATUS_OK);
+    weir_verdict_free(&v);
+  }
+  weir_verdict *v = NULL;
+  CHECK(weir_policy_check(p, &req, 10, &v) == WEIR_STATUS_OK);
+  CHECK(weir_verdict_report_answer(v, &busy, false, 10) == WEIR_STATUS_OK);
+  weir_verdict_free(&v);
+  CHECK(weir_policy_check(p, &req, 11, &v) == WEIR_STATUS_OK);
+  CHECK(weir_verdict_get_info(v, &info) == WEIR_STATUS_OK);
+  CHECK_EQ_U64(info.status, 503);
+  CHECK(text_is(v, WEIR_VERDICT_TEXT_REASON, "breaker_open"));
+  weir_verdict_free(&v);
+  weir_policy_free(&p);
+}
+
 int test_policy(const char *core_vectors) {
   char root[512], dir[600];
   snprintf(root, sizeof root, "%s/../../..", core_vectors);
   snprintf(dir, sizeof dir, "%s/policy/tests/vectors", root);
   refusals_name_the_rule_and_the_field();
   the_example_loads_and_a_reload_keeps_state(root);
+  an_answer_marked_no_retry_is_not_the_upstreams_failure();
   DIR *d = opendir(dir);
   if (!d) {
     check_failed++;
