@@ -102,26 +102,50 @@ const SPREAD = 2;
 const REQUESTS = 1000;
 const CONCURRENCY = 10;
 
-function startService() {
-  let seed = 1995;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-  const service = { requests: 0, port: 0 };
-  const server = net.createServer((socket) => {
-    socket.on('error', () => {});
-    socket.once('data', () => {
-      service.requests++;
-      const wait = random() < 0.05 ? 10 * MEDIAN : MEDIAN + (random() * 2 - 1) * SPREAD;
-      const t = setTimeout(() => socket.end('ok\n'), wait);
-      socket.on('close', () => clearTimeout(t));
-    });
+// The service runs on a worker thread of its own, so its timers keep time
+// while the client's event loop is busy.
+const SERVICE = `
+const net = require('node:net');
+const { parentPort, workerData } = require('node:worker_threads');
+const counter = new Int32Array(workerData.counter);
+let seed = 1995;
+const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+const server = net.createServer((socket) => {
+  socket.on('error', () => {});
+  socket.once('data', () => {
+    Atomics.add(counter, 0, 1);
+    const wait = random() < 0.05 ? 10 * workerData.median : workerData.median + (random() * 2 - 1) * workerData.spread;
+    const t = setTimeout(() => socket.end('ok\\n'), wait);
+    socket.on('close', () => clearTimeout(t));
   });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      service.port = server.address().port;
-      service.close = () => new Promise((r) => server.close(r));
-      resolve(service);
-    }),
-  );
+});
+server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));
+parentPort.on('message', () => server.close(() => process.exit(0)));
+`;
+
+function startService() {
+  const { Worker } = require('node:worker_threads');
+  const counter = new SharedArrayBuffer(4);
+  const requests = new Int32Array(counter);
+  const worker = new Worker(SERVICE, { eval: true, workerData: { counter, median: MEDIAN, spread: SPREAD } });
+  return new Promise((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('message', (port) =>
+      resolve({
+        port,
+        get requests() {
+          return Atomics.load(requests, 0);
+        },
+        set requests(v) {
+          Atomics.store(requests, 0, v);
+        },
+        close: () => new Promise((r) => {
+          worker.once('exit', r);
+          worker.postMessage('close');
+        }),
+      }),
+    );
+  });
 }
 
 function get(service, signal) {
