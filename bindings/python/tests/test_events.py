@@ -26,7 +26,7 @@ class Recorder:
         return [e.kind for e in self.events if e.kind != "refused"]
 
     def refusals(self) -> int:
-        return sum(e.count for e in self.events if e.kind == "refused")
+        return sum(e.refusals for e in self.events if e.kind == "refused")
 
 
 def listen(obj: Any, kinds: List[str], monkeypatch: pytest.MonkeyPatch) -> tuple[Recorder, list[BaseException]]:
@@ -60,8 +60,8 @@ def test_shedder_dropping_starts_and_stops_once(monkeypatch: pytest.MonkeyPatch)
     assert rec.edges() == ["dropping_started", "dropping_stopped"]
     assert rec.refusals() == 3
     started, stopped = [e for e in rec.events if e.kind != "refused"]
-    assert (started.reason, started.at_ns, started.count) == ("queue_full", t0 + 1, 1)
-    assert (stopped.since_ns, stopped.at_ns, stopped.count) == (t0 + 1, t0 + 2 * SECOND, 3)
+    assert (started.reason, started.at_ns, started.refusals) == ("queue_full", t0 + 1, 1)
+    assert (stopped.since_ns, stopped.at_ns, stopped.refusals) == (t0 + 1, t0 + 2 * SECOND, 3)
     assert all(isinstance(e, RuntimeError) for e in reported) and len(reported) == len(rec.events)
     assert s.stats()["events_dropped"] == 0
 

@@ -12,7 +12,7 @@ class Event(NamedTuple):
     (`"dropping_started"` / `"dropping_stopped"`, `"refusing_started"` /
     `"refusing_stopped"`, `"budget_exhausted"` / `"budget_recovered"`,
     `"table_full"` / `"table_recovered"`). `reason` is the refusal behind
-    it. `count`: for `"refused"`, the refusals counted into it (a listener
+    it. `refusals`: for `"refused"`, the refusals counted into it (a listener
     that keeps up sees 1); for a state's end, the refusals while it lasted.
     `since_ns` is when a state began (otherwise `at_ns`); both are on
     `weir.monotonic_ns()`'s clock."""
@@ -20,5 +20,5 @@ class Event(NamedTuple):
     kind: str
     reason: str
     at_ns: int
-    count: int
+    refusals: int
     since_ns: int
