@@ -302,11 +302,9 @@ pub unsafe extern "C" fn weir_multi_limiter_new(
         match MultiLimiter::new(rates) {
             // SAFETY: `out` checked non-NULL; writable per the contract.
             Ok(inner) => unsafe { publish(out, weir_multi_limiter { inner }) },
-            Err(e) if count > MAX_RATES => config_error(weir_core::ConfigError::new(
-                "rates",
-                e.rule(),
-                weir_core::Value::Unsigned(count as u64),
-            )),
+            Err(e) if count > MAX_RATES => {
+                config_error(weir_core::ConfigError::new("rates", e.rule(), weir_core::Value::Unsigned(count as u64)))
+            }
             Err(e) => config_error(e),
         }
     })
