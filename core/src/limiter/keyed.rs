@@ -87,6 +87,19 @@ impl KernelSlot {
         self.period_ns.store(config.period_ns, Ordering::Release);
     }
 
+    /// The kernel without its burst, which deciding never reads: one load
+    /// fewer on the hit path.
+    #[inline(always)]
+    fn hot(&self) -> Gcra {
+        let [interval, magic, tolerance, _] = &self.words;
+        Gcra::from_trusted_words([
+            interval.load(Ordering::Acquire),
+            magic.load(Ordering::Acquire),
+            tolerance.load(Ordering::Acquire),
+            0,
+        ])
+    }
+
     /// Read with `Acquire`: a caller that sees a rewrite also sees the
     /// walk that moved its entry away from this slot before it.
     #[inline]
@@ -331,7 +344,7 @@ impl<S: AsRef<[KeySet]>> KeyedLimiter<S> {
             }
             loop {
                 // The kernel the entry's TAT was written under.
-                let gcra = slot_of(&self.slots, word).kernel();
+                let gcra = slot_of(&self.slots, word).hot();
                 let tat = word & !SLOT_BIT;
                 let (next, decision) = gcra.decide(tat, now, cost);
                 let seen = if next == tat {
