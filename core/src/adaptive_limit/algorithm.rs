@@ -116,7 +116,9 @@ impl AdaptiveLimitKernel {
                 } else {
                     return estimate;
                 };
-                (1.0 - smoothing) * estimate + smoothing * target.clamp(min, max)
+                // Clamped after the blend as well: two values at `min` can
+                // blend to a hair below it in floating point.
+                ((1.0 - smoothing) * estimate + smoothing * target.clamp(min, max)).clamp(min, max)
             }
             Algorithm::Aimd { backoff_ratio, timeout_ns } => {
                 if s.dropped || s.rtt > timeout_ns as f64 {
