@@ -208,11 +208,25 @@ func (l *Limiter) SetRate(rate float64, opts ...LimiterOption) error {
 // SetLimit is SetRate per second, named as in golang.org/x/time/rate.
 func (l *Limiter) SetLimit(rate float64) error { return l.SetRate(rate) }
 
-// SetBurst changes the burst now, keeping the rate and what was spent: a
-// larger burst makes room that refills at the rate, never tokens at once;
-// a smaller one leaves the bucket at most empty.
-func (l *Limiter) SetBurst(burst int) error {
-	err := create(func() C.weir_status { return C.weir_limiter_set_burst(l.h, C.double(burst), C.weir_now()) })
+// SetLimitAt is SetLimit as of t (as AllowN takes a time).
+func (l *Limiter) SetLimitAt(t time.Time, rate float64) error {
+	err := create(func() C.weir_status {
+		return C.weir_limiter_set_rate(l.h, C.double(rate), nanosOf(time.Second), C.uint64_t(nanos(t)))
+	})
+	runtime.KeepAlive(l)
+	return given(err, rate, time.Second, 0)
+}
+
+// SetBurst changes the burst now, keeping the rate and what was spent: the
+// tokens taken stay taken, so a larger burst has its new size minus those
+// free, and a smaller one leaves the bucket at most empty.
+func (l *Limiter) SetBurst(burst int) error { return l.setBurst(uint64(Now()), burst) }
+
+// SetBurstAt is SetBurst as of t.
+func (l *Limiter) SetBurstAt(t time.Time, burst int) error { return l.setBurst(nanos(t), burst) }
+
+func (l *Limiter) setBurst(now uint64, burst int) error {
+	err := create(func() C.weir_status { return C.weir_limiter_set_burst(l.h, C.double(burst), C.uint64_t(now)) })
 	runtime.KeepAlive(l)
 	return given(err, 0, 0, burst)
 }

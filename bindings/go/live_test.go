@@ -32,8 +32,9 @@ func TestSetRateKeepsWhatWasSpent(t *testing.T) {
 	if err := l.SetBurst(20); err != nil {
 		t.Fatal(err)
 	}
-	if l.Acquire(11).Admitted() {
-		t.Fatal("a larger burst granted tokens at once")
+	// 10 spent of 20: 10 free, not 20.
+	if l.Acquire(11).Admitted() || !l.Acquire(10).Admitted() {
+		t.Fatal("a larger burst forgot what was spent")
 	}
 	var ce *ConfigError
 	if err := l.SetRate(-1); !errors.As(err, &ce) || ce.Field != "rate" || !strings.HasSuffix(ce.Message, "got -1") {
@@ -44,6 +45,34 @@ func TestSetRateKeepsWhatWasSpent(t *testing.T) {
 	}
 	if err := l.SetRate(1, Per(-time.Second)); !errors.As(err, &ce) || ce.Field != "per" {
 		t.Fatalf("SetRate per -1s: %v", err)
+	}
+}
+
+func TestSetLimitAtAndSetBurstAtTakeTheTimeGiven(t *testing.T) {
+	l, err := NewLimiter(10, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	start := time.Now()
+	if !l.AllowN(start, 10) {
+		t.Fatal("burst refused")
+	}
+	// As of 500 ms later, 5 of the 10 tokens are back; at 1/s the 5 still
+	// spent are 5 s of debt, so 5 pass then and a sixth waits.
+	later := start.Add(500 * time.Millisecond)
+	if err := l.SetLimitAt(later, 1); err != nil {
+		t.Fatal(err)
+	}
+	if !l.AllowN(later, 5) || l.AllowN(later, 1) {
+		t.Fatal("SetLimitAt did not keep what was spent as of its time")
+	}
+	// 10 spent (10 s of debt at 1/s) of a burst of 20: 10 free.
+	if err := l.SetBurstAt(later, 20); err != nil {
+		t.Fatal(err)
+	}
+	if l.AllowN(later, 11) || !l.AllowN(later, 10) || l.AllowN(later, 1) || !l.AllowN(later.Add(time.Second), 1) {
+		t.Fatal("SetBurstAt did not keep what was spent, or the rate did not refill")
 	}
 }
 

@@ -184,8 +184,9 @@ impl Limiter {
         self.inner.set_config(c).map_err(|e| change_error(py, "Limiter.set_rate", e))
     }
 
-    /// Changes the burst now, keeping the rate and what was spent: a larger
-    /// burst is room that refills at the rate, never tokens at once.
+    /// Changes the burst now, keeping the rate and what was spent: the
+    /// tokens taken stay taken, so a larger burst has its new size minus
+    /// those free, and a smaller one leaves the bucket at most empty.
     fn set_burst(&self, py: Python<'_>, burst: &Bound<'_, PyAny>) -> PyResult<()> {
         let c = changed_burst(py, "Limiter.set_burst", self.inner.config(), burst)?;
         self.inner.set_config(c).map_err(|e| change_error(py, "Limiter.set_burst", e))

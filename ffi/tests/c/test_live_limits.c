@@ -23,7 +23,7 @@ static void set_rate_keeps_spent(void) {
   CHECK_OK(weir_limiter_acquire(l, 0, 1, &d));
   CHECK(!d.admitted);
   CHECK_EQ_U64(d.retry_after_ns, SECOND / 100);
-  /* A bigger burst adds room, not tokens: still refused now. */
+  /* 10 spent of a burst of 20: 10 free, not 20. */
   CHECK_OK(weir_limiter_set_burst(l, 20.0, 0));
   CHECK_OK(weir_limiter_acquire(l, 0, 11, &d));
   CHECK(!d.admitted);
