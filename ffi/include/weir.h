@@ -2176,7 +2176,8 @@ weir_status weir_keyed_limiter_acquire_bytes_now(const weir_keyed_limiter *limit
 // Changes the limit of every key to `*config` at `now`. A key's TAT
 // becomes the larger of the single limiter's rescaled one (see
 // `weir_limiter_set_config`) and its old one plus 1 ns: never moved back,
-// so no key gains tokens from a change. Walks the table; acquires on
+// so no key's bucket refills from a change (a larger burst frees only the
+// size it adds). Walks the table; acquires on
 // other threads keep flowing. On `WEIR_STATUS_INVALID_CONFIG` nothing changes.
 //
 // # Safety
@@ -2360,7 +2361,8 @@ weir_status weir_limiter_acquire_now(const weir_limiter *limiter,
 // Changes the limit to `*config` at `now` (the clock its acquires use),
 // keeping what was spent: a TAT ahead of `now` is rescaled from the old
 // token interval to the new one (rounded up) and capped at the new burst,
-// so a change never grants tokens. Safe while other threads acquire: each
+// so a change refills nothing (a larger burst frees only the size it
+// adds). Safe while other threads acquire: each
 // decision is made under exactly one config. On
 // `WEIR_STATUS_INVALID_CONFIG` the limit is unchanged.
 //

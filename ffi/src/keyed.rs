@@ -143,7 +143,8 @@ pub unsafe extern "C" fn weir_keyed_limiter_acquire_bytes_now(
 /// Changes the limit of every key to `*config` at `now`. A key's TAT
 /// becomes the larger of the single limiter's rescaled one (see
 /// `weir_limiter_set_config`) and its old one plus 1 ns: never moved back,
-/// so no key gains tokens from a change. Walks the table; acquires on
+/// so no key's bucket refills from a change (a larger burst frees only the
+/// size it adds). Walks the table; acquires on
 /// other threads keep flowing. On `WEIR_STATUS_INVALID_CONFIG` nothing changes.
 ///
 /// # Safety

@@ -150,7 +150,8 @@ pub unsafe extern "C" fn weir_limiter_acquire_now(
 /// Changes the limit to `*config` at `now` (the clock its acquires use),
 /// keeping what was spent: a TAT ahead of `now` is rescaled from the old
 /// token interval to the new one (rounded up) and capped at the new burst,
-/// so a change never grants tokens. Safe while other threads acquire: each
+/// so a change refills nothing (a larger burst frees only the size it
+/// adds). Safe while other threads acquire: each
 /// decision is made under exactly one config. On
 /// `WEIR_STATUS_INVALID_CONFIG` the limit is unchanged.
 ///

@@ -25,7 +25,7 @@ impl AtomicLimiter {
     }
 
     /// Changes rate and burst at `now`, keeping what was spent
-    /// ([`Gcra::rescale`]: a change never grants tokens).
+    /// ([`Gcra::rescale`]: a change refills nothing).
     pub fn set_config(&self, config: LimiterConfig, now: Nanos) -> Result<(), ConfigError> {
         self.cell.set_config(config, now)
     }

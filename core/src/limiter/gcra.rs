@@ -133,9 +133,11 @@ impl Gcra {
     /// burst leaves it empty, never in debt). A bucket that is full at `now`
     /// (`tat <= now`) stays as it is.
     ///
-    /// So right after a change the tokens available are at most what the old
-    /// config had left, and at most the new burst; from then on the bucket
-    /// refills at the new rate. The cap is the one place a change forgives
+    /// So right after a change the tokens spent are at least what they were
+    /// (a fraction rounded up to the new interval), or the whole new burst:
+    /// a faster or slower rate leaves as many tokens free as before, a larger
+    /// burst frees only the size it adds; from then on the bucket refills at
+    /// the new rate. The cap is the one place a change forgives
     /// anything: debt beyond the new burst is dropped, so lowering the burst
     /// and raising it again within one refill window admits what was dropped.
     pub fn rescale(&self, from: &Gcra, tat: u64, now: Nanos) -> u64 {

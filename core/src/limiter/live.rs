@@ -6,8 +6,9 @@
 //! `now + min(ceil(ahead * new_interval / old_interval), new_burst *
 //! new_interval)` under the new one: the same tokens, refilling at the new
 //! rate, never more than an empty bucket. A full bucket stays full. So a
-//! change grants nothing: tokens admitted never exceed what the old config
-//! allowed up to the change plus what the new one allows after it.
+//! change refills nothing (a larger burst frees only the size it adds):
+//! tokens admitted never exceed what the old config allowed up to the change
+//! plus what the new one allows after it.
 //!
 //! **Layout.** One state word and two config slots. The word's top bit names
 //! the slot in force; its other 63 bits are `raw`, and the TAT is

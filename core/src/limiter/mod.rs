@@ -7,7 +7,7 @@
 //! - [`KeyedLimiter`] keeps one GCRA state per key in a table of fixed
 //!   capacity: its memory never grows with new keys.
 //! - [`ConcurrencyLimiter`] caps requests in flight.
-//! - Rate and burst change at run time without granting tokens
+//! - Rate and burst change at run time keeping what was spent
 //!   ([`AtomicLimiter::set_config`], [`KeyedLimiter::set_config`]; the rule is
 //!   [`Gcra::rescale`], the concurrency argument [`LiveRate`]'s).
 //! - [`MultiLimiter`] decides several rates (10/s and 1000/h) in one call,
