@@ -7,3 +7,7 @@ package weir
 func raceBeforeC() {}
 
 func raceAfterC() {}
+
+// raceEnabled: the race detector slows every goroutine several times over,
+// so timing bars are judged only in builds without it.
+const raceEnabled = false

@@ -17,3 +17,6 @@ var raceCSync uint64
 func raceBeforeC() { runtime.RaceReleaseMerge(unsafe.Pointer(&raceCSync)) }
 
 func raceAfterC() { runtime.RaceAcquire(unsafe.Pointer(&raceCSync)) }
+
+// raceEnabled: see norace.go.
+const raceEnabled = true
