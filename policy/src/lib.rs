@@ -30,6 +30,7 @@
 pub mod answer;
 pub mod config;
 pub mod exchange;
+pub mod hot_keys;
 pub mod key_seed;
 pub mod metrics;
 pub mod plan;

@@ -12,6 +12,7 @@
 //! unevenly, so its cell comes from the store.
 
 use crate::config::{Config, Debug, Gutter, KeySource, Limit, Rule, Shed, ShedMode};
+use crate::hot_keys::LimitHotKeys;
 use crate::metrics::{Counter, Metrics};
 use crate::rng::Rng;
 use crate::store::LimitStore;
@@ -132,6 +133,8 @@ pub struct LimitPlan<S: LimitStore> {
     pub state: LimitState<S>,
     /// This worker's tokens taken ahead from the shared bucket (`limit.lease` > 1).
     pub lease: Option<RefCell<Lease>>,
+    /// This worker's hottest keys of the limit (`limit.hot_keys` > 0).
+    pub hot: Option<RefCell<LimitHotKeys>>,
 }
 
 pub struct RulePlan<S: LimitStore> {
@@ -167,6 +170,9 @@ pub struct Plan<S: LimitStore> {
     pub key_seed: HashSeed,
     pub needs_path: bool,
     pub needs_method: bool,
+    /// `hot_keys_path`: the path answered locally, to loopback clients,
+    /// with every limit's hot keys as JSON.
+    pub hot_keys_path: Option<String>,
     /// Some throttle or picker counts `grpc-status` codes as failures.
     pub needs_grpc_status: bool,
 }
@@ -209,7 +215,11 @@ pub fn build<S: LimitStore>(config: Config, store: S, now: u64, seed: u64) -> Re
                     )
                 };
                 let lease = (l.lease > 1).then(|| RefCell::new(Lease::new(l.lease)));
-                Ok(LimitPlan { state, lease })
+                let hot = match l.hot_keys {
+                    0 => None,
+                    k => Some(RefCell::new(LimitHotKeys::new(k).map_err(|e| fail("the hot-key table", &e))?)),
+                };
+                Ok(LimitPlan { state, lease, hot })
             })
             .collect::<Result<Vec<_>, String>>()?;
         let (mut shedder, mut concurrency) = (None, None);
@@ -261,8 +271,8 @@ pub fn build<S: LimitStore>(config: Config, store: S, now: u64, seed: u64) -> Re
             breakers,
         });
     }
-    let needs_path =
-        rules.iter().any(|r| r.rule.matcher.needs_path() || r.rule.limits.iter().any(|l| l.key.needs_path()));
+    let needs_path = config.hot_keys_path.is_some()
+        || rules.iter().any(|r| r.rule.matcher.needs_path() || r.rule.limits.iter().any(|l| l.key.needs_path()));
     let needs_method = rules.iter().any(|r| r.rule.matcher.method.is_some());
     let needs_grpc_status = rules.iter().any(|r| {
         r.rule.throttle.as_ref().is_some_and(|t| !t.grpc_failures.is_empty())
@@ -280,6 +290,7 @@ pub fn build<S: LimitStore>(config: Config, store: S, now: u64, seed: u64) -> Re
         key_seed,
         needs_path,
         needs_method,
+        hot_keys_path: config.hot_keys_path,
         needs_grpc_status,
     })
 }

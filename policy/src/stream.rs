@@ -49,6 +49,10 @@ impl Stream {
     /// headers the rules set), `Some` is the answer to send instead.
     pub fn request<S: LimitStore>(&mut self, plan: &Plan<S>, ex: &mut impl Exchange, now: u64) -> Option<Answer> {
         self.started = now;
+        if let Some(report) = crate::hot_keys::answer(plan, ex, now) {
+            self.answered = true;
+            return Some(report);
+        }
         let refusal = self.decide(plan, ex, now).err()?;
         self.forget(plan);
         let rp = plan.rules.get(refusal.rule)?;

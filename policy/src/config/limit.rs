@@ -26,6 +26,9 @@ pub struct Limit {
     /// trip (1: every request goes to shared data, exact timing).
     pub lease: u64,
     pub lease_ttl_ns: u64,
+    /// Keys this limit reports as its hottest (`hot_keys`); 0: none
+    /// counted, nothing spent.
+    pub hot_keys: u64,
 }
 
 impl Limit {
@@ -44,7 +47,7 @@ impl Limit {
 const MAX_KEYS: u64 = 1 << 20;
 /// Limits in one rule: a few windows (second, minute, hour, day) per key.
 pub const MAX_LIMITS: usize = 8;
-const FIELDS: [&str; 11] = [
+const FIELDS: [&str; 12] = [
     "rate",
     "per",
     "burst",
@@ -56,6 +59,7 @@ const FIELDS: [&str; 11] = [
     "headers_on_success",
     "lease",
     "lease_ttl",
+    "hot_keys",
 ];
 const LEASE_TTL_MIN: u64 = 5 * weir_core::MILLISECOND;
 const LEASE_TTL_MAX: u64 = 10 * weir_core::SECOND;
@@ -107,5 +111,24 @@ pub(super) fn parse(ctx: &Ctx, at: &str, v: &Value) -> Result<Limit, ConfigProbl
             format!("must be from \"5ms\" to \"10s\", got {}", show(obj.get("lease_ttl").unwrap_or(&Value::Null))),
         ));
     }
-    Ok(Limit { gcra, burst, cost, cost_header, key, max_keys, status, headers_on_success, lease, lease_ttl_ns })
+    let max_hot = crate::hot_keys::MAX_REPORTED;
+    let hot_keys = obj.get("hot_keys").map_or(Ok(0), |h| ctx.uint(&f("hot_keys"), h, 0, max_hot))?;
+    if hot_keys > 0 && key == KeySource::None {
+        return Err(
+            ctx.err(&f("hot_keys"), format!("needs a keyed limit (a \"key\"), got {hot_keys} on a limit without one"))
+        );
+    }
+    Ok(Limit {
+        gcra,
+        burst,
+        cost,
+        cost_header,
+        key,
+        max_keys,
+        status,
+        headers_on_success,
+        lease,
+        lease_ttl_ns,
+        hot_keys,
+    })
 }

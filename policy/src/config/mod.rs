@@ -121,10 +121,13 @@ pub struct Config {
     /// How often batched counter increments reach the host's stats.
     pub stats_flush_ms: u32,
     pub debug: Debug,
+    /// A path the host answers itself, to loopback clients only, with
+    /// every keyed limit's hot keys as JSON (`hot_keys_path`).
+    pub hot_keys_path: Option<String>,
 }
 
 const MAX_RULES: usize = 64;
-const TOP_FIELDS: [&str; 4] = ["rules", "stats_flush", "debug", "seed"];
+const TOP_FIELDS: [&str; 5] = ["rules", "stats_flush", "debug", "seed", "hot_keys_path"];
 
 /// Parses and validates a plugin configuration.
 pub fn parse(bytes: &[u8]) -> Result<Config, ConfigProblem> {
@@ -156,6 +159,13 @@ pub fn parse(bytes: &[u8]) -> Result<Config, ConfigProblem> {
         Some(Value::String(s)) if !s.is_empty() => Some(HashSeed::from_secret(s.as_bytes())),
         Some(v) => return Err(top("seed", format!("must be a non-empty string (a secret), got {}", kind(v)))),
     };
+    let hot_keys_path = match obj.get("hot_keys_path") {
+        None => None,
+        Some(Value::String(p)) if p.starts_with('/') && !p.contains(['?', '#']) => Some(p.clone()),
+        Some(v) => {
+            return Err(top("hot_keys_path", format!("must be a path starting with \"/\" (no query), got {}", show(v))))
+        }
+    };
     let rules = obj.get("rules").ok_or_else(|| top("rules", "must be present (a list of rules)".into()))?;
     let rules = rules.as_array().ok_or_else(|| top("rules", format!("must be a list, got {}", kind(rules))))?;
     if rules.is_empty() || rules.len() > MAX_RULES {
@@ -173,7 +183,7 @@ pub fn parse(bytes: &[u8]) -> Result<Config, ConfigProblem> {
         }
         out.push(rule);
     }
-    Ok(Config { rules: out, seed, stats_flush_ms, debug })
+    Ok(Config { rules: out, seed, stats_flush_ms, debug, hot_keys_path })
 }
 
 fn parse_debug(v: &Value) -> Result<Debug, ConfigProblem> {

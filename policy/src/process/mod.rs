@@ -345,6 +345,20 @@ impl ProcessPolicy {
         engine.counters()
     }
 
+    /// The hottest keys of each limit of `rule` (in the order of its
+    /// limits; empty for one without `hot_keys`), on weir-host's clock;
+    /// `None` for an unknown rule.
+    pub fn hot_keys(&self, rule: &str) -> Option<Vec<Vec<crate::hot_keys::HotKeyCount>>> {
+        self.hot_keys_at(rule, weir_host::monotonic_now())
+    }
+
+    /// [`Self::hot_keys`] at `now`.
+    pub fn hot_keys_at(&self, rule: &str, now: u64) -> Option<Vec<Vec<crate::hot_keys::HotKeyCount>>> {
+        let current = self.current.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+        let engine = current.lock();
+        crate::hot_keys::of_rule(&engine.plan, rule, now)
+    }
+
     /// The rule names, in order.
     pub fn rules(&self) -> Vec<String> {
         let current = self.current.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();

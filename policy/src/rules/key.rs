@@ -30,6 +30,26 @@ pub fn hash(seed: &HashSeed, key: &KeySource, req: &Request, ex: &impl Exchange)
     }
 }
 
+/// The key as an operator reads it: the value the limit hashed, a
+/// composite's parts joined by `|`; `None` when the request lacks it.
+pub fn shown(key: &KeySource, req: &Request, ex: &impl Exchange) -> Option<Vec<u8>> {
+    match key {
+        KeySource::None => None,
+        KeySource::RawHeader(name) => ex.request_header(name).map(Cow::into_owned),
+        KeySource::Composite(parts) => {
+            let mut joined = Vec::with_capacity(64);
+            for (i, part) in parts.iter().enumerate() {
+                if i > 0 {
+                    joined.push(b'|');
+                }
+                joined.extend_from_slice(&value(part, req, ex)?);
+            }
+            Some(joined)
+        }
+        single => value(single, req, ex).map(Cow::into_owned),
+    }
+}
+
 /// One source's value: the bytes that are hashed.
 fn value<'a>(key: &KeySource, req: &'a Request, ex: &'a impl Exchange) -> Option<Cow<'a, [u8]>> {
     match key {

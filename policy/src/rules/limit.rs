@@ -89,6 +89,11 @@ fn decide<S: LimitStore>(
     now: u64,
 ) -> Step {
     let Some(hash) = key::hash(&plan.key_seed, &limit.key, req, ex) else { return Step::Skipped };
+    // Counted whatever the decision (a key refused often is hot too); a
+    // report being read elsewhere skips one count rather than wait.
+    if let Some(Ok(mut hot)) = lp.hot.as_ref().map(|h| h.try_borrow_mut()) {
+        hot.record(now, hash, || key::shown(&limit.key, req, ex));
+    }
     let cost = limit
         .cost_header
         .as_deref()
