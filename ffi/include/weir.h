@@ -480,6 +480,9 @@ typedef struct weir_breaker weir_breaker;
 // threads at once (one CAS each while nobody waits).
 typedef struct weir_concurrency_limiter weir_concurrency_limiter;
 
+// The counters of a policy at the moment `weir_policy_counters` took them.
+typedef struct weir_counters weir_counters;
+
 // Samples this process's CPU use (cgroup v2, else `/proc/stat`) in
 // permille, for `weir_shedder_record_cpu`. Thread-safe (a mutex inside;
 // sampling is meant for a ticker, every ~500 ms, not the hot path).
@@ -1159,6 +1162,13 @@ typedef struct {
   // The upstream's CPU header, permille.
   uint64_t cpu;
 } weir_outcome;
+
+// One counter; `name` is borrowed from its snapshot until `weir_counters_free`.
+typedef struct {
+  const uint8_t *name;
+  size_t name_len;
+  uint64_t value;
+} weir_counter;
 
 // Window settings; `weir_quantiles_config_default` gives 10 s in 4
 // sub-windows.
@@ -2679,6 +2689,30 @@ weir_status weir_verdict_report_answer(const weir_verdict *verdict,
 // # Safety
 // `verdict` is NULL or points to NULL or a live verdict no other thread uses.
 void weir_verdict_free(weir_verdict **verdict);
+
+// Takes a snapshot of every counter of `policy`, in rule order.
+//
+// # Safety
+// `policy` NULL or live; `out` NULL or writable.
+weir_status weir_policy_counters(const weir_policy *policy, weir_counters **out);
+
+// How many counters the snapshot holds; 0 for NULL.
+//
+// # Safety
+// `counters` NULL or live.
+size_t weir_counters_len(const weir_counters *counters);
+
+// The counter at `index`. `WEIR_STATUS_INVALID_ARGUMENT` past the end.
+//
+// # Safety
+// `counters` NULL or live; `out` NULL or writable.
+weir_status weir_counters_get(const weir_counters *counters, size_t index, weir_counter *out);
+
+// Frees the snapshot and NULLs `*counters`.
+//
+// # Safety
+// `counters` NULL, or the address of a variable holding NULL or a live snapshot.
+void weir_counters_free(weir_counters **counters);
 
 // `weir_policy_check` with the request in the wire layout above: `*out`
 // is the verdict to read, report and free, or NULL for an admission that

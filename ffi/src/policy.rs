@@ -13,7 +13,7 @@ use std::sync::Mutex;
 
 /// A policy serving this process. Thread-safe; only `_free` must not race.
 pub struct weir_policy {
-    inner: ProcessPolicy,
+    pub(crate) inner: ProcessPolicy,
 }
 
 /// One request's verdict; owns the strings its accessors lend.

@@ -51,7 +51,7 @@ func TestTheCountersOfKnownDecisions(t *testing.T) {
 	defer policy.Close()
 	reader := sdkmetric.NewManualReader()
 	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-	bridge, err := Register(provider.Meter("weir"), policy, []byte(document))
+	bridge, err := Register(provider.Meter("weir"), policy)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestTheCountersOfKnownDecisions(t *testing.T) {
 	if err := policy.Replace(next); err != nil {
 		t.Fatal(err)
 	}
-	if err := bridge.SetDocument([]byte(next)); err != nil {
+	if err := bridge.Refresh(); err != nil {
 		t.Fatal(err)
 	}
 	policy.Check(&weir.Request{Method: "GET", Path: "/", ClientAddress: "10.0.0.1:4000"})
@@ -115,14 +115,11 @@ func TestMetricNamesAreTheFiltersPrometheusNames(t *testing.T) {
 			t.Errorf("MetricName(%q) = %q, %q; want %q, %q", counter, name, rule, want[0], want[1])
 		}
 	}
-	if _, err := CounterNames([]byte("{")); err == nil {
-		t.Error("a document that is not JSON was accepted")
-	}
 }
 
 // Every counter the Metrics table of wasm-filter/README.md lists for an
-// action is named for a rule with that action.
-func TestCounterNamesCoverTheFiltersMetricsTable(t *testing.T) {
+// action is one the engine counts for a rule with that action.
+func TestCountersCoverTheFiltersMetricsTable(t *testing.T) {
 	readme, err := os.ReadFile("../../../wasm-filter/README.md")
 	if err != nil {
 		t.Fatal(err)
@@ -132,15 +129,16 @@ func TestCounterNamesCoverTheFiltersMetricsTable(t *testing.T) {
 		table = table[:end+1]
 	}
 	rows := regexp.MustCompile("(?m)^\\| ([a-z]+) \\| (.+) \\|$").FindAllStringSubmatch(table, -1)
-	names, err := CounterNames([]byte(`{"rules": [{"name": "all", "limit": {"rate": 1}, "shed": {}, "throttle": {},
-		"pick": {"clusters": ["a"], "gutter": {"clusters": ["g"]}}, "breaker": {}, "fallback": {"status": 503},
-		"deadline": {"timeout": "1s"}}]}`))
+	policy, err := weir.NewPolicy(`{"rules": [{"name": "all", "limit": {"rate": 1}, "shed": {}, "throttle": {},
+		"pick": {"clusters": ["a"], "gutter": {"clusters": ["g"], "limit": {"rate": 50}}}, "breaker": {}, "fallback": {"status": 503},
+		"deadline": {"timeout": "1s"}}]}`)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer policy.Close()
 	have := map[string]bool{}
-	for _, name := range names {
-		have[name] = true
+	for _, counter := range policy.Counters() {
+		have[counter.Name] = true
 	}
 	listed := 0
 	for _, row := range rows {
@@ -148,7 +146,7 @@ func TestCounterNamesCoverTheFiltersMetricsTable(t *testing.T) {
 			name := "weir.all." + strings.ReplaceAll(counter[1], "<cluster>", "a")
 			listed++
 			if !have[name] {
-				t.Errorf("the %s row lists %s, which CounterNames does not name", row[1], counter[1])
+				t.Errorf("the %s row lists %s, which the engine does not count", row[1], counter[1])
 			}
 		}
 	}

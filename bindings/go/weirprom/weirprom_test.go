@@ -54,10 +54,7 @@ func TestScrapeShowsTheFiltersNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer policy.Close()
-	collector, err := weirprom.NewCollector(policy, document)
-	if err != nil {
-		t.Fatal(err)
-	}
+	collector := weirprom.NewCollector(policy)
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collector)
 	for i := 0; i < 3; i++ {
@@ -117,25 +114,19 @@ func sumOf(matches [][]string) int {
 	return total
 }
 
-func TestSetDocumentFollowsAReplace(t *testing.T) {
+func TestScrapeFollowsAReplace(t *testing.T) {
 	first := []byte(`{"rules": [{"name": "api", "limit": {"rate": 1, "per": "1h", "burst": 2}}]}`)
 	policy, err := weir.NewPolicy(string(first))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer policy.Close()
-	collector, err := weirprom.NewCollector(policy, first)
-	if err != nil {
-		t.Fatal(err)
-	}
+	collector := weirprom.NewCollector(policy)
 	for i := 0; i < 3; i++ {
 		policy.Check(&weir.Request{Path: "/"})
 	}
 	second := []byte(`{"rules": [{"name": "api", "limit": {"rate": 1, "per": "1h", "burst": 2}}, {"name": "up", "throttle": {"k": 2}}]}`)
 	if err := policy.Replace(string(second)); err != nil {
-		t.Fatal(err)
-	}
-	if err := collector.SetDocument(second); err != nil {
 		t.Fatal(err)
 	}
 	registry := prometheus.NewRegistry()
@@ -158,7 +149,7 @@ func TestSetDocumentFollowsAReplace(t *testing.T) {
 	}
 }
 
-func TestNamesAndBadDocuments(t *testing.T) {
+func TestNames(t *testing.T) {
 	for counter, want := range map[string][2]string{
 		"weir.per_client.admitted":  {"weir_admitted", "per_client"},
 		"weir.v1.api.limited":       {"weir_limited", "v1.api"},
@@ -167,11 +158,5 @@ func TestNamesAndBadDocuments(t *testing.T) {
 		if name, rule := weirprom.MetricName(counter); name != want[0] || rule != want[1] {
 			t.Errorf("%s: %s %s, want %v", counter, name, rule, want)
 		}
-	}
-	if _, err := weirprom.CounterNames([]byte(`{"rules": [`)); err == nil || !strings.Contains(err.Error(), "not JSON") {
-		t.Errorf("a broken document: %v", err)
-	}
-	if _, err := weirprom.CounterNames([]byte(`{"rules": [3]}`)); err == nil || !strings.Contains(err.Error(), "rule #0") {
-		t.Errorf("a rule that is no object: %v", err)
 	}
 }

@@ -32,13 +32,8 @@ func newHandler(document []byte) (http.Handler, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	collector, err := weirprom.NewCollector(policy, document)
-	if err != nil {
-		policy.Close()
-		return nil, nil, err
-	}
 	registry := prometheus.NewRegistry()
-	registry.MustRegister(collector)
+	registry.MustRegister(weirprom.NewCollector(policy))
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/items", func(w http.ResponseWriter, r *http.Request) {

@@ -34,7 +34,7 @@ func run(document []byte, out io.Writer) error {
 	reader := sdkmetric.NewManualReader()
 	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer provider.Shutdown(context.Background())
-	if _, err := weirotel.Register(provider.Meter("weir"), policy, document); err != nil {
+	if _, err := weirotel.Register(provider.Meter("weir"), policy); err != nil {
 		return err
 	}
 	for range 8 {
