@@ -11,6 +11,7 @@ use crate::shared::EnvoyStore;
 use std::borrow::Cow;
 use std::rc::Rc;
 use weir_policy::exchange::Exchange;
+use weir_policy::hot_keys;
 use weir_policy::plan::{self, Plan};
 use weir_policy::shared_data::SharedData;
 use weir_policy::{answer::Answer, config};
@@ -22,18 +23,29 @@ pub const PAUSE: u32 = 1;
 
 type VmPlan = Plan<SharedData<EnvoyStore>>;
 
-/// A plan and the Envoy metric id of each of its counters.
+/// A plan and the Envoy metric id of each of its counters and hot-key
+/// gauges.
 struct Bound {
     plan: VmPlan,
     ids: Vec<Option<u32>>,
+    /// In the order of `hot_keys::gauge_values`.
+    hot_key_gauges: Vec<Option<u32>>,
 }
 
 impl Bound {
-    /// Hands the batched counters to the host (the tick, and a root's end).
+    /// Hands the batched counters to the host (the tick, and a root's end)
+    /// and sets the hot-key gauges: off the request path, each gauge one
+    /// host call per tick whatever the traffic.
     fn flush(&self) {
         self.plan.metrics.drain(|counter, n| {
             host::increment(self.ids.get(counter.0).copied().flatten(), i64::try_from(n).unwrap_or(i64::MAX));
         });
+        if !self.hot_key_gauges.is_empty() {
+            let Ok(now) = host::now() else { return };
+            for (id, value) in self.hot_key_gauges.iter().zip(hot_keys::gauge_values(&self.plan, now)) {
+                host::set_gauge(*id, value);
+            }
+        }
     }
 }
 
@@ -64,7 +76,8 @@ impl Root {
                 host::log(LOG_INFO, &format!("weir: configured {} rule(s)", p.rules.len()));
                 host::set_tick_period_ms(p.stats_flush_ms);
                 let ids = p.metrics.names().iter().map(|name| host::define_counter(name)).collect();
-                if let Some(old) = self.bound.replace(Rc::new(Bound { plan: p, ids })) {
+                let hot_key_gauges = hot_keys::gauge_names(&p).iter().map(|name| host::define_gauge(name)).collect();
+                if let Some(old) = self.bound.replace(Rc::new(Bound { plan: p, ids, hot_key_gauges })) {
                     old.flush();
                 }
                 true

@@ -12,6 +12,7 @@ pub const MAP_REQUEST_HEADERS: u32 = 0;
 pub const MAP_RESPONSE_HEADERS: u32 = 2;
 pub const BUFFER_PLUGIN_CONFIGURATION: u32 = 7;
 pub const METRIC_COUNTER: u32 = 0;
+pub const METRIC_GAUGE: u32 = 1;
 
 pub const LOG_INFO: u32 = 2;
 pub const LOG_WARN: u32 = 3;
@@ -88,6 +89,7 @@ mod abi {
             return_id: *mut u32,
         ) -> u32;
         pub fn proxy_increment_metric(metric_id: u32, offset: i64) -> u32;
+        pub fn proxy_record_metric(metric_id: u32, value: u64) -> u32;
         pub fn proxy_set_tick_period_milliseconds(period: u32) -> u32;
     }
 }
@@ -140,6 +142,9 @@ mod abi {
         1
     }
     pub unsafe fn proxy_increment_metric(_: u32, _: i64) -> u32 {
+        1
+    }
+    pub unsafe fn proxy_record_metric(_: u32, _: u64) -> u32 {
         1
     }
     pub unsafe fn proxy_set_tick_period_milliseconds(_: u32) -> u32 {
@@ -307,6 +312,22 @@ pub fn define_counter(name: &str) -> Option<u32> {
     // SAFETY: as above.
     let code = unsafe { abi::proxy_define_metric(METRIC_COUNTER, name.as_ptr(), name.len(), &mut id) };
     (code == 0).then_some(id)
+}
+
+pub fn define_gauge(name: &str) -> Option<u32> {
+    let mut id = 0u32;
+    // SAFETY: as in `define_counter`.
+    let code = unsafe { abi::proxy_define_metric(METRIC_GAUGE, name.as_ptr(), name.len(), &mut id) };
+    (code == 0).then_some(id)
+}
+
+pub fn set_gauge(metric: Option<u32>, value: u64) {
+    if let Some(id) = metric {
+        // SAFETY: no pointers.
+        unsafe {
+            abi::proxy_record_metric(id, value);
+        }
+    }
 }
 
 pub fn increment(metric: Option<u32>, by: i64) {
