@@ -151,6 +151,20 @@ extern "C" {
         label_names_len: usize,
         id: *mut usize,
     ) -> u32;
+    pub fn envoy_dynamic_module_callback_http_filter_config_define_gauge(
+        config: FilterConfigEnvoy,
+        name: ModuleBuffer,
+        label_names: *const ModuleBuffer,
+        label_names_len: usize,
+        id: *mut usize,
+    ) -> u32;
+    pub fn envoy_dynamic_module_callback_http_filter_set_gauge(
+        filter: FilterEnvoy,
+        id: usize,
+        label_values: *const ModuleBuffer,
+        label_values_len: usize,
+        value: u64,
+    ) -> u32;
     pub fn envoy_dynamic_module_callback_http_filter_increment_counter(
         filter: FilterEnvoy,
         id: usize,

@@ -37,6 +37,22 @@ impl Config {
         };
         (result == abi::METRICS_SUCCESS).then_some(id)
     }
+
+    /// Defines a gauge without labels; `None` if Envoy refused it.
+    pub fn define_gauge(self, name: &str) -> Option<usize> {
+        let mut id = 0usize;
+        // SAFETY: as in `define_counter`.
+        let result = unsafe {
+            abi::envoy_dynamic_module_callback_http_filter_config_define_gauge(
+                self.0,
+                ModuleBuffer::of(name.as_bytes()),
+                core::ptr::null(),
+                0,
+                &mut id,
+            )
+        };
+        (result == abi::METRICS_SUCCESS).then_some(id)
+    }
 }
 
 /// Envoy's per-stream filter object, valid until `on_http_filter_destroy`.
@@ -146,6 +162,14 @@ impl Stream {
         // SAFETY: a live stream; no labels.
         unsafe {
             abi::envoy_dynamic_module_callback_http_filter_increment_counter(self.0, counter, core::ptr::null(), 0, by);
+        }
+    }
+
+    /// Sets a gauge defined by this stream's configuration.
+    pub fn set_gauge(&self, gauge: usize, value: u64) {
+        // SAFETY: a live stream; no labels.
+        unsafe {
+            abi::envoy_dynamic_module_callback_http_filter_set_gauge(self.0, gauge, core::ptr::null(), 0, value);
         }
     }
 }

@@ -14,12 +14,13 @@ use crate::abi::{self, HeaderMap, LogLevel};
 use crate::envoy::{log, Config, Stream};
 use crate::state::ProcessStore;
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use weir_policy::config;
 use weir_policy::exchange::Exchange;
+use weir_policy::hot_keys;
 use weir_policy::plan::{self, LimitState, Plan};
 
 type WorkerPlan = Plan<ProcessStore>;
@@ -28,6 +29,9 @@ pub struct FilterConfig {
     config: config::Config,
     /// Envoy's counter id for each of the plan's counters, by index.
     counter_ids: Arc<[Option<usize>]>,
+    /// Envoy's gauge id for each hot-key gauge, in the order of
+    /// `hot_keys::gauge_values`.
+    gauge_ids: Arc<[Option<usize>]>,
     /// Worker plans of this configuration find it alive through this.
     alive: Arc<u64>,
     /// The limit cells, kept alive while Envoy holds the configuration, so
@@ -56,6 +60,8 @@ impl FilterConfig {
         };
         let counter_ids: Arc<[Option<usize>]> =
             proto.metrics.names().iter().map(|name| envoy.define_counter(name)).collect();
+        let gauge_ids: Arc<[Option<usize>]> =
+            hot_keys::gauge_names(&proto).iter().map(|name| envoy.define_gauge(name)).collect();
         let held = proto
             .rules
             .iter()
@@ -70,7 +76,7 @@ impl FilterConfig {
             .collect();
         log(LogLevel::Info, &format!("weir: configured {} rule(s)", proto.rules.len()));
         let id = NEXT_CONFIG.fetch_add(1, Ordering::Relaxed);
-        Some(Self { config, counter_ids, alive: Arc::new(id), _held: held })
+        Some(Self { config, counter_ids, gauge_ids, alive: Arc::new(id), _held: held })
     }
 
     /// A stream on the calling worker, with that worker's plan.
@@ -91,7 +97,12 @@ impl FilterConfig {
             workers.retain(|(config, _)| config.strong_count() > 0);
             let now = weir_host::monotonic_now();
             let plan = plan::build(self.config.clone(), ProcessStore::global(), now, seed(now)).ok()?;
-            let worker = Rc::new(Worker { plan, counter_ids: self.counter_ids.clone() });
+            let worker = Rc::new(Worker {
+                plan,
+                counter_ids: self.counter_ids.clone(),
+                gauge_ids: self.gauge_ids.clone(),
+                gauges_due: Cell::new(now),
+            });
             workers.push((Arc::downgrade(&self.alive), worker.clone()));
             Some(worker)
         })
@@ -102,6 +113,26 @@ impl FilterConfig {
 struct Worker {
     plan: WorkerPlan,
     counter_ids: Arc<[Option<usize>]>,
+    gauge_ids: Arc<[Option<usize>]>,
+    /// When the hot-key gauges are next set: once per `stats_flush`, at the
+    /// end of the first stream after it, so a request pays for the top-k
+    /// read at most once a period whatever the traffic.
+    gauges_due: Cell<u64>,
+}
+
+impl Worker {
+    fn set_gauges(&self, envoy: Stream, now: u64) {
+        if self.gauge_ids.is_empty() || now < self.gauges_due.get() {
+            return;
+        }
+        let period = u64::from(self.plan.stats_flush_ms) * 1_000_000;
+        self.gauges_due.set(now.saturating_add(period));
+        for (id, value) in self.gauge_ids.iter().zip(hot_keys::gauge_values(&self.plan, now)) {
+            if let Some(id) = id {
+                envoy.set_gauge(*id, value);
+            }
+        }
+    }
 }
 
 thread_local! {
@@ -169,6 +200,7 @@ impl FilterStream {
                 envoy.increment(*id, n);
             }
         });
+        worker.set_gauges(envoy, weir_host::monotonic_now());
     }
 }
 

@@ -267,3 +267,33 @@ fn a_latency_limit_holds_across_workers() {
     assert_eq!(filter.counter("weir.lat.shed"), 1);
     assert!(filter.exchange(GET, Some(OK)).sent.is_none(), "answers free their slots on every worker");
 }
+
+#[test]
+fn hot_keys_reach_gauges_at_a_streams_end_and_the_admin_path_names_them() {
+    let json = r#"{"seed": "s", "stats_flush": "1ms", "hot_keys_path": "/weir/hot_keys", "rules": [{"name": "hot",
+        "limit": {"rate": 1000, "key": {"header": "x-user"}, "hot_keys": 2}}]}"#;
+    let filter = Filter::new(json).unwrap();
+    let from = |user: &'static str| [(":method", "GET"), (":path", "/api/x"), ("x-user", user)];
+    for (user, n) in [("ann", 6), ("bob", 3), ("cy", 1)] {
+        for _ in 0..n {
+            assert!(filter.exchange(&from(user), Some(OK)).sent.is_none());
+        }
+    }
+    std::thread::sleep(std::time::Duration::from_millis(3));
+    filter.exchange(&from("ann"), Some(OK));
+    assert_eq!(filter.config.gauge("weir.hot.hot_key.1"), Some(7), "set once the period passed");
+    assert_eq!(filter.config.gauge("weir.hot.hot_key.2"), Some(3));
+    assert_eq!(filter.config.gauge("weir.hot.hot_key.3"), None, "one gauge per reported rank");
+
+    let ask = |address: &str| {
+        let mut s = filter.begin(&[(":method", "GET"), (":path", "/weir/hot_keys")]);
+        s.source = Some(address.as_bytes().to_vec());
+        let (_, module) = filter.send_request(&mut s);
+        filter.finish(&mut s, module);
+        s.sent
+    };
+    let sent = ask("127.0.0.1:40000").expect("answered by the module");
+    assert_eq!((sent.status, sent.header("content-type")), (200, Some("application/json")));
+    assert!(sent.body.contains(r#"{"count":7,"error":0,"key":"ann"}"#), "{}", sent.body);
+    assert!(ask("192.0.2.7:40000").is_none(), "a remote client is proxied as usual");
+}

@@ -48,12 +48,19 @@ pub extern "C" fn envoy_dynamic_module_callback_log_enabled(_: LogLevel) -> bool
 #[derive(Default)]
 pub struct FakeConfig {
     counters: Mutex<Vec<(String, u64)>>,
+    /// Gauges have ids of their own, from the same base, as in Envoy.
+    gauges: Mutex<Vec<(String, u64)>>,
 }
 
 impl FakeConfig {
     /// A counter's value by its full name (`weir.<rule>.<outcome>`).
     pub fn counter(&self, name: &str) -> Option<u64> {
         lock(&self.counters).iter().find(|(n, _)| n == name).map(|(_, v)| *v)
+    }
+
+    /// A gauge's value by its full name (`weir.<rule>.hot_key.<rank>`).
+    pub fn gauge(&self, name: &str) -> Option<u64> {
+        lock(&self.gauges).iter().find(|(n, _)| n == name).map(|(_, v)| *v)
     }
 
     pub fn counter_names(&self) -> Vec<String> {
@@ -95,6 +102,46 @@ pub extern "C" fn envoy_dynamic_module_callback_http_filter_increment_counter(
     match id.checked_sub(METRIC_ID_BASE).and_then(|i| counters.get_mut(i)) {
         Some((_, v)) => {
             *v += value;
+            0
+        }
+        None => 1,
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn envoy_dynamic_module_callback_http_filter_config_define_gauge(
+    config: *mut c_void,
+    name: ModuleBuffer,
+    _: *const ModuleBuffer,
+    _: usize,
+    id: *mut usize,
+) -> u32 {
+    // SAFETY: the module passes back the pointers this fake gave it (a live FakeConfig or FakeStream), one callback at a time per stream.
+    let config = unsafe { &*(config as *const FakeConfig) };
+    let mut gauges = lock(&config.gauges);
+    // SAFETY: the module's buffers are valid for their length during the callback, as the ABI requires.
+    gauges.push((unsafe { text(name) }, 0));
+    // SAFETY: out-pointers from the module point to its own locals, aligned and writable for the call.
+    unsafe { *id = gauges.len() - 1 + METRIC_ID_BASE };
+    0
+}
+
+#[no_mangle]
+pub extern "C" fn envoy_dynamic_module_callback_http_filter_set_gauge(
+    filter: *mut c_void,
+    id: usize,
+    _: *const ModuleBuffer,
+    _: usize,
+    value: u64,
+) -> u32 {
+    // SAFETY: the module passes back the pointers this fake gave it (a live FakeConfig or FakeStream), one callback at a time per stream.
+    let stream = unsafe { &*(filter as *const FakeStream) };
+    // SAFETY: as above.
+    let config = unsafe { &*stream.config };
+    let mut gauges = lock(&config.gauges);
+    match id.checked_sub(METRIC_ID_BASE).and_then(|i| gauges.get_mut(i)) {
+        Some((_, v)) => {
+            *v = value;
             0
         }
         None => 1,
