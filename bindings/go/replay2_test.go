@@ -158,7 +158,7 @@ func replayBudget(t *testing.T, v *vector, c config, each func(func(*replayer)))
 				a := r.arg("advised_ns")
 				advised = &a
 			}
-			d, delay := budget.retry(b, now, uint32(r.arg("attempt")), r.argOr("draw", 0), r.argOr("previous_ns", 0), advised, r.argOr("deadline_left_ns", 1<<64-1))
+			d, delay := budget.retry(b, now, uint32(r.arg("attempt")), r.argOr("draw", 0), r.argOr("previous_ns", 0), advised, r.argOr("deadline_left_ns", 1<<64-1), r.argOr("no_retry", 0) != 0)
 			r.decision(d)
 			r.u64("delay_ns", ns(delay))
 		default:

@@ -8,9 +8,15 @@ import "C"
 import (
 	"context"
 	"errors"
+	"net/http"
 	"runtime"
+	"strings"
 	"time"
 )
+
+// NotRetryable is the refusal of a retry whose failure carried a final
+// answer: a layer below already decided against a retry.
+const NotRetryable Reason = C.WEIR_REASON_NOT_RETRYABLE
 
 // Jitter is how a backoff delay is randomised.
 type Jitter uint32
@@ -176,8 +182,8 @@ func (r *RetryBudget) Close() error {
 	return nil
 }
 
-func (r *RetryBudget) retry(b *Backoff, now uint64, attempt uint32, draw, previous uint64, advised *uint64, deadlineLeft uint64) (Decision, time.Duration) {
-	ask := C.weir_retry_ask{attempt: C.uint32_t(attempt), draw: C.uint64_t(draw), previous_delay_ns: C.uint64_t(previous), deadline_left_ns: C.uint64_t(deadlineLeft)}
+func (r *RetryBudget) retry(b *Backoff, now uint64, attempt uint32, draw, previous uint64, advised *uint64, deadlineLeft uint64, noRetry bool) (Decision, time.Duration) {
+	ask := C.weir_retry_ask{attempt: C.uint32_t(attempt), draw: C.uint64_t(draw), previous_delay_ns: C.uint64_t(previous), deadline_left_ns: C.uint64_t(deadlineLeft), no_retry: finalFlag(noRetry)}
 	if advised != nil {
 		ask.has_advised, ask.advised_ns = 1, C.uint64_t(*advised)
 	}
@@ -189,21 +195,64 @@ func (r *RetryBudget) retry(b *Backoff, now uint64, attempt uint32, draw, previo
 	return decision(&out.decision), duration(out.delay_ns)
 }
 
-// AdvisedError wraps an error with the server's advised delay (Retry-After,
-// grpc-retry-pushback-ms): Retry waits that long instead of its backoff.
+func finalFlag(noRetry bool) C.uint32_t {
+	if noRetry {
+		return 1
+	}
+	return 0
+}
+
+// AdvisedError wraps an error with the server's advice: After, its advised
+// delay (Retry-After, grpc-retry-pushback-ms), which Retry waits instead of
+// its backoff; NoRetry, its word that a layer below already decided against
+// a retry (x-weir-no-retry: 1, a negative grpc-retry-pushback-ms), which
+// Retry honours by not retrying: retrying at every layer multiplies the
+// attempts once per layer.
 type AdvisedError struct {
-	Err   error
-	After time.Duration
+	Err     error
+	After   time.Duration
+	NoRetry bool
 }
 
 func (e *AdvisedError) Error() string { return e.Err.Error() }
 func (e *AdvisedError) Unwrap() error { return e.Err }
 
+// NoRetryHeader is the header weir's middleware sets on every overload
+// answer it gives, so the caller's caller does not retry it again.
+const NoRetryHeader = "x-weir-no-retry"
+
+// ResponseError is a failed HTTP answer, as AdvisedFromResponse reports it.
+type ResponseError struct {
+	StatusCode int
+	Status     string
+}
+
+func (e *ResponseError) Error() string { return "weir: the server answered " + e.Status }
+
+// AdvisedFromResponse reads a failed answer's advice for Retry: Retry-After
+// (seconds or an HTTP date) as After, and x-weir-no-retry: 1 or a negative
+// grpc-retry-pushback-ms as NoRetry. The caller decides which answers are
+// failures; the body is left to the caller to drain and close.
+func AdvisedFromResponse(resp *http.Response) *AdvisedError {
+	e := &AdvisedError{Err: &ResponseError{StatusCode: resp.StatusCode, Status: resp.Status}}
+	if v := resp.Header.Get("Retry-After"); v != "" {
+		if after, err := ParseRetryAfter(v, time.Now()); err == nil {
+			e.After = after
+		}
+	}
+	e.NoRetry = strings.TrimSpace(resp.Header.Get(NoRetryHeader)) == "1" ||
+		strings.HasPrefix(strings.TrimSpace(resp.Header.Get("grpc-retry-pushback-ms")), "-") ||
+		strings.HasPrefix(strings.TrimSpace(resp.Trailer.Get("grpc-retry-pushback-ms")), "-")
+	return e
+}
+
 // Retry runs fn until it succeeds, the backoff's attempts run out, the
-// budget refuses, or the delay would pass ctx's deadline. It deposits one
-// request per call of Retry. A nil budget means none is shared: only the
-// attempts and the deadline refuse. The last error is returned, joined with
-// a *RejectedError saying why no further retry was made.
+// budget refuses, the delay would pass ctx's deadline, or the error is an
+// *AdvisedError with NoRetry (refused as NotRetryable, spending no budget).
+// It deposits one request per call of Retry. A nil budget means none is
+// shared: only the attempts and the deadline refuse. The last error is
+// returned, joined with a *RejectedError saying why no further retry was
+// made.
 func Retry(ctx context.Context, b *Backoff, budget *RetryBudget, fn func(context.Context) error) error {
 	var shared *C.weir_retry_budget
 	if budget != nil {
@@ -220,6 +269,7 @@ func Retry(ctx context.Context, b *Backoff, budget *RetryBudget, fn func(context
 		var advised *AdvisedError
 		if errors.As(err, &advised) {
 			ask.has_advised, ask.advised_ns = 1, C.uint64_t(uint64(max(advised.After, 0)))
+			ask.no_retry = finalFlag(advised.NoRetry)
 		}
 		if deadline, ok := ctx.Deadline(); ok {
 			ask.deadline_left_ns = C.uint64_t(uint64(max(time.Until(deadline), 0)))

@@ -45,6 +45,10 @@ pub enum Reason {
     CircuitOpen = 15,
     /// A circuit breaker is half-open and every probe it allows is out.
     CircuitHalfOpen = 16,
+    /// The failed call's answer said a layer below already decided against
+    /// a retry (`x-weir-no-retry: 1`, a negative `grpc-retry-pushback-ms`):
+    /// retrying here too would multiply the attempts once per layer.
+    NotRetryable = 17,
 }
 
 impl Reason {
@@ -77,6 +81,7 @@ impl Reason {
             Reason::NoNode => c"no_node",
             Reason::CircuitOpen => c"circuit_open",
             Reason::CircuitHalfOpen => c"circuit_half_open",
+            Reason::NotRetryable => c"not_retryable",
         }
     }
 
@@ -100,6 +105,7 @@ impl Reason {
             14 => Reason::NoNode,
             15 => Reason::CircuitOpen,
             16 => Reason::CircuitHalfOpen,
+            17 => Reason::NotRetryable,
             _ => return None,
         })
     }

@@ -143,6 +143,9 @@ enum weir_reason
   WEIR_REASON_CIRCUIT_OPEN = 15,
   // A circuit breaker is half-open and every probe it allows is out.
   WEIR_REASON_CIRCUIT_HALF_OPEN = 16,
+  // The failed call's answer said a layer below already decided against
+  // a retry (`x-weir-no-retry: 1`, a negative `grpc-retry-pushback-ms`).
+  WEIR_REASON_NOT_RETRYABLE = 17,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -789,6 +792,11 @@ typedef struct {
   uint64_t advised_ns;
   // What is left of the caller's deadline, ns; `UINT64_MAX` for none.
   uint64_t deadline_left_ns;
+  // Non-zero when the failed call's answer was final: a layer below
+  // already decided against a retry (`x-weir-no-retry: 1`, a negative
+  // `grpc-retry-pushback-ms`). Refused as `WEIR_REASON_NOT_RETRYABLE`
+  // before anything else, spending no budget.
+  uint32_t no_retry;
 } weir_retry_ask;
 
 // The outcome of `weir_concurrency_limiter_enqueue`.
@@ -1644,9 +1652,9 @@ weir_status weir_retry_budget_snapshot(const weir_retry_budget *budget,
 // `budget` is NULL or points to NULL or to a live budget no other thread uses.
 void weir_retry_budget_free(weir_retry_budget **budget);
 
-// Decides a retry at `now`: attempts first, then the backoff delay against
-// the deadline, and only then the budget, so a retry that could never
-// happen does not spend it. A NULL `budget` means the policy has no shared
+// Decides a retry at `now`: a final answer (`no_retry`) and the attempt
+// limit first, then the backoff delay against the deadline, and only then
+// the budget, so a retry that could never happen does not spend it. A NULL `budget` means the policy has no shared
 // budget: only the attempt limit and the deadline can refuse.
 //
 // # Safety

@@ -45,6 +45,11 @@ pub struct weir_retry_ask {
     pub advised_ns: u64,
     /// What is left of the caller's deadline, ns; `UINT64_MAX` for none.
     pub deadline_left_ns: u64,
+    /// Non-zero when the failed call's answer was final: a layer below
+    /// already decided against a retry (`x-weir-no-retry: 1`, a negative
+    /// `grpc-retry-pushback-ms`). Refused as `WEIR_REASON_NOT_RETRYABLE`
+    /// before anything else, spending no budget.
+    pub no_retry: u32,
 }
 
 /// A retry budget. Thread-safe (lock-free: one CAS per deposit or admitted
@@ -180,10 +185,11 @@ pub unsafe extern "C" fn weir_retry_budget_free(budget: *mut *mut weir_retry_bud
     });
 }
 
-/// Decides a retry at `now`: attempts first, then the backoff delay against
-/// the deadline, and only then the budget, so a retry that could never
-/// happen does not spend it. A NULL `budget` means the policy has no shared
-/// budget: only the attempt limit and the deadline can refuse.
+/// Decides a retry at `now`: a final answer (`no_retry`) and the attempt
+/// limit first, then the backoff delay against the deadline, and only then
+/// the budget, so a retry that could never happen does not spend it. A
+/// NULL `budget` means the policy has no shared budget: only the attempt
+/// limit and the deadline can refuse.
 ///
 /// # Safety
 /// `backoff` and `budget` are NULL or live; `ask` is NULL or readable;
@@ -207,6 +213,7 @@ pub unsafe extern "C" fn weir_retry(
             previous_delay: ask.previous_delay_ns,
             advised: advice(ask.has_advised != 0, ask.advised_ns),
             deadline_left: ask.deadline_left_ns,
+            no_retry: ask.no_retry != 0,
         };
         let answer = match budget {
             Some(budget) => {

@@ -43,6 +43,9 @@ pub enum weir_reason {
     CircuitOpen = 15,
     /// A circuit breaker is half-open and every probe it allows is out.
     CircuitHalfOpen = 16,
+    /// The failed call's answer said a layer below already decided against
+    /// a retry (`x-weir-no-retry: 1`, a negative `grpc-retry-pushback-ms`).
+    NotRetryable = 17,
 }
 
 /// A decision: admitted or why not, and what a host needs for

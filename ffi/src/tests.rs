@@ -44,6 +44,7 @@ fn reason_codes_match_core() {
         R::NoNode,
         R::CircuitOpen,
         R::CircuitHalfOpen,
+        R::NotRetryable,
     ];
     for r in ours {
         let core = u8::try_from(r as u32).ok().and_then(weir_core::Reason::from_code);

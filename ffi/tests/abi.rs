@@ -222,6 +222,16 @@ fn picker_backoff_budget_round_trip() {
         let close = weir_retry_ask { deadline_left_ns: 1, ..ask };
         assert_eq!(weir_retry(b, null(), 0, &close, &mut unbudgeted), weir_status::Ok);
         assert_eq!(unbudgeted.decision.reason, weir_reason::DeadlineTooClose as u32);
+        // A final answer from below is refused with its own reason and spends nothing.
+        let final_answer = weir_retry_ask { no_retry: 1, ..ask };
+        let (mut requests, mut retries) = (0, 0);
+        weir_retry_budget_snapshot(budget, 0, &mut requests, &mut retries);
+        assert_eq!(weir_retry(b, budget, 0, &final_answer, &mut out), weir_status::Ok);
+        assert_eq!((out.decision.reason, out.delay_ns), (weir_reason::NotRetryable as u32, 0));
+        let spent_before = retries;
+        weir_retry_budget_snapshot(budget, 0, &mut requests, &mut retries);
+        assert_eq!(retries, spent_before, "a final answer spends no budget");
+        assert_eq!(text(weir_reason_str(17)), "not_retryable");
         weir_retry_budget_free(&mut budget);
         weir_backoff_free(&mut b);
     }

@@ -18,6 +18,7 @@ const REASONS = [
   'no_node',
   'circuit_open',
   'circuit_half_open',
+  'not_retryable',
 ];
 
 const { TWO_64 } = require('./native');

@@ -253,8 +253,8 @@ class RetryBudget extends EventEmitter {
     }
   }
 
-  /** Core's whole retry decision (attempts, then deadline, then budget) at `now`. */
-  retryAt(now, backoff, { attempt, draw = 0n, previousNs = 0n, advisedNs, deadlineLeftNs = U64_MAX }) {
+  /** Core's whole retry decision (a final answer, attempts, then deadline, then budget) at `now`. */
+  retryAt(now, backoff, { attempt, draw = 0n, previousNs = 0n, advisedNs, deadlineLeftNs = U64_MAX, noRetry = false }) {
     if (!(backoff instanceof Backoff)) throw typeError('backoff', 'a Backoff', backoff);
     check.putU64(2, attempt, 'attempt');
     check.putU64(3, draw, 'draw');
@@ -262,6 +262,7 @@ class RetryBudget extends EventEmitter {
     F[5] = advisedNs === undefined ? 0 : 1;
     if (advisedNs !== undefined) check.putU64(6, advisedNs, 'advisedNs');
     check.putU64(7, deadlineLeftNs, 'deadlineLeftNs');
+    F[9] = noRetry ? 1 : 0;
     this._flush();
     exact.on(1, now);
     try {
@@ -306,6 +307,31 @@ function adviceNs(p, err) {
   return advice === Infinity ? 18446744073709551615 : advice * 1e6;
 }
 
+/** Whether a lower layer already decided against a retry: `err.noRetry`, or
+ * `x-weir-no-retry: 1` / a negative `grpc-retry-pushback-ms` in `err.headers`
+ * or `err.response.headers` (a plain object, a `Headers` or a `Map`). */
+function noRetry(err) {
+  if (err === null || typeof err !== 'object') return false;
+  if (err.noRetry === true) return true;
+  return finalIn(err.headers) || (err.response !== null && typeof err.response === 'object' && finalIn(err.response.headers));
+}
+
+function finalIn(headers) {
+  if (headers === null || typeof headers !== 'object') return false;
+  const marker = header(headers, 'x-weir-no-retry');
+  const pushback = header(headers, 'grpc-retry-pushback-ms');
+  return (marker !== undefined && String(marker).trim() === '1') || (pushback !== undefined && String(pushback).trim().startsWith('-'));
+}
+
+function header(headers, name) {
+  if (typeof headers.get === 'function') {
+    const v = headers.get(name);
+    return v === null ? undefined : v;
+  }
+  for (const key of Object.keys(headers)) if (key.toLowerCase() === name) return headers[key];
+  return undefined;
+}
+
 /** Decides the retry after `attempt` failed: the delay in ns, or a refusal reason. */
 function decide(p, attempt, previousNs, err, startedMs) {
   const advice = adviceNs(p, err);
@@ -322,6 +348,7 @@ function decide(p, attempt, previousNs, err, startedMs) {
   F[6] = advice;
   F[7] = leftNs;
   F[8] = p.backoff._h;
+  F[9] = noRetry(err) ? 1 : 0;
   n.retryDecide();
   if (p.budget !== undefined) p.budget._decided();
   return F[1] === 0 ? F[5] : REASONS[F[1]];

@@ -100,7 +100,8 @@ fast!(budget_snapshot, |s: Scratch| if let Some(b) = BUDGETS.get(s.handle()) {
 });
 
 // In: handle (the budget, or -1 for none), backoff handle 8, [now] 1,
-// attempt 2, [draw] 3, previous 4, has advice 5, advice 6, deadline left 7.
+// attempt 2, [draw] 3, previous 4, has advice 5, advice 6, deadline left 7,
+// final answer from below (no retry) 9.
 // Out: a decision and in slot 5 the delay.
 fast!(retry_decide, |s: Scratch| {
     let bo = s.f(8);
@@ -113,6 +114,7 @@ fast!(retry_decide, |s: Scratch| {
         previous_delay: s.int(4),
         advised: advised(s),
         deadline_left: s.int(7),
+        no_retry: s.f(9) != 0.0,
     };
     let r = if s.f(0) < 0.0 {
         retry(s.now(1), backoff, &Unbudgeted, &ask)

@@ -181,6 +181,7 @@ const primitives = {
             previousNs: arg(s, 'previous_ns', 0n),
             advisedNs: arg(s, 'advised_ns', undefined),
             deadlineLeftNs: arg(s, 'deadline_left_ns', U64_MAX),
+            noRetry: arg(s, 'no_retry', 0n) !== 0n,
           });
           got = { reason: d.reason, retry_after: d.retryAfter, remaining: d.remaining, reset_after: d.resetAfter, delay_ns: d.delay };
           break;

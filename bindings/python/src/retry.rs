@@ -197,9 +197,9 @@ impl RetryPolicy {
     }
 
     /// After attempt `attempt` failed: `(decision, delay_ns)`; the decision
-    /// is truthy to retry, else its `reason` says why not (attempts,
-    /// deadline, budget).
-    #[pyo3(signature = (attempt, previous_ns = 0, advised_ns = None, deadline_left_ns = None, now = None, draw = None))]
+    /// is truthy to retry, else its `reason` says why not (a final answer
+    /// from below, attempts, deadline, budget).
+    #[pyo3(signature = (attempt, previous_ns = 0, advised_ns = None, deadline_left_ns = None, now = None, draw = None, no_retry = false))]
     #[allow(clippy::too_many_arguments)]
     fn decide(
         &self,
@@ -210,6 +210,7 @@ impl RetryPolicy {
         deadline_left_ns: Option<u64>,
         now: Option<u64>,
         draw: Option<u64>,
+        no_retry: bool,
     ) -> (Decision, u64) {
         let ask = RetryAsk {
             attempt,
@@ -217,6 +218,7 @@ impl RetryPolicy {
             previous_delay: previous_ns,
             advised: advised_ns,
             deadline_left: deadline_left_ns.unwrap_or(u64::MAX),
+            no_retry,
         };
         // Without a shared budget only the attempt limit and the deadline refuse.
         let (now, backoff) = (now_or_clock(now), &self.backoff.get().inner);

@@ -49,6 +49,7 @@ pub fn replay(_: &str, c: &Value, steps: &[Value]) {
                     previous_delay: opt_arg(step, "previous_ns").unwrap_or(0),
                     advised: opt_arg(step, "advised_ns"),
                     deadline_left: opt_arg(step, "deadline_left_ns").unwrap_or(u64::MAX),
+                    no_retry: opt_arg(step, "no_retry").unwrap_or(0) != 0,
                 };
                 let r = retry(now, &backoff, &atomic, &ask);
                 // Keep the plain cell in step: it must count the same retry.

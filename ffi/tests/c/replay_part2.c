@@ -167,6 +167,7 @@ void replay_retry_budget(const json *vector, const json *c, const json *steps) {
           .previous_delay_ns = has_arg(step, "previous_ns") ? arg_u64(step, "previous_ns") : 0,
           .advised_ns = has_arg(step, "advised_ns") ? arg_u64(step, "advised_ns") : 0,
           .deadline_left_ns = has_arg(step, "deadline_left_ns") ? arg_u64(step, "deadline_left_ns") : UINT64_MAX,
+          .no_retry = has_arg(step, "no_retry") ? (uint32_t)arg_u64(step, "no_retry") : 0,
       };
       weir_retry_decision r;
       status_ok(weir_retry(b, budget, now, &ask, &r));

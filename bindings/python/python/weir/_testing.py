@@ -490,6 +490,7 @@ def _run(primitive: str, obj: Any, steps: List[Step], ck: _Checker) -> None:
                     _opt(step, "deadline_left_ns"),
                     now,
                     _opt(step, "draw") or 0,
+                    bool(_opt(step, "no_retry")),
                 )
                 ck.decision(i, step, d)
                 ck.num(i, step, "delay_ns", delay)
