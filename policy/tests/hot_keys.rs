@@ -90,7 +90,10 @@ fn the_admin_path_answers_loopback_clients_only() {
     for _ in 0..5 {
         ask(&p, "alice", 0);
     }
-    ask(&p, "bob", 0);
+    for _ in 0..2 {
+        ask(&p, "bob", 0);
+    }
+    ask(&p, "cy", 0);
     let admin = |address: &'static [u8], path: &'static [u8]| {
         let req = RequestView { method: b"GET", path, client_address: Some(address), ..RequestView::default() };
         p.check_at(&req, 0).refusal
@@ -102,6 +105,7 @@ fn the_admin_path_answers_loopback_clients_only() {
     assert_eq!(body["limits"][0]["rule"], "u");
     assert_eq!((keys[0]["key"].as_str(), keys[0]["count"].as_u64()), (Some("alice"), Some(5)), "{body}");
     assert_eq!(keys[1]["key"], "bob");
+    assert_eq!((keys.as_array().unwrap().len(), keys[2]["key"].as_str()), (2, None), "the top 2 only");
     assert!(admin(b"10.1.2.3:4000", b"/weir/hot_keys").is_none(), "a remote client goes through the rules");
     assert!(admin(b"127.0.0.1:4000", b"/weir/other").is_none());
 }

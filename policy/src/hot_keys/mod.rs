@@ -34,7 +34,7 @@ const SETS: usize = COUNTERS / weir_core::hot_keys::WAYS;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HotKeyCount {
     /// The key's bytes as the limit read them (a composite key's parts
-    /// joined by `|`); empty if they were not kept.
+    /// joined by `|`); empty for a key seen once, whose bytes are not kept.
     pub key: Vec<u8>,
     /// At most this many requests (decayed).
     pub count: u64,
@@ -71,11 +71,19 @@ impl LimitHotKeys {
     }
 
     /// Counts one request for the key hashed to `hash`; `bytes` is asked
-    /// for only when the key's bytes are not kept yet.
+    /// for only when the key's bytes are not kept yet and it surely had two
+    /// requests.
     #[inline]
     pub fn record(&mut self, now: u64, hash: u64, bytes: impl FnOnce() -> Option<Vec<u8>>) {
         self.table.record(now, hash);
         if self.names.contains_key(&hash) {
+            return;
+        }
+        // A key's bytes are copied on its second request while it holds a
+        // counter, not its first: a stream of one-off keys (random ids, a
+        // scan) costs no copy per request, and a hot key is named from its
+        // second request on.
+        if self.table.estimate(now, hash).guaranteed() < 2 {
             return;
         }
         if let Some(b) = bytes() {
@@ -168,6 +176,19 @@ mod tests {
         }
         assert_eq!(asked, 1);
         assert_eq!(hot.top(0), vec![HotKeyCount { key: b"k".to_vec(), count: 100, error: 0 }]);
+    }
+
+    #[test]
+    fn one_off_keys_are_never_copied() {
+        let mut hot = LimitHotKeys::new(3).unwrap();
+        let mut asked = 0;
+        for key in 0..10_000u64 {
+            hot.record(0, weir_core::hash::hash_key(&key.to_le_bytes()), || {
+                asked += 1;
+                Some(key.to_le_bytes().to_vec())
+            });
+        }
+        assert_eq!((asked, hot.kept()), (0, 0));
     }
 
     #[test]
