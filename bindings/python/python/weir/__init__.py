@@ -35,7 +35,8 @@ from ._bulkhead import ConcurrencyLimiter
 from ._guards import Shedder, Throttle
 from ._breaker import AdaptiveLimiter, CircuitBreaker, StateChange
 from ._events import Event
-from ._retry import Backoff, RetryBudget, retry, server_advice
+from ._retry import Backoff, RetryBudget, no_retry, retry, server_advice
+from ._fallback import fallback
 from ._picker import Pick, Picker
 from ._policy import Policy, PolicyError, Verdict
 from ._singleflight import SingleFlight
@@ -90,9 +91,11 @@ __all__ = [
     "deadline_from_grpc_timeout",
     "hedged",
     "draw",
+    "fallback",
     "format_grpc_timeout",
     "hash_key",
     "monotonic_ns",
+    "no_retry",
     "parse_grpc_timeout",
     "parse_retry_after",
     "retry",

@@ -54,10 +54,28 @@ def _seconds_to_ns(value: float) -> int:
     return min(int(value * 1e9), _MAX_NS)
 
 
+def _header(exc: BaseException, name: str) -> Optional[str]:
+    """Header `name` of the answer an exception carries: `exc.headers`, or
+    `exc.response.headers` as httpx's and requests' errors hold them."""
+    for headers in (getattr(exc, "headers", None), getattr(getattr(exc, "response", None), "headers", None)):
+        if headers is None or not hasattr(headers, "get"):
+            continue
+        value = headers.get(name)
+        if value is None and hasattr(headers, "items"):
+            value = next((v for k, v in headers.items() if isinstance(k, str) and k.lower() == name), None)
+        if value is not None:
+            return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+    return None
+
+
 def server_advice(exc: BaseException) -> Optional[float]:
     """The default `advised`: `exc.retry_after` as seconds (a number, or a
-    `Retry-After` header value), else no advice."""
+    `Retry-After` header value), else the `Retry-After` header of the answer
+    the exception carries (`exc.headers`, `exc.response.headers`), else no
+    advice."""
     value = getattr(exc, "retry_after", None)
+    if value is None:
+        value = _header(exc, "retry-after")
     if value is None:
         return None
     if isinstance(value, str):
@@ -68,6 +86,18 @@ def server_advice(exc: BaseException) -> Optional[float]:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     return None
+
+
+def no_retry(exc: BaseException) -> bool:
+    """Whether a layer below already decided against a retry: `exc.no_retry`
+    is true, or the answer it carries has `x-weir-no-retry: 1` or a negative
+    `grpc-retry-pushback-ms`. Such a failure is not retried here, or retries
+    would multiply once per layer."""
+    if getattr(exc, "no_retry", False) is True:
+        return True
+    if (_header(exc, "x-weir-no-retry") or "").strip() == "1":
+        return True
+    return (_header(exc, "grpc-retry-pushback-ms") or "").strip().startswith("-")
 
 
 class _Loop:
@@ -94,14 +124,15 @@ class _Loop:
     def next_delay(self, attempt: int, previous: int, exc: BaseException, started: int) -> int:
         """The delay before the next attempt, or raise the refusal."""
         now = _weir.monotonic_ns()
+        final = no_retry(exc)
         left: Optional[int] = None
         if self.deadline_ns is not None:
-            left = started + self.deadline_ns - now
-            if left <= 0:
+            left = max(started + self.deadline_ns - now, 0)
+            if left == 0 and not final:
                 self.give_up("deadline_exceeded", attempt, exc)
         advice = self.advised(exc)
         advised_ns = None if advice is None else _seconds_to_ns(advice)
-        decision, delay = self.policy.decide(attempt, previous, advised_ns, left, now)
+        decision, delay = self.policy.decide(attempt, previous, advised_ns, left, now, None, final)
         if not decision:
             self.give_up(decision.reason, attempt, exc)
         if self.on_retry is not None:
@@ -225,7 +256,9 @@ def retry(
     with `jitter`, or the server's advice from `advised(exc)` in seconds,
     by default `exc.retry_after`, capped at `advised_cap`) against what is
     left of `deadline` (seconds for all attempts), and the shared `budget`.
-    A refusal raises `weir.RetryExhausted` (with `reason` and the last error
+    Before all of them, a failure a layer below marked final (`exc.no_retry`,
+    or `x-weir-no-retry: 1` in `exc.headers` / `exc.response.headers`) is
+    refused as `not_retryable` without spending the budget. A refusal raises `weir.RetryExhausted` (with `reason` and the last error
     as `__cause__`), or the last error itself with `reraise=True`.
     `on_retry(attempt, delay_seconds, exc)` is called before each sleep.
     """

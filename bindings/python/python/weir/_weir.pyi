@@ -270,6 +270,7 @@ class RetryPolicy:
         deadline_left_ns: Optional[int] = None,
         now: Optional[int] = None,
         draw: Optional[int] = None,
+        no_retry: bool = False,
     ) -> Tuple[Decision, int]: ...
 
 class Deadline:
