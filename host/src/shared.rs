@@ -359,8 +359,8 @@ impl Mapping {
 
     fn live(&self) -> &LiveRate {
         // SAFETY: LIVE_OFFSET + size_of::<LiveRate>() == FILE_LEN <= len; the
-        // offset is 64-aligned inside a page-aligned mapping, the alignment
-        // `LiveRate` asks for; `LiveRate` is `#[repr(C)]` and made of `AtomicU64`s
+        // offset is 64-aligned inside a page-aligned mapping, beyond the 8
+        // `LiveRate` needs; `LiveRate` is `#[repr(C)]` and made of `AtomicU64`s
         // only, so every bit pattern another process leaves is a valid
         // value; the memory lives as long as `self`; and every process
         // touches it only through atomic operations.

@@ -132,9 +132,10 @@ const fn unreadable() -> Decision {
 /// acquires; setters are serialised by a flag (or by the caller, see
 /// [`Self::set_config_serialised`]). `#[repr(C)]` and atomics only, so it
 /// may live in a shared mapping (weir-host's `SharedLimiter`).
-// Aligned to a cache line: the word and the first slot's hot words then
-// share one line, so a decision touches a single line.
-#[repr(C, align(64))]
+// Not aligned past 8 bytes on purpose: hosts embed the cell in objects
+// whose allocators promise no more than 16 (a Python object's memory), and
+// measured, a cache-line alignment gained nothing on the hot path.
+#[repr(C)]
 #[derive(Debug)]
 pub struct LiveRate {
     word: AtomicU64,
