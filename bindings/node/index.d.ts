@@ -24,7 +24,8 @@ export type Reason =
   | 'deadline_exceeded'
   | 'no_node'
   | 'circuit_open'
-  | 'circuit_half_open';
+  | 'circuit_half_open'
+  | 'not_retryable';
 
 /** What a worker thread needs to hold the same native object: pass it through postMessage / workerData. */
 export interface Shared {
@@ -371,7 +372,7 @@ export class RetryBudget extends EventEmitter {
   retryAt(
     now: bigint,
     backoff: Backoff,
-    ask: { attempt: number | bigint; draw?: bigint; previousNs?: bigint; advisedNs?: bigint; deadlineLeftNs?: bigint },
+    ask: { attempt: number | bigint; draw?: bigint; previousNs?: bigint; advisedNs?: bigint; deadlineLeftNs?: bigint; noRetry?: boolean },
   ): ExactDecision & { delay: bigint };
 }
 
@@ -381,13 +382,30 @@ export interface RetryOptions {
   signal?: AbortSignal;
   /** The server's advice for an error: ms, or a Retry-After value. Default: `err.retryAfterMs`. */
   retryAfter?: (err: unknown) => number | string | undefined | null;
-  /** Whether an error is worth a retry; default all. */
+  /** Whether an error is worth a retry; default all. An error a layer below marked final
+   * (`err.noRetry`, or `x-weir-no-retry: 1` / a negative `grpc-retry-pushback-ms` in
+   * `err.headers` or `err.response.headers`) is never retried: reason `not_retryable`. */
   retryOn?: (err: unknown) => boolean;
   /** Time for all attempts; a retry that could not finish in it is refused (deadline_too_close). */
   timeoutMs?: number;
 }
 
 export function retry<T>(fn: (ctx: { attempt: number; signal?: AbortSignal }) => T | PromiseLike<T>, options?: RetryOptions): Promise<T>;
+
+export interface FallbackOptions {
+  /** Which errors the fallback answers; default `isRefusal` (a weir primitive refused the call). */
+  on?: (err: unknown) => boolean;
+}
+
+/** `fn` whose refusals (or the errors `on` picks) resolve to `fallback`, a value or `(err, ...args) => value`. */
+export function withFallback<A extends unknown[], T>(
+  fn: (...args: A) => T | PromiseLike<T>,
+  fallback: T | ((err: unknown, ...args: A) => T | PromiseLike<T>),
+  options?: FallbackOptions,
+): ((...args: A) => Promise<T>) & { stats(): Record<string, number> };
+
+/** Whether `err` is a refusal by a weir primitive (it carries a `reason`). */
+export function isRefusal(err: unknown): boolean;
 
 /** A reusable retry policy. */
 export class Retry {
@@ -580,7 +598,7 @@ export class RateLimitedError extends Error {
   retryAfterMs: number;
 }
 export class RetryError extends Error {
-  reason: 'attempts_exhausted' | 'budget_exhausted' | 'deadline_too_close';
+  reason: 'attempts_exhausted' | 'budget_exhausted' | 'deadline_too_close' | 'not_retryable';
   attempts: number;
   cause: unknown;
 }

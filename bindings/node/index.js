@@ -8,6 +8,7 @@ const { Shedder } = require('./lib/shedder');
 const { Throttle } = require('./lib/throttle');
 const { Picker, NoNodeError } = require('./lib/picker');
 const { Backoff, RetryBudget, Retry, retry } = require('./lib/retry');
+const { withFallback, isRefusal } = require('./lib/fallback');
 const { SingleFlight } = require('./lib/singleflight');
 const { hashKey } = require('./lib/keys');
 const { Deadline } = require('./lib/deadline');
@@ -48,6 +49,8 @@ module.exports = {
   RetryBudget,
   Retry,
   retry,
+  withFallback,
+  isRefusal,
   SingleFlight,
   hashKey,
   Deadline,
