@@ -1654,8 +1654,9 @@ void weir_retry_budget_free(weir_retry_budget **budget);
 
 // Decides a retry at `now`: a final answer (`no_retry`) and the attempt
 // limit first, then the backoff delay against the deadline, and only then
-// the budget, so a retry that could never happen does not spend it. A NULL `budget` means the policy has no shared
-// budget: only the attempt limit and the deadline can refuse.
+// the budget, so a retry that could never happen does not spend it. A
+// NULL `budget` means the policy has no shared budget: only the attempt
+// limit and the deadline can refuse.
 //
 // # Safety
 // `backoff` and `budget` are NULL or live; `ask` is NULL or readable;
