@@ -70,7 +70,8 @@ class DeadlineExceeded(WeirError, TimeoutError):
 
 
 class RetryExhausted(WeirError):
-    """`weir.retry` gave up; `reason` is one of `attempts_exhausted`,
+    """`weir.retry` gave up; `reason` is one of `not_retryable` (a layer
+    below marked the failure final), `attempts_exhausted`,
     `budget_exhausted`, `deadline_too_close`, `deadline_exceeded`; `last`
     is the last exception (also the `__cause__`)."""
 
