@@ -198,7 +198,7 @@ func (p *Policy) CheckAt(r *Request, now uint64) *Verdict { return p.check(r, no
 
 // wireStack is the request buffer a check keeps on its stack; a larger
 // request spills to the heap.
-const wireStack = 1024
+const wireStack = 512
 
 // check makes one crossing with one argument of plain bytes (the request
 // in weir_policy_check_wire's layout), so cgo has no pointer to follow or
@@ -250,6 +250,9 @@ func appendWire(wire []byte, r *Request) []byte {
 	wire = appendField(wire, r.Path)
 	wire = appendOptional(wire, r.ClientAddress)
 	wire = appendOptional(wire, r.Key)
+	if len(r.Header) == 0 {
+		return appendLength(wire, 0)
+	}
 	at := len(wire)
 	wire = appendLength(wire, 0)
 	count := 0

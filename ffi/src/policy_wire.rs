@@ -24,12 +24,14 @@ struct Wire<'a> {
 }
 
 impl<'a> Wire<'a> {
+    #[inline(always)]
     fn length(&mut self) -> Result<u32, weir_status> {
         let (head, rest) = self.rest.split_first_chunk::<4>().ok_or_else(|| truncated("a length"))?;
         self.rest = rest;
         Ok(u32::from_le_bytes(*head))
     }
 
+    #[inline(always)]
     fn take(&mut self, len: u32, what: &str) -> Result<&'a [u8], weir_status> {
         let len = usize::try_from(len).map_err(|_| truncated(what))?;
         if len > self.rest.len() {
@@ -40,11 +42,13 @@ impl<'a> Wire<'a> {
         Ok(field)
     }
 
+    #[inline(always)]
     fn field(&mut self, what: &str) -> Result<&'a [u8], weir_status> {
         let len = self.length()?;
         self.take(len, what)
     }
 
+    #[inline(always)]
     fn optional(&mut self, what: &str) -> Result<Option<&'a [u8]>, weir_status> {
         match self.length()? {
             ABSENT => Ok(None),
@@ -53,6 +57,7 @@ impl<'a> Wire<'a> {
     }
 }
 
+#[cold]
 fn truncated(what: &str) -> weir_status {
     invalid_argument(&format!("wire request ends inside {what}"))
 }
