@@ -18,6 +18,13 @@ for target in grpc_timeout retry_after configs breaker_limit tail_latency; do
   # The corpus lives in target/ so runs do not dirty the tree.
   corpus="../target/fuzz-corpus/$target"
   mkdir -p "$corpus"
-  cargo +nightly fuzz run -O --target-dir ../target/fuzz "$target" "$corpus" -- \
-    -max_total_time="$seconds" -print_final_stats=0 2>&1 | tail -n 3
+  log="../target/fuzz-$target.log"
+  # The whole log when a target fails to build or finds a crash; its last
+  # lines when it ran clean.
+  if ! cargo +nightly fuzz run -O --target-dir ../target/fuzz "$target" "$corpus" -- \
+    -max_total_time="$seconds" -print_final_stats=0 >"$log" 2>&1; then
+    cat "$log"
+    exit 1
+  fi
+  tail -n 3 "$log"
 done

@@ -32,6 +32,7 @@ struct Input {
     bias: u64,
     initial: u64,
     capacity: u8,
+    no_retry: bool,
     calls: Vec<(u64, u64, u32, Option<u64>)>,
 }
 
@@ -92,6 +93,7 @@ fuzz_target!(|i: Input| {
                     previous_delay: d,
                     advised: *extra,
                     deadline_left: *draw,
+                    no_retry: i.no_retry,
                 };
                 let _ = retry(*now, b, budget, &ask);
             }
