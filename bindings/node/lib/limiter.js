@@ -75,6 +75,14 @@ function writeCore(now, config) {
   return { rate: { name: 'rate' }, burst: { name: 'burst' }, period_ns: { name: 'periodNs' } };
 }
 
+/** Applies the change just written to handle `h` through `set` (the
+ * limiter's or the keyed table's native setter), then throws its refusal. */
+function change(h, named, set) {
+  F[0] = h;
+  set();
+  settled(named);
+}
+
 /** Throws the refusal of a live change the native side just made, if any. */
 function settled(named) {
   const status = F[1];
@@ -179,26 +187,17 @@ class Limiter {
    * grants a burst. For a `shared` limiter the change is every process's.
    */
   setRate(rate, per = 'second') {
-    const named = writeRate(rate, per);
-    F[0] = this.#h;
-    n.limiterSet();
-    settled(named);
+    change(this.#h, writeRate(rate, per), n.limiterSet);
   }
 
   /** Changes the burst now, keeping the rate and what was spent. */
   setBurst(burst) {
-    const named = writeBurst(burst);
-    F[0] = this.#h;
-    n.limiterSet();
-    settled(named);
+    change(this.#h, writeBurst(burst), n.limiterSet);
   }
 
   /** Changes to core's config `{ rate, periodNs, burst }` (bigints) at an explicit `now`. */
   setAt(now, config) {
-    const named = writeCore(now, config);
-    F[0] = this.#h;
-    n.limiterSet();
-    settled(named);
+    change(this.#h, writeCore(now, config), n.limiterSet);
   }
 
   /** As tryAcquire at an explicit `now` (bigint ns); answers in exact bigints. */
@@ -345,26 +344,17 @@ class KeyedLimiter extends EventEmitter {
    * and its old one.
    */
   setRate(rate, per = 'second') {
-    const named = writeRate(rate, per);
-    F[0] = this.#h;
-    n.keyedSet();
-    settled(named);
+    change(this.#h, writeRate(rate, per), n.keyedSet);
   }
 
   /** Changes every key's burst now, keeping the rate (the rule of setRate). */
   setBurst(burst) {
-    const named = writeBurst(burst);
-    F[0] = this.#h;
-    n.keyedSet();
-    settled(named);
+    change(this.#h, writeBurst(burst), n.keyedSet);
   }
 
   /** Changes to core's config `{ rate, periodNs, burst }` (bigints) at an explicit `now`. */
   setAt(now, config) {
-    const named = writeCore(now, config);
-    F[0] = this.#h;
-    n.keyedSet();
-    settled(named);
+    change(this.#h, writeCore(now, config), n.keyedSet);
   }
 }
 
