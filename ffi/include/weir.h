@@ -543,7 +543,9 @@ typedef struct weir_policy weir_policy;
 typedef struct weir_quantiles weir_quantiles;
 
 // A retry budget. Thread-safe (lock-free: one CAS per deposit or admitted
-// withdraw); only `_free` must not race.
+// withdraw); only `_free` must not race. Hedgers made with
+// `weir_hedger_new_with_budget` hold the budget too, so it lives until
+// the last of the handle and those hedgers is freed.
 typedef struct weir_retry_budget weir_retry_budget;
 
 // A rate limiter whose state lives in a memory-mapped file, so every
@@ -1646,7 +1648,8 @@ weir_status weir_retry_budget_snapshot(const weir_retry_budget *budget,
                                        uint64_t *requests,
                                        uint64_t *retries);
 
-// Frees `*budget` and sets it to NULL; NULL is a no-op.
+// Frees `*budget` and sets it to NULL; NULL is a no-op. Hedgers sharing
+// the budget keep spending it: it is released with the last of them.
 //
 // # Safety
 // `budget` is NULL or points to NULL or to a live budget no other thread uses.
@@ -1968,6 +1971,19 @@ weir_status weir_hedge_config_default(weir_hedge_config *out);
 weir_status weir_hedger_new(const weir_hedge_config *config,
                             const weir_retry_budget_config *budget,
                             weir_hedger **out);
+
+// Makes a hedger with an empty latency window whose hedges spend `budget`,
+// the budget the same operation's retries (`weir_retry`) spend, so hedges
+// and retries are bounded together. The hedger holds the budget:
+// `weir_retry_budget_free` may come first. `weir_hedger_begin` deposits
+// the request in that budget; do not deposit it again.
+//
+// # Safety
+// `config` is NULL or readable; `budget` is NULL or live; `out` is NULL or
+// writable.
+weir_status weir_hedger_new_with_budget(const weir_hedge_config *config,
+                                        const weir_retry_budget *budget,
+                                        weir_hedger **out);
 
 // Begins a request at `now`: one deposit in the budget. Writes its start
 // (`now`) to `started_at`.

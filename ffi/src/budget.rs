@@ -6,6 +6,7 @@ use crate::backoff::{advice, weir_backoff, weir_retry_decision};
 use crate::decision::weir_decision;
 use crate::handle::{free, live, need, out, publish};
 use crate::status::{config_error, guard, weir_status};
+use std::sync::Arc;
 use weir_core::budget::{retry, AtomicRetryBudget, RetryAsk, RetryBudgetConfig, Unbudgeted};
 
 /// Retry budget settings; `weir_retry_budget_config_default` gives 10 %,
@@ -53,9 +54,11 @@ pub struct weir_retry_ask {
 }
 
 /// A retry budget. Thread-safe (lock-free: one CAS per deposit or admitted
-/// withdraw); only `_free` must not race.
+/// withdraw); only `_free` must not race. Hedgers made with
+/// `weir_hedger_new_with_budget` hold the budget too, so it lives until
+/// the last of the handle and those hedgers is freed.
 pub struct weir_retry_budget {
-    inner: AtomicRetryBudget,
+    pub(crate) inner: Arc<AtomicRetryBudget>,
     pub(crate) events: crate::events::weir_events,
 }
 
@@ -97,7 +100,7 @@ pub unsafe extern "C" fn weir_retry_budget_new(
         let events = crate::events::weir_events(weir_host::Events::budget(&config));
         match AtomicRetryBudget::new(config) {
             // SAFETY: `out` checked non-NULL; writable per the contract.
-            Ok(inner) => unsafe { publish(out, weir_retry_budget { inner, events }) },
+            Ok(inner) => unsafe { publish(out, weir_retry_budget { inner: Arc::new(inner), events }) },
             Err(e) => config_error(e),
         }
     })
@@ -172,7 +175,8 @@ pub unsafe extern "C" fn weir_retry_budget_snapshot(
     })
 }
 
-/// Frees `*budget` and sets it to NULL; NULL is a no-op.
+/// Frees `*budget` and sets it to NULL; NULL is a no-op. Hedgers sharing
+/// the budget keep spending it: it is released with the last of them.
 ///
 /// # Safety
 /// `budget` is NULL or points to NULL or to a live budget no other thread uses.
@@ -217,7 +221,7 @@ pub unsafe extern "C" fn weir_retry(
         };
         let answer = match budget {
             Some(budget) => {
-                let answer = retry(now, &backoff.inner, &budget.inner, &ask);
+                let answer = retry(now, &backoff.inner, &*budget.inner, &ask);
                 budget.events.observe(now, &answer.decision);
                 answer
             }

@@ -4,10 +4,11 @@
 //! hedger's retry budget. The caller sends, waits and cancels; the hedger
 //! decides when and whether.
 
-use crate::budget::weir_retry_budget_config;
+use crate::budget::{weir_retry_budget, weir_retry_budget_config};
 use crate::handle::{free, live, need, out, publish};
 use crate::status::{config_error, guard, weir_status};
 use std::ffi::c_char;
+use std::sync::Arc;
 use weir_core::hedge::{HedgeAsk, HedgeConfig, HedgeDecision};
 use weir_core::quantile::QuantileConfig;
 use weir_host::Hedger;
@@ -141,6 +142,19 @@ pub unsafe extern "C" fn weir_hedge_config_default(out: *mut weir_hedge_config) 
     })
 }
 
+impl weir_hedge_config {
+    fn split(&self) -> (HedgeConfig, QuantileConfig) {
+        let hedge = HedgeConfig {
+            quantile: self.quantile,
+            floor_ns: self.floor_ns,
+            ceiling_ns: self.ceiling_ns,
+            max_hedges: self.max_hedges,
+            min_samples: self.min_samples,
+        };
+        (hedge, QuantileConfig { window_ns: self.window_ns, sub_windows: self.sub_windows })
+    }
+}
+
 /// Makes a hedger with an empty latency window and a budget of its own.
 ///
 /// # Safety
@@ -152,17 +166,37 @@ pub unsafe extern "C" fn weir_hedger_new(
     out: *mut *mut weir_hedger,
 ) -> weir_status {
     guard(|| {
-        let (c, budget) = (live!(config), live!(budget));
+        let (config, budget) = (live!(config), live!(budget));
         need!(out);
-        let hedge = HedgeConfig {
-            quantile: c.quantile,
-            floor_ns: c.floor_ns,
-            ceiling_ns: c.ceiling_ns,
-            max_hedges: c.max_hedges,
-            min_samples: c.min_samples,
-        };
-        let window = QuantileConfig { window_ns: c.window_ns, sub_windows: c.sub_windows };
+        let (hedge, window) = config.split();
         match Hedger::new(hedge, budget.into(), window) {
+            // SAFETY: `out` checked non-NULL; writable per the contract.
+            Ok(inner) => unsafe { publish(out, weir_hedger { inner }) },
+            Err(e) => config_error(e),
+        }
+    })
+}
+
+/// Makes a hedger with an empty latency window whose hedges spend `budget`,
+/// the budget the same operation's retries (`weir_retry`) spend, so hedges
+/// and retries are bounded together. The hedger holds the budget:
+/// `weir_retry_budget_free` may come first. `weir_hedger_begin` deposits
+/// the request in that budget; do not deposit it again.
+///
+/// # Safety
+/// `config` is NULL or readable; `budget` is NULL or live; `out` is NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_hedger_new_with_budget(
+    config: *const weir_hedge_config,
+    budget: *const weir_retry_budget,
+    out: *mut *mut weir_hedger,
+) -> weir_status {
+    guard(|| {
+        let (config, budget) = (live!(config), live!(budget));
+        need!(out);
+        let (hedge, window) = config.split();
+        match Hedger::with_budget(hedge, Arc::clone(&budget.inner), window) {
             // SAFETY: `out` checked non-NULL; writable per the contract.
             Ok(inner) => unsafe { publish(out, weir_hedger { inner }) },
             Err(e) => config_error(e),
@@ -359,4 +393,133 @@ pub unsafe extern "C" fn weir_hedger_free(hedger: *mut *mut weir_hedger) {
         unsafe { free(hedger) };
         weir_status::Ok
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backoff::{weir_backoff, weir_backoff_config, weir_backoff_config_default, weir_backoff_free};
+    use crate::backoff::{weir_backoff_new, weir_retry_decision};
+    use crate::budget::{weir_retry, weir_retry_ask, weir_retry_budget_free, weir_retry_budget_new};
+    use crate::weir_reason;
+    use std::ptr::null_mut;
+
+    const SECOND: u64 = 1_000_000_000;
+
+    /// One retry per second and nothing by ratio: whoever spends first
+    /// leaves nothing to the other.
+    fn one_retry_budget() -> *mut weir_retry_budget {
+        let config = weir_retry_budget_config { ratio: 0.0, min_per_second: 1, window_ns: SECOND, buckets: 1 };
+        let mut budget = null_mut();
+        // SAFETY: locals only.
+        assert_eq!(unsafe { weir_retry_budget_new(&config, &mut budget) }, weir_status::Ok);
+        budget
+    }
+
+    fn hedger_on(budget: *const weir_retry_budget) -> *mut weir_hedger {
+        let mut config = weir_hedge_config {
+            quantile: 0.0,
+            floor_ns: 0,
+            ceiling_ns: 0,
+            max_hedges: 0,
+            min_samples: 0,
+            window_ns: 0,
+            sub_windows: 0,
+        };
+        let mut hedger = null_mut();
+        // SAFETY: locals and a live budget.
+        unsafe {
+            assert_eq!(weir_hedge_config_default(&mut config), weir_status::Ok);
+            config.max_hedges = 2;
+            // Hedges due every 100 ms, asked for at 500 ms.
+            config.ceiling_ns = SECOND / 10;
+            assert_eq!(weir_hedger_new_with_budget(&config, budget, &mut hedger), weir_status::Ok);
+        }
+        hedger
+    }
+
+    /// The next hedge of a request begun at 0, asked for once it is due.
+    fn hedge(hedger: *const weir_hedger, hedges_sent: u64) -> weir_hedge_decision {
+        let mut d = weir_hedge_decision::default();
+        // SAFETY: a live hedger and locals.
+        unsafe {
+            let mut started = 0;
+            assert_eq!(weir_hedger_begin(hedger, 0, &mut started), weir_status::Ok);
+            assert_eq!(weir_hedger_next(hedger, SECOND / 2, started, hedges_sent, u64::MAX, &mut d), weir_status::Ok);
+        }
+        d
+    }
+
+    fn retry_on(budget: *const weir_retry_budget) -> weir_retry_decision {
+        let mut config = std::mem::MaybeUninit::<weir_backoff_config>::uninit();
+        let mut backoff: *mut weir_backoff = null_mut();
+        let mut out = weir_retry_decision::default();
+        let ask = weir_retry_ask { attempt: 1, deadline_left_ns: u64::MAX, ..Default::default() };
+        // SAFETY: locals, written by `_default` before they are read, and live handles.
+        unsafe {
+            assert_eq!(weir_backoff_config_default(config.as_mut_ptr()), weir_status::Ok);
+            assert_eq!(weir_backoff_new(config.as_ptr(), &mut backoff), weir_status::Ok);
+            assert_eq!(weir_retry(backoff, budget, SECOND / 2, &ask, &mut out), weir_status::Ok);
+            weir_backoff_free(&mut backoff);
+        }
+        out
+    }
+
+    #[test]
+    fn a_hedge_and_a_retry_spend_one_budget() {
+        let mut budget = one_retry_budget();
+        let mut hedger = hedger_on(budget);
+        let sent = hedge(hedger, 0);
+        assert_eq!(sent.action, weir_hedge_action::Send as u32);
+        let refused = retry_on(budget);
+        assert_eq!(refused.decision.reason, weir_reason::BudgetExhausted as u32);
+        // SAFETY: handles from their `_new`, freed once.
+        unsafe {
+            weir_hedger_free(&mut hedger);
+            weir_retry_budget_free(&mut budget);
+        }
+
+        let mut budget = one_retry_budget();
+        let mut hedger = hedger_on(budget);
+        assert_eq!(retry_on(budget).decision.admitted, 1);
+        let refused = hedge(hedger, 0);
+        assert_eq!(refused.action, weir_hedge_action::Stop as u32);
+        assert_eq!(refused.reason, weir_reason::BudgetExhausted as u32);
+        // SAFETY: as above.
+        unsafe {
+            weir_hedger_free(&mut hedger);
+            weir_retry_budget_free(&mut budget);
+        }
+    }
+
+    #[test]
+    fn the_hedger_outlives_its_budget_handle() {
+        let mut budget = one_retry_budget();
+        let mut hedger = hedger_on(budget);
+        // SAFETY: the budget handle is freed once; the hedger holds its own reference.
+        unsafe { weir_retry_budget_free(&mut budget) };
+        assert!(budget.is_null());
+        assert_eq!(hedge(hedger, 0).action, weir_hedge_action::Send as u32);
+        assert_eq!(hedge(hedger, 1).reason, weir_reason::BudgetExhausted as u32);
+        let (mut requests, mut retries) = (0, 0);
+        // SAFETY: a live hedger and locals.
+        unsafe {
+            assert_eq!(weir_hedger_budget(hedger, SECOND / 2, &mut requests, &mut retries), weir_status::Ok);
+            weir_hedger_free(&mut hedger);
+        }
+        assert_eq!((requests, retries), (2, 1));
+    }
+
+    #[test]
+    fn a_null_budget_is_refused() {
+        let mut config = std::mem::MaybeUninit::<weir_hedge_config>::uninit();
+        let mut hedger = null_mut();
+        // SAFETY: locals.
+        unsafe {
+            assert_eq!(weir_hedge_config_default(config.as_mut_ptr()), weir_status::Ok);
+            let status = weir_hedger_new_with_budget(config.as_ptr(), std::ptr::null(), &mut hedger);
+            assert_eq!(status, weir_status::NullArgument);
+        }
+        assert!(hedger.is_null());
+    }
 }

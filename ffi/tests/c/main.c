@@ -24,6 +24,7 @@ int main(int argc, char **argv) {
   test_fleet();
   test_threads();
   test_tail();
+  test_hedge_budget();
   int vectors = test_vectors(argv[1]);
   CHECK(vectors >= 50);
   CHECK(test_units(argv[2]) >= 20);

@@ -16,6 +16,8 @@ void test_adaptive(void);
 void test_breaker(void);
 void test_threads(void);
 void test_tail(void);
+/* Hedges and retries spending one retry budget. */
+void test_hedge_budget(void);
 void test_part2(void);
 /* Forks a child that opens the same shared limiter. */
 void test_shared(void);
