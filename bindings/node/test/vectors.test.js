@@ -3,21 +3,23 @@
 // through the public API: same inputs, same decisions as core.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { load, dir } = require('./vectors');
-const part1 = require('./replay-part1');
+const { load, dir, expectFields } = require('./vectors');
 
-const primitives = { ...part1.primitives };
-let part2 = null;
-try {
-  part2 = require('./replay-part2');
-  Object.assign(primitives, part2.primitives);
-} catch (e) {
-  if (e.code !== 'MODULE_NOT_FOUND') throw e;
+const primitives = {};
+for (const family of [
+  'limiters',
+  'shedder-throttle',
+  'lease',
+  'picker',
+  'retry',
+  'singleflight',
+  'deadline',
+  'breaker',
+  'adaptive-limit',
+  'tail',
+]) {
+  Object.assign(primitives, require(`./replay-${family}`).primitives);
 }
-const part3 = require('./replay-part3');
-Object.assign(primitives, part3.primitives);
-Object.assign(primitives, require('./replay-tail').primitives);
-const expectFields = part1.expectFields;
 // Primitives with vectors in core that the package does not offer yet: their
 // files are skipped, not failed. Each names the issue wiring it.
 const NOT_YET = {};

@@ -9,7 +9,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from part1 import write  # noqa: E402
+from vector_file import write  # noqa: E402
 
 MAX = 2**64 - 1
 S = 10**9

@@ -1,42 +1,20 @@
-"""Reference model of the limiter, keyed limiter, concurrency limiter,
-shedder and throttle, written from the algorithm descriptions in core's docs
-rather than from the Rust code. It writes the part-1 conformance vectors:
+"""Reference model of the limiter, keyed limiter and concurrency limiter,
+written from the algorithm descriptions in core's docs rather than from the
+Rust code. It writes their conformance vectors:
 
-    python3 core/tests/vectors/reference/part1.py
+    python3 core/tests/vectors/reference/limiters.py
 
 A vector is the contract; this model is how its expectations were computed
 and a second opinion on the Rust arithmetic. Integers above 2^53 are written
 as strings, as the vector format requires.
 """
-import json
 import math
-import os
+
+from vector_file import write
 
 MAX = 2**64 - 1
 S = 10**9
 MS = 10**6
-OUT = os.path.join(os.path.dirname(__file__), "..")
-
-
-def big(v):
-    if isinstance(v, int) and not isinstance(v, bool) and v > 2**53:
-        return str(v)
-    if isinstance(v, dict):
-        return {k: big(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [big(x) for x in v]
-    return v
-
-
-def write(name, primitive, description, config, steps=None, error_field=None):
-    vector = {"primitive": primitive, "description": description, "config": config}
-    if error_field:
-        vector["expect_config_error"] = {"field": error_field}
-    else:
-        vector["steps"] = steps
-    with open(os.path.join(OUT, f"{name}.json"), "w") as f:
-        json.dump(big(vector), f, indent=1)
-        f.write("\n")
 
 
 # ---- GCRA ---------------------------------------------------------------
@@ -223,5 +201,3 @@ if __name__ == "__main__":
     limiters()
     keyed()
     concurrency()
-    import part1_adaptive  # noqa: E402  (shedder and throttle)
-    part1_adaptive.main(write)

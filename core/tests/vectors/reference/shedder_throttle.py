@@ -1,6 +1,12 @@
 """Reference model of the shedder and the throttle (rolling windows of
-packed buckets), used by part1.py to write their vectors."""
+packed buckets), written from the algorithm descriptions in core's docs
+rather than from the Rust code. It writes their conformance vectors:
+
+    python3 core/tests/vectors/reference/shedder_throttle.py
+"""
 import math
+
+from vector_file import write
 
 MAX = 2**64 - 1
 S = 10**9
@@ -115,7 +121,7 @@ class Throttle:
             self.w.update(now, lambda a, b: (a, min(b + 1, COUNTER_MAX)))
 
 
-def shedder_vector(write, name, description, config, script):
+def shedder_vector(name, description, config, script):
     """script: list of (at, op, arg) with op in acquire / done / cpu."""
     m, steps = Shedder(config), []
     for at, op, arg in script:
@@ -133,7 +139,7 @@ def shedder_vector(write, name, description, config, script):
     write(name, "shedder", description, config, steps)
 
 
-def throttle_vector(write, name, description, config, script):
+def throttle_vector(name, description, config, script):
     """script: list of (at, op, arg) with op in acquire (draw) / record (success)."""
     m, steps = Throttle(config), []
     for at, op, arg in script:
@@ -158,37 +164,37 @@ def history(start, n, rt, step=0):
     return out
 
 
-def shedders(write):
+def shedders():
     fast = {"window_ns": S, "buckets": 10, "cpu_decay": 0.0}
-    shedder_vector(write, "shedder-low-cpu-never-sheds", "below the CPU threshold and with no cap, nothing is shed", fast,
+    shedder_vector("shedder-low-cpu-never-sheds", "below the CPU threshold and with no cap, nothing is shed", fast,
                    [(0, "acquire", None)] * 20)
-    shedder_vector(write, "shedder-queue-cap", "max_queue refuses past a fixed in-flight count, whatever the CPU",
+    shedder_vector("shedder-queue-cap", "max_queue refuses past a fixed in-flight count, whatever the CPU",
                    dict(fast, max_queue=3), [(0, "acquire", None)] * 4 + [(5 * MS, "done", 0), (5 * MS, "acquire", None)])
     overload = history(0, 20, 10 * MS) + [(150 * MS, "cpu", 900)] + [(150 * MS, "acquire", None)] * 5
-    shedder_vector(write, "shedder-cpu-overload",
+    shedder_vector("shedder-cpu-overload",
                    "CPU at 900 > 800: requests past max_pass * min_rt / bucket in flight are shed", fast, overload)
-    shedder_vector(write, "shedder-cool-off",
+    shedder_vector("shedder-cool-off",
                    "after a shed the estimate stays enforced for 1 s although the CPU fell, then it lifts", fast,
                    overload + [(200 * MS, "cpu", 100)] + [(200 * MS, "acquire", None)] * 2
                    + [(1150 * MS, "acquire", None), (1151 * MS, "acquire", None)])
-    shedder_vector(write, "shedder-cpu-smoothing", "CPU samples are smoothed: cpu = 0.95 * previous + 0.05 * sample",
+    shedder_vector("shedder-cpu-smoothing", "CPU samples are smoothed: cpu = 0.95 * previous + 0.05 * sample",
                    {"window_ns": S, "buckets": 10}, [(0, "cpu", 1000)] * 8 + [(0, "cpu", 0)] * 3)
-    shedder_vector(write, "shedder-window-forgets", "history older than the window no longer sets the estimate", fast,
+    shedder_vector("shedder-window-forgets", "history older than the window no longer sets the estimate", fast,
                    history(0, 30, 10 * MS) + [(500 * MS, "acquire", None), (2 * S, "acquire", None)])
-    shedder_vector(write, "shedder-current-bucket-excluded",
+    shedder_vector("shedder-current-bucket-excluded",
                    "only finished buckets set the estimate: the running one is still filling", fast,
                    history(0, 10, 5 * MS) + [(20 * MS, "acquire", None), (100 * MS, "acquire", None)])
-    shedder_vector(write, "shedder-rt-clock-backwards", "a done whose clock went back records the minimum 1 us", fast,
+    shedder_vector("shedder-rt-clock-backwards", "a done whose clock went back records the minimum 1 us", fast,
                    [(10 * MS, "acquire", None), (5 * MS, "done", 10 * MS), (150 * MS, "acquire", None)])
-    shedder_vector(write, "shedder-threshold-inclusive", "CPU exactly at the threshold counts as overloaded",
+    shedder_vector("shedder-threshold-inclusive", "CPU exactly at the threshold counts as overloaded",
                    dict(fast, cpu_threshold=500), history(0, 4, 50 * MS) + [(100 * MS, "cpu", 500)]
                    + [(100 * MS, "acquire", None)] * 4)
-    shedder_vector(write, "shedder-single-in-flight-never-shed", "one request in flight is never shed by the CPU rule",
+    shedder_vector("shedder-single-in-flight-never-shed", "one request in flight is never shed by the CPU rule",
                    dict(fast, cpu_threshold=1), [(0, "cpu", 1000), (0, "acquire", None), (0, "acquire", None),
                                                  (1 * MS, "done", 0), (1 * MS, "done", 0), (1 * MS, "acquire", None)])
-    shedder_vector(write, "shedder-slow-rt-saturates", "response times past ~1.05 s saturate rather than wrap", fast,
+    shedder_vector("shedder-slow-rt-saturates", "response times past ~1.05 s saturate rather than wrap", fast,
                    [(0, "acquire", None), (5 * S, "done", 0), (5 * S + 100 * MS, "acquire", None)])
-    shedder_vector(write, "shedder-estimate-grows-with-throughput", "more passes per bucket raise the in-flight estimate",
+    shedder_vector("shedder-estimate-grows-with-throughput", "more passes per bucket raise the in-flight estimate",
                    fast, history(0, 200, 40 * MS) + [(150 * MS, "cpu", 1000)] + [(150 * MS, "acquire", None)] * 82)
     err = lambda name, desc, cfg, field: write(name, "shedder", desc, cfg, error_field=field)
     err("shedder-error-buckets-zero", "zero buckets are refused", {"buckets": 0}, "buckets")
@@ -201,32 +207,32 @@ def shedders(write):
     err("shedder-error-decay-one", "a decay of 1 would never move", {"cpu_decay": 1.0}, "cpu_decay")
 
 
-def throttles(write):
+def throttles():
     c = {"window_ns": S, "buckets": 10, "min_requests": 5}
     fail = lambda t, n: [(t, "acquire", MAX // 2), (t, "record", False)] * n
     ok = lambda t, n: [(t, "acquire", MAX // 2), (t, "record", True)] * n
-    throttle_vector(write, "throttle-min-requests", "under min_requests nothing is refused, even when all fail",
+    throttle_vector("throttle-min-requests", "under min_requests nothing is refused, even when all fail",
                     c, [(0, "acquire", 0), (0, "record", False)] * 5)
-    throttle_vector(write, "throttle-all-failing", "with every request failing, p rises and draws below it are refused",
+    throttle_vector("throttle-all-failing", "with every request failing, p rises and draws below it are refused",
                     c, fail(0, 10) + [(0, "acquire", 0)] * 3)
-    throttle_vector(write, "throttle-max-probability", "p is capped at max_reject_probability so some requests probe",
+    throttle_vector("throttle-max-probability", "p is capped at max_reject_probability so some requests probe",
                     dict(c, max_reject_probability=0.5), fail(0, 40) + [(0, "acquire", MAX // 2 - 1),
                                                                        (0, "acquire", MAX // 2 + 1)])
-    throttle_vector(write, "throttle-healthy", "a backend that accepts everything is never throttled", c,
+    throttle_vector("throttle-healthy", "a backend that accepts everything is never throttled", c,
                     ok(0, 50) + [(0, "acquire", 0)])
-    throttle_vector(write, "throttle-recovery", "successes after failures bring p back to 0", c,
+    throttle_vector("throttle-recovery", "successes after failures bring p back to 0", c,
                     fail(0, 10) + ok(100 * MS, 20) + [(100 * MS, "acquire", 0)])
-    throttle_vector(write, "throttle-window-forgets", "failures older than the window are forgotten", c,
+    throttle_vector("throttle-window-forgets", "failures older than the window are forgotten", c,
                     fail(0, 20) + [(500 * MS, "acquire", 0), (1100 * MS, "acquire", 0)])
-    throttle_vector(write, "throttle-k-one", "k = 1 refuses as soon as requests exceed accepts", dict(c, k=1.0),
+    throttle_vector("throttle-k-one", "k = 1 refuses as soon as requests exceed accepts", dict(c, k=1.0),
                     ok(0, 5) + fail(0, 1) + [(0, "acquire", 0)])
-    throttle_vector(write, "throttle-k-two-tolerates-half", "k = 2 tolerates half of the requests failing", c,
+    throttle_vector("throttle-k-two-tolerates-half", "k = 2 tolerates half of the requests failing", c,
                     (ok(0, 1) + fail(0, 1)) * 10 + [(0, "acquire", 0)])
-    throttle_vector(write, "throttle-never", "max_reject_probability 0 never refuses",
+    throttle_vector("throttle-never", "max_reject_probability 0 never refuses",
                     dict(c, max_reject_probability=0.0), fail(0, 20) + [(0, "acquire", 0)])
-    throttle_vector(write, "throttle-time-backwards", "a clock stepping back counts into the newer bucket", c,
+    throttle_vector("throttle-time-backwards", "a clock stepping back counts into the newer bucket", c,
                     fail(500 * MS, 10) + fail(400 * MS, 10) + [(500 * MS, "acquire", 0)])
-    throttle_vector(write, "throttle-refused-count-as-requests",
+    throttle_vector("throttle-refused-count-as-requests",
                     "locally refused requests count as requests, as in the SRE book", dict(c, min_requests=1),
                     fail(0, 2) + [(0, "acquire", 0)] * 5)
     err = lambda name, desc, cfg, field: write(name, "throttle", desc, cfg, error_field=field)
@@ -238,6 +244,6 @@ def throttles(write):
         {"window_ns": 10, "buckets": 10}, "window_ns")
 
 
-def main(write):
-    shedders(write)
-    throttles(write)
+if __name__ == "__main__":
+    shedders()
+    throttles()
