@@ -120,6 +120,28 @@ func ns(d time.Duration) uint64 {
 	return uint64(d)
 }
 
+// parsed checks a header parse against the step: the nanoseconds, or the
+// reason it was refused for.
+func (r *replayer) parsed(d time.Duration, err error) { r.parsedNs(ns(d), err) }
+
+func (r *replayer) parsedNs(d uint64, err error) {
+	if err != nil {
+		he, ok := err.(*HeaderError)
+		if !ok {
+			r.t.Fatalf("step %d: %v", r.i, err)
+		}
+		r.str("error", he.Reason)
+		if _, wantNs := r.step.Expect["ns"]; wantNs {
+			r.t.Errorf("step %d: want ns, got error %s", r.i, he.Reason)
+		}
+		return
+	}
+	if _, wantErr := r.step.Expect["error"]; wantErr {
+		r.t.Errorf("step %d: want an error, got %d", r.i, d)
+	}
+	r.u64("ns", d)
+}
+
 func (r *replayer) decision(d Decision) {
 	r.str("reason", d.Reason.String())
 	r.u64("retry_after", ns(d.RetryAfter))
