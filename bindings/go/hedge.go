@@ -23,7 +23,8 @@ type HedgeConfig struct {
 	MinSamples int           // samples the window needs before its quantile is trusted
 	Window     time.Duration // the latency window
 	SubWindows int           // its sub-windows, 1..4
-	Budget     RetryBudgetConfig
+	// Budget is the hedger's own budget; with HedgerBudget it is not used.
+	Budget RetryBudgetConfig
 }
 
 // DefaultHedgeConfig hedges once after the recent p95 (within 1 ms..1 s,
@@ -55,20 +56,44 @@ type HedgerStats struct {
 	RefusedDeadline uint64 // hedges that could not start before the deadline
 }
 
+// HedgerOption adjusts NewHedger.
+type HedgerOption func(*hedgerSetup)
+
+type hedgerSetup struct{ budget *RetryBudget }
+
+// HedgerBudget makes the hedger's hedges spend b, the budget the same
+// operation's Retry calls spend, so hedges and retries toward one
+// dependency are bounded together; the config's Budget is then not used.
+// Hedge deposits each request in b: do not Deposit it again. The hedger
+// holds b's native budget, so b may be closed first. A nil b leaves the
+// hedger a budget of its own.
+func HedgerBudget(b *RetryBudget) HedgerOption { return func(s *hedgerSetup) { s.budget = b } }
+
 // NewHedger makes a hedger; a bad field is a *ConfigError naming it.
-func NewHedger(c HedgeConfig) (*Hedger, error) {
+func NewHedger(c HedgeConfig, opts ...HedgerOption) (*Hedger, error) {
+	var setup hedgerSetup
+	for _, o := range opts {
+		o(&setup)
+	}
 	cfg := C.weir_hedge_config{
 		quantile: C.double(c.Quantile), floor_ns: C.uint64_t(uint64(max(c.Floor, 0))),
 		ceiling_ns: C.uint64_t(ceilingNs(c.Ceiling)), max_hedges: C.uint64_t(uint64(max(c.MaxHedges, 0))),
 		min_samples: C.uint64_t(uint64(max(c.MinSamples, 0))), window_ns: C.uint64_t(uint64(max(c.Window, 0))),
 		sub_windows: C.uint64_t(uint64(max(c.SubWindows, 0))),
 	}
-	b := C.weir_retry_budget_config{
-		ratio: C.double(c.Budget.Ratio), min_per_second: C.uint64_t(uint64(max(c.Budget.MinPerSecond, 0))),
-		window_ns: C.uint64_t(uint64(max(c.Budget.Window, 0))), buckets: C.uint64_t(uint64(max(c.Budget.Buckets, 0))),
-	}
 	h := &Hedger{maxHedges: c.MaxHedges}
-	if err := create(func() C.weir_status { return C.weir_hedger_new(&cfg, &b, &h.h) }); err != nil {
+	var err error
+	if shared := setup.budget; shared != nil {
+		err = create(func() C.weir_status { return C.weir_hedger_new_with_budget(&cfg, shared.h, &h.h) })
+		runtime.KeepAlive(shared)
+	} else {
+		b := C.weir_retry_budget_config{
+			ratio: C.double(c.Budget.Ratio), min_per_second: C.uint64_t(uint64(max(c.Budget.MinPerSecond, 0))),
+			window_ns: C.uint64_t(uint64(max(c.Budget.Window, 0))), buckets: C.uint64_t(uint64(max(c.Budget.Buckets, 0))),
+		}
+		err = create(func() C.weir_status { return C.weir_hedger_new(&cfg, &b, &h.h) })
+	}
+	if err != nil {
 		return nil, err
 	}
 	runtime.SetFinalizer(h, (*Hedger).Close)
