@@ -13,6 +13,8 @@ ratios each case is held to and Envoy's CPU time per request.
 Usage: .venv-envoy/bin/python benches/envoy/bench.py [rounds] [seconds]
 WEIR_FILTER_WASM: the filter to load (default target/wasm32-wasip1/release);
 WEIR_ALT_WASM: another build of it, run as one more case;
+WEIR_ALT_MODULE: a folder holding another build of libweir_envoy.so, run as
+"weir native (alt)" and "weir native refusing (alt)" beside the current one;
 BENCH_CASES: comma-separated case names to run (native always runs), which
 may also name the raw floor's extra variants (see EXTRA).
 """
@@ -45,8 +47,17 @@ WEIR = wasm_filter({"rules": [{"name": "bench", "limit": {"rate": HUGE, "per": "
 WEIR_KEYED = wasm_filter(
     {"rules": [{"name": "bench", "limit": {"rate": HUGE, "per": "1s", "burst": HUGE, "key": "client_address"}}]}
 )
-# Refusing with the headers weir's refusals carry: x-ratelimit-*, and
-# retry-after and x-weir-rule added as fixed values.
+# The refuse path is held to local_ratelimit sending what weir's refusal
+# sends, so the two answers cost Envoy the same header work: weir's 429
+# carries retry-after, x-ratelimit-limit/-remaining/-reset, x-weir-rule and
+# x-weir-no-retry: 1 (the REFUSING rule below: no gRPC, no debug headers).
+# The anchor is configured up to that set rather than weir's case cut down
+# to the anchor's default, because weir's headers are its behaviour (a
+# client's retry advice and the no-retry marker) and no option turns them
+# off: the x-ratelimit-* trio from enable_x_ratelimit_headers, the rest as
+# fixed values from response_headers_to_add. Left unequal: the body
+# (local_ratelimit's fixed "local_rate_limited", 18 bytes; weir's names the
+# reason and the rule, 35) and the response code details.
 NATIVE_REFUSING = {
     **NATIVE,
     "typed_config": {
@@ -56,6 +67,7 @@ NATIVE_REFUSING = {
         "response_headers_to_add": [
             {"header": {"key": "retry-after", "value": "3600"}},
             {"header": {"key": "x-weir-rule", "value": "bench"}},
+            {"header": {"key": "x-weir-no-retry", "value": "1"}},
         ],
     },
 }
@@ -121,8 +133,13 @@ CASES = {
     "weir refusing": [wasm_filter(REFUSING)],
     "weir native refusing": [module_filter(REFUSING)],
 }
-# Each case's ratios are taken against the native filter on the same path.
-BASELINE = {n: ("native local_ratelimit refusing" if "refusing" in n else "native local_ratelimit") for n in CASES}
+
+
+def baseline(case: str) -> str:
+    """Each case's ratios are taken against the native filter on the same path."""
+    return "native local_ratelimit refusing" if "refusing" in case else "native local_ratelimit"
+
+
 # Run only when named in BENCH_CASES: the raw floor with each host call
 # added in turn, to price them one by one.
 EXTRA = {
@@ -132,6 +149,14 @@ EXTRA = {
 }
 if ALT_WASM:  # another build of the filter, e.g. other profile settings
     CASES["weir alt build"] = [with_code(WEIR, Path(ALT_WASM))]
+# Another build of the module (a before/after pair in one interleaved run):
+# Envoy finds a module by name on ENVOY_DYNAMIC_MODULES_SEARCH_PATH, read
+# when it starts, so these cases' Envoys start with the path pointing there.
+ALT_MODULE = os.environ.get("WEIR_ALT_MODULE")
+ALT_MODULE_CASES = {"weir native (alt)": "weir native", "weir native refusing (alt)": "weir native refusing"}
+if ALT_MODULE:
+    for alt, case in ALT_MODULE_CASES.items():
+        CASES[alt] = CASES[case]
 
 
 def pin(pid: int, cpu: int) -> None:
@@ -153,7 +178,7 @@ def main() -> None:
         # Started inside the try, so one Envoy refusing to start does not
         # leave the ones before it running.
         for name, filters in cases.items():
-            envoys[name] = Envoy(bootstrap(filters, DIRECT_OK), concurrency=1)
+            envoys[name] = start(name, filters)
         for e in envoys.values():
             pin(e.proc.pid, 0)
         for r in range(rounds):
@@ -174,6 +199,17 @@ def main() -> None:
     report(results, rounds, seconds)
 
 
+def start(name: str, filters: list) -> Envoy:
+    if not (ALT_MODULE and name in ALT_MODULE_CASES):
+        return Envoy(bootstrap(filters, DIRECT_OK), concurrency=1)
+    search = os.environ["ENVOY_DYNAMIC_MODULES_SEARCH_PATH"]
+    os.environ["ENVOY_DYNAMIC_MODULES_SEARCH_PATH"] = str(Path(ALT_MODULE).resolve())
+    try:
+        return Envoy(bootstrap(filters, DIRECT_OK), concurrency=1)
+    finally:
+        os.environ["ENVOY_DYNAMIC_MODULES_SEARCH_PATH"] = search
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process (all its threads), from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -189,7 +225,7 @@ def wrk_pinned(port: int, seconds: int) -> dict:
 
 
 def report(results: dict[str, list[dict]], rounds: int, seconds: int) -> None:
-    base = {n: BASELINE.get(n, "native local_ratelimit") for n in results}
+    base = {n: baseline(n) for n in results}
     med = {n: statistics.median(r["rps"] for r in rs) for n, rs in results.items()}
     p99 = {n: statistics.median(r["p99_us"] for r in rs) for n, rs in results.items()}
     cpu = {n: statistics.median(r["cpu_us"] for r in rs) for n, rs in results.items()}
