@@ -92,13 +92,17 @@ impl AdaptiveLimitKernel {
         let (min, max) = (self.min, self.max);
         match self.algorithm {
             Algorithm::Gradient2 { smoothing, rtt_tolerance, queue_size, .. } => {
-                // An app-limited service says nothing about a higher limit.
-                if s.in_flight < estimate / 2.0 {
-                    return estimate;
-                }
                 let gradient = (rtt_tolerance * baseline / s.rtt).clamp(0.5, 1.0);
                 let target = estimate * gradient + queue_size as f64;
-                (estimate * (1.0 - smoothing) + target * smoothing).clamp(min, max)
+                let next = (estimate * (1.0 - smoothing) + target * smoothing).clamp(min, max);
+                // An app-limited service says nothing about a higher limit,
+                // but latency rising under it still says the limit is too
+                // high: when load steps up, the queue a held limit lets in
+                // is what the gradient exists to stop.
+                if s.in_flight < estimate / 2.0 && next > estimate {
+                    return estimate;
+                }
+                next
             }
             Algorithm::Vegas { smoothing, alpha, beta, .. } => {
                 let queue = libm::ceil(estimate * (1.0 - baseline / s.rtt));

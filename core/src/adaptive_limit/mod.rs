@@ -15,12 +15,16 @@
 //!   lets the limit grow by `queue_size x smoothing` per sample; a queue
 //!   building up (samples slower than the long-term RTT) shrinks it by at
 //!   most half. When the long-term RTT is more than twice a sample (recovery
-//!   after a long overload) it decays by 5% per sample. Nothing is learned
-//!   while fewer than half the limit are in flight. There is no minimum-RTT
-//!   probe: Envoy's gradient controller re-measures its minimum RTT by
-//!   pinning concurrency to a few requests for a while, which users see as
-//!   periodic throughput dips and 503 bursts; Gradient2 tracks its baseline
-//!   continuously instead.
+//!   after a long overload) it decays by 5% per sample. While fewer than
+//!   half the limit are in flight (app-limited) the limit does not grow, but
+//!   a latency rise still shrinks it. Netflix's `Gradient2Limit` returns
+//!   before either (its comment names growth only), which leaves a limit
+//!   learned at low load far above what the service takes, so at a step up
+//!   in load a queue builds unchecked until half that limit is in flight.
+//!   There is no minimum-RTT probe: Envoy's gradient controller re-measures
+//!   its minimum RTT by pinning concurrency to a few requests for a while,
+//!   which users see as periodic throughput dips and 503 bursts; Gradient2
+//!   tracks its baseline continuously instead.
 //! - **Vegas**. The queue implied by `limit x (1 - rtt_noload / rtt)` against
 //!   thresholds that scale with `log10(limit)`: grow fast below one step,
 //!   grow below `alpha` steps, shrink above `beta` steps or on a drop. The

@@ -414,11 +414,13 @@ class Limit:
     def estimate(self, est, base, rtt, in_flight, dropped):
         c = self.c
         if self.a == "gradient2":
-            if in_flight < est / 2.0:
-                return est
             gradient = clamp(c["rtt_tolerance"] * base / rtt, 0.5, 1.0)
             target = est * gradient + float(c["queue_size"])
-            return clamp(est * (1.0 - c["smoothing"]) + target * c["smoothing"], self.min, self.max)
+            nxt = clamp(est * (1.0 - c["smoothing"]) + target * c["smoothing"], self.min, self.max)
+            # App-limited (under half the limit in flight): growth is held, a decrease applies.
+            if in_flight < est / 2.0 and nxt > est:
+                return est
+            return nxt
         if self.a == "vegas":
             queue = math.ceil(est * (1.0 - base / rtt))
             step = float(max(1, len(str(int(est))) - 1))
@@ -489,7 +491,7 @@ def limits():
                  "steady 10 ms with the limit in use: +queue_size x smoothing per sample, up to max_limit",
                  "gradient2", {}, [cycle(20, 10 * ms), cycle(40, 10 * ms, 3), cycle(300, 10 * ms, 20)])
     limit_vector("adaptive-gradient2-shrinks-when-latency-rises",
-                 "after 10 ms settles the baseline, 4x slower samples halve the target: the limit falls 94 -> 13",
+                 "after 10 ms settles the baseline, 4x slower samples halve the target: the limit falls 94 -> 11",
                  "gradient2", dict(min_limit=5, initial_limit=50, max_limit=100),
                  [cycle(50, 10 * ms, 4), cycle(100, 40 * ms), cycle(100, 40 * ms, 3)])
     limit_vector("adaptive-gradient2-tolerates-jitter",
@@ -497,9 +499,15 @@ def limits():
                  "gradient2", dict(max_limit=1000),
                  [cycle(20, 10 * ms, 2), cycle(40, 15 * ms, 2), cycle(40, 16 * ms)])
     limit_vector("adaptive-gradient2-app-limited-holds",
-                 "fewer than half the limit in flight: the limit neither grows nor shrinks, the baseline learns",
+                 "fewer than half the limit in flight: steady or falling latency does not grow the limit while "
+                 "the baseline learns; the 20th in flight of a limit of 40 is no longer app-limited and grows it",
                  "gradient2", dict(initial_limit=40, max_limit=400),
-                 [cycle(19, 10 * ms, 3), cycle(19, 80 * ms, 3), cycle(20, 10 * ms)])
+                 [cycle(19, 10 * ms, 3), cycle(19, 8 * ms, 3), cycle(20, 10 * ms)])
+    limit_vector("adaptive-gradient2-app-limited-shrinks",
+                 "fewer than half the limit in flight, a latency rise still shrinks it (x0.9 + 0.8 per sample at "
+                 "the gradient's floor of 0.5); fast samples after it, still app-limited, do not grow it back",
+                 "gradient2", dict(initial_limit=40, min_limit=5, max_limit=400),
+                 [cycle(10, 10 * ms), cycle(10, 40 * ms, 2), cycle(3, 10 * ms, 3)])
     limit_vector("adaptive-gradient2-recovers-after-overload",
                  "a long overload inflates the long-term RTT; when latency drops it decays 5% per sample",
                  "gradient2", dict(min_limit=10, initial_limit=40, max_limit=100),
