@@ -19,7 +19,11 @@ int main(int argc, char **argv) {
   test_seeded_keyed_limiter();
   test_adaptive();
   test_breaker();
-  test_part2();
+  test_picker();
+  test_retry();
+  test_singleflight();
+  test_deadline();
+  test_lease();
   test_shared();
   test_fleet();
   test_threads();

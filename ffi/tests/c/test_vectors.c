@@ -40,6 +40,13 @@ bool arg_bool(const json *step, const char *name) {
   return v->boolean;
 }
 
+bool has_arg(const json *step, const char *name) { return json_get(json_get(step, "args"), name) != NULL; }
+
+const char *arg_str(const json *step, const char *name) {
+  const json *v = json_get(json_get(step, "args"), name);
+  return v && v->kind == J_STRING ? v->text : "";
+}
+
 const char *op_of(const json *step) {
   const json *op = json_get(step, "op");
   return op && op->kind == J_STRING ? op->text : "";
@@ -77,6 +84,24 @@ void expect_bool(const json *step, const char *name, bool actual) {
   } else {
     check_failed++;
     fprintf(stderr, "%s step %d: %s: want %d, got %d\n", vec_file, vec_step, name, want->boolean, actual);
+  }
+}
+
+/* `ok`: whether the call found what it acted on (NOT_FOUND is false). */
+void expect_ok(const json *step, weir_status s) {
+  CHECK(s == WEIR_STATUS_OK || s == WEIR_STATUS_NOT_FOUND);
+  expect_bool(step, "ok", s == WEIR_STATUS_OK);
+}
+
+/* A header parse: `ns`, or the `error` it was refused with. */
+void expect_parse(const json *step, weir_status s, uint64_t ns) {
+  if (s == WEIR_STATUS_OK) {
+    expect_u64(step, "ns", ns);
+    CHECK(json_get(json_get(step, "expect"), "error") == NULL);
+  } else {
+    CHECK(s == WEIR_STATUS_INVALID_HEADER);
+    expect_str(step, "error", weir_last_error_message());
+    CHECK(json_get(json_get(step, "expect"), "ns") == NULL);
   }
 }
 

@@ -18,7 +18,12 @@ void test_threads(void);
 void test_tail(void);
 /* Hedges and retries spending one retry budget. */
 void test_hedge_budget(void);
-void test_part2(void);
+void test_picker(void);
+void test_retry(void);
+void test_singleflight(void);
+void test_deadline(void);
+/* The lease planner and cell, and the fleet limiter's config refusals. */
+void test_lease(void);
 /* Forks a child that opens the same shared limiter. */
 void test_shared(void);
 /* Needs WEIR_REDIS_URL: a redis-server the suite started. */

@@ -12,11 +12,15 @@ uint64_t cfg_u64(const json *config, const char *name, uint64_t fallback);
 double cfg_f64(const json *config, const char *name, double fallback);
 uint64_t arg_u64(const json *step, const char *name);
 bool arg_bool(const json *step, const char *name);
+bool has_arg(const json *step, const char *name);
+const char *arg_str(const json *step, const char *name);
 const char *op_of(const json *step);
 void expect_u64(const json *step, const char *name, uint64_t actual);
 void expect_str(const json *step, const char *name, const char *actual);
 void expect_bool(const json *step, const char *name, bool actual);
 void expect_decision(const json *step, const weir_decision *d);
+void expect_ok(const json *step, weir_status s);
+void expect_parse(const json *step, weir_status s, uint64_t ns);
 void status_ok(weir_status s);
 bool built(const json *vector, weir_status new_status);
 
