@@ -3,7 +3,7 @@
 //! count reported brackets the key's true count.
 //!
 //! A debug build replays the first 10^6 requests of the stream (10^7 take
-//! 20 s there); the core-part2 suite runs this test with `--release` at
+//! 20 s there); the core-fuzz suite runs this test with `--release` at
 //! 10^7, which is the bar.
 
 // Test code may fail loudly: a panic here is a failed test.

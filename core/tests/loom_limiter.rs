@@ -1,6 +1,7 @@
-//! Model checks of the part-1 atomic cells: every interleaving of 2-3
-//! threads admits exactly what the kernel allows — no lost update, no double
-//! spend. Run with `RUSTFLAGS="--cfg loom" cargo test --release --test loom_limiter`.
+//! Model checks of the limiters', the shedder's and the throttle's atomic
+//! cells: every interleaving of 2-3 threads admits exactly what the kernel
+//! allows — no lost update, no double spend. Run with
+//! `RUSTFLAGS="--cfg loom" cargo test --release --test loom_limiter`.
 
 // Test code may fail loudly: a panic here is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

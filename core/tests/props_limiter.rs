@@ -1,4 +1,5 @@
-//! Property tests of the part-1 invariants over random traces.
+//! Property tests of the limiters', the shedder's and the throttle's
+//! invariants over random traces.
 
 // Test code may fail loudly: a panic here is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -1,6 +1,7 @@
-//! Every config constructor of part 2, fed arbitrary fields: each either
-//! refuses with a named field or builds something whose decisions never
-//! panic for arbitrary inputs.
+//! The config constructors of backoff, the retry budget, the deadline, the
+//! picker and singleflight, fed arbitrary fields: each either refuses with a
+//! named field or builds something whose decisions never panic for
+//! arbitrary inputs.
 #![no_main]
 
 use arbitrary::Arbitrary;

@@ -21,7 +21,8 @@ fn panic(_: &PanicInfo) -> ! {
 
 const CONFIG: LimiterConfig = LimiterConfig { rate: 10, period_ns: 1_000_000_000, burst: 5 };
 
-/// Runs one decision of every part-1 primitive and returns how many admitted.
+/// Runs one call of every core primitive and returns how many were admitted
+/// or answered.
 #[no_mangle]
 pub extern "C" fn weir_no_alloc_exercise(now: u64) -> u32 {
     let mut admitted = 0u32;
@@ -56,10 +57,14 @@ pub extern "C" fn weir_no_alloc_exercise(now: u64) -> u32 {
         count(t.acquire(now, now).is_admitted());
         t.record(now, false);
     }
-    admitted + exercise_part2(now) + exercise_breaker_and_limit(now) + exercise_tail_latency(now)
+    admitted
+        + exercise_retry_and_deadline(now)
+        + exercise_lease_picker_and_singleflight(now)
+        + exercise_breaker_and_limit(now)
+        + exercise_tail_latency(now)
 }
 
-fn exercise_part2(now: u64) -> u32 {
+fn exercise_retry_and_deadline(now: u64) -> u32 {
     let mut touched = 0u32;
     if let Ok(b) = Backoff::new(BackoffConfig::default()) {
         touched += (b.delay(1, now, 0) > 0) as u32;
@@ -79,6 +84,11 @@ fn exercise_part2(now: u64) -> u32 {
     let mut buf = [0u8; 16];
     touched += format_grpc_timeout(1_000, &mut buf).is_ok() as u32;
     touched += parse_grpc_timeout(b"5S").is_ok() as u32;
+    touched
+}
+
+fn exercise_lease_picker_and_singleflight(now: u64) -> u32 {
+    let mut touched = 0u32;
     if let Ok(planner) = LeasePlanner::new(LeaseConfig::default()) {
         let lease = AtomicLease::new(100);
         let _ = planner;

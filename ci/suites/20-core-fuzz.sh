@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# weir-core part 2: short fuzz runs of the header parsers (grpc-timeout,
-# milliseconds, Retry-After) and of every part-2 config constructor (the
-# quantile, hot-key and hedge kernels' too, in tail_latency), and the hot-key
-# recall bar in a release build. The loom models of part 2
-# (core/tests/loom_*.rs) run in the core suite's loop.
+# weir-core under cargo-fuzz: short runs of the header parsers (grpc-timeout,
+# milliseconds, Retry-After) and of the config constructors (backoff, retry
+# budget, deadline, picker and singleflight in configs; breaker and adaptive
+# limit in breaker_limit; the quantile, hot-key and hedge kernels in
+# tail_latency). Before them, the hot-key recall bar in a release build. The
+# loom models (core/tests/loom_*.rs) run in the core suite.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds="${WEIR_FUZZ_SECONDS:-15}"
