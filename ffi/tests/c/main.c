@@ -17,7 +17,7 @@ int main(int argc, char **argv) {
   test_limiters();
   test_live_limits();
   test_seeded_keyed_limiter();
-  test_adaptive();
+  test_shedder_throttle();
   test_breaker();
   test_picker();
   test_retry();

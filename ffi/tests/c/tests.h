@@ -12,7 +12,7 @@
 void test_basics(void);
 void test_limiters(void);
 void test_live_limits(void);
-void test_adaptive(void);
+void test_shedder_throttle(void);
 void test_breaker(void);
 void test_threads(void);
 void test_tail(void);

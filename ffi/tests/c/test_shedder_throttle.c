@@ -135,7 +135,7 @@ static void throttle(void) {
   weir_throttle_free(&t);
 }
 
-void test_adaptive(void) {
+void test_shedder_throttle(void) {
   shedder();
   throttle();
 }
