@@ -463,7 +463,10 @@ export interface HedgerOptions {
   minSamples?: number;
   windowMs?: number;
   subWindows?: number;
-  budget?: { ratio?: number; minPerSecond?: number; windowMs?: number; buckets?: number };
+  /** The retry budget each hedge spends: a RetryBudget the same dependency's `retry` calls spend
+   * (hedges and retries then share one allowance; `hedged` deposits each request in it), or the
+   * settings of a budget of the hedger's own. */
+  budget?: RetryBudget | { ratio?: number; minPerSecond?: number; windowMs?: number; buckets?: number };
 }
 
 /** When a request's next copy goes out: after a quantile of recent latency, each copy spending the retry budget. */

@@ -8,6 +8,7 @@ const { n, F } = require('./native');
 const check = require('./check');
 const { rangeError, abortReason } = require('./errors');
 const { seedBytes } = require('./keys');
+const { RetryBudget } = require('./retry');
 
 const U64_MAX = 0xffffffffffffffffn;
 const USER_FIELDS = {
@@ -144,15 +145,18 @@ class HotKeys {
 class Hedger {
   #h;
   #maxHedges;
+  #budget;
 
   /**
+   * `budget`: a RetryBudget the same dependency's retries spend (hedges and
+   * retries then share one allowance), or the settings of one of its own.
    * @param {{quantile?: number, floorMs?: number, ceilingMs?: number, maxHedges?: number, minSamples?: number,
    *   windowMs?: number, subWindows?: number,
-   *   budget?: {ratio?: number, minPerSecond?: number, windowMs?: number, buckets?: number}}} options
+   *   budget?: RetryBudget | {ratio?: number, minPerSecond?: number, windowMs?: number, buckets?: number}}} options
    */
   constructor(options = {}) {
     const o = check.options(options);
-    const b = check.options(o.budget === undefined ? {} : o.budget, 'budget');
+    const shared = o.budget instanceof RetryBudget ? o.budget : undefined;
     const quantile = o.quantile === undefined ? 0.95 : check.number(o.quantile, 'quantile');
     const ceiling = ns(o.ceilingMs === undefined ? 1000 : o.ceilingMs, 'ceilingMs', true);
     const hedge = [
@@ -163,16 +167,28 @@ class Hedger {
       ns(o.windowMs === undefined ? 10000 : o.windowMs, 'windowMs'),
       check.u64(o.subWindows === undefined ? 4 : o.subWindows, 'subWindows'),
     ];
-    const ratio = b.ratio === undefined ? 0.1 : check.number(b.ratio, 'budget.ratio');
-    const budget = [
-      check.u64(b.minPerSecond === undefined ? 10 : b.minPerSecond, 'budget.minPerSecond'),
-      ns(b.windowMs === undefined ? 10000 : b.windowMs, 'budget.windowMs'),
-      check.u64(b.buckets === undefined ? 10 : b.buckets, 'budget.buckets'),
-    ];
-    // The budget's window and the latency window share a core field name.
-    const fields = { ...USER_FIELDS, window_ns: 'windowMs or budget.windowMs' };
-    this.#h = native(() => new n.NativeHedger(quantile, hedge, ratio, budget), fields);
+    if (shared !== undefined) {
+      this.#h = native(() => n.NativeHedger.withBudget(quantile, hedge, shared._h));
+      this.#budget = shared;
+    } else {
+      const b = check.options(o.budget === undefined ? {} : o.budget, 'budget');
+      const ratio = b.ratio === undefined ? 0.1 : check.number(b.ratio, 'budget.ratio');
+      const budget = [
+        check.u64(b.minPerSecond === undefined ? 10 : b.minPerSecond, 'budget.minPerSecond'),
+        ns(b.windowMs === undefined ? 10000 : b.windowMs, 'budget.windowMs'),
+        check.u64(b.buckets === undefined ? 10 : b.buckets, 'budget.buckets'),
+      ];
+      // The budget's window and the latency window share a core field name.
+      const fields = { ...USER_FIELDS, window_ns: 'windowMs or budget.windowMs' };
+      this.#h = native(() => new n.NativeHedger(quantile, hedge, ratio, budget), fields);
+    }
     this.#maxHedges = Number(hedge[2]);
+  }
+
+  /** @internal the native hedger, with the shared budget's batched deposits counted first */
+  get _begun() {
+    if (this.#budget !== undefined) this.#budget._flush();
+    return this.#h;
   }
 
   /** @internal */
@@ -206,7 +222,7 @@ async function hedged(hedger, fn, options = {}) {
   const o = check.options(options);
   const signal = o.signal === undefined ? undefined : check.signal(o.signal);
   if (signal?.aborted) throw abortReason(signal);
-  const h = hedger._native;
+  const h = hedger._begun;
   const started = h.begin();
   const deadline = o.timeoutMs === undefined ? -1 : started + check.finite(o.timeoutMs, 'timeoutMs', 0, Number.MAX_SAFE_INTEGER) * 1e6;
   const copies = [];

@@ -3,12 +3,14 @@
 
 use napi::bindgen_prelude::BigInt;
 use napi_derive::napi;
+use std::sync::Arc;
 use weir_core::budget::RetryBudgetConfig;
 use weir_core::hedge::{HedgeAsk, HedgeConfig, HedgeDecision};
 use weir_core::quantile::QuantileConfig;
 use weir_host::Hedger;
 
 use crate::quantile::{exact, now, refused};
+use crate::retry::BUDGETS;
 
 #[napi]
 pub struct NativeHedger {
@@ -40,6 +42,13 @@ fn u(v: &BigInt) -> u64 {
     v.get_u64().1
 }
 
+/// `hedge`: floor, ceiling, max hedges, min samples, window, sub-windows.
+fn hedge_config(quantile: f64, hedge: &[BigInt]) -> (HedgeConfig, QuantileConfig) {
+    let h = |i: usize| hedge.get(i).map_or(0, u);
+    let config = HedgeConfig { quantile, floor_ns: h(0), ceiling_ns: h(1), max_hedges: h(2), min_samples: h(3) };
+    (config, QuantileConfig { window_ns: h(4), sub_windows: h(5) })
+}
+
 #[napi]
 impl NativeHedger {
     /// `hedge`: quantile as f64 then floor, ceiling, max hedges, min
@@ -47,12 +56,21 @@ impl NativeHedger {
     /// window, buckets (all ns or counts, as BigInt but the ratios).
     #[napi(constructor)]
     pub fn new(quantile: f64, hedge: Vec<BigInt>, ratio: f64, budget: Vec<BigInt>) -> napi::Result<Self> {
-        let h = |i: usize| hedge.get(i).map_or(0, u);
+        let (config, window) = hedge_config(quantile, &hedge);
         let b = |i: usize| budget.get(i).map_or(0, u);
-        let config = HedgeConfig { quantile, floor_ns: h(0), ceiling_ns: h(1), max_hedges: h(2), min_samples: h(3) };
-        let window = QuantileConfig { window_ns: h(4), sub_windows: h(5) };
         let budget = RetryBudgetConfig { ratio, min_per_second: b(0), window_ns: b(1), buckets: b(2) };
         Ok(Self { inner: Hedger::new(config, budget, window).map_err(refused)? })
+    }
+
+    /// As the constructor, spending the retry budget at table index
+    /// `budget` (a `RetryBudget`'s handle) instead of one of its own: the
+    /// hedger holds that budget until it is dropped.
+    #[napi(factory)]
+    pub fn with_budget(quantile: f64, hedge: Vec<BigInt>, budget: u32) -> napi::Result<Self> {
+        let (config, window) = hedge_config(quantile, &hedge);
+        let shared =
+            BUDGETS.get(budget as usize).ok_or_else(|| napi::Error::from_reason("the RetryBudget is released"))?;
+        Ok(Self { inner: Hedger::with_budget(config, Arc::clone(&shared.inner), window).map_err(refused)? })
     }
 
     #[napi]

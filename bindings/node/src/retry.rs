@@ -1,5 +1,6 @@
 //! Backoff, the shared retry budget, and the retry decision over both.
 
+use std::sync::Arc;
 use weir_core::backoff::{parse_retry_after, Backoff, BackoffConfig, Jitter};
 use weir_core::budget::{retry, AtomicRetryBudget, RetryAsk, RetryBudgetConfig, Unbudgeted};
 use weir_core::ConfigError;
@@ -12,7 +13,9 @@ use crate::scratch::Scratch;
 use crate::table::Table;
 
 pub static BACKOFFS: Table<Backoff> = Table::new();
-pub static BUDGETS: Table<Watched<AtomicRetryBudget>> = Table::new();
+/// Each budget behind an `Arc` of its own, so a hedger made on it holds it
+/// past the JS budget's release.
+pub static BUDGETS: Table<Watched<Arc<AtomicRetryBudget>>> = Table::new();
 
 fn backoff(s: Scratch) -> Result<Backoff, ConfigError> {
     let jitter = Jitter::from_code(s.f(4) as u8).unwrap_or(Jitter::Full);
@@ -64,9 +67,9 @@ fast!(backoff_next, |s: Scratch| if let Some(b) = BACKOFFS.get(s.handle()) {
     }
 });
 
-fn budget(s: Scratch) -> Result<Watched<AtomicRetryBudget>, ConfigError> {
+fn budget(s: Scratch) -> Result<Watched<Arc<AtomicRetryBudget>>, ConfigError> {
     let config = RetryBudgetConfig { ratio: s.f(1), min_per_second: s.u(2), window_ns: s.u(3), buckets: s.u(4) };
-    Ok(Watched::new(AtomicRetryBudget::new(config)?, weir_host::Events::budget(&config)))
+    Ok(Watched::new(Arc::new(AtomicRetryBudget::new(config)?), weir_host::Events::budget(&config)))
 }
 
 fast!(budget_new, |s: Scratch| created(s, &BUDGETS, budget(s)));
@@ -120,7 +123,7 @@ fast!(retry_decide, |s: Scratch| {
         retry(s.now(1), backoff, &Unbudgeted, &ask)
     } else if let Some(budget) = BUDGETS.get(s.handle()) {
         let now = s.now(1);
-        let r = retry(now, backoff, &budget.inner, &ask);
+        let r = retry(now, backoff, &*budget.inner, &ask);
         observe(s, &budget.events, now, &r.decision);
         r
     } else {

@@ -40,6 +40,9 @@ async function main(): Promise<void> {
   const budget = new RetryBudget({ ratio: 0.1 });
   const n: number = await retry(async ({ attempt }) => attempt, { budget, backoff: { baseMs: 25, jitter: 'full' } });
   await new Retry({ budget }).execute(async () => 1).catch((e: unknown) => (e instanceof RetryError ? e.reason : 'other'));
+  const hedger = new weir.Hedger({ ceilingMs: 50, budget });
+  const hedgedAnswer: number = await weir.hedged(hedger, async ({ number, signal }) => (signal.aborted ? -1 : number));
+  void hedgedAnswer;
 
   const flights = new SingleFlight({ seed: 'a secret' });
   const user: { id: number } = await flights.do('user:1', async (signal) => (signal.aborted ? { id: 0 } : { id: 1 }));
