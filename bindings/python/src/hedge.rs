@@ -1,21 +1,26 @@
 //! `weir.Hedger`: when to send a request's next copy (the `weir.hedged`
 //! coroutine in `python/weir/_hedge.py` sends, waits and cancels).
 
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use std::sync::Arc;
 use weir_core::budget::{AtomicRetryBudget, RetryBudgetConfig};
 use weir_core::hedge::{HedgeAsk, HedgeConfig, HedgeDecision, HedgeKernel};
 use weir_host::{Hedger as Host, LatencyQuantiles};
 
 use crate::args::{count, duration, float, now_or_clock};
-use crate::errors::config_error;
+use crate::errors::{bad_arg, config_error};
 use crate::quantile::window_config;
+use crate::retry::RetryBudget;
 
 /// Hedging: the next copy of a request goes out after the `quantile` of
 /// recent latency (clamped to `[floor, ceiling]` seconds; the ceiling
 /// until `min_samples` latencies are in the `window`), at most `max_hedges`
-/// copies, each spending one retry of the hedger's budget (`budget_ratio`
-/// of requests plus `budget_min_per_second`, over `budget_window`).
+/// copies, each spending one retry of the hedger's budget: `budget`, a
+/// `weir.RetryBudget` the dependency's `weir.retry` loops spend too, or
+/// one of its own (`budget_ratio` of requests plus `budget_min_per_second`,
+/// over `budget_window`).
 #[pyclass(frozen, module = "weir._weir", name = "Hedger")]
 pub struct Hedger {
     inner: Host,
@@ -37,12 +42,56 @@ fn answer(d: HedgeDecision) -> Answer {
     (d.action.as_str(), d.reason.as_str(), d.due, d.delay)
 }
 
+enum Budget {
+    Shared(Arc<AtomicRetryBudget>),
+    Own(RetryBudgetConfig),
+}
+use Budget::{Own, Shared};
+
+/// The budget of a `weir.RetryBudget`, refused beside `budget_*`
+/// arguments: a shared budget carries its own config.
+fn shared_budget(
+    py: Python<'_>,
+    shared: &Bound<'_, PyAny>,
+    own: &[(&str, Option<&Bound<'_, PyAny>>)],
+) -> PyResult<Arc<AtomicRetryBudget>> {
+    if let Some((name, value)) = own.iter().find_map(|(n, v)| v.map(|v| (n, v))) {
+        let rule = format!("given without {name} (a shared RetryBudget carries its own config)");
+        let got = format!("a RetryBudget and {name}={}", value.repr()?);
+        return Err(bad_arg(py, O, "budget", &rule, got));
+    }
+    let shared = shared.cast::<RetryBudget>().map_err(|_| {
+        let got = shared.get_type().name().map_or_else(|_| "?".to_string(), |n| n.to_string());
+        PyTypeError::new_err(format!("{O}: budget must be a weir.RetryBudget, got {got}"))
+    })?;
+    Ok(Arc::clone(&shared.get().inner))
+}
+
+/// The config of a budget of the hedger's own, from `budget_*`.
+fn own_budget(
+    py: Python<'_>,
+    ratio: Option<&Bound<'_, PyAny>>,
+    min_per_second: Option<&Bound<'_, PyAny>>,
+    window: Option<&Bound<'_, PyAny>>,
+    buckets: Option<&Bound<'_, PyAny>>,
+) -> PyResult<RetryBudgetConfig> {
+    let b = RetryBudgetConfig::default();
+    let config = RetryBudgetConfig {
+        ratio: ratio.map_or(Ok(b.ratio), |v| float(O, "budget_ratio", v))?,
+        min_per_second: min_per_second.map_or(Ok(b.min_per_second), |v| count(py, O, "budget_min_per_second", v))?,
+        window_ns: window.map_or(Ok(b.window_ns), |v| duration(py, O, "budget_window", v, false))?,
+        buckets: buckets.map_or(Ok(b.buckets), |v| count(py, O, "budget_buckets", v))?,
+    };
+    AtomicRetryBudget::new(config).map_err(|e| config_error(py, O, e, BUDGET_NAMES))?;
+    Ok(config)
+}
+
 #[pymethods]
 impl Hedger {
     #[new]
     #[pyo3(signature = (*, quantile = None, floor = None, ceiling = None, max_hedges = None, min_samples = None,
         window = None, sub_windows = None, budget_ratio = None, budget_min_per_second = None, budget_window = None,
-        budget_buckets = None))]
+        budget_buckets = None, budget = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -57,6 +106,7 @@ impl Hedger {
         budget_min_per_second: Option<&Bound<'_, PyAny>>,
         budget_window: Option<&Bound<'_, PyAny>>,
         budget_buckets: Option<&Bound<'_, PyAny>>,
+        budget: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let d = HedgeConfig::default();
         let hedge = HedgeConfig {
@@ -66,21 +116,28 @@ impl Hedger {
             max_hedges: max_hedges.map_or(Ok(d.max_hedges), |v| count(py, O, "max_hedges", v))?,
             min_samples: min_samples.map_or(Ok(d.min_samples), |v| count(py, O, "min_samples", v))?,
         };
-        let b = RetryBudgetConfig::default();
-        let budget = RetryBudgetConfig {
-            ratio: budget_ratio.map_or(Ok(b.ratio), |v| float(O, "budget_ratio", v))?,
-            min_per_second: budget_min_per_second
-                .map_or(Ok(b.min_per_second), |v| count(py, O, "budget_min_per_second", v))?,
-            window_ns: budget_window.map_or(Ok(b.window_ns), |v| duration(py, O, "budget_window", v, false))?,
-            buckets: budget_buckets.map_or(Ok(b.buckets), |v| count(py, O, "budget_buckets", v))?,
-        };
         let latency = window_config(py, O, window, sub_windows)?;
         // Validated one part at a time: the budget's window and the
         // latency window share a core field name.
         HedgeKernel::new(hedge).map_err(|e| config_error(py, O, e, &[]))?;
-        AtomicRetryBudget::new(budget).map_err(|e| config_error(py, O, e, BUDGET_NAMES))?;
+        let budget = match budget {
+            Some(shared) => {
+                let own = [
+                    ("budget_ratio", budget_ratio),
+                    ("budget_min_per_second", budget_min_per_second),
+                    ("budget_window", budget_window),
+                    ("budget_buckets", budget_buckets),
+                ];
+                Shared(shared_budget(py, shared, &own)?)
+            }
+            None => Own(own_budget(py, budget_ratio, budget_min_per_second, budget_window, budget_buckets)?),
+        };
         LatencyQuantiles::new(latency).map_err(|e| config_error(py, O, e, &[]))?;
-        let inner = Host::new(hedge, budget, latency).map_err(|e| config_error(py, O, e, &[]))?;
+        let inner = match budget {
+            Shared(shared) => Host::with_budget(hedge, shared, latency),
+            Own(config) => Host::new(hedge, config, latency),
+        }
+        .map_err(|e| config_error(py, O, e, &[]))?;
         Ok(Self { inner, max_hedges: hedge.max_hedges })
     }
 

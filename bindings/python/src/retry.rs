@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use std::sync::Arc;
 use weir_core::backoff::{Backoff as CoreBackoff, BackoffConfig, Jitter};
 use weir_core::budget::{retry as core_retry, AtomicRetryBudget, RetryAsk, RetryBudgetConfig, Unbudgeted};
 use weir_core::Reason;
@@ -108,10 +109,12 @@ impl Backoff {
 }
 
 /// Retries may be at most `ratio` of the calls over the last `window`, plus
-/// `min_per_second`. Share one budget among every caller of a dependency.
+/// `min_per_second`. Share one budget among every caller of a dependency
+/// (the retry loops and a `Hedger(budget=...)`).
 #[pyclass(frozen, subclass, module = "weir._weir", name = "RetryBudget")]
 pub struct RetryBudget {
-    pub(crate) inner: AtomicRetryBudget,
+    /// Shared with the hedgers made with this budget.
+    pub(crate) inner: Arc<AtomicRetryBudget>,
     hooks: Hooks,
 }
 
@@ -136,7 +139,7 @@ impl RetryBudget {
         };
         let hooks = Hooks::new(O, weir_host::Events::budget(&config), BUDGET);
         let inner = AtomicRetryBudget::new(config).map_err(|e| config_error(py, O, e, &[]))?;
-        Ok(Self { inner, hooks })
+        Ok(Self { inner: Arc::new(inner), hooks })
     }
 
     /// Counts one call (not a retry).
@@ -224,7 +227,7 @@ impl RetryPolicy {
         let (now, backoff) = (now_or_clock(now), &self.backoff.get().inner);
         let r = match &self.budget {
             Some(b) => {
-                let r = core_retry(now, backoff, &b.get().inner, &ask);
+                let r = core_retry(now, backoff, &*b.get().inner, &ask);
                 b.get().hooks.observe(py, now, &r.decision);
                 r
             }

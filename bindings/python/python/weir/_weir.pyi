@@ -449,7 +449,9 @@ class HotKeys:
 
 @final
 class Hedger:
-    """When a request's next copy goes out (see `weir.hedged`)."""
+    """When a request's next copy goes out (see `weir.hedged`); each hedge
+    spends `budget`, a RetryBudget `weir.retry` spends too, or a budget of
+    its own from the `budget_*` arguments (never both)."""
     max_hedges: int
     def __init__(
         self,
@@ -465,6 +467,7 @@ class Hedger:
         budget_min_per_second: Optional[int] = None,
         budget_window: Optional[Seconds] = None,
         budget_buckets: Optional[int] = None,
+        budget: Optional[RetryBudget] = None,
     ) -> None: ...
     def begin(self, now: Optional[int] = None) -> int: ...
     def next(
