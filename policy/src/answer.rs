@@ -66,29 +66,143 @@ impl Answer {
 
 /// The plain answer to `r`; `grpc`: the request was gRPC.
 pub fn refusal(rule: &str, debug_headers: bool, r: &Refusal, grpc: bool) -> Answer {
-    let d = &r.decision;
-    let reason = r.reason();
-    let mut headers: Vec<(&'static str, String)> = Vec::with_capacity(11);
-    if d.retry_after > 0 {
-        headers.push(("retry-after", request::ceil_seconds(d.retry_after).to_string()));
+    let plain = PlainRefusal { rule, debug_headers, refusal: *r, grpc };
+    plain.send(|status, headers, body, details| Answer {
+        status,
+        headers: headers.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
+        body: body.to_owned(),
+        details: details.to_owned(),
+        reason: r.reason(),
+        rule: rule.to_owned(),
+    })
+}
+
+/// Most headers a plain refusal carries: `retry-after`, three
+/// `x-ratelimit-*`, `x-weir-rule`, the two no-retry markers, four debug.
+pub const PLAIN_REFUSAL_HEADERS: usize = 11;
+
+/// A rule's plain refusal, decided but not yet put into words: [`refusal`]
+/// builds its [`Answer`]; a host that hands an answer over in one call and
+/// keeps nothing of it (the Envoy module) has [`PlainRefusal::send`] lay it
+/// out on the stack instead, allocating nothing on the refuse path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlainRefusal<'p> {
+    /// The refusing rule's name.
+    pub rule: &'p str,
+    pub debug_headers: bool,
+    pub refusal: Refusal,
+    /// The request was gRPC (adds `grpc-retry-pushback-ms: -1`).
+    pub grpc: bool,
+}
+
+impl PlainRefusal<'_> {
+    /// The answer, owned.
+    pub fn answer(&self) -> Answer {
+        refusal(self.rule, self.debug_headers, &self.refusal, self.grpc)
     }
-    if let Some(burst) = r.burst {
-        headers.push(("x-ratelimit-limit", burst.to_string()));
-        headers.push(("x-ratelimit-remaining", d.remaining.to_string()));
-        headers.push(("x-ratelimit-reset", request::ceil_seconds(d.reset_after).to_string()));
+
+    /// Calls `send(status, headers, body, details)` with the answer laid
+    /// out on the stack (the numbers, body and details formatted into local
+    /// buffers), and returns what it returns.
+    pub fn send<R>(&self, send: impl FnOnce(u32, &[(&'static str, &str)], &str, &str) -> R) -> R {
+        let r = &self.refusal;
+        let d = &r.decision;
+        let reason = r.reason();
+        let retry_after = Digits::of(request::ceil_seconds(d.retry_after));
+        let limit = Digits::of(r.burst.unwrap_or(0));
+        let remaining = Digits::of(d.remaining);
+        let reset = Digits::of(request::ceil_seconds(d.reset_after));
+        let (retry_after_ns, reset_after_ns) = (Digits::of(d.retry_after), Digits::of(d.reset_after));
+        let mut headers = HeaderList { list: [("", ""); PLAIN_REFUSAL_HEADERS], len: 0 };
+        let mut push = |name, value| headers.push(name, value);
+        if d.retry_after > 0 {
+            push("retry-after", retry_after.as_str());
+        }
+        if r.burst.is_some() {
+            push("x-ratelimit-limit", limit.as_str());
+            push("x-ratelimit-remaining", remaining.as_str());
+            push("x-ratelimit-reset", reset.as_str());
+        }
+        push("x-weir-rule", self.rule);
+        if is_overload(r.status) {
+            push(NO_RETRY, "1");
+            if self.grpc {
+                push(GRPC_PUSHBACK, "-1");
+            }
+        }
+        if self.debug_headers {
+            push("x-weir-reason", d.reason.as_str());
+            push("x-weir-retry-after-ns", retry_after_ns.as_str());
+            push("x-weir-remaining", remaining.as_str());
+            push("x-weir-reset-after-ns", reset_after_ns.as_str());
+        }
+        let headers = headers.list.get(..headers.len).unwrap_or_default();
+        // A rule's name is at most 64 bytes and a reason a few words, so
+        // the body fits; a longer one (not from a parsed config) is
+        // formatted on the heap rather than cut.
+        let (mut body_buf, mut details_buf) = ([0u8; 160], [0u8; 48]);
+        let body = concat(&mut body_buf, &["weir: ", reason, " by rule \"", self.rule, "\"\n"]);
+        match (body, concat(&mut details_buf, &["weir_", reason])) {
+            (Some(body), Some(details)) => send(r.status, headers, body, details),
+            _ => send(
+                r.status,
+                headers,
+                &format!("weir: {reason} by rule \"{}\"\n", self.rule),
+                &format!("weir_{reason}"),
+            ),
+        }
     }
-    headers.push(("x-weir-rule", rule.to_string()));
-    no_retry(&mut headers, r.status, grpc);
-    if debug_headers {
-        headers.extend(debug_values(d));
+}
+
+struct HeaderList<'a> {
+    list: [(&'static str, &'a str); PLAIN_REFUSAL_HEADERS],
+    len: usize,
+}
+
+impl<'a> HeaderList<'a> {
+    fn push(&mut self, name: &'static str, value: &'a str) {
+        if let Some(slot) = self.list.get_mut(self.len) {
+            *slot = (name, value);
+            self.len += 1;
+        }
     }
-    Answer {
-        status: r.status,
-        headers,
-        body: format!("weir: {reason} by rule \"{rule}\"\n"),
-        details: format!("weir_{reason}"),
-        reason,
-        rule: rule.to_string(),
+}
+
+/// `parts` joined in `buf`; `None` if they do not fit.
+fn concat<'b>(buf: &'b mut [u8], parts: &[&str]) -> Option<&'b str> {
+    let mut at = 0;
+    for part in parts {
+        let end = at + part.len();
+        buf.get_mut(at..end)?.copy_from_slice(part.as_bytes());
+        at = end;
+    }
+    core::str::from_utf8(buf.get(..at)?).ok()
+}
+
+/// A `u64` in decimal, on the stack.
+struct Digits {
+    buf: [u8; 20],
+    start: usize,
+}
+
+impl Digits {
+    fn of(mut n: u64) -> Self {
+        let mut buf = [b'0'; 20];
+        let mut start = buf.len();
+        loop {
+            start -= 1;
+            if let Some(d) = buf.get_mut(start) {
+                *d = b'0' + (n % 10) as u8;
+            }
+            n /= 10;
+            if n == 0 || start == 0 {
+                return Self { buf, start };
+            }
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        core::str::from_utf8(self.buf.get(self.start..).unwrap_or_default()).unwrap_or_default()
     }
 }
 
@@ -133,4 +247,90 @@ pub fn debug_values(d: &Decision) -> [(&'static str, String); 4] {
         ("x-weir-remaining", d.remaining.to_string()),
         ("x-weir-reset-after-ns", d.reset_after.to_string()),
     ]
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use weir_core::Reason;
+
+    fn refused(reason: Reason, retry_after: u64, remaining: u64, reset_after: u64) -> Refusal {
+        Refusal {
+            rule: 0,
+            status: 429,
+            decision: Decision { reason, retry_after, remaining, reset_after },
+            burst: Some(100),
+            label: None,
+        }
+    }
+
+    #[test]
+    fn digits_print_every_magnitude_as_display_does() {
+        let mut n = 1u64;
+        for _ in 0..20 {
+            for v in [n - 1, n, n + 1, n.saturating_mul(9)] {
+                assert_eq!(Digits::of(v).as_str(), v.to_string());
+            }
+            n = n.saturating_mul(10);
+        }
+        assert_eq!(Digits::of(u64::MAX).as_str(), u64::MAX.to_string());
+    }
+
+    #[test]
+    fn a_limit_refusal_is_laid_out_with_every_header() {
+        let r = refused(Reason::RateLimited, 1_500_000_000, 0, 60_000_000_001);
+        let plain = PlainRefusal { rule: "api", debug_headers: true, refusal: r, grpc: true };
+        let seen = plain.send(|status, headers, body, details| {
+            let owned: Vec<(String, String)> = headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            (status, owned, body.to_owned(), details.to_owned())
+        });
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        };
+        assert_eq!(seen.0, 429);
+        assert_eq!(
+            seen.1,
+            pairs(&[
+                ("retry-after", "2"),
+                ("x-ratelimit-limit", "100"),
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", "61"),
+                ("x-weir-rule", "api"),
+                ("x-weir-no-retry", "1"),
+                ("grpc-retry-pushback-ms", "-1"),
+                ("x-weir-reason", "rate_limited"),
+                ("x-weir-retry-after-ns", "1500000000"),
+                ("x-weir-remaining", "0"),
+                ("x-weir-reset-after-ns", "60000000001"),
+            ])
+        );
+        assert_eq!(seen.2, "weir: rate_limited by rule \"api\"\n");
+        assert_eq!(seen.3, "weir_rate_limited");
+        let owned = plain.answer();
+        assert_eq!(owned.headers.len(), PLAIN_REFUSAL_HEADERS);
+        assert_eq!((owned.body.as_str(), owned.details.as_str()), (seen.2.as_str(), seen.3.as_str()));
+        assert_eq!((owned.reason, owned.rule.as_str()), ("rate_limited", "api"));
+    }
+
+    #[test]
+    fn a_refusal_without_retry_time_or_burst_leaves_those_headers_out() {
+        let mut r = refused(Reason::Throttled, 0, 0, 0);
+        r.burst = None;
+        r.status = 503;
+        let answer = PlainRefusal { rule: "t", debug_headers: false, refusal: r, grpc: false }.answer();
+        assert_eq!(answer.headers, vec![("x-weir-rule", "t".to_owned()), ("x-weir-no-retry", "1".to_owned())]);
+        r.status = 200;
+        let answer = PlainRefusal { rule: "t", debug_headers: false, refusal: r, grpc: true }.answer();
+        assert_eq!(answer.headers, vec![("x-weir-rule", "t".to_owned())], "not an overload: no markers");
+    }
+
+    #[test]
+    fn a_name_longer_than_the_stack_buffer_is_still_answered_whole() {
+        let long = "r".repeat(500);
+        let r = refused(Reason::RateLimited, 1, 0, 1);
+        let answer = PlainRefusal { rule: &long, debug_headers: false, refusal: r, grpc: false }.answer();
+        assert_eq!(answer.body, format!("weir: rate_limited by rule \"{long}\"\n"));
+        assert_eq!(answer.details, "weir_rate_limited");
+    }
 }

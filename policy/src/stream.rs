@@ -16,7 +16,7 @@
 //! refusal it is: the throttle exists to send fewer requests that will be
 //! refused, and the picker to prefer a cluster that takes them.
 
-use crate::answer::{self, Answer};
+use crate::answer::{self, Answer, PlainRefusal};
 use crate::config::{self, Fallback};
 use crate::exchange::Exchange;
 use crate::plan::Plan;
@@ -44,18 +44,40 @@ pub struct Stream {
     answered: bool,
 }
 
+/// What [`Stream::check`] decided.
+#[derive(Debug)]
+pub enum Checked<'p> {
+    /// The request goes on (with any request headers the rules set).
+    Pass,
+    /// Send this answer instead: a `fallback`'s, or the hot-key report.
+    Answer(Answer),
+    /// Send the refusing rule's plain answer instead, laid out by the host
+    /// ([`PlainRefusal::send`] or [`PlainRefusal::answer`]).
+    Refused(PlainRefusal<'p>),
+}
+
 impl Stream {
     /// Decides a request at `now`: `None` lets it go on (with any request
     /// headers the rules set), `Some` is the answer to send instead.
     pub fn request<S: LimitStore>(&mut self, plan: &Plan<S>, ex: &mut impl Exchange, now: u64) -> Option<Answer> {
+        match self.check(plan, ex, now) {
+            Checked::Pass => None,
+            Checked::Answer(answer) => Some(answer),
+            Checked::Refused(plain) => Some(plain.answer()),
+        }
+    }
+
+    /// As [`Stream::request`], with a plain refusal handed back before it
+    /// is put into words, so a host can send it without allocating.
+    pub fn check<'p, S: LimitStore>(&mut self, plan: &'p Plan<S>, ex: &mut impl Exchange, now: u64) -> Checked<'p> {
         self.started = now;
         if let Some(report) = crate::hot_keys::answer(plan, ex, now) {
             self.answered = true;
-            return Some(report);
+            return Checked::Answer(report);
         }
-        let refusal = self.decide(plan, ex, now).err()?;
+        let Err(refusal) = self.decide(plan, ex, now) else { return Checked::Pass };
         self.forget(plan);
-        let rp = plan.rules.get(refusal.rule)?;
+        let Some(rp) = plan.rules.get(refusal.rule) else { return Checked::Pass };
         let grpc = rules::deadline::is_grpc(ex);
         if let Some(fallback) = rp.rule.fallback.as_ref().filter(|_| refusal.may_fall_back()) {
             plan.metrics.inc(rp.counters.fallback);
@@ -63,13 +85,13 @@ impl Stream {
                 ex.set_request_header(header, cluster.as_bytes());
                 self.notes = Admitted::default();
                 self.rerouted = Some(refusal.rule);
-                return None;
+                return Checked::Pass;
             }
             self.answered = true;
-            return answer::fallback(&rp.rule.name, fallback, &refusal, grpc);
+            return answer::fallback(&rp.rule.name, fallback, &refusal, grpc).map_or(Checked::Pass, Checked::Answer);
         }
         self.answered = true;
-        Some(answer::refusal(&rp.rule.name, rp.rule.debug_headers, &refusal, grpc))
+        Checked::Refused(PlainRefusal { rule: &rp.rule.name, debug_headers: rp.rule.debug_headers, refusal, grpc })
     }
 
     fn decide<S: LimitStore>(&mut self, plan: &Plan<S>, ex: &mut impl Exchange, now: u64) -> Result<(), Refusal> {
