@@ -135,7 +135,13 @@ impl Stream {
     /// no-retry markers, 4 debug), a `fallback` answer at most 21 (16
     /// configured, `retry-after`, `x-weir-rule`, `x-weir-fallback`, the
     /// markers); any past `MAX_HEADERS` would be dropped rather than allocate.
-    pub fn send_response(&self, status: u32, headers: &[(&str, String)], body: &[u8], details: &str) {
+    pub fn send_response<'a>(
+        &self,
+        status: u32,
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        body: &[u8],
+        details: &str,
+    ) {
         const MAX_HEADERS: usize = 24;
         let mut array = [ModuleHeader::of("", ""); MAX_HEADERS];
         let mut len = 0;

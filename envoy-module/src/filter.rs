@@ -22,6 +22,7 @@ use weir_policy::config;
 use weir_policy::exchange::Exchange;
 use weir_policy::hot_keys;
 use weir_policy::plan::{self, LimitState, Plan};
+use weir_policy::stream::Checked;
 
 type WorkerPlan = Plan<ProcessStore>;
 
@@ -88,13 +89,15 @@ impl FilterConfig {
     fn worker(&self) -> Option<Rc<Worker>> {
         WORKERS.with(|cell| {
             let mut workers = cell.try_borrow_mut().ok()?;
+            // Ids are never reused, so a plain compare finds this
+            // configuration's plan, without touching the reference count.
             let id = *self.alive;
-            if let Some((_, w)) = workers.iter().find(|(config, _)| config.upgrade().is_some_and(|c| *c == id)) {
-                return Some(w.clone());
+            if let Some(known) = workers.iter().find(|w| w.config == id) {
+                return Some(known.worker.clone());
             }
             // A configuration Envoy destroyed leaves its plans behind on
             // each worker; they go when the worker next meets a new one.
-            workers.retain(|(config, _)| config.strong_count() > 0);
+            workers.retain(|w| w.alive.strong_count() > 0);
             let now = weir_host::monotonic_now();
             let plan = plan::build(self.config.clone(), ProcessStore::global(), now, seed(now)).ok()?;
             let worker = Rc::new(Worker {
@@ -103,7 +106,7 @@ impl FilterConfig {
                 gauge_ids: self.gauge_ids.clone(),
                 gauges_due: Cell::new(now),
             });
-            workers.push((Arc::downgrade(&self.alive), worker.clone()));
+            workers.push(WorkerOf { config: id, alive: Arc::downgrade(&self.alive), worker: worker.clone() });
             Some(worker)
         })
     }
@@ -121,8 +124,14 @@ struct Worker {
 }
 
 impl Worker {
-    fn set_gauges(&self, envoy: Stream, now: u64) {
-        if self.gauge_ids.is_empty() || now < self.gauges_due.get() {
+    /// `now` is read only when the configuration has hot-key gauges: most
+    /// streams end without a clock read.
+    fn set_gauges(&self, envoy: Stream, now: impl FnOnce() -> u64) {
+        if self.gauge_ids.is_empty() {
+            return;
+        }
+        let now = now();
+        if now < self.gauges_due.get() {
             return;
         }
         let period = u64::from(self.plan.stats_flush_ms) * 1_000_000;
@@ -137,7 +146,15 @@ impl Worker {
 
 thread_local! {
     /// This worker's plans, by configuration: a handful.
-    static WORKERS: RefCell<Vec<(Weak<u64>, Rc<Worker>)>> = const { RefCell::new(Vec::new()) };
+    static WORKERS: RefCell<Vec<WorkerOf>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A worker's plan of the configuration numbered `config`, which is alive
+/// while `alive` is.
+struct WorkerOf {
+    config: u64,
+    alive: Weak<u64>,
+    worker: Rc<Worker>,
 }
 
 /// A seed that differs per worker: std's per-thread hasher keys (the
@@ -165,16 +182,22 @@ impl FilterStream {
         }
         let now = weir_host::monotonic_now();
         let mut exchange = Exchanged { envoy, request_changed: false };
-        let answer = self.stream.request(plan, &mut exchange, now);
-        match answer {
-            None => {
+        match self.stream.check(plan, &mut exchange, now) {
+            Checked::Pass => {
                 if exchange.request_changed {
                     envoy.clear_route_cache();
                 }
                 abi::HEADERS_CONTINUE
             }
-            Some(answer) => {
-                envoy.send_response(answer.status, &answer.headers, answer.body.as_bytes(), &answer.details);
+            // The refuse path: the answer is laid out on the stack and
+            // copied by Envoy, so a refusal allocates nothing here.
+            Checked::Refused(plain) => plain.send(|status, headers, body, details| {
+                envoy.send_response(status, headers.iter().copied(), body.as_bytes(), details);
+                abi::HEADERS_STOP_ITERATION
+            }),
+            Checked::Answer(answer) => {
+                let headers = answer.headers.iter().map(|(k, v)| (*k, v.as_str()));
+                envoy.send_response(answer.status, headers, answer.body.as_bytes(), &answer.details);
                 abi::HEADERS_STOP_ITERATION
             }
         }
@@ -200,7 +223,7 @@ impl FilterStream {
                 envoy.increment(*id, n);
             }
         });
-        worker.set_gauges(envoy, weir_host::monotonic_now());
+        worker.set_gauges(envoy, weir_host::monotonic_now);
     }
 }
 
