@@ -3,12 +3,30 @@ package weir
 /*
 #include <stdlib.h>
 #include "weir.h"
-// The wire buffer and the out-pointer live on the caller's stack: the
-// native side reads them during the call and keeps neither.
-#cgo noescape weir_policy_check_wire
-#cgo nocallback weir_policy_check_wire
-#cgo noescape weir_policy_check_wire_now
-#cgo nocallback weir_policy_check_wire_now
+
+// A check's status and verdict in one return value: no out-pointer for
+// cgo to check, and the policy handle as a plain integer (see hot.h).
+typedef struct {
+  weir_verdict *verdict;
+  weir_status status;
+} weir_go_checked;
+
+static inline weir_go_checked weir_go_policy_check(uintptr_t policy, const uint8_t *method, size_t method_len,
+                                                   const uint8_t *path, size_t path_len, const uint8_t *client_address,
+                                                   size_t client_address_len, const uint8_t *key, size_t key_len,
+                                                   const uint8_t *headers, size_t headers_len, bool clock, uint64_t now) {
+  weir_go_checked c = {NULL, WEIR_STATUS_OK};
+  const weir_policy *p = (const weir_policy *)policy;
+  c.status = clock ? weir_policy_check_fields_now(p, method, method_len, path, path_len, client_address,
+                                                  client_address_len, key, key_len, headers, headers_len, &c.verdict)
+                   : weir_policy_check_fields(p, method, method_len, path, path_len, client_address,
+                                              client_address_len, key, key_len, headers, headers_len, now, &c.verdict);
+  return c;
+}
+// The strings and the header buffer are read during the call and kept by
+// neither side.
+#cgo noescape weir_go_policy_check
+#cgo nocallback weir_go_policy_check
 */
 import "C"
 
@@ -196,37 +214,54 @@ func (p *Policy) Check(r *Request) *Verdict { return p.check(r, 0, true) }
 // CheckAt decides a request at now (nanoseconds on Now's clock).
 func (p *Policy) CheckAt(r *Request, now uint64) *Verdict { return p.check(r, now, false) }
 
-// wireStack is the request buffer a check keeps on its stack; a larger
-// request spills to the heap.
+// wireStack is the header buffer a check keeps on its stack; more headers
+// spill to the heap.
 const wireStack = 512
 
-// check makes one crossing with one argument of plain bytes (the request
-// in weir_policy_check_wire's layout), so cgo has no pointer to follow or
-// pin. With clock set, the native side reads the time itself rather than
-// Go asking for it in a crossing of its own.
+// check makes one crossing: the request's strings go as they are (plain
+// bytes, nothing for cgo to check or pin), its headers in
+// weir_policy_check_fields' layout. With clock set, the native side reads
+// the time itself rather than Go asking for it in a crossing of its own.
 func (p *Policy) check(r *Request, now uint64, clock bool) *Verdict {
-	var stack [wireStack]byte
-	wire := appendWire(stack[:0], r)
-	var out *C.weir_verdict
-	var s C.weir_status
-	ptr, n := (*C.uint8_t)(unsafe.Pointer(&wire[0])), C.size_t(len(wire))
-	if clock {
-		s = C.weir_policy_check_wire_now(p.h, ptr, n, &out)
+	var c C.weir_go_checked
+	if len(r.Header) == 0 {
+		c = p.call(r, nil, now, clock)
 	} else {
-		s = C.weir_policy_check_wire(p.h, ptr, n, C.uint64_t(now), &out)
+		c = p.checkHeaders(r, now, clock)
 	}
-	runtime.KeepAlive(p)
-	if s != C.WEIR_STATUS_OK {
+	if c.status != C.WEIR_STATUS_OK {
 		return &Verdict{Status: 500, Reason: "closed", Header: http.Header{}}
 	}
-	if out == nil {
+	if c.verdict == nil {
 		return admitted
 	}
-	return verdictOf(out)
+	return verdictOf(c.verdict)
 }
 
-// absent is the wire length of a missing client address or key.
-const absent = 0xFFFFFFFF
+// checkHeaders lays the headers out on its own stack frame, so a request
+// without headers does not pay for clearing the buffer.
+//
+//go:noinline
+func (p *Policy) checkHeaders(r *Request, now uint64, clock bool) C.weir_go_checked {
+	var stack [wireStack]byte
+	return p.call(r, appendHeaders(stack[:0], r.Header), now, clock)
+}
+
+func (p *Policy) call(r *Request, headers []byte, now uint64, clock bool) C.weir_go_checked {
+	method, methodLen := cbytes(r.Method)
+	path, pathLen := cbytes(r.Path)
+	address, addressLen := cbytes(r.ClientAddress)
+	key, keyLen := cbytes(r.Key)
+	var wire *C.uint8_t
+	if len(headers) > 0 {
+		wire = (*C.uint8_t)(unsafe.Pointer(&headers[0]))
+	}
+	c := C.weir_go_policy_check(C.uintptr_t(handle(unsafe.Pointer(p.h))), method, methodLen, path, pathLen,
+		address, addressLen, key, keyLen, wire, C.size_t(len(headers)), C.bool(clock), C.uint64_t(now))
+	runtime.KeepAlive(p)
+	runtime.KeepAlive(r)
+	return c
+}
 
 func appendLength(wire []byte, n int) []byte {
 	return append(wire, byte(n), byte(n>>8), byte(n>>16), byte(n>>24))
@@ -236,33 +271,18 @@ func appendField(wire []byte, s string) []byte {
 	return append(appendLength(wire, len(s)), s...)
 }
 
-func appendOptional(wire []byte, s string) []byte {
-	if s == "" {
-		return appendLength(wire, absent)
-	}
-	return appendField(wire, s)
-}
-
-// appendWire lays r out as weir_policy_check_wire reads it: the first
-// value of each header.
-func appendWire(wire []byte, r *Request) []byte {
-	wire = appendField(wire, r.Method)
-	wire = appendField(wire, r.Path)
-	wire = appendOptional(wire, r.ClientAddress)
-	wire = appendOptional(wire, r.Key)
-	if len(r.Header) == 0 {
-		return appendLength(wire, 0)
-	}
-	at := len(wire)
+// appendHeaders lays out the first value of each header as
+// weir_policy_check_fields reads them: the count, then each name and value.
+func appendHeaders(wire []byte, header http.Header) []byte {
 	wire = appendLength(wire, 0)
 	count := 0
-	for name, values := range r.Header {
+	for name, values := range header {
 		if len(values) > 0 {
 			wire = appendField(appendField(wire, name), values[0])
 			count++
 		}
 	}
-	appendLength(wire[:at], count)
+	appendLength(wire[:0], count)
 	return wire
 }
 

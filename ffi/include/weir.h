@@ -2761,6 +2761,47 @@ weir_status weir_policy_check_wire_now(const weir_policy *policy,
                                        size_t wire_len,
                                        weir_verdict **out);
 
+// `weir_policy_check` with the request's fields as arguments and only its
+// headers in the wire layout (the header count, then each name and value;
+// `headers_len` 0: none): a caller passes the strings it holds as they
+// are, with nothing to copy for a request without headers. A NULL
+// `client_address` or `key` is absent. `*out` is as for
+// `weir_policy_check_wire`.
+//
+// # Safety
+// `policy` NULL or live; each (pointer, length) pair readable when its
+// length is not 0; `out` NULL or writable.
+weir_status weir_policy_check_fields(const weir_policy *policy,
+                                     const uint8_t *method,
+                                     size_t method_len,
+                                     const uint8_t *path,
+                                     size_t path_len,
+                                     const uint8_t *client_address,
+                                     size_t client_address_len,
+                                     const uint8_t *key,
+                                     size_t key_len,
+                                     const uint8_t *headers,
+                                     size_t headers_len,
+                                     uint64_t now,
+                                     weir_verdict **out);
+
+// `weir_policy_check_fields` at the native clock.
+//
+// # Safety
+// As `weir_policy_check_fields`.
+weir_status weir_policy_check_fields_now(const weir_policy *policy,
+                                         const uint8_t *method,
+                                         size_t method_len,
+                                         const uint8_t *path,
+                                         size_t path_len,
+                                         const uint8_t *client_address,
+                                         size_t client_address_len,
+                                         const uint8_t *key,
+                                         size_t key_len,
+                                         const uint8_t *headers,
+                                         size_t headers_len,
+                                         weir_verdict **out);
+
 // Writes the default config to `out`.
 //
 // # Safety

@@ -182,7 +182,7 @@ pub unsafe extern "C" fn weir_policy_free(policy: *mut *mut weir_policy) {
 
 /// # Safety
 /// `(ptr, len)` readable when `len > 0` and `ptr` non-NULL.
-unsafe fn optional<'a>(ptr: *const u8, len: usize) -> Result<Option<&'a [u8]>, weir_status> {
+pub(crate) unsafe fn optional<'a>(ptr: *const u8, len: usize) -> Result<Option<&'a [u8]>, weir_status> {
     if ptr.is_null() {
         return Ok(None);
     }
@@ -236,7 +236,7 @@ pub unsafe extern "C" fn weir_policy_check(
         }
         let view = RequestView { method, path, headers: &pairs, client_address, key };
         // SAFETY: `out` checked non-NULL.
-        unsafe { decide(policy, view, now, out) }
+        unsafe { decide(policy, &view, now, out) }
     })
 }
 
@@ -248,16 +248,23 @@ pub unsafe extern "C" fn weir_policy_check(
 /// `out` non-NULL and writable.
 pub(crate) unsafe fn decide(
     policy: &weir_policy,
-    view: RequestView<'_>,
+    view: &RequestView<'_>,
     now: u64,
     out: *mut *mut weir_verdict,
 ) -> weir_status {
-    let view = RequestView {
-        method: if view.method.is_empty() { b"GET" } else { view.method },
-        path: if view.path.is_empty() { b"/" } else { view.path },
-        ..view
+    // Read in place: a request with its method and path is not copied.
+    let defaulted;
+    let view = if view.method.is_empty() || view.path.is_empty() {
+        defaulted = RequestView {
+            method: if view.method.is_empty() { b"GET" } else { view.method },
+            path: if view.path.is_empty() { b"/" } else { view.path },
+            ..*view
+        };
+        &defaulted
+    } else {
+        view
     };
-    let mut v = policy.inner.check_at(&view, now);
+    let mut v = policy.inner.check_at(view, now);
     let bare = v.admitted()
         && v.ticket.is_none()
         && v.request_headers.is_empty()

@@ -1,7 +1,10 @@
 //! A request for `weir_policy_check_wire` in one byte buffer instead of a
 //! `weir_request` of pointers. A runtime that must account for every pointer
 //! it hands to C (Go's cgo checks each one, and pins what a struct points
-//! to) passes one slice of plain bytes instead.
+//! to) passes one slice of plain bytes instead; or, with
+//! `weir_policy_check_fields`, the four strings as arguments (plain bytes
+//! too) and only the headers in a buffer, so a request without headers is
+//! passed as its caller holds it, with nothing copied.
 //!
 //! The layout, every length a little-endian `u32` followed by its bytes:
 //! method, path, client address, key, then the header count (a bare `u32`)
@@ -10,7 +13,7 @@
 //! header are refused, as is a buffer that ends inside a field.
 
 use crate::handle::{bytes, live, need};
-use crate::policy::{decide, weir_policy, weir_verdict};
+use crate::policy::{decide, optional, weir_policy, weir_verdict};
 use crate::status::{guard, invalid_argument, weir_status};
 use ::weir_policy::process::RequestView;
 
@@ -68,7 +71,6 @@ struct Head<'a> {
     path: &'a [u8],
     client_address: Option<&'a [u8]>,
     key: Option<&'a [u8]>,
-    count: usize,
 }
 
 /// Decodes `wire` and checks it at `now`, as `weir_policy_check` does.
@@ -80,21 +82,35 @@ fn check_wire(policy: &weir_policy, wire: &[u8], now: u64, out: *mut *mut weir_v
             path: reader.field("the path")?,
             client_address: reader.optional("the client address")?,
             key: reader.optional("the key")?,
-            count: reader.length()? as usize,
         })
     })();
-    let head = match head {
-        Ok(head) => head,
+    match head {
+        Ok(head) => check_headers(policy, reader, head, now, out),
+        Err(status) => status,
+    }
+}
+
+/// Decodes the header count and the headers `reader` holds, and checks.
+fn check_headers(
+    policy: &weir_policy,
+    mut reader: Wire<'_>,
+    head: Head<'_>,
+    now: u64,
+    out: *mut *mut weir_verdict,
+) -> weir_status {
+    let count = match reader.length() {
+        Ok(count) => count as usize,
         Err(status) => return status,
     };
     // The headers are decoded into an array sized for them, so the common
     // request neither allocates nor clears room for headers it lacks.
-    match head.count {
-        0..=4 => check_headers::<4>(policy, reader, head, now, out),
-        5..=16 => check_headers::<16>(policy, reader, head, now, out),
+    match count {
+        0 => check_view(policy, reader, head, &[], now, out),
+        1..=4 => check_few::<4>(policy, reader, head, count, now, out),
+        5..=16 => check_few::<16>(policy, reader, head, count, now, out),
         _ => {
-            let mut headers = Vec::with_capacity(head.count.min(reader.rest.len() / 8));
-            for _ in 0..head.count {
+            let mut headers = Vec::with_capacity(count.min(reader.rest.len() / 8));
+            for _ in 0..count {
                 match header(&mut reader) {
                     Ok(pair) => headers.push(pair),
                     Err(status) => return status,
@@ -109,22 +125,22 @@ fn header<'a>(reader: &mut Wire<'a>) -> Result<Header<'a>, weir_status> {
     Ok((reader.field("a header name")?, reader.field("a header value")?))
 }
 
-fn check_headers<const N: usize>(
+fn check_few<const N: usize>(
     policy: &weir_policy,
     mut reader: Wire<'_>,
     head: Head<'_>,
+    count: usize,
     now: u64,
     out: *mut *mut weir_verdict,
 ) -> weir_status {
     let mut headers: [Header<'_>; N] = [(&[], &[]); N];
-    for slot in headers.iter_mut().take(head.count) {
+    for slot in headers.iter_mut().take(count) {
         match header(&mut reader) {
             Ok(pair) => *slot = pair,
             Err(status) => return status,
         }
     }
-    let count = head.count.min(N);
-    check_view(policy, reader, head, &headers[..count], now, out)
+    check_view(policy, reader, head, &headers[..count.min(N)], now, out)
 }
 
 fn check_view(
@@ -138,10 +154,10 @@ fn check_view(
     if !reader.rest.is_empty() {
         return invalid_argument(&format!("wire request has {} bytes after its last header", reader.rest.len()));
     }
-    let Head { method, path, client_address, key, .. } = head;
+    let Head { method, path, client_address, key } = head;
     let view = RequestView { method, path, headers, client_address, key };
     // SAFETY: the entry points checked `out` non-NULL.
-    unsafe { decide(policy, view, now, out) }
+    unsafe { decide(policy, &view, now, out) }
 }
 
 /// `weir_policy_check` with the request in the wire layout above: `*out`
@@ -183,6 +199,98 @@ pub unsafe extern "C" fn weir_policy_check_wire_now(
 ) -> weir_status {
     // SAFETY: forwarded from the caller.
     unsafe { weir_policy_check_wire(policy, wire, wire_len, weir_host::monotonic_now(), out) }
+}
+
+/// `weir_policy_check` with the request's fields as arguments and only its
+/// headers in the wire layout (the header count, then each name and value;
+/// `headers_len` 0: none): a caller passes the strings it holds as they
+/// are, with nothing to copy for a request without headers. A NULL
+/// `client_address` or `key` is absent. `*out` is as for
+/// `weir_policy_check_wire`.
+///
+/// # Safety
+/// `policy` NULL or live; each (pointer, length) pair readable when its
+/// length is not 0; `out` NULL or writable.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn weir_policy_check_fields(
+    policy: *const weir_policy,
+    method: *const u8,
+    method_len: usize,
+    path: *const u8,
+    path_len: usize,
+    client_address: *const u8,
+    client_address_len: usize,
+    key: *const u8,
+    key_len: usize,
+    headers: *const u8,
+    headers_len: usize,
+    now: u64,
+    out: *mut *mut weir_verdict,
+) -> weir_status {
+    guard(|| {
+        let policy = live!(policy);
+        need!(out);
+        // SAFETY: every pair readable per the contract.
+        let parts = unsafe {
+            (
+                bytes(method, method_len),
+                bytes(path, path_len),
+                optional(client_address, client_address_len),
+                optional(key, key_len),
+                bytes(headers, headers_len),
+            )
+        };
+        let (Some(method), Some(path), Ok(client_address), Ok(key), Some(headers)) = parts else {
+            return weir_status::NullArgument;
+        };
+        if headers.is_empty() {
+            let view = RequestView { method, path, headers: &[], client_address, key };
+            // SAFETY: `out` checked non-NULL.
+            return unsafe { decide(policy, &view, now, out) };
+        }
+        check_headers(policy, Wire { rest: headers }, Head { method, path, client_address, key }, now, out)
+    })
+}
+
+/// `weir_policy_check_fields` at the native clock.
+///
+/// # Safety
+/// As `weir_policy_check_fields`.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn weir_policy_check_fields_now(
+    policy: *const weir_policy,
+    method: *const u8,
+    method_len: usize,
+    path: *const u8,
+    path_len: usize,
+    client_address: *const u8,
+    client_address_len: usize,
+    key: *const u8,
+    key_len: usize,
+    headers: *const u8,
+    headers_len: usize,
+    out: *mut *mut weir_verdict,
+) -> weir_status {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        weir_policy_check_fields(
+            policy,
+            method,
+            method_len,
+            path,
+            path_len,
+            client_address,
+            client_address_len,
+            key,
+            key_len,
+            headers,
+            headers_len,
+            weir_host::monotonic_now(),
+            out,
+        )
+    }
 }
 
 #[cfg(test)]
@@ -249,6 +357,79 @@ mod tests {
             // SAFETY: the handle is live and freed once.
             unsafe { weir_policy_free(&mut self.0) };
         }
+    }
+
+    /// The status of a check through `weir_policy_check_fields` and the
+    /// verdict's status, with `headers` in the wire layout's tail.
+    fn check_fields(policy: &Policy, key: Option<&str>, headers: &[u8], now: u64) -> (weir_status, u32) {
+        let (key_ptr, key_len) = key.map_or((std::ptr::null(), 0), |k| (k.as_ptr(), k.len()));
+        let mut out = std::ptr::null_mut();
+        // SAFETY: live policy; every pair readable; writable out.
+        let s = unsafe {
+            weir_policy_check_fields(
+                policy.0,
+                b"GET".as_ptr(),
+                3,
+                b"/".as_ptr(),
+                1,
+                std::ptr::null(),
+                0,
+                key_ptr,
+                key_len,
+                headers.as_ptr(),
+                headers.len(),
+                now,
+                &mut out,
+            )
+        };
+        if out.is_null() {
+            return (s, 200);
+        }
+        let mut info = weir_verdict_info::default();
+        // SAFETY: `out` is a live verdict; `info` writable.
+        unsafe { weir_verdict_get_info(out, &mut info) };
+        // SAFETY: `out` is the caller's variable holding a live verdict.
+        unsafe { weir_verdict_free(&mut out) };
+        (s, info.status)
+    }
+
+    /// The header part of `wire`'s layout: what follows the key.
+    fn header_tail(headers: &[(&str, &str)]) -> Vec<u8> {
+        let whole = wire("", "", None, headers);
+        whole[16..].to_vec()
+    }
+
+    #[test]
+    fn fields_and_a_header_buffer_decide_as_the_whole_wire_does() {
+        let policy = Policy::new(BY_TENANT);
+        let tenant = header_tail(&[("x-other", "1"), ("X-Tenant", "a")]);
+        assert_eq!(check_fields(&policy, None, &tenant, 1_000), (weir_status::Ok, 200));
+        // The wire entry counts on the same cell: tenant a has spent its token.
+        assert_eq!(policy.check(&wire("GET", "/", None, &[("x-tenant", "a")]), 2_000).1, 429);
+        assert_eq!(check_fields(&policy, None, &tenant, 3_000).1, 429);
+        assert_eq!(check_fields(&policy, Some("k"), &header_tail(&[("x-tenant", "b")]), 3_000).1, 200);
+        // No header buffer at all is a request without headers, keyed
+        // under no tenant: the limit skips it.
+        for now in [4_000, 5_000] {
+            assert_eq!(check_fields(&policy, None, &[], now), (weir_status::Ok, 200));
+        }
+    }
+
+    #[test]
+    fn a_truncated_header_buffer_is_refused_and_spends_nothing() {
+        let policy = Policy::new(BY_TENANT);
+        let whole = header_tail(&[("x-tenant", "a")]);
+        for cut in [1, 3, 6, whole.len() - 1] {
+            assert_eq!(
+                check_fields(&policy, None, &whole[..cut], 1_000).0,
+                weir_status::InvalidArgument,
+                "cut at {cut}"
+            );
+        }
+        let mut longer = whole.clone();
+        longer.push(0);
+        assert_eq!(check_fields(&policy, None, &longer, 1_000).0, weir_status::InvalidArgument);
+        assert_eq!(check_fields(&policy, None, &whole, 1_000), (weir_status::Ok, 200));
     }
 
     fn filler(n: usize) -> Vec<(String, String)> {
