@@ -185,6 +185,23 @@ fn an_unreported_ticket_gives_its_slot_back() {
 }
 
 #[test]
+fn a_ticket_checked_before_a_reload_settles_with_the_plan_that_checked_it() {
+    let doc = r#"{"rules": [{"name": "s", "shed": {"max_in_flight": 1}}]}"#;
+    let p = policy(doc);
+    let before = p.check_at(&get("/"), 0);
+    assert!(before.ticket.is_some());
+    p.replace_at(doc, MS).unwrap();
+    let after = p.check_at(&get("/"), MS);
+    assert!(after.admitted(), "the reloaded policy's shedder starts fresh");
+    // The old ticket frees the old shedder's slot, not the new one's.
+    drop(before);
+    let third = p.check_at(&get("/"), 2 * MS);
+    assert_eq!(third.refusal.map(|a| (a.status, a.reason)), Some((503, "queue_full")));
+    after.ticket.unwrap().report_at(&Outcome { status: Some(200), ..Outcome::default() }, || 3 * MS);
+    assert!(p.check_at(&get("/"), 4 * MS).admitted());
+}
+
+#[test]
 fn the_verdict_carries_the_upstream_and_the_deadline() {
     let p = policy(
         r#"{"rules": [{"name": "d", "deadline": {"timeout": "2s"}, "pick": {"clusters": ["only"]},

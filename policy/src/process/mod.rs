@@ -36,7 +36,7 @@ use crate::stream::Stream;
 use exchange::{Checked, Reported};
 use std::fmt;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// A policy refused: the rule and field at fault (empty at the top level),
 /// and what was wrong with the value given.
@@ -150,18 +150,19 @@ impl Reads {
 }
 
 /// One policy document bound to its state: the plan and its counters.
-struct Generation {
-    engine: Mutex<Engine>,
-    reads: Reads,
-}
-
 struct Engine {
+    /// Which document of the policy this is (they count up from 0), so a
+    /// ticket finds the plan that checked it.
+    generation: u64,
     plan: Plan<ProcessStore>,
     /// Counters drained from the plan, by the plan's counter index.
     totals: Vec<u64>,
+    reads: Reads,
+    /// Tickets of this document not yet reported nor dropped.
+    waiting: usize,
 }
 
-impl Generation {
+impl Engine {
     fn build(json: &[u8], store: ProcessStore, now: u64, seed: u64) -> Result<Self, PolicyError> {
         let config = config::parse(json)?;
         let plan = plan::build(config, store, now, seed).map_err(|message| PolicyError {
@@ -171,19 +172,11 @@ impl Generation {
         })?;
         let totals = vec![0; plan.metrics.names().len()];
         let reads = Reads::of(&plan);
-        Ok(Self { engine: Mutex::new(Engine { plan, totals }), reads })
+        Ok(Self { generation: 0, plan, totals, reads, waiting: 0 })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Engine> {
-        // A panic under the lock leaves the plan as consistent as any
-        // decision it interrupted: keep serving.
-        self.engine.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-impl Engine {
     fn drain(&mut self) {
-        let Engine { plan, totals } = self;
+        let Engine { plan, totals, .. } = self;
         plan.metrics.drain(|counter, n| {
             if let Some(t) = totals.get_mut(counter.0) {
                 *t = t.saturating_add(n);
@@ -197,9 +190,44 @@ impl Engine {
     }
 }
 
+/// A policy's engines behind its one lock, which a check takes once: the
+/// current document's, and each replaced one whose requests still wait
+/// for their outcome.
+struct Engines {
+    current: Engine,
+    replaced: Vec<Engine>,
+}
+
+type Shared = Arc<Mutex<Engines>>;
+
+fn lock(shared: &Shared) -> MutexGuard<'_, Engines> {
+    // A panic under the lock leaves the plans as consistent as any
+    // decision it interrupted: keep serving.
+    shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Engines {
+    /// Runs `settle` on the engine that checked a ticket of `generation`,
+    /// then counts that ticket done. Returns a replaced engine whose last
+    /// ticket this was, for the caller to drop after the lock.
+    fn settle(&mut self, generation: u64, settle: impl FnOnce(&mut Engine)) -> Option<Engine> {
+        if self.current.generation == generation {
+            settle(&mut self.current);
+            self.current.waiting = self.current.waiting.saturating_sub(1);
+            return None;
+        }
+        let at = self.replaced.iter().position(|e| e.generation == generation)?;
+        let engine = self.replaced.get_mut(at)?;
+        settle(engine);
+        engine.waiting = engine.waiting.saturating_sub(1);
+        (engine.waiting == 0).then(|| self.replaced.swap_remove(at))
+    }
+}
+
 /// A request a learner let through, waiting for its outcome.
 pub struct Ticket {
-    generation: Arc<Generation>,
+    shared: Shared,
+    generation: u64,
     stream: Box<Stream>,
     reported: bool,
 }
@@ -229,12 +257,17 @@ impl Ticket {
         self.reported = true;
         let started = self.stream.started();
         let at = || outcome.latency_ns.map_or_else(now, |l| started.saturating_add(l));
-        let mut engine = self.generation.lock();
-        match outcome.status {
-            Some(_) => self.stream.response(&engine.plan, &mut Reported::new(outcome, no_retry), at),
-            None => self.stream.done(&engine.plan, at),
-        }
-        engine.drain();
+        let Ticket { shared, generation, stream, .. } = &mut self;
+        let mut engines = lock(shared);
+        let done = engines.settle(*generation, |engine| {
+            match outcome.status {
+                Some(_) => stream.response(&engine.plan, &mut Reported::new(outcome, no_retry), at),
+                None => stream.done(&engine.plan, at),
+            }
+            engine.drain();
+        });
+        drop(engines);
+        drop(done);
     }
 
     /// When the request was checked.
@@ -246,15 +279,18 @@ impl Ticket {
 impl Drop for Ticket {
     fn drop(&mut self) {
         if !self.reported {
-            let engine = self.generation.lock();
-            self.stream.abandon(&engine.plan);
+            let Ticket { shared, generation, stream, .. } = self;
+            let mut engines = lock(shared);
+            let done = engines.settle(*generation, |engine| stream.abandon(&engine.plan));
+            drop(engines);
+            drop(done);
         }
     }
 }
 
 /// A policy document serving a process, replaceable while it serves.
 pub struct ProcessPolicy {
-    current: RwLock<Arc<Generation>>,
+    shared: Shared,
     /// Every generation's limits live here, so a reload finds the ones it keeps.
     store: ProcessStore,
     seed: u64,
@@ -275,9 +311,10 @@ impl ProcessPolicy {
     /// draws from `seed`: a replayed trace decides the same every time.
     pub fn from_json_at(json: &str, now: u64, seed: u64) -> Result<Self, PolicyError> {
         let store = ProcessStore::private();
-        let generation = Generation::build(json.as_bytes(), store.clone(), now, seed)?;
-        let reads = AtomicU8::new(generation.reads.bits());
-        Ok(Self { current: RwLock::new(Arc::new(generation)), store, seed, reloading: Mutex::new(()), reads })
+        let current = Engine::build(json.as_bytes(), store.clone(), now, seed)?;
+        let reads = AtomicU8::new(current.reads.bits());
+        let shared = Arc::new(Mutex::new(Engines { current, replaced: Vec::new() }));
+        Ok(Self { shared, store, seed, reloading: Mutex::new(()), reads })
     }
 
     /// The parts of a request the policy reads: a binding may leave the
@@ -295,8 +332,7 @@ impl ProcessPolicy {
     /// Decides `request` at `now` (ns on weir-host's clock, or any clock the
     /// caller keeps for every call).
     pub fn check_at(&self, request: &RequestView<'_>, now: u64) -> Verdict {
-        let current = self.current.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        decide(&current, request, now)
+        decide(&self.shared, request, Reads::NONE, now).unwrap_or_default()
     }
 
     /// As [`ProcessPolicy::check_at`] for a view that leaves out the parts
@@ -304,11 +340,7 @@ impl ProcessPolicy {
     /// in place reads one of them (a reload came in between), nothing is
     /// decided and the error is what to convert before asking again.
     pub fn check_partial_at(&self, request: &RequestView<'_>, omitted: Reads, now: u64) -> Result<Verdict, Reads> {
-        let current = self.current.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if current.reads.bits() & omitted.bits() != 0 {
-            return Err(current.reads);
-        }
-        Ok(decide(&current, request, now))
+        decide(&self.shared, request, omitted, now)
     }
 
     /// Reports a checked request's outcome (see [`Ticket::report`]).
@@ -326,23 +358,32 @@ impl ProcessPolicy {
         let _one = self.reloading.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         // Built while the old generation still holds its limits, so the
         // store hands the unchanged ones over.
-        let next = Generation::build(json.as_bytes(), self.store.clone(), now, self.seed ^ now)?;
-        let old = self.current.read().unwrap_or_else(|p| p.into_inner()).clone();
-        carry_counters(&mut old.lock(), &mut next.lock());
+        let mut next = Engine::build(json.as_bytes(), self.store.clone(), now, self.seed ^ now)?;
+        let mut engines = lock(&self.shared);
+        carry_counters(&mut engines.current, &mut next);
+        next.generation = engines.current.generation.wrapping_add(1);
         // A check that read the old flags and meets the new generation is
         // caught by `check_partial_at`.
         let bits = next.reads.bits();
-        *self.current.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(next);
+        let old = std::mem::replace(&mut engines.current, next);
+        // The old plan stays while requests it checked wait for their
+        // outcome: they report to it, not to the new one.
+        let unused = if old.waiting > 0 {
+            engines.replaced.push(old);
+            None
+        } else {
+            Some(old)
+        };
         self.reads.store(bits, Ordering::Release);
+        drop(engines);
+        drop(unused);
         Ok(())
     }
 
     /// Every counter (`weir.<rule>.<outcome>`, the filter's names) and its
     /// total since the policy was made, across reloads for names kept.
     pub fn counters(&self) -> Vec<(String, u64)> {
-        let current = self.current.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
-        let mut engine = current.lock();
-        engine.counters()
+        lock(&self.shared).current.counters()
     }
 
     /// The hottest keys of each limit of `rule` (in the order of its
@@ -354,23 +395,26 @@ impl ProcessPolicy {
 
     /// [`Self::hot_keys`] at `now`.
     pub fn hot_keys_at(&self, rule: &str, now: u64) -> Option<Vec<Vec<crate::hot_keys::HotKeyCount>>> {
-        let current = self.current.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
-        let engine = current.lock();
-        crate::hot_keys::of_rule(&engine.plan, rule, now)
+        crate::hot_keys::of_rule(&lock(&self.shared).current.plan, rule, now)
     }
 
     /// The rule names, in order.
     pub fn rules(&self) -> Vec<String> {
-        let current = self.current.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
-        let engine = current.lock();
-        engine.plan.rules.iter().map(|rp| rp.rule.name.clone()).collect()
+        lock(&self.shared).current.plan.rules.iter().map(|rp| rp.rule.name.clone()).collect()
     }
 }
 
-fn decide(current: &Arc<Generation>, request: &RequestView<'_>, now: u64) -> Verdict {
+/// Decides `request` on the current document, unless it reads a part of
+/// the request `omitted` names: then nothing is decided and the error is
+/// what it reads.
+fn decide(shared: &Shared, request: &RequestView<'_>, omitted: Reads, now: u64) -> Result<Verdict, Reads> {
     let mut stream = Stream::default();
     let mut ex = Checked::new(request);
-    let mut engine = current.lock();
+    let mut engines = lock(shared);
+    let engine = &mut engines.current;
+    if engine.reads.bits() & omitted.bits() != 0 {
+        return Err(engine.reads);
+    }
     let plan = &engine.plan;
     let refusal = stream.request(plan, &mut ex, now);
     if refusal.is_none() {
@@ -381,16 +425,21 @@ fn decide(current: &Arc<Generation>, request: &RequestView<'_>, now: u64) -> Ver
     if refusal.is_some() {
         engine.drain();
     }
-    drop(engine);
-    let ticket = pending.then(|| Ticket { generation: current.clone(), stream: Box::new(stream), reported: false });
-    Verdict {
+    if pending {
+        engine.waiting = engine.waiting.saturating_add(1);
+    }
+    let generation = engine.generation;
+    drop(engines);
+    let ticket =
+        pending.then(|| Ticket { shared: shared.clone(), generation, stream: Box::new(stream), reported: false });
+    Ok(Verdict {
         refusal: refusal.map(Box::new),
         request_headers: ex.request_headers,
         response_headers: ex.response_headers,
         upstream,
         deadline_ns: ex.deadline_ns,
         ticket,
-    }
+    })
 }
 
 /// Totals of counters the new document names too carry on.
