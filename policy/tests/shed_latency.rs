@@ -67,11 +67,14 @@ fn defaults_are_gradient2_for_a_proxy_and_cpu_stays_the_default_mode() {
     )
     .unwrap();
     let ShedMode::Latency(l) = c.rules[0].shed.as_ref().unwrap().mode else { panic!("latency") };
-    assert_eq!((l.initial_limit, l.max_limit), (20, 50));
+    assert_eq!((l.initial_limit, l.max_limit), (3, 50));
     assert!(matches!(l.algorithm, Algorithm::Vegas { alpha: 2, beta: 4, probe_multiplier: 30, .. }));
-    let c = parse(r#"{"rules": [{"name": "a", "shed": {"mode": "latency", "max_limit": 8}}]}"#).unwrap();
+    let c = parse(r#"{"rules": [{"name": "a", "shed": {"mode": "latency", "min_limit": 8}}]}"#).unwrap();
     let ShedMode::Latency(l) = c.rules[0].shed.as_ref().unwrap().mode else { panic!("latency") };
     assert_eq!(l.initial_limit, 8, "an initial limit left out stays within the bounds given");
+    let c = parse(r#"{"rules": [{"name": "a", "shed": {"mode": "latency", "max_limit": 2}}]}"#).unwrap();
+    let ShedMode::Latency(l) = c.rules[0].shed.as_ref().unwrap().mode else { panic!("latency") };
+    assert_eq!(l.initial_limit, 2, "an initial limit left out stays within the bounds given");
 }
 
 #[test]

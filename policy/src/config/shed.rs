@@ -44,22 +44,40 @@ const VEGAS_FIELDS: [&str; 4] = ["smoothing", "alpha", "beta", "probe_multiplier
 const AIMD_FIELDS: [&str; 2] = ["backoff_ratio", "timeout"];
 
 /// Gradient2 as a proxy in front of one service runs it. Netflix's settings
-/// (limit >= 20, 4 of queue per update, 1.5x tolerance, a 600-sample
-/// baseline) suit a server whose own concurrency is in the hundreds; in
-/// front of a service that does a few requests at a time they would let a
-/// queue of several times its work build before refusing anything. Here:
+/// (limit >= 20, 4 of queue per update, a 600-sample baseline) suit a server
+/// whose own concurrency is in the hundreds; in front of a service that does
+/// a few requests at a time they would let a queue of several times its work
+/// build before refusing anything. Here:
+/// - `initial_limit` 3: where Envoy's gradient controller starts (pinned at
+///   its `min_concurrency`, 3). The limit grows by `queue_size x smoothing`
+///   per sample while at least half of it is in use, so it settles near twice
+///   what the service is given. Started at Netflix's 20, it stays 20 at low
+///   load (growth is held while app-limited), however few requests the
+///   service takes at once, and a step up in load queues that many before
+///   the gradient catches up.
 /// - `min_limit` 1 and `queue_size` 1: room for one more request per update,
 ///   so the queue the limit leaves stays about one request per slot;
 /// - `rtt_tolerance` 1: any sample slower than the baseline pulls the limit
-///   down (the one queued request above is the only slack);
-/// - `long_window` 10,000 samples: the baseline follows a service that truly
-///   got slower over tens of seconds, but not a queue building within one,
-///   which a 600-sample average (3 s at 200 req/s) chases upward.
+///   down (the one queued request above is the only slack), as in Netflix's
+///   current `Gradient2Limit`, whose gradient is `long / short` with no
+///   tolerance;
+/// - `smoothing` 0.2: Netflix's;
+/// - `long_window` 100,000 samples: Netflix documents Gradient2 behind its
+///   `WindowedLimit`, one update per window of at least 1 s, so its 600 are
+///   ten minutes; weir updates per response, and 100,000 responses are
+///   about 8 minutes at 200 req/s, 50 s at 2,000 req/s. A baseline that
+///   averages every sample climbs under sustained overload, since each
+///   sample carries the queue the limit allows (about limit / (limit - 1)
+///   of the baseline): at 10,000 samples, a model of `make demo`'s ramp
+///   has it 16% higher after 20 s of overload at 200 req/s, and the tail
+///   with it. The price is the other direction: a service that
+///   truly got slower is learned over that window, the limit held lower
+///   meanwhile.
 pub const LATENCY_GRADIENT2: AdaptiveLimitConfig = AdaptiveLimitConfig {
-    initial_limit: 20,
+    initial_limit: 3,
     min_limit: 1,
     max_limit: 1000,
-    algorithm: Algorithm::Gradient2 { smoothing: 0.2, rtt_tolerance: 1.0, long_window: 10_000, queue_size: 1 },
+    algorithm: Algorithm::Gradient2 { smoothing: 0.2, rtt_tolerance: 1.0, long_window: 100_000, queue_size: 1 },
 };
 
 pub(super) fn parse(ctx: &Ctx, v: &Value) -> Result<Shed, ConfigProblem> {
