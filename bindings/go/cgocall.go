@@ -45,6 +45,14 @@ func cgoShedderAcquire(h uintptr, now uint64, out *C.weir_decision) C.weir_statu
 	return C.weir_go_shedder_acquire(C.uintptr_t(h), C.uint64_t(now), out)
 }
 
+func cgoShedderAcquireSlotNow(h uintptr, slots *C.weir_shedder_slots, out *C.weir_shedder_admission) C.weir_status {
+	return C.weir_go_shedder_acquire_slot_now(C.uintptr_t(h), slots, out)
+}
+
+func cgoShedderAcquireSlot(h uintptr, slots *C.weir_shedder_slots, now uint64, out *C.weir_shedder_admission) C.weir_status {
+	return C.weir_go_shedder_acquire_slot(C.uintptr_t(h), slots, C.uint64_t(now), out)
+}
+
 func cgoShedderDoneNow(h uintptr, started uint64) C.weir_status {
 	return C.weir_go_shedder_done_now(C.uintptr_t(h), C.uint64_t(started))
 }

@@ -268,6 +268,18 @@ func probeCases() []func() probeCase {
 		c("shedder_done", func() (uintptr, [6]uintptr) {
 			return fns.shedderDone, [6]uintptr{h(unsafe.Pointer(shed.h)), uintptr(now), uintptr(now + 1000)}
 		}),
+		// With an end waiting in a slot, so the acquire applies it first.
+		c("shedder_acquire_slot_now", func() (uintptr, [6]uintptr) {
+			slots := makeShedSlots()
+			_, slot := slots.acquireAt(shed, now)
+			slots.endAt(slot, now+1000)
+			return fns.shedderAcquireSlotNow, [6]uintptr{h(unsafe.Pointer(shed.h)), h(unsafe.Pointer(slots.mem)), mem(0)}
+		}),
+		c("shedder_acquire_slot", func() (uintptr, [6]uintptr) {
+			slots := makeShedSlots()
+			return fns.shedderAcquireSlot, [6]uintptr{h(unsafe.Pointer(shed.h)), h(unsafe.Pointer(slots.mem)), uintptr(now),
+				mem(0)}
+		}),
 		c("throttle_acquire_now", func() (uintptr, [6]uintptr) {
 			return fns.throttleAcquireNow, [6]uintptr{h(unsafe.Pointer(thr.h)), mem(0)}
 		}),

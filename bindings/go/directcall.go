@@ -62,6 +62,9 @@ type directFns struct {
 	throttleRecordNow, throttleRecord      uintptr
 	pickerPickNow, pickerPick              uintptr
 	pickerDoneNow, pickerDone              uintptr
+
+	// A shedder's acquire through its slots (shedder_slots.go).
+	shedderAcquireSlotNow, shedderAcquireSlot uintptr
 }
 
 var fns = directTable()
@@ -90,6 +93,9 @@ func directTable() directFns {
 		pickerPick:           fnAddr(C.weir_picker_pick),
 		pickerDoneNow:        fnAddr(C.weir_picker_done_now),
 		pickerDone:           fnAddr(C.weir_picker_done),
+
+		shedderAcquireSlotNow: fnAddr(C.weir_shedder_acquire_slot_now),
+		shedderAcquireSlot:    fnAddr(C.weir_shedder_acquire_slot),
 	}
 }
 
@@ -176,6 +182,25 @@ func directShedderDoneNow(h uintptr, started uint64) C.weir_status {
 func directShedderDone(h uintptr, started, now uint64) C.weir_status {
 	raceBeforeC()
 	s := C.weir_status(direct.Call(fns.shedderDone, h, uintptr(started), uintptr(now), 0, 0, 0))
+	raceAfterC()
+	return s
+}
+
+// The slots are heap memory, which does not move: only `out`, on the
+// goroutine's stack, needs a pointer argument.
+
+func directShedderAcquireSlotNow(h uintptr, slots *C.weir_shedder_slots, out *C.weir_shedder_admission) C.weir_status {
+	raceBeforeC()
+	s := C.weir_status(direct.CallP2(fns.shedderAcquireSlotNow, h, uintptr(unsafe.Pointer(slots)), unsafe.Pointer(out),
+		0, 0, 0))
+	raceAfterC()
+	return s
+}
+
+func directShedderAcquireSlot(h uintptr, slots *C.weir_shedder_slots, now uint64, out *C.weir_shedder_admission) C.weir_status {
+	raceBeforeC()
+	s := C.weir_status(direct.CallP3(fns.shedderAcquireSlot, h, uintptr(unsafe.Pointer(slots)), uintptr(now),
+		unsafe.Pointer(out), 0, 0))
 	raceAfterC()
 	return s
 }

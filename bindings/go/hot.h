@@ -28,6 +28,10 @@ static inline weir_status weir_go_concurrency_limiter_release(uintptr_t h, bool 
 static inline weir_status weir_go_shedder_acquire_now(uintptr_t h, weir_decision *out, uint64_t *started_at) {
   return weir_shedder_acquire_now(WEIR_GO_HANDLE(weir_shedder, h), out, started_at);
 }
+static inline weir_status weir_go_shedder_acquire_slot_now(uintptr_t h, weir_shedder_slots *slots,
+                                                          weir_shedder_admission *out) {
+  return weir_shedder_acquire_slot_now(WEIR_GO_HANDLE(weir_shedder, h), slots, out);
+}
 static inline weir_status weir_go_shedder_done_now(uintptr_t h, uint64_t started_at) {
   return weir_shedder_done_now(WEIR_GO_HANDLE(weir_shedder, h), started_at);
 }
@@ -53,6 +57,10 @@ static inline weir_status weir_go_keyed_limiter_acquire(uintptr_t h, uint64_t ke
 }
 static inline weir_status weir_go_shedder_acquire(uintptr_t h, uint64_t now, weir_decision *out) {
   return weir_shedder_acquire(WEIR_GO_HANDLE(weir_shedder, h), now, out);
+}
+static inline weir_status weir_go_shedder_acquire_slot(uintptr_t h, weir_shedder_slots *slots, uint64_t now,
+                                                      weir_shedder_admission *out) {
+  return weir_shedder_acquire_slot(WEIR_GO_HANDLE(weir_shedder, h), slots, now, out);
 }
 static inline weir_status weir_go_shedder_done(uintptr_t h, uint64_t started_at, uint64_t now) {
   return weir_shedder_done(WEIR_GO_HANDLE(weir_shedder, h), started_at, now);

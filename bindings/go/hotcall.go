@@ -38,6 +38,13 @@ func shedderDone(h uintptr, started, now uint64) C.weir_status {
 	return cgoShedderDone(h, started, now)
 }
 
+func shedderAcquireSlot(h uintptr, slots *C.weir_shedder_slots, now uint64, out *C.weir_shedder_admission) C.weir_status {
+	if useDirect {
+		return directShedderAcquireSlot(h, slots, now, out)
+	}
+	return cgoShedderAcquireSlot(h, slots, now, out)
+}
+
 func throttleAcquire(h uintptr, now, draw uint64, out *C.weir_decision) C.weir_status {
 	if useDirect {
 		return directThrottleAcquire(h, now, draw, out)

@@ -18,6 +18,7 @@ import (
 // window), and keeps enforcing that for a cool-off after a shed.
 type Shedder struct {
 	h       *C.weir_shedder
+	slots   *shedSlots // nil where this platform has no counter to read
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	once    sync.Once
@@ -82,6 +83,7 @@ func NewShedder(opts ...ShedderOption) (*Shedder, error) {
 		return nil, err
 	}
 	sh.events = shedderEvents(sh.h)
+	sh.slots = newShedSlots()
 	if s.cpuInterval > 0 {
 		sampler, err := NewCPUSampler()
 		if err != nil {
@@ -119,16 +121,27 @@ func (s *Shedder) sampleCPU(sampler *CPUSampler, interval time.Duration) {
 // deadline or picker that answered before the work was done): that request
 // ends without a response time. A refusal is a *RejectedError.
 //
-// Allow and done are one cgo call each and, once warm, allocate nothing:
-// each done is a ticket from a per-shedder pool, handed back by done.
+// Allow is one cgo call and done none, and once warm neither allocates:
+// done writes the end into the request's slot (shedder_slots.go), and the
+// next Allow hands it to the shedder before it decides. Past 64 requests
+// in flight (or on a platform without a counter Go can read), done is a
+// ticket from a per-shedder pool and one cgo call of its own.
 func (s *Shedder) Allow() (done func(error), err error) {
+	if s.slots != nil {
+		return s.slots.allow(s)
+	}
 	started, err := s.admit()
 	if err != nil {
 		return nil, err
 	}
+	return s.ticket(started), nil
+}
+
+// ticket is the done of a request that ends through a cgo call.
+func (s *Shedder) ticket(started uint64) func(error) {
 	t := s.tickets.Get().(*shedTicket)
 	t.started, t.live = started, true
-	return t.done, nil
+	return t.done
 }
 
 // shedTicket is one admitted request's done. Its done field is its finish
@@ -230,6 +243,7 @@ func (s *Shedder) Stats() ShedderStats { return s.stats(Now()) }
 
 func (s *Shedder) stats(now uint64) ShedderStats {
 	var st C.weir_shedder_stats
+	s.slots.drain(s, now)
 	C.weir_shedder_snapshot(s.h, C.uint64_t(now), &st)
 	runtime.KeepAlive(s)
 	return ShedderStats{

@@ -50,6 +50,14 @@ func directShedderAcquire(h uintptr, now uint64, out *C.weir_decision) C.weir_st
 	return cgoShedderAcquire(h, now, out)
 }
 
+func directShedderAcquireSlotNow(h uintptr, slots *C.weir_shedder_slots, out *C.weir_shedder_admission) C.weir_status {
+	return cgoShedderAcquireSlotNow(h, slots, out)
+}
+
+func directShedderAcquireSlot(h uintptr, slots *C.weir_shedder_slots, now uint64, out *C.weir_shedder_admission) C.weir_status {
+	return cgoShedderAcquireSlot(h, slots, now, out)
+}
+
 func directShedderDoneNow(h uintptr, started uint64) C.weir_status {
 	return cgoShedderDoneNow(h, started)
 }

@@ -47,6 +47,29 @@
 // 60 s).
 #define WEIR_BULKHEAD_DEFAULT UINT64_MAX
 
+// Slots in a `weir_shedder_slots`; an acquire that finds all taken admits
+// without one (`*slot` is this value) and the request ends through
+// `weir_shedder_done_now`.
+#define WEIR_SHEDDER_SLOTS 64
+
+// `how`: the request ended at `ended` nanoseconds (the shedder's clock).
+#define WEIR_SHEDDER_ENDED_AT_NS 1
+
+// `how`: the request ended at `ended` raw counter ticks (see `weir_ticks`),
+// which the library scales to `weir_now()`.
+#define WEIR_SHEDDER_ENDED_AT_TICKS 2
+
+// `how`: the request never reached the service (refused later, cancelled
+// before sending): it leaves in-flight without a response time.
+#define WEIR_SHEDDER_CANCELLED 3
+
+// `weir_ticks`: no counter a caller can read itself matches `weir_now()`.
+#define WEIR_TICKS_NONE 0
+
+// `weir_ticks`: `weir_now()` scales the x86-64 time-stamp counter; a
+// caller may read it with `rdtsc` and hand the raw value over.
+#define WEIR_TICKS_X86_TSC 1
+
 // The outcome of every fallible call. `WEIR_STATUS_OK` is 0; the other
 // values never change meaning between releases.
 enum weir_status
@@ -1243,6 +1266,46 @@ typedef struct {
   // 1 while a cool-off runs.
   uint32_t cooling_off;
 } weir_shedder_stats;
+
+// One admitted request's end.
+typedef struct {
+  // When the request was admitted; written by the library.
+  uint64_t started_at;
+  // When it ended, in the unit `how` names.
+  uint64_t ended;
+  // `WEIR_SHEDDER_ENDED_AT_NS`, `WEIR_SHEDDER_ENDED_AT_TICKS` or
+  // `WEIR_SHEDDER_CANCELLED`.
+  uint64_t how;
+} weir_shedder_slot;
+
+// Ends handed to a shedder without a call. Zero it before first use; use
+// it with one shedder only, and keep it in place while that shedder is
+// used. To end the request in slot `i`: store `ended` and `how`, then
+// atomically OR `1 << i` into `ready` (a release, e.g.
+// `__atomic_fetch_or(&s->ready, 1ull << i, __ATOMIC_RELEASE)`); the slot is
+// not the caller's after that. The library owns `owned`, `started_at` and
+// clearing `ready`: touch them only through atomics, never write them.
+typedef struct {
+  // Bit `i`: slot `i` belongs to an admitted request or to an unapplied end.
+  uint64_t owned;
+  // Bit `i`: slot `i` holds an end to apply.
+  uint64_t ready;
+  // The ends.
+  weir_shedder_slot slot[WEIR_SHEDDER_SLOTS];
+} weir_shedder_slots;
+
+// An acquire through slots: the decision, when it was made, and the
+// admitted request's slot.
+typedef struct {
+  // The decision.
+  weir_decision decision;
+  // When it was made (the `now` it was made at).
+  uint64_t started_at;
+  // The admitted request's slot; `WEIR_SHEDDER_SLOTS` when refused or
+  // when every slot was taken (then end it with `weir_shedder_done`
+  // from `started_at`).
+  uint32_t slot;
+} weir_shedder_admission;
 
 // The answer to `begin`: the role and the flight's slot and generation
 // (the host may key its result store on them).
@@ -3059,6 +3122,43 @@ weir_status weir_shedder_snapshot(const weir_shedder *shedder,
 // # Safety
 // `shedder` is NULL or points to NULL or to a live shedder no other thread uses.
 void weir_shedder_free(weir_shedder **shedder);
+
+// Writes which counter a caller may read itself for
+// `WEIR_SHEDDER_ENDED_AT_TICKS`: `WEIR_TICKS_X86_TSC`, or
+// `WEIR_TICKS_NONE` (then end requests with `WEIR_SHEDDER_ENDED_AT_NS` and
+// `weir_now()`, or through `weir_shedder_done_now`).
+//
+// # Safety
+// `out` is NULL or writable.
+weir_status weir_ticks(uint32_t *out);
+
+// Applies the ends in `slots`, then asks to start a request at `now`;
+// an admitted request gets a slot to end it in.
+//
+// # Safety
+// `shedder` is NULL or live; `slots` is NULL or as `weir_shedder_slots`
+// says; `out` is NULL or writable.
+weir_status weir_shedder_acquire_slot(const weir_shedder *shedder,
+                                      weir_shedder_slots *slots,
+                                      uint64_t now,
+                                      weir_shedder_admission *out);
+
+// `weir_shedder_acquire_slot` at `weir_now()`.
+//
+// # Safety
+// As `weir_shedder_acquire_slot`.
+weir_status weir_shedder_acquire_slot_now(const weir_shedder *shedder,
+                                          weir_shedder_slots *slots,
+                                          weir_shedder_admission *out);
+
+// Applies the ends in `slots` at `now` and frees their slots: before a
+// snapshot, so it counts every end handed over.
+//
+// # Safety
+// `shedder` is NULL or live; `slots` is NULL or as `weir_shedder_slots` says.
+weir_status weir_shedder_drain(const weir_shedder *shedder,
+                               weir_shedder_slots *slots,
+                               uint64_t now);
 
 // Makes a table of `capacity` slots (1..=2^24); size it at a few times the
 // keys in flight at once.

@@ -49,6 +49,7 @@ mod quantile;
 mod seed;
 mod shared;
 mod shedder;
+mod shedder_slots;
 mod singleflight;
 mod throttle;
 
@@ -75,6 +76,7 @@ pub use quantile::*;
 pub use seed::*;
 pub use shared::*;
 pub use shedder::*;
+pub use shedder_slots::*;
 pub use singleflight::*;
 pub use status::{weir_last_error_field, weir_last_error_message, weir_last_error_rule, weir_status, weir_status_str};
 pub use throttle::*;

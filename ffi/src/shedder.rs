@@ -73,7 +73,7 @@ pub struct weir_shedder_stats {
 /// A shedder. Thread-safe: every function may run on one handle from any
 /// number of threads at once (lock-free); only `_free` must not race.
 pub struct weir_shedder {
-    inner: AtomicShedder,
+    pub(crate) inner: AtomicShedder,
     pub(crate) events: crate::events::weir_events,
 }
 

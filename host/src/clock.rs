@@ -24,6 +24,16 @@ struct Anchored {
 #[cfg(not(miri))]
 static CLOCK: OnceLock<Anchored> = OnceLock::new();
 
+#[cfg(not(miri))]
+#[inline]
+fn anchored() -> &'static Anchored {
+    CLOCK.get_or_init(|| {
+        let clock = quanta::Clock::new();
+        let raw_at_anchor = clock.raw();
+        Anchored { clock, raw_at_anchor, monotonic_at_anchor: kernel_monotonic_now() }
+    })
+}
+
 /// Nanoseconds on `CLOCK_MONOTONIC`'s scale, read from the CPU's invariant
 /// time-stamp counter (calibrated once per process; quanta falls back to the
 /// kernel clock where there is no usable TSC). A few nanoseconds instead of a
@@ -35,13 +45,63 @@ static CLOCK: OnceLock<Anchored> = OnceLock::new();
 #[cfg(not(miri))]
 #[inline]
 pub fn monotonic_now() -> Nanos {
-    let anchored = CLOCK.get_or_init(|| {
-        let clock = quanta::Clock::new();
-        let raw_at_anchor = clock.raw();
-        Anchored { clock, raw_at_anchor, monotonic_at_anchor: kernel_monotonic_now() }
-    });
+    let anchored = anchored();
     let elapsed = anchored.clock.delta_as_nanos(anchored.raw_at_anchor, anchored.clock.raw());
     anchored.monotonic_at_anchor.saturating_add(elapsed)
+}
+
+/// The counter [`monotonic_now`] reads, when a binding can read the same one
+/// itself (one instruction, no call into the library) and hand the raw
+/// value to [`monotonic_from_ticks`]: the clock stays chosen and scaled here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ticks {
+    /// Nothing a binding can read: ask the library for the time.
+    None,
+    /// The x86-64 time-stamp counter, as `rdtsc` returns it.
+    X86Tsc,
+}
+
+/// Which counter [`monotonic_now`] reads. Checked, not assumed: a counter
+/// read on either side of the clock's own raw read must bracket it.
+#[cfg(not(miri))]
+pub fn ticks() -> Ticks {
+    static TICKS: OnceLock<Ticks> = OnceLock::new();
+    *TICKS.get_or_init(|| {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let clock = &anchored().clock;
+            // SAFETY: `rdtsc` reads a counter; x86-64 always has it.
+            let before = unsafe { core::arch::x86_64::_rdtsc() };
+            let raw = clock.raw();
+            // SAFETY: as above.
+            let after = unsafe { core::arch::x86_64::_rdtsc() };
+            if before <= raw && raw <= after {
+                return Ticks::X86Tsc;
+            }
+        }
+        Ticks::None
+    })
+}
+
+/// Under Miri there is no counter to read.
+#[cfg(miri)]
+pub fn ticks() -> Ticks {
+    Ticks::None
+}
+
+/// The [`monotonic_now`] reading of a raw counter value read when
+/// [`ticks`] is not [`Ticks::None`].
+#[cfg(not(miri))]
+#[inline]
+pub fn monotonic_from_ticks(raw: u64) -> Nanos {
+    let anchored = anchored();
+    anchored.monotonic_at_anchor.saturating_add(anchored.clock.delta_as_nanos(anchored.raw_at_anchor, raw))
+}
+
+/// Under Miri there are no ticks; a value is taken as nanoseconds already.
+#[cfg(miri)]
+pub fn monotonic_from_ticks(raw: u64) -> Nanos {
+    raw
 }
 
 /// Under Miri there is no TSC to read; the kernel clock is what Miri emulates.
@@ -85,6 +145,21 @@ mod tests {
         let (fast, kernel) = (monotonic_now(), kernel_monotonic_now());
         let drift = fast.abs_diff(kernel);
         assert!(drift < 5_000_000, "TSC clock {fast} vs kernel {kernel}: {drift} ns apart");
+    }
+
+    #[test]
+    fn ticks_read_outside_scale_like_the_clock() {
+        #[cfg(target_arch = "x86_64")]
+        if ticks() == Ticks::X86Tsc {
+            let before = monotonic_now();
+            // SAFETY: `rdtsc` reads a counter; x86-64 always has it.
+            let raw = unsafe { core::arch::x86_64::_rdtsc() };
+            let after = monotonic_now();
+            let at = monotonic_from_ticks(raw);
+            assert!(before <= at && at <= after, "{before} <= {at} <= {after}");
+            return;
+        }
+        assert_eq!(ticks(), Ticks::None);
     }
 
     #[test]

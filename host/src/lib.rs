@@ -21,6 +21,7 @@ mod quantile;
 mod random;
 #[cfg(unix)]
 mod shared;
+mod shedder_slots;
 pub mod units;
 
 pub use adaptive_limit::{
@@ -37,7 +38,7 @@ pub use bulkhead::{
     Admission, Bulkhead, BulkheadSettings, BulkheadStats, Cancel, Refusal, Release, Ticket, DEFAULT_MAX_QUEUE,
     DEFAULT_MAX_WAIT_NS, MAX_IN_FLIGHT_LIMIT, MAX_QUEUE_LIMIT, MAX_WAIT_LIMIT_NS,
 };
-pub use clock::{kernel_monotonic_now, monotonic_now, Stopwatch};
+pub use clock::{kernel_monotonic_now, monotonic_from_ticks, monotonic_now, ticks, Stopwatch, Ticks};
 pub use cpu::{CpuSampler, CpuSource};
 pub use decisions::{Decisions, REASON_SLOTS};
 pub use events::{Event, EventKind, Events, EVENTS_QUEUE, TABLE_HOLD_NS};
@@ -52,3 +53,4 @@ pub use quantile::{check_quantile, LatencyQuantiles, QuantileSnapshot, QUANTILE_
 pub use random::draw;
 #[cfg(unix)]
 pub use shared::{SharedError, SharedLimiter};
+pub use shedder_slots::{ShedderSlots, SlotEnd, CANCELLED, ENDED_AT_NS, ENDED_AT_TICKS, SHEDDER_SLOTS};

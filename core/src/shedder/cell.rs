@@ -60,24 +60,35 @@ impl AtomicShedder {
     /// [`Self::done`] exactly once with the same `now` as `started_at`.
     #[inline]
     pub fn acquire(&self, now: Nanos) -> Decision {
+        self.acquire_after(now, 0)
+    }
+
+    /// [`Self::acquire`] for a host that has just recorded `ended` requests'
+    /// response times with [`Self::record_late`]: they leave in-flight in
+    /// the compare-exchange that decides, so the decision counts them out
+    /// and ending them costs no atomic operation of its own.
+    #[inline]
+    pub fn acquire_after(&self, now: Nanos, ended: u64) -> Decision {
         let cpu = f64::from_bits(self.cpu_bits.load(Ordering::Relaxed));
         let cooling = self.kernel.cooling_off(decode_shed(self.last_shed.load(Ordering::Relaxed)), now);
         let estimate = self.estimate(now);
         let mut current = self.in_flight.load(Ordering::Relaxed);
         loop {
-            if let Some((decision, starts_cool_off)) = self.kernel.decide(current, cpu, cooling, estimate) {
-                if starts_cool_off {
-                    self.last_shed.fetch_max(now.saturating_add(1), Ordering::Relaxed);
+            let live = current.saturating_sub(ended);
+            let (next, decision) = match self.kernel.decide(live, cpu, cooling, estimate) {
+                Some((decision, starts_cool_off)) => {
+                    if starts_cool_off {
+                        self.last_shed.fetch_max(now.saturating_add(1), Ordering::Relaxed);
+                    }
+                    if live == current {
+                        return decision;
+                    }
+                    (live, decision)
                 }
-                return decision;
-            }
-            match self.in_flight.compare_exchange_weak(
-                current,
-                current.saturating_add(1),
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return Decision::admit(estimate.saturating_sub(current.saturating_add(1)), 0),
+                None => (live.saturating_add(1), Decision::admit(estimate.saturating_sub(live.saturating_add(1)), 0)),
+            };
+            match self.in_flight.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return decision,
                 Err(seen) => current = seen,
             }
         }
@@ -86,13 +97,30 @@ impl AtomicShedder {
     /// Ends a request admitted at `started_at`, recording its response time.
     #[inline]
     pub fn done(&self, started_at: Nanos, now: Nanos) {
-        let mut current = self.in_flight.load(Ordering::Relaxed);
-        while current > 0 {
-            match self.in_flight.compare_exchange_weak(current, current - 1, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => break,
-                Err(seen) => current = seen,
-            }
+        self.cancel();
+        self.record(started_at, now);
+    }
+
+    /// Records the response time of a request that ended at `ended_at`,
+    /// reported only at `now`, without taking it out of in-flight (see
+    /// [`Self::acquire_after`]). Its bucket is written only while it is
+    /// still inside the window at `now`: one that has left it can no longer
+    /// count for any decision at `now` or later, and writing it would land
+    /// in the newer bucket that has taken its slot. So a batch recorded
+    /// late, in any order, leaves the window as the same ends reported on
+    /// time would have.
+    #[inline]
+    pub fn record_late(&self, started_at: Nanos, ended_at: Nanos, now: Nanos) {
+        let geometry = self.window.geometry();
+        let left_window = now.saturating_sub(ended_at) >= geometry.bucket_ns()
+            && now / geometry.bucket_ns() - ended_at / geometry.bucket_ns() >= geometry.buckets();
+        if !left_window {
+            self.record(started_at, ended_at);
         }
+    }
+
+    #[inline]
+    fn record(&self, started_at: Nanos, now: Nanos) {
         self.window.update(now, ShedderKernel::record(now.saturating_sub(started_at)));
         let seq = self.window.geometry().seq(now);
         let word = self.estimate.load(Ordering::Relaxed);
@@ -224,5 +252,100 @@ impl Shedder {
             max_in_flight: self.kernel.max_in_flight(max_pass, min_rt_ns),
             cooling_off: self.kernel.cooling_off(self.last_shed, now),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MILLISECOND;
+
+    // 10 buckets of 100 ms: a 1 s window.
+    fn shedder() -> AtomicShedder {
+        let config = ShedderConfig { window_ns: 1_000 * MILLISECOND, buckets: 10, ..ShedderConfig::default() };
+        AtomicShedder::new(config).unwrap()
+    }
+
+    fn done_late(s: &AtomicShedder, started_at: Nanos, ended_at: Nanos, now: Nanos) {
+        s.cancel();
+        s.record_late(started_at, ended_at, now);
+    }
+
+    fn admitted(s: &AtomicShedder, at: Nanos) {
+        assert!(s.acquire(at).reason == crate::Reason::Admitted);
+    }
+
+    #[test]
+    fn a_late_end_inside_the_window_counts_as_on_time() {
+        let (on_time, late) = (shedder(), shedder());
+        for s in [&on_time, &late] {
+            admitted(s, 0);
+            admitted(s, 0);
+        }
+        on_time.done(0, 150 * MILLISECOND);
+        on_time.done(0, 20 * MILLISECOND);
+        // Reported at 900 ms, newest first: both buckets are still in the window.
+        done_late(&late, 0, 150 * MILLISECOND, 900 * MILLISECOND);
+        done_late(&late, 0, 20 * MILLISECOND, 900 * MILLISECOND);
+        let now = 950 * MILLISECOND;
+        assert_eq!(on_time.stats(now), late.stats(now));
+        assert_eq!(late.stats(now).in_flight, 0);
+        assert_eq!(late.stats(now).min_rt_ns, 20 * MILLISECOND);
+    }
+
+    #[test]
+    fn a_late_end_whose_bucket_left_the_window_only_leaves_in_flight() {
+        let (on_time, late) = (shedder(), shedder());
+        for s in [&on_time, &late] {
+            admitted(s, 0);
+            admitted(s, 0);
+        }
+        // The 20 ms end's bucket (0) and the 1.05 s end's bucket (10) share a slot.
+        on_time.done(0, 20 * MILLISECOND);
+        on_time.done(1_000 * MILLISECOND, 1_050 * MILLISECOND);
+        done_late(&late, 1_000 * MILLISECOND, 1_050 * MILLISECOND, 1_060 * MILLISECOND);
+        done_late(&late, 0, 20 * MILLISECOND, 1_060 * MILLISECOND);
+        for now in [1_060 * MILLISECOND, 1_150 * MILLISECOND, 1_500 * MILLISECOND] {
+            assert_eq!(on_time.stats(now), late.stats(now), "at {now}");
+        }
+        assert_eq!(late.stats(1_150 * MILLISECOND).min_rt_ns, 50 * MILLISECOND);
+        assert_eq!(late.stats(1_150 * MILLISECOND).in_flight, 0);
+    }
+
+    #[test]
+    fn acquire_after_counts_the_ended_out_before_it_decides() {
+        let config = ShedderConfig { max_queue: 3, cpu_decay: 0.0, ..ShedderConfig::default() };
+        let (by_done, by_count) = (AtomicShedder::new(config).unwrap(), AtomicShedder::new(config).unwrap());
+        for s in [&by_done, &by_count] {
+            admitted(s, 0);
+            admitted(s, 0);
+        }
+        by_done.done(0, 5 * MILLISECOND);
+        by_count.record_late(0, 5 * MILLISECOND, 6 * MILLISECOND);
+        assert_eq!(by_count.stats(6 * MILLISECOND).in_flight, 2, "recorded, still in flight");
+        assert_eq!(by_done.acquire(6 * MILLISECOND), by_count.acquire_after(6 * MILLISECOND, 1));
+        assert_eq!(by_done.stats(7 * MILLISECOND), by_count.stats(7 * MILLISECOND));
+        // A refusal takes the ended out too: 2 left in flight, CPU over the threshold.
+        for s in [&by_done, &by_count] {
+            admitted(s, 7 * MILLISECOND);
+            s.record_cpu(1000);
+        }
+        by_done.cancel();
+        let (d, refused) = (by_done.acquire(8 * MILLISECOND), by_count.acquire_after(8 * MILLISECOND, 1));
+        assert_eq!(d, refused);
+        assert_eq!(refused.reason, crate::Reason::CpuOverloaded);
+        assert_eq!(by_count.stats(8 * MILLISECOND).in_flight, 2);
+        assert_eq!(by_done.stats(8 * MILLISECOND), by_count.stats(8 * MILLISECOND));
+    }
+
+    #[test]
+    fn an_end_reported_before_it_happened_is_an_ordinary_done() {
+        let (on_time, late) = (shedder(), shedder());
+        for s in [&on_time, &late] {
+            admitted(s, 0);
+        }
+        on_time.done(0, 300 * MILLISECOND);
+        done_late(&late, 0, 300 * MILLISECOND, 100 * MILLISECOND);
+        assert_eq!(on_time.stats(400 * MILLISECOND), late.stats(400 * MILLISECOND));
     }
 }
