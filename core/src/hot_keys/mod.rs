@@ -27,7 +27,8 @@
 //! **Concurrency.** [`HotKeys::record`] takes `&self`: it finds the key
 //! with plain loads (a tag word holding the top byte of each way's key
 //! narrows sixteen key loads to two words and the matching ways) and adds
-//! with one compare-exchange on the counter, and a
+//! with one atomic add on the counter (a compare-exchange loop once a count
+//! nears saturation), and a
 //! take-over is one compare-exchange on the smallest counter (racing
 //! take-overs of one counter: one wins, the others look again), then a store
 //! of the key. No request is lost or counted twice: within a decay period,

@@ -1,10 +1,9 @@
-use crate::sync::{atomic_u64, AtomicU64};
+use crate::sync::{atomic_u64, AtomicU64, Ordering};
 use crate::word::Word;
 use core::cell::Cell;
 
 /// Counters per set: a key lives in one of the `WAYS` counters of its set.
 pub const WAYS: usize = 16;
-const WAY_BITS: u32 = WAYS.trailing_zeros();
 
 /// A counter word is `error:32 | count:32`: the count a key has (an upper
 /// bound on its requests) and how much of it may belong to the keys it
@@ -136,13 +135,55 @@ impl Default for HotSetOf<Cell<u64>> {
     }
 }
 
+/// A counter word that takes one more request of its own key.
+pub(crate) trait Counter: Word {
+    /// [`add_one`] on the word.
+    fn add_one(&self);
+}
+
+/// Below this count an atomic add cannot reach saturation: a thread would
+/// have to stall between its check and its add through 2^31 requests of
+/// its key (the argument `Arc`'s reference count makes).
+const FAR_FROM_SATURATION: u64 = 1 << 31;
+
+impl Counter for AtomicU64 {
+    #[inline]
+    fn add_one(&self) {
+        // One locked add, which does not wait on the load the way a
+        // compare-exchange waits for the value it compares; the loop that
+        // stops at 2^32 - 1 only near there.
+        if count_of(self.get()) < FAR_FROM_SATURATION {
+            self.fetch_add(1, Ordering::AcqRel);
+        } else {
+            Word::update(self, add_one);
+        }
+    }
+}
+
+impl Counter for Cell<u64> {
+    #[inline]
+    fn add_one(&self) {
+        Word::update(self, add_one);
+    }
+}
+
 /// Halves every counter once per decay period passed since the set was
 /// last halved. One caller wins the move of the period word and halves;
 /// a record racing it may be halved with the rest.
 #[inline]
 pub(crate) fn decay<W: Word>(set: &HotSetOf<W>, period: u64) {
     let held = set.period.get();
-    if held >= period || set.period.swap_if(held, period).is_err() {
+    if held < period {
+        halve_all(set, held, period);
+    }
+}
+
+/// Kept out of line: once per set and period, it would otherwise widen
+/// every record's code by sixteen compare-exchange loops.
+#[cold]
+#[inline(never)]
+fn halve_all<W: Word>(set: &HotSetOf<W>, held: u64, period: u64) {
+    if set.period.swap_if(held, period).is_err() {
         return;
     }
     for counter in &set.counts {
@@ -150,57 +191,75 @@ pub(crate) fn decay<W: Word>(set: &HotSetOf<W>, period: u64) {
     }
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The high bit of every zero byte of `x` (and maybe of a byte above one:
+/// a borrow can flag it, so a match is confirmed on the key).
+#[inline]
+const fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(ONES) & !x & (ONES << 7)
+}
+
 /// Counts one request of `key`: its own counter if it has one, else the
 /// set's smallest counter, taken over.
 #[inline]
-pub(crate) fn record<W: Word>(set: &HotSetOf<W>, key: u64) {
-    const ONES: u64 = 0x0101_0101_0101_0101;
+pub(crate) fn record<W: Counter>(set: &HotSetOf<W>, key: u64) {
     let wanted = (key >> 56).wrapping_mul(ONES);
+    let [low, high] = &set.tags;
     loop {
-        // Ways whose tag byte matches (a zero byte of `tags ^ wanted`; the
-        // test may flag a few extra ways, never miss one), then the first
-        // of them that holds the key.
-        let mut hit = None;
-        'tags: for (t, tags) in set.tags.iter().enumerate() {
-            let x = tags.get() ^ wanted;
-            let mut maybe = x.wrapping_sub(ONES) & !x & (ONES << 7);
-            while maybe != 0 {
-                let way = t * 8 + (maybe.trailing_zeros() / 8) as usize;
-                if set.keys.get(way).is_some_and(|k| k.get() == key) {
-                    hit = set.counts.get(way);
-                    break 'tags;
+        // The ways whose tag byte matches, all sixteen in one mask in way
+        // order (one branch on "any?" where a word at a time took two),
+        // then the first of them that holds the key.
+        let mut maybe =
+            (u128::from(zero_bytes(high.get() ^ wanted)) << 64) | u128::from(zero_bytes(low.get() ^ wanted));
+        while maybe != 0 {
+            // `% WAYS` changes nothing (a set bit is below 128) and lets
+            // the compiler drop the bounds checks.
+            let way = (maybe.trailing_zeros() / 8) as usize % WAYS;
+            if let (Some(slot), Some(counter)) = (set.keys.get(way), set.counts.get(way)) {
+                if slot.get() == key {
+                    counter.add_one();
+                    return;
                 }
-                maybe &= maybe - 1;
             }
+            maybe &= maybe - 1;
         }
-        if let Some(counter) = hit {
-            counter.update(add_one);
-            return;
-        }
-        // The smallest count with its way in the low bits, so the first of
-        // equal counts wins.
-        let mut smallest = u64::MAX;
-        let mut seen = [0u64; WAYS];
-        for (i, (counter, word)) in set.counts.iter().zip(seen.iter_mut()).enumerate() {
-            *word = counter.get();
-            smallest = smallest.min((count_of(*word) << WAY_BITS) | i as u64);
-        }
-        let way = (smallest & (WAYS as u64 - 1)) as usize;
-        let (Some(counter), Some(slot), Some(tags)) = (set.counts.get(way), set.keys.get(way), set.tags.get(way / 8))
-        else {
-            return;
-        };
-        // The compare-exchange, on the counter as the scan saw it, orders
-        // racing take-overs of one counter: a loser (or a take-over whose
-        // counter moved since) looks again, and its key may be placed by now.
-        let word = seen.get(way).copied().unwrap_or(0);
-        if counter.swap_if(word, take_over(word)).is_ok() {
-            slot.set(key);
-            let shift = (way % 8) * 8;
-            tags.update(|t| (t & !(0xFF << shift)) | ((key >> 56) << shift));
+        if take_smallest(set, key) {
             return;
         }
     }
+}
+
+/// Hands the set's smallest counter (the first of equal counts) to `key`;
+/// false when a racing request moved that counter first, and the caller
+/// looks again (its key may be placed by now). Out of line: a miss's code
+/// would otherwise weigh on every hit's registers.
+#[inline(never)]
+fn take_smallest<W: Word>(set: &HotSetOf<W>, key: u64) -> bool {
+    // Each counter as its count above its way: the smallest is the least
+    // count, and the first way among equal ones. A tree of minimums, four
+    // deep where a chain of fifteen was the longest path of a take-over,
+    // taken in groups of four so few values are live at once.
+    let rank = |way: usize| (set.counts.get(way).map_or(u64::MAX, Word::get) << 32) | way as u64;
+    let four = |way: usize| rank(way).min(rank(way + 1)).min(rank(way + 2).min(rank(way + 3)));
+    let smallest = four(0).min(four(4)).min(four(8).min(four(12)));
+    let way = (smallest % WAYS as u64) as usize;
+    let (Some(counter), Some(slot), Some(tags)) = (set.counts.get(way), set.keys.get(way), set.tags.get(way / 8))
+    else {
+        return true;
+    };
+    // The compare-exchange orders racing take-overs of one counter. It acts
+    // only on a counter whose count is still the one ranked: a take-over or
+    // a hit that got there first moved it, and sends the caller to look
+    // again rather than charge its key with the winner's count as error.
+    let word = counter.get();
+    if count_of(word) != smallest >> 32 || counter.swap_if(word, take_over(word)).is_err() {
+        return false;
+    }
+    slot.set(key);
+    let shift = (way % 8) * 8;
+    tags.update(|t| (t & !(0xFF << shift)) | ((key >> 56) << shift));
+    true
 }
 
 /// The set's `(key, counter word)` pairs as of `period` (halvings not

@@ -1,9 +1,8 @@
-use super::set::{self, count_of, error_of, HotSet, HotSetOf, PlainHotSet, WAYS};
+use super::set::{self, count_of, error_of, Counter, HotSet, HotSetOf, PlainHotSet, WAYS};
 use crate::divide::Divisor;
 use crate::error::check;
 use crate::limiter::set_index;
 use crate::sync::AtomicU64;
-use crate::word::Word;
 use crate::{ConfigError, Nanos, Value, MILLISECOND, SECOND};
 use core::cell::Cell;
 use core::marker::PhantomData;
@@ -82,7 +81,7 @@ fn insert(out: &mut [HotKey], len: &mut usize, candidate: HotKey) {
     }
 }
 
-impl<W: Word, S: AsRef<[HotSetOf<W>]>> Table<W, S> {
+impl<W: Counter, S: AsRef<[HotSetOf<W>]>> Table<W, S> {
     fn new(config: HotKeysConfig, sets: S) -> Result<Self, ConfigError> {
         let half_life = check::at_least("half_life_ns", ">= 1 ms", config.half_life_ns, MILLISECOND)?;
         let count = sets.as_ref().len();
