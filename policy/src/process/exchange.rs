@@ -3,6 +3,7 @@
 //! [`Exchange`] reads them. What the engine writes (a picked cluster's
 //! header, timeouts, `x-ratelimit-*`) is collected for the verdict.
 
+use super::Verdict;
 use crate::exchange::Exchange;
 use std::borrow::Cow;
 
@@ -30,34 +31,25 @@ impl<'a> RequestView<'a> {
     }
 }
 
-/// A request through the phase plan: reads the view, keeps what the
-/// engine writes.
-pub(super) struct Checked<'r, 'a> {
+/// A request through the phase plan: reads the view, writes what the
+/// engine sets straight into the verdict being made.
+pub(super) struct Checked<'r, 'a, 'v> {
     pub request: &'r RequestView<'a>,
-    /// Headers set on the request before it goes on, one value per name.
-    pub request_headers: Vec<(String, String)>,
-    pub response_headers: Vec<(String, String)>,
-    pub deadline_ns: Option<u64>,
+    pub verdict: &'v mut Verdict,
 }
 
-impl<'r, 'a> Checked<'r, 'a> {
-    pub fn new(request: &'r RequestView<'a>) -> Self {
-        Self { request, request_headers: Vec::new(), response_headers: Vec::new(), deadline_ns: None }
-    }
-}
-
-impl Exchange for Checked<'_, '_> {
+impl Exchange for Checked<'_, '_, '_> {
     fn request_header(&self, name: &str) -> Option<Cow<'_, [u8]>> {
-        if let Some((_, v)) = self.request_headers.iter().find(|(n, _)| n == name) {
+        if let Some((_, v)) = self.verdict.request_headers.iter().find(|(n, _)| n == name) {
             return Some(Cow::Borrowed(v.as_bytes()));
         }
         self.request.header(name).map(Cow::Borrowed)
     }
     fn set_request_header(&mut self, name: &str, value: &[u8]) {
         let value = String::from_utf8_lossy(value).into_owned();
-        match self.request_headers.iter_mut().find(|(n, _)| n == name) {
+        match self.verdict.request_headers.iter_mut().find(|(n, _)| n == name) {
             Some(slot) => slot.1 = value,
-            None => self.request_headers.push((name.to_owned(), value)),
+            None => self.verdict.request_headers.push((name.to_owned(), value)),
         }
     }
     fn client_address(&self) -> Option<Cow<'_, [u8]>> {
@@ -67,7 +59,7 @@ impl Exchange for Checked<'_, '_> {
         None
     }
     fn add_response_header(&mut self, name: &str, value: &str) {
-        self.response_headers.push((name.to_owned(), value.to_owned()));
+        self.verdict.response_headers.push((name.to_owned(), value.to_owned()));
     }
     fn warn(&self, _: &str) {
         // A process store cannot fail; nothing reaches here.
@@ -76,7 +68,7 @@ impl Exchange for Checked<'_, '_> {
         self.request.key.map(Cow::Borrowed)
     }
     fn deadline(&mut self, budget_ns: u64) {
-        self.deadline_ns = Some(budget_ns);
+        self.verdict.deadline_ns = Some(budget_ns);
     }
 }
 

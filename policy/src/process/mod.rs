@@ -332,7 +332,10 @@ impl ProcessPolicy {
     /// Decides `request` at `now` (ns on weir-host's clock, or any clock the
     /// caller keeps for every call).
     pub fn check_at(&self, request: &RequestView<'_>, now: u64) -> Verdict {
-        decide(&self.shared, request, Reads::NONE, now).unwrap_or_default()
+        let mut verdict = Verdict::default();
+        // Nothing omitted: nothing for the document to ask for.
+        let _ = decide(&self.shared, request, Reads::NONE, now, &mut verdict);
+        verdict
     }
 
     /// As [`ProcessPolicy::check_at`] for a view that leaves out the parts
@@ -340,7 +343,9 @@ impl ProcessPolicy {
     /// in place reads one of them (a reload came in between), nothing is
     /// decided and the error is what to convert before asking again.
     pub fn check_partial_at(&self, request: &RequestView<'_>, omitted: Reads, now: u64) -> Result<Verdict, Reads> {
-        decide(&self.shared, request, omitted, now)
+        let mut verdict = Verdict::default();
+        decide(&self.shared, request, omitted, now, &mut verdict)?;
+        Ok(verdict)
     }
 
     /// Reports a checked request's outcome (see [`Ticket::report`]).
@@ -404,23 +409,31 @@ impl ProcessPolicy {
     }
 }
 
-/// Decides `request` on the current document, unless it reads a part of
-/// the request `omitted` names: then nothing is decided and the error is
-/// what it reads.
-fn decide(shared: &Shared, request: &RequestView<'_>, omitted: Reads, now: u64) -> Result<Verdict, Reads> {
+/// Decides `request` on the current document into `verdict` (a default
+/// one), unless the document reads a part of the request `omitted` names:
+/// then nothing is decided and the error is what it reads. The engine
+/// writes into the verdict in place: a check moves no verdict around.
+#[inline(always)]
+fn decide(
+    shared: &Shared,
+    request: &RequestView<'_>,
+    omitted: Reads,
+    now: u64,
+    verdict: &mut Verdict,
+) -> Result<(), Reads> {
     let mut stream = Stream::default();
-    let mut ex = Checked::new(request);
     let mut engines = lock(shared);
     let engine = &mut engines.current;
     if engine.reads.bits() & omitted.bits() != 0 {
         return Err(engine.reads);
     }
     let plan = &engine.plan;
+    let mut ex = Checked { request, verdict };
     let refusal = stream.request(plan, &mut ex, now);
     if refusal.is_none() {
         stream.admitted_headers(&mut ex);
     }
-    let upstream = stream.upstream(plan).map(str::to_owned);
+    verdict.upstream = stream.upstream(plan).map(str::to_owned);
     let pending = stream.pending();
     if refusal.is_some() {
         engine.drain();
@@ -430,16 +443,11 @@ fn decide(shared: &Shared, request: &RequestView<'_>, omitted: Reads, now: u64) 
     }
     let generation = engine.generation;
     drop(engines);
-    let ticket =
-        pending.then(|| Ticket { shared: shared.clone(), generation, stream: Box::new(stream), reported: false });
-    Ok(Verdict {
-        refusal: refusal.map(Box::new),
-        request_headers: ex.request_headers,
-        response_headers: ex.response_headers,
-        upstream,
-        deadline_ns: ex.deadline_ns,
-        ticket,
-    })
+    verdict.refusal = refusal.map(Box::new);
+    if pending {
+        verdict.ticket = Some(Ticket { shared: shared.clone(), generation, stream: Box::new(stream), reported: false });
+    }
+    Ok(())
 }
 
 /// Totals of counters the new document names too carry on.
