@@ -108,49 +108,54 @@ impl PlainRefusal<'_> {
         let r = &self.refusal;
         let d = &r.decision;
         let reason = r.reason();
-        let retry_after = Digits::of(request::ceil_seconds(d.retry_after));
-        let limit = Digits::of(r.burst.unwrap_or(0));
-        let remaining = Digits::of(d.remaining);
-        let reset = Digits::of(request::ceil_seconds(d.reset_after));
-        let (retry_after_ns, reset_after_ns) = (Digits::of(d.retry_after), Digits::of(d.reset_after));
+        // Every value goes into one buffer, checked as UTF-8 once. A rule's
+        // name is at most 64 bytes, so the stack holds it all; a longer one
+        // (not from a parsed config) gets a buffer on the heap.
+        // Seven numbers at most (three with the burst, retry-after, three
+        // debug), the body and the details around the reason and the name.
+        let bound = 7 * MAX_DIGITS + 2 * reason.len() + self.rule.len() + 32;
+        let (mut stack, mut heap) = ([0u8; 384], Vec::new());
+        let buf: &mut [u8] = if bound <= stack.len() {
+            &mut stack
+        } else {
+            heap.resize(bound, 0);
+            &mut heap
+        };
+        let mut w = Writer { buf, len: 0 };
+        let retry_after = (d.retry_after > 0).then(|| w.number(request::ceil_seconds(d.retry_after)));
+        let limits = r
+            .burst
+            .map(|burst| (w.number(burst), w.number(d.remaining), w.number(request::ceil_seconds(d.reset_after))));
+        let debug =
+            self.debug_headers.then(|| (w.number(d.retry_after), w.number(d.remaining), w.number(d.reset_after)));
+        let body = w.text(&["weir: ", reason, " by rule \"", self.rule, "\"\n"]);
+        let details = w.text(&["weir_", reason]);
+        let text = w.buf.get(..w.len).and_then(|b| core::str::from_utf8(b).ok()).unwrap_or_default();
+        let at = |range: core::ops::Range<usize>| text.get(range).unwrap_or_default();
+
         let mut headers = HeaderList { list: [("", ""); PLAIN_REFUSAL_HEADERS], len: 0 };
-        let mut push = |name, value| headers.push(name, value);
-        if d.retry_after > 0 {
-            push("retry-after", retry_after.as_str());
+        if let Some(v) = retry_after {
+            headers.push("retry-after", at(v));
         }
-        if r.burst.is_some() {
-            push("x-ratelimit-limit", limit.as_str());
-            push("x-ratelimit-remaining", remaining.as_str());
-            push("x-ratelimit-reset", reset.as_str());
+        if let Some((limit, remaining, reset)) = limits {
+            headers.push("x-ratelimit-limit", at(limit));
+            headers.push("x-ratelimit-remaining", at(remaining));
+            headers.push("x-ratelimit-reset", at(reset));
         }
-        push("x-weir-rule", self.rule);
+        headers.push("x-weir-rule", self.rule);
         if is_overload(r.status) {
-            push(NO_RETRY, "1");
+            headers.push(NO_RETRY, "1");
             if self.grpc {
-                push(GRPC_PUSHBACK, "-1");
+                headers.push(GRPC_PUSHBACK, "-1");
             }
         }
-        if self.debug_headers {
-            push("x-weir-reason", d.reason.as_str());
-            push("x-weir-retry-after-ns", retry_after_ns.as_str());
-            push("x-weir-remaining", remaining.as_str());
-            push("x-weir-reset-after-ns", reset_after_ns.as_str());
+        if let Some((retry_after_ns, remaining, reset_after_ns)) = debug {
+            headers.push("x-weir-reason", d.reason.as_str());
+            headers.push("x-weir-retry-after-ns", at(retry_after_ns));
+            headers.push("x-weir-remaining", at(remaining));
+            headers.push("x-weir-reset-after-ns", at(reset_after_ns));
         }
-        let headers = headers.list.get(..headers.len).unwrap_or_default();
-        // A rule's name is at most 64 bytes and a reason a few words, so
-        // the body fits; a longer one (not from a parsed config) is
-        // formatted on the heap rather than cut.
-        let (mut body_buf, mut details_buf) = ([0u8; 160], [0u8; 48]);
-        let body = concat(&mut body_buf, &["weir: ", reason, " by rule \"", self.rule, "\"\n"]);
-        match (body, concat(&mut details_buf, &["weir_", reason])) {
-            (Some(body), Some(details)) => send(r.status, headers, body, details),
-            _ => send(
-                r.status,
-                headers,
-                &format!("weir: {reason} by rule \"{}\"\n", self.rule),
-                &format!("weir_{reason}"),
-            ),
-        }
+        send(r.status, headers.list.get(..headers.len).unwrap_or_default(), at(body), at(details))
     }
 }
 
@@ -168,41 +173,50 @@ impl<'a> HeaderList<'a> {
     }
 }
 
-/// `parts` joined in `buf`; `None` if they do not fit.
-fn concat<'b>(buf: &'b mut [u8], parts: &[&str]) -> Option<&'b str> {
-    let mut at = 0;
-    for part in parts {
-        let end = at + part.len();
-        buf.get_mut(at..end)?.copy_from_slice(part.as_bytes());
-        at = end;
+/// Digits of the largest `u64`.
+const MAX_DIGITS: usize = 20;
+
+/// Appends text to a buffer sized for it beforehand, answering where each
+/// piece landed.
+struct Writer<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+}
+
+impl Writer<'_> {
+    fn text(&mut self, parts: &[&str]) -> core::ops::Range<usize> {
+        let start = self.len;
+        for part in parts {
+            self.bytes(part.as_bytes());
+        }
+        start..self.len
     }
-    core::str::from_utf8(buf.get(..at)?).ok()
-}
 
-/// A `u64` in decimal, on the stack.
-struct Digits {
-    buf: [u8; 20],
-    start: usize,
-}
-
-impl Digits {
-    fn of(mut n: u64) -> Self {
-        let mut buf = [b'0'; 20];
-        let mut start = buf.len();
-        loop {
-            start -= 1;
-            if let Some(d) = buf.get_mut(start) {
+    /// `n` in decimal.
+    fn number(&mut self, mut n: u64) -> core::ops::Range<usize> {
+        let mut digits = [0u8; MAX_DIGITS];
+        let mut first = digits.len();
+        while first > 0 {
+            first -= 1;
+            if let Some(d) = digits.get_mut(first) {
                 *d = b'0' + (n % 10) as u8;
             }
             n /= 10;
-            if n == 0 || start == 0 {
-                return Self { buf, start };
+            if n == 0 {
+                break;
             }
         }
+        let start = self.len;
+        self.bytes(digits.get(first..).unwrap_or_default());
+        start..self.len
     }
 
-    fn as_str(&self) -> &str {
-        core::str::from_utf8(self.buf.get(self.start..).unwrap_or_default()).unwrap_or_default()
+    fn bytes(&mut self, bytes: &[u8]) {
+        let end = self.len + bytes.len();
+        if let Some(to) = self.buf.get_mut(self.len..end) {
+            to.copy_from_slice(bytes);
+            self.len = end;
+        }
     }
 }
 
@@ -266,15 +280,19 @@ mod tests {
     }
 
     #[test]
-    fn digits_print_every_magnitude_as_display_does() {
+    fn numbers_print_at_every_magnitude_as_display_does() {
         let mut n = 1u64;
+        let mut values = vec![u64::MAX];
         for _ in 0..20 {
-            for v in [n - 1, n, n + 1, n.saturating_mul(9)] {
-                assert_eq!(Digits::of(v).as_str(), v.to_string());
-            }
+            values.extend([n - 1, n, n + 1, n.saturating_mul(9)]);
             n = n.saturating_mul(10);
         }
-        assert_eq!(Digits::of(u64::MAX).as_str(), u64::MAX.to_string());
+        let mut buf = [0u8; 24];
+        for v in values {
+            let mut w = Writer { buf: &mut buf, len: 0 };
+            let range = w.number(v);
+            assert_eq!(std::str::from_utf8(&buf[range]).unwrap(), v.to_string());
+        }
     }
 
     #[test]
@@ -323,6 +341,22 @@ mod tests {
         r.status = 200;
         let answer = PlainRefusal { rule: "t", debug_headers: false, refusal: r, grpc: true }.answer();
         assert_eq!(answer.headers, vec![("x-weir-rule", "t".to_owned())], "not an overload: no markers");
+    }
+
+    #[test]
+    fn the_longest_numbers_and_name_a_config_allows_are_answered_whole() {
+        let name = "n".repeat(64);
+        let r = refused(Reason::RateLimited, u64::MAX, u64::MAX, u64::MAX);
+        let answer = PlainRefusal { rule: &name, debug_headers: true, refusal: r, grpc: true }.answer();
+        let max = u64::MAX.to_string();
+        let value = |k: &str| answer.headers.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()).unwrap();
+        assert_eq!(value("x-weir-retry-after-ns"), max);
+        assert_eq!(value("x-weir-reset-after-ns"), max);
+        assert_eq!(value("x-weir-remaining"), max);
+        assert_eq!(value("x-ratelimit-remaining"), max);
+        assert_eq!(value("retry-after"), u64::MAX.div_ceil(weir_core::SECOND).to_string());
+        assert_eq!(answer.body, format!("weir: rate_limited by rule \"{name}\"\n"));
+        assert_eq!(answer.details, "weir_rate_limited");
     }
 
     #[test]
