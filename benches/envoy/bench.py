@@ -15,6 +15,8 @@ WEIR_FILTER_WASM: the filter to load (default target/wasm32-wasip1/release);
 WEIR_ALT_WASM: another build of it, run as one more case;
 WEIR_ALT_MODULE: a folder holding another build of libweir_envoy.so, run as
 "weir native (alt)" and "weir native refusing (alt)" beside the current one;
+"empty module" and "empty module refusing" (BENCH_CASES) are the dynamic
+module's floor, benches/envoy/empty-module;
 BENCH_CASES: comma-separated case names to run (native always runs), which
 may also name the raw floor's extra variants (see EXTRA).
 """
@@ -99,6 +101,8 @@ def build_floors() -> None:
     bench never runs a stale one."""
     cargo = ["cargo", "build", "--release", "-q", "--target", "wasm32-wasip1"]
     subprocess.run(cargo + ["--manifest-path", str(HERE / "empty-filter/Cargo.toml")], check=True)
+    native = ["cargo", "build", "--release", "-q", "--manifest-path", str(HERE / "empty-module/Cargo.toml")]
+    subprocess.run(native, check=True)
     raw = cargo + ["--manifest-path", str(HERE / "empty-raw/Cargo.toml")]
     for features, target in RAW_BUILDS.items():
         env = {**os.environ, "CARGO_TARGET_DIR": str(target)}
@@ -140,13 +144,36 @@ def baseline(case: str) -> str:
     return "native local_ratelimit refusing" if "refusing" in case else "native local_ratelimit"
 
 
+# The floor of a dynamic module (empty-module/): every hook, none doing
+# anything; "refuse" sends weir's 429 from constants. Its distance to
+# local_ratelimit is the ABI's own cost per stream.
+EMPTY_MODULE_DIR = HERE / "empty-module/target/release"
+
+
+def empty_module(config: str) -> dict:
+    filter_ = module_filter({})
+    typed = filter_["typed_config"]
+    return {
+        **filter_,
+        "typed_config": {
+            **typed,
+            "dynamic_module_config": {"name": "empty_module"},
+            "filter_config": {**typed["filter_config"], "value": config},
+        },
+    }
+
+
 # Run only when named in BENCH_CASES: the raw floor with each host call
-# added in turn, to price them one by one.
+# added in turn, to price them one by one; the module floor.
 EXTRA = {
     "empty raw + stream callbacks": [with_code(WEIR, raw_wasm("stream-callbacks"))],
     "empty raw + clock read": [with_code(WEIR, raw_wasm("clock"))],
     "empty raw + clock + shared get": [with_code(WEIR, raw_wasm("clock,shared-get"))],
+    "empty module": [empty_module("pass")],
+    "empty module refusing": [empty_module("refuse")],
 }
+# Cases whose Envoy finds its module in another folder than weir's build.
+MODULE_DIRS = {"empty module": EMPTY_MODULE_DIR, "empty module refusing": EMPTY_MODULE_DIR}
 if ALT_WASM:  # another build of the filter, e.g. other profile settings
     CASES["weir alt build"] = [with_code(WEIR, Path(ALT_WASM))]
 # Another build of the module (a before/after pair in one interleaved run):
@@ -157,6 +184,7 @@ ALT_MODULE_CASES = {"weir native (alt)": "weir native", "weir native refusing (a
 if ALT_MODULE:
     for alt, case in ALT_MODULE_CASES.items():
         CASES[alt] = CASES[case]
+        MODULE_DIRS[alt] = Path(ALT_MODULE).resolve()
 
 
 def pin(pid: int, cpu: int) -> None:
@@ -200,10 +228,10 @@ def main() -> None:
 
 
 def start(name: str, filters: list) -> Envoy:
-    if not (ALT_MODULE and name in ALT_MODULE_CASES):
+    if name not in MODULE_DIRS:
         return Envoy(bootstrap(filters, DIRECT_OK), concurrency=1)
     search = os.environ["ENVOY_DYNAMIC_MODULES_SEARCH_PATH"]
-    os.environ["ENVOY_DYNAMIC_MODULES_SEARCH_PATH"] = str(Path(ALT_MODULE).resolve())
+    os.environ["ENVOY_DYNAMIC_MODULES_SEARCH_PATH"] = str(MODULE_DIRS[name])
     try:
         return Envoy(bootstrap(filters, DIRECT_OK), concurrency=1)
     finally:
