@@ -4,24 +4,43 @@ package weir
 #include <stdlib.h>
 #include "weir.h"
 
-// A check's status and verdict in one return value: no out-pointer for
-// cgo to check, and the policy handle as a plain integer (see hot.h).
-typedef struct {
-  weir_verdict *verdict;
-  weir_status status;
-} weir_go_checked;
+// Handles cross as plain integers (see hot.h): cgo has no pointer to
+// check. A check returns its verdict as one: 0 for an admission that
+// carries nothing, WEIR_GO_CHECK_FAILED when the policy could not check
+// (it was closed), else the verdict's address.
+enum { WEIR_GO_CHECK_FAILED = 1 };
 
-static inline weir_go_checked weir_go_policy_check(uintptr_t policy, const uint8_t *method, size_t method_len,
-                                                   const uint8_t *path, size_t path_len, const uint8_t *client_address,
-                                                   size_t client_address_len, const uint8_t *key, size_t key_len,
-                                                   const uint8_t *headers, size_t headers_len, bool clock, uint64_t now) {
-  weir_go_checked c = {NULL, WEIR_STATUS_OK};
+static inline uintptr_t weir_go_policy_check(uintptr_t policy, const uint8_t *method, size_t method_len,
+                                             const uint8_t *path, size_t path_len, const uint8_t *client_address,
+                                             size_t client_address_len, const uint8_t *key, size_t key_len,
+                                             const uint8_t *headers, size_t headers_len, bool clock, uint64_t now) {
+  weir_verdict *v = NULL;
   const weir_policy *p = (const weir_policy *)policy;
-  c.status = clock ? weir_policy_check_fields_now(p, method, method_len, path, path_len, client_address,
-                                                  client_address_len, key, key_len, headers, headers_len, &c.verdict)
-                   : weir_policy_check_fields(p, method, method_len, path, path_len, client_address,
-                                              client_address_len, key, key_len, headers, headers_len, now, &c.verdict);
-  return c;
+  weir_status s = clock ? weir_policy_check_fields_now(p, method, method_len, path, path_len, client_address,
+                                                       client_address_len, key, key_len, headers, headers_len, &v)
+                        : weir_policy_check_fields(p, method, method_len, path, path_len, client_address,
+                                                   client_address_len, key, key_len, headers, headers_len, now, &v);
+  return s == WEIR_STATUS_OK ? (uintptr_t)v : WEIR_GO_CHECK_FAILED;
+}
+static inline void weir_go_verdict_get_info(uintptr_t v, weir_verdict_info *out) {
+  weir_verdict_get_info((const weir_verdict *)v, out);
+}
+static inline void weir_go_verdict_get_text(uintptr_t v, weir_verdict_text which, const uint8_t **ptr, size_t *len) {
+  weir_verdict_get_text((const weir_verdict *)v, which, ptr, len);
+}
+static inline void weir_go_verdict_get_header(uintptr_t v, bool request, size_t index, weir_header *out) {
+  weir_verdict_get_header((const weir_verdict *)v, request, index, out);
+}
+static inline void weir_go_verdict_report(uintptr_t v, const weir_outcome *outcome, bool no_retry, uint64_t now) {
+  if (no_retry) {
+    weir_verdict_report_answer((const weir_verdict *)v, outcome, true, now);
+  } else {
+    weir_verdict_report((const weir_verdict *)v, outcome, now);
+  }
+}
+static inline void weir_go_verdict_free(uintptr_t v) {
+  weir_verdict *owned = (weir_verdict *)v;
+  weir_verdict_free(&owned);
 }
 // The strings and the header buffer are read during the call and kept by
 // neither side.
@@ -184,7 +203,8 @@ type Verdict struct {
 	Upstream      string
 	// Deadline is the time the upstream gets (0: no deadline rule applied).
 	Deadline time.Duration
-	pending  *C.weir_verdict
+	// The native verdict a learner waits on (0: none).
+	pending C.uintptr_t
 }
 
 // PolicyOutcome is how a request a Policy checked ended.
@@ -223,31 +243,31 @@ const wireStack = 512
 // weir_policy_check_fields' layout. With clock set, the native side reads
 // the time itself rather than Go asking for it in a crossing of its own.
 func (p *Policy) check(r *Request, now uint64, clock bool) *Verdict {
-	var c C.weir_go_checked
+	var v C.uintptr_t
 	if len(r.Header) == 0 {
-		c = p.call(r, nil, now, clock)
+		v = p.call(r, nil, now, clock)
 	} else {
-		c = p.checkHeaders(r, now, clock)
+		v = p.checkHeaders(r, now, clock)
 	}
-	if c.status != C.WEIR_STATUS_OK {
+	switch v {
+	case 0:
+		return admitted
+	case C.WEIR_GO_CHECK_FAILED:
 		return &Verdict{Status: 500, Reason: "closed", Header: http.Header{}}
 	}
-	if c.verdict == nil {
-		return admitted
-	}
-	return verdictOf(c.verdict)
+	return verdictOf(v)
 }
 
 // checkHeaders lays the headers out on its own stack frame, so a request
 // without headers does not pay for clearing the buffer.
 //
 //go:noinline
-func (p *Policy) checkHeaders(r *Request, now uint64, clock bool) C.weir_go_checked {
+func (p *Policy) checkHeaders(r *Request, now uint64, clock bool) C.uintptr_t {
 	var stack [wireStack]byte
 	return p.call(r, appendHeaders(stack[:0], r.Header), now, clock)
 }
 
-func (p *Policy) call(r *Request, headers []byte, now uint64, clock bool) C.weir_go_checked {
+func (p *Policy) call(r *Request, headers []byte, now uint64, clock bool) C.uintptr_t {
 	method, methodLen := cbytes(r.Method)
 	path, pathLen := cbytes(r.Path)
 	address, addressLen := cbytes(r.ClientAddress)
@@ -256,11 +276,11 @@ func (p *Policy) call(r *Request, headers []byte, now uint64, clock bool) C.weir
 	if len(headers) > 0 {
 		wire = (*C.uint8_t)(unsafe.Pointer(&headers[0]))
 	}
-	c := C.weir_go_policy_check(C.uintptr_t(handle(unsafe.Pointer(p.h))), method, methodLen, path, pathLen,
+	v := C.weir_go_policy_check(C.uintptr_t(handle(unsafe.Pointer(p.h))), method, methodLen, path, pathLen,
 		address, addressLen, key, keyLen, wire, C.size_t(len(headers)), C.bool(clock), C.uint64_t(now))
 	runtime.KeepAlive(p)
 	runtime.KeepAlive(r)
-	return c
+	return v
 }
 
 func appendLength(wire []byte, n int) []byte {
@@ -286,18 +306,18 @@ func appendHeaders(wire []byte, header http.Header) []byte {
 	return wire
 }
 
-func text(v *C.weir_verdict, which C.weir_verdict_text) string {
+func text(v C.uintptr_t, which C.weir_verdict_text) string {
 	var ptr *C.uint8_t
 	var n C.size_t
-	C.weir_verdict_get_text(v, which, &ptr, &n)
+	C.weir_go_verdict_get_text(v, which, &ptr, &n)
 	return C.GoStringN((*C.char)(unsafe.Pointer(ptr)), C.int(n))
 }
 
-func headersOf(v *C.weir_verdict, request bool, count C.size_t) http.Header {
+func headersOf(v C.uintptr_t, request bool, count C.size_t) http.Header {
 	out := make(http.Header, int(count))
 	for i := C.size_t(0); i < count; i++ {
 		var h C.weir_header
-		C.weir_verdict_get_header(v, C.bool(request), i, &h)
+		C.weir_go_verdict_get_header(v, C.bool(request), i, &h)
 		name := C.GoStringN((*C.char)(unsafe.Pointer(h.name)), C.int(h.name_len))
 		value := C.GoStringN((*C.char)(unsafe.Pointer(h.value)), C.int(h.value_len))
 		out.Add(name, value)
@@ -305,9 +325,9 @@ func headersOf(v *C.weir_verdict, request bool, count C.size_t) http.Header {
 	return out
 }
 
-func verdictOf(out *C.weir_verdict) *Verdict {
+func verdictOf(out C.uintptr_t) *Verdict {
 	var info C.weir_verdict_info
-	C.weir_verdict_get_info(out, &info)
+	C.weir_go_verdict_get_info(out, &info)
 	v := &Verdict{
 		Admitted:      bool(info.admitted),
 		Status:        int(info.status),
@@ -322,20 +342,27 @@ func verdictOf(out *C.weir_verdict) *Verdict {
 		v.Deadline = time.Duration(info.deadline_ns)
 	}
 	if !info.pending {
-		C.weir_verdict_free(&out)
+		C.weir_go_verdict_free(out)
 		return v
 	}
 	v.pending = out
 	// A verdict dropped unreported is taken back by the learners.
-	runtime.SetFinalizer(v, func(v *Verdict) { C.weir_verdict_free(&v.pending) })
+	runtime.SetFinalizer(v, (*Verdict).free)
 	return v
+}
+
+func (v *Verdict) free() {
+	if v.pending != 0 {
+		C.weir_go_verdict_free(v.pending)
+		v.pending = 0
+	}
 }
 
 // Report tells the throttle, shedder and picker that let the request
 // through how it ended, now. Once; later reports do nothing.
 func (v *Verdict) Report(o PolicyOutcome) {
 	// A plain admission has nothing to learn from: no clock read for it.
-	if v.pending != nil {
+	if v.pending != 0 {
 		v.ReportAt(o, Now())
 	}
 }
@@ -343,7 +370,7 @@ func (v *Verdict) Report(o PolicyOutcome) {
 // ReportAt is Report at now (nanoseconds on Now's clock), used when
 // o.Latency is 0.
 func (v *Verdict) ReportAt(o PolicyOutcome, now uint64) {
-	if v.pending == nil {
+	if v.pending == 0 {
 		return
 	}
 	out := C.weir_outcome{
@@ -355,11 +382,7 @@ func (v *Verdict) ReportAt(o PolicyOutcome, now uint64) {
 		has_cpu:         o.CPU > 0,
 		cpu:             C.uint64_t(max(o.CPU, 0)),
 	}
-	if o.NoRetry {
-		C.weir_verdict_report_answer(v.pending, &out, true, C.uint64_t(now))
-	} else {
-		C.weir_verdict_report(v.pending, &out, C.uint64_t(now))
-	}
-	C.weir_verdict_free(&v.pending)
+	C.weir_go_verdict_report(v.pending, &out, C.bool(o.NoRetry), C.uint64_t(now))
+	v.free()
 	runtime.SetFinalizer(v, nil)
 }

@@ -249,3 +249,39 @@ func TestPolicyAnswerMarkedNoRetryIsNotTheUpstreamsFailure(t *testing.T) {
 		t.Fatalf("after an unmarked 503: %+v", v)
 	}
 }
+
+// A check keyed on what only a Go request carries (its strings as given,
+// a header among others) counts where the policy says, and a closed
+// policy answers 500 "closed" rather than crashing.
+func TestPolicyCheckReadsEachFieldAndAClosedPolicyAnswers500(t *testing.T) {
+	p, err := NewPolicy(`{"rules": [
+		{"name": "caller", "match": {"path_prefix": "/k"}, "limit": {"rate": 1, "per": "1h", "key": "caller"}},
+		{"name": "client", "match": {"path_prefix": "/c"}, "limit": {"rate": 1, "per": "1h", "key": "client_address"}},
+		{"name": "tenant", "match": {"path_prefix": "/t"}, "limit": {"rate": 1, "per": "1h", "key": "header:x-tenant"}}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	twice := func(a, b Request) (bool, bool) { return p.Check(&a).Admitted, p.Check(&b).Admitted }
+	if first, again := twice(Request{Path: "/k", Key: "u1"}, Request{Path: "/k", Key: "u1"}); !first || again {
+		t.Fatalf("same caller key: %v then %v", first, again)
+	}
+	if _, other := twice(Request{Path: "/k", Key: "u2"}, Request{Path: "/k", Key: "u3"}); !other {
+		t.Fatal("another caller key was refused")
+	}
+	if first, again := twice(Request{Path: "/c", ClientAddress: "10.0.0.1:1"}, Request{Path: "/c", ClientAddress: "10.0.0.1:2"}); !first || again {
+		t.Fatalf("same client, another port: %v then %v", first, again)
+	}
+	h := func(tenant string) http.Header {
+		return http.Header{"Accept": {"*/*"}, "X-Tenant": {tenant}, "User-Agent": {"go"}}
+	}
+	if first, again := twice(Request{Path: "/t", Header: h("a")}, Request{Path: "/t", Header: h("a")}); !first || again {
+		t.Fatalf("same tenant: %v then %v", first, again)
+	}
+	if _, other := twice(Request{Path: "/t", Header: h("b")}, Request{Path: "/t", Header: h("c")}); !other {
+		t.Fatal("another tenant was refused")
+	}
+	p.Close()
+	if v := p.Check(&Request{Path: "/"}); v.Admitted || v.Status != 500 || v.Reason != "closed" {
+		t.Fatalf("closed policy: %+v", v)
+	}
+}
