@@ -23,7 +23,9 @@ import (
 // a slot; its done stores the end (the CPU's raw counter, which libweir
 // scales to its clock, or "cancelled") and sets the slot's ready bit; the
 // next Allow's one call applies every ready end before it decides, so the
-// in-flight count it decides on has every done that returned before it.
+// in-flight count it decides on has every done that returned before it
+// (one that another Allow is applying at that instant still counts as in
+// flight: the error is only ever toward refusing, never fail-open).
 // Ends are never held where anyone could see them: Stats drains them too,
 // and only those two read the shedder's state.
 type shedSlots struct {
