@@ -18,6 +18,7 @@ int main(int argc, char **argv) {
   test_live_limits();
   test_seeded_keyed_limiter();
   test_shedder_throttle();
+  test_shedder_slots();
   test_breaker();
   test_picker();
   test_retry();

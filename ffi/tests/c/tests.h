@@ -13,6 +13,8 @@ void test_basics(void);
 void test_limiters(void);
 void test_live_limits(void);
 void test_shedder_throttle(void);
+/* A shedder's requests ended through weir_shedder_slots, one call each. */
+void test_shedder_slots(void);
 void test_breaker(void);
 void test_threads(void);
 void test_tail(void);
