@@ -204,37 +204,51 @@ const fn zero_bytes(x: u64) -> u64 {
 /// set's smallest counter, taken over.
 #[inline]
 pub(crate) fn record<W: Counter>(set: &HotSetOf<W>, key: u64) {
+    if !add_if_held(set, key) {
+        record_new(set, key);
+    }
+}
+
+/// Adds one to `key`'s counter if the set holds it.
+#[inline]
+fn add_if_held<W: Counter>(set: &HotSetOf<W>, key: u64) -> bool {
     let wanted = (key >> 56).wrapping_mul(ONES);
     let [low, high] = &set.tags;
-    loop {
-        // The ways whose tag byte matches, all sixteen in one mask in way
-        // order (one branch on "any?" where a word at a time took two),
-        // then the first of them that holds the key.
-        let mut maybe =
-            (u128::from(zero_bytes(high.get() ^ wanted)) << 64) | u128::from(zero_bytes(low.get() ^ wanted));
-        while maybe != 0 {
-            // `% WAYS` changes nothing (a set bit is below 128) and lets
-            // the compiler drop the bounds checks.
-            let way = (maybe.trailing_zeros() / 8) as usize % WAYS;
-            if let (Some(slot), Some(counter)) = (set.keys.get(way), set.counts.get(way)) {
-                if slot.get() == key {
-                    counter.add_one();
-                    return;
-                }
+    // The ways whose tag byte matches, all sixteen in one mask in way order
+    // (one branch on "any?" where a word at a time took two), then the
+    // first of them that holds the key.
+    let mut maybe = (u128::from(zero_bytes(high.get() ^ wanted)) << 64) | u128::from(zero_bytes(low.get() ^ wanted));
+    while maybe != 0 {
+        // `% WAYS` changes nothing (a set bit is below 128) and lets the
+        // compiler drop the bounds checks.
+        let way = (maybe.trailing_zeros() / 8) as usize % WAYS;
+        if let (Some(slot), Some(counter)) = (set.keys.get(way), set.counts.get(way)) {
+            if slot.get() == key {
+                counter.add_one();
+                return true;
             }
-            maybe &= maybe - 1;
         }
-        if take_smallest(set, key) {
+        maybe &= maybe - 1;
+    }
+    false
+}
+
+/// A key the set did not hold: takes over the smallest counter, or, when a
+/// racing request moved it first, looks again (the key may be placed by
+/// now). Out of line: a miss's code would otherwise weigh on every hit's
+/// registers.
+#[inline(never)]
+fn record_new<W: Counter>(set: &HotSetOf<W>, key: u64) {
+    while !take_smallest(set, key) {
+        if add_if_held(set, key) {
             return;
         }
     }
 }
 
 /// Hands the set's smallest counter (the first of equal counts) to `key`;
-/// false when a racing request moved that counter first, and the caller
-/// looks again (its key may be placed by now). Out of line: a miss's code
-/// would otherwise weigh on every hit's registers.
-#[inline(never)]
+/// false when a racing request moved that counter first.
+#[inline]
 fn take_smallest<W: Word>(set: &HotSetOf<W>, key: u64) -> bool {
     // Each counter as its count above its way: the smallest is the least
     // count, and the first way among equal ones. A tree of minimums, four
