@@ -433,7 +433,11 @@ fn decide(
     if refusal.is_none() {
         stream.admitted_headers(&mut ex);
     }
-    verdict.upstream = stream.upstream(plan).map(str::to_owned);
+    // Each part is written only when there is one: a bare admission's
+    // verdict is not written again just before it is copied out.
+    if let Some(upstream) = stream.upstream(plan) {
+        verdict.upstream = Some(upstream.to_owned());
+    }
     let pending = stream.pending();
     if refusal.is_some() {
         engine.drain();
@@ -443,7 +447,9 @@ fn decide(
     }
     let generation = engine.generation;
     drop(engines);
-    verdict.refusal = refusal.map(Box::new);
+    if let Some(refusal) = refusal {
+        verdict.refusal = Some(Box::new(refusal));
+    }
     if pending {
         verdict.ticket = Some(Ticket { shared: shared.clone(), generation, stream: Box::new(stream), reported: false });
     }
