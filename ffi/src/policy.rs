@@ -264,7 +264,8 @@ pub(crate) unsafe fn decide(
     } else {
         view
     };
-    let mut v = policy.inner.check_at(view, now);
+    let mut v = Verdict::default();
+    policy.inner.check_into(view, now, &mut v);
     let bare = v.admitted()
         && v.ticket.is_none()
         && v.request_headers.is_empty()

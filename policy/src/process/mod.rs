@@ -333,9 +333,15 @@ impl ProcessPolicy {
     /// caller keeps for every call).
     pub fn check_at(&self, request: &RequestView<'_>, now: u64) -> Verdict {
         let mut verdict = Verdict::default();
-        // Nothing omitted: nothing for the document to ask for.
-        let _ = decide(&self.shared, request, Reads::NONE, now, &mut verdict);
+        self.check_into(request, now, &mut verdict);
         verdict
+    }
+
+    /// As [`ProcessPolicy::check_at`], into `verdict` (a default one): a
+    /// host that reads the verdict where it keeps it moves none.
+    pub fn check_into(&self, request: &RequestView<'_>, now: u64, verdict: &mut Verdict) {
+        // Nothing omitted: nothing for the document to ask for.
+        let _ = decide(&self.shared, request, Reads::NONE, now, verdict);
     }
 
     /// As [`ProcessPolicy::check_at`] for a view that leaves out the parts
