@@ -124,8 +124,10 @@ func (s *Shedder) sampleCPU(sampler *CPUSampler, interval time.Duration) {
 // Allow is one cgo call and done none, and once warm neither allocates:
 // done writes the end into the request's slot (shedder_slots.go), and the
 // next Allow hands it to the shedder before it decides. Past 64 requests
-// in flight (or on a platform without a counter Go can read), done is a
-// ticket from a per-shedder pool and one cgo call of its own.
+// in flight, done is a ticket from a per-shedder pool that claims a spare
+// slot when the request ends (a cgo call only if 64 ends are waiting for
+// the next Allow); on a platform without a counter Go can read, done is
+// always a pooled ticket and a cgo call.
 func (s *Shedder) Allow() (done func(error), err error) {
 	if s.slots != nil {
 		return s.slots.allow(s)
@@ -166,10 +168,12 @@ func (t *shedTicket) finish(err error) {
 		return
 	}
 	t.live = false
-	if isLocalRefusal(err) {
+	switch {
+	case t.s.slots != nil && t.s.slots.endSpare(t.started, err):
+	case isLocalRefusal(err):
 		C.weir_shedder_cancel(t.s.h)
 		runtime.KeepAlive(t.s)
-	} else {
+	default:
 		t.s.finish(t.started)
 	}
 	t.s.tickets.Put(t)

@@ -11,6 +11,8 @@ package weir
 import "C"
 
 import (
+	"math"
+	"math/bits"
 	"runtime"
 	"sync/atomic"
 	"unsafe"
@@ -20,9 +22,11 @@ import (
 
 // shedSlots ends a shedder's requests without a cgo call: the Go half of
 // a weir_shedder_slots (weir.h has the protocol). An admitted request gets
-// a slot; its done stores the end (the CPU's raw counter, which libweir
-// scales to its clock, or "cancelled") and sets the slot's ready bit; the
-// next Allow's one call applies every ready end before it decides, so the
+// a held slot; its done stores the end (the CPU's raw counter, which
+// libweir scales to its clock, or "cancelled") and sets the slot's ready
+// bit. A request admitted with every held slot taken ends through a spare
+// slot, claimed when it ends. The next Allow's one call applies every
+// ready end before it decides, so the
 // in-flight count it decides on has every done that returned before it
 // (one that another Allow is applying at that instant still counts as in
 // flight: the error is only ever toward refusing, never fail-open).
@@ -123,16 +127,44 @@ func (e *slotEnd) finish(err error) {
 // race detector cannot see libweir take the slot over, so the handover
 // is told to it as a cgo call would be (race.go).
 func (sl *shedSlots) end(i uint32, ended uint64, how C.uint64_t) {
-	slot := &sl.mem.slot[i]
+	slot := &sl.mem.held.slot[i]
 	slot.ended = C.uint64_t(ended)
 	slot.how = how
 	raceBeforeC()
-	atomic.OrUint64((*uint64)(unsafe.Pointer(&sl.mem.ready)), 1<<i)
+	atomic.OrUint64((*uint64)(unsafe.Pointer(&sl.mem.held.ready)), 1<<i)
+}
+
+// endSpare ends a request admitted at started without a held slot,
+// through a spare one; false when every spare slot holds an end the next
+// Allow has yet to apply (then the end is a cgo call).
+func (sl *shedSlots) endSpare(started uint64, err error) bool {
+	ended, how := ticks.Read(), C.uint64_t(C.WEIR_SHEDDER_ENDED_AT_TICKS)
+	if isLocalRefusal(err) {
+		ended, how = 0, C.WEIR_SHEDDER_CANCELLED
+	}
+	owned := (*uint64)(unsafe.Pointer(&sl.mem.spare.owned))
+	for {
+		taken := atomic.LoadUint64(owned)
+		if taken == math.MaxUint64 {
+			return false
+		}
+		i := bits.TrailingZeros64(^taken)
+		if !atomic.CompareAndSwapUint64(owned, taken, taken|1<<i) {
+			continue
+		}
+		raceAfterC() // libweir freed the slot after its last end: see end
+		slot := &sl.mem.spare.slot[i]
+		slot.started_at, slot.ended, slot.how = C.uint64_t(started), C.uint64_t(ended), how
+		raceBeforeC()
+		atomic.OrUint64((*uint64)(unsafe.Pointer(&sl.mem.spare.ready)), 1<<i)
+		return true
+	}
 }
 
 // drain applies the ready ends at now, before a snapshot.
 func (sl *shedSlots) drain(s *Shedder, now uint64) {
-	if sl == nil || atomic.LoadUint64((*uint64)(unsafe.Pointer(&sl.mem.ready))) == 0 {
+	if sl == nil || atomic.LoadUint64((*uint64)(unsafe.Pointer(&sl.mem.held.ready)))|
+		atomic.LoadUint64((*uint64)(unsafe.Pointer(&sl.mem.spare.ready))) == 0 {
 		return
 	}
 	C.weir_shedder_drain(s.h, sl.mem, C.uint64_t(now))

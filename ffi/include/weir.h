@@ -1278,20 +1278,37 @@ typedef struct {
   uint64_t how;
 } weir_shedder_slot;
 
-// Ends handed to a shedder without a call. Zero it before first use; use
-// it with one shedder only, and keep it in place while that shedder is
-// used. To end the request in slot `i`: store `ended` and `how`, then
-// atomically OR `1 << i` into `ready` (a release, e.g.
-// `__atomic_fetch_or(&s->ready, 1ull << i, __ATOMIC_RELEASE)`); the slot is
-// not the caller's after that. The library owns `owned`, `started_at` and
-// clearing `ready`: touch them only through atomics, never write them.
+// One bank of `weir_shedder_slots`.
 typedef struct {
-  // Bit `i`: slot `i` belongs to an admitted request or to an unapplied end.
+  // Bit `i`: slot `i` is taken (by a request, or by an end not yet applied).
   uint64_t owned;
   // Bit `i`: slot `i` holds an end to apply.
   uint64_t ready;
   // The ends.
   weir_shedder_slot slot[WEIR_SHEDDER_SLOTS];
+} weir_shedder_slot_bank;
+
+// Ends handed to a shedder without a call. Zero it before first use; use
+// it with one shedder only, and keep it in place while that shedder is
+// used. Every access the caller makes to `owned` and `ready` is atomic.
+//
+// `held`: an acquire through these slots gives the admitted request slot
+// `i` (and writes its `started_at`). To end it: store `ended` and `how`,
+// then OR `1 << i` into `held.ready` with release order (e.g.
+// `__atomic_fetch_or(&s->held.ready, 1ull << i, __ATOMIC_RELEASE)`); the
+// slot is not the caller's after that.
+//
+// `spare`: a request admitted without a held slot (`WEIR_SHEDDER_SLOTS`)
+// can end here: claim a clear bit `i` of `spare.owned` by compare-exchange
+// (acquire order), store `started_at`, `ended` and `how` in `spare.slot[i]`,
+// then OR `1 << i` into `spare.ready` (release). With every bit set, end it
+// with `weir_shedder_done` instead. The next acquire applies both banks'
+// ready ends before it decides, and frees their slots.
+typedef struct {
+  // Slots held by admitted requests until they end.
+  weir_shedder_slot_bank held;
+  // Slots for the ends of requests admitted without a held one.
+  weir_shedder_slot_bank spare;
 } weir_shedder_slots;
 
 // An acquire through slots: the decision, when it was made, and the
@@ -1301,9 +1318,9 @@ typedef struct {
   weir_decision decision;
   // When it was made (the `now` it was made at).
   uint64_t started_at;
-  // The admitted request's slot; `WEIR_SHEDDER_SLOTS` when refused or
-  // when every slot was taken (then end it with `weir_shedder_done`
-  // from `started_at`).
+  // The admitted request's held slot; `WEIR_SHEDDER_SLOTS` when refused
+  // or when every held slot was taken (then end it through a spare slot,
+  // or with `weir_shedder_done`, from `started_at`).
   uint32_t slot;
 } weir_shedder_admission;
 

@@ -42,22 +42,41 @@ pub struct weir_shedder_slot {
     pub how: u64,
 }
 
-/// Ends handed to a shedder without a call. Zero it before first use; use
-/// it with one shedder only, and keep it in place while that shedder is
-/// used. To end the request in slot `i`: store `ended` and `how`, then
-/// atomically OR `1 << i` into `ready` (a release, e.g.
-/// `__atomic_fetch_or(&s->ready, 1ull << i, __ATOMIC_RELEASE)`); the slot is
-/// not the caller's after that. The library owns `owned`, `started_at` and
-/// clearing `ready`: touch them only through atomics, never write them.
+/// One bank of `weir_shedder_slots`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
-pub struct weir_shedder_slots {
-    /// Bit `i`: slot `i` belongs to an admitted request or to an unapplied end.
+pub struct weir_shedder_slot_bank {
+    /// Bit `i`: slot `i` is taken (by a request, or by an end not yet applied).
     pub owned: u64,
     /// Bit `i`: slot `i` holds an end to apply.
     pub ready: u64,
     /// The ends.
     pub slot: [weir_shedder_slot; WEIR_SHEDDER_SLOTS as usize],
+}
+
+/// Ends handed to a shedder without a call. Zero it before first use; use
+/// it with one shedder only, and keep it in place while that shedder is
+/// used. Every access the caller makes to `owned` and `ready` is atomic.
+///
+/// `held`: an acquire through these slots gives the admitted request slot
+/// `i` (and writes its `started_at`). To end it: store `ended` and `how`,
+/// then OR `1 << i` into `held.ready` with release order (e.g.
+/// `__atomic_fetch_or(&s->held.ready, 1ull << i, __ATOMIC_RELEASE)`); the
+/// slot is not the caller's after that.
+///
+/// `spare`: a request admitted without a held slot (`WEIR_SHEDDER_SLOTS`)
+/// can end here: claim a clear bit `i` of `spare.owned` by compare-exchange
+/// (acquire order), store `started_at`, `ended` and `how` in `spare.slot[i]`,
+/// then OR `1 << i` into `spare.ready` (release). With every bit set, end it
+/// with `weir_shedder_done` instead. The next acquire applies both banks'
+/// ready ends before it decides, and frees their slots.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct weir_shedder_slots {
+    /// Slots held by admitted requests until they end.
+    pub held: weir_shedder_slot_bank,
+    /// Slots for the ends of requests admitted without a held one.
+    pub spare: weir_shedder_slot_bank,
 }
 
 // Literals for cbindgen, which cannot read weir-host's constants.
@@ -120,9 +139,9 @@ pub struct weir_shedder_admission {
     pub decision: weir_decision,
     /// When it was made (the `now` it was made at).
     pub started_at: u64,
-    /// The admitted request's slot; `WEIR_SHEDDER_SLOTS` when refused or
-    /// when every slot was taken (then end it with `weir_shedder_done`
-    /// from `started_at`).
+    /// The admitted request's held slot; `WEIR_SHEDDER_SLOTS` when refused
+    /// or when every held slot was taken (then end it through a spare slot,
+    /// or with `weir_shedder_done`, from `started_at`).
     pub slot: u32,
 }
 
@@ -221,23 +240,28 @@ mod tests {
         stats.in_flight
     }
 
+    fn empty() -> weir_shedder_slots {
+        let bank = weir_shedder_slot_bank { owned: 0, ready: 0, slot: [weir_shedder_slot::default(); 64] };
+        weir_shedder_slots { held: bank, spare: bank }
+    }
+
     // What a binding does: plain stores, then a release OR on `ready`.
     fn end(slots: &mut weir_shedder_slots, i: u32, ended: u64, how: u64) {
-        slots.slot[i as usize].ended = ended;
-        slots.slot[i as usize].how = how;
+        slots.held.slot[i as usize].ended = ended;
+        slots.held.slot[i as usize].how = how;
         // SAFETY: `ready` is an aligned u64 that lives as long as `slots`.
-        unsafe { AtomicU64::from_ptr(&mut slots.ready) }.fetch_or(1 << i, Ordering::Release);
+        unsafe { AtomicU64::from_ptr(&mut slots.held.ready) }.fetch_or(1 << i, Ordering::Release);
     }
 
     #[test]
     fn one_call_per_request_with_the_end_applied_before_the_next_decision() {
         let mut h = shedder(1);
-        let mut slots = weir_shedder_slots { owned: 0, ready: 0, slot: [weir_shedder_slot::default(); 64] };
+        let mut slots = empty();
         let mut a = weir_shedder_admission::default();
         // SAFETY: live handle, valid pointers.
         unsafe {
             assert_eq!(weir_shedder_acquire_slot(h, &mut slots, 10, &mut a), weir_status::Ok);
-            assert_eq!((a.decision.admitted, a.slot, a.started_at, slots.slot[0].started_at), (1, 0, 10, 10));
+            assert_eq!((a.decision.admitted, a.slot, a.started_at, slots.held.slot[0].started_at), (1, 0, 10, 10));
             assert_eq!(weir_shedder_acquire_slot(h, &mut slots, 20, &mut a), weir_status::Ok);
             assert_eq!((a.decision.admitted, a.slot), (0, WEIR_SHEDDER_SLOTS), "the queue cap of 1 is reached");
             end(&mut slots, 0, 30, WEIR_SHEDDER_ENDED_AT_NS);
@@ -246,7 +270,7 @@ mod tests {
             assert_eq!(a.decision.admitted, 1, "the end was applied first");
             end(&mut slots, a.slot, 50, WEIR_SHEDDER_CANCELLED);
             assert_eq!(weir_shedder_drain(h, &mut slots, 60), weir_status::Ok);
-            assert_eq!((in_flight(h, 60), slots.owned, slots.ready), (0, 0, 0));
+            assert_eq!((in_flight(h, 60), slots.held.owned, slots.held.ready), (0, 0, 0));
             weir_shedder_free(&mut h);
         }
     }
@@ -258,13 +282,13 @@ mod tests {
         assert_eq!(unsafe { weir_ticks(&mut ticks) }, weir_status::Ok);
         assert!(ticks == WEIR_TICKS_NONE || ticks == WEIR_TICKS_X86_TSC);
         let mut h = shedder(0);
-        let mut slots = weir_shedder_slots { owned: 0, ready: 0, slot: [weir_shedder_slot::default(); 64] };
+        let mut slots = empty();
         let mut a = weir_shedder_admission::default();
         // SAFETY: live handle, valid pointers.
         unsafe {
             assert_eq!(weir_shedder_acquire_slot_now(h, &mut slots, &mut a), weir_status::Ok);
             assert_eq!((a.decision.admitted, a.slot), (1, 0));
-            assert_eq!(slots.slot[0].started_at, a.started_at);
+            assert_eq!(slots.held.slot[0].started_at, a.started_at);
             end(&mut slots, 0, crate::weir_now(), WEIR_SHEDDER_ENDED_AT_NS);
             assert_eq!(weir_shedder_acquire_slot_now(h, &mut slots, &mut a), weir_status::Ok);
             assert_eq!((in_flight(h, a.started_at), a.slot), (1, 0));
@@ -275,7 +299,7 @@ mod tests {
     #[test]
     fn null_arguments_are_refused() {
         let mut h = shedder(0);
-        let mut slots = weir_shedder_slots { owned: 0, ready: 0, slot: [weir_shedder_slot::default(); 64] };
+        let mut slots = empty();
         let mut a = weir_shedder_admission::default();
         // SAFETY: NULLs are allowed by every contract here.
         unsafe {

@@ -53,4 +53,4 @@ pub use quantile::{check_quantile, LatencyQuantiles, QuantileSnapshot, QUANTILE_
 pub use random::draw;
 #[cfg(unix)]
 pub use shared::{SharedError, SharedLimiter};
-pub use shedder_slots::{ShedderSlots, SlotEnd, CANCELLED, ENDED_AT_NS, ENDED_AT_TICKS, SHEDDER_SLOTS};
+pub use shedder_slots::{ShedderSlots, SlotBank, SlotEnd, CANCELLED, ENDED_AT_NS, ENDED_AT_TICKS, SHEDDER_SLOTS};

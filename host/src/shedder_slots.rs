@@ -1,8 +1,10 @@
 //! Ends of shedder requests handed over without a call into the library.
 //!
-//! A request admitted by [`ShedderSlots::acquire`] gets a slot. When it
-//! ends, the binding writes the end time (or that it was cancelled) into
-//! the slot and sets the slot's `ready` bit: plain memory writes, no call.
+//! A request admitted by [`ShedderSlots::acquire`] gets a held slot. When
+//! it ends, the binding writes the end time (or that it was cancelled)
+//! into the slot and sets the slot's `ready` bit: plain memory writes, no
+//! call. A request admitted with every held slot taken ends through a
+//! spare slot the binding claims at its end ([`ShedderSlots::end_spare`]).
 //! The next acquire (or [`ShedderSlots::drain`]) applies every ready end to
 //! the shedder *before* it decides, so the in-flight count it decides on
 //! has every end that returned before it began, and frees the slots. The
@@ -46,12 +48,11 @@ pub struct SlotEnd {
     pub how: AtomicU64,
 }
 
-/// The slots of one shedder. Zeroed memory is an empty set.
+/// One bank of slots.
 #[repr(C)]
 #[derive(Debug)]
-pub struct ShedderSlots {
-    /// Bit `i` set: slot `i` belongs to an admitted request (or to an end
-    /// not yet applied).
+pub struct SlotBank {
+    /// Bit `i` set: slot `i` is taken (by a request, or by an end not yet applied).
     pub owned: AtomicU64,
     /// Bit `i` set: slot `i` holds an end to apply.
     pub ready: AtomicU64,
@@ -59,25 +60,45 @@ pub struct ShedderSlots {
     pub slots: [SlotEnd; SHEDDER_SLOTS],
 }
 
-impl Default for ShedderSlots {
+impl Default for SlotBank {
     fn default() -> Self {
         Self { owned: AtomicU64::new(0), ready: AtomicU64::new(0), slots: core::array::from_fn(|_| SlotEnd::default()) }
     }
 }
 
+/// The slots of one shedder. Zeroed memory is an empty set.
+#[repr(C)]
+#[derive(Debug, Default)]
+pub struct ShedderSlots {
+    /// Slots held by admitted requests from the acquire to their end: the
+    /// acquire claims them and writes `started_at`.
+    pub held: SlotBank,
+    /// Slots for the ends of requests admitted without a held slot (more
+    /// in flight than there are held slots): the caller claims one when the
+    /// request ends, with a compare-exchange on `owned`, and writes all
+    /// three words. Ends only wait here until the next acquire, so a
+    /// handful of them serve any number of requests in flight.
+    pub spare: SlotBank,
+}
+
 impl ShedderSlots {
     /// Applies the ready ends, then decides on a request at `now`. An
-    /// admitted request gets a slot unless all are taken (then `None`: it
-    /// ends through [`AtomicShedder::done`]).
+    /// admitted request gets a held slot unless all are taken (then `None`:
+    /// it ends through a spare slot, [`Self::end_spare`], or through
+    /// [`AtomicShedder::done`]).
     // Always inlined: returned through memory, the decision costs a
     // store-forwarding stall that is a tenth of the call (measured).
     #[inline(always)]
     pub fn acquire(&self, shedder: &AtomicShedder, now: Nanos) -> (Decision, Option<u32>) {
-        let taken = self.take_ready(shedder, now);
-        let decision = shedder.acquire_after(now, u64::from(taken.count_ones()));
+        let taken = take_ready(&self.held, shedder, now);
+        let spares = take_ready(&self.spare, shedder, now);
+        if spares != 0 {
+            self.spare.owned.fetch_and(!spares, Ordering::Release);
+        }
+        let decision = shedder.acquire_after(now, u64::from(taken.count_ones() + spares.count_ones()));
         if decision.reason != Reason::Admitted {
             if taken != 0 {
-                self.owned.fetch_and(!taken, Ordering::Release);
+                self.held.owned.fetch_and(!taken, Ordering::Release);
             }
             return (decision, None);
         }
@@ -86,48 +107,54 @@ impl ShedderSlots {
 
     /// Applies the ready ends at `now` (before a snapshot) and frees their slots.
     pub fn drain(&self, shedder: &AtomicShedder, now: Nanos) {
-        let taken = self.take_ready(shedder, now);
-        for _ in 0..taken.count_ones() {
-            shedder.cancel();
-        }
-        if taken != 0 {
-            self.owned.fetch_and(!taken, Ordering::Release);
-        }
-    }
-
-    /// Records that the request in `slot` ended at `ended` (`how` says in
-    /// what unit, or that it was cancelled): what a binding does with plain
-    /// memory writes, for Rust and C callers. A slot it was not given is ignored.
-    pub fn end(&self, slot: u32, ended: u64, how: u64) {
-        let Some(end) = self.slots.get(slot as usize) else { return };
-        end.ended.store(ended, Ordering::Relaxed);
-        end.how.store(how, Ordering::Relaxed);
-        self.ready.fetch_or(1 << slot, Ordering::Release);
-    }
-
-    /// Takes the ready ends and records their response times; returns
-    /// their slots' bits, still owned (the caller frees them) and still in
-    /// flight (the caller takes one out of in-flight per bit).
-    #[inline]
-    fn take_ready(&self, shedder: &AtomicShedder, now: Nanos) -> u64 {
-        if self.ready.load(Ordering::Relaxed) == 0 {
-            return 0;
-        }
-        let taken = self.ready.swap(0, Ordering::Acquire);
-        let mut bits = taken;
-        while bits != 0 {
-            let i = bits.trailing_zeros() as usize;
-            bits &= bits - 1;
-            let Some(end) = self.slots.get(i) else { continue };
-            let started_at = end.started_at.load(Ordering::Relaxed);
-            let ended = end.ended.load(Ordering::Relaxed);
-            match end.how.load(Ordering::Relaxed) {
-                ENDED_AT_NS => shedder.record_late(started_at, ended, now),
-                ENDED_AT_TICKS => shedder.record_late(started_at, monotonic_from_ticks(ended), now),
-                _ => {}
+        for bank in [&self.held, &self.spare] {
+            let taken = take_ready(bank, shedder, now);
+            for _ in 0..taken.count_ones() {
+                shedder.cancel();
+            }
+            if taken != 0 {
+                bank.owned.fetch_and(!taken, Ordering::Release);
             }
         }
-        taken
+    }
+
+    /// Records that the request in held `slot` ended at `ended` (`how` says
+    /// in what unit, or that it was cancelled): what a binding does with
+    /// plain memory writes, for Rust and C callers. A slot it was not given
+    /// is ignored.
+    pub fn end(&self, slot: u32, ended: u64, how: u64) {
+        let Some(end) = self.held.slots.get(slot as usize) else { return };
+        end.ended.store(ended, Ordering::Relaxed);
+        end.how.store(how, Ordering::Relaxed);
+        self.held.ready.fetch_or(1 << slot, Ordering::Release);
+    }
+
+    /// Hands over the end of a request admitted at `started_at` without a
+    /// held slot, through a spare one; `false` when every spare slot is
+    /// taken (then end it with [`AtomicShedder::done`]).
+    pub fn end_spare(&self, started_at: Nanos, ended: u64, how: u64) -> bool {
+        let mut current = self.spare.owned.load(Ordering::Relaxed);
+        let slot = loop {
+            if current == u64::MAX {
+                return false;
+            }
+            let slot = (!current).trailing_zeros();
+            match self.spare.owned.compare_exchange_weak(
+                current,
+                current | 1 << slot,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break slot,
+                Err(seen) => current = seen,
+            }
+        };
+        let Some(end) = self.spare.slots.get(slot as usize) else { return false };
+        end.started_at.store(started_at, Ordering::Relaxed);
+        end.ended.store(ended, Ordering::Relaxed);
+        end.how.store(how, Ordering::Relaxed);
+        self.spare.ready.fetch_or(1 << slot, Ordering::Release);
+        true
     }
 
     /// Gives a request admitted at `now` a slot: one of the `taken` ones
@@ -138,17 +165,17 @@ impl ShedderSlots {
         let slot = if taken != 0 {
             let rest = taken & (taken - 1);
             if rest != 0 {
-                self.owned.fetch_and(!rest, Ordering::Release);
+                self.held.owned.fetch_and(!rest, Ordering::Release);
             }
             taken.trailing_zeros()
         } else {
-            let mut current = self.owned.load(Ordering::Relaxed);
+            let mut current = self.held.owned.load(Ordering::Relaxed);
             loop {
                 if current == u64::MAX {
                     return None;
                 }
                 let slot = (!current).trailing_zeros();
-                match self.owned.compare_exchange_weak(
+                match self.held.owned.compare_exchange_weak(
                     current,
                     current | 1 << slot,
                     Ordering::AcqRel,
@@ -159,11 +186,36 @@ impl ShedderSlots {
                 }
             }
         };
-        if let Some(end) = self.slots.get(slot as usize) {
+        if let Some(end) = self.held.slots.get(slot as usize) {
             end.started_at.store(now, Ordering::Relaxed);
         }
         Some(slot)
     }
+}
+
+/// Takes a bank's ready ends and records their response times; returns
+/// their slots' bits, still owned (the caller frees them) and still in
+/// flight (the caller takes one out of in-flight per bit).
+#[inline(always)]
+fn take_ready(bank: &SlotBank, shedder: &AtomicShedder, now: Nanos) -> u64 {
+    if bank.ready.load(Ordering::Relaxed) == 0 {
+        return 0;
+    }
+    let taken = bank.ready.swap(0, Ordering::Acquire);
+    let mut bits = taken;
+    while bits != 0 {
+        let i = bits.trailing_zeros() as usize;
+        bits &= bits - 1;
+        let Some(end) = bank.slots.get(i) else { continue };
+        let started_at = end.started_at.load(Ordering::Relaxed);
+        let ended = end.ended.load(Ordering::Relaxed);
+        match end.how.load(Ordering::Relaxed) {
+            ENDED_AT_NS => shedder.record_late(started_at, ended, now),
+            ENDED_AT_TICKS => shedder.record_late(started_at, monotonic_from_ticks(ended), now),
+            _ => {}
+        }
+    }
+    taken
 }
 
 #[cfg(test)]
@@ -200,7 +252,7 @@ mod tests {
             let at = i * 250 * MILLISECOND;
             assert_eq!(by_call.acquire(at), slots.acquire(&by_slot, at).0);
         }
-        let owned = slots.owned.load(Ordering::Relaxed);
+        let owned = slots.held.owned.load(Ordering::Relaxed);
         assert_eq!(owned, 0b11111);
         let ended = |i: u32| u64::from(i) * 253 * MILLISECOND + 3 * MILLISECOND;
         for i in 0..5u32 {
@@ -214,7 +266,7 @@ mod tests {
         for at in [2_000, 2_100, 5_000, 20_000].map(|ms| ms * MILLISECOND) {
             assert_eq!(by_call.stats(at), by_slot.stats(at), "at {at}");
         }
-        assert_eq!(slots.owned.load(Ordering::Relaxed), 0);
+        assert_eq!(slots.held.owned.load(Ordering::Relaxed), 0);
     }
 
     #[test]
@@ -229,7 +281,7 @@ mod tests {
     }
 
     #[test]
-    fn past_the_last_slot_requests_are_admitted_without_one() {
+    fn past_the_last_slot_requests_end_through_a_spare_one() {
         let shedder = queue_of(0);
         let slots = ShedderSlots::default();
         for i in 0..SHEDDER_SLOTS as u32 {
@@ -237,9 +289,25 @@ mod tests {
         }
         let (d, slot) = slots.acquire(&shedder, 0);
         assert_eq!((d.reason, slot), (Reason::Admitted, None));
+        assert!(slots.end_spare(0, 4 * MILLISECOND, ENDED_AT_NS));
         slots.end(7, 1, ENDED_AT_NS);
-        assert_eq!(slots.acquire(&shedder, 2).1, Some(7));
-        assert_eq!(shedder.stats(2).in_flight, SHEDDER_SLOTS as u64 + 1);
+        assert_eq!(slots.acquire(&shedder, 5 * MILLISECOND).1, Some(7), "the held end's slot, again");
+        assert_eq!(shedder.stats(5 * MILLISECOND).in_flight, SHEDDER_SLOTS as u64, "both ends counted out");
+        assert_eq!(slots.spare.owned.load(Ordering::Relaxed), 0, "the spare slot is free again");
+        let stats = shedder.stats(500 * MILLISECOND);
+        assert_eq!(stats.min_rt_ns, 1_000, "the 1 ns held end saturates to the 1 us floor");
+    }
+
+    #[test]
+    fn with_every_spare_slot_waiting_an_end_is_refused() {
+        let slots = ShedderSlots::default();
+        for _ in 0..SHEDDER_SLOTS {
+            assert!(slots.end_spare(0, 1, ENDED_AT_NS));
+        }
+        assert!(!slots.end_spare(0, 1, ENDED_AT_NS));
+        let shedder = queue_of(0);
+        slots.drain(&shedder, 2);
+        assert!(slots.end_spare(0, 1, ENDED_AT_NS), "drained, the slots are free again");
     }
 
     #[test]
@@ -250,8 +318,8 @@ mod tests {
         shedder.record_cpu(1000);
         slots.end(a, 1, ENDED_AT_NS);
         assert_eq!(slots.acquire(&shedder, 2).0.reason, Reason::CpuOverloaded);
-        assert_eq!(slots.owned.load(Ordering::Relaxed), 1 << b | 1 << c);
-        assert_eq!(slots.ready.load(Ordering::Relaxed), 0);
+        assert_eq!(slots.held.owned.load(Ordering::Relaxed), 1 << b | 1 << c);
+        assert_eq!(slots.held.ready.load(Ordering::Relaxed), 0);
         assert_eq!(shedder.stats(2).in_flight, 2);
     }
 
@@ -267,7 +335,11 @@ mod tests {
                         let now = i * 1_000 + t;
                         match slots.acquire(shedder, now) {
                             (_, Some(slot)) => slots.end(slot, now + 500, ENDED_AT_NS),
-                            (d, None) if d.reason == Reason::Admitted => shedder.done(now, now + 500),
+                            (d, None)
+                                if d.reason == Reason::Admitted && !slots.end_spare(now, now + 500, ENDED_AT_NS) =>
+                            {
+                                shedder.done(now, now + 500)
+                            }
                             _ => {}
                         }
                     }
@@ -276,6 +348,7 @@ mod tests {
         });
         slots.drain(&shedder, 30_000_000);
         assert_eq!(shedder.stats(30_000_000).in_flight, 0);
-        assert_eq!(slots.owned.load(Ordering::Relaxed), 0);
+        assert_eq!(slots.held.owned.load(Ordering::Relaxed), 0);
+        assert_eq!(slots.spare.owned.load(Ordering::Relaxed), 0);
     }
 }
