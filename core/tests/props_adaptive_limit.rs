@@ -1,8 +1,9 @@
 //! Properties of the adaptive limit over arbitrary traces and configs: no
 //! admission passes the limit in force, the limit and the estimate stay
 //! within `[min_limit, max_limit]`, the in-flight count is the permits held,
-//! Gradient2 never grows while fewer than half its limit are in flight, and
-//! the atomic and the plain cell agree.
+//! Gradient2 never grows while fewer than half its limit are in flight nor
+//! shrinks on a sample admitted above its estimate, and the atomic and the
+//! plain cell agree.
 
 // Test code may fail loudly: a panic here is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -65,8 +66,14 @@ proptest! {
                 let rtt = rtt * MILLISECOND / 10;
                 prop_assert_eq!(atomic.release(p, rtt, outcome), plain.release(p, rtt, outcome));
                 let after = atomic.stats().estimate;
-                if matches!(config.algorithm, Algorithm::Gradient2 { .. }) && f64::from(p.in_flight) < before.estimate / 2.0 {
-                    prop_assert!(after <= before.estimate, "grew while app-limited: {:?} -> {}", before, after);
+                if matches!(config.algorithm, Algorithm::Gradient2 { .. }) {
+                    let admitted_with = f64::from(p.in_flight);
+                    if admitted_with < before.estimate / 2.0 {
+                        prop_assert!(after <= before.estimate, "grew while app-limited: {:?} -> {}", before, after);
+                    }
+                    if admitted_with > before.estimate {
+                        prop_assert!(after >= before.estimate, "a queue already cut, cut again: {:?} -> {}", before, after);
+                    }
                 }
             }
             let stats = atomic.stats();

@@ -102,6 +102,15 @@ impl AdaptiveLimitKernel {
                 if s.in_flight < estimate / 2.0 && next > estimate {
                     return estimate;
                 }
+                // A sample admitted with more in flight than the estimate
+                // now allows measured a queue the limit has already cut
+                // away; cutting again for each such sample (a queue drains
+                // one slow answer at a time) would take the limit far below
+                // what the service takes. TCP likewise shrinks its window
+                // once per round trip, not once per late packet.
+                if s.in_flight > estimate && next < estimate {
+                    return estimate;
+                }
                 next
             }
             Algorithm::Vegas { smoothing, alpha, beta, .. } => {

@@ -21,6 +21,11 @@
 //!   before either (its comment names growth only), which leaves a limit
 //!   learned at low load far above what the service takes, so at a step up
 //!   in load a queue builds unchecked until half that limit is in flight.
+//!   A slow sample admitted with more in flight than the estimate now allows
+//!   does not shrink it either: it measured a queue the limit has already
+//!   cut, and cutting again for each answer that queue drains (TCP cuts its
+//!   window once per round trip, not once per late packet) would leave the
+//!   limit far below what the service takes.
 //!   There is no minimum-RTT probe: Envoy's gradient controller re-measures
 //!   its minimum RTT by pinning concurrency to a few requests for a while,
 //!   which users see as periodic throughput dips and 503 bursts; Gradient2

@@ -420,6 +420,9 @@ class Limit:
             # App-limited (under half the limit in flight): growth is held, a decrease applies.
             if in_flight < est / 2.0 and nxt > est:
                 return est
+            # Admitted above what the estimate now allows: a queue already cut, no second cut.
+            if in_flight > est and nxt < est:
+                return est
             return nxt
         if self.a == "vegas":
             queue = math.ceil(est * (1.0 - base / rtt))
@@ -491,7 +494,8 @@ def limits():
                  "steady 10 ms with the limit in use: +queue_size x smoothing per sample, up to max_limit",
                  "gradient2", {}, [cycle(20, 10 * ms), cycle(40, 10 * ms, 3), cycle(300, 10 * ms, 20)])
     limit_vector("adaptive-gradient2-shrinks-when-latency-rises",
-                 "after 10 ms settles the baseline, 4x slower samples halve the target: the limit falls 94 -> 11",
+                 "after 10 ms settles the baseline, 4x slower samples halve the target: the limit falls 94 -> 19, "
+                 "the samples admitted above the falling estimate cutting nothing",
                  "gradient2", dict(min_limit=5, initial_limit=50, max_limit=100),
                  [cycle(50, 10 * ms, 4), cycle(100, 40 * ms), cycle(100, 40 * ms, 3)])
     limit_vector("adaptive-gradient2-tolerates-jitter",
@@ -508,6 +512,12 @@ def limits():
                  "the gradient's floor of 0.5); fast samples after it, still app-limited, do not grow it back",
                  "gradient2", dict(initial_limit=40, min_limit=5, max_limit=400),
                  [cycle(10, 10 * ms), cycle(10, 40 * ms, 2), cycle(3, 10 * ms, 3)])
+    limit_vector("adaptive-gradient2-cuts-once-per-queue",
+                 "slow answers admitted with more in flight than the estimate now allows measured a queue already "
+                 "cut: of 8 answers 3x slower, those admitted within the falling estimate cut it, the rest do not; "
+                 "the next round, admitted under the new limit, cuts again",
+                 "gradient2", dict(initial_limit=8, min_limit=1, max_limit=100, rtt_tolerance=1.0, queue_size=1),
+                 [cycle(8, 10 * ms, 2), cycle(8, 30 * ms), cycle(8, 30 * ms)])
     limit_vector("adaptive-gradient2-recovers-after-overload",
                  "a long overload inflates the long-term RTT; when latency drops it decays 5% per sample",
                  "gradient2", dict(min_limit=10, initial_limit=40, max_limit=100),
