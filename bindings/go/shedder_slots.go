@@ -26,12 +26,14 @@ import (
 // libweir scales to its clock, or "cancelled") and sets the slot's ready
 // bit. A request admitted with every held slot taken ends through a spare
 // slot, claimed when it ends. The next Allow's one call applies every
-// ready end before it decides, so the
-// in-flight count it decides on has every done that returned before it
-// (one that another Allow is applying at that instant still counts as in
-// flight: the error is only ever toward refusing, never fail-open).
-// Ends are never held where anyone could see them: Stats drains them too,
-// and only those two read the shedder's state.
+// ready end before it decides, so the in-flight count it decides on has
+// every done that returned before it (one that another Allow is applying
+// at that instant still counts as in flight: the error is only ever
+// toward refusing, never fail-open). No timer flushes them, and none is
+// needed: an end waiting in a slot is seen by nothing, since Allow and
+// Stats, the only readers of the shedder's state, apply the waiting ends
+// first; and a waiting end is recorded by its own time, so applied late
+// it leaves the window as it would have on time.
 type shedSlots struct {
 	mem  *C.weir_shedder_slots // Go heap, pointer-free: handed to each call, kept by none
 	ends [C.WEIR_SHEDDER_SLOTS]slotEnd
