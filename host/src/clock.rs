@@ -67,8 +67,11 @@ pub enum Ticks {
 pub fn ticks() -> Ticks {
     static TICKS: OnceLock<Ticks> = OnceLock::new();
     *TICKS.get_or_init(|| {
+        // A few tries: a thread moved between two cores whose counters
+        // differ slightly could miss once. A clock on another source (the
+        // kernel's nanoseconds) is orders of magnitude off every time.
         #[cfg(target_arch = "x86_64")]
-        {
+        for _ in 0..3 {
             let clock = &anchored().clock;
             // SAFETY: `rdtsc` reads a counter; x86-64 always has it.
             let before = unsafe { core::arch::x86_64::_rdtsc() };
