@@ -13,6 +13,8 @@ import math
 from vector_file import write
 
 MAX = 2**64 - 1
+# A TAT stays below 2^63 - 1: the state word's top bit names the live config slot.
+TAT_END = 2**63 - 1
 S = 10**9
 MS = 10**6
 
@@ -31,7 +33,7 @@ class Gcra:
         if inc > self.tol:
             return tat, dict(reason="cost_exceeds_burst", retry_after=MAX, remaining=tokens, reset_after=ahead)
         new = base + inc
-        if new >= MAX:
+        if new >= TAT_END:
             return tat, dict(reason="time_overflow", retry_after=MAX, remaining=tokens, reset_after=ahead)
         allow_at = max(0, new - self.tol)
         if now < allow_at:
@@ -66,8 +68,8 @@ def limiters():
                    c, [(10 * S, 3), (5 * S, 1), (10 * S, 1), (10 * S + 100 * MS, 1), (0, 1)])
     limiter_vector("limiter-huge-cost", "a cost whose token time overflows u64 is refused, not wrapped",
                    c, [(0, MAX), (0, 2**63), (0, 1)])
-    limiter_vector("limiter-time-overflow", "near the end of u64 time the limiter fails closed instead of wrapping",
-                   c, [(MAX - 10, 1), (MAX - 400 * MS, 1), (MAX - 400 * MS, 3), (MAX - 1, 0)])
+    limiter_vector("limiter-time-overflow", "near the end of TAT time (2^63 - 1 ns) the limiter fails closed instead of wrapping",
+                   c, [(TAT_END - 10, 1), (TAT_END - 400 * MS, 1), (TAT_END - 400 * MS, 3), (TAT_END - 1, 0)])
     limiter_vector("limiter-rate-rounding", "3/s: the token interval rounds up to 333333334 ns so 3/s is never exceeded",
                    {"rate": 3, "period_ns": S, "burst": 1},
                    [(0, 1), (333_333_333, 1), (333_333_334, 1), (666_666_667, 1), (666_666_668, 1), (S, 1), (S + 2, 1)])
