@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# weir-core and weir-host: format, lints, unit + vector + property tests,
+# weir-core and weir-host: format, lints, unit + vector + property tests, the
+# reference models against their vectors,
 # loom models, the no-alloc proof, and a compile of the benches. weir-host's
 # unsafe code (the clock, the mapped file of shared limiters) also runs under
 # AddressSanitizer.
@@ -8,6 +9,9 @@ cd "$(dirname "$0")/../.."
 cargo fmt --all --check
 cargo clippy -p weir-core -p weir-host -p weir-benches --all-targets -- -D warnings
 cargo test -p weir-core -p weir-host
+# The vectors written by the Python reference models must still be what the
+# models write: the models are the second opinion on core's arithmetic.
+python3 core/tests/vectors/reference/check.py
 RUSTFLAGS="-Zsanitizer=address" ASAN_OPTIONS=detect_leaks=1 \
   cargo +nightly test -p weir-host --target x86_64-unknown-linux-gnu --target-dir target/asan
 # loom explores the interleavings of the atomic cells; it needs its own cfg,

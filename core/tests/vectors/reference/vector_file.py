@@ -3,7 +3,8 @@
 import json
 import os
 
-OUT = os.path.join(os.path.dirname(__file__), "..")
+# WEIR_VECTOR_OUT lets CI regenerate into a scratch folder and compare.
+OUT = os.environ.get("WEIR_VECTOR_OUT") or os.path.join(os.path.dirname(__file__), "..")
 
 
 def big(v):
