@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# weir-core and weir-host: format, lints, unit + vector + property tests, the
-# reference models against their vectors,
-# loom models, the no-alloc proof, and a compile of the benches. weir-host's
-# unsafe code (the clock, the mapped file of shared limiters) also runs under
-# AddressSanitizer.
+# weir-core and weir-host: format, lints, unit + vector + property tests,
+# the reference models against their vectors, loom models, the no-alloc
+# proof, and a compile of the benches. weir-host's unsafe code (the clock,
+# the mapped file of shared limiters) also runs under AddressSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo fmt --all --check
