@@ -23,7 +23,7 @@ mod error;
 pub mod hash;
 pub mod random;
 mod sync;
-mod word;
+pub mod word;
 
 /// The atomic integer type core's cells are made of: `core`'s, or
 /// portable-atomic's on targets without native 64-bit atomics.

@@ -1,6 +1,7 @@
 use super::gcra::{Gcra, LimiterConfig};
 use super::live::LiveRate;
-use crate::sync::{AtomicU64, Ordering};
+use crate::sync::AtomicU64;
+use crate::word::{Measured, Order, Word};
 use crate::{ConfigError, Decision, Nanos};
 
 /// A rate limiter for many threads: the GCRA kernel in a CAS loop on one
@@ -62,16 +63,13 @@ impl AtomicLimiter {
 pub fn acquire_atomic(gcra: &Gcra, tat: &AtomicU64, now: Nanos, cost: u64) -> Decision {
     // Relaxed is enough: the state is this one word, and compare-exchange
     // orders every write to it; nothing else is published through it.
-    let mut current = tat.load(Ordering::Relaxed);
-    loop {
-        let Some(next) = gcra.next_state(current, now, cost) else {
-            return gcra.decide(current, now, cost).1;
-        };
-        match tat.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
-            Ok(_) => return gcra.admitted(next, now),
-            Err(seen) => current = seen,
-        }
-    }
+    // The admission is described after the exchange, so a lost race pays
+    // for the bare transition only.
+    let admitted = tat.measure_and_replace(Order::Relaxed, |current| match gcra.next_state(current, now, cost) {
+        Some(next) => Measured::Replace(Ok(next), next),
+        None => Measured::Keep(Err(gcra.decide(current, now, cost).1)),
+    });
+    admitted.map_or_else(|refused| refused, |next| gcra.admitted(next, now))
 }
 
 /// A rate limiter for one thread (or a host that serialises calls itself).

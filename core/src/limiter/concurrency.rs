@@ -1,5 +1,6 @@
 use crate::error::check;
 use crate::sync::{atomic_u64, AtomicU64, Ordering};
+use crate::word::{Measured, Order, Word};
 use crate::{ConfigError, Decision, Reason};
 
 /// A cap on requests in flight.
@@ -28,32 +29,20 @@ impl ConcurrencyLimiter {
     /// Takes a permit if one is free. `remaining` is the permits left after it.
     #[inline]
     pub fn acquire(&self) -> Decision {
-        let mut current = self.in_flight.load(Ordering::Relaxed);
-        loop {
-            if current >= self.max {
-                return Decision::reject(Reason::ConcurrencyLimited, 0, 0, 0);
-            }
-            match self.in_flight.compare_exchange_weak(current, current + 1, Ordering::Acquire, Ordering::Relaxed) {
-                Ok(_) => return Decision::admit(self.max - (current + 1), 0),
-                Err(seen) => current = seen,
-            }
-        }
+        self.in_flight.measure_and_replace(Order::Take, |current| match current {
+            full if full >= self.max => Measured::Keep(Decision::reject(Reason::ConcurrencyLimited, 0, 0, 0)),
+            _ => Measured::Replace(Decision::admit(self.max - (current + 1), 0), current + 1),
+        })
     }
 
     /// Returns a permit. A release without a matching acquire is ignored
     /// rather than wrapping the count, and reported by returning `false`.
     #[inline]
     pub fn release(&self) -> bool {
-        let mut current = self.in_flight.load(Ordering::Relaxed);
-        loop {
-            if current == 0 {
-                return false;
-            }
-            match self.in_flight.compare_exchange_weak(current, current - 1, Ordering::Release, Ordering::Relaxed) {
-                Ok(_) => return true,
-                Err(seen) => current = seen,
-            }
-        }
+        self.in_flight.measure_and_replace(Order::Give, |current| match current {
+            0 => Measured::Keep(false),
+            _ => Measured::Replace(true, current - 1),
+        })
     }
 
     /// Permits in flight now.

@@ -45,7 +45,8 @@
 
 use super::gcra::{Gcra, LimiterConfig, TAT_LIMIT};
 use super::live::slot_of;
-use crate::sync::{atomic_u32, atomic_u64, spin, AtomicU32, AtomicU64, Ordering};
+use crate::sync::{atomic_u64, AtomicU64, Ordering};
+use crate::word::{lock, unlock, Measured, Order, Word};
 use crate::{ConfigError, Decision, Nanos, Reason, Value};
 
 /// Entries per set.
@@ -116,7 +117,7 @@ impl KernelSlot {
 /// [`WAYS`] entries of a keyed table: 136 bytes, 17 per key.
 #[derive(Debug)]
 pub struct KeySet {
-    claim: AtomicU32,
+    claim: AtomicU64,
     keys: [AtomicU64; WAYS],
     tats: [AtomicU64; WAYS],
 }
@@ -125,20 +126,18 @@ impl KeySet {
     /// An empty set.
     pub fn new() -> Self {
         Self {
-            claim: atomic_u32(0),
+            claim: atomic_u64(0),
             keys: core::array::from_fn(|_| atomic_u64(EMPTY)),
             tats: core::array::from_fn(|_| atomic_u64(Gcra::full_state())),
         }
     }
 
     fn lock(&self) {
-        while self.claim.compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed).is_err() {
-            spin();
-        }
+        lock(&self.claim);
     }
 
     fn unlock(&self) {
-        self.claim.store(0, Ordering::Release);
+        unlock(&self.claim);
     }
 }
 
@@ -154,7 +153,7 @@ impl Default for KeySet {
 pub struct KeyedLimiter<S> {
     /// `SLOT_BIT` or 0: the slot new entries are written under.
     current: AtomicU64,
-    setting: AtomicU32,
+    setting: AtomicU64,
     slots: [KernelSlot; 2],
     sets: S,
 }
@@ -228,7 +227,7 @@ impl<S: AsRef<[KeySet]>> KeyedLimiter<S> {
         }
         Ok(Self {
             current: atomic_u64(0),
-            setting: atomic_u32(0),
+            setting: atomic_u64(0),
             slots: [KernelSlot::new(config, &gcra), KernelSlot::new(config, &gcra)],
             sets: storage,
         })
@@ -239,9 +238,7 @@ impl<S: AsRef<[KeySet]>> KeyedLimiter<S> {
     /// requests for keys keep flowing meanwhile.
     pub fn set_config(&self, config: LimiterConfig, now: Nanos) -> Result<(), ConfigError> {
         let gcra = Gcra::new(config)?;
-        while self.setting.compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed).is_err() {
-            spin();
-        }
+        lock(&self.setting);
         let old_bit = self.current.load(Ordering::Acquire);
         let new_bit = old_bit ^ SLOT_BIT;
         let old = slot_of(&self.slots, old_bit).kernel();
@@ -253,21 +250,20 @@ impl<S: AsRef<[KeySet]>> KeyedLimiter<S> {
                 // A way no key ever took is matched by no caller's hit path
                 // (claims hold the flag held here), so it needs no growth.
                 let grow = u64::from(k.load(Ordering::Acquire) != EMPTY);
-                let mut word = t.load(Ordering::Acquire);
                 // Under the claim flag no entry is FROZEN; every entry the
                 // last change left is under `old` or already under `gcra`.
-                while word & SLOT_BIT != new_bit {
+                t.measure_and_replace(Order::Publish, |word| {
+                    if word & SLOT_BIT == new_bit {
+                        return Measured::Keep(());
+                    }
                     let tat = word & !SLOT_BIT;
                     let moved = gcra.rescale(&old, tat, now).max(tat + grow).min(TAT_LIMIT - 1);
-                    match t.compare_exchange(word, new_bit | moved, Ordering::AcqRel, Ordering::Acquire) {
-                        Ok(_) => break,
-                        Err(seen) => word = seen,
-                    }
-                }
+                    Measured::Replace((), new_bit | moved)
+                });
             }
             set.unlock();
         }
-        self.setting.store(0, Ordering::Release);
+        unlock(&self.setting);
         Ok(())
     }
 
@@ -331,40 +327,31 @@ impl<S: AsRef<[KeySet]>> KeyedLimiter<S> {
 
     /// The lock-free path: the key already owns a way.
     fn hit(&self, set: &KeySet, key: u64, now: Nanos, cost: u64) -> Lookup {
-        'ways: for (k, t) in set.keys.iter().zip(set.tats.iter()) {
+        for (k, t) in set.keys.iter().zip(set.tats.iter()) {
             // A cheap filter: most ways hold other keys.
             if k.load(Ordering::Relaxed) != key {
                 continue;
             }
             // TAT before key: a claimer writes the new key before the new TAT,
-            // so a TAT read that is not FROZEN pairs with the key read after it.
-            let mut word = t.load(Ordering::Acquire);
-            if word == FROZEN || k.load(Ordering::Acquire) != key {
-                continue;
-            }
-            loop {
+            // so a TAT read that is not FROZEN pairs with the key read after
+            // it. A word that moved to FROZEN or to another key sends the
+            // search on to the next way.
+            let outcome = t.measure_and_replace(Order::Publish, |word| {
+                if word == FROZEN || k.load(Ordering::Acquire) != key {
+                    return Measured::Keep(None);
+                }
                 // The kernel the entry's TAT was written under.
                 let gcra = slot_of(&self.slots, word).hot();
                 let tat = word & !SLOT_BIT;
-                let (next, decision) = gcra.decide(tat, now, cost);
-                let seen = if next == tat {
+                match gcra.decide(tat, now, cost) {
                     // A refusal writes nothing; it stands if the entry did
                     // not move while its kernel was read.
-                    let again = t.load(Ordering::Acquire);
-                    if again == word {
-                        return Lookup::Done(decision);
-                    }
-                    again
-                } else {
-                    match t.compare_exchange_weak(word, (word & SLOT_BIT) | next, Ordering::AcqRel, Ordering::Acquire) {
-                        Ok(_) => return Lookup::Done(decision),
-                        Err(seen) => seen,
-                    }
-                };
-                if seen == FROZEN || k.load(Ordering::Acquire) != key {
-                    continue 'ways;
+                    (next, decision) if next == tat => Measured::Confirm(Some(decision)),
+                    (next, decision) => Measured::Replace(Some(decision), (word & SLOT_BIT) | next),
                 }
-                word = seen;
+            });
+            if let Some(decision) = outcome {
+                return Lookup::Done(decision);
             }
         }
         Lookup::Absent
@@ -406,7 +393,11 @@ impl<S: AsRef<[KeySet]>> KeyedLimiter<S> {
         }
         // The freeze fails if the old key spent tokens since we looked; then
         // this way is live again and the scan starts over.
-        if t.compare_exchange(idle_word, FROZEN, Ordering::AcqRel, Ordering::Relaxed).is_err() {
+        let frozen = t.measure_and_replace(Order::Publish, |word| match word {
+            held if held == idle_word => Measured::Replace(true, FROZEN),
+            _ => Measured::Keep(false),
+        });
+        if !frozen {
             return None;
         }
         k.store(key, Ordering::Release);

@@ -35,7 +35,8 @@
 //! finds `raw` at its limit restarts it at the TAT.
 
 use super::gcra::{Gcra, LimiterConfig, TAT_LIMIT};
-use crate::sync::{atomic_u64, spin, AtomicU64, Ordering};
+use crate::sync::{atomic_u64, AtomicU64, Ordering};
+use crate::word::{lock, unlock, Measured, Order, Word};
 use crate::{ConfigError, Decision, Nanos, Reason};
 
 /// The top bit of the word: which slot is in force.
@@ -205,33 +206,20 @@ impl LiveRate {
 
     #[inline(always)]
     fn acquire_with(&self, now: Nanos, cost: u64, kernel: impl Fn(&Self, u64) -> Option<(Gcra, u64)>) -> Decision {
-        let mut word = self.word.load(Ordering::Acquire);
-        loop {
-            let Some((gcra, shift)) = kernel(self, word) else { return unreadable() };
+        let admitted = self.word.measure_and_replace(Order::Publish, |word| {
+            let Some((gcra, shift)) = kernel(self, word) else { return Measured::Keep(Err(unreadable())) };
             let tat = word.wrapping_add(shift);
             match gcra.next_state(tat, now, cost) {
-                Some(next) => {
-                    let next_word = next.wrapping_sub(shift);
-                    if (next_word ^ word) & SLOT_BIT != 0 {
-                        return overflow(tat, now);
-                    }
-                    match self.word.compare_exchange_weak(word, next_word, Ordering::AcqRel, Ordering::Acquire) {
-                        Ok(_) => return gcra.admitted(next, now),
-                        Err(seen) => word = seen,
-                    }
-                }
-                None => {
-                    // A refusal writes nothing; it stands if the word is
-                    // still the one the slot was read under.
-                    let decision = gcra.decide(tat, now, cost).1;
-                    let again = self.word.load(Ordering::Acquire);
-                    if again == word {
-                        return decision;
-                    }
-                    word = again;
-                }
+                Some(next) => match next.wrapping_sub(shift) {
+                    next_word if (next_word ^ word) & SLOT_BIT == 0 => Measured::Replace(Ok((gcra, next)), next_word),
+                    _ => Measured::Keep(Err(overflow(tat, now))),
+                },
+                // A refusal writes nothing; it stands if the word is still
+                // the one the slot was read under.
+                None => Measured::Confirm(Err(gcra.decide(tat, now, cost).1)),
             }
-        }
+        });
+        admitted.map_or_else(|refused| refused, |(gcra, next)| gcra.admitted(next, now))
     }
 
     /// The decision for `cost` at `now` without writing, and the word that
@@ -262,11 +250,9 @@ impl LiveRate {
     /// rule). Safe to call from any thread, at any time, as often as wanted.
     pub fn set_config(&self, config: LimiterConfig, now: Nanos) -> Result<(), ConfigError> {
         let gcra = Gcra::new(config)?;
-        while self.setting.compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed).is_err() {
-            spin();
-        }
+        lock(&self.setting);
         self.install(config, gcra, now, None);
-        self.setting.store(0, Ordering::Release);
+        unlock(&self.setting);
         Ok(())
     }
 
@@ -281,11 +267,9 @@ impl LiveRate {
 
     /// Sets the TAT (a snapshot from [`Self::state`]), keeping the config.
     pub fn restore(&self, tat: u64) {
-        while self.setting.compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed).is_err() {
-            spin();
-        }
+        lock(&self.setting);
         self.restore_serialised(tat);
-        self.setting.store(0, Ordering::Release);
+        unlock(&self.setting);
     }
 
     /// [`Self::restore`] for a caller that serialises setters itself.
@@ -305,7 +289,7 @@ impl LiveRate {
     }
 
     fn install(&self, config: LimiterConfig, gcra: Gcra, now: Nanos, tat: Option<u64>) {
-        let mut word = self.word.load(Ordering::Acquire);
+        let word = self.word.load(Ordering::Acquire);
         let active = slot_of(&self.slots, word);
         // Setters are serialised and callers never flip the slot bit, so the
         // slot in force stays the same through the retries below.
@@ -314,7 +298,7 @@ impl LiveRate {
         let next_slot = !word & SLOT_BIT;
         let target = slot_of(&self.slots, next_slot);
         target.write(config, &gcra);
-        loop {
+        self.word.measure_and_replace(Order::Publish, |word| {
             let raw = word & RAW;
             // Garbage in a shared file may name no TAT; it counts as spent.
             let current = word.wrapping_add(old_shift).min(TAT_LIMIT - 1);
@@ -322,11 +306,8 @@ impl LiveRate {
             let new_raw = if raw < RAW { raw + 1 } else { new_tat };
             let new_word = next_slot | new_raw;
             target.shift.store(new_tat.wrapping_sub(new_word), Ordering::Release);
-            match self.word.compare_exchange(word, new_word, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => return,
-                Err(seen) => word = seen,
-            }
-        }
+            Measured::Replace((), new_word)
+        });
     }
 
     /// The TAT (the raw state other cells keep), e.g. for a snapshot.

@@ -12,7 +12,8 @@
 
 use super::gcra::LimiterConfig;
 use super::live::LiveRate;
-use crate::sync::{atomic_u32, spin, AtomicU32, Ordering};
+use crate::sync::{atomic_u64, AtomicU64};
+use crate::word::{lock, unlock};
 use crate::{ConfigError, Decision, Nanos, Value};
 
 /// Most rates one [`MultiLimiter`] holds.
@@ -21,7 +22,7 @@ pub const MAX_RATES: usize = 4;
 /// Up to [`MAX_RATES`] rate limits decided together.
 #[derive(Debug)]
 pub struct MultiLimiter {
-    flag: AtomicU32,
+    flag: AtomicU64,
     len: usize,
     rates: [LiveRate; MAX_RATES],
 }
@@ -38,7 +39,7 @@ impl MultiLimiter {
             LiveRate::new(*config)?;
         }
         let rate = |i: usize| LiveRate::new(*configs.get(i).unwrap_or(first));
-        Ok(Self { flag: atomic_u32(0), len, rates: [rate(0)?, rate(1)?, rate(2)?, rate(3)?] })
+        Ok(Self { flag: atomic_u64(0), len, rates: [rate(0)?, rate(1)?, rate(2)?, rate(3)?] })
     }
 
     /// How many rates.
@@ -52,13 +53,11 @@ impl MultiLimiter {
     }
 
     fn lock(&self) {
-        while self.flag.compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed).is_err() {
-            spin();
-        }
+        lock(&self.flag);
     }
 
     fn unlock(&self) {
-        self.flag.store(0, Ordering::Release);
+        unlock(&self.flag);
     }
 
     /// Asks every rate for `cost` tokens at `now`. Admitted: `remaining` is
