@@ -1,10 +1,6 @@
 package weir
 
 /*
-#cgo noescape weir_go_shedder_acquire_slot_now
-#cgo nocallback weir_go_shedder_acquire_slot_now
-#cgo noescape weir_go_shedder_acquire_slot
-#cgo nocallback weir_go_shedder_acquire_slot
 #cgo nocallback weir_shedder_drain
 #include "hot.h"
 */

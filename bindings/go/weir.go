@@ -15,48 +15,12 @@
 // scale, from the time-stamp counter) itself, through plain cgo (the C
 // functions declared noescape/nocallback). Builds that opt in with the
 // weir_direct tag on linux/amd64 skip cgo's hand-off to the scheduler and
-// run the C function on the goroutine's stack instead (directcall.go says
+// run the C function on the goroutine's stack instead (directpath.go says
 // when that is sound and README.md what it costs). Build the static
 // library first: `cargo build --release -p weir-ffi` at the repository root.
 package weir
 
 /*
-#cgo noescape weir_go_limiter_acquire_now
-#cgo nocallback weir_go_limiter_acquire_now
-#cgo noescape weir_go_keyed_limiter_acquire_bytes_now
-#cgo nocallback weir_go_keyed_limiter_acquire_bytes_now
-#cgo noescape weir_go_concurrency_limiter_acquire
-#cgo nocallback weir_go_concurrency_limiter_acquire
-#cgo noescape weir_go_shedder_acquire_now
-#cgo nocallback weir_go_shedder_acquire_now
-#cgo noescape weir_go_throttle_acquire_now
-#cgo nocallback weir_go_throttle_acquire_now
-#cgo noescape weir_go_picker_pick_now
-#cgo nocallback weir_go_picker_pick_now
-#cgo noescape weir_go_picker_done_now
-#cgo nocallback weir_go_picker_done_now
-#cgo noescape weir_go_singleflight_begin_bytes
-#cgo nocallback weir_go_singleflight_begin_bytes
-#cgo noescape weir_go_fleet_limiter_acquire
-#cgo nocallback weir_go_fleet_limiter_acquire
-#cgo noescape weir_go_concurrency_limiter_release
-#cgo nocallback weir_go_concurrency_limiter_release
-#cgo nocallback weir_go_shedder_done_now
-#cgo nocallback weir_go_throttle_record_now
-#cgo noescape weir_go_limiter_acquire
-#cgo nocallback weir_go_limiter_acquire
-#cgo noescape weir_go_keyed_limiter_acquire
-#cgo nocallback weir_go_keyed_limiter_acquire
-#cgo noescape weir_go_shedder_acquire
-#cgo nocallback weir_go_shedder_acquire
-#cgo nocallback weir_go_shedder_done
-#cgo noescape weir_go_throttle_acquire
-#cgo nocallback weir_go_throttle_acquire
-#cgo nocallback weir_go_throttle_record
-#cgo noescape weir_go_picker_pick
-#cgo nocallback weir_go_picker_pick
-#cgo noescape weir_go_picker_done
-#cgo nocallback weir_go_picker_done
 #cgo nocallback weir_now
 #cgo nocallback weir_singleflight_finish
 #cgo nocallback weir_singleflight_leave

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # weir-ffi and the Go package: lints, the committed header against a fresh
-# cbindgen run, the Rust tests of the boundary (also under Miri), the C
-# tests under ASan + UBSan and under valgrind, the C example through
-# pkg-config, and `go vet` + `go test -race` over the static library (and
-# `go test` again with the opt-in weir_direct tag, the direct-call build). The
+# cbindgen run and the Go call layers against a fresh `go generate`, the
+# Rust tests of the boundary (also under Miri), the C tests under ASan +
+# UBSan and under valgrind, the C example through pkg-config, and
+# `go vet` + `go test -race` over the static library (and `go test` again
+# with the opt-in weir_direct tag, the direct-call build). The
 # fleet limiter's C and Go tests lease from a redis-server this suite starts
 # on a free loopback port (and stops on exit).
 # `ci/suites/40-ffi-go.sh --header` only regenerates ffi/include/weir.h.
@@ -37,6 +38,16 @@ if ! diff -u ffi/include/weir.h "$fresh/weir.h"; then
   echo "ffi/include/weir.h is stale: run ci/suites/40-ffi-go.sh --header and commit it" >&2
   exit 1
 fi
+# The Go package's call layers, generated from that header and
+# bindings/go/internal/gencalls/hotcalls.txt.
+(cd bindings/go && go run ./internal/gencalls -out "$fresh/gencalls")
+for generated in "$fresh"/gencalls/*; do
+  committed="bindings/go/$(basename "$generated")"
+  if ! diff -u "$committed" "$generated"; then
+    echo "$committed is stale: run go generate in bindings/go and commit it" >&2
+    exit 1
+  fi
+done
 
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no >/dev/null 2>&1 &
