@@ -2,12 +2,6 @@
 
 package weir
 
-// The hot-path calls through cgo, in every build: the path of builds
-// without the direct call, and the reference the direct call is tested
-// against. Handles are uintptr (see hot.h). Every shim is nocallback, and
-// noescape when it takes a pointer: a pointer argument points to the
-// caller's stack (or the heap) and does not escape the call.
-
 /*
 #cgo noescape weir_go_limiter_acquire_now
 #cgo nocallback weir_go_limiter_acquire_now
@@ -54,6 +48,12 @@ package weir
 import "C"
 
 import "unsafe"
+
+// The hot-path calls through cgo, in every build: the path of builds
+// without the direct call, and the reference the direct call is tested
+// against. Handles are uintptr (see hot.h). Every shim is nocallback, and
+// noescape when it takes a pointer: a pointer argument points to the
+// caller's stack (or the heap) and does not escape the call.
 
 func cgoLimiterAcquireNow(h uintptr, cost uint64, out *C.weir_decision) C.weir_status {
 	return C.weir_go_limiter_acquire_now(C.uintptr_t(h), C.uint64_t(cost), out)

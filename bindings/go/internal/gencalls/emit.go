@@ -3,8 +3,8 @@ package main
 import (
 	"fmt"
 	"go/format"
+	"go/token"
 	"regexp"
-	"sort"
 	"strings"
 )
 
@@ -14,25 +14,133 @@ const (
 	cgoTags    = "!(linux && amd64) || !weir_direct || msan || asan"
 )
 
-// inputs is everything the generator reads.
 type inputs struct {
-	Header      string // weir.h
-	HeaderPath  string // for messages
-	List        string // hotcalls.txt
-	Trampolines string // internal/direct's Go declarations
-	Module      string // the module path, for the internal/direct import
+	Header, HeaderPath, List, Trampolines, Module string
 }
 
-type resolved struct {
+// goParam is one Go parameter and what it becomes on each path: the
+// shim's arguments (cgo) and the trampoline's argument registers (direct).
+type goParam struct {
+	Name, Type string
+	Cgo        []string
+	Regs       []reg
+	Note       string // why a direct call passes it as it does, when not plain
+}
+
+// reg is one argument register of a direct call. A pointer that may point
+// into the goroutine's stack is an unsafe.Pointer argument, so a stack
+// copy in the trampoline's prologue adjusts it.
+type reg struct {
+	Expr    string
+	Pointer bool
+}
+
+// call is one list entry with its prototype seen from Go. Every hot
+// function returns a weir_status (a direct call returns 32 bits).
+type call struct {
 	entry
-	call
+	Proto  cFunc
+	Params []goParam
+}
+
+var scalars = map[string]string{"bool": "bool", "uint64_t": "uint64", "int64_t": "int64",
+	"uint32_t": "uint32", "int32_t": "int32", "size_t": "uint"}
+
+// newCall maps a prototype to Go. The first parameter is the handle,
+// passed as an integer (hot.h's shims cast it back); a `const uint8_t *`
+// followed by a size_t is a Go string.
+func newCall(e entry, f cFunc, heap map[string]bool) (call, error) {
+	c := call{entry: e, Proto: f}
+	if len(f.Params) == 0 || f.Params[0].Stars != 1 || !strings.HasPrefix(f.Params[0].Base, "weir_") {
+		return c, fmt.Errorf("%s: the first parameter must be a handle (a pointer to a weir_ type)", f.Name)
+	}
+	c.Params = []goParam{{Name: "h", Type: "uintptr", Cgo: []string{"C.uintptr_t(h)"}, Regs: []reg{{Expr: "h"}}}}
+	for i := 1; i < len(f.Params); i++ {
+		p, name := f.Params[i], goName(f.Params[i].Name)
+		g := goParam{Name: name, Type: scalars[p.Base], Cgo: []string{"C." + p.Base + "(" + name + ")"},
+			Regs: []reg{{Expr: "uintptr(" + name + ")"}}}
+		switch {
+		case p.Stars == 1 && p.Const && p.Base == "uint8_t" && i+1 < len(f.Params) && f.Params[i+1].decl() == "size_t "+f.Params[i+1].Name:
+			data := "unsafe.StringData(" + name + ")"
+			g = goParam{Name: name, Type: "string",
+				Cgo:  []string{"(*C.uint8_t)(unsafe.Pointer(" + data + "))", "C.size_t(len(" + name + "))"},
+				Regs: []reg{{"unsafe.Pointer(" + data + ")", true}, {"uintptr(len(" + name + "))", false}}}
+			i++
+		case p.Stars == 1 && heap[p.Base]:
+			g = goParam{Name: name, Type: "*C." + p.Base, Cgo: []string{name},
+				Regs: []reg{{"uintptr(unsafe.Pointer(" + name + "))", false}},
+				Note: name + " is heap memory, which does not move: it is passed as an integer."}
+		case p.Stars == 1:
+			g = goParam{Name: name, Type: "*C." + p.Base, Cgo: []string{name}, Regs: []reg{{"unsafe.Pointer(" + name + ")", true}}}
+		case p.Stars > 0 || g.Type == "":
+			return c, fmt.Errorf("%s: parameter %q has a type the generator does not map to Go", f.Name, p.decl())
+		case g.Type == "bool":
+			g.Regs[0].Expr = "flag(" + name + ")"
+		case strings.HasPrefix(g.Type, "int"):
+			g.Note = name + " is sign-extended into its register; the callee reads only its low bits."
+		}
+		c.Params = append(c.Params, g)
+	}
+	if f.Ret != "weir_status" {
+		return c, fmt.Errorf("%s: returns %s; a hot function returns a weir_status", f.Name, f.Ret)
+	}
+	return c, nil
+}
+
+// goName is the Go spelling of a C parameter name; one that would clash
+// with what the generated bodies use gets a suffix.
+func goName(snake string) string {
+	parts := strings.Split(snake, "_")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	name := strings.Join(parts, "")
+	if token.IsKeyword(name) || strings.Contains(" h s len unsafe direct fns flag uintptr C ", " "+name+" ") {
+		name += "Arg"
+	}
+	return name
+}
+
+// signature is the parameter list, consecutive parameters of one type
+// grouped as gofmt'd code writes them, and the result.
+func (c call) signature() string {
+	var b strings.Builder
+	for i, p := range c.Params {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(p.Name)
+		if i+1 == len(c.Params) || c.Params[i+1].Type != p.Type {
+			b.WriteString(" " + p.Type)
+		}
+	}
+	return "(" + b.String() + ") C.weir_status"
+}
+
+// types is the signature without the names, to compare two calls.
+func (c call) types() string {
+	s := ""
+	for _, p := range c.Params {
+		s += "," + p.Type
+	}
+	return s
+}
+
+func (c call) args() string {
+	var names []string
+	for _, p := range c.Params {
+		names = append(names, p.Name)
+	}
+	return strings.Join(names, ", ")
 }
 
 var trampolineDecl = regexp.MustCompile(`(?m)^func (Call\w*)\(`)
 
 // generate returns each output file's name and contents.
 func generate(in inputs) (map[string][]byte, error) {
-	decls, err := parseList(in.List)
+	entries, heap, err := parseList(in.List)
 	if err != nil {
 		return nil, fmt.Errorf("hotcalls.txt: %w", err)
 	}
@@ -40,19 +148,19 @@ func generate(in inputs) (map[string][]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", in.HeaderPath, err)
 	}
-	var all []resolved
+	var calls []call
 	var missing []string
-	for _, e := range decls.Entries {
+	for _, e := range entries {
 		f, ok := protos[e.C]
 		if !ok {
 			missing = append(missing, fmt.Sprintf("%s (hotcalls.txt line %d)", e.C, e.Line))
 			continue
 		}
-		c, err := newCall(f, decls.Heap)
+		c, err := newCall(e, f, heap)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", in.HeaderPath, err)
 		}
-		all = append(all, resolved{e, c})
+		calls = append(calls, c)
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("not declared in %s: %s", in.HeaderPath, strings.Join(missing, ", "))
@@ -61,32 +169,33 @@ func generate(in inputs) (map[string][]byte, error) {
 	for _, m := range trampolineDecl.FindAllStringSubmatch(in.Trampolines, -1) {
 		trampolines[m[1]] = true
 	}
-
-	out := map[string][]byte{"hot.h": hotH(all)}
-	files := []struct {
-		name string
-		emit func([]resolved) (string, error)
-	}{
-		{"cgocall.go", cgoCalls},
-		{"directcall.go", func(rs []resolved) (string, error) { return directCalls(rs, trampolines, in.Module) }},
-		{"slowcall.go", standIns},
-		{"hotcall.go", dispatchers},
-	}
-	for _, f := range files {
-		src, err := f.emit(all)
+	out := map[string][]byte{"hot.h": []byte(hotH(calls))}
+	for name, emit := range map[string]func() (string, error){
+		"cgocall.go":    func() (string, error) { return cgoCalls(calls), nil },
+		"directcall.go": func() (string, error) { return directCalls(calls, trampolines, in.Module) },
+		"slowcall.go":   func() (string, error) { return standIns(calls) },
+		"hotcall.go":    func() (string, error) { return dispatchers(calls) },
+	} {
+		src, err := emit()
 		if err != nil {
 			return nil, err
 		}
-		formatted, err := format.Source([]byte(src))
-		if err != nil {
-			return nil, fmt.Errorf("%s: generated code does not parse: %w\n%s", f.name, err, src)
+		if out[name], err = format.Source([]byte(src)); err != nil {
+			return nil, fmt.Errorf("%s: generated code does not parse: %w\n%s", name, err, src)
 		}
-		out[f.name] = formatted
 	}
 	return out, nil
 }
 
-func hotH(all []resolved) []byte {
+func goFile(tags, preamble, imports, doc, body string) string {
+	if tags != "" {
+		tags = "//go:build " + tags + "\n\n"
+	}
+	return "// " + marker + "\n\n" + tags + "package weir\n\n/*\n" + preamble + "*/\nimport \"C\"\n\n" +
+		imports + "\n" + doc + "\n" + body
+}
+
+func hotH(calls []call) string {
 	var b strings.Builder
 	b.WriteString(`/* ` + marker + ` */
 
@@ -100,147 +209,110 @@ func hotH(all []resolved) []byte {
 
 #include "weir.h"
 `)
-	for _, r := range all {
-		if r.Shim == "" {
+	for _, c := range calls {
+		if c.Shim == "" {
 			continue
 		}
-		handle := r.Proto.Params[0]
-		params := []string{"uintptr_t h"}
-		args := []string{"(" + strings.TrimSuffix(cParam{Base: handle.Base, Const: handle.Const, Stars: 1}.decl(), " ") + ")h"}
-		for _, p := range r.Proto.Params[1:] {
-			params = append(params, p.decl())
-			args = append(args, p.Name)
+		handle := c.Proto.Params[0]
+		handle.Name = ""
+		params, args := []string{"uintptr_t h"}, []string{"(" + strings.TrimSpace(handle.decl()) + ")h"}
+		for _, p := range c.Proto.Params[1:] {
+			params, args = append(params, p.decl()), append(args, p.Name)
 		}
-		ret := "return "
-		if r.Proto.Ret == "void" {
-			ret = ""
-		}
-		fmt.Fprintf(&b, "\nstatic inline %s %s(%s) {\n  %s%s(%s);\n}\n",
-			r.Proto.Ret, r.Shim, strings.Join(params, ", "), ret, r.Proto.Name, strings.Join(args, ", "))
+		fmt.Fprintf(&b, "\nstatic inline weir_status %s(%s) {\n  return %s(%s);\n}\n",
+			c.Shim, strings.Join(params, ", "), c.Proto.Name, strings.Join(args, ", "))
 	}
-	b.WriteString("\n#endif\n")
-	return []byte(b.String())
+	return b.String() + "\n#endif\n"
 }
 
-func cgoCalls(all []resolved) (string, error) {
+func cgoCalls(calls []call) string {
 	var pre, body strings.Builder
-	for _, r := range all {
-		if r.Shim == "" {
+	for _, c := range calls {
+		if c.Shim == "" {
 			continue
 		}
-		if r.takesPointer() {
-			fmt.Fprintf(&pre, "#cgo noescape %s\n", r.Shim)
+		for _, p := range c.Proto.Params[1:] {
+			if p.Stars > 0 {
+				fmt.Fprintf(&pre, "#cgo noescape %s\n", c.Shim)
+				break
+			}
 		}
-		fmt.Fprintf(&pre, "#cgo nocallback %s\n", r.Shim)
-		if !r.Cgo {
+		fmt.Fprintf(&pre, "#cgo nocallback %s\n", c.Shim)
+		if !c.Cgo {
 			continue
 		}
 		var args []string
-		for _, p := range r.Params {
+		for _, p := range c.Params {
 			args = append(args, p.Cgo...)
 		}
-		ret := "return "
-		if r.Ret == "" {
-			ret = ""
-		}
-		fmt.Fprintf(&body, "\nfunc cgo%s%s {\n\t%sC.%s(%s)\n}\n", r.GoName, r.signature(), ret, r.Shim, strings.Join(args, ", "))
+		fmt.Fprintf(&body, "\nfunc cgo%s%s {\n\treturn C.%s(%s)\n}\n", c.GoName, c.signature(), c.Shim, strings.Join(args, ", "))
 	}
 	imports := ""
 	if strings.Contains(body.String(), "unsafe.") {
 		imports = "import \"unsafe\"\n"
 	}
-	return "// " + marker + `
-
-package weir
-
-// The hot-path calls through cgo, in every build: the path of builds
+	return goFile("", pre.String()+"#include \"hot.h\"\n", imports, `// The hot-path calls through cgo, in every build: the path of builds
 // without the direct call, and the reference the direct call is tested
 // against. Handles are uintptr (see hot.h). Every shim is nocallback, and
 // noescape when it takes a pointer: a pointer argument points to the
 // caller's stack (or the heap) and does not escape the call.
-
-/*
-` + pre.String() + `#include "hot.h"
-*/
-import "C"
-
-` + imports + body.String(), nil
+`, body.String())
 }
 
-func directCalls(all []resolved, trampolines map[string]bool, module string) (string, error) {
+func directCalls(calls []call, trampolines map[string]bool, module string) (string, error) {
 	var fields, table, body strings.Builder
-	for _, r := range all {
-		if !r.Direct {
+	for _, c := range calls {
+		if !c.Direct {
 			continue
 		}
-		if r.Proto.Ret != "weir_status" {
-			return "", fmt.Errorf("%s: a direct call returns a 32-bit weir_status; this one returns %s", r.Proto.Name, r.Proto.Ret)
-		}
-		field := lowerFirst(r.GoName)
+		field := lowerFirst(c.GoName)
 		fmt.Fprintf(&fields, "\t%s uintptr\n", field)
-		fmt.Fprintf(&table, "\t\t%s: fnAddr(C.%s),\n", field, r.Proto.Name)
-		var slots []slot
-		var notes []string
-		for _, p := range r.Params {
-			slots = append(slots, p.Slots...)
+		fmt.Fprintf(&table, "\t\t%s: fnAddr(C.%s),\n", field, c.Proto.Name)
+		args, pointers := []string{"fns." + field}, ""
+		for _, p := range c.Params {
+			for _, r := range p.Regs {
+				if r.Pointer {
+					pointers += fmt.Sprint(len(args) - 1)
+				}
+				args = append(args, r.Expr)
+			}
 			if p.Note != "" {
-				notes = append(notes, p.Note)
+				fmt.Fprintf(&body, "\n// %s", p.Note)
 			}
 		}
-		if len(slots) > 6 {
-			return "", fmt.Errorf("%s: %d argument registers, a direct call has 6", r.Proto.Name, len(slots))
-		}
+		// internal/direct names a trampoline by the registers that carry a
+		// pointer (CallP14: a1 and a4; the handle is a0).
 		trampoline := "Call"
-		if pointers := pointerDigits(slots); pointers != "" {
+		if pointers != "" {
 			trampoline = "CallP" + pointers
 		}
-		if !trampolines[trampoline] {
-			return "", fmt.Errorf("%s: needs trampoline direct.%s (pointer arguments at %q), which internal/direct does not declare", r.Proto.Name, trampoline, pointerDigits(slots))
+		if len(args) > 7 {
+			return "", fmt.Errorf("%s: %d argument registers, a direct call has 6", c.Proto.Name, len(args)-1)
 		}
-		args := []string{"fns." + field}
-		for _, s := range slots {
-			args = append(args, s.Expr)
+		if !trampolines[trampoline] {
+			return "", fmt.Errorf("%s: needs trampoline direct.%s, which internal/direct does not declare", c.Proto.Name, trampoline)
 		}
 		for len(args) < 7 {
 			args = append(args, "0")
 		}
-		for _, n := range notes {
-			fmt.Fprintf(&body, "\n// %s", n)
-		}
 		fmt.Fprintf(&body, "\nfunc direct%s%s {\n\traceBeforeC()\n\ts := C.weir_status(direct.%s(%s))\n\traceAfterC()\n\treturn s\n}\n",
-			r.GoName, r.signature(), trampoline, strings.Join(args, ", "))
+			c.GoName, c.signature(), trampoline, strings.Join(args, ", "))
 	}
-	return "// " + marker + `
-
-//go:build ` + directTags + `
-
-package weir
-
-/*
-#include "weir.h"
-*/
-import "C"
-
-import (
-	"unsafe"
-
-	"` + module + `/internal/direct"
-)
-
-// The direct calls (directpath.go says when they are taken and why they
+	return goFile(directTags, "#include \"weir.h\"\n", "import (\n\t\"unsafe\"\n\n\t\""+module+"/internal/direct\"\n)\n",
+		`// The direct calls (directpath.go says when they are taken and why they
 // are sound): each runs its C function through an internal/direct
 // trampoline, telling the race detector what a cgo call would (race.go).
 
 // directFns are the addresses of the exported C functions (the real
 // symbols of libweir.a, not hot.h's inline shims).
 type directFns struct {
-` + fields.String() + `}
+`+fields.String()+`}
 
 // directAddresses is the table directTable hands out once the native
 // clock is calibrated.
 func directAddresses() directFns {
 	return directFns{
-` + table.String() + `	}
+`+table.String()+`	}
 }
 
 func fnAddr(fn unsafe.Pointer) uintptr { return uintptr(fn) }
@@ -251,100 +323,61 @@ func flag(b bool) uintptr {
 	}
 	return 0
 }
-` + body.String(), nil
+`, body.String()), nil
 }
 
-// pointerDigits names the argument registers that carry a pointer, as
-// internal/direct names its trampolines (CallP14: a1 and a4); the handle
-// is a0.
-func pointerDigits(slots []slot) string {
-	var d []string
-	for i, s := range slots {
-		if s.Pointer {
-			d = append(d, fmt.Sprint(i))
-		}
-	}
-	sort.Strings(d)
-	return strings.Join(d, "")
-}
-
-func standIns(all []resolved) (string, error) {
-	cgo := map[string]resolved{}
-	for _, r := range all {
-		if r.Cgo {
-			cgo[r.GoName] = r
+func standIns(calls []call) (string, error) {
+	cgo := map[string]call{}
+	for _, c := range calls {
+		if c.Cgo {
+			cgo[c.GoName] = c
 		}
 	}
 	var body strings.Builder
-	for _, r := range all {
-		if !r.Direct {
+	for _, c := range calls {
+		if twin, ok := cgo[c.GoName]; !c.Direct {
 			continue
-		}
-		twin, ok := cgo[r.GoName]
-		switch {
-		case ok && twin.types() == r.types() && r.Standin == "":
-			fmt.Fprintf(&body, "\nfunc direct%s%s {\n\treturn cgo%s(%s)\n}\n", r.GoName, r.signature(), r.GoName, r.argNames())
-		case r.Standin != "":
+		} else if c.Standin != "" {
 			fmt.Fprintf(&body, "\n// Never called (useDirect is false); no cgo call has its signature.\nfunc direct%s%s {\n\treturn C.%s\n}\n",
-				r.GoName, r.signature(), r.Standin)
-		default:
-			return "", fmt.Errorf("hotcalls.txt line %d: direct %s has no cgo call of the same signature to stand in for it: give it standin=<status>", r.Line, r.GoName)
+				c.GoName, c.signature(), c.Standin)
+		} else if ok && twin.types() == c.types() {
+			fmt.Fprintf(&body, "\nfunc direct%s%s {\n\treturn cgo%s(%s)\n}\n", c.GoName, c.signature(), c.GoName, c.args())
+		} else {
+			return "", fmt.Errorf("hotcalls.txt line %d: direct %s has no cgo call of its signature to stand in for it: give it standin=<status>", c.Line, c.GoName)
 		}
 	}
-	return "// " + marker + `
-
-//go:build ` + cgoTags + `
-
-package weir
-
-/*
-#include "weir.h"
-*/
-import "C"
-
-// By default (and on other platforms, and in sanitizer builds: cgo tells
+	return goFile(cgoTags, "#include \"weir.h\"\n", "", `// By default (and on other platforms, and in sanitizer builds: cgo tells
 // -msan and -asan about memory C code writes, a direct call would not)
 // every hot path is a plain cgo call; only the opt-in weir_direct tag
 // changes that. useDirect is a constant false, so the compiler drops the
 // direct branches and these stand-ins are never called.
 
 const useDirect = false
-` + body.String(), nil
+`, body.String()), nil
 }
 
-func dispatchers(all []resolved) (string, error) {
-	byName := map[string]resolved{}
-	for _, r := range all {
-		if r.Direct {
-			byName[r.GoName] = r
+func dispatchers(calls []call) (string, error) {
+	direct := map[string]call{}
+	for _, c := range calls {
+		if c.Direct {
+			direct[c.GoName] = c
 		}
 	}
 	var body strings.Builder
-	for _, r := range all {
-		if !r.Dispatch {
+	for _, c := range calls {
+		if d, ok := direct[c.GoName]; !c.Dispatch {
 			continue
+		} else if !c.Cgo || !ok || d.types() != c.types() {
+			return "", fmt.Errorf("hotcalls.txt line %d: dispatch %s needs a cgo and a direct call of one signature", c.Line, c.GoName)
 		}
-		d, ok := byName[r.GoName]
-		if !r.Cgo || !ok || d.types() != r.types() {
-			return "", fmt.Errorf("hotcalls.txt line %d: dispatch %s needs a cgo and a direct call of one signature", r.Line, r.GoName)
-		}
-		fmt.Fprintf(&body, "\nfunc %s%s {\n\tif useDirect {\n\t\treturn direct%s(%s)\n\t}\n\treturn cgo%s(%s)\n}\n",
-			lowerFirst(r.GoName), r.signature(), r.GoName, r.argNames(), r.GoName, r.argNames())
+		fmt.Fprintf(&body, "\nfunc %s%s {\n\tif useDirect {\n\t\treturn direct%s(%s)\n\t}\n\treturn cgo%s(%[4]s)\n}\n",
+			lowerFirst(c.GoName), c.signature(), c.GoName, c.args(), c.GoName)
 	}
-	return "// " + marker + `
-
-package weir
-
-/*
-#include "weir.h"
-*/
-import "C"
-
-// The explicit-time calls (AllowN, the conformance vectors) take the same
+	return goFile("", "#include \"weir.h\"\n", "", `// The explicit-time calls (AllowN, the conformance vectors) take the same
 // path as the hot ones; they are not hot, so they choose it here instead
 // of at each call site. The hot methods choose at the call site, so that
 // the direct call stays inlined into them.
-` + body.String(), nil
+`, body.String()), nil
 }
 
 func lowerFirst(s string) string { return strings.ToLower(s[:1]) + s[1:] }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -155,8 +156,7 @@ func TestRepositoryHeaderWithoutCommentsGivesTheCommittedFiles(t *testing.T) {
 		return string(b)
 	}
 	header := read("../../ffi/include/weir.h")
-	header = blockComment.ReplaceAllString(header, "")
-	header = lineComment.ReplaceAllString(header, "")
+	header = regexp.MustCompile(`(?s)/\*.*?\*/|//[^\n]*`).ReplaceAllString(header, "")
 	files, err := generate(inputs{Header: header, HeaderPath: "weir.h", List: read("internal/gencalls/hotcalls.txt"),
 		Trampolines: read("internal/direct/direct_amd64.go"), Module: "github.com/weir-rs/weir/bindings/go"})
 	if err != nil {
