@@ -168,3 +168,11 @@ func TestRepositoryHeaderWithoutCommentsGivesTheCommittedFiles(t *testing.T) {
 		}
 	}
 }
+
+func TestHotFunctionNotReturningAStatusIsRefused(t *testing.T) {
+	header := "uint64_t weir_limiter_tat(const weir_limiter *limiter, uint64_t now);"
+	_, err := generate(testInputs(header, "LimiterTat weir_limiter_tat cgo\n"))
+	if err == nil || !strings.Contains(err.Error(), "weir_limiter_tat: returns uint64_t; a hot function returns a weir_status") {
+		t.Fatalf("want an error naming the function and its result type, got %v", err)
+	}
+}
