@@ -8,6 +8,7 @@
 
 use crate::divide::Divisor;
 use crate::sync::{atomic_u64, AtomicU64, Ordering};
+use crate::word::{Measured, Order, Word};
 use crate::Nanos;
 
 /// Largest number of buckets a window may have.
@@ -109,8 +110,7 @@ impl Window {
         let seq = self.geometry.seq(now);
         let index = self.geometry.index(now);
         let Some(word) = self.words.get(index) else { return };
-        let mut current = word.load(Ordering::Relaxed);
-        loop {
+        word.measure_and_replace(Order::Relaxed, |current| {
             let (held_seq, held) = unpack(current);
             let (target_seq, base) = if held_seq == seq {
                 (seq, held)
@@ -120,12 +120,8 @@ impl Window {
             } else {
                 (seq, Bucket { a: 0, b: self.b_init })
             };
-            let next = pack(target_seq, update(base));
-            match word.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => return,
-                Err(seen) => current = seen,
-            }
-        }
+            Measured::Replace((), pack(target_seq, update(base)))
+        });
     }
 
     /// Applies `amend` to the bucket an [`update`](Self::update) at `at`
@@ -136,18 +132,13 @@ impl Window {
     pub fn amend(&self, at: Nanos, amend: impl Fn(Bucket) -> Bucket) -> bool {
         let seq = self.geometry.seq(at);
         let Some(word) = self.words.get(self.geometry.index(at)) else { return false };
-        let mut current = word.load(Ordering::Relaxed);
-        loop {
+        word.measure_and_replace(Order::Relaxed, |current| {
             let (held_seq, held) = unpack(current);
             if age(held_seq, seq) >= self.geometry.buckets() {
-                return false;
+                return Measured::Keep(false);
             }
-            match word.compare_exchange_weak(current, pack(held_seq, amend(held)), Ordering::Relaxed, Ordering::Relaxed)
-            {
-                Ok(_) => return true,
-                Err(seen) => current = seen,
-            }
-        }
+            Measured::Replace(true, pack(held_seq, amend(held)))
+        })
     }
 
     /// The bucket `now` falls in, as `fold` with age 0 would see it.

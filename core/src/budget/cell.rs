@@ -1,5 +1,6 @@
 use super::kernel::{BudgetKernel, RetryBudgetConfig, Tally, MAX_BUCKETS};
 use crate::sync::{atomic_u64, AtomicU64, Ordering};
+use crate::word::{Measured, Order, Word};
 use crate::{ConfigError, Decision, Nanos};
 
 /// A retry budget for many threads. Lock-free: one CAS on the current bucket
@@ -45,14 +46,7 @@ impl AtomicRetryBudget {
     pub fn deposit(&self, now: Nanos) {
         let n = self.bucket(now);
         let Some(word) = self.words.get(self.kernel.slot_of(n)) else { return };
-        let mut current = word.load(Ordering::Relaxed);
-        loop {
-            let next = self.kernel.deposit(current, n);
-            match word.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => return,
-                Err(seen) => current = seen,
-            }
-        }
+        word.measure_and_replace(Order::Relaxed, |current| Measured::Replace((), self.kernel.deposit(current, n)));
     }
 
     /// Asks to retry after `delay` with `deadline_left` of the caller's
@@ -66,19 +60,16 @@ impl AtomicRetryBudget {
         let n = self.bucket(now);
         let slot = self.kernel.slot_of(n);
         let Some(word) = self.words.get(slot) else { return self.kernel.withdraw(Tally::default(), 0, n, now).1 };
-        let mut current = word.load(Ordering::Relaxed);
-        loop {
+        word.measure_and_replace(Order::Relaxed, |current| {
             // Older buckets only change when the window moves on, which gives
             // a later `n`; within this `n` the CAS on the current bucket is
             // the single point that orders every withdraw.
             let older = self.older(n, slot);
-            let (next, decision) = self.kernel.withdraw(older, current, n, now);
-            let Some(next) = next else { return decision };
-            match word.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => return decision,
-                Err(seen) => current = seen,
+            match self.kernel.withdraw(older, current, n, now) {
+                (Some(next), decision) => Measured::Replace(decision, next),
+                (None, decision) => Measured::Keep(decision),
             }
-        }
+        })
     }
 
     fn older(&self, n: u64, slot: usize) -> Tally {

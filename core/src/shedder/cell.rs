@@ -1,6 +1,7 @@
 use super::kernel::{ShedderConfig, ShedderKernel, ShedderStats};
 use crate::sync::{atomic_u64, AtomicU64, Ordering};
 use crate::window::{PlainWindow, Window};
+use crate::word::{Measured, Order, Word};
 use crate::{ConfigError, Decision, Nanos};
 
 /// `last_shed` is stored plus one so that 0 can mean "never".
@@ -72,26 +73,24 @@ impl AtomicShedder {
         let cpu = f64::from_bits(self.cpu_bits.load(Ordering::Relaxed));
         let cooling = self.kernel.cooling_off(decode_shed(self.last_shed.load(Ordering::Relaxed)), now);
         let estimate = self.estimate(now);
-        let mut current = self.in_flight.load(Ordering::Relaxed);
-        loop {
+        self.in_flight.measure_and_replace(Order::Relaxed, |current| {
             let live = current.saturating_sub(ended);
-            let (next, decision) = match self.kernel.decide(live, cpu, cooling, estimate) {
+            match self.kernel.decide(live, cpu, cooling, estimate) {
                 Some((decision, starts_cool_off)) => {
                     if starts_cool_off {
                         self.last_shed.fetch_max(now.saturating_add(1), Ordering::Relaxed);
                     }
                     if live == current {
-                        return decision;
+                        return Measured::Keep(decision);
                     }
-                    (live, decision)
+                    Measured::Replace(decision, live)
                 }
-                None => (live.saturating_add(1), Decision::admit(estimate.saturating_sub(live.saturating_add(1)), 0)),
-            };
-            match self.in_flight.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => return decision,
-                Err(seen) => current = seen,
+                None => {
+                    let admitted = live.saturating_add(1);
+                    Measured::Replace(Decision::admit(estimate.saturating_sub(admitted), 0), admitted)
+                }
             }
-        }
+        })
     }
 
     /// Ends a request admitted at `started_at`, recording its response time.
@@ -135,13 +134,7 @@ impl AtomicShedder {
     /// shedder a near-zero minimum RT and make it shed too much.
     #[inline]
     pub fn cancel(&self) {
-        let mut current = self.in_flight.load(Ordering::Relaxed);
-        while current > 0 {
-            match self.in_flight.compare_exchange_weak(current, current - 1, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => break,
-                Err(seen) => current = seen,
-            }
-        }
+        self.in_flight.update_in(Order::Relaxed, |current| current.saturating_sub(1));
     }
 
     fn estimate(&self, now: Nanos) -> u64 {
@@ -159,14 +152,10 @@ impl AtomicShedder {
     /// Folds a CPU sample (permille) into the smoothed CPU; returns the new value.
     #[inline]
     pub fn record_cpu(&self, sample_permille: u64) -> f64 {
-        let mut current = self.cpu_bits.load(Ordering::Relaxed);
-        loop {
+        self.cpu_bits.measure_and_replace(Order::Relaxed, |current| {
             let next = self.kernel.smooth_cpu(f64::from_bits(current), sample_permille);
-            match self.cpu_bits.compare_exchange_weak(current, next.to_bits(), Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => return next,
-                Err(seen) => current = seen,
-            }
-        }
+            Measured::Replace(next, next.to_bits())
+        })
     }
 
     /// What the shedder knows at `now`.
