@@ -1,5 +1,6 @@
 use super::kernel::{lease, Choice, NodeStats, Outcome, PickTicket, PickerConfig, PickerKernel, View};
 use crate::sync::{atomic_u64, AtomicU64, Ordering};
+use crate::word::{Measured, Order, Word};
 use crate::{ConfigError, Nanos, Value};
 
 /// One node's slot: its stats as atomic words, on its own cache line so
@@ -67,17 +68,20 @@ pub struct Picker<S: AsRef<[NodeSlot]>> {
     slots: S,
 }
 
+/// Whether this caller moved a node's last pick from `seen` to `now`: of
+/// the threads that saw the same stale pick, exactly one wins.
+#[inline]
+fn won_force_pick(last_pick: &AtomicU64, seen: u64, now: Nanos) -> bool {
+    last_pick.measure_and_replace(Order::Relaxed, |held| match held == seen {
+        true => Measured::Replace(true, now),
+        false => Measured::Keep(false),
+    })
+}
+
 /// Applies `f` to an `f64` stored as bits, by compare-exchange.
 #[inline]
 fn update_f64(word: &AtomicU64, f: impl Fn(f64) -> f64) {
-    let mut current = word.load(Ordering::Relaxed);
-    loop {
-        let next = f(f64::from_bits(current)).to_bits();
-        match word.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
-            Ok(_) => return,
-            Err(seen) => current = seen,
-        }
-    }
+    word.measure_and_replace(Order::Relaxed, |current| Measured::Replace((), f(f64::from_bits(current)).to_bits()));
 }
 
 impl<S: AsRef<[NodeSlot]>> Picker<S> {
@@ -109,18 +113,14 @@ impl<S: AsRef<[NodeSlot]>> Picker<S> {
     /// slot and returns the slot's index; `None` when every slot is taken.
     pub fn add(&self, id: u64, now: Nanos) -> Option<u32> {
         for (index, slot) in self.slots.as_ref().iter().enumerate() {
-            let w = slot.lease.load(Ordering::Acquire);
-            if lease::state(w) != lease::EMPTY {
-                continue;
-            }
-            let gen = lease::gen(w).wrapping_add(1);
-            if slot
-                .lease
-                .compare_exchange(w, lease::pack(gen, lease::ADDING, 0), Ordering::Acquire, Ordering::Relaxed)
-                .is_err()
-            {
-                continue;
-            }
+            let claimed = slot.lease.measure_and_replace(Order::Publish, |w| {
+                if lease::state(w) != lease::EMPTY {
+                    return Measured::Keep(None);
+                }
+                let gen = lease::gen(w).wrapping_add(1);
+                Measured::Replace(Some(gen), lease::pack(gen, lease::ADDING, 0))
+            });
+            let Some(gen) = claimed else { continue };
             slot.id.store(id, Ordering::Relaxed);
             slot.latency.store((self.kernel.config().initial_latency_ns as f64).to_bits(), Ordering::Relaxed);
             slot.success.store(1f64.to_bits(), Ordering::Relaxed);
@@ -153,16 +153,10 @@ impl<S: AsRef<[NodeSlot]>> Picker<S> {
 
     fn set_state(&self, index: u32, when: impl Fn(u64) -> bool, next: impl Fn(u64) -> u64) -> bool {
         let Some(slot) = self.slots.as_ref().get(index as usize) else { return false };
-        let mut w = slot.lease.load(Ordering::Acquire);
-        loop {
-            if !when(lease::state(w)) {
-                return false;
-            }
-            match slot.lease.compare_exchange_weak(w, next(w), Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => return true,
-                Err(seen) => w = seen,
-            }
-        }
+        slot.lease.measure_and_replace(Order::Publish, |w| match when(lease::state(w)) {
+            true => Measured::Replace(true, next(w)),
+            false => Measured::Keep(false),
+        })
     }
 
     /// Picks a node at `now` with `draw`, a uniform random `u64`. `None` when
@@ -186,22 +180,16 @@ impl<S: AsRef<[NodeSlot]>> Picker<S> {
             // Only one thread wins a node's force-pick; the others take the
             // node chosen on load.
             Some((seen, instead)) => match slots.get(choice.index) {
-                Some(s) if s.last_pick.compare_exchange(seen, now, Ordering::Relaxed, Ordering::Relaxed).is_ok() => {
-                    (choice.index, true)
-                }
+                Some(s) if won_force_pick(&s.last_pick, seen, now) => (choice.index, true),
                 _ => (instead, false),
             },
             None => (choice.index, false),
         };
         let slot = slots.get(index)?;
-        let mut w = slot.lease.load(Ordering::Relaxed);
-        loop {
-            let next = lease::picked(w)?;
-            match slot.lease.compare_exchange_weak(w, next, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => break,
-                Err(seen) => w = seen,
-            }
-        }
+        let w = slot.lease.measure_and_replace(Order::Relaxed, |w| match lease::picked(w) {
+            Some(next) => Measured::Replace(Some(w), next),
+            None => Measured::Keep(None),
+        })?;
         if !forced {
             slot.last_pick.store(now, Ordering::Relaxed);
         }
@@ -214,13 +202,12 @@ impl<S: AsRef<[NodeSlot]>> Picker<S> {
     #[inline]
     pub fn done(&self, ticket: PickTicket, now: Nanos, outcome: Outcome) -> bool {
         let Some(slot) = self.slots.as_ref().get(ticket.index as usize) else { return false };
-        let mut w = slot.lease.load(Ordering::Relaxed);
-        loop {
-            let Some(next) = lease::done(w, ticket.gen) else { return false };
-            match slot.lease.compare_exchange_weak(w, next, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => break,
-                Err(seen) => w = seen,
-            }
+        let ended = slot.lease.measure_and_replace(Order::Relaxed, |w| match lease::done(w, ticket.gen) {
+            Some(next) => Measured::Replace(true, next),
+            None => Measured::Keep(false),
+        });
+        if !ended {
+            return false;
         }
         // Concurrent dones each decay by the time since the previous stamp;
         // a clock behind the stamp gives weight 0 to its sample.

@@ -1,5 +1,6 @@
 use super::kernel::{self, Begin, Flight, SlotState, Ticket};
 use crate::sync::{atomic_u64, spin, AtomicU64, Ordering};
+use crate::word::{Measured, Order, Word};
 use crate::ConfigError;
 
 /// One slot of a [`Singleflight`] table: 16 bytes.
@@ -38,6 +39,16 @@ pub struct Singleflight<S: AsRef<[FlightSlot]>> {
     slots: S,
 }
 
+/// Where one measurement of a slot left [`Singleflight::begin`].
+enum Step {
+    /// This caller claimed the slot and leads the flight.
+    Claimed { active: u64, gen: u32 },
+    /// Another claim is half done: look again.
+    Wait,
+    /// Joined the flight of the same key, or found the table full for it.
+    Joined(Flight),
+}
+
 impl<S: AsRef<[FlightSlot]>> Singleflight<S> {
     /// A table over `slots` (all free). Fails when there are none or more
     /// than `u32::MAX`.
@@ -57,38 +68,32 @@ impl<S: AsRef<[FlightSlot]>> Singleflight<S> {
         let slots = self.slots.as_ref();
         let index = kernel::slot_of(key, slots.len());
         let Some(slot) = slots.get(index) else { return Flight::TableFull };
-        let mut s = slot.state.load(Ordering::Acquire);
         loop {
-            match kernel::begin(s) {
-                Begin::Claim { claiming, active, gen } => {
-                    match slot.state.compare_exchange_weak(s, claiming, Ordering::Acquire, Ordering::Acquire) {
-                        Ok(_) => {
-                            // Only the claimer writes the key, and the Release
-                            // store of `active` publishes it to every reader
-                            // that sees the slot active.
-                            slot.key.store(key, Ordering::Relaxed);
-                            slot.state.store(active, Ordering::Release);
-                            return Flight::Leader(Ticket { slot: index as u32, gen });
-                        }
-                        Err(seen) => s = seen,
-                    }
-                }
-                Begin::Wait => {
-                    spin();
-                    s = slot.state.load(Ordering::Acquire);
-                }
+            let step = slot.state.measure_and_replace(Order::Publish, |s| match kernel::begin(s) {
+                Begin::Claim { claiming, active, gen } => Measured::Replace(Step::Claimed { active, gen }, claiming),
+                Begin::Wait => Measured::Keep(Step::Wait),
                 Begin::CheckKey => {
                     // The key cannot change while the state word keeps the
                     // value `s`: it is only written during a claim, which
-                    // changes the word, so the CAS below validates this read.
+                    // changes the word, so the exchange validates this read.
                     let same = slot.key.load(Ordering::Relaxed) == key;
-                    let (next, flight) = kernel::begin_for(s, same, index as u32);
-                    let Some(next) = next else { return flight };
-                    match slot.state.compare_exchange_weak(s, next, Ordering::AcqRel, Ordering::Acquire) {
-                        Ok(_) => return flight,
-                        Err(seen) => s = seen,
+                    match kernel::begin_for(s, same, index as u32) {
+                        (Some(next), flight) => Measured::Replace(Step::Joined(flight), next),
+                        (None, flight) => Measured::Keep(Step::Joined(flight)),
                     }
                 }
+            });
+            match step {
+                Step::Claimed { active, gen } => {
+                    // Only the claimer writes the key, and the Release store
+                    // of `active` publishes it to every reader that sees the
+                    // slot active.
+                    slot.key.store(key, Ordering::Relaxed);
+                    slot.state.store(active, Ordering::Release);
+                    return Flight::Leader(Ticket { slot: index as u32, gen });
+                }
+                Step::Wait => spin(),
+                Step::Joined(flight) => return flight,
             }
         }
     }
@@ -110,14 +115,10 @@ impl<S: AsRef<[FlightSlot]>> Singleflight<S> {
     #[inline]
     fn update(&self, ticket: Ticket, step: fn(u64, Ticket) -> Option<u64>) -> bool {
         let Some(slot) = self.slots.as_ref().get(ticket.slot as usize) else { return false };
-        let mut s = slot.state.load(Ordering::Acquire);
-        loop {
-            let Some(next) = step(s, ticket) else { return false };
-            match slot.state.compare_exchange_weak(s, next, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => return true,
-                Err(seen) => s = seen,
-            }
-        }
+        slot.state.measure_and_replace(Order::Publish, |s| match step(s, ticket) {
+            Some(next) => Measured::Replace(true, next),
+            None => Measured::Keep(false),
+        })
     }
 
     /// Whether the flight of `ticket` has finished (for hosts that poll).
