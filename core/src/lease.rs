@@ -19,6 +19,7 @@
 
 use crate::error::check;
 use crate::sync::{atomic_u64, AtomicU64, Ordering};
+use crate::word::{Measured, Order, Word};
 use crate::{ConfigError, Nanos, Value};
 
 /// The largest lease a cell can hold: tokens live in the low 24 bits of the
@@ -26,8 +27,9 @@ use crate::{ConfigError, Nanos, Value};
 pub const MAX_LEASE_TOKENS: u64 = (1 << TOKEN_BITS) - 1;
 
 const TOKEN_BITS: u32 = 24;
-/// Expiries are kept in ticks of 2^20 ns (~1.05 ms); 40 bits of ticks cover
-/// 2^60 ns (~36 years) of a monotonic clock, so comparisons never wrap.
+/// Expiries are kept in ticks of 2^20 ns (~1.05 ms) after the cell's own
+/// time base (see [`Base`]); 40 bits of ticks cover 2^60 ns (~36 years)
+/// after it, so comparisons never wrap whatever clock the host reads.
 const TICK_SHIFT: u32 = 20;
 const MAX_TICK: u64 = (1 << (64 - TOKEN_BITS)) - 1;
 
@@ -197,7 +199,40 @@ pub enum Spend {
     Expired,
 }
 
-/// The packed lease: `[expiry tick: 40 bits][tokens: 24 bits]`.
+/// A lease cell's time base: the instant of its first grant, rounded down to
+/// a tick. Times are packed as ticks after it, so a host passes its own
+/// clock's `now` as it reads it (nanoseconds since boot, since the Unix
+/// epoch, since the process started) instead of shifting it below 2^60.
+/// Being tick-aligned, the base moves no rounding: a lease expires at the
+/// same instant, in the same tick, as it would on an absolute count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Base(u64);
+
+impl Base {
+    /// No grant yet: every lease is empty, so no time is ever packed.
+    const UNSET: Base = Base(u64::MAX);
+
+    const fn at(now: Nanos) -> Self {
+        Base(now & !((1 << TICK_SHIFT) - 1))
+    }
+
+    /// `t` as the packed state counts it (an instant before the base is the
+    /// base: it cannot be later than any expiry granted after it).
+    const fn since(self, t: Nanos) -> Nanos {
+        t.saturating_sub(self.0)
+    }
+
+    /// The expiry `state` holds, on the host's clock; 0 when never granted.
+    fn expires_at(self, state: Packed) -> Nanos {
+        match state.expiry_tick() {
+            0 => 0,
+            _ => self.0.saturating_add(state.expires_at()),
+        }
+    }
+}
+
+/// The packed lease: `[expiry tick: 40 bits][tokens: 24 bits]`, times
+/// counted from the cell's [`Base`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Packed(u64);
 
@@ -274,6 +309,7 @@ pub struct LeaseSnapshot {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Lease {
     state: Packed,
+    base: Base,
     cap: u64,
 }
 
@@ -282,12 +318,12 @@ impl Lease {
     /// [`MAX_LEASE_TOKENS`]); use the planner's `max_batch`.
     pub const fn new(cap: u64) -> Self {
         let cap = if cap > MAX_LEASE_TOKENS { MAX_LEASE_TOKENS } else { cap };
-        Self { state: Packed::EMPTY, cap }
+        Self { state: Packed::EMPTY, base: Base::UNSET, cap }
     }
 
     /// Takes `cost` tokens if the lease is live and holds them.
     pub fn try_spend(&mut self, now: Nanos, cost: u64) -> Spend {
-        let (next, outcome) = self.state.spend(now, cost);
+        let (next, outcome) = self.state.spend(self.base.since(now), cost);
         if let Some(next) = next {
             self.state = next;
         }
@@ -297,13 +333,17 @@ impl Lease {
     /// Adds `tokens` granted by the store, valid until `expires_at`; returns
     /// the tokens now held.
     pub fn grant(&mut self, now: Nanos, tokens: u64, expires_at: Nanos) -> u64 {
+        if self.base == Base::UNSET {
+            self.base = Base::at(now);
+        }
+        let (now, expires_at) = (self.base.since(now), self.base.since(expires_at));
         self.state = self.state.grant(now, tokens, expires_at, self.cap);
         self.state.left_at(now)
     }
 
     /// The lease as seen at `now`.
     pub fn snapshot(&self, now: Nanos) -> LeaseSnapshot {
-        LeaseSnapshot { left: self.state.left_at(now), expires_at: self.state.expires_at() }
+        LeaseSnapshot { left: self.state.left_at(self.base.since(now)), expires_at: self.base.expires_at(self.state) }
     }
 }
 
@@ -312,6 +352,8 @@ impl Lease {
 #[derive(Debug)]
 pub struct AtomicLease {
     state: AtomicU64,
+    /// The [`Base`], set once by the first grant.
+    base: AtomicU64,
     cap: u64,
 }
 
@@ -319,44 +361,51 @@ impl AtomicLease {
     /// An empty lease that never holds more than `cap` tokens (clamped to
     /// [`MAX_LEASE_TOKENS`]); use the planner's `max_batch`.
     pub fn new(cap: u64) -> Self {
-        Self { state: atomic_u64(Packed::EMPTY.0), cap: cap.min(MAX_LEASE_TOKENS) }
+        Self { state: atomic_u64(Packed::EMPTY.0), base: atomic_u64(Base::UNSET.0), cap: cap.min(MAX_LEASE_TOKENS) }
+    }
+
+    /// The base, read after the state: a state a grant published was
+    /// packed against a base that grant had already set.
+    #[inline]
+    fn base(&self) -> Base {
+        Base(self.base.load_in(Order::Relaxed))
     }
 
     /// Takes `cost` tokens if the lease is live and holds them.
     pub fn try_spend(&self, now: Nanos, cost: u64) -> Spend {
-        let mut current = self.state.load(Ordering::Acquire);
-        loop {
-            let (next, outcome) = Packed(current).spend(now, cost);
-            let Some(next) = next else { return outcome };
-            match self.state.compare_exchange_weak(current, next.0, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => return outcome,
-                Err(seen) => current = seen,
+        self.state.measure_and_replace(Order::Publish, |current| {
+            match Packed(current).spend(self.base().since(now), cost) {
+                (Some(next), outcome) => Measured::Replace(outcome, next.0),
+                (None, outcome) => Measured::Keep(outcome),
             }
-        }
+        })
     }
 
     /// Adds `tokens` granted by the store, valid until `expires_at`; returns
     /// the tokens now held.
     pub fn grant(&self, now: Nanos, tokens: u64, expires_at: Nanos) -> u64 {
-        let mut current = self.state.load(Ordering::Acquire);
-        loop {
+        let base = Base(self.base.measure_and_replace(Order::Publish, |held| match Base(held) {
+            Base::UNSET => Measured::Replace(Base::at(now).0, Base::at(now).0),
+            set => Measured::Keep(set.0),
+        }));
+        let (now, expires_at) = (base.since(now), base.since(expires_at));
+        self.state.measure_and_replace(Order::Publish, |current| {
             let next = Packed(current).grant(now, tokens, expires_at, self.cap);
-            match self.state.compare_exchange_weak(current, next.0, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => return next.left_at(now),
-                Err(seen) => current = seen,
-            }
-        }
+            Measured::Replace(next.left_at(now), next.0)
+        })
     }
 
     /// Empties the lease and returns the tokens it still held at `now`.
     pub fn revoke(&self, now: Nanos) -> u64 {
-        Packed(self.state.swap(Packed::EMPTY.0, Ordering::AcqRel)).left_at(now)
+        let held = Packed(self.state.swap(Packed::EMPTY.0, Ordering::AcqRel));
+        held.left_at(self.base().since(now))
     }
 
     /// The lease as seen at `now`.
     pub fn snapshot(&self, now: Nanos) -> LeaseSnapshot {
         let state = Packed(self.state.load(Ordering::Acquire));
-        LeaseSnapshot { left: state.left_at(now), expires_at: state.expires_at() }
+        let base = self.base();
+        LeaseSnapshot { left: state.left_at(base.since(now)), expires_at: base.expires_at(state) }
     }
 }
 
@@ -437,6 +486,37 @@ mod tests {
         assert_eq!(lease.try_spend(MS, 2), Spend::Spent { left: 1 });
         assert_eq!(lease.try_spend(MS, 2), Spend::Short { left: 1 });
         assert_eq!(lease.try_spend(100 * MS, 1), Spend::Expired);
+    }
+
+    #[test]
+    fn a_clock_past_2_pow_60_reads_as_it_is() {
+        // Nanoseconds since the Unix epoch in December 2026: above 2^60,
+        // where ticks counted from 0 would all clamp to the last one.
+        let epoch = 1_796_600_000_123_456_789u64;
+        assert!(epoch > 1 << 60);
+        let expires_at = epoch + 100 * MS;
+        let rounded = (expires_at >> TICK_SHIFT) << TICK_SHIFT;
+        let mut plain = Lease::new(100);
+        let atomic = AtomicLease::new(100);
+        assert_eq!((plain.grant(epoch, 3, expires_at), atomic.grant(epoch, 3, expires_at)), (3, 3));
+        for spend in [plain.try_spend(epoch + MS, 2), atomic.try_spend(epoch + MS, 2)] {
+            assert_eq!(spend, Spend::Spent { left: 1 });
+        }
+        let live = LeaseSnapshot { left: 1, expires_at: rounded };
+        assert_eq!((plain.snapshot(epoch + 2 * MS), atomic.snapshot(epoch + 2 * MS)), (live, live));
+        for spend in [plain.try_spend(rounded, 1), atomic.try_spend(rounded, 1)] {
+            assert_eq!(spend, Spend::Expired);
+        }
+        assert_eq!(atomic.revoke(rounded - 1), 1);
+        assert_eq!(atomic.snapshot(rounded).expires_at, 0);
+    }
+
+    #[test]
+    fn an_empty_lease_reports_no_expiry() {
+        let atomic = AtomicLease::new(10);
+        assert_eq!(atomic.snapshot(u64::MAX), LeaseSnapshot { left: 0, expires_at: 0 });
+        assert_eq!(atomic.try_spend(u64::MAX, 1), Spend::Expired);
+        assert_eq!(Lease::new(10).snapshot(5), LeaseSnapshot { left: 0, expires_at: 0 });
     }
 
     #[test]
