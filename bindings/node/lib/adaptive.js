@@ -2,6 +2,7 @@
 // A concurrency limit learned from latency alone (Gradient2, Vegas, AIMD),
 // decided by weir-host's adaptive limiter.
 const { n, F, B } = require('./native');
+const { CALL, DECISION, ADAPTIVE_NEW, ADAPTIVE_ACQUIRE, ADAPTIVE_RELEASE, ADAPTIVE_STATS } = require('./layout');
 const check = require('./check');
 const { RateLimitedError, rangeError, typeError, isLocalRefusal } = require('./errors');
 const { KIND, create, own, exact } = require('./handle');
@@ -25,20 +26,20 @@ const ADAPTIVE_FIELDS = {
   timeout_ns: { name: 'timeoutMs' },
 };
 
-// Option name -> [mask bit, slot, kind]: 'n' a count, 'f' a ratio, 'd' a duration.
+// Option name -> [slot, kind]: 'n' a count, 'f' a ratio, 'd' a duration.
 const SLOTS = {
-  initialLimit: [0, 3, 'n'],
-  minLimit: [1, 4, 'n'],
-  maxLimit: [2, 5, 'n'],
-  smoothing: [3, 6, 'f'],
-  rttTolerance: [4, 7, 'f'],
-  longWindow: [5, 8, 'n'],
-  queueSize: [6, 9, 'n'],
-  alpha: [7, 10, 'n'],
-  beta: [8, 11, 'n'],
-  probeMultiplier: [9, 12, 'n'],
-  backoffRatio: [10, 13, 'f'],
-  timeoutMs: [11, 14, 'd'],
+  initialLimit: [ADAPTIVE_NEW.INITIAL_LIMIT, 'n'],
+  minLimit: [ADAPTIVE_NEW.MIN_LIMIT, 'n'],
+  maxLimit: [ADAPTIVE_NEW.MAX_LIMIT, 'n'],
+  smoothing: [ADAPTIVE_NEW.SMOOTHING, 'f'],
+  rttTolerance: [ADAPTIVE_NEW.RTT_TOLERANCE, 'f'],
+  longWindow: [ADAPTIVE_NEW.LONG_WINDOW, 'n'],
+  queueSize: [ADAPTIVE_NEW.QUEUE_SIZE, 'n'],
+  alpha: [ADAPTIVE_NEW.ALPHA, 'n'],
+  beta: [ADAPTIVE_NEW.BETA, 'n'],
+  probeMultiplier: [ADAPTIVE_NEW.PROBE_MULTIPLIER, 'n'],
+  backoffRatio: [ADAPTIVE_NEW.BACKOFF_RATIO, 'f'],
+  timeoutMs: [ADAPTIVE_NEW.TIMEOUT, 'd'],
 };
 
 function outcomeCode(outcome) {
@@ -57,17 +58,17 @@ class AdaptiveLimiter {
     const o = check.options(options);
     const algorithm = o.algorithm === undefined ? 'gradient2' : o.algorithm;
     if (!(algorithm in ALGORITHMS)) throw rangeError('algorithm', '"gradient2", "vegas" or "aimd"', algorithm);
-    F[1] = ALGORITHMS[algorithm];
+    F[ADAPTIVE_NEW.ALGORITHM] = ALGORITHMS[algorithm];
     let mask = 0;
-    for (const [name, [bit, slot, type]] of Object.entries(SLOTS)) {
+    for (const [name, [slot, type]] of Object.entries(SLOTS)) {
       const v = o[name];
       if (v === undefined) continue;
-      mask |= 1 << bit;
+      mask |= 1 << (slot - ADAPTIVE_NEW.INITIAL_LIMIT);
       if (type === 'f') F[slot] = check.finite(v, name, -Infinity, Infinity);
       else if (type === 'd') check.putU64(slot, check.durationNs(v, name), name);
       else check.putU64(slot, check.u64(v, name), name);
     }
-    F[2] = mask;
+    F[ADAPTIVE_NEW.GIVEN] = mask;
     this.#handle = create(KIND.AdaptiveLimiter, n.adaptiveNew, ADAPTIVE_FIELDS);
     this.#h = own(this, this.#handle);
   }
@@ -75,14 +76,14 @@ class AdaptiveLimiter {
   /** Takes a slot if fewer than the limit are in flight: `{ ok, reason, permit }`;
    * give an admitted permit back once with `release(permit, outcome)`. */
   tryAcquire() {
-    F[0] = this.#h;
+    F[CALL.HANDLE] = this.#h;
     n.adaptiveAcquire();
-    const code = F[1];
+    const code = F[DECISION.REASON];
     return {
       ok: code === 0,
       reason: REASONS[code],
-      retryAfterMs: code === 0 ? 0 : ms(F[2]),
-      permit: code === 0 ? { inFlight: F[5], startedAt: F[6] } : undefined,
+      retryAfterMs: code === 0 ? 0 : ms(F[DECISION.RETRY_AFTER]),
+      permit: code === 0 ? { inFlight: F[ADAPTIVE_ACQUIRE.IN_FLIGHT], startedAt: F[ADAPTIVE_ACQUIRE.STARTED_AT] } : undefined,
     };
   }
 
@@ -93,12 +94,12 @@ class AdaptiveLimiter {
     if (permit === null || typeof permit !== 'object' || typeof permit.inFlight !== 'number') {
       throw typeError('permit', 'a permit from tryAcquire()', permit);
     }
-    F[4] = outcomeCode(outcome);
-    F[0] = this.#h;
-    F[2] = permit.inFlight;
-    F[3] = permit.startedAt;
+    F[ADAPTIVE_RELEASE.OUTCOME] = outcomeCode(outcome);
+    F[CALL.HANDLE] = this.#h;
+    F[ADAPTIVE_RELEASE.IN_FLIGHT] = permit.inFlight;
+    F[ADAPTIVE_RELEASE.STARTED_AT] = permit.startedAt;
     n.adaptiveRelease();
-    return F[1];
+    return F[ADAPTIVE_RELEASE.LIMIT];
   }
 
   /**
@@ -130,30 +131,30 @@ class AdaptiveLimiter {
   }
 
   stats() {
-    F[0] = this.#h;
+    F[CALL.HANDLE] = this.#h;
     n.adaptiveStats();
     return {
-      limit: F[1],
-      inFlight: F[2],
-      estimate: F[3],
-      baselineRttMs: F[4] / 1e6,
-      decisions: { admitted: F[5], concurrency_limited: F[6] },
+      limit: F[ADAPTIVE_STATS.LIMIT],
+      inFlight: F[ADAPTIVE_STATS.IN_FLIGHT],
+      estimate: F[ADAPTIVE_STATS.ESTIMATE],
+      baselineRttMs: F[ADAPTIVE_STATS.BASELINE_RTT] / 1e6,
+      decisions: { admitted: F[ADAPTIVE_STATS.ADMITTED], concurrency_limited: F[ADAPTIVE_STATS.REFUSED] },
     };
   }
 
   // Explicit forms (bigint nanoseconds), for the conformance vectors.
   acquireAt(now) {
-    exact.on(1, now);
+    exact.on(now);
     try {
-      F[0] = this.#h;
+      F[CALL.HANDLE] = this.#h;
       n.adaptiveAcquire();
-      const code = F[1];
+      const code = F[DECISION.REASON];
       return {
         reason: REASONS[code],
-        retryAfter: B[2],
-        remaining: B[3],
-        resetAfter: B[4],
-        permit: code === 0 ? { inFlight: F[5], startedAt: B[6] } : undefined,
+        retryAfter: B[DECISION.RETRY_AFTER],
+        remaining: B[DECISION.REMAINING],
+        resetAfter: B[DECISION.RESET_AFTER],
+        permit: code === 0 ? { inFlight: F[ADAPTIVE_ACQUIRE.IN_FLIGHT], startedAt: B[ADAPTIVE_ACQUIRE.STARTED_AT] } : undefined,
       };
     } finally {
       exact.off();
@@ -162,25 +163,25 @@ class AdaptiveLimiter {
 
   releaseRtt(permit, rttNs, outcome = 'success') {
     const code = outcomeCode(outcome);
-    exact.on(1, 0n);
+    exact.on(0n);
     try {
-      F[0] = this.#h;
-      F[2] = permit.inFlight;
-      check.putU64(3, rttNs, 'rttNs');
-      F[4] = code;
+      F[CALL.HANDLE] = this.#h;
+      F[ADAPTIVE_RELEASE.IN_FLIGHT] = permit.inFlight;
+      check.putU64(ADAPTIVE_RELEASE.RTT, rttNs, 'rttNs');
+      F[ADAPTIVE_RELEASE.OUTCOME] = code;
       n.adaptiveRelease();
-      return B[1];
+      return B[ADAPTIVE_RELEASE.LIMIT];
     } finally {
       exact.off();
     }
   }
 
   statsExact() {
-    exact.on(1, 0n);
+    exact.on(0n);
     try {
-      F[0] = this.#h;
+      F[CALL.HANDLE] = this.#h;
       n.adaptiveStats();
-      return { limit: B[1], inFlight: B[2], estimate: F[3], baselineRttNs: F[4] };
+      return { limit: B[ADAPTIVE_STATS.LIMIT], inFlight: B[ADAPTIVE_STATS.IN_FLIGHT], estimate: F[ADAPTIVE_STATS.ESTIMATE], baselineRttNs: F[ADAPTIVE_STATS.BASELINE_RTT] };
     } finally {
       exact.off();
     }

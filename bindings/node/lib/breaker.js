@@ -4,6 +4,7 @@
 // emitted as 'stateChange' events on a later tick, in the order they happened.
 const { EventEmitter } = require('node:events');
 const { n, F, B } = require('./native');
+const { CALL, DECISION, BREAKER_CONFIG, BREAKER_ACQUIRE, BREAKER_CALL, BREAKER_EVENT, BREAKER_STATS } = require('./layout');
 const check = require('./check');
 const { CircuitOpenError, typeError, rangeError, isLocalRefusal } = require('./errors');
 const { KIND, create, own, exact } = require('./handle');
@@ -41,17 +42,17 @@ const BREAKER_FIELDS = {
 
 // Option name -> [slot, kind]: 'n' a count, 'd' a duration, 'f' a percent.
 const SLOTS = {
-  windowCalls: [2, 'n'],
-  windowMs: [3, 'd'],
-  buckets: [4, 'n'],
-  minimumCalls: [5, 'n'],
-  failureRateThreshold: [6, 'f'],
-  slowCallRateThreshold: [7, 'f'],
-  slowCallMs: [8, 'd'],
-  consecutiveFailures: [9, 'n'],
-  openMs: [10, 'd'],
-  halfOpenProbes: [11, 'n'],
-  halfOpenMaxWaitMs: [12, 'd'],
+  windowCalls: [BREAKER_CONFIG.WINDOW_CALLS, 'n'],
+  windowMs: [BREAKER_CONFIG.WINDOW_NS, 'd'],
+  buckets: [BREAKER_CONFIG.BUCKETS, 'n'],
+  minimumCalls: [BREAKER_CONFIG.MINIMUM_CALLS, 'n'],
+  failureRateThreshold: [BREAKER_CONFIG.FAILURE_RATE_THRESHOLD, 'f'],
+  slowCallRateThreshold: [BREAKER_CONFIG.SLOW_CALL_RATE_THRESHOLD, 'f'],
+  slowCallMs: [BREAKER_CONFIG.SLOW_CALL, 'd'],
+  consecutiveFailures: [BREAKER_CONFIG.CONSECUTIVE_FAILURES, 'n'],
+  openMs: [BREAKER_CONFIG.OPEN, 'd'],
+  halfOpenProbes: [BREAKER_CONFIG.HALF_OPEN_PROBES, 'n'],
+  halfOpenMaxWaitMs: [BREAKER_CONFIG.HALF_OPEN_MAX, 'd'],
 };
 
 class CircuitBreaker extends EventEmitter {
@@ -71,13 +72,13 @@ class CircuitBreaker extends EventEmitter {
     const o = check.options(options);
     this.#isFailure = o.isFailure === undefined ? undefined : check.fn(o.isFailure, 'isFailure');
     n.breakerDefaults();
-    let kind = F[1];
+    let kind = F[BREAKER_CONFIG.WINDOW];
     const windowKind = o.window ?? (o.windowMs !== undefined || o.buckets !== undefined ? 'time' : undefined);
     if (windowKind !== undefined) {
       if (windowKind !== 'count' && windowKind !== 'time') throw rangeError('window', '"count" or "time"', windowKind);
       kind = windowKind === 'time' ? 1 : 0;
     }
-    F[1] = kind;
+    F[BREAKER_CONFIG.WINDOW] = kind;
     for (const [name, [slot, type]] of Object.entries(SLOTS)) {
       const v = o[name];
       if (v === undefined) continue;
@@ -92,15 +93,15 @@ class CircuitBreaker extends EventEmitter {
   /** Asks to make a call now: `{ ok, reason, retryAfterMs, permit }`; report
    * an admitted call once with `record(permit, failed)` or `release(permit)`. */
   tryAcquire() {
-    F[0] = this.#h;
+    F[CALL.HANDLE] = this.#h;
     n.breakerAcquire();
-    const code = F[1];
-    const moved = F[8] !== 0;
+    const code = F[DECISION.REASON];
+    const moved = F[BREAKER_ACQUIRE.MOVED] !== 0;
     const d = {
       ok: code === 0,
       reason: REASONS[code],
-      retryAfterMs: code === 0 ? 0 : ms(F[2]),
-      permit: code === 0 ? { bits: F[5], startedAt: F[6], probe: F[7] !== 0 } : undefined,
+      retryAfterMs: code === 0 ? 0 : ms(F[DECISION.RETRY_AFTER]),
+      permit: code === 0 ? { bits: F[BREAKER_ACQUIRE.PERMIT], startedAt: F[BREAKER_ACQUIRE.STARTED_AT], probe: F[BREAKER_ACQUIRE.PROBE] !== 0 } : undefined,
     };
     if (moved) this.#moved();
     return d;
@@ -109,20 +110,20 @@ class CircuitBreaker extends EventEmitter {
   /** Reports an admitted call; its duration is measured from `tryAcquire`. */
   record(permit, failed) {
     check.bool(failed, 'failed');
-    F[0] = this.#h;
-    F[2] = permitBits(permit);
-    F[3] = failed ? 1 : 0;
-    F[4] = permit.startedAt;
+    F[CALL.HANDLE] = this.#h;
+    F[BREAKER_CALL.PERMIT] = permitBits(permit);
+    F[BREAKER_CALL.FAILED] = failed ? 1 : 0;
+    F[BREAKER_CALL.STARTED_AT] = permit.startedAt;
     n.breakerRecord();
-    if (F[8] !== 0) this.#moved();
+    if (F[BREAKER_CALL.MOVED] !== 0) this.#moved();
   }
 
   /** Gives back a permit whose call does not count; false when stale or already reported. */
   release(permit) {
-    F[0] = this.#h;
-    F[2] = permitBits(permit);
+    F[CALL.HANDLE] = this.#h;
+    F[BREAKER_CALL.PERMIT] = permitBits(permit);
     n.breakerRelease();
-    return F[1] === 1;
+    return F[BREAKER_CALL.RELEASED] === 1;
   }
 
   /**
@@ -163,10 +164,10 @@ class CircuitBreaker extends EventEmitter {
   }
 
   #command(code) {
-    F[0] = this.#h;
-    F[2] = code;
+    F[CALL.HANDLE] = this.#h;
+    F[BREAKER_CALL.COMMAND] = code;
     n.breakerCommand();
-    if (F[8] !== 0) this.#moved();
+    if (F[BREAKER_CALL.MOVED] !== 0) this.#moved();
   }
 
   /** 'closed', 'open', 'half_open', 'forced_open' or 'disabled'. */
@@ -175,19 +176,19 @@ class CircuitBreaker extends EventEmitter {
   }
 
   stats() {
-    F[0] = this.#h;
+    F[CALL.HANDLE] = this.#h;
     n.breakerStats();
     return {
-      state: STATES[F[1]],
-      calls: F[2],
-      failures: F[3],
-      slow: F[4],
-      consecutiveFailures: F[5],
-      probesIssued: F[6],
-      probesReturned: F[7],
-      openLeftMs: ms(F[8]),
-      decisions: { admitted: F[9], circuit_open: F[10], circuit_half_open: F[11] },
-      eventsDropped: F[12],
+      state: STATES[F[BREAKER_STATS.STATE]],
+      calls: F[BREAKER_STATS.CALLS],
+      failures: F[BREAKER_STATS.FAILURES],
+      slow: F[BREAKER_STATS.SLOW],
+      consecutiveFailures: F[BREAKER_STATS.CONSECUTIVE_FAILURES],
+      probesIssued: F[BREAKER_STATS.PROBES_ISSUED],
+      probesReturned: F[BREAKER_STATS.PROBES_RETURNED],
+      openLeftMs: ms(F[BREAKER_STATS.OPEN_LEFT]),
+      decisions: { admitted: F[BREAKER_STATS.ADMITTED], circuit_open: F[BREAKER_STATS.REFUSED_OPEN], circuit_half_open: F[BREAKER_STATS.REFUSED_HALF_OPEN] },
+      eventsDropped: F[BREAKER_STATS.EVENTS_DROPPED],
     };
   }
 
@@ -205,21 +206,21 @@ class CircuitBreaker extends EventEmitter {
   /** The moves queued and not yet emitted, oldest first. */
   drainEvents() {
     const events = [];
-    exact.on(1, 0n);
+    exact.on(0n);
     try {
       for (;;) {
-        F[0] = this.#h;
+        F[CALL.HANDLE] = this.#h;
         n.breakerNextEvent();
-        if (F[1] !== 1) break;
+        if (F[BREAKER_EVENT.TAKEN] !== 1) break;
         events.push({
-          from: STATES[F[2]],
-          to: STATES[F[3]],
-          cause: CAUSES[F[4]],
-          calls: B[5],
-          failures: B[6],
-          slow: B[7],
-          consecutiveFailures: B[8],
-          atNs: B[9],
+          from: STATES[F[BREAKER_EVENT.FROM]],
+          to: STATES[F[BREAKER_EVENT.TO]],
+          cause: CAUSES[F[BREAKER_EVENT.CAUSE]],
+          calls: B[BREAKER_EVENT.CALLS],
+          failures: B[BREAKER_EVENT.FAILURES],
+          slow: B[BREAKER_EVENT.SLOW],
+          consecutiveFailures: B[BREAKER_EVENT.CONSECUTIVE_FAILURES],
+          atNs: B[BREAKER_EVENT.AT],
         });
       }
     } finally {
@@ -230,17 +231,17 @@ class CircuitBreaker extends EventEmitter {
 
   // Explicit-time forms (nanoseconds as bigint), for the conformance vectors.
   acquireAt(now) {
-    exact.on(1, now);
+    exact.on(now);
     try {
-      F[0] = this.#h;
+      F[CALL.HANDLE] = this.#h;
       n.breakerAcquire();
-      const code = F[1];
+      const code = F[DECISION.REASON];
       return {
         reason: REASONS[code],
-        retryAfter: B[2],
-        remaining: B[3],
-        resetAfter: B[4],
-        permit: code === 0 ? { bits: F[5], startedAt: B[6], probe: F[7] !== 0 } : undefined,
+        retryAfter: B[DECISION.RETRY_AFTER],
+        remaining: B[DECISION.REMAINING],
+        resetAfter: B[DECISION.RESET_AFTER],
+        permit: code === 0 ? { bits: F[BREAKER_ACQUIRE.PERMIT], startedAt: B[BREAKER_ACQUIRE.STARTED_AT], probe: F[BREAKER_ACQUIRE.PROBE] !== 0 } : undefined,
       };
     } finally {
       exact.off();
@@ -249,12 +250,12 @@ class CircuitBreaker extends EventEmitter {
 
   recordAt(now, permit, failed, durationNs) {
     check.bool(failed, 'failed');
-    exact.on(1, now);
+    exact.on(now);
     try {
-      F[0] = this.#h;
-      F[2] = permitBits(permit);
-      F[3] = failed ? 1 : 0;
-      check.putU64(4, durationNs, 'durationNs');
+      F[CALL.HANDLE] = this.#h;
+      F[BREAKER_CALL.PERMIT] = permitBits(permit);
+      F[BREAKER_CALL.FAILED] = failed ? 1 : 0;
+      check.putU64(BREAKER_CALL.DURATION, durationNs, 'durationNs');
       n.breakerRecord();
     } finally {
       exact.off();
@@ -263,10 +264,10 @@ class CircuitBreaker extends EventEmitter {
 
   commandAt(now, command) {
     if (!(command in COMMANDS)) throw rangeError('command', 'force_open, disable or reset', command);
-    exact.on(1, now);
+    exact.on(now);
     try {
-      F[0] = this.#h;
-      F[2] = COMMANDS[command];
+      F[CALL.HANDLE] = this.#h;
+      F[BREAKER_CALL.COMMAND] = COMMANDS[command];
       n.breakerCommand();
     } finally {
       exact.off();
@@ -274,19 +275,19 @@ class CircuitBreaker extends EventEmitter {
   }
 
   statsAt(now) {
-    exact.on(1, now);
+    exact.on(now);
     try {
-      F[0] = this.#h;
+      F[CALL.HANDLE] = this.#h;
       n.breakerStats();
       return {
-        state: STATES[F[1]],
-        calls: B[2],
-        failures: B[3],
-        slow: B[4],
-        consecutiveFailures: B[5],
-        probesIssued: B[6],
-        probesReturned: B[7],
-        openLeft: B[8],
+        state: STATES[F[BREAKER_STATS.STATE]],
+        calls: B[BREAKER_STATS.CALLS],
+        failures: B[BREAKER_STATS.FAILURES],
+        slow: B[BREAKER_STATS.SLOW],
+        consecutiveFailures: B[BREAKER_STATS.CONSECUTIVE_FAILURES],
+        probesIssued: B[BREAKER_STATS.PROBES_ISSUED],
+        probesReturned: B[BREAKER_STATS.PROBES_RETURNED],
+        openLeft: B[BREAKER_STATS.OPEN_LEFT],
       };
     } finally {
       exact.off();

@@ -3,6 +3,7 @@
 // FIFO queue: weir-host decides who gets a permit; this file parks waiters
 // as promises keyed by their ticket and settles the one a release names.
 const { n, F, B } = require('./native');
+const { CALL, DECISION, CONCURRENCY_NEW, CONCURRENCY_ENQUEUE, CONCURRENCY_RELEASE, CONCURRENCY_TICKET, CONCURRENCY_STATS } = require('./layout');
 const check = require('./check');
 const { abortReason, RateLimitedError } = require('./errors');
 const { ATTACH, KIND, create, own, share, attach } = require('./handle');
@@ -31,12 +32,12 @@ class ConcurrencyLimiter {
       this.#shared = true;
     } else {
       check.options(options);
-      B[1] = check.u64(options.max, 'max', 1);
-      B[4] = options.maxQueue === undefined ? 0n : 1n;
-      B[2] = options.maxQueue === undefined ? 0n : check.u64(options.maxQueue, 'maxQueue');
-      B[5] = options.maxWait === undefined ? 0n : 1n;
-      if (options.maxWait === undefined) B[3] = 0n;
-      else check.putU64(3, check.durationNs(options.maxWait, 'maxWait'), 'maxWait');
+      B[CONCURRENCY_NEW.MAX] = check.u64(options.max, 'max', 1);
+      B[CONCURRENCY_NEW.HAS_MAX_QUEUE] = options.maxQueue === undefined ? 0n : 1n;
+      B[CONCURRENCY_NEW.MAX_QUEUE] = options.maxQueue === undefined ? 0n : check.u64(options.maxQueue, 'maxQueue');
+      B[CONCURRENCY_NEW.HAS_MAX_WAIT] = options.maxWait === undefined ? 0n : 1n;
+      if (options.maxWait === undefined) B[CONCURRENCY_NEW.MAX_WAIT] = 0n;
+      else check.putU64(CONCURRENCY_NEW.MAX_WAIT, check.durationNs(options.maxWait, 'maxWait'), 'maxWait');
       const given = (v) => () => v;
       this.#handle = create(KIND.ConcurrencyLimiter, n.concurrencyNew, {
         max_in_flight: { name: 'max', got: given(options.max) },
@@ -60,10 +61,10 @@ class ConcurrencyLimiter {
 
   /** Takes a permit if one is free and nobody waits; never waits: `{ ok, reason, remaining }`. */
   tryAcquire() {
-    F[0] = this.#h;
+    F[CALL.HANDLE] = this.#h;
     n.concurrencyAcquire();
-    const code = F[1];
-    return { ok: code === 0, reason: REASONS[code], remaining: F[3] };
+    const code = F[DECISION.REASON];
+    return { ok: code === 0, reason: REASONS[code], remaining: F[DECISION.REMAINING] };
   }
 
   /**
@@ -78,20 +79,20 @@ class ConcurrencyLimiter {
     const o = check.options(options);
     const signal = check.signal(o.signal);
     if (signal !== undefined && signal.aborted) return Promise.reject(abortReason(signal));
-    F[0] = this.#h;
+    F[CALL.HANDLE] = this.#h;
     if (o.maxWait === undefined) {
-      B[2] = 0n;
+      B[CONCURRENCY_ENQUEUE.HAS_MAX_WAIT] = 0n;
     } else {
-      check.putU64(1, check.durationNs(o.maxWait, 'maxWait', { allowInfinity: true }), 'maxWait');
-      B[2] = 1n;
+      check.putU64(CONCURRENCY_ENQUEUE.OUTCOME, check.durationNs(o.maxWait, 'maxWait', { allowInfinity: true }), 'maxWait');
+      B[CONCURRENCY_ENQUEUE.HAS_MAX_WAIT] = 1n;
     }
-    F[0] = this.#h;
+    F[CALL.HANDLE] = this.#h;
     n.concurrencyEnqueue();
-    const outcome = F[1];
+    const outcome = F[CONCURRENCY_ENQUEUE.OUTCOME];
     if (outcome === 0) return Promise.resolve(this.#releaser());
-    if (outcome === 2) return Promise.reject(refusal(REFUSALS[F[2]]));
-    const ticket = F[2];
-    const waitMs = F[3] / 1e6;
+    if (outcome === 2) return Promise.reject(refusal(REFUSALS[F[CONCURRENCY_ENQUEUE.REFUSAL]]));
+    const ticket = F[CONCURRENCY_ENQUEUE.TICKET];
+    const waitMs = F[CONCURRENCY_ENQUEUE.WAIT] / 1e6;
     return new Promise((resolve, reject) => {
       const w = { resolve, reject, signal, onAbort: null, timer: null };
       w.timer = setTimeout(() => this.#giveUp(ticket, w, true), waitMs);
@@ -106,10 +107,10 @@ class ConcurrencyLimiter {
 
   /** Returns a permit (to the oldest waiter, if any); false if none was held. */
   release() {
-    F[0] = this.#h;
+    F[CALL.HANDLE] = this.#h;
     n.concurrencyRelease();
-    const released = F[1] === 1;
-    const handedTo = F[3];
+    const released = F[CONCURRENCY_RELEASE.RELEASED] === 1;
+    const handedTo = F[CONCURRENCY_RELEASE.HANDED_TO];
     if (handedTo !== 0) this.#grant(handedTo);
     return released;
   }
@@ -128,18 +129,18 @@ class ConcurrencyLimiter {
 
   /** Permits and waiters now, the settings, and decisions by reason so far. */
   stats() {
-    F[0] = this.#h;
+    F[CALL.HANDLE] = this.#h;
     n.concurrencyStats();
     const refused = {};
-    REFUSALS.forEach((reason, i) => (refused[reason] = F[8 + i]));
+    REFUSALS.forEach((reason, i) => (refused[reason] = F[CONCURRENCY_STATS.REFUSED + i]));
     return {
-      inFlight: F[1],
-      max: F[2],
-      queued: F[3],
-      maxQueue: F[4],
-      maxWaitMs: F[5] / 1e6,
-      admitted: F[6],
-      admittedAfterWait: F[7],
+      inFlight: F[CONCURRENCY_STATS.IN_FLIGHT],
+      max: F[CONCURRENCY_STATS.MAX],
+      queued: F[CONCURRENCY_STATS.QUEUED],
+      maxQueue: F[CONCURRENCY_STATS.MAX_QUEUE],
+      maxWaitMs: F[CONCURRENCY_STATS.MAX_WAIT] / 1e6,
+      admitted: F[CONCURRENCY_STATS.ADMITTED],
+      admittedAfterWait: F[CONCURRENCY_STATS.ADMITTED_AFTER_WAIT],
       refused,
     };
   }
@@ -180,11 +181,11 @@ class ConcurrencyLimiter {
   #giveUp(ticket, w, timedOut) {
     if (this.#waiters.get(ticket) !== w) return;
     this.#settle(ticket, w);
-    F[0] = this.#h;
-    F[1] = ticket;
-    F[2] = timedOut ? 1 : 0;
+    F[CALL.HANDLE] = this.#h;
+    F[CONCURRENCY_TICKET.TICKET] = ticket;
+    F[CONCURRENCY_TICKET.TIMED_OUT] = timedOut ? 1 : 0;
     n.concurrencyCancel();
-    const removed = F[1] === 1;
+    const removed = F[CONCURRENCY_TICKET.ANSWER] === 1;
     if (timedOut) {
       // Handed the permit as the wait ran out: it is the waiter's.
       if (removed) w.reject(refusal('wait_timeout'));
@@ -200,10 +201,10 @@ class ConcurrencyLimiter {
     if (this.#poller !== null) return;
     this.#poller = setInterval(() => {
       for (const ticket of [...this.#waiters.keys()]) {
-        F[0] = this.#h;
-        F[1] = ticket;
+        F[CALL.HANDLE] = this.#h;
+        F[CONCURRENCY_TICKET.TICKET] = ticket;
         n.concurrencyWaiting();
-        if (F[1] === 0) this.#grant(ticket);
+        if (F[CONCURRENCY_TICKET.ANSWER] === 0) this.#grant(ticket);
       }
       if (this.#waiters.size === 0) {
         clearInterval(this.#poller);

@@ -2,7 +2,8 @@
 // Deadline propagation: the timeout to give a callee is the smaller of what
 // is left of the caller's own deadline and the callee's timeout, less a
 // safety margin.
-const { n, F, B, CONFIG } = require('./native');
+const { n, F, B } = require('./native');
+const { CALL, STATUS, DEADLINE } = require('./layout');
 const check = require('./check');
 const { rangeError, DeadlineExceededError } = require('./errors');
 const { exact } = require('./handle');
@@ -23,15 +24,15 @@ class Deadline {
     this.#margin = typeof margin === 'bigint' ? margin : BigInt(margin);
     this.#load();
     n.deadlineCheck();
-    if (F[1] === CONFIG) {
+    if (F[CALL.STATUS] === STATUS.CONFIG) {
       const [field, rule, got] = n.lastError() || ['timeoutMs', 'valid', '?'];
       throw rangeError(FIELDS[field] || field, rule.replace('timeout_ns', 'timeoutMs'), got);
     }
   }
 
   #load() {
-    B[2] = this.#timeout;
-    B[3] = this.#margin;
+    B[DEADLINE.TIMEOUT] = this.#timeout;
+    B[DEADLINE.MARGIN] = this.#margin;
   }
 
   /**
@@ -42,26 +43,27 @@ class Deadline {
   timeoutMs(deadlineMs = undefined) {
     this.#load();
     if (deadlineMs === undefined) {
-      F[4] = 0;
+      F[DEADLINE.HAS_DEADLINE] = 0;
     } else {
       check.number(deadlineMs, 'deadlineMs');
-      F[4] = 1;
-      F[5] = Math.max(0, Math.min(deadlineMs * 1e6, 18446744073709551615));
+      F[DEADLINE.HAS_DEADLINE] = 1;
+      F[DEADLINE.DEADLINE] = Math.max(0, Math.min(deadlineMs * 1e6, 18446744073709551615));
     }
     n.deadlineBudget();
-    if (F[1] !== 0) throw new DeadlineExceededError();
-    return F[2] >= 18446744073709551615 ? Infinity : F[2] / 1e6;
+    if (F[DEADLINE.REASON] !== 0) throw new DeadlineExceededError();
+    const budget = F[DEADLINE.BUDGET];
+    return budget >= 18446744073709551615 ? Infinity : budget / 1e6;
   }
 
   /** As timeoutMs at an explicit `now` and deadline (bigint ns): `{ reason, timeout }`. */
   budgetAt(now, deadline = undefined) {
     this.#load();
-    F[4] = deadline === undefined ? 0 : 1;
-    if (deadline !== undefined) check.putU64(5, deadline, 'deadline');
-    exact.on(1, now);
+    F[DEADLINE.HAS_DEADLINE] = deadline === undefined ? 0 : 1;
+    if (deadline !== undefined) check.putU64(DEADLINE.DEADLINE, deadline, 'deadline');
+    exact.on(now);
     try {
       n.deadlineBudget();
-      return { reason: REASONS[F[1]], timeout: B[2] };
+      return { reason: REASONS[F[DEADLINE.REASON]], timeout: B[DEADLINE.BUDGET] };
     } finally {
       exact.off();
     }

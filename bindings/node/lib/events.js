@@ -7,11 +7,9 @@
 // and one that throws is reported as a process warning: the next listener
 // and every later decision go on.
 const { n, F, B } = require('./native');
+const { CALL, EVENT } = require('./layout');
 const { exact } = require('./handle');
 const { REASONS } = require('./reason');
-
-/** The scratch slot a decision that queued an event sets to 1 (MODE - 1). */
-const FLAG = 30;
 
 const KINDS = [
   'refused',
@@ -37,7 +35,7 @@ class Events {
 
   /**
    * @param {import('node:events').EventEmitter} emitter what the events are emitted on
-   * @param {() => void} next the native call taking one event of the handle in F[0]
+   * @param {() => void} next the native call taking one event of the handle in F[CALL.HANDLE]
    * @param {() => number} handle the handle, read when draining
    */
   constructor(emitter, next, handle) {
@@ -48,8 +46,8 @@ class Events {
 
   /** Right after each decision call: one read of the flag, nothing else when it is down. */
   after() {
-    if (F[FLAG] === 0) return;
-    F[FLAG] = 0;
+    if (F[CALL.EVENTS] === 0) return;
+    F[CALL.EVENTS] = 0;
     if (this.#scheduled) return;
     this.#scheduled = true;
     setImmediate(this.#flush);
@@ -59,13 +57,19 @@ class Events {
   drain() {
     const events = [];
     const h = this.#handle();
-    exact.on(1, 0n);
+    exact.on(0n);
     try {
       for (;;) {
-        F[0] = h;
+        F[CALL.HANDLE] = h;
         this.#next();
-        if (F[1] !== 1) break;
-        events.push({ kind: KINDS[F[2]], reason: REASONS[F[3]], atNs: B[4], count: Number(B[5]), sinceNs: B[6] });
+        if (F[EVENT.TAKEN] !== 1) break;
+        events.push({
+          kind: KINDS[F[EVENT.KIND]],
+          reason: REASONS[F[EVENT.REASON]],
+          atNs: B[EVENT.AT],
+          count: Number(B[EVENT.COUNT]),
+          sinceNs: B[EVENT.SINCE],
+        });
       }
     } finally {
       exact.off();

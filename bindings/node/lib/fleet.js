@@ -3,7 +3,8 @@
 // uses the same Redis key. Each process leases batches of quota (sized to
 // its recent rate) and spends them locally; while Redis is slow or down it
 // admits its share `rate / nodes` on its own, never failing open.
-const { n, F, B, CONFIG, FULL, OK } = require('./native');
+const { n, F, B } = require('./native');
+const { CALL, STATUS, CREATED, ACQUIRE, FLEET_NEW, FLEET_STATS } = require('./layout');
 const check = require('./check');
 const { typeError, rangeError } = require('./errors');
 const { KIND, own, disown } = require('./handle');
@@ -27,19 +28,19 @@ const FIELDS = {
 };
 
 const DURATIONS = [
-  [7, 'batchPeriodMs', 100],
-  [8, 'leadMs', 10],
-  [9, 'leaseTtlMs', 1000],
-  [10, 'redisTimeoutMs', 50],
-  [11, 'retryIntervalMs', 50],
-  [13, 'keyIdleTtlMs', 60000],
+  [FLEET_NEW.BATCH_PERIOD, 'batchPeriodMs', 100],
+  [FLEET_NEW.LEAD, 'leadMs', 10],
+  [FLEET_NEW.LEASE_TTL, 'leaseTtlMs', 1000],
+  [FLEET_NEW.REDIS_TIMEOUT, 'redisTimeoutMs', 50],
+  [FLEET_NEW.RETRY_INTERVAL, 'retryIntervalMs', 50],
+  [FLEET_NEW.KEY_IDLE_TTL, 'keyIdleTtlMs', 60000],
 ];
 const COUNTS = [
-  [3, 'burst', 0n],
-  [4, 'nodes', 1n],
-  [5, 'minBatch', 0n],
-  [6, 'maxBatch', 0n],
-  [12, 'fallbackBurst', 0n],
+  [FLEET_NEW.BURST, 'burst', 0n],
+  [FLEET_NEW.NODES, 'nodes', 1n],
+  [FLEET_NEW.MIN_BATCH, 'minBatch', 0n],
+  [FLEET_NEW.MAX_BATCH, 'maxBatch', 0n],
+  [FLEET_NEW.FALLBACK_BURST, 'fallbackBurst', 0n],
 ];
 
 class FleetLimiter {
@@ -57,23 +58,23 @@ class FleetLimiter {
     const o = check.options(options);
     if (typeof o.redisUrl !== 'string') throw typeError('redisUrl', 'a redis:// URL string', o.redisUrl);
     if (typeof o.key !== 'string' || o.key.length === 0) throw typeError('key', 'a non-empty string', o.key);
-    B[1] = check.u64(o.rate, 'rate', 1);
-    check.putU64(2, check.durationNs(o.per === undefined ? 'second' : o.per, 'per'), 'per');
+    B[FLEET_NEW.RATE] = check.u64(o.rate, 'rate', 1);
+    check.putU64(FLEET_NEW.PER, check.durationNs(o.per === undefined ? 'second' : o.per, 'per'), 'per');
     for (const [slot, name, fallback] of COUNTS) B[slot] = o[name] === undefined ? fallback : check.u64(o[name], name);
     for (const [slot, name, ms] of DURATIONS) check.putU64(slot, check.durationNs(o[name] === undefined ? ms : o[name], name), name);
     n.fleetNew(o.redisUrl, o.key);
-    const status = F[1];
-    if (status === CONFIG) {
+    const status = F[CALL.STATUS];
+    if (status === STATUS.CONFIG) {
       const [field, rule, got] = n.lastError() || ['options', 'valid', '?'];
       throw rangeError(FIELDS[field] || field, rule, got);
     }
-    if (status === FULL) throw new RangeError('too many live FleetLimiters');
-    if (status !== OK) {
+    if (status === STATUS.FULL) throw new RangeError('too many live FleetLimiters');
+    if (status !== STATUS.OK) {
       const message = n.lastFleetError() || 'cannot start';
-      if (status === 4) throw rangeError('redisUrl', 'a redis:// URL', `${JSON.stringify(o.redisUrl)} (${message})`);
+      if (status === STATUS.BAD_URL) throw rangeError('redisUrl', 'a redis:// URL', `${JSON.stringify(o.redisUrl)} (${message})`);
       throw new Error(`weir: FleetLimiter: ${message}`);
     }
-    this.#handle = { index: F[2], gen: F[3], kind: KIND.FleetLimiter };
+    this.#handle = { index: F[CREATED.INDEX], gen: F[CREATED.GEN], kind: KIND.FleetLimiter };
     this.#h = own(this, this.#handle);
   }
 
@@ -85,8 +86,8 @@ class FleetLimiter {
   /** Takes `cost` tokens from this process's lease; never waits on Redis. */
   tryAcquire(cost = 1) {
     if (typeof cost !== 'number' || !(cost >= 0 && cost <= 9007199254740991) || cost !== Math.floor(cost)) check.cost(cost);
-    F[0] = this.#live();
-    F[2] = cost;
+    F[CALL.HANDLE] = this.#live();
+    F[ACQUIRE.COST] = cost;
     n.fleetAcquire();
     return answer();
   }
@@ -102,21 +103,21 @@ class FleetLimiter {
   }
 
   stats() {
-    F[0] = this.#live();
+    F[CALL.HANDLE] = this.#live();
     n.fleetStats();
     return {
-      admitted: F[1],
-      rejected: F[2],
-      redisCalls: F[3],
-      leases: F[4],
-      leasedTokens: F[5],
-      fallbacks: F[6],
-      resumes: F[7],
-      fallbackAdmitted: F[8],
-      inFallback: F[9] === 1,
-      leaseLeft: F[10],
-      bound: F[11],
-      maxBatch: F[12],
+      admitted: F[FLEET_STATS.ADMITTED],
+      rejected: F[FLEET_STATS.REJECTED],
+      redisCalls: F[FLEET_STATS.REDIS_CALLS],
+      leases: F[FLEET_STATS.LEASES],
+      leasedTokens: F[FLEET_STATS.LEASED_TOKENS],
+      fallbacks: F[FLEET_STATS.FALLBACKS],
+      resumes: F[FLEET_STATS.RESUMES],
+      fallbackAdmitted: F[FLEET_STATS.FALLBACK_ADMITTED],
+      inFallback: F[FLEET_STATS.IN_FALLBACK] === 1,
+      leaseLeft: F[FLEET_STATS.LEASE_LEFT],
+      bound: F[FLEET_STATS.BOUND],
+      maxBatch: F[FLEET_STATS.MAX_BATCH],
     };
   }
 

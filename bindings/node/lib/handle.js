@@ -2,7 +2,8 @@
 // Native objects live in process-wide tables; a JS wrapper holds an index.
 // When the wrapper is collected, the registry drops its hold. `share()`
 // gives worker threads what they need to hold the same object.
-const { n, F, B, CONFIG, FULL, OK, SYSTEM } = require('./native');
+const { n, F, B } = require('./native');
+const { CALL, STATUS, CREATED, TABLE } = require('./layout');
 const { rangeError, typeError } = require('./errors');
 
 const ATTACH = Symbol('attach');
@@ -11,8 +12,8 @@ const KIND = { Limiter: 0, KeyedLimiter: 1, ConcurrencyLimiter: 2, Shedder: 3, T
 const { isMainThread } = require('node:worker_threads');
 
 function release(held) {
-  F[0] = held.index;
-  F[1] = held.kind;
+  F[CALL.HANDLE] = held.index;
+  F[TABLE.KIND] = held.kind;
   n.release();
 }
 
@@ -37,11 +38,11 @@ const registry = new FinalizationRegistry((held) => {
  * the config error, named in the user's terms by `fields`. */
 function create(kind, ctor, fields) {
   ctor();
-  const status = F[1];
-  if (status === OK) return { index: F[2], gen: F[3], kind };
-  if (status === FULL) throw new RangeError('too many live weir objects of this kind (the table holds 2^20)');
+  const status = F[CALL.STATUS];
+  if (status === STATUS.OK) return { index: F[CREATED.INDEX], gen: F[CREATED.GEN], kind };
+  if (status === STATUS.FULL) throw new RangeError('too many live weir objects of this kind (the table holds 2^20)');
   const [field, rule, got] = n.lastError() || ['options', 'valid', '?'];
-  if (status === SYSTEM) throw new Error(`weir: ${rule}`);
+  if (status === STATUS.SYSTEM) throw new Error(`weir: ${rule}`);
   const named = fields[field] || { name: field };
   throw rangeError(named.name, named.rule || rule, named.got ? named.got(got) : got);
 }
@@ -70,24 +71,24 @@ function attach(kind, shared, className) {
   if (shared.kind !== kind || !Number.isInteger(index) || !Number.isInteger(gen) || index < 0 || gen < 0) {
     throw typeError('shared', `the result of ${className}.share()`, shared);
   }
-  F[0] = index;
-  F[1] = kind;
-  F[2] = gen;
+  F[CALL.HANDLE] = index;
+  F[TABLE.KIND] = kind;
+  F[TABLE.GEN] = gen;
   n.attach();
-  if (F[1] !== 1) throw rangeError('shared', `a live ${className}`, 'one that was dropped');
+  if (F[TABLE.ATTACHED] !== 1) throw rangeError('shared', `a live ${className}`, 'one that was dropped');
   return { kind, index, gen };
 }
 
 /** Switches scratch to exact mode for one call (explicit `now`, u64 answers). */
 const exact = {
-  on(slot, now) {
+  on(now) {
     if (typeof now !== 'bigint') throw typeError('now', 'a bigint (nanoseconds)', now);
     if (now < 0n || now > 0xffffffffffffffffn) throw rangeError('now', 'in [0, 2^64 - 1]', now);
-    F[F.length - 1] = 1;
-    B[slot] = now;
+    F[CALL.MODE] = 1;
+    B[CALL.NOW] = now;
   },
   off() {
-    F[F.length - 1] = 0;
+    F[CALL.MODE] = 0;
   },
 };
 

@@ -1,6 +1,7 @@
 'use strict';
 // Header codecs through core: grpc-timeout, plain milliseconds, Retry-After.
 const { n, F, B } = require('./native');
+const { CALL, HEADER } = require('./layout');
 const check = require('./check');
 const { typeError, rangeError } = require('./errors');
 
@@ -15,22 +16,25 @@ function headerError(code, value) {
 
 function parse(native, value, exactly) {
   if (typeof value !== 'string') throw typeError('value', 'a string', value);
-  F[F.length - 1] = exactly ? 1 : 0;
+  F[CALL.MODE] = exactly ? 1 : 0;
   try {
     native(value);
-    if (F[1] !== 0) throw headerError(F[1], value);
-    return exactly ? B[2] : F[2] >= 18446744073709551615 ? Infinity : F[2] / 1e6;
+    if (F[HEADER.CODE] !== 0) throw headerError(F[HEADER.CODE], value);
+    if (exactly) return B[HEADER.NS];
+    const ns = F[HEADER.NS];
+    return ns >= 18446744073709551615 ? Infinity : ns / 1e6;
   } finally {
-    F[F.length - 1] = 0;
+    F[CALL.MODE] = 0;
   }
 }
 
 function format(native, ns, bufLen) {
-  check.putU64(2, ns, 'timeout');
-  F[8] = bufLen;
+  check.putU64(HEADER.NS, ns, 'timeout');
+  F[HEADER.TEXT_CAPACITY] = bufLen;
   native();
-  if (F[1] !== 0) throw headerError(F[1], ns);
-  return String.fromCharCode(...bytes.subarray(24, 24 + F[9]));
+  if (F[HEADER.CODE] !== 0) throw headerError(F[HEADER.CODE], ns);
+  const text = HEADER.TEXT * 8;
+  return String.fromCharCode(...bytes.subarray(text, text + F[HEADER.TEXT_LENGTH]));
 }
 
 function msToNs(v, field) {
@@ -50,7 +54,7 @@ const formatMillis = (timeoutMs) => format(n.millisFormat, msToNs(timeoutMs, 'ti
 /** A `Retry-After` value (seconds or an HTTP date) -> milliseconds from now. */
 function parseRetryAfter(value, nowUnixMs = Date.now()) {
   check.finite(nowUnixMs, 'nowUnixMs', 0, Number.MAX_SAFE_INTEGER);
-  F[2] = Math.floor(nowUnixMs / 1000);
+  F[HEADER.NOW_UNIX_S] = Math.floor(nowUnixMs / 1000);
   return parse(n.retryAfterParse, value, false);
 }
 
@@ -59,7 +63,7 @@ const exactly = {
   parseGrpcTimeout: (value) => parse(n.grpcTimeoutParse, value, true),
   parseMillis: (value) => parse(n.millisParse, value, true),
   parseRetryAfter(value, nowUnixS) {
-    check.putU64(2, nowUnixS, 'nowUnixS');
+    check.putU64(HEADER.NOW_UNIX_S, nowUnixS, 'nowUnixS');
     return parse(n.retryAfterParse, value, true);
   },
   formatGrpcTimeout: (ns, bufLen = 32) => format(n.grpcTimeoutFormat, ns, check.integer(bufLen, 'bufLen', 0, 40)),

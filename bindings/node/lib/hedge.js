@@ -5,6 +5,7 @@
 // HotCache holds the hottest keys' values for a short TTL, misses shared
 // through a SingleFlight.
 const { n, F } = require('./native');
+const { CLOCK } = require('./layout');
 const check = require('./check');
 const { rangeError, abortReason } = require('./errors');
 const { seedBytes } = require('./keys');
@@ -336,7 +337,7 @@ async function hedged(hedger, fn, options = {}) {
 /** weir-host's clock in ns, as a double (the hedger's own clock). */
 function nowNs() {
   n.clock();
-  return F[2];
+  return F[CLOCK.NS_F64];
 }
 
 class HotCache {

@@ -4,6 +4,7 @@
 // under it, so no caller without the secret can compute which keys share
 // another key's place in the table.
 const { n, B } = require('./native');
+const { HASH_KEY } = require('./layout');
 const { typeError } = require('./errors');
 
 /** The secret of a `seed` option as bytes, or undefined for none. A refusal
@@ -32,7 +33,7 @@ function hashKey(key, seed = undefined) {
   else if (key instanceof Uint8Array) bytes = key;
   else throw typeError('key', 'a string or a Uint8Array', key);
   n.hashKey(bytes, seedBytes(seed));
-  return B[2];
+  return B[HASH_KEY.HASH];
 }
 
 module.exports = { seedBytes, SEED_FIELD, hashKey };

@@ -4,6 +4,7 @@
 // MultiLimiter (several rates decided together); rate and burst change live.
 const { EventEmitter } = require('node:events');
 const { n, F, B } = require('./native');
+const { CALL, STATUS, DECISION, ACQUIRE, KEYED_STATS, LIMITER_NEW, LIMITER_SET, MULTI_NEW, MULTI_RATE } = require('./layout');
 const { Events } = require('./events');
 const check = require('./check');
 const { typeError, rangeError, RateLimitedError } = require('./errors');
@@ -33,69 +34,71 @@ function real(v, field) {
  * one rule: 1/3 per second is one token every 3 s exactly). */
 function writeConfig(options) {
   const o = check.options(options);
-  F[1] = real(o.rate, 'rate');
-  check.putU64(2, check.durationNs(o.per === undefined ? 'second' : o.per, 'per'), 'per');
-  F[3] = o.burst === undefined ? 0 : real(o.burst, 'burst');
-  B[5] = o.burst === undefined ? 0n : 1n;
+  F[LIMITER_NEW.RATE] = real(o.rate, 'rate');
+  check.putU64(LIMITER_NEW.PER, check.durationNs(o.per === undefined ? 'second' : o.per, 'per'), 'per');
+  F[LIMITER_NEW.BURST] = o.burst === undefined ? 0 : real(o.burst, 'burst');
+  B[LIMITER_NEW.HAS_BURST] = o.burst === undefined ? 0n : 1n;
   return fields(o);
 }
 
 /** The answer of tryAcquire, in the shape of rate-limiter-flexible's. */
 function answer() {
-  const code = F[1];
-  if (code === 0) return { ok: true, reason: 'admitted', msBeforeNext: 0, remaining: F[3], resetMs: ms(F[4]) };
-  return { ok: false, reason: REASONS[code], msBeforeNext: ms(F[2]), remaining: F[3], resetMs: ms(F[4]) };
+  const code = F[DECISION.REASON];
+  const remaining = F[DECISION.REMAINING];
+  const resetMs = ms(F[DECISION.RESET_AFTER]);
+  if (code === 0) return { ok: true, reason: 'admitted', msBeforeNext: 0, remaining, resetMs };
+  return { ok: false, reason: REASONS[code], msBeforeNext: ms(F[DECISION.RETRY_AFTER]), remaining, resetMs };
 }
 
 const CHANGE = { rate: 1n, burst: 2n, core: 3n };
 
 /** Writes a live change of rate (per `per`, the burst kept) for the native side. */
 function writeRate(rate, per) {
-  F[1] = real(rate, 'rate');
-  check.putU64(2, check.durationNs(per, 'per'), 'per');
-  B[4] = CHANGE.rate;
+  F[LIMITER_SET.RATE] = real(rate, 'rate');
+  check.putU64(LIMITER_SET.PER, check.durationNs(per, 'per'), 'per');
+  B[LIMITER_SET.CHANGE] = CHANGE.rate;
   return fields({ rate, per });
 }
 
 /** Writes a live change of burst (the rate kept). */
 function writeBurst(burst) {
-  F[3] = real(burst, 'burst');
-  B[4] = CHANGE.burst;
+  F[LIMITER_SET.BURST] = real(burst, 'burst');
+  B[LIMITER_SET.CHANGE] = CHANGE.burst;
   return fields({ burst });
 }
 
 /** Writes core's config as is, at an explicit `now` (bigint ns). */
 function writeCore(now, config) {
   const c = check.options(config);
-  check.putU64(1, c.rate, 'rate');
-  check.putU64(2, c.periodNs === undefined ? 1000000000n : c.periodNs, 'periodNs');
-  check.putU64(3, c.burst, 'burst');
-  check.putU64(5, now, 'now');
-  B[4] = CHANGE.core;
+  check.putU64(LIMITER_SET.RATE, c.rate, 'rate');
+  check.putU64(LIMITER_SET.PER, c.periodNs === undefined ? 1000000000n : c.periodNs, 'periodNs');
+  check.putU64(LIMITER_SET.BURST, c.burst, 'burst');
+  check.putU64(LIMITER_SET.AT, now, 'now');
+  B[LIMITER_SET.CHANGE] = CHANGE.core;
   return { rate: { name: 'rate' }, burst: { name: 'burst' }, period_ns: { name: 'periodNs' } };
 }
 
 /** Applies the change just written to handle `h` through `set` (the
  * limiter's or the keyed table's native setter), then throws its refusal. */
 function change(h, named, set) {
-  F[0] = h;
+  F[CALL.HANDLE] = h;
   set();
   settled(named);
 }
 
 /** Throws the refusal of a live change the native side just made, if any. */
 function settled(named) {
-  const status = F[1];
-  if (status === 0) return;
-  if (status === 3) throw new Error('weir: the limiter was closed');
+  const status = F[CALL.STATUS];
+  if (status === STATUS.OK) return;
+  if (status === STATUS.BAD_HANDLE) throw new Error('weir: the limiter was closed');
   const [field, rule, got] = n.lastError() || ['options', 'valid', '?'];
-  if (status === 6) throw new Error(`weir: ${rule}`);
+  if (status === STATUS.SYSTEM) throw new Error(`weir: ${rule}`);
   const name = named[field] || { name: field };
   throw rangeError(name.name, rule, name.got ? name.got(got) : got);
 }
 
 function exactAnswer() {
-  return { reason: REASONS[F[1]], retryAfter: B[2], remaining: B[3], resetAfter: B[4] };
+  return { reason: REASONS[F[DECISION.REASON]], retryAfter: B[DECISION.RETRY_AFTER], remaining: B[DECISION.REMAINING], resetAfter: B[DECISION.RESET_AFTER] };
 }
 
 function waitOptions(o) {
@@ -156,10 +159,10 @@ class Limiter {
 
   tryAcquire(cost = 1) {
     if (typeof cost !== 'number' || !(cost >= 0 && cost <= 9007199254740991) || cost !== Math.floor(cost)) check.cost(cost);
-    F[0] = this.#h;
-    F[2] = cost;
+    F[CALL.HANDLE] = this.#h;
+    F[ACQUIRE.COST] = cost;
     n.limiterAcquire();
-    if (F[1] === 0) this.#admitted++;
+    if (F[DECISION.REASON] === 0) this.#admitted++;
     else this.#rejected++;
     return answer();
   }
@@ -203,10 +206,10 @@ class Limiter {
   /** As tryAcquire at an explicit `now` (bigint ns); answers in exact bigints. */
   tryAcquireAt(now, cost = 1) {
     const c = exactCost(cost);
-    exact.on(1, now);
+    exact.on(now);
     try {
-      F[0] = this.#h;
-      B[2] = c;
+      F[CALL.HANDLE] = this.#h;
+      B[ACQUIRE.COST] = c;
       n.limiterAcquire();
       return exactAnswer();
     } finally {
@@ -255,7 +258,7 @@ class KeyedLimiter extends EventEmitter {
       if (o.shared !== undefined) throw typeError('shared', 'absent: only Limiter keeps its state in a shared file', o.shared);
       const capacity = o.capacity === undefined ? 4096 : check.integer(o.capacity, 'capacity', 1, 1 << 24);
       const seed = seedBytes(o.seed);
-      B[4] = BigInt(capacity);
+      B[LIMITER_NEW.CAPACITY] = BigInt(capacity);
       this.#handle = create(KIND.KeyedLimiter, () => n.keyedNew(seed), { ...named, seed: SEED_FIELD });
     }
     this.#h = own(this, this.#handle);
@@ -272,16 +275,16 @@ class KeyedLimiter extends EventEmitter {
 
   tryAcquire(key, cost = 1) {
     if (typeof cost !== 'number' || !(cost >= 0 && cost <= 9007199254740991) || cost !== Math.floor(cost)) check.cost(cost);
-    F[0] = this.#h;
-    F[2] = cost;
+    F[CALL.HANDLE] = this.#h;
+    F[ACQUIRE.COST] = cost;
     if (typeof key === 'string') {
       n.keyedAcquireStr(key);
     } else {
-      B[3] = keyOf(key);
+      B[ACQUIRE.KEY] = keyOf(key);
       n.keyedAcquire();
     }
     this.#events.after();
-    if (F[1] === 0) this.#admitted++;
+    if (F[DECISION.REASON] === 0) this.#admitted++;
     else this.#rejected++;
     return answer();
   }
@@ -300,14 +303,14 @@ class KeyedLimiter extends EventEmitter {
   tryAcquireAt(key, now, cost = 1) {
     const k = keyOf(key);
     const c = exactCost(cost);
-    exact.on(1, now);
+    exact.on(now);
     try {
-      F[0] = this.#h;
-      B[2] = c;
+      F[CALL.HANDLE] = this.#h;
+      B[ACQUIRE.COST] = c;
       if (typeof k === 'string') {
         n.keyedAcquireStr(k);
       } else {
-        B[3] = k;
+        B[ACQUIRE.KEY] = k;
         n.keyedAcquire();
       }
       this.#events.after();
@@ -322,17 +325,17 @@ class KeyedLimiter extends EventEmitter {
    * capacity, and the decisions made through this object (this thread).
    */
   stats() {
-    F[0] = this.#h;
+    F[CALL.HANDLE] = this.#h;
     n.keyedStats();
-    return { live: F[1], capacity: F[2], admitted: this.#admitted, rejected: this.#rejected };
+    return { live: F[KEYED_STATS.LIVE], capacity: F[KEYED_STATS.CAPACITY], admitted: this.#admitted, rejected: this.#rejected };
   }
 
   statsAt(now) {
-    exact.on(1, now);
+    exact.on(now);
     try {
-      F[0] = this.#h;
+      F[CALL.HANDLE] = this.#h;
       n.keyedStats();
-      return { live: F[1], capacity: F[2] };
+      return { live: F[KEYED_STATS.LIVE], capacity: F[KEYED_STATS.CAPACITY] };
     } finally {
       exact.off();
     }
@@ -377,11 +380,13 @@ class MultiLimiter {
       list.forEach((r, i) => {
         const o = check.options(r);
         if (i >= 4) return;
-        F[2 + 3 * i] = real(o.rate, `rates[${i}].rate`);
-        check.putU64(3 + 3 * i, check.durationNs(o.per === undefined ? 'second' : o.per, `rates[${i}].per`), `rates[${i}].per`);
-        F[4 + 3 * i] = o.burst === undefined ? NaN : real(o.burst, `rates[${i}].burst`);
+        const at = MULTI_NEW.RATES + MULTI_NEW.WORDS * i;
+        F[at + MULTI_RATE.RATE] = real(o.rate, `rates[${i}].rate`);
+        const per = check.durationNs(o.per === undefined ? 'second' : o.per, `rates[${i}].per`);
+        check.putU64(at + MULTI_RATE.PER, per, `rates[${i}].per`);
+        F[at + MULTI_RATE.BURST] = o.burst === undefined ? NaN : real(o.burst, `rates[${i}].burst`);
       });
-      B[1] = BigInt(rates.length);
+      B[MULTI_NEW.COUNT] = BigInt(rates.length);
       const named = {
         rates: { name: 'rates', got: () => rates.length },
         rate: { name: 'rate', got: (i) => list[i] && list[i].rate },
@@ -404,8 +409,8 @@ class MultiLimiter {
   /** Takes `cost` tokens from every rate now, or none; never waits. */
   tryAcquire(cost = 1) {
     check.cost(cost);
-    F[0] = this.#h;
-    F[2] = cost;
+    F[CALL.HANDLE] = this.#h;
+    F[ACQUIRE.COST] = cost;
     n.multiAcquire();
     return answer();
   }
@@ -422,10 +427,10 @@ class MultiLimiter {
 
   tryAcquireAt(now, cost = 1) {
     const c = exactCost(cost);
-    exact.on(1, now);
+    exact.on(now);
     try {
-      F[0] = this.#h;
-      B[2] = c;
+      F[CALL.HANDLE] = this.#h;
+      B[ACQUIRE.COST] = c;
       n.multiAcquire();
       return exactAnswer();
     } finally {
@@ -452,8 +457,8 @@ class MultiLimiter {
   }
 
   #set(index, named) {
-    check.putU64(6, index, 'index');
-    F[0] = this.#h;
+    check.putU64(LIMITER_SET.INDEX, index, 'index');
+    F[CALL.HANDLE] = this.#h;
     n.multiSet();
     settled({ ...named, index: { name: 'index', got: () => index } });
   }

@@ -3,6 +3,7 @@
 // are two views (f64, u64) of the words every native call reads its inputs
 // from and writes its answer to.
 const { loadAddon } = require('./addon');
+const { SLOTS, STATUS } = require('./layout');
 
 const n = loadAddon();
 const buffer = n.scratch();
@@ -12,16 +13,12 @@ if (!(buffer instanceof ArrayBuffer)) {
 }
 const F = new Float64Array(buffer);
 const B = new BigUint64Array(buffer);
-const MODE = F.length - 1;
+if (F.length !== SLOTS) throw new Error(`weir: the native addon's scratch buffer holds ${F.length} words, this package expects ${SLOTS}`);
 
 const U64_MAX = 0xffffffffffffffffn;
 const TWO_64 = 18446744073709551616; // 2^64 as a double: what u64::MAX reads as
 
-// Status codes of constructors, in slot 1.
-const OK = 0;
-const CONFIG = 1;
-const FULL = 2;
-// A system call failed or a file is not what it should be (shared limiters).
-const SYSTEM = 6;
+// Status codes of constructors (see layout.js).
+const { OK, CONFIG, FULL, SYSTEM } = STATUS;
 
-module.exports = { n, F, B, MODE, U64_MAX, TWO_64, OK, CONFIG, FULL, SYSTEM };
+module.exports = { n, F, B, U64_MAX, TWO_64, OK, CONFIG, FULL, SYSTEM };

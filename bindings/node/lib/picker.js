@@ -3,6 +3,7 @@
 // success rate, in-flight count and reported CPU in a fixed table; this
 // wrapper maps table slots to the caller's node values.
 const { n, F, B } = require('./native');
+const { CALL, PICKER_NEW, PICKER_CHANGE, PICKER_PICK, PICKER_DONE, PICKER_NODE } = require('./layout');
 const check = require('./check');
 const { typeError, rangeError } = require('./errors');
 const { KIND, create, own, exact } = require('./handle');
@@ -38,23 +39,23 @@ class Picker {
    */
   constructor(options = {}) {
     const o = check.options(options);
-    B[1] = BigInt(o.capacity === undefined ? 64 : check.integer(o.capacity, 'capacity', 0, 1 << 20));
-    check.putU64(2, check.durationNs(o.tauMs === undefined ? 600 : o.tauMs, 'tauMs'), 'tauMs');
-    check.putU64(3, check.durationNs(o.forcePickMs === undefined ? 3000 : o.forcePickMs, 'forcePickMs'), 'forcePickMs');
-    F[4] = o.successFloor === undefined ? 0.5 : check.number(o.successFloor, 'successFloor');
-    B[5] = BigInt(o.cpuCeiling === undefined ? 900 : check.integer(o.cpuCeiling, 'cpuCeiling', 0));
-    check.putU64(6, check.durationNs(o.latencyBiasMs === undefined ? 5 : o.latencyBiasMs, 'latencyBiasMs'), 'latencyBiasMs');
-    check.putU64(7, check.durationNs(o.initialLatencyMs === undefined ? 0 : o.initialLatencyMs, 'initialLatencyMs'), 'initialLatencyMs');
+    B[PICKER_NEW.CAPACITY] = BigInt(o.capacity === undefined ? 64 : check.integer(o.capacity, 'capacity', 0, 1 << 20));
+    check.putU64(PICKER_NEW.TAU, check.durationNs(o.tauMs === undefined ? 600 : o.tauMs, 'tauMs'), 'tauMs');
+    check.putU64(PICKER_NEW.FORCE_PICK, check.durationNs(o.forcePickMs === undefined ? 3000 : o.forcePickMs, 'forcePickMs'), 'forcePickMs');
+    F[PICKER_NEW.SUCCESS_FLOOR] = o.successFloor === undefined ? 0.5 : check.number(o.successFloor, 'successFloor');
+    B[PICKER_NEW.CPU_CEILING] = BigInt(o.cpuCeiling === undefined ? 900 : check.integer(o.cpuCeiling, 'cpuCeiling', 0));
+    check.putU64(PICKER_NEW.LATENCY_BIAS, check.durationNs(o.latencyBiasMs === undefined ? 5 : o.latencyBiasMs, 'latencyBiasMs'), 'latencyBiasMs');
+    check.putU64(PICKER_NEW.INITIAL_LATENCY, check.durationNs(o.initialLatencyMs === undefined ? 0 : o.initialLatencyMs, 'initialLatencyMs'), 'initialLatencyMs');
     this.#h = own(this, create(KIND.Picker, n.pickerNew, FIELDS));
   }
 
   /** Adds `node` (any value; added twice it keeps its slot). Returns false when the table is full. */
   add(node) {
     if (this.#index.has(node)) return true;
-    F[0] = this.#h;
-    B[2] = this.#nextId++;
+    F[CALL.HANDLE] = this.#h;
+    B[PICKER_CHANGE.ID] = this.#nextId++;
     n.pickerAdd();
-    const index = F[1];
+    const index = F[PICKER_CHANGE.ANSWER];
     if (index < 0) return false;
     this.#nodes[index] = node;
     this.#index.set(node, index);
@@ -79,11 +80,11 @@ class Picker {
 
   /** Two random up nodes, the less loaded one: `{ node, index, gen, forced, startedAt }`, or null. */
   pick() {
-    F[0] = this.#h;
+    F[CALL.HANDLE] = this.#h;
     n.pickerPick();
-    if (F[1] !== 0) return null;
-    const index = F[2];
-    return { node: this.#nodes[index], index, gen: F[3], forced: F[4] === 1, startedAt: F[5] };
+    if (F[PICKER_PICK.REASON] !== 0) return null;
+    const index = F[PICKER_PICK.INDEX];
+    return { node: this.#nodes[index], index, gen: F[PICKER_PICK.GEN], forced: F[PICKER_PICK.FORCED] === 1, startedAt: F[PICKER_PICK.AT] };
   }
 
   /**
@@ -94,20 +95,20 @@ class Picker {
     if (pick === null || typeof pick !== 'object') throw typeError('pick', 'the result of pick()', pick);
     const o = check.options(outcome, 'outcome');
     const success = o.success === undefined ? true : check.bool(o.success, 'outcome.success');
-    F[0] = this.#h;
-    F[2] = check.integer(pick.index, 'pick.index', 0);
-    F[3] = check.integer(pick.gen, 'pick.gen', 0);
+    F[CALL.HANDLE] = this.#h;
+    F[PICKER_DONE.INDEX] = check.integer(pick.index, 'pick.index', 0);
+    F[PICKER_DONE.GEN] = check.integer(pick.gen, 'pick.gen', 0);
     if (o.latencyMs === undefined) {
-      F[7] = check.number(pick.startedAt, 'pick.startedAt');
-      F[8] = 1;
+      F[PICKER_DONE.STARTED_AT] = check.number(pick.startedAt, 'pick.startedAt');
+      F[PICKER_DONE.MEASURE] = 1;
     } else {
-      F[4] = check.finite(o.latencyMs, 'outcome.latencyMs', 0, Number.MAX_SAFE_INTEGER) * 1e6;
-      F[8] = 0;
+      F[PICKER_DONE.LATENCY] = check.finite(o.latencyMs, 'outcome.latencyMs', 0, Number.MAX_SAFE_INTEGER) * 1e6;
+      F[PICKER_DONE.MEASURE] = 0;
     }
-    F[5] = success ? 1 : 0;
-    F[6] = o.cpu === undefined ? -1 : check.integer(o.cpu, 'outcome.cpu', 0, 1000);
+    F[PICKER_DONE.SUCCESS] = success ? 1 : 0;
+    F[PICKER_DONE.CPU] = o.cpu === undefined ? -1 : check.integer(o.cpu, 'outcome.cpu', 0, 1000);
     n.pickerDone();
-    return F[1] === 1;
+    return F[PICKER_DONE.CURRENT] === 1;
   }
 
   /** Picks a node, runs `fn(node)`, and reports the outcome (a throw is a failure). */
@@ -130,72 +131,72 @@ class Picker {
     const out = [];
     for (const [node, index] of this.#index) {
       const s = this.#node(index);
-      out.push({ node, state: s.state, inFlight: F[3], latencyMs: F[4] / 1e6, success: F[5], cpu: F[6] });
+      out.push({ node, state: s.state, inFlight: F[PICKER_NODE.IN_FLIGHT], latencyMs: F[PICKER_NODE.LATENCY] / 1e6, success: F[PICKER_NODE.SUCCESS], cpu: F[PICKER_NODE.CPU] });
     }
     return out;
   }
 
   #node(index) {
-    F[0] = this.#h;
-    F[2] = index;
+    F[CALL.HANDLE] = this.#h;
+    F[PICKER_NODE.INDEX] = index;
     n.pickerNode();
-    return { state: F[1] === 1 ? STATES[F[2]] : 'empty' };
+    return { state: F[PICKER_NODE.FOUND] === 1 ? STATES[F[PICKER_NODE.STATE]] : 'empty' };
   }
 
   // Index-level and explicit-time variants (bigint ns), as core's cells.
   addAt(id, now) {
-    check.putU64(2, id, 'id');
-    exact.on(1, now);
+    check.putU64(PICKER_CHANGE.ID, id, 'id');
+    exact.on(now);
     try {
-      F[0] = this.#h;
+      F[CALL.HANDLE] = this.#h;
       n.pickerAdd();
-      return F[1];
+      return F[PICKER_CHANGE.ANSWER];
     } finally {
       exact.off();
     }
   }
 
   removeIndex(index) {
-    F[0] = this.#h;
-    F[2] = check.integer(index, 'index', 0);
+    F[CALL.HANDLE] = this.#h;
+    F[PICKER_CHANGE.INDEX] = check.integer(index, 'index', 0);
     n.pickerRemove();
-    return F[1] === 1;
+    return F[PICKER_CHANGE.ANSWER] === 1;
   }
 
   setUpIndex(index, up) {
-    F[0] = this.#h;
-    F[2] = check.integer(index, 'index', 0);
-    F[3] = check.bool(up, 'up') ? 1 : 0;
+    F[CALL.HANDLE] = this.#h;
+    F[PICKER_CHANGE.INDEX] = check.integer(index, 'index', 0);
+    F[PICKER_CHANGE.UP] = check.bool(up, 'up') ? 1 : 0;
     n.pickerSetUp();
-    return F[1] === 1;
+    return F[PICKER_CHANGE.ANSWER] === 1;
   }
 
   pickAt(now, draw) {
     if (typeof draw !== 'bigint') throw typeError('draw', 'a bigint in [0, 2^64 - 1]', draw);
-    check.putU64(2, draw, 'draw');
-    exact.on(1, now);
+    check.putU64(PICKER_PICK.DRAW, draw, 'draw');
+    exact.on(now);
     try {
-      F[0] = this.#h;
+      F[CALL.HANDLE] = this.#h;
       n.pickerPick();
-      if (F[1] !== 0) return { reason: 'no_node' };
-      return { reason: 'admitted', index: F[2], gen: F[3], forced: F[4] === 1 };
+      if (F[PICKER_PICK.REASON] !== 0) return { reason: 'no_node' };
+      return { reason: 'admitted', index: F[PICKER_PICK.INDEX], gen: F[PICKER_PICK.GEN], forced: F[PICKER_PICK.FORCED] === 1 };
     } finally {
       exact.off();
     }
   }
 
   doneAt(index, gen, now, { latencyNs, success, cpu } = {}) {
-    F[2] = check.integer(index, 'index', 0);
-    F[3] = check.integer(gen, 'gen', 0);
-    check.putU64(4, latencyNs, 'latencyNs');
-    F[5] = check.bool(success, 'success') ? 1 : 0;
-    F[6] = cpu === undefined ? -1 : check.integer(cpu, 'cpu', 0);
-    F[8] = 0;
-    exact.on(1, now);
+    F[PICKER_DONE.INDEX] = check.integer(index, 'index', 0);
+    F[PICKER_DONE.GEN] = check.integer(gen, 'gen', 0);
+    check.putU64(PICKER_DONE.LATENCY, latencyNs, 'latencyNs');
+    F[PICKER_DONE.SUCCESS] = check.bool(success, 'success') ? 1 : 0;
+    F[PICKER_DONE.CPU] = cpu === undefined ? -1 : check.integer(cpu, 'cpu', 0);
+    F[PICKER_DONE.MEASURE] = 0;
+    exact.on(now);
     try {
-      F[0] = this.#h;
+      F[CALL.HANDLE] = this.#h;
       n.pickerDone();
-      return F[1] === 1;
+      return F[PICKER_DONE.CURRENT] === 1;
     } finally {
       exact.off();
     }
@@ -204,13 +205,21 @@ class Picker {
   /** Slot `index` as core sees it, in exact bigints; null past the capacity. */
   nodeAt(index) {
     check.integer(index, 'index', 0);
-    exact.on(1, 0n);
+    exact.on(0n);
     try {
-      F[0] = this.#h;
-      F[2] = index;
+      F[CALL.HANDLE] = this.#h;
+      F[PICKER_NODE.INDEX] = index;
       n.pickerNode();
-      if (F[1] !== 1) return null;
-      return { state: STATES[F[2]], inFlight: B[3], latencyNs: F[4], success: F[5], cpu: B[6], id: B[7], lastPick: B[8] };
+      if (F[PICKER_NODE.FOUND] !== 1) return null;
+      return {
+        state: STATES[F[PICKER_NODE.STATE]],
+        inFlight: B[PICKER_NODE.IN_FLIGHT],
+        latencyNs: F[PICKER_NODE.LATENCY],
+        success: F[PICKER_NODE.SUCCESS],
+        cpu: B[PICKER_NODE.CPU],
+        id: B[PICKER_NODE.ID],
+        lastPick: B[PICKER_NODE.LAST_PICK],
+      };
     } finally {
       exact.off();
     }

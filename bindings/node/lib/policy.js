@@ -7,6 +7,7 @@
 // answered it.
 const fs = require('node:fs');
 const { n, F } = require('./native');
+const { CALL, POLICY_CHECK } = require('./layout');
 const { typeError } = require('./errors');
 
 class PolicyError extends Error {
@@ -144,9 +145,9 @@ class Policy {
     if (r.key !== undefined && r.key !== null && typeof r.key !== 'string') text(r.key, 'key');
     if (this.#bare && r.now === undefined) {
       // A policy that reads nothing of the request decides without it.
-      F[0] = this.#index;
+      F[CALL.HANDLE] = this.#index;
       n.policyCheckBare();
-      const code = F[1];
+      const code = F[POLICY_CHECK.CODE];
       if (code === 0) return ADMITTED;
       if (code === 1) return new Verdict(n.policyTakeVerdict());
       this.#bare = false;

@@ -4,6 +4,7 @@
 // caller and thread that holds it), and retry(fn, options) over both.
 const { EventEmitter } = require('node:events');
 const { n, F, B, U64_MAX } = require('./native');
+const { CALL, CLOCK, DECISION, BACKOFF_NEW, RETRY_ASK, RETRY_DELAY, BUDGET_NEW, BUDGET_CALL } = require('./layout');
 const { Events } = require('./events');
 const check = require('./check');
 const { typeError, rangeError, abortReason, RetryError } = require('./errors');
@@ -36,15 +37,15 @@ class Backoff {
       this.#handle = shared;
     } else {
       const o = check.options(options);
-      check.putU64(1, check.durationNs(o.baseMs === undefined ? 25 : o.baseMs, 'baseMs'), 'baseMs');
-      check.putU64(2, check.durationNs(o.capMs === undefined ? 250 : o.capMs, 'capMs'), 'capMs');
-      F[3] = o.multiplier === undefined ? 2 : check.number(o.multiplier, 'multiplier');
+      check.putU64(BACKOFF_NEW.BASE, check.durationNs(o.baseMs === undefined ? 25 : o.baseMs, 'baseMs'), 'baseMs');
+      check.putU64(BACKOFF_NEW.CAP, check.durationNs(o.capMs === undefined ? 250 : o.capMs, 'capMs'), 'capMs');
+      F[BACKOFF_NEW.MULTIPLIER] = o.multiplier === undefined ? 2 : check.number(o.multiplier, 'multiplier');
       const jitter = o.jitter === undefined ? 'full' : o.jitter;
       if (typeof jitter !== 'string') throw typeError('jitter', `one of ${JITTERS.join(', ')}`, jitter);
       if (!JITTERS.includes(jitter)) throw rangeError('jitter', `one of ${JITTERS.join(', ')}`, jitter);
-      F[4] = JITTERS.indexOf(jitter);
-      B[5] = o.maxAttempts === undefined ? 3n : check.u64(o.maxAttempts, 'maxAttempts');
-      check.putU64(6, check.durationNs(o.advisedCapMs === undefined ? 30000 : o.advisedCapMs, 'advisedCapMs', { allowInfinity: true }), 'advisedCapMs');
+      F[BACKOFF_NEW.JITTER] = JITTERS.indexOf(jitter);
+      B[BACKOFF_NEW.MAX_ATTEMPTS] = o.maxAttempts === undefined ? 3n : check.u64(o.maxAttempts, 'maxAttempts');
+      check.putU64(BACKOFF_NEW.ADVISED_CAP, check.durationNs(o.advisedCapMs === undefined ? 30000 : o.advisedCapMs, 'advisedCapMs', { allowInfinity: true }), 'advisedCapMs');
       this.#handle = create(KIND.Backoff, n.backoffNew, BACKOFF_FIELDS);
     }
     this.#h = own(this, this.#handle);
@@ -65,39 +66,39 @@ class Backoff {
 
   /** The delay before retry number `retry` (1 for the first), jittered, in ms. */
   delay(retry, previousMs = 0) {
-    F[0] = this.#h;
-    F[2] = check.integer(retry, 'retry', 0, 0xffffffff);
-    F[4] = check.finite(previousMs, 'previousMs', 0, Number.MAX_SAFE_INTEGER) * 1e6;
+    F[CALL.HANDLE] = this.#h;
+    F[RETRY_ASK.ATTEMPT] = check.integer(retry, 'retry', 0, 0xffffffff);
+    F[RETRY_ASK.PREVIOUS] = check.finite(previousMs, 'previousMs', 0, Number.MAX_SAFE_INTEGER) * 1e6;
     n.backoffDelay();
-    return F[1] / 1e6;
+    return F[RETRY_DELAY.BACKOFF_DELAY] / 1e6;
   }
 
   // Explicit variants: every input and answer exact, the draw given.
   delayAt(retry, draw, previousNs = 0n) {
-    check.putU64(2, retry, 'retry');
-    check.putU64(3, draw, 'draw');
-    check.putU64(4, previousNs, 'previousNs');
-    exact.on(1, 0n);
+    check.putU64(RETRY_ASK.ATTEMPT, retry, 'retry');
+    check.putU64(RETRY_ASK.DRAW, draw, 'draw');
+    check.putU64(RETRY_ASK.PREVIOUS, previousNs, 'previousNs');
+    exact.on(0n);
     try {
-      F[0] = this.#h;
+      F[CALL.HANDLE] = this.#h;
       n.backoffDelay();
-      return B[1];
+      return B[RETRY_DELAY.BACKOFF_DELAY];
     } finally {
       exact.off();
     }
   }
 
   nextAt(attempt, draw, previousNs = 0n, advisedNs = undefined) {
-    check.putU64(2, attempt, 'attempt');
-    check.putU64(3, draw, 'draw');
-    check.putU64(4, previousNs, 'previousNs');
-    F[5] = advisedNs === undefined ? 0 : 1;
-    if (advisedNs !== undefined) check.putU64(6, advisedNs, 'advisedNs');
-    exact.on(1, 0n);
+    check.putU64(RETRY_ASK.ATTEMPT, attempt, 'attempt');
+    check.putU64(RETRY_ASK.DRAW, draw, 'draw');
+    check.putU64(RETRY_ASK.PREVIOUS, previousNs, 'previousNs');
+    F[RETRY_ASK.HAS_ADVICE] = advisedNs === undefined ? 0 : 1;
+    if (advisedNs !== undefined) check.putU64(RETRY_ASK.ADVICE, advisedNs, 'advisedNs');
+    exact.on(0n);
     try {
-      F[0] = this.#h;
+      F[CALL.HANDLE] = this.#h;
       n.backoffNext();
-      return { reason: REASONS[F[1]], delay: B[2] };
+      return { reason: REASONS[F[RETRY_DELAY.NEXT_REASON]], delay: B[RETRY_DELAY.NEXT_DELAY] };
     } finally {
       exact.off();
     }
@@ -136,10 +137,10 @@ class RetryBudget extends EventEmitter {
       this.#handle = shared;
     } else {
       const o = check.options(options);
-      F[1] = o.ratio === undefined ? 0.1 : check.number(o.ratio, 'ratio');
-      B[2] = o.minPerSecond === undefined ? 10n : check.u64(o.minPerSecond, 'minPerSecond');
-      check.putU64(3, check.durationNs(o.windowMs === undefined ? 10000 : o.windowMs, 'windowMs'), 'windowMs');
-      B[4] = o.buckets === undefined ? 10n : check.u64(o.buckets, 'buckets');
+      F[BUDGET_NEW.RATIO] = o.ratio === undefined ? 0.1 : check.number(o.ratio, 'ratio');
+      B[BUDGET_NEW.MIN_PER_SECOND] = o.minPerSecond === undefined ? 10n : check.u64(o.minPerSecond, 'minPerSecond');
+      check.putU64(BUDGET_NEW.WINDOW, check.durationNs(o.windowMs === undefined ? 10000 : o.windowMs, 'windowMs'), 'windowMs');
+      B[BUDGET_NEW.BUCKETS] = o.buckets === undefined ? 10n : check.u64(o.buckets, 'buckets');
       this.#handle = create(KIND.RetryBudget, n.budgetNew, BUDGET_FIELDS);
     }
     this.#h = own(this, this.#handle);
@@ -174,8 +175,8 @@ class RetryBudget extends EventEmitter {
     const count = this.#pending;
     if (count === 0) return;
     this.#pending = 0;
-    F[0] = this.#h;
-    F[2] = count;
+    F[CALL.HANDLE] = this.#h;
+    F[BUDGET_CALL.COUNT] = count;
     n.budgetDeposit();
   }
 
@@ -183,21 +184,21 @@ class RetryBudget extends EventEmitter {
   deposit(count = 1) {
     check.integer(count, 'count', 0);
     this._flush();
-    F[0] = this.#h;
-    F[2] = count;
+    F[CALL.HANDLE] = this.#h;
+    F[BUDGET_CALL.COUNT] = count;
     n.budgetDeposit();
   }
 
   /** Asks for one retry now: `{ ok, reason, retryAfterMs, remaining }`. */
   withdraw() {
     this._flush();
-    F[0] = this.#h;
-    F[2] = 0;
-    F[3] = 18446744073709551615;
+    F[CALL.HANDLE] = this.#h;
+    F[BUDGET_CALL.DELAY] = 0;
+    F[BUDGET_CALL.DEADLINE_LEFT] = 18446744073709551615;
     n.budgetWithdraw();
     this.#events.after();
-    const code = F[1];
-    return { ok: code === 0, reason: REASONS[code], retryAfterMs: code === 0 ? 0 : ms(F[2]), remaining: F[3] };
+    const code = F[DECISION.REASON];
+    return { ok: code === 0, reason: REASONS[code], retryAfterMs: code === 0 ? 0 : ms(F[DECISION.RETRY_AFTER]), remaining: F[DECISION.REMAINING] };
   }
 
   /** @internal after a decision made on this budget elsewhere (the retry loop) */
@@ -208,18 +209,18 @@ class RetryBudget extends EventEmitter {
   /** Requests and retries in the window now. */
   stats() {
     this._flush();
-    F[0] = this.#h;
+    F[CALL.HANDLE] = this.#h;
     n.budgetSnapshot();
-    return { requests: F[1], retries: F[2] };
+    return { requests: F[BUDGET_CALL.REQUESTS], retries: F[BUDGET_CALL.RETRIES] };
   }
 
   // Explicit-time variants (bigint ns), answering in exact bigints.
   depositAt(now, count = 1) {
     this._flush();
-    check.putU64(2, count, 'count');
-    exact.on(1, now);
+    check.putU64(BUDGET_CALL.COUNT, count, 'count');
+    exact.on(now);
     try {
-      F[0] = this.#h;
+      F[CALL.HANDLE] = this.#h;
       n.budgetDeposit();
     } finally {
       exact.off();
@@ -228,14 +229,14 @@ class RetryBudget extends EventEmitter {
 
   withdrawAt(now, delayNs = 0n, deadlineLeftNs = U64_MAX) {
     this._flush();
-    check.putU64(2, delayNs, 'delayNs');
-    check.putU64(3, deadlineLeftNs, 'deadlineLeftNs');
-    exact.on(1, now);
+    check.putU64(BUDGET_CALL.DELAY, delayNs, 'delayNs');
+    check.putU64(BUDGET_CALL.DEADLINE_LEFT, deadlineLeftNs, 'deadlineLeftNs');
+    exact.on(now);
     try {
-      F[0] = this.#h;
+      F[CALL.HANDLE] = this.#h;
       n.budgetWithdraw();
       this.#events.after();
-      return { reason: REASONS[F[1]], retryAfter: B[2], remaining: B[3], resetAfter: B[4] };
+      return { reason: REASONS[F[DECISION.REASON]], retryAfter: B[DECISION.RETRY_AFTER], remaining: B[DECISION.REMAINING], resetAfter: B[DECISION.RESET_AFTER] };
     } finally {
       exact.off();
     }
@@ -243,11 +244,11 @@ class RetryBudget extends EventEmitter {
 
   statsAt(now) {
     this._flush();
-    exact.on(1, now);
+    exact.on(now);
     try {
-      F[0] = this.#h;
+      F[CALL.HANDLE] = this.#h;
       n.budgetSnapshot();
-      return { requests: B[1], retries: B[2] };
+      return { requests: B[BUDGET_CALL.REQUESTS], retries: B[BUDGET_CALL.RETRIES] };
     } finally {
       exact.off();
     }
@@ -256,21 +257,21 @@ class RetryBudget extends EventEmitter {
   /** Core's whole retry decision (a final answer, attempts, then deadline, then budget) at `now`. */
   retryAt(now, backoff, { attempt, draw = 0n, previousNs = 0n, advisedNs, deadlineLeftNs = U64_MAX, noRetry = false }) {
     if (!(backoff instanceof Backoff)) throw typeError('backoff', 'a Backoff', backoff);
-    check.putU64(2, attempt, 'attempt');
-    check.putU64(3, draw, 'draw');
-    check.putU64(4, previousNs, 'previousNs');
-    F[5] = advisedNs === undefined ? 0 : 1;
-    if (advisedNs !== undefined) check.putU64(6, advisedNs, 'advisedNs');
-    check.putU64(7, deadlineLeftNs, 'deadlineLeftNs');
-    F[9] = noRetry ? 1 : 0;
+    check.putU64(RETRY_ASK.ATTEMPT, attempt, 'attempt');
+    check.putU64(RETRY_ASK.DRAW, draw, 'draw');
+    check.putU64(RETRY_ASK.PREVIOUS, previousNs, 'previousNs');
+    F[RETRY_ASK.HAS_ADVICE] = advisedNs === undefined ? 0 : 1;
+    if (advisedNs !== undefined) check.putU64(RETRY_ASK.ADVICE, advisedNs, 'advisedNs');
+    check.putU64(RETRY_ASK.DEADLINE_LEFT, deadlineLeftNs, 'deadlineLeftNs');
+    F[RETRY_ASK.NO_RETRY] = noRetry ? 1 : 0;
     this._flush();
-    exact.on(1, now);
+    exact.on(now);
     try {
-      F[0] = this.#h;
-      F[8] = backoff._h;
+      F[CALL.HANDLE] = this.#h;
+      F[RETRY_ASK.BACKOFF] = backoff._h;
       n.retryDecide();
       this.#events.after();
-      return { reason: REASONS[F[1]], retryAfter: B[2], remaining: B[3], resetAfter: B[4], delay: B[5] };
+      return { reason: REASONS[F[DECISION.REASON]], retryAfter: B[DECISION.RETRY_AFTER], remaining: B[DECISION.REMAINING], resetAfter: B[DECISION.RESET_AFTER], delay: B[RETRY_DELAY.DECIDE_DELAY] };
     } finally {
       exact.off();
     }
@@ -338,20 +339,21 @@ function decide(p, attempt, previousNs, err, startedMs) {
   let leftNs = 18446744073709551615;
   if (p.timeoutMs !== undefined) {
     n.clock();
-    leftNs = Math.max(0, (startedMs + p.timeoutMs) * 1e6 - F[2]);
+    leftNs = Math.max(0, (startedMs + p.timeoutMs) * 1e6 - F[CLOCK.NS_F64]);
   }
   const budget = p.budget === undefined ? -1 : p.budget._h;
-  F[0] = budget;
-  F[2] = attempt;
-  F[4] = previousNs;
-  F[5] = advice < 0 ? 0 : 1;
-  F[6] = advice;
-  F[7] = leftNs;
-  F[8] = p.backoff._h;
-  F[9] = noRetry(err) ? 1 : 0;
+  F[CALL.HANDLE] = budget;
+  F[RETRY_ASK.ATTEMPT] = attempt;
+  F[RETRY_ASK.PREVIOUS] = previousNs;
+  F[RETRY_ASK.HAS_ADVICE] = advice < 0 ? 0 : 1;
+  F[RETRY_ASK.ADVICE] = advice;
+  F[RETRY_ASK.DEADLINE_LEFT] = leftNs;
+  F[RETRY_ASK.BACKOFF] = p.backoff._h;
+  F[RETRY_ASK.NO_RETRY] = noRetry(err) ? 1 : 0;
   n.retryDecide();
   if (p.budget !== undefined) p.budget._decided();
-  return F[1] === 0 ? F[5] : REASONS[F[1]];
+  const code = F[DECISION.REASON];
+  return code === 0 ? F[RETRY_DELAY.DECIDE_DELAY] : REASONS[code];
 }
 
 /**
@@ -377,7 +379,7 @@ async function run(fn, p, signal) {
   let startedMs = 0;
   if (p.timeoutMs !== undefined) {
     n.clock();
-    startedMs = F[2] / 1e6;
+    startedMs = F[CLOCK.NS_F64] / 1e6;
   }
   let previousNs = 0;
   for (let attempt = 1; ; attempt++) {

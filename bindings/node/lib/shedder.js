@@ -3,6 +3,7 @@
 // runs in a native thread.
 const { EventEmitter } = require('node:events');
 const { n, F, B } = require('./native');
+const { CALL, DECISION, SHEDDER_NEW, SHEDDER_CALL, SHEDDER_STATS } = require('./layout');
 const { Events } = require('./events');
 const check = require('./check');
 const { OverloadedError, typeError, isLocalRefusal } = require('./errors');
@@ -50,12 +51,12 @@ class Shedder extends EventEmitter {
     const coolOffNs = check.durationNs(o.coolOffMs === undefined ? 1000 : o.coolOffMs, 'coolOffMs');
     const maxQueue = o.maxQueue === undefined ? 0n : check.u64(o.maxQueue, 'maxQueue');
     const interval = samplerInterval(o.cpuSampler);
-    check.putU64(1, windowNs, 'windowMs');
-    B[2] = BigInt(buckets);
-    B[3] = BigInt(threshold);
-    F[4] = decay;
-    check.putU64(5, coolOffNs, 'coolOffMs');
-    B[6] = maxQueue;
+    check.putU64(SHEDDER_NEW.WINDOW, windowNs, 'windowMs');
+    B[SHEDDER_NEW.BUCKETS] = BigInt(buckets);
+    B[SHEDDER_NEW.CPU_THRESHOLD] = BigInt(threshold);
+    F[SHEDDER_NEW.CPU_DECAY] = decay;
+    check.putU64(SHEDDER_NEW.COOL_OFF, coolOffNs, 'coolOffMs');
+    B[SHEDDER_NEW.MAX_QUEUE] = maxQueue;
     this.#handle = create(KIND.Shedder, n.shedderNew, SHEDDER_FIELDS);
     this.#h = own(this, this.#handle);
     if (interval > 0) this.#sample(interval);
@@ -71,28 +72,28 @@ class Shedder extends EventEmitter {
   }
 
   #sample(intervalNs) {
-    F[0] = this.#h;
-    B[2] = BigInt(intervalNs);
+    F[CALL.HANDLE] = this.#h;
+    B[SHEDDER_CALL.INTERVAL] = BigInt(intervalNs);
     n.shedderSample();
-    if (F[1] !== 1) throw new Error('weir: could not start the CPU sampler thread');
+    if (F[SHEDDER_CALL.RUNNING] !== 1) throw new Error('weir: could not start the CPU sampler thread');
   }
 
   /** Asks to start a request. Admitted: `{ ok: true, startedAt }`, to pass to `done`. */
   tryAcquire() {
-    F[0] = this.#h;
+    F[CALL.HANDLE] = this.#h;
     n.shedderAcquire();
     this.#events.after();
-    const code = F[1];
-    if (code === 0) return { ok: true, reason: 'admitted', retryAfterMs: 0, startedAt: F[5] };
-    return { ok: false, reason: REASONS[code], retryAfterMs: ms(F[2]), startedAt: F[5] };
+    const code = F[DECISION.REASON];
+    if (code === 0) return { ok: true, reason: 'admitted', retryAfterMs: 0, startedAt: F[SHEDDER_CALL.ACQUIRED_AT] };
+    return { ok: false, reason: REASONS[code], retryAfterMs: ms(F[DECISION.RETRY_AFTER]), startedAt: F[SHEDDER_CALL.ACQUIRED_AT] };
   }
 
   /** Ends a request admitted by `tryAcquire`, recording its response time. */
   done(ticket) {
     const startedAt = ticket !== null && typeof ticket === 'object' ? ticket.startedAt : ticket;
     check.number(startedAt, 'ticket.startedAt');
-    F[0] = this.#h;
-    F[2] = startedAt;
+    F[CALL.HANDLE] = this.#h;
+    F[SHEDDER_CALL.STARTED_AT] = startedAt;
     n.shedderDone();
   }
 
@@ -105,7 +106,7 @@ class Shedder extends EventEmitter {
     if (ticket === null || typeof ticket !== 'object' || ticket.ok !== true) {
       throw typeError('ticket', 'an admitted ticket from tryAcquire()', ticket);
     }
-    F[0] = this.#h;
+    F[CALL.HANDLE] = this.#h;
     n.shedderCancel();
   }
 
@@ -116,12 +117,12 @@ class Shedder extends EventEmitter {
    */
   async run(fn) {
     check.fn(fn, 'fn');
-    F[0] = this.#h;
+    F[CALL.HANDLE] = this.#h;
     n.shedderAcquire();
     this.#events.after();
-    const code = F[1];
-    if (code !== 0) throw new OverloadedError(REASONS[code], ms(F[2]));
-    const startedAt = F[5];
+    const code = F[DECISION.REASON];
+    if (code !== 0) throw new OverloadedError(REASONS[code], ms(F[DECISION.RETRY_AFTER]));
+    const startedAt = F[SHEDDER_CALL.ACQUIRED_AT];
     let refused = false;
     try {
       return await fn();
@@ -129,8 +130,8 @@ class Shedder extends EventEmitter {
       refused = isLocalRefusal(e);
       throw e;
     } finally {
-      F[0] = this.#h;
-      F[2] = startedAt;
+      F[CALL.HANDLE] = this.#h;
+      F[SHEDDER_CALL.STARTED_AT] = startedAt;
       if (refused) n.shedderCancel();
       else n.shedderDone();
     }
@@ -139,32 +140,32 @@ class Shedder extends EventEmitter {
   /** Feeds a CPU sample (permille of what the service may use); returns the smoothed value. */
   recordCpu(permille) {
     check.integer(permille, 'permille', 0, 1000);
-    F[0] = this.#h;
-    F[2] = permille;
+    F[CALL.HANDLE] = this.#h;
+    F[SHEDDER_CALL.PERMILLE] = permille;
     n.shedderCpu();
-    return F[1];
+    return F[SHEDDER_CALL.CPU];
   }
 
   stats() {
-    F[0] = this.#h;
+    F[CALL.HANDLE] = this.#h;
     n.shedderStats();
-    return { inFlight: F[1], cpu: F[2], maxPass: F[3], minRtMs: F[4] / 1e6, maxInFlight: F[5], coolingOff: F[6] === 1 };
+    return { inFlight: F[SHEDDER_STATS.IN_FLIGHT], cpu: F[SHEDDER_STATS.CPU], maxPass: F[SHEDDER_STATS.MAX_PASS], minRtMs: F[SHEDDER_STATS.MIN_RT] / 1e6, maxInFlight: F[SHEDDER_STATS.MAX_IN_FLIGHT], coolingOff: F[SHEDDER_STATS.COOLING_OFF] === 1 };
   }
 
   /** Stops the CPU sampler, if one runs. */
   close() {
-    F[0] = this.#h;
+    F[CALL.HANDLE] = this.#h;
     n.shedderClose();
   }
 
   // Explicit-time variants (bigint ns), answering in exact bigints.
   acquireAt(now) {
-    exact.on(1, now);
+    exact.on(now);
     try {
-      F[0] = this.#h;
+      F[CALL.HANDLE] = this.#h;
       n.shedderAcquire();
       this.#events.after();
-      return { reason: REASONS[F[1]], retryAfter: B[2], remaining: B[3], resetAfter: B[4], startedAt: B[5] };
+      return { reason: REASONS[F[DECISION.REASON]], retryAfter: B[DECISION.RETRY_AFTER], remaining: B[DECISION.REMAINING], resetAfter: B[DECISION.RESET_AFTER], startedAt: B[SHEDDER_CALL.ACQUIRED_AT] };
     } finally {
       exact.off();
     }
@@ -172,10 +173,10 @@ class Shedder extends EventEmitter {
 
   doneAt(startedAt, now) {
     if (typeof startedAt !== 'bigint') throw typeError('startedAt', 'a bigint (nanoseconds)', startedAt);
-    check.putU64(2, startedAt, 'startedAt');
-    exact.on(1, now);
+    check.putU64(SHEDDER_CALL.STARTED_AT, startedAt, 'startedAt');
+    exact.on(now);
     try {
-      F[0] = this.#h;
+      F[CALL.HANDLE] = this.#h;
       n.shedderDone();
     } finally {
       exact.off();
@@ -183,11 +184,11 @@ class Shedder extends EventEmitter {
   }
 
   statsAt(now) {
-    exact.on(1, now);
+    exact.on(now);
     try {
-      F[0] = this.#h;
+      F[CALL.HANDLE] = this.#h;
       n.shedderStats();
-      return { inFlight: B[1], cpu: F[2], maxPass: B[3], minRtNs: B[4], maxInFlight: B[5], coolingOff: F[6] === 1 };
+      return { inFlight: B[SHEDDER_STATS.IN_FLIGHT], cpu: F[SHEDDER_STATS.CPU], maxPass: B[SHEDDER_STATS.MAX_PASS], minRtNs: B[SHEDDER_STATS.MIN_RT], maxInFlight: B[SHEDDER_STATS.MAX_IN_FLIGHT], coolingOff: F[SHEDDER_STATS.COOLING_OFF] === 1 };
     } finally {
       exact.off();
     }

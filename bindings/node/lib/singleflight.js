@@ -4,6 +4,7 @@
 // lives here. Each caller may leave on its own signal; the execution's own
 // signal aborts only when no caller is left.
 const { n, F, B } = require('./native');
+const { CALL, FLIGHT_NEW, FLIGHT } = require('./layout');
 const check = require('./check');
 const { typeError, abortReason } = require('./errors');
 const { KIND, create, own } = require('./handle');
@@ -27,7 +28,7 @@ class SingleFlight {
   constructor(options = {}) {
     const o = check.options(options);
     const seed = seedBytes(o.seed);
-    B[1] = BigInt(o.capacity === undefined ? 1024 : check.integer(o.capacity, 'capacity', 0, 1 << 24));
+    B[FLIGHT_NEW.CAPACITY] = BigInt(o.capacity === undefined ? 1024 : check.integer(o.capacity, 'capacity', 0, 1 << 24));
     this.#h = own(this, create(KIND.SingleFlight, () => n.flightNew(seed), FIELDS));
   }
 
@@ -137,16 +138,16 @@ class SingleFlight {
 
   #begin(key, full) {
     const k = keyOf(key);
-    F[0] = this.#h;
-    F[7] = full;
+    F[CALL.HANDLE] = this.#h;
+    F[FLIGHT.COUNT_OCCUPIED] = full;
     if (typeof k === 'string') {
       n.flightBeginStr(k);
     } else {
-      B[2] = k;
+      B[FLIGHT.KEY] = k;
       n.flightBegin();
     }
-    const role = ROLES[F[1]];
-    return role === 'table_full' ? { role, occupied: F[4] } : { role, slot: F[2], gen: F[3], occupied: F[4] };
+    const role = ROLES[F[FLIGHT.ROLE]];
+    return role === 'table_full' ? { role, occupied: F[FLIGHT.OCCUPIED] } : { role, slot: F[FLIGHT.SLOT], gen: F[FLIGHT.GEN], occupied: F[FLIGHT.OCCUPIED] };
   }
 
   finish(ticket) {
@@ -163,12 +164,12 @@ class SingleFlight {
 
   #step(native, ticket, full) {
     if (ticket === null || typeof ticket !== 'object') throw typeError('ticket', 'a { slot, gen } from begin()', ticket);
-    F[0] = this.#h;
-    F[7] = full;
-    F[2] = check.integer(ticket.slot, 'ticket.slot', 0, TWO_32 - 1);
-    F[3] = check.integer(ticket.gen, 'ticket.gen', 0, TWO_32 - 1);
+    F[CALL.HANDLE] = this.#h;
+    F[FLIGHT.COUNT_OCCUPIED] = full;
+    F[FLIGHT.SLOT] = check.integer(ticket.slot, 'ticket.slot', 0, TWO_32 - 1);
+    F[FLIGHT.GEN] = check.integer(ticket.gen, 'ticket.gen', 0, TWO_32 - 1);
     native();
-    return { ok: F[1] === 1, occupied: F[4], waiters: F[6] };
+    return { ok: F[FLIGHT.OK] === 1, occupied: F[FLIGHT.OCCUPIED], waiters: F[FLIGHT.WAITERS] };
   }
 }
 

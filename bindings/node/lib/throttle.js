@@ -3,6 +3,7 @@
 // probability that rises as the backend stops accepting work.
 const { EventEmitter } = require('node:events');
 const { n, F, B } = require('./native');
+const { CALL, DECISION, THROTTLE_NEW, THROTTLE_CALL } = require('./layout');
 const { Events } = require('./events');
 const check = require('./check');
 const { ThrottledError, typeError, isLocalRefusal } = require('./errors');
@@ -36,11 +37,11 @@ class Throttle extends EventEmitter {
     const buckets = o.buckets === undefined ? 40 : check.integer(o.buckets, 'buckets', 1, 128);
     const minRequests = o.minRequests === undefined ? 20n : check.u64(o.minRequests, 'minRequests');
     const maxP = o.maxRejectProbability === undefined ? 0.9 : check.finite(o.maxRejectProbability, 'maxRejectProbability', 0, 1);
-    F[1] = k;
-    check.putU64(2, windowNs, 'windowMs');
-    B[3] = BigInt(buckets);
-    B[4] = minRequests;
-    F[5] = maxP;
+    F[THROTTLE_NEW.K] = k;
+    check.putU64(THROTTLE_NEW.WINDOW, windowNs, 'windowMs');
+    B[THROTTLE_NEW.BUCKETS] = BigInt(buckets);
+    B[THROTTLE_NEW.MIN_REQUESTS] = minRequests;
+    F[THROTTLE_NEW.MAX_REJECT_PROBABILITY] = maxP;
     this.#handle = create(KIND.Throttle, n.throttleNew, THROTTLE_FIELDS);
     this.#h = own(this, this.#handle);
   }
@@ -56,18 +57,18 @@ class Throttle extends EventEmitter {
 
   /** Whether to send a request now; refused ones count as requests. */
   tryAcquire() {
-    F[0] = this.#h;
+    F[CALL.HANDLE] = this.#h;
     n.throttleAcquire();
     this.#events.after();
-    const code = F[1];
-    return { ok: code === 0, reason: REASONS[code], retryAfterMs: code === 0 ? 0 : ms(F[2]) };
+    const code = F[DECISION.REASON];
+    return { ok: code === 0, reason: REASONS[code], retryAfterMs: code === 0 ? 0 : ms(F[DECISION.RETRY_AFTER]) };
   }
 
   /** Reports whether the backend accepted an admitted request. */
   record(accepted) {
     check.bool(accepted, 'accepted');
-    F[0] = this.#h;
-    F[2] = accepted ? 1 : 0;
+    F[CALL.HANDLE] = this.#h;
+    F[THROTTLE_CALL.SUCCESS] = accepted ? 1 : 0;
     n.throttleRecord();
   }
 
@@ -83,14 +84,14 @@ class Throttle extends EventEmitter {
     const accepted = o.accepted === undefined ? undefined : check.fn(o.accepted, 'accepted');
     const d = this.tryAcquire();
     if (!d.ok) throw new ThrottledError(d.retryAfterMs);
-    const acquiredAt = F[5];
+    const acquiredAt = F[THROTTLE_CALL.ACQUIRED_AT];
     let result;
     try {
       result = await fn();
     } catch (e) {
       if (isLocalRefusal(e)) {
-        F[0] = this.#h;
-        F[2] = acquiredAt;
+        F[CALL.HANDLE] = this.#h;
+        F[THROTTLE_CALL.FORGET_AT] = acquiredAt;
         n.throttleForget();
       } else {
         this.record(accepted !== undefined && accepted(e) === true);
@@ -102,20 +103,20 @@ class Throttle extends EventEmitter {
   }
 
   stats() {
-    F[0] = this.#h;
+    F[CALL.HANDLE] = this.#h;
     n.throttleStats();
-    return { requests: F[1], accepts: F[2], rejectProbability: F[3] };
+    return { requests: F[THROTTLE_CALL.REQUESTS], accepts: F[THROTTLE_CALL.ACCEPTS], rejectProbability: F[THROTTLE_CALL.REJECT_PROBABILITY] };
   }
 
   acquireAt(now, draw) {
     if (typeof draw !== 'bigint') throw typeError('draw', 'a bigint in [0, 2^64 - 1]', draw);
-    check.putU64(2, draw, 'draw');
-    exact.on(1, now);
+    check.putU64(THROTTLE_CALL.DRAW, draw, 'draw');
+    exact.on(now);
     try {
-      F[0] = this.#h;
+      F[CALL.HANDLE] = this.#h;
       n.throttleAcquire();
       this.#events.after();
-      return { reason: REASONS[F[1]], retryAfter: B[2], remaining: B[3], resetAfter: B[4] };
+      return { reason: REASONS[F[DECISION.REASON]], retryAfter: B[DECISION.RETRY_AFTER], remaining: B[DECISION.REMAINING], resetAfter: B[DECISION.RESET_AFTER] };
     } finally {
       exact.off();
     }
@@ -123,10 +124,10 @@ class Throttle extends EventEmitter {
 
   recordAt(now, accepted) {
     check.bool(accepted, 'accepted');
-    exact.on(1, now);
+    exact.on(now);
     try {
-      F[0] = this.#h;
-      F[2] = accepted ? 1 : 0;
+      F[CALL.HANDLE] = this.#h;
+      F[THROTTLE_CALL.SUCCESS] = accepted ? 1 : 0;
       n.throttleRecord();
     } finally {
       exact.off();
@@ -135,10 +136,10 @@ class Throttle extends EventEmitter {
 
   /** Takes back a request admitted by `acquireAt(acquiredAt, ...)` that never reached the backend. */
   forgetAt(acquiredAt) {
-    exact.on(1, 0n);
+    exact.on(0n);
     try {
-      check.putU64(2, acquiredAt, 'acquiredAt');
-      F[0] = this.#h;
+      check.putU64(THROTTLE_CALL.FORGET_AT, acquiredAt, 'acquiredAt');
+      F[CALL.HANDLE] = this.#h;
       n.throttleForget();
     } finally {
       exact.off();
@@ -146,11 +147,11 @@ class Throttle extends EventEmitter {
   }
 
   statsAt(now) {
-    exact.on(1, now);
+    exact.on(now);
     try {
-      F[0] = this.#h;
+      F[CALL.HANDLE] = this.#h;
       n.throttleStats();
-      return { requests: F[1], accepts: F[2], rejectProbability: F[3] };
+      return { requests: F[THROTTLE_CALL.REQUESTS], accepts: F[THROTTLE_CALL.ACCEPTS], rejectProbability: F[THROTTLE_CALL.REJECT_PROBABILITY] };
     } finally {
       exact.off();
     }

@@ -8,72 +8,74 @@ use weir_host::{AdaptiveLimitOptions, AdaptiveLimiter, AlgorithmKind, Outcome};
 use crate::errors::created;
 use crate::fast;
 use crate::fast::Callback;
+use crate::layout::{adaptive_acquire, adaptive_new, adaptive_release, adaptive_stats, call};
 use crate::scratch::Scratch;
 use crate::table::Table;
 
 pub static ADAPTIVE: Table<AdaptiveLimiter> = Table::new();
 
 fn limiter(s: Scratch) -> Result<AdaptiveLimiter, weir_core::ConfigError> {
-    let given = s.f(2) as u32;
-    let has = |bit: u32| given & (1 << bit) != 0;
-    let u = |bit: u32, slot: usize| has(bit).then(|| s.u(slot));
-    let f = |bit: u32, slot: usize| has(bit).then(|| s.f(slot));
+    use adaptive_new::*;
+    let given = s.f(GIVEN) as u32;
+    let has = |slot: usize| given & (1 << (slot - INITIAL_LIMIT)) != 0;
+    let u = |slot: usize| has(slot).then(|| s.u(slot));
+    let f = |slot: usize| has(slot).then(|| s.f(slot));
     AdaptiveLimiter::from_options(AdaptiveLimitOptions {
-        algorithm: AlgorithmKind::from_code(s.f(1) as u32),
-        initial_limit: u(0, 3),
-        min_limit: u(1, 4),
-        max_limit: u(2, 5),
-        smoothing: f(3, 6),
-        rtt_tolerance: f(4, 7),
-        long_window: u(5, 8),
-        queue_size: u(6, 9),
-        alpha: u(7, 10),
-        beta: u(8, 11),
-        probe_multiplier: u(9, 12),
-        backoff_ratio: f(10, 13),
-        timeout_ns: u(11, 14),
+        algorithm: AlgorithmKind::from_code(s.f(ALGORITHM) as u32),
+        initial_limit: u(INITIAL_LIMIT),
+        min_limit: u(MIN_LIMIT),
+        max_limit: u(MAX_LIMIT),
+        smoothing: f(SMOOTHING),
+        rtt_tolerance: f(RTT_TOLERANCE),
+        long_window: u(LONG_WINDOW),
+        queue_size: u(QUEUE_SIZE),
+        alpha: u(ALPHA),
+        beta: u(BETA),
+        probe_multiplier: u(PROBE_MULTIPLIER),
+        backoff_ratio: f(BACKOFF_RATIO),
+        timeout_ns: u(TIMEOUT),
     })
 }
 
-// In: algorithm code (slot 1), a mask of the fields given (2), the fields
-// (3-14, counts and durations exact, ratios as f64).
+// In: see [`adaptive_new`].
 fast!(adaptive_new, |s: Scratch| created(s, &ADAPTIVE, limiter(s)));
 
-// In: handle, [now]. Out: a decision, slot 5 in flight with this one, 6 when admitted.
+// In: handle, [now]. Out: a decision, then in flight with this one and when admitted.
 fast!(adaptive_acquire, |s: Scratch| match ADAPTIVE.get(s.handle()) {
     Some(l) => {
-        let a = l.acquire_at(s.now(1));
+        let a = l.acquire_at(s.now(call::NOW));
         s.decision(&a.decision);
-        s.set_f(5, a.permit.map_or(0.0, |p| f64::from(p.permit.in_flight)));
-        s.out(6, a.permit.map_or(0, |p| p.started_at));
+        s.set_f(adaptive_acquire::IN_FLIGHT, a.permit.map_or(0.0, |p| f64::from(p.permit.in_flight)));
+        s.out(adaptive_acquire::STARTED_AT, a.permit.map_or(0, |p| p.started_at));
     }
     None => s.bad_handle(),
 });
 
-// In: handle, [now], in flight (slot 2), the RTT (3, exact mode) or when
-// the request was admitted (3), outcome code (4). Out: slot 1 the limit.
+// In: handle, [now], the permit, its RTT (exact mode) or when it was
+// admitted, outcome code. Out: the limit.
 fast!(adaptive_release, |s: Scratch| if let Some(l) = ADAPTIVE.get(s.handle()) {
-    let now = s.now(1);
-    let rtt = if s.exact() { s.u(3) } else { now.saturating_sub(s.f(3) as u64) };
-    let outcome = match s.f(4) as u32 {
+    use adaptive_release::*;
+    let now = s.now(call::NOW);
+    let rtt = if s.exact() { s.u(RTT) } else { now.saturating_sub(s.f(STARTED_AT) as u64) };
+    let outcome = match s.f(OUTCOME) as u32 {
         1 => Outcome::Dropped,
         2 => Outcome::Ignored,
         _ => Outcome::Success,
     };
-    let limit = l.release_rtt(Permit { in_flight: s.f(2) as u32 }, rtt, outcome);
-    s.out(1, limit);
+    let limit = l.release_rtt(Permit { in_flight: s.f(IN_FLIGHT) as u32 }, rtt, outcome);
+    s.out(LIMIT, limit);
 });
 
-// In: handle. Out: limit, in flight, estimate, baseline RTT ns (f64),
-// admitted, refused (slots 1-6).
+// In: handle. Out: see [`adaptive_stats`].
 fast!(adaptive_stats, |s: Scratch| if let Some(l) = ADAPTIVE.get(s.handle()) {
+    use adaptive_stats::*;
     let st = l.stats();
-    s.out(1, st.limit.limit);
-    s.out(2, st.limit.in_flight);
-    s.set_f(3, st.limit.estimate);
-    s.set_f(4, st.limit.baseline_rtt_ns);
-    s.out(5, st.admitted);
-    s.out(6, st.refused);
+    s.out(LIMIT, st.limit.limit);
+    s.out(IN_FLIGHT, st.limit.in_flight);
+    s.set_f(ESTIMATE, st.limit.estimate);
+    s.set_f(BASELINE_RTT, st.limit.baseline_rtt_ns);
+    s.out(ADMITTED, st.admitted);
+    s.out(REFUSED, st.refused);
 });
 
 pub const FNS: &[(&str, Callback)] = &[

@@ -9,25 +9,27 @@ use weir_host::{CircuitBreaker, WindowKind};
 use crate::errors::{created, set_parts};
 use crate::fast;
 use crate::fast::Callback;
+use crate::layout::{breaker_acquire, breaker_call, breaker_config, breaker_event, breaker_stats, call};
 use crate::scratch::{status, Scratch};
 use crate::table::Table;
 
 pub static BREAKERS: Table<CircuitBreaker> = Table::new();
 
 fn breaker(s: Scratch) -> Result<CircuitBreaker, weir_core::ConfigError> {
+    use breaker_config::*;
     let config = BreakerConfig {
-        window: if s.f(1) == 1.0 { WindowKind::Time } else { WindowKind::Count },
-        window_calls: s.u(2),
-        window_ns: s.u(3),
-        buckets: s.u(4),
-        minimum_calls: s.u(5),
-        failure_rate_threshold: s.f(6),
-        slow_call_rate_threshold: s.f(7),
-        slow_call_ns: s.u(8),
-        consecutive_failures: s.u(9),
-        open_ns: s.u(10),
-        half_open_probes: s.u(11),
-        half_open_max_ns: s.u(12),
+        window: if s.f(WINDOW) == 1.0 { WindowKind::Time } else { WindowKind::Count },
+        window_calls: s.u(WINDOW_CALLS),
+        window_ns: s.u(WINDOW_NS),
+        buckets: s.u(BUCKETS),
+        minimum_calls: s.u(MINIMUM_CALLS),
+        failure_rate_threshold: s.f(FAILURE_RATE_THRESHOLD),
+        slow_call_rate_threshold: s.f(SLOW_CALL_RATE_THRESHOLD),
+        slow_call_ns: s.u(SLOW_CALL),
+        consecutive_failures: s.u(CONSECUTIVE_FAILURES),
+        open_ns: s.u(OPEN),
+        half_open_probes: s.u(HALF_OPEN_PROBES),
+        half_open_max_ns: s.u(HALF_OPEN_MAX),
     };
     CircuitBreaker::new(config)
 }
@@ -37,111 +39,112 @@ fast!(breaker_new, |s: Scratch| created(s, &BREAKERS, breaker(s)));
 
 // Out: the defaults in the slots `breaker_new` reads.
 fast!(breaker_defaults, |s: Scratch| {
+    use breaker_config::*;
     let d = BreakerConfig::default();
-    s.set_f(1, d.window as u8 as f64);
+    s.set_f(WINDOW, d.window as u8 as f64);
     for (i, v) in [
-        (2, d.window_calls),
-        (3, d.window_ns),
-        (4, d.buckets),
-        (5, d.minimum_calls),
-        (8, d.slow_call_ns),
-        (9, d.consecutive_failures),
-        (10, d.open_ns),
-        (11, d.half_open_probes),
-        (12, d.half_open_max_ns),
+        (WINDOW_CALLS, d.window_calls),
+        (WINDOW_NS, d.window_ns),
+        (BUCKETS, d.buckets),
+        (MINIMUM_CALLS, d.minimum_calls),
+        (SLOW_CALL, d.slow_call_ns),
+        (CONSECUTIVE_FAILURES, d.consecutive_failures),
+        (OPEN, d.open_ns),
+        (HALF_OPEN_PROBES, d.half_open_probes),
+        (HALF_OPEN_MAX, d.half_open_max_ns),
     ] {
         s.set_u(i, v);
     }
-    s.set_f(6, d.failure_rate_threshold);
-    s.set_f(7, d.slow_call_rate_threshold);
+    s.set_f(FAILURE_RATE_THRESHOLD, d.failure_rate_threshold);
+    s.set_f(SLOW_CALL_RATE_THRESHOLD, d.slow_call_rate_threshold);
 });
 
-// In: handle, [now]. Out: a decision, slot 5 the permit's bits, 6 when it
-// was admitted, 7 whether it is a probe, 8 whether the breaker moved.
+// In: handle, [now]. Out: a decision, then the permit (see [`breaker_acquire`]).
 fast!(breaker_acquire, |s: Scratch| match BREAKERS.get(s.handle()) {
     Some(b) => {
-        let now = s.now(1);
+        use breaker_acquire::*;
+        let now = s.now(call::NOW);
         let a = b.acquire_at(now);
         s.decision(&a.decision);
         let p = a.permit.map_or(0, |p| p.permit.to_bits());
-        s.set_f(5, f64::from(p));
-        s.out(6, now);
-        s.set_f(7, if a.permit.is_some_and(|p| p.permit.is_probe()) { 1.0 } else { 0.0 });
-        s.set_f(8, if a.transition.is_some() { 1.0 } else { 0.0 });
+        s.set_f(PERMIT, f64::from(p));
+        s.out(STARTED_AT, now);
+        s.set_f(PROBE, if a.permit.is_some_and(|p| p.permit.is_probe()) { 1.0 } else { 0.0 });
+        s.set_f(MOVED, if a.transition.is_some() { 1.0 } else { 0.0 });
     }
     None => s.bad_handle(),
 });
 
-// In: handle, [now], permit bits (slot 2), failed (3), the duration (4, in
-// exact mode) or when the call was admitted (4). Out: slot 8 moved.
+// In: handle, [now], permit bits, failed, the duration (exact mode) or
+// when the call was admitted. Out: moved.
 fast!(breaker_record, |s: Scratch| if let Some(b) = BREAKERS.get(s.handle()) {
-    let now = s.now(1);
-    let took = if s.exact() { s.u(4) } else { now.saturating_sub(s.f(4) as u64) };
-    let moved = b.record_at(now, Permit::from_bits(s.f(2) as u32), s.f(3) != 0.0, took).is_some();
-    s.set_f(8, if moved { 1.0 } else { 0.0 });
+    use breaker_call::*;
+    let now = s.now(call::NOW);
+    let took = if s.exact() { s.u(DURATION) } else { now.saturating_sub(s.f(STARTED_AT) as u64) };
+    let moved = b.record_at(now, Permit::from_bits(s.f(PERMIT) as u32), s.f(FAILED) != 0.0, took).is_some();
+    s.set_f(MOVED, if moved { 1.0 } else { 0.0 });
 });
 
-// In: handle, permit bits (slot 2). Out: slot 1, 1 when released.
+// In: handle, permit bits. Out: 1 when released.
 fast!(breaker_release, |s: Scratch| if let Some(b) = BREAKERS.get(s.handle()) {
-    s.set_f(1, if b.release(Permit::from_bits(s.f(2) as u32)) { 1.0 } else { 0.0 });
+    let released = b.release(Permit::from_bits(s.f(breaker_call::PERMIT) as u32));
+    s.set_f(breaker_call::RELEASED, if released { 1.0 } else { 0.0 });
 });
 
-// In: handle, [now], the command (slot 2: 0 force open, 1 disable, 2
-// reset). Out: slot 8 moved.
+// In: handle, [now], the command (0 force open, 1 disable, 2 reset). Out:
+// moved, or a config status.
 fast!(breaker_command, |s: Scratch| if let Some(b) = BREAKERS.get(s.handle()) {
-    let now = s.now(1);
-    let moved = match s.f(2) as u32 {
+    let now = s.now(call::NOW);
+    let moved = match s.f(breaker_call::COMMAND) as u32 {
         0 => b.force_open_at(now),
         1 => b.disable_at(now),
         2 => b.reset_at(now),
         other => {
             set_parts("command", "0, 1 or 2", &other.to_string());
-            s.set_f(1, status::CONFIG);
-            return;
+            return s.status(status::CONFIG);
         }
     };
-    s.set_f(8, if moved.is_some() { 1.0 } else { 0.0 });
+    s.set_f(breaker_call::MOVED, if moved.is_some() { 1.0 } else { 0.0 });
 });
 
-// In: handle. Out: slot 1, 1 when an event was taken, then from, to, cause
-// codes (2-4), calls, failures, slow, consecutive failures (5-8), at (9).
+// In: handle. Out: see [`breaker_event`].
 fast!(breaker_next_event, |s: Scratch| if let Some(b) = BREAKERS.get(s.handle()) {
+    use breaker_event::*;
     match b.next_event() {
-        None => s.set_f(1, 0.0),
+        None => s.set_f(TAKEN, 0.0),
         Some(e) => {
             let t = e.transition;
-            s.set_f(1, 1.0);
-            s.set_f(2, t.from as u8 as f64);
-            s.set_f(3, t.to as u8 as f64);
-            s.set_f(4, t.cause as u8 as f64);
-            s.out(5, t.counts.calls);
-            s.out(6, t.counts.failures);
-            s.out(7, t.counts.slow);
-            s.out(8, t.counts.consecutive_failures);
-            s.out(9, e.at);
+            s.set_f(TAKEN, 1.0);
+            s.set_f(FROM, t.from as u8 as f64);
+            s.set_f(TO, t.to as u8 as f64);
+            s.set_f(CAUSE, t.cause as u8 as f64);
+            s.out(CALLS, t.counts.calls);
+            s.out(FAILURES, t.counts.failures);
+            s.out(SLOW, t.counts.slow);
+            s.out(CONSECUTIVE_FAILURES, t.counts.consecutive_failures);
+            s.out(AT, e.at);
         }
     }
 });
 
-// In: handle, [now]. Out: state, calls, failures, slow, consecutive
-// failures, probes issued and returned, time left in open, admitted,
-// refused open and half-open, events dropped (slots 1-12).
+// In: handle, [now]. Out: see [`breaker_stats`].
 fast!(breaker_stats, |s: Scratch| if let Some(b) = BREAKERS.get(s.handle()) {
-    let st = b.stats_at(s.now(1));
+    use breaker_stats::*;
+    let st = b.stats_at(s.now(call::NOW));
     let k = &st.breaker;
-    s.set_f(1, k.state as u8 as f64);
+    s.set_f(STATE, k.state as u8 as f64);
     for (i, v) in [
-        (2, k.window.calls),
-        (3, k.window.failures),
-        (4, k.window.slow),
-        (5, k.window.consecutive_failures),
-        (6, k.probes_issued),
-        (7, k.probes.calls),
-        (8, k.retry_after),
-        (9, st.admitted),
-        (10, st.refused_open),
-        (11, st.refused_half_open),
-        (12, st.events_dropped),
+        (CALLS, k.window.calls),
+        (FAILURES, k.window.failures),
+        (SLOW, k.window.slow),
+        (CONSECUTIVE_FAILURES, k.window.consecutive_failures),
+        (PROBES_ISSUED, k.probes_issued),
+        (PROBES_RETURNED, k.probes.calls),
+        (OPEN_LEFT, k.retry_after),
+        (ADMITTED, st.admitted),
+        (REFUSED_OPEN, st.refused_open),
+        (REFUSED_HALF_OPEN, st.refused_half_open),
+        (EVENTS_DROPPED, st.events_dropped),
     ] {
         s.out(i, v);
     }

@@ -9,59 +9,61 @@ use weir_host::{Admission, Bulkhead, BulkheadSettings, Cancel, Refusal, Release}
 use crate::errors;
 use crate::fast;
 use crate::fast::Callback;
+use crate::layout::created as placed;
+use crate::layout::{concurrency_enqueue, concurrency_new, concurrency_release, concurrency_stats, concurrency_ticket};
 use crate::scratch::{status, Scratch};
 use crate::table::Table;
 
 pub static CONCURRENCY: Table<Bulkhead<()>> = Table::new();
 
-// In: slot 1 max, slot 2 max_queue, slot 3 max_wait ns; slot 4 and 5 whether
-// each of those two was given (else weir's default).
+// In: max, max_queue, max_wait ns, and whether each of those two was given
+// (else weir's default).
 fast!(concurrency_new, |s: Scratch| {
-    let queue = (s.u(4) != 0).then(|| s.u(2));
-    let wait = (s.u(5) != 0).then(|| s.u(3));
-    match BulkheadSettings::new(s.u(1), queue, wait) {
+    use concurrency_new::*;
+    let queue = (s.u(HAS_MAX_QUEUE) != 0).then(|| s.u(MAX_QUEUE));
+    let wait = (s.u(HAS_MAX_WAIT) != 0).then(|| s.u(MAX_WAIT));
+    match BulkheadSettings::new(s.u(MAX), queue, wait) {
         Ok(settings) => match CONCURRENCY.insert(Bulkhead::new(settings)) {
-            None => s.set_f(1, status::FULL),
-            Some(placed) => {
-                s.set_f(1, status::OK);
-                s.set_f(2, placed.index as f64);
-                s.set_f(3, placed.gen as f64);
+            None => s.status(status::FULL),
+            Some(at) => {
+                s.status(status::OK);
+                s.set_f(placed::INDEX, at.index as f64);
+                s.set_f(placed::GEN, at.gen as f64);
             }
         },
         Err(e) => {
             errors::set_parts(e.field, e.rule, "");
-            s.set_f(1, status::CONFIG);
+            s.status(status::CONFIG);
         }
     }
 });
 
-// A try that never queues: a decision in slots 1..=4.
+// A try that never queues: a decision.
 fast!(concurrency_acquire, |s: Scratch| match CONCURRENCY.get(s.handle()) {
     Some(c) => s.decision(&c.try_acquire()),
     None => s.bad_handle(),
 });
 
-// In: slot 1 the caller's own wait in ns (exact), slot 2 whether it gave
-// one. Out: slot 1 0 acquired, 1 queued (slot 2 the ticket, slot 3 the wait
-// in ns: the caller's, never above the limiter's), 2 refused (slot 2 the
-// refusal code).
+// In: the caller's own wait, if it gave one. Out: see
+// [`concurrency_enqueue`]; the wait is the caller's, never above the limiter's.
 fast!(concurrency_enqueue, |s: Scratch| match CONCURRENCY.get(s.handle()) {
     Some(c) => {
-        let wait_ns = c.settings().wait_for((s.u(2) != 0).then(|| s.u(1)));
-        s.set_f(3, wait_ns as f64);
+        use concurrency_enqueue::*;
+        let wait_ns = c.settings().wait_for((s.u(HAS_MAX_WAIT) != 0).then(|| s.u(MAX_WAIT)));
+        s.set_f(WAIT, wait_ns as f64);
         let (outcome, detail) = match c.acquire(()) {
             Admission::Acquired => (0.0, 0.0),
             Admission::Queued(ticket) => (1.0, ticket as f64),
             Admission::Refused(why) => (2.0, why as u32 as f64),
         };
-        s.set_f(1, outcome);
-        s.set_f(2, detail);
+        s.set_f(OUTCOME, outcome);
+        const _: () = assert!(TICKET == REFUSAL);
+        s.set_f(TICKET, detail);
     }
     None => s.bad_handle(),
 });
 
-// Out: slot 1 whether a permit was returned, slot 2 the permits in flight,
-// slot 3 the ticket it was handed to (0: freed).
+// Out: see [`concurrency_release`].
 fast!(concurrency_release, |s: Scratch| match CONCURRENCY.get(s.handle()) {
     Some(c) => {
         let (released, ticket) = match c.release() {
@@ -69,46 +71,52 @@ fast!(concurrency_release, |s: Scratch| match CONCURRENCY.get(s.handle()) {
             Release::Freed => (1.0, 0.0),
             Release::HandedOff(ticket, ()) => (1.0, ticket as f64),
         };
-        s.set_f(1, released);
-        s.set_f(2, c.in_flight() as f64);
-        s.set_f(3, ticket);
+        s.set_f(concurrency_release::RELEASED, released);
+        s.set_f(concurrency_release::IN_FLIGHT, c.in_flight() as f64);
+        s.set_f(concurrency_release::HANDED_TO, ticket);
     }
     None => s.bad_handle(),
 });
 
-// In: slot 1 ticket, slot 2 1 for a timeout (else a cancellation). Out: slot
-// 1 whether it left the queue (0: it holds a permit).
+// In: the ticket, 1 for a timeout (else a cancellation). Out: whether it
+// left the queue (0: it holds a permit).
 fast!(concurrency_cancel, |s: Scratch| match CONCURRENCY.get(s.handle()) {
     Some(c) => {
-        let why = if s.f(2) != 0.0 { Refusal::WaitTimeout } else { Refusal::Cancelled };
-        let removed = matches!(c.cancel(s.f(1) as u64, why), Cancel::Removed(()));
-        s.set_f(1, if removed { 1.0 } else { 0.0 });
+        use concurrency_ticket::*;
+        let why = if s.f(TIMED_OUT) != 0.0 { Refusal::WaitTimeout } else { Refusal::Cancelled };
+        let removed = matches!(c.cancel(s.f(TICKET) as u64, why), Cancel::Removed(()));
+        s.set_f(ANSWER, if removed { 1.0 } else { 0.0 });
     }
     None => s.bad_handle(),
 });
 
-// In: slot 1 ticket. Out: slot 1 whether it still waits.
+// In: the ticket. Out: whether it still waits.
 fast!(concurrency_waiting, |s: Scratch| match CONCURRENCY.get(s.handle()) {
-    Some(c) => s.set_f(1, if c.is_waiting(s.f(1) as u64) { 1.0 } else { 0.0 }),
+    Some(c) => {
+        let waiting = c.is_waiting(s.f(concurrency_ticket::TICKET) as u64);
+        s.set_f(concurrency_ticket::ANSWER, if waiting { 1.0 } else { 0.0 })
+    }
     None => s.bad_handle(),
 });
 
-// Out: slots 1..=7 in flight, max, queued, max queue, max wait ns, admitted,
-// admitted after a wait; slots 8..=11 refusals by code.
+// Out: see [`concurrency_stats`].
 fast!(concurrency_stats, |s: Scratch| match CONCURRENCY.get(s.handle()) {
     Some(c) => {
+        use concurrency_stats::*;
         let st = c.stats();
-        let numbers = [
-            st.in_flight,
-            st.max_in_flight,
-            st.queued,
-            st.max_queue,
-            st.max_wait_ns,
-            st.admitted,
-            st.admitted_after_wait,
-        ];
-        for (slot, v) in numbers.into_iter().chain(st.refused).enumerate() {
-            s.set_f(slot + 1, v as f64);
+        for (slot, v) in [
+            (IN_FLIGHT, st.in_flight),
+            (MAX, st.max_in_flight),
+            (QUEUED, st.queued),
+            (MAX_QUEUE, st.max_queue),
+            (MAX_WAIT, st.max_wait_ns),
+            (ADMITTED, st.admitted),
+            (ADMITTED_AFTER_WAIT, st.admitted_after_wait),
+        ] {
+            s.set_f(slot, v as f64);
+        }
+        for (i, v) in st.refused.into_iter().enumerate() {
+            s.set_f(REFUSED + i, v as f64);
         }
     }
     None => s.bad_handle(),

@@ -7,47 +7,48 @@ use weir_core::deadline::{
 use crate::errors;
 use crate::fast;
 use crate::fast::{first_arg, string_bytes, Callback};
+use crate::layout::{call, deadline, header};
 use crate::scratch::{status, Scratch};
 
 fn config(s: Scratch) -> DeadlineConfig {
-    DeadlineConfig { timeout_ns: s.u(2), margin_ns: s.u(3) }
+    DeadlineConfig { timeout_ns: s.u(deadline::TIMEOUT), margin_ns: s.u(deadline::MARGIN) }
 }
 
-// In: timeout_ns 2, margin_ns 3 (u64). Out: slot 1 a status.
+// In: the config. Out: a status.
 fast!(deadline_check, |s: Scratch| match Deadline::new(config(s)) {
-    Ok(_) => s.set_f(1, status::OK),
+    Ok(_) => s.status(status::OK),
     Err(e) => {
         errors::set(&e);
-        s.set_f(1, status::CONFIG);
+        s.status(status::CONFIG);
     }
 });
 
-// In: [now] 1, timeout_ns 2, margin_ns 3 (u64), has deadline 4, deadline 5.
-// Out: slot 1 reason code (or a config status 255), 2 the callee's timeout.
+// In: [now], the config, the deadline if there is one. Out: a reason code
+// (or 255 for a bad config), the callee's timeout.
 fast!(deadline_budget, |s: Scratch| match Deadline::new(config(s)) {
     Ok(d) => {
-        let deadline = (s.f(4) != 0.0).then(|| s.int(5));
-        match d.budget(s.now(1), deadline) {
+        let at = (s.f(deadline::HAS_DEADLINE) != 0.0).then(|| s.int(deadline::DEADLINE));
+        match d.budget(s.now(call::NOW), at) {
             Ok(t) => {
-                s.set_f(1, 0.0);
-                s.out(2, t);
+                s.set_f(deadline::REASON, 0.0);
+                s.out(deadline::BUDGET, t);
             }
             Err(r) => {
-                s.set_f(1, r as u8 as f64);
-                s.out(2, 0);
+                s.set_f(deadline::REASON, r as u8 as f64);
+                s.out(deadline::BUDGET, 0);
             }
         }
     }
-    Err(_) => s.set_f(1, 255.0),
+    Err(_) => s.set_f(deadline::REASON, 255.0),
 });
 
 fn parsed(s: Scratch, got: Option<Result<u64, HeaderError>>) {
     match got {
         Some(Ok(ns)) => {
-            s.set_f(1, 0.0);
-            s.out(2, ns);
+            s.set_f(header::CODE, 0.0);
+            s.out(header::NS, ns);
         }
-        Some(Err(e)) => s.set_f(1, e as u8 as f64),
+        Some(Err(e)) => s.set_f(header::CODE, e as u8 as f64),
         None => s.bad_handle(),
     }
 }
@@ -76,25 +77,29 @@ unsafe extern "C" fn millis_parse(
     }
 }
 
-/// Writes a formatted header into the scratch bytes from slot 3 on. In: ns
-/// 2 (u64), buffer length 8 (at most 64). Out: slot 1 0 or a HeaderError
-/// code, slot 9 the length.
+/// The longest header text: its words end below the capacity's slot.
+const TEXT_BYTES: usize = 40;
+const _: () = assert!(header::TEXT + TEXT_BYTES / 8 <= header::TEXT_CAPACITY);
+
+/// Writes a formatted header into the scratch bytes from word TEXT on. In:
+/// the ns (u64), the buffer length (at most 40). Out: 0 or a HeaderError
+/// code, the length.
 fn formatted(s: Scratch, format: fn(u64, &mut [u8]) -> Result<usize, HeaderError>) {
-    let mut buf = [0u8; 40];
-    let want = (s.f(8).max(0.0) as usize).min(buf.len());
-    match buf.get_mut(..want).map(|b| format(s.u(2), b)) {
+    let mut buf = [0u8; TEXT_BYTES];
+    let want = (s.f(header::TEXT_CAPACITY).max(0.0) as usize).min(buf.len());
+    match buf.get_mut(..want).map(|b| format(s.u(header::NS), b)) {
         Some(Ok(len)) => {
             for (i, chunk) in buf.chunks(8).enumerate() {
                 let mut word = [0u8; 8];
                 if let Some(w) = word.get_mut(..chunk.len()) {
                     w.copy_from_slice(chunk);
                 }
-                s.set_u(3 + i, u64::from_le_bytes(word));
+                s.set_u(header::TEXT + i, u64::from_le_bytes(word));
             }
-            s.set_f(1, 0.0);
-            s.set_f(9, len as f64);
+            s.set_f(header::CODE, 0.0);
+            s.set_f(header::TEXT_LENGTH, len as f64);
         }
-        Some(Err(e)) => s.set_f(1, e as u8 as f64),
+        Some(Err(e)) => s.set_f(header::CODE, e as u8 as f64),
         None => s.bad_handle(),
     }
 }

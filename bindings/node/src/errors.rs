@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use napi_derive::napi;
 use weir_core::ConfigError;
 
+use crate::layout::created as placed;
 use crate::scratch::{status, Scratch};
 use crate::table::Table;
 
@@ -30,19 +31,19 @@ pub fn last_error() -> Option<Vec<String>> {
     LAST.with(|l| l.borrow_mut().take()).map(Vec::from)
 }
 
-/// Writes the outcome of a constructor: status, then index and generation.
+/// Writes the outcome of a constructor: a status, then where it was placed.
 pub fn created<T>(s: Scratch, table: &Table<T>, built: Result<T, ConfigError>) {
     match built {
         Err(e) => {
             set(&e);
-            s.set_f(1, status::CONFIG);
+            s.status(status::CONFIG);
         }
         Ok(value) => match table.insert(value) {
-            None => s.set_f(1, status::FULL),
-            Some(placed) => {
-                s.set_f(1, status::OK);
-                s.set_f(2, placed.index as f64);
-                s.set_f(3, placed.gen as f64);
+            None => s.status(status::FULL),
+            Some(at) => {
+                s.status(status::OK);
+                s.set_f(placed::INDEX, at.index as f64);
+                s.set_f(placed::GEN, at.gen as f64);
             }
         },
     }

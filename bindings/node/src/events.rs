@@ -1,6 +1,6 @@
 //! Events of the shedder, throttle, retry budget and keyed table: weir-host's
 //! `Events` detect and queue them on the decision; the decision raises a
-//! flag in [`EVENTS_SLOT`] when it queued one, and JS, seeing the flag after
+//! flag in [`call::EVENTS`] when it queued one, and JS, seeing the flag after
 //! the call, drains the queue on a later turn and emits them.
 
 use std::ops::Deref;
@@ -10,13 +10,11 @@ use weir_host::Events;
 
 use crate::fast;
 use crate::fast::Callback;
+use crate::layout::{call, event};
 use crate::limiter::KEYED;
 use crate::retry::BUDGETS;
 use crate::scratch::Scratch;
 use crate::shedder::{SHEDDERS, THROTTLES};
-
-/// Set to 1 by a decision that queued an event; JS clears it.
-pub const EVENTS_SLOT: usize = crate::scratch::MODE - 1;
 
 /// A primitive and its events; reads as the primitive.
 pub struct Watched<T> {
@@ -41,26 +39,25 @@ impl<T> Deref for Watched<T> {
 #[inline]
 pub fn observe(s: Scratch, events: &Events, now: Nanos, d: &Decision) {
     if events.observe(now, d) {
-        s.set_f(EVENTS_SLOT, 1.0);
+        s.set_f(call::EVENTS, 1.0);
     }
 }
 
-// Out: slot 1, 1 when an event was taken (else 0); kind 2, reason 3, at 4,
-// count 5, since 6, events dropped so far 7 (in the mode's representation).
+// Out: the next event, as [`event`] lays it out (in the mode's representation).
 fn next(s: Scratch, events: Option<&Events>) {
     let Some(events) = events else { return s.bad_handle() };
     match events.next() {
         Some(e) => {
-            s.set_f(1, 1.0);
-            s.set_f(2, f64::from(e.kind as u8));
-            s.set_f(3, f64::from(e.reason as u8));
-            s.out(4, e.at);
-            s.out(5, e.count);
-            s.out(6, e.since);
+            s.set_f(event::TAKEN, 1.0);
+            s.set_f(event::KIND, f64::from(e.kind as u8));
+            s.set_f(event::REASON, f64::from(e.reason as u8));
+            s.out(event::AT, e.at);
+            s.out(event::COUNT, e.count);
+            s.out(event::SINCE, e.since);
         }
-        None => s.set_f(1, 0.0),
+        None => s.set_f(event::TAKEN, 0.0),
     }
-    s.out(7, events.dropped());
+    s.out(event::DROPPED, events.dropped());
 }
 
 fast!(shedder_next_event, |s: Scratch| next(s, SHEDDERS.get(s.handle()).map(|x| &x.events)));

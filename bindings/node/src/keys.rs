@@ -8,6 +8,7 @@ use weir_host::units::UnitError;
 use weir_host::{HashSeed, KeyHasher};
 
 use crate::fast::Callback;
+use crate::layout::hash_key;
 use crate::scratch::{status, Scratch};
 
 /// A keyed table and the hash its string keys are placed by.
@@ -95,8 +96,8 @@ unsafe fn is_undefined(env: sys::napi_env, value: sys::napi_value) -> bool {
 }
 
 /// In: the key's UTF-8 bytes and the seed's secret (or `undefined`) as
-/// Uint8Array arguments. Out: slot 1 status (0, or 3 for arguments of
-/// another kind), slot 2 the hash as a u64. Any secret is accepted here,
+/// Uint8Array arguments. Out: a status (bad handle for arguments of
+/// another kind), the hash as a u64. Any secret is accepted here,
 /// the empty one included: the cross-runtime vectors pin it.
 unsafe extern "C" fn hash_key(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     // SAFETY: napi calls this entry point on the JS thread with a live env and callback info, the only handles the body passes on.
@@ -110,8 +111,8 @@ unsafe extern "C" fn hash_key(env: sys::napi_env, info: sys::napi_callback_info)
         };
         crate::fast::run(|s: Scratch| match (key, keys) {
             (Some(key), Some(keys)) => {
-                s.set_f(1, status::OK);
-                s.set_u(2, keys.hash(&key));
+                s.status(status::OK);
+                s.set_u(hash_key::HASH, keys.hash(&key));
             }
             _ => s.bad_handle(),
         });

@@ -8,6 +8,7 @@ use weir_core::ConfigError;
 use crate::errors::created;
 use crate::fast;
 use crate::fast::Callback;
+use crate::layout::{call, lease_grant, lease_new, lease_plan, lease_snapshot, lease_spend};
 use crate::scratch::Scratch;
 use crate::table::Table;
 
@@ -19,65 +20,66 @@ pub struct NodeLease {
 pub static LEASES: Table<NodeLease> = Table::new();
 
 fn lease(s: Scratch) -> Result<NodeLease, ConfigError> {
+    use lease_new::*;
     let planner = LeasePlanner::new(LeaseConfig {
-        min_batch: s.u(1),
-        max_batch: s.u(2),
-        batch_period_ns: s.u(3),
-        lead_ns: s.u(4),
-        ttl_ns: s.u(5),
+        min_batch: s.u(MIN_BATCH),
+        max_batch: s.u(MAX_BATCH),
+        batch_period_ns: s.u(BATCH_PERIOD),
+        lead_ns: s.u(LEAD),
+        ttl_ns: s.u(TTL),
     })?;
     Ok(NodeLease { cell: AtomicLease::new(planner.config().max_batch), planner })
 }
 
 fast!(lease_new, |s: Scratch| created(s, &LEASES, lease(s)));
 
-// In: handle, [now] 1, rate tokens 2, rate over ns 3, and either left 4 +
-// expires_at 5, or (slot 6 = 1) this lease's own snapshot. Out: ask 1,
-// next_at 2, low_water 3.
+// In: handle, [now], the rate, and the store's left and expires_at, or
+// this lease's own snapshot. Out: the plan.
 fast!(lease_plan, |s: Scratch| if let Some(l) = LEASES.get(s.handle()) {
-    let now = s.now(1);
-    let (left, expires_at) = if s.f(6) == 1.0 {
+    use lease_plan::*;
+    let now = s.now(call::NOW);
+    let (left, expires_at) = if s.f(OWN) == 1.0 {
         let snap = l.cell.snapshot(now);
         (snap.left, snap.expires_at)
     } else {
-        (s.int(4), s.int(5))
+        (s.int(LEFT), s.int(EXPIRES_AT))
     };
-    let plan = l.planner.plan(now, Rate { tokens: s.int(2), over_ns: s.int(3) }, left, expires_at);
-    s.out(1, plan.ask);
-    s.out(2, plan.next_at);
-    s.out(3, plan.low_water);
+    let plan = l.planner.plan(now, Rate { tokens: s.int(RATE_TOKENS), over_ns: s.int(RATE_OVER) }, left, expires_at);
+    s.out(ASK, plan.ask);
+    s.out(NEXT_AT, plan.next_at);
+    s.out(LOW_WATER, plan.low_water);
 });
 
-// In: handle, [now] 1, tokens 2, expires_at 3 (slot 4 = 1: a ttl from now
-// instead). Out: slot 1 the tokens left.
+// In: handle, [now], tokens, expires_at or a ttl from now. Out: the tokens left.
 fast!(lease_grant, |s: Scratch| if let Some(l) = LEASES.get(s.handle()) {
-    let now = s.now(1);
-    let expires_at = if s.f(4) == 1.0 { now.saturating_add(s.int(3)) } else { s.int(3) };
-    s.out(1, l.cell.grant(now, s.int(2), expires_at));
+    use lease_grant::*;
+    let now = s.now(call::NOW);
+    let expires_at = if s.f(TTL_GIVEN) == 1.0 { now.saturating_add(s.int(TTL)) } else { s.int(EXPIRES_AT) };
+    s.out(LEFT, l.cell.grant(now, s.int(TOKENS), expires_at));
 });
 
-// In: handle, [now] 1, cost 2. Out: slot 1 outcome (0 spent, 1 short, 2
-// expired), slot 2 the tokens left.
+// In: handle, [now], cost. Out: the outcome (0 spent, 1 short, 2 expired),
+// the tokens left.
 fast!(lease_spend, |s: Scratch| if let Some(l) = LEASES.get(s.handle()) {
-    let (code, left) = match l.cell.try_spend(s.now(1), s.int(2)) {
+    let (code, left) = match l.cell.try_spend(s.now(call::NOW), s.int(lease_spend::COST)) {
         Spend::Spent { left } => (0.0, left),
         Spend::Short { left } => (1.0, left),
         Spend::Expired => (2.0, 0),
     };
-    s.set_f(1, code);
-    s.out(2, left);
+    s.set_f(lease_spend::OUTCOME, code);
+    s.out(lease_spend::LEFT, left);
 });
 
-// In: handle, [now] 1. Out: slot 1 tokens left, 2 expires_at.
+// In: handle, [now]. Out: tokens left, expires_at.
 fast!(lease_snapshot, |s: Scratch| if let Some(l) = LEASES.get(s.handle()) {
-    let snap = l.cell.snapshot(s.now(1));
-    s.out(1, snap.left);
-    s.out(2, snap.expires_at);
+    let snap = l.cell.snapshot(s.now(call::NOW));
+    s.out(lease_snapshot::LEFT, snap.left);
+    s.out(lease_snapshot::EXPIRES_AT, snap.expires_at);
 });
 
-// In: handle, [now] 1. Out: slot 1 the tokens dropped.
+// In: handle, [now]. Out: the tokens dropped.
 fast!(lease_revoke, |s: Scratch| if let Some(l) = LEASES.get(s.handle()) {
-    s.out(1, l.cell.revoke(s.now(1)));
+    s.out(lease_snapshot::DROPPED, l.cell.revoke(s.now(call::NOW)));
 });
 
 pub const FNS: &[(&str, Callback)] = &[

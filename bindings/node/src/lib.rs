@@ -14,6 +14,7 @@ mod fleet;
 mod hedge;
 mod hot_keys;
 mod keys;
+pub mod layout;
 mod lease;
 mod lifecycle;
 mod limiter;
@@ -53,11 +54,11 @@ unsafe extern "C" fn scratch_buffer(env: sys::napi_env, _info: sys::napi_callbac
     }
 }
 
-// Out: slot 1 the monotonic clock in ns as u64, slot 2 as f64.
+// Out: the monotonic clock in ns.
 fast!(clock, |s: scratch::Scratch| {
     let now = weir_host::monotonic_now();
-    s.set_u(1, now);
-    s.set_f(2, now as f64);
+    s.set_u(layout::clock::NS, now);
+    s.set_f(layout::clock::NS_F64, now as f64);
 });
 
 #[napi(module_exports)]

@@ -6,6 +6,7 @@ use crate::bulkhead::CONCURRENCY;
 use crate::fast;
 use crate::fast::Callback;
 use crate::fleet::FLEETS;
+use crate::layout::table;
 use crate::lease::LEASES;
 use crate::limiter::{KEYED, LIMITERS, MULTIS};
 use crate::picker::PICKERS;
@@ -79,16 +80,16 @@ macro_rules! on_table {
     };
 }
 
-// In: handle, kind (slot 1), generation (slot 2). Out: slot 1, 1 if attached.
+// In: handle, kind, generation. Out: attached.
 fast!(attach, |s: Scratch| {
-    let (index, kind, gen) = (s.handle(), s.f(1) as u32, s.f(2) as u32);
+    let (index, kind, gen) = (s.handle(), s.f(table::KIND) as u32, s.f(table::GEN) as u32);
     let ok: bool = on_table!(kind, |t| t.attach(index, gen));
-    s.set_f(1, if ok { 1.0 } else { 0.0 });
+    s.set_f(table::ATTACHED, if ok { 1.0 } else { 0.0 });
 });
 
-// In: handle, kind (slot 1).
+// In: handle, kind.
 fast!(release, |s: Scratch| {
-    let (index, kind) = (s.handle(), s.f(1) as u32);
+    let (index, kind) = (s.handle(), s.f(table::KIND) as u32);
     on_table!(kind, |t| t.release(index))
 });
 

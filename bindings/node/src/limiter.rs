@@ -12,6 +12,7 @@ use crate::events::{observe, Watched};
 use crate::fast;
 use crate::fast::{first_arg, hash_string, string_bytes, Callback};
 use crate::keys::{seed_arg, Seeded};
+use crate::layout::{acquire, call, keyed_stats, limiter_new, limiter_set, multi_new, multi_rate};
 use crate::scratch::{status, Scratch};
 use crate::table::Table;
 
@@ -24,17 +25,17 @@ pub static MULTIS: Table<MultiLimiter> = Table::new();
 /// Keyed tables above this many entries are refused: 2^24 entries is 2.1 GiB.
 const MAX_KEYED_CAPACITY: u64 = 1 << 24;
 
-/// In: rate (f64), per (u64 ns), burst (f64) and whether one was given
-/// (slot 5). Converted by weir-host's rule for every runtime; a refusal is
+/// In: rate (f64), per (u64 ns), burst (f64) and whether one was given.
+/// Converted by weir-host's rule for every runtime; a refusal is
 /// recorded as a config error naming the user's field (the JS side quotes
 /// the value its caller gave).
 fn config(s: Scratch) -> Option<LimiterConfig> {
-    let burst = (s.u(5) != 0).then(|| s.f(3));
-    match weir_host::units::limiter_config(s.f(1), s.u(2), burst) {
+    let burst = (s.u(limiter_new::HAS_BURST) != 0).then(|| s.f(limiter_new::BURST));
+    match weir_host::units::limiter_config(s.f(limiter_new::RATE), s.u(limiter_new::PER), burst) {
         Ok(c) => Some(c),
         Err(e) => {
             errors::set_parts(e.field, e.rule, "");
-            s.set_f(1, status::CONFIG);
+            s.status(status::CONFIG);
             None
         }
     }
@@ -63,11 +64,11 @@ unsafe extern "C" fn limiter_open_shared(
                 Err(SharedError::Config(e)) => created(s, &LIMITERS, Err(e)),
                 Err(e @ SharedError::Mismatch { field, given, .. }) => {
                     errors::set_parts(field, &e.mismatch_rule().unwrap_or_default(), &given.to_string());
-                    s.set_f(1, status::CONFIG);
+                    s.status(status::CONFIG);
                 }
                 Err(e) => {
                     errors::set_parts("", &e.to_string(), "");
-                    s.set_f(1, status::SYSTEM);
+                    s.status(status::SYSTEM);
                 }
             }
         });
@@ -79,12 +80,12 @@ unsafe extern "C" fn limiter_open_shared(
 // A bucket without an explicit `now` reads its own clock: a shared one must
 // read the kernel's, as every process sharing it does.
 fast!(limiter_acquire, |s: Scratch| match LIMITERS.get(s.handle()) {
-    Some(l) => s.decision(&l.acquire(if s.exact() { s.u(1) } else { l.now() }, s.int(2))),
+    Some(l) => s.decision(&l.acquire(if s.exact() { s.u(call::NOW) } else { l.now() }, s.int(acquire::COST))),
     None => s.bad_handle(),
 });
 
 fn keyed(s: Scratch, config: LimiterConfig) -> Result<KeyedLimiter<Box<[KeySet]>>, ConfigError> {
-    let capacity = s.u(4);
+    let capacity = s.u(limiter_new::CAPACITY);
     if capacity > MAX_KEYED_CAPACITY {
         return Err(ConfigError::new("capacity", "<= 16777216", Value::Unsigned(capacity)));
     }
@@ -92,7 +93,7 @@ fn keyed(s: Scratch, config: LimiterConfig) -> Result<KeyedLimiter<Box<[KeySet]>
     KeyedLimiter::with_storage(config, sets)
 }
 
-/// As `limiter_new`, plus the table's capacity (slot 4) and its key-hash
+/// As `limiter_new`, plus the table's capacity and its key-hash
 /// seed: the argument, a Uint8Array secret or `undefined`.
 unsafe extern "C" fn keyed_new(env: napi::sys::napi_env, info: napi::sys::napi_callback_info) -> napi::sys::napi_value {
     // SAFETY: napi calls this entry point on the JS thread with a live env and callback info, the only handles the body passes on.
@@ -103,7 +104,7 @@ unsafe extern "C" fn keyed_new(env: napi::sys::napi_env, info: napi::sys::napi_c
                 Ok(keys) => keys,
                 Err(e) => {
                     errors::set_parts(e.field, e.rule, "");
-                    return s.set_f(1, status::CONFIG);
+                    return s.status(status::CONFIG);
                 }
             };
             if let Some(c) = config(s) {
@@ -118,8 +119,8 @@ unsafe extern "C" fn keyed_new(env: napi::sys::napi_env, info: napi::sys::napi_c
 // In: handle, [now], cost, key (always exact u64). Out: a decision.
 fast!(keyed_acquire, |s: Scratch| match KEYED.get(s.handle()) {
     Some(k) => {
-        let now = s.now(1);
-        let d = k.table.acquire(s.u(3), now, s.int(2));
+        let now = s.now(call::NOW);
+        let d = k.table.acquire(s.u(acquire::KEY), now, s.int(acquire::COST));
         observe(s, &k.table.events, now, &d);
         s.decision(&d);
     }
@@ -140,8 +141,8 @@ unsafe extern "C" fn keyed_acquire_str(
             // `env` and `key` are this callback's, still running.
             match key.and_then(|v| hash_string(env, v, &k.keys)) {
                 Some(key) => {
-                    let now = s.now(1);
-                    let d = k.table.acquire(key, now, s.int(2));
+                    let now = s.now(call::NOW);
+                    let d = k.table.acquire(key, now, s.int(acquire::COST));
                     observe(s, &k.table.events, now, &d);
                     s.decision(&d);
                 }
@@ -152,41 +153,42 @@ unsafe extern "C" fn keyed_acquire_str(
     }
 }
 
-// In: handle, [now]. Out: slot 1 the live entries, slot 2 the capacity.
+// In: handle, [now]. Out: the live entries, the capacity.
 fast!(keyed_stats, |s: Scratch| match KEYED.get(s.handle()) {
     Some(k) => {
-        s.set_f(1, k.table.live(s.now(1)) as f64);
-        s.set_f(2, k.table.capacity() as f64);
+        s.set_f(keyed_stats::LIVE, k.table.live(s.now(call::NOW)) as f64);
+        s.set_f(keyed_stats::CAPACITY, k.table.capacity() as f64);
     }
     None => s.bad_handle(),
 });
 
-/// A live change's new config from `current` and the scratch. Slot 4 says
-/// which change: 1, a rate (slot 1, f64) per `per` (slot 2, ns), the burst
-/// kept; 2, a burst (slot 3, f64), the rate kept, both through weir-host's
-/// unit rules; 3, core's config as is (slots 1-3 as u64), for the replays.
-/// A refusal is recorded as a config error naming the user's field.
+/// A live change's new config from `current` and the scratch, by its kind:
+/// 1, a rate (f64) per `per` (ns), the burst kept; 2, a burst (f64), the
+/// rate kept, both through weir-host's unit rules; 3, core's config as is
+/// (u64), for the replays. A refusal is recorded as a config error naming
+/// the user's field.
 fn change(s: Scratch, current: LimiterConfig) -> Option<LimiterConfig> {
-    let result = match s.u(4) {
-        1 => weir_host::units::with_rate(current, s.f(1), s.u(2)),
-        2 => weir_host::units::with_burst(current, s.f(3)),
-        _ => return Some(LimiterConfig { rate: s.u(1), period_ns: s.u(2), burst: s.u(3) }),
+    use limiter_set::{BURST, PER, RATE};
+    let result = match s.u(limiter_set::CHANGE) {
+        1 => weir_host::units::with_rate(current, s.f(RATE), s.u(PER)),
+        2 => weir_host::units::with_burst(current, s.f(BURST)),
+        _ => return Some(LimiterConfig { rate: s.u(RATE), period_ns: s.u(PER), burst: s.u(BURST) }),
     };
     match result {
         Ok(c) => Some(c),
         Err(e) => {
             errors::set_parts(e.field, e.rule, "");
-            s.set_f(1, status::CONFIG);
+            s.status(status::CONFIG);
             None
         }
     }
 }
 
-/// The time of a change: the explicit `now` (slot 5) of a replay's change
-/// of core's config, else the clock `clock` reads.
+/// The time of a change: the explicit `now` of a replay's change of core's
+/// config, else the clock `clock` reads.
 fn change_time(s: Scratch, clock: impl FnOnce() -> u64) -> u64 {
-    if s.u(4) == 3 {
-        s.u(5)
+    if s.u(limiter_set::CHANGE) == 3 {
+        s.u(limiter_set::AT)
     } else {
         clock()
     }
@@ -194,15 +196,15 @@ fn change_time(s: Scratch, clock: impl FnOnce() -> u64) -> u64 {
 
 fn changed(s: Scratch, result: Result<(), ConfigError>) {
     match result {
-        Ok(()) => s.set_f(1, status::OK),
+        Ok(()) => s.status(status::OK),
         Err(e) => {
             errors::set(&e);
-            s.set_f(1, status::CONFIG);
+            s.status(status::CONFIG);
         }
     }
 }
 
-// In: handle, the change (see `change`). Out: slot 1 a status. A shared
+// In: handle, the change (see `change`). Out: a status. A shared
 // bucket changes for every process, on its own clock.
 fast!(limiter_set, |s: Scratch| match LIMITERS.get(s.handle()) {
     Some(l) => {
@@ -214,7 +216,7 @@ fast!(limiter_set, |s: Scratch| match LIMITERS.get(s.handle()) {
                 Err(SharedError::Config(e)) => Err(e),
                 Err(e) => {
                     errors::set_parts("", &e.to_string(), "");
-                    return s.set_f(1, status::SYSTEM);
+                    return s.status(status::SYSTEM);
                 }
             },
         };
@@ -223,7 +225,7 @@ fast!(limiter_set, |s: Scratch| match LIMITERS.get(s.handle()) {
     None => s.bad_handle(),
 });
 
-// In: handle, the change (see `change`). Out: slot 1 a status.
+// In: handle, the change (see `change`). Out: a status.
 fast!(keyed_set, |s: Scratch| match KEYED.get(s.handle()) {
     Some(k) => {
         let Some(c) = change(s, k.table.config()) else { return };
@@ -232,20 +234,22 @@ fast!(keyed_set, |s: Scratch| match KEYED.get(s.handle()) {
     None => s.bad_handle(),
 });
 
-/// In: slot 1 the number of rates; rate `i` at slots `2 + 3i` (f64), its
-/// `per` at `3 + 3i` (ns) and its burst at `4 + 3i` (f64, NaN for the
-/// default). A refusal names the field, with the rate's index as `got`.
+// Every rate's words fit below the event flag.
+const _: () = assert!(multi_new::RATES + multi_new::WORDS * MAX_RATES <= call::EVENTS);
+
+/// In: the number of rates, then each rate's words (see [`multi_new`]). A
+/// refusal names the field, with the rate's index as `got`.
 fn multi(s: Scratch) -> Option<Result<MultiLimiter, ConfigError>> {
-    let count = s.u(1) as usize;
+    let count = s.u(multi_new::COUNT) as usize;
     let mut configs = [LimiterConfig { rate: 0, period_ns: 0, burst: 0 }; MAX_RATES];
     for (i, slot) in configs.iter_mut().enumerate().take(count) {
-        let base = 2 + 3 * i;
-        let burst = Some(s.f(base + 2)).filter(|b| !b.is_nan());
-        match weir_host::units::limiter_config(s.f(base), s.u(base + 1), burst) {
+        let base = multi_new::RATES + multi_new::WORDS * i;
+        let burst = Some(s.f(base + multi_rate::BURST)).filter(|b| !b.is_nan());
+        match weir_host::units::limiter_config(s.f(base + multi_rate::RATE), s.u(base + multi_rate::PER), burst) {
             Ok(c) => *slot = c,
             Err(e) => {
                 errors::set_parts(e.field, e.rule, &i.to_string());
-                s.set_f(1, status::CONFIG);
+                s.status(status::CONFIG);
                 return None;
             }
         }
@@ -263,15 +267,14 @@ fast!(multi_new, |s: Scratch| if let Some(built) = multi(s) {
 
 // In: handle, [now], cost. Out: a decision.
 fast!(multi_acquire, |s: Scratch| match MULTIS.get(s.handle()) {
-    Some(m) => s.decision(&m.acquire(s.now(1), s.int(2))),
+    Some(m) => s.decision(&m.acquire(s.now(call::NOW), s.int(acquire::COST))),
     None => s.bad_handle(),
 });
 
-// In: handle, the rate's index (slot 6), the change (see `change`). Out:
-// slot 1 a status.
+// In: handle, the rate's index, the change (see `change`). Out: a status.
 fast!(multi_set, |s: Scratch| match MULTIS.get(s.handle()) {
     Some(m) => {
-        let index = s.u(6) as usize;
+        let index = s.u(limiter_set::INDEX) as usize;
         let Some(current) = m.config(index) else {
             let e = ConfigError::new("index", "below the number of rates", Value::Unsigned(index as u64));
             return changed(s, Err(e));

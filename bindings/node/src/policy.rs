@@ -14,6 +14,7 @@ use weir_policy::process::{Outcome, PolicyError, ProcessPolicy, Reads, RequestVi
 
 use crate::fast;
 use crate::fast::Callback;
+use crate::layout::policy_check;
 use crate::scratch::Scratch;
 use crate::table::Table;
 
@@ -39,8 +40,8 @@ fn bare(v: &Verdict) -> bool {
         && v.deadline_ns.is_none()
 }
 
-// In: slot 0 the policy's index. Decides a request of which the policy
-// reads nothing, at the clock. Out: slot 1 is 0 (a plain admission), 1 (a
+// In: the policy's index as the handle. Decides a request of which the
+// policy reads nothing, at the clock. Out: a code, 0 (a plain admission), 1 (a
 // verdict waits in `policyTakeVerdict`) or 2 (the policy reads the
 // request: nothing was decided, ask with `check`).
 fast!(policy_check_bare, |s: Scratch| {
@@ -56,7 +57,7 @@ fast!(policy_check_bare, |s: Scratch| {
             }
         },
     };
-    s.set_f(1, code);
+    s.set_f(policy_check::CODE, code);
 });
 
 pub const FNS: &[(&str, Callback)] = &[("policyCheckBare", policy_check_bare)];
@@ -156,7 +157,7 @@ impl NativePolicy {
 
 #[napi]
 impl NativePolicy {
-    /// The index `policyCheckBare` takes in scratch slot 0.
+    /// The index `policyCheckBare` takes as its handle.
     #[napi]
     pub fn index(&self) -> f64 {
         self.index as f64

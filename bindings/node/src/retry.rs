@@ -9,6 +9,7 @@ use crate::errors::created;
 use crate::events::{observe, Watched};
 use crate::fast;
 use crate::fast::{first_arg, string_bytes, Callback};
+use crate::layout::{backoff_new, budget_call, budget_new, call, header, retry_ask, retry_delay};
 use crate::scratch::Scratch;
 use crate::table::Table;
 
@@ -18,66 +19,74 @@ pub static BACKOFFS: Table<Backoff> = Table::new();
 pub static BUDGETS: Table<Watched<Arc<AtomicRetryBudget>>> = Table::new();
 
 fn backoff(s: Scratch) -> Result<Backoff, ConfigError> {
-    let jitter = Jitter::from_code(s.f(4) as u8).unwrap_or(Jitter::Full);
+    use backoff_new::*;
+    let jitter = Jitter::from_code(s.f(JITTER) as u8).unwrap_or(Jitter::Full);
     Backoff::new(BackoffConfig {
-        base_ns: s.u(1),
-        cap_ns: s.u(2),
-        multiplier: s.f(3),
+        base_ns: s.u(BASE),
+        cap_ns: s.u(CAP),
+        multiplier: s.f(MULTIPLIER),
         jitter,
-        max_attempts: u32::try_from(s.u(5)).unwrap_or(u32::MAX),
-        advised_cap_ns: s.u(6),
+        max_attempts: u32::try_from(s.u(MAX_ATTEMPTS)).unwrap_or(u32::MAX),
+        advised_cap_ns: s.u(ADVISED_CAP),
     })
 }
 
 fast!(backoff_new, |s: Scratch| created(s, &BACKOFFS, backoff(s)));
 
-fn draw(s: Scratch, slot: usize) -> u64 {
+fn draw(s: Scratch) -> u64 {
     if s.exact() {
-        s.u(slot)
+        s.u(retry_ask::DRAW)
     } else {
         weir_host::draw()
     }
 }
 
-fn attempt(s: Scratch, slot: usize) -> u32 {
-    u32::try_from(s.int(slot)).unwrap_or(u32::MAX)
+fn attempt(s: Scratch) -> u32 {
+    u32::try_from(s.int(retry_ask::ATTEMPT)).unwrap_or(u32::MAX)
 }
 
 fn advised(s: Scratch) -> Option<u64> {
-    (s.f(5) != 0.0).then(|| s.int(6))
+    (s.f(retry_ask::HAS_ADVICE) != 0.0).then(|| s.int(retry_ask::ADVICE))
 }
 
-// In: handle, retry 2, [draw] 3, previous 4. Out: slot 1 the delay.
+// In: handle, the retry, [draw], previous. Out: the delay.
 fast!(backoff_delay, |s: Scratch| if let Some(b) = BACKOFFS.get(s.handle()) {
-    s.out(1, b.delay(attempt(s, 2), draw(s, 3), s.int(4)));
+    s.out(retry_delay::BACKOFF_DELAY, b.delay(attempt(s), draw(s), s.int(retry_ask::PREVIOUS)));
 });
 
-// In: handle, attempt 2, [draw] 3, previous 4, has advice 5, advice 6.
-// Out: slot 1 reason code, 2 delay.
+// In: handle, attempt, [draw], previous, the advice if any. Out: a reason
+// code, the delay.
 fast!(backoff_next, |s: Scratch| if let Some(b) = BACKOFFS.get(s.handle()) {
-    match b.next(attempt(s, 2), draw(s, 3), s.int(4), advised(s)) {
+    use retry_delay::{NEXT_DELAY, NEXT_REASON};
+    match b.next(attempt(s), draw(s), s.int(retry_ask::PREVIOUS), advised(s)) {
         Ok(delay) => {
-            s.set_f(1, 0.0);
-            s.out(2, delay);
+            s.set_f(NEXT_REASON, 0.0);
+            s.out(NEXT_DELAY, delay);
         }
         Err(reason) => {
-            s.set_f(1, reason as u8 as f64);
-            s.out(2, 0);
+            s.set_f(NEXT_REASON, reason as u8 as f64);
+            s.out(NEXT_DELAY, 0);
         }
     }
 });
 
 fn budget(s: Scratch) -> Result<Watched<Arc<AtomicRetryBudget>>, ConfigError> {
-    let config = RetryBudgetConfig { ratio: s.f(1), min_per_second: s.u(2), window_ns: s.u(3), buckets: s.u(4) };
+    use budget_new::*;
+    let config = RetryBudgetConfig {
+        ratio: s.f(RATIO),
+        min_per_second: s.u(MIN_PER_SECOND),
+        window_ns: s.u(WINDOW),
+        buckets: s.u(BUCKETS),
+    };
     Ok(Watched::new(Arc::new(AtomicRetryBudget::new(config)?), weir_host::Events::budget(&config)))
 }
 
 fast!(budget_new, |s: Scratch| created(s, &BUDGETS, budget(s)));
 
-// In: handle, [now], count 2.
+// In: handle, [now], count.
 fast!(budget_deposit, |s: Scratch| if let Some(b) = BUDGETS.get(s.handle()) {
-    let now = s.now(1);
-    for _ in 0..s.int(2) {
+    let now = s.now(call::NOW);
+    for _ in 0..s.int(budget_call::COUNT) {
         b.deposit(now);
     }
 });
@@ -87,42 +96,40 @@ fast!(budget_deposit_one, |s: Scratch| if let Some(b) = BUDGETS.get(s.handle()) 
     b.deposit(weir_host::monotonic_now());
 });
 
-// In: handle, [now], delay 2, deadline left 3. Out: a decision.
+// In: handle, [now], delay, deadline left. Out: a decision.
 fast!(budget_withdraw, |s: Scratch| if let Some(b) = BUDGETS.get(s.handle()) {
-    let now = s.now(1);
-    let d = b.withdraw(now, s.int(2), s.int(3));
+    let now = s.now(call::NOW);
+    let d = b.withdraw(now, s.int(budget_call::DELAY), s.int(budget_call::DEADLINE_LEFT));
     observe(s, &b.events, now, &d);
     s.decision(&d);
 });
 
-// In: handle, [now]. Out: slot 1 requests, 2 retries.
+// In: handle, [now]. Out: requests, retries.
 fast!(budget_snapshot, |s: Scratch| if let Some(b) = BUDGETS.get(s.handle()) {
-    let (requests, retries) = b.snapshot(s.now(1));
-    s.out(1, requests);
-    s.out(2, retries);
+    let (requests, retries) = b.snapshot(s.now(call::NOW));
+    s.out(budget_call::REQUESTS, requests);
+    s.out(budget_call::RETRIES, retries);
 });
 
-// In: handle (the budget, or -1 for none), backoff handle 8, [now] 1,
-// attempt 2, [draw] 3, previous 4, has advice 5, advice 6, deadline left 7,
-// final answer from below (no retry) 9.
-// Out: a decision and in slot 5 the delay.
+// In: handle (the budget, or -1 for none), [now], then see [`retry_ask`].
+// Out: a decision and the delay.
 fast!(retry_decide, |s: Scratch| {
-    let bo = s.f(8);
+    let bo = s.f(retry_ask::BACKOFF);
     let Some(backoff) = (if bo >= 0.0 { BACKOFFS.get(bo as usize) } else { None }) else {
         return s.bad_handle();
     };
     let ask = RetryAsk {
-        attempt: attempt(s, 2),
-        draw: draw(s, 3),
-        previous_delay: s.int(4),
+        attempt: attempt(s),
+        draw: draw(s),
+        previous_delay: s.int(retry_ask::PREVIOUS),
         advised: advised(s),
-        deadline_left: s.int(7),
-        no_retry: s.f(9) != 0.0,
+        deadline_left: s.int(retry_ask::DEADLINE_LEFT),
+        no_retry: s.f(retry_ask::NO_RETRY) != 0.0,
     };
-    let r = if s.f(0) < 0.0 {
-        retry(s.now(1), backoff, &Unbudgeted, &ask)
+    let r = if s.f(call::HANDLE) < 0.0 {
+        retry(s.now(call::NOW), backoff, &Unbudgeted, &ask)
     } else if let Some(budget) = BUDGETS.get(s.handle()) {
-        let now = s.now(1);
+        let now = s.now(call::NOW);
         let r = retry(now, backoff, &*budget.inner, &ask);
         observe(s, &budget.events, now, &r.decision);
         r
@@ -130,11 +137,11 @@ fast!(retry_decide, |s: Scratch| {
         return s.bad_handle();
     };
     s.decision(&r.decision);
-    s.out(5, r.delay);
+    s.out(retry_delay::DECIDE_DELAY, r.delay);
 });
 
-/// `parseRetryAfter(value)`; in: now in Unix seconds (slot 2). Out: slot 1
-/// 0 or a HeaderError code, slot 2 the delay in ns.
+/// `parseRetryAfter(value)`; in: now in Unix seconds. Out: 0 or a
+/// HeaderError code, the delay in ns.
 unsafe extern "C" fn retry_after_parse(
     env: napi::sys::napi_env,
     info: napi::sys::napi_callback_info,
@@ -142,12 +149,12 @@ unsafe extern "C" fn retry_after_parse(
     // SAFETY: napi calls this entry point on the JS thread with a live env and callback info, the only handles the body passes on.
     unsafe {
         let value = first_arg(env, info).and_then(|v| string_bytes(env, v));
-        fast::run(|s: Scratch| match value.as_deref().map(|v| parse_retry_after(v, s.int(2))) {
+        fast::run(|s: Scratch| match value.as_deref().map(|v| parse_retry_after(v, s.int(header::NOW_UNIX_S))) {
             Some(Ok(ns)) => {
-                s.set_f(1, 0.0);
-                s.out(2, ns);
+                s.set_f(header::CODE, 0.0);
+                s.out(header::NS, ns);
             }
-            Some(Err(e)) => s.set_f(1, e as u8 as f64),
+            Some(Err(e)) => s.set_f(header::CODE, e as u8 as f64),
             None => s.bad_handle(),
         });
         std::ptr::null_mut()

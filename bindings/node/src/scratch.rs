@@ -3,31 +3,17 @@
 //! that takes none, so the hot calls take none: JS writes the inputs into a
 //! typed array over this memory, calls, and reads the answer from it.
 //!
-//! Slot 0 holds the handle (an f64), slot [`MODE`] says whether the call
-//! reads the clock itself and answers in f64 (0) or takes `now` and answers
-//! in exact u64 (1), which is how the conformance vectors are replayed.
+//! Which slot holds what, per call, is declared in [`crate::layout`].
 
 use std::cell::Cell;
 use std::ptr::null_mut;
 
 use weir_core::{Decision, Nanos};
 
-/// Words in the buffer.
-pub const SLOTS: usize = 32;
-/// Slot of the exact-mode flag.
-pub const MODE: usize = SLOTS - 1;
+pub use crate::layout::SLOTS;
+use crate::layout::{call, decision};
 
-/// Status codes written to slot 1 by calls that can fail.
-pub mod status {
-    pub const OK: f64 = 0.0;
-    pub const CONFIG: f64 = 1.0;
-    pub const FULL: f64 = 2.0;
-    pub const BAD_HANDLE: f64 = 3.0;
-    /// A system call failed or a file was not what it should be; the last
-    /// error's rule slot holds the message.
-    /// (4 and 5 are the fleet constructor's own, see fleet.rs.)
-    pub const SYSTEM: f64 = 6.0;
-}
+pub use crate::layout::status;
 
 thread_local! {
     static BUF: Cell<*mut u64> = const { Cell::new(null_mut()) };
@@ -87,14 +73,14 @@ impl Scratch {
 
     #[inline]
     pub fn exact(&self) -> bool {
-        self.f(MODE) != 0.0
+        self.f(call::MODE) != 0.0
     }
 
-    /// The handle in slot 0 as a table index; out-of-range values map to an
-    /// index no table has.
+    /// The handle as a table index; out-of-range values map to an index no
+    /// table has.
     #[inline]
     pub fn handle(&self) -> usize {
-        let h = self.f(0);
+        let h = self.f(call::HANDLE);
         if h >= 0.0 && h < u32::MAX as f64 {
             h as usize
         } else {
@@ -132,17 +118,23 @@ impl Scratch {
         }
     }
 
-    /// A decision in slots 1..=4: reason code, retry_after, remaining, reset_after.
+    /// A decision, as [`decision`] lays it out.
     #[inline]
     pub fn decision(&self, d: &Decision) {
-        self.set_f(1, d.reason as u8 as f64);
-        self.out(2, d.retry_after);
-        self.out(3, d.remaining);
-        self.out(4, d.reset_after);
+        self.set_f(decision::REASON, d.reason as u8 as f64);
+        self.out(decision::RETRY_AFTER, d.retry_after);
+        self.out(decision::REMAINING, d.remaining);
+        self.out(decision::RESET_AFTER, d.reset_after);
+    }
+
+    /// A status in [`call::STATUS`].
+    #[inline]
+    pub fn status(&self, code: f64) {
+        self.set_f(call::STATUS, code);
     }
 
     #[inline]
     pub fn bad_handle(&self) {
-        self.set_f(1, status::BAD_HANDLE);
+        self.status(status::BAD_HANDLE);
     }
 }

@@ -12,6 +12,7 @@ use crate::errors::created;
 use crate::events::{observe, Watched};
 use crate::fast;
 use crate::fast::Callback;
+use crate::layout::{call, shedder_call, shedder_new, shedder_stats, throttle_call, throttle_new};
 use crate::scratch::Scratch;
 use crate::table::Table;
 
@@ -27,13 +28,14 @@ pub static SHEDDERS: Table<NodeShedder> = Table::new();
 pub static THROTTLES: Table<Watched<AtomicThrottle>> = Table::new();
 
 fn shedder(s: Scratch) -> Result<NodeShedder, ConfigError> {
+    use shedder_new::*;
     let config = ShedderConfig {
-        window_ns: s.u(1),
-        buckets: s.u(2),
-        cpu_threshold: s.u(3),
-        cpu_decay: s.f(4),
-        cool_off_ns: s.u(5),
-        max_queue: s.u(6),
+        window_ns: s.u(WINDOW),
+        buckets: s.u(BUCKETS),
+        cpu_threshold: s.u(CPU_THRESHOLD),
+        cpu_decay: s.f(CPU_DECAY),
+        cool_off_ns: s.u(COOL_OFF),
+        max_queue: s.u(MAX_QUEUE),
     };
     Ok(NodeShedder {
         events: weir_host::Events::shedder(&config),
@@ -45,22 +47,22 @@ fn shedder(s: Scratch) -> Result<NodeShedder, ConfigError> {
 
 fast!(shedder_new, |s: Scratch| created(s, &SHEDDERS, shedder(s)));
 
-// In: handle, [now]. Out: a decision, and in slot 5 the `now` it used (the
-// start time to hand back to `done`).
+// In: handle, [now]. Out: a decision, and the `now` it used (the start
+// time to hand back to `done`).
 fast!(shedder_acquire, |s: Scratch| match SHEDDERS.get(s.handle()) {
     Some(sh) => {
-        let now = s.now(1);
+        let now = s.now(call::NOW);
         let d = sh.inner.acquire(now);
         observe(s, &sh.events, now, &d);
         s.decision(&d);
-        s.out(5, now);
+        s.out(shedder_call::ACQUIRED_AT, now);
     }
     None => s.bad_handle(),
 });
 
 // In: handle, [now], started_at.
 fast!(shedder_done, |s: Scratch| if let Some(sh) = SHEDDERS.get(s.handle()) {
-    sh.inner.done(s.int(2), s.now(1));
+    sh.inner.done(s.int(shedder_call::STARTED_AT), s.now(call::NOW));
 });
 
 // In: handle. Ends an admitted request that never ran, without an RT sample.
@@ -68,28 +70,29 @@ fast!(shedder_cancel, |s: Scratch| if let Some(sh) = SHEDDERS.get(s.handle()) {
     sh.inner.cancel();
 });
 
-// In: handle, permille. Out: slot 1 the smoothed CPU.
+// In: handle, permille. Out: the smoothed CPU.
 fast!(shedder_cpu, |s: Scratch| if let Some(sh) = SHEDDERS.get(s.handle()) {
-    s.set_f(1, sh.inner.record_cpu(s.int(2)));
+    s.set_f(shedder_call::CPU, sh.inner.record_cpu(s.int(shedder_call::PERMILLE)));
 });
 
 // In: handle, [now]. Out: in_flight, cpu, max_pass, min_rt_ns, max_in_flight, cooling_off.
 fast!(shedder_stats, |s: Scratch| if let Some(sh) = SHEDDERS.get(s.handle()) {
-    let st = sh.inner.stats(s.now(1));
-    s.out(1, st.in_flight);
-    s.set_f(2, st.cpu);
-    s.out(3, st.max_pass);
-    s.out(4, st.min_rt_ns);
-    s.out(5, st.max_in_flight);
-    s.set_f(6, if st.cooling_off { 1.0 } else { 0.0 });
+    use shedder_stats::*;
+    let st = sh.inner.stats(s.now(call::NOW));
+    s.out(IN_FLIGHT, st.in_flight);
+    s.set_f(CPU, st.cpu);
+    s.out(MAX_PASS, st.max_pass);
+    s.out(MIN_RT, st.min_rt_ns);
+    s.out(MAX_IN_FLIGHT, st.max_in_flight);
+    s.set_f(COOLING_OFF, if st.cooling_off { 1.0 } else { 0.0 });
 });
 
-// In: handle, interval in ns (slot 2). Starts the sampler thread once. Out:
-// slot 1, 1 if running. The thread holds the shedder weakly: it ends when
+// In: handle, interval in ns. Starts the sampler thread once. Out: 1 if
+// running. The thread holds the shedder weakly: it ends when
 // the shedder is dropped or closed.
 fast!(shedder_sample, |s: Scratch| {
-    let started = SHEDDERS.arc(s.handle()).is_some_and(|sh| start_sampler(sh, s.u(2)));
-    s.set_f(1, if started { 1.0 } else { 0.0 });
+    let started = SHEDDERS.arc(s.handle()).is_some_and(|sh| start_sampler(sh, s.u(shedder_call::INTERVAL)));
+    s.set_f(shedder_call::RUNNING, if started { 1.0 } else { 0.0 });
 });
 
 fn start_sampler(shedder: Arc<NodeShedder>, interval_ns: u64) -> bool {
@@ -126,45 +129,47 @@ fast!(shedder_close, |s: Scratch| if let Some(sh) = SHEDDERS.get(s.handle()) {
 });
 
 fn throttle(s: Scratch) -> Result<Watched<AtomicThrottle>, ConfigError> {
+    use throttle_new::*;
     let config = ThrottleConfig {
-        k: s.f(1),
-        window_ns: s.u(2),
-        buckets: s.u(3),
-        min_requests: s.u(4),
-        max_reject_probability: s.f(5),
+        k: s.f(K),
+        window_ns: s.u(WINDOW),
+        buckets: s.u(BUCKETS),
+        min_requests: s.u(MIN_REQUESTS),
+        max_reject_probability: s.f(MAX_REJECT_PROBABILITY),
     };
     Ok(Watched::new(AtomicThrottle::new(config)?, weir_host::Events::throttle(&config)))
 }
 
 fast!(throttle_new, |s: Scratch| created(s, &THROTTLES, throttle(s)));
 
-// In: handle, [now], [draw]. Out: a decision, and in slot 5 the `now` it
-// used (what `forget` takes back).
+// In: handle, [now], [draw]. Out: a decision, and the `now` it used (what
+// `forget` takes back).
 fast!(throttle_acquire, |s: Scratch| if let Some(t) = THROTTLES.get(s.handle()) {
-    let draw = if s.exact() { s.u(2) } else { weir_host::draw() };
-    let now = s.now(1);
+    let draw = if s.exact() { s.u(throttle_call::DRAW) } else { weir_host::draw() };
+    let now = s.now(call::NOW);
     let d = t.acquire(now, draw);
     observe(s, &t.events, now, &d);
     s.decision(&d);
-    s.out(5, now);
+    s.out(throttle_call::ACQUIRED_AT, now);
 });
 
-// In: handle, acquired_at (slot 2). Takes back a request a later step refused.
+// In: handle, when it was acquired. Takes back a request a later step refused.
 fast!(throttle_forget, |s: Scratch| if let Some(t) = THROTTLES.get(s.handle()) {
-    t.forget(s.int(2));
+    t.forget(s.int(throttle_call::FORGET_AT));
 });
 
-// In: handle, [now], success (slot 2, 0 or 1).
+// In: handle, [now], success (0 or 1).
 fast!(throttle_record, |s: Scratch| if let Some(t) = THROTTLES.get(s.handle()) {
-    t.record(s.now(1), s.f(2) != 0.0);
+    t.record(s.now(call::NOW), s.f(throttle_call::SUCCESS) != 0.0);
 });
 
 // In: handle, [now]. Out: requests, accepts, reject probability.
 fast!(throttle_stats, |s: Scratch| if let Some(t) = THROTTLES.get(s.handle()) {
-    let st = t.stats(s.now(1));
-    s.set_f(1, st.requests as f64);
-    s.set_f(2, st.accepts as f64);
-    s.set_f(3, st.reject_probability);
+    use throttle_call::{ACCEPTS, REJECT_PROBABILITY, REQUESTS};
+    let st = t.stats(s.now(call::NOW));
+    s.set_f(REQUESTS, st.requests as f64);
+    s.set_f(ACCEPTS, st.accepts as f64);
+    s.set_f(REJECT_PROBABILITY, st.reject_probability);
 });
 
 pub const FNS: &[(&str, Callback)] = &[

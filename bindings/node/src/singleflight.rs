@@ -8,6 +8,7 @@ use crate::errors::created;
 use crate::fast;
 use crate::fast::{first_arg, hash_string, Callback};
 use crate::keys::{seed_arg, Seeded};
+use crate::layout::{flight, flight_new};
 use crate::scratch::Scratch;
 use crate::table::Table;
 
@@ -16,14 +17,14 @@ pub static FLIGHTS: Table<Seeded<Singleflight<Box<[FlightSlot]>>>> = Table::new(
 const MAX_CAPACITY: u64 = 1 << 24;
 
 fn table(s: Scratch) -> Result<Singleflight<Box<[FlightSlot]>>, ConfigError> {
-    let capacity = s.u(1);
+    let capacity = s.u(flight_new::CAPACITY);
     if capacity > MAX_CAPACITY {
         return Err(ConfigError::new("capacity", "<= 16777216", Value::Unsigned(capacity)));
     }
     Singleflight::new((0..capacity).map(|_| FlightSlot::new()).collect::<Box<[_]>>())
 }
 
-/// In: capacity (slot 1) and the key-hash seed: the argument, a Uint8Array
+/// In: the capacity and the key-hash seed: the argument, a Uint8Array
 /// secret or `undefined`.
 unsafe extern "C" fn flight_new(
     env: napi::sys::napi_env,
@@ -36,7 +37,7 @@ unsafe extern "C" fn flight_new(
             Ok(keys) => created(s, &FLIGHTS, table(s).map(|table| Seeded { table, keys })),
             Err(e) => {
                 crate::errors::set_parts(e.field, e.rule, "");
-                s.set_f(1, crate::scratch::status::CONFIG);
+                s.status(crate::scratch::status::CONFIG);
             }
         });
         std::ptr::null_mut()
@@ -44,31 +45,31 @@ unsafe extern "C" fn flight_new(
 }
 
 /// Counting the occupied slots reads the whole table, so it is done only
-/// when slot 7 asks for it (snapshots and the vectors, not `do`).
+/// when the call asks for it (snapshots and the vectors, not `do`).
 fn occupied(s: Scratch, t: &Singleflight<Box<[FlightSlot]>>) {
-    if s.f(7) == 1.0 {
-        s.set_f(4, t.occupied() as f64);
+    if s.f(flight::COUNT_OCCUPIED) == 1.0 {
+        s.set_f(flight::OCCUPIED, t.occupied() as f64);
     }
 }
 
-/// Out: slot 1 role (0 leader, 1 follower, 2 table full), 2 slot, 3 gen, 4 occupied.
+/// Out: the role (0 leader, 1 follower, 2 table full), the ticket, occupied.
 fn begin(s: Scratch, t: &Singleflight<Box<[FlightSlot]>>, key: u64) {
     let (role, ticket) = match t.begin(key) {
         Flight::Leader(t) => (0.0, Some(t)),
         Flight::Follower(t) => (1.0, Some(t)),
         Flight::TableFull => (2.0, None),
     };
-    s.set_f(1, role);
+    s.set_f(flight::ROLE, role);
     if let Some(t) = ticket {
-        s.set_f(2, f64::from(t.slot));
-        s.set_f(3, f64::from(t.gen));
+        s.set_f(flight::SLOT, f64::from(t.slot));
+        s.set_f(flight::GEN, f64::from(t.gen));
     }
     occupied(s, t);
 }
 
-// In: handle, key (slot 2, u64).
+// In: handle, key (u64).
 fast!(flight_begin, |s: Scratch| match FLIGHTS.get(s.handle()) {
-    Some(t) => begin(s, &t.table, s.u(2)),
+    Some(t) => begin(s, &t.table, s.u(flight::KEY)),
     None => s.bad_handle(),
 });
 
@@ -94,17 +95,17 @@ unsafe extern "C" fn flight_begin_str(
 }
 
 fn ticket(s: Scratch) -> Ticket {
-    let (slot, gen) = (s.f(2), s.f(3));
+    let (slot, gen) = (s.f(flight::SLOT), s.f(flight::GEN));
     let int = |v: f64| if v >= 0.0 && v <= u32::MAX as f64 { v as u32 } else { u32::MAX };
     Ticket { slot: int(slot), gen: int(gen) }
 }
 
-/// Out: slot 1 ok, 4 occupied, 5 state of the slot (0 free .. 3 draining), 6 its waiters.
+/// Out: ok, occupied, the state of the slot (0 free .. 3 draining), its waiters.
 fn after(s: Scratch, op: impl Fn(&Singleflight<Box<[FlightSlot]>>, Ticket) -> bool) {
     let Some(t) = FLIGHTS.get(s.handle()) else { return s.bad_handle() };
     let t = &t.table;
     let ticket = ticket(s);
-    s.set_f(1, if op(t, ticket) { 1.0 } else { 0.0 });
+    s.set_f(flight::OK, if op(t, ticket) { 1.0 } else { 0.0 });
     occupied(s, t);
     let (state, waiters) = t.slot_state(ticket.slot as usize).unwrap_or((SlotState::Free, 0));
     let state = match state {
@@ -113,11 +114,11 @@ fn after(s: Scratch, op: impl Fn(&Singleflight<Box<[FlightSlot]>>, Ticket) -> bo
         SlotState::Active => 2.0,
         SlotState::Draining => 3.0,
     };
-    s.set_f(5, state);
-    s.set_f(6, waiters as f64);
+    s.set_f(flight::STATE, state);
+    s.set_f(flight::WAITERS, waiters as f64);
 }
 
-// In: handle, slot 2, gen 3.
+// In: handle, the ticket.
 fast!(flight_finish, |s: Scratch| after(s, |t, k| t.finish(k)));
 fast!(flight_leave, |s: Scratch| after(s, |t, k| t.leave(k)));
 fast!(flight_is_done, |s: Scratch| after(s, |t, k| t.is_done(k)));
