@@ -51,40 +51,59 @@ pub enum Reason {
     NotRetryable = 17,
 }
 
+/// The name of every reason, written once: `as_str` answers it as is and
+/// `as_cstr` with a NUL, each a plain match (a name read through `CStr`
+/// would cost a length scan and a UTF-8 check on every call).
+macro_rules! reason_names {
+    ($($reason:ident => $name:literal,)*) => {
+        impl Reason {
+            /// A stable snake_case name for metrics and logs.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Reason::$reason => $name,)*
+                }
+            }
+
+            /// [`Self::as_str`] with a NUL terminator, for C callers.
+            pub const fn as_cstr(self) -> &'static core::ffi::CStr {
+                match self {
+                    $(Reason::$reason => {
+                        // Checked while compiling: the names hold no NUL.
+                        const NAME: &core::ffi::CStr =
+                            match core::ffi::CStr::from_bytes_with_nul(concat!($name, "\0").as_bytes()) {
+                                Ok(name) => name,
+                                Err(_) => c"",
+                            };
+                        NAME
+                    })*
+                }
+            }
+        }
+    };
+}
+
+reason_names! {
+    Admitted => "admitted",
+    RateLimited => "rate_limited",
+    CostExceedsBurst => "cost_exceeds_burst",
+    TableFull => "table_full",
+    ConcurrencyLimited => "concurrency_limited",
+    CpuOverloaded => "cpu_overloaded",
+    CoolingOff => "cooling_off",
+    QueueFull => "queue_full",
+    Throttled => "throttled",
+    TimeOverflow => "time_overflow",
+    BudgetExhausted => "budget_exhausted",
+    AttemptsExhausted => "attempts_exhausted",
+    DeadlineTooClose => "deadline_too_close",
+    DeadlineExceeded => "deadline_exceeded",
+    NoNode => "no_node",
+    CircuitOpen => "circuit_open",
+    CircuitHalfOpen => "circuit_half_open",
+    NotRetryable => "not_retryable",
+}
+
 impl Reason {
-    /// A stable snake_case name for metrics and logs.
-    pub const fn as_str(self) -> &'static str {
-        // The names are ASCII literals, so the conversion cannot fail.
-        match core::str::from_utf8(self.as_cstr().to_bytes()) {
-            Ok(name) => name,
-            Err(_) => "",
-        }
-    }
-
-    /// [`Self::as_str`] with a NUL terminator, for C callers.
-    pub const fn as_cstr(self) -> &'static core::ffi::CStr {
-        match self {
-            Reason::Admitted => c"admitted",
-            Reason::RateLimited => c"rate_limited",
-            Reason::CostExceedsBurst => c"cost_exceeds_burst",
-            Reason::TableFull => c"table_full",
-            Reason::ConcurrencyLimited => c"concurrency_limited",
-            Reason::CpuOverloaded => c"cpu_overloaded",
-            Reason::CoolingOff => c"cooling_off",
-            Reason::QueueFull => c"queue_full",
-            Reason::Throttled => c"throttled",
-            Reason::TimeOverflow => c"time_overflow",
-            Reason::BudgetExhausted => c"budget_exhausted",
-            Reason::AttemptsExhausted => c"attempts_exhausted",
-            Reason::DeadlineTooClose => c"deadline_too_close",
-            Reason::DeadlineExceeded => c"deadline_exceeded",
-            Reason::NoNode => c"no_node",
-            Reason::CircuitOpen => c"circuit_open",
-            Reason::CircuitHalfOpen => c"circuit_half_open",
-            Reason::NotRetryable => c"not_retryable",
-        }
-    }
-
     /// The reason with this ABI code, if any.
     pub const fn from_code(code: u8) -> Option<Reason> {
         Some(match code {
@@ -140,5 +159,25 @@ impl Decision {
 
     pub(crate) const fn reject(reason: Reason, retry_after: Nanos, remaining: u64, reset_after: Nanos) -> Self {
         Self { reason, retry_after, remaining, reset_after }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Reason;
+
+    #[test]
+    fn every_reason_has_one_distinct_name_in_both_forms() {
+        let reasons = (0..=u8::MAX).filter_map(Reason::from_code);
+        let mut seen = 0;
+        for (i, a) in reasons.clone().enumerate() {
+            assert!(!a.as_str().is_empty(), "{a:?} has no name");
+            assert_eq!(a.as_cstr().to_bytes(), a.as_str().as_bytes(), "{a:?}");
+            for b in reasons.clone().skip(i + 1) {
+                assert_ne!(a.as_str(), b.as_str(), "{a:?} and {b:?} share a name");
+            }
+            seen += 1;
+        }
+        assert_eq!(seen, 18, "a reason is missing from from_code");
     }
 }

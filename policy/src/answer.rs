@@ -192,22 +192,17 @@ impl Writer<'_> {
         start..self.len
     }
 
-    /// `n` in decimal.
+    /// `n` in decimal, written in place from its last digit.
     fn number(&mut self, mut n: u64) -> core::ops::Range<usize> {
-        let mut digits = [0u8; MAX_DIGITS];
-        let mut first = digits.len();
-        while first > 0 {
-            first -= 1;
-            if let Some(d) = digits.get_mut(first) {
-                *d = b'0' + (n % 10) as u8;
-            }
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
         let start = self.len;
-        self.bytes(digits.get(first..).unwrap_or_default());
+        let end = start + n.checked_ilog10().unwrap_or(0) as usize + 1;
+        if let Some(to) = self.buf.get_mut(start..end) {
+            for digit in to.iter_mut().rev() {
+                *digit = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+            self.len = end;
+        }
         start..self.len
     }
 

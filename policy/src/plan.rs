@@ -175,6 +175,37 @@ pub struct Plan<S: LimitStore> {
     pub hot_keys_path: Option<String>,
     /// Some throttle or picker counts `grpc-status` codes as failures.
     pub needs_grpc_status: bool,
+    /// Which rules take part in each phase, so a check visits only those.
+    pub phases: Phases,
+}
+
+/// For each phase of a check, the rules (bit = index) that have it: a
+/// request's matched rules masked with one of these are the rules that
+/// phase runs, found without visiting the others.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Phases {
+    pub limit: u64,
+    pub deadline: u64,
+    pub throttle: u64,
+    pub shed: u64,
+    pub pick: u64,
+    pub breaker: u64,
+}
+
+impl Phases {
+    fn of<S: LimitStore>(rules: &[RulePlan<S>]) -> Self {
+        let mask = |has: &dyn Fn(&RulePlan<S>) -> bool| {
+            rules.iter().enumerate().filter(|(_, rp)| has(rp)).fold(0u64, |m, (i, _)| m | 1u64 << i)
+        };
+        Phases {
+            limit: mask(&|rp| !rp.limits.is_empty()),
+            deadline: mask(&|rp| rp.rule.deadline.is_some()),
+            throttle: mask(&|rp| rp.throttle.is_some()),
+            shed: mask(&|rp| rp.rule.shed.is_some()),
+            pick: mask(&|rp| rp.rule.pick.is_some()),
+            breaker: mask(&|rp| rp.rule.breaker.is_some()),
+        }
+    }
 }
 
 /// Binds `config` to this worker at `now`, resolving every limit's state in
@@ -279,7 +310,9 @@ pub fn build<S: LimitStore>(config: Config, store: S, now: u64, seed: u64) -> Re
             || r.rule.pick.as_ref().is_some_and(|p| !p.grpc_failures.is_empty())
             || r.rule.breaker.as_ref().is_some_and(|b| !b.grpc_failures.is_empty())
     });
+    let phases = Phases::of(&rules);
     Ok(Plan {
+        phases,
         rules,
         store,
         metrics,

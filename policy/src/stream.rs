@@ -19,7 +19,7 @@
 use crate::answer::{self, Answer, PlainRefusal};
 use crate::config::{self, Fallback};
 use crate::exchange::Exchange;
-use crate::plan::Plan;
+use crate::plan::{Plan, RulePlan};
 use crate::request::{self, Request};
 use crate::rules::pick::Pool;
 use crate::rules::{self, limit::Admitted, Refusal};
@@ -42,6 +42,15 @@ pub struct Stream {
     rerouted: Option<usize>,
     /// weir answered itself; that answer is not the upstream's.
     answered: bool,
+}
+
+/// The rules whose bits are set in `mask`, in order.
+fn each<S: LimitStore>(plan: &Plan<S>, mut mask: u64) -> impl Iterator<Item = (usize, &RulePlan<S>)> {
+    core::iter::from_fn(move || {
+        let i = mask.trailing_zeros() as usize;
+        mask &= mask.wrapping_sub(1);
+        plan.rules.get(i).map(|rp| (i, rp))
+    })
 }
 
 /// What [`Stream::check`] decided.
@@ -105,33 +114,32 @@ impl Stream {
                 matched |= 1 << i;
             }
         }
-        let fits = |i: usize| matched & (1 << i) != 0;
-        for (i, rp) in plan.rules.iter().enumerate().filter(|(i, _)| fits(*i)) {
+        let phases = &plan.phases;
+        for (i, rp) in each(plan, matched & phases.limit) {
             if let Some(r) = rules::limit::run(plan, i, rp, &req, ex, now, &mut self.notes) {
                 return Err(r);
             }
         }
-        let first =
-            |has: fn(&config::Rule) -> bool| plan.rules.iter().enumerate().find(|(i, rp)| fits(*i) && has(&rp.rule));
-        if let Some((i, rp)) = first(|r| r.deadline.is_some()) {
+        let first = |phase: u64| each(plan, matched & phase).next();
+        if let Some((i, rp)) = first(phases.deadline) {
             if let Some(r) = rules::deadline::run(plan, i, rp, ex, now) {
                 return Err(r);
             }
         }
-        for (i, rp) in plan.rules.iter().enumerate().filter(|(i, rp)| fits(*i) && rp.throttle.is_some()) {
+        for (i, rp) in each(plan, matched & phases.throttle) {
             if rules::throttle::acquire(plan, i, rp, now)? {
                 self.throttles |= 1 << i;
             }
         }
-        if let Some((i, rp)) = first(|r| r.shed.is_some()) {
+        if let Some((i, rp)) = first(phases.shed) {
             self.shed = rules::shed::acquire(plan, i, rp, now)?.map(|held| (i, held));
         }
-        let breaker = first(|r| r.breaker.is_some());
+        let breaker = first(phases.breaker);
         // A breaker in shadow mode refuses nothing, so it steers nothing.
         let enforced = breaker.filter(|(_, brp)| brp.rule.mode == config::Mode::Enforce);
         let open = |name: &str| enforced.is_some_and(|(_, brp)| !rules::breaker::admits(brp, name, now));
         let mut cluster: Option<&str> = None;
-        if let Some((i, rp)) = first(|r| r.pick.is_some()) {
+        if let Some((i, rp)) = first(phases.pick) {
             let gutter = rp.rule.pick.as_ref().and_then(|p| p.gutter.as_ref());
             if gutter.is_some() && rules::pick::primaries_full(rp, &open) {
                 if let Some(t) = rules::gutter::pick(plan, i, rp, ex, now, &open)? {
