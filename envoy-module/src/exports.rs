@@ -1,6 +1,6 @@
 //! The hooks Envoy calls. Each is declared through `frame::hook!`, so a
 //! panic stops at the hook. A configuration lives in a `Box<FilterConfig>`
-//! and a stream in a `Box<FilterStream>`, each handed to Envoy as a raw
+//! and a stream in a `Box<FilterStream>` (reused per worker, see `spare`), each handed to Envoy as a raw
 //! pointer and taken back by its `destroy` hook.
 //!
 //! Envoy resolves every hook below when it loads the module and refuses a
@@ -12,6 +12,7 @@ use crate::envoy::{Config, Stream};
 use crate::filter::{FilterConfig, FilterStream};
 use crate::frame::hook;
 use crate::release;
+use crate::spare;
 use core::ffi::{c_char, c_void};
 
 hook! {
@@ -77,7 +78,7 @@ hook! {
         // SAFETY: a live config from `config_new`; Envoy destroys it only
         // after every stream made from it.
         let config = unsafe { &*(config as *const FilterConfig) };
-        Box::into_raw(Box::new(config.stream())) as *const c_void
+        Box::into_raw(spare::boxed(config.stream())) as *const c_void
     }
 }
 
@@ -129,7 +130,7 @@ hook! {
     fn envoy_dynamic_module_on_http_filter_destroy(module: *const c_void), {
         if !module.is_null() {
             // SAFETY: the pointer `filter_new` made with Box::into_raw, given back once.
-            drop(unsafe { Box::from_raw(module as *mut FilterStream) });
+            spare::recycle(unsafe { Box::from_raw(module as *mut FilterStream) });
         }
     }
 }

@@ -172,6 +172,13 @@ pub struct FilterStream {
 }
 
 impl FilterStream {
+    /// Drops what the stream holds (a reference to its worker's plan),
+    /// leaving it as a stream of no configuration.
+    pub fn release(&mut self) {
+        self.worker = None;
+        self.stream = weir_policy::stream::Stream::default();
+    }
+
     pub fn request_headers(&mut self, envoy: Stream) -> u32 {
         let Some(worker) = &self.worker else { return abi::HEADERS_CONTINUE };
         let plan = &worker.plan;

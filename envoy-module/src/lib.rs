@@ -10,7 +10,8 @@
 //! - `exports`: the hooks, each inside `frame::hook!` (no panic crosses).
 //! - `envoy`: safe handles over the callbacks.
 //! - `filter`: a configuration and a stream, glue between Envoy and the
-//!   policy engine; `state`: the limits in process memory.
+//!   policy engine; `state`: the limits in process memory; `spare`: stream
+//!   boxes reused per worker.
 
 pub mod abi;
 pub mod envoy;
@@ -18,4 +19,5 @@ mod exports;
 pub mod filter;
 mod frame;
 pub mod release;
+mod spare;
 pub mod state;

@@ -297,3 +297,25 @@ fn hot_keys_reach_gauges_at_a_streams_end_and_the_admin_path_names_them() {
     assert!(sent.body.contains(r#"{"count":7,"error":0,"key":"ann"}"#), "{}", sent.body);
     assert!(ask("192.0.2.7:40000").is_none(), "a remote client is proxied as usual");
 }
+
+#[test]
+fn a_reused_stream_decides_under_its_own_configuration() {
+    // Streams of two configurations end and begin in turn on one worker, so
+    // each new stream gets the box the other's last stream gave back.
+    let refusing = Filter::new(&limit("reuse_one", r#"{"rate": 1, "per": "1h", "burst": 1}"#)).unwrap();
+    let open = Filter::new(&limit("reuse_many", r#"{"rate": 1, "per": "1h", "burst": 1000}"#)).unwrap();
+    assert!(refusing.exchange(GET, Some(OK)).sent.is_none());
+    for _ in 0..3 {
+        assert_eq!(refusing.exchange(GET, Some(OK)).sent.map(|s| s.status), Some(429));
+        assert!(open.exchange(GET, Some(OK)).sent.is_none());
+    }
+    assert_eq!(refusing.counter("weir.reuse_one.limited"), 3);
+    drop(refusing);
+    // The refusing configuration is gone; the boxes its streams gave back
+    // now serve the other one alone.
+    for _ in 0..3 {
+        assert!(open.exchange(GET, Some(OK)).sent.is_none());
+    }
+    assert_eq!(open.counter("weir.reuse_many.admitted"), 6);
+    assert_eq!(open.counter("weir.reuse_many.limited"), 0);
+}
