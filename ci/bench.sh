@@ -33,6 +33,14 @@ envoy_bench() {
   "$venv/bin/python" benches/envoy/bench.py 5 5
 }
 
+# The same Envoy cases counted in instructions (callgrind): figures a busy
+# machine does not move, beside the req/s ratios above.
+envoy_instructions() {
+  source "$root/ci/tools.sh"
+  need_apt wrk valgrind
+  "$root/.venv-envoy/bin/python" benches/envoy/instructions.py 8
+}
+
 node_bench() {
   cd bindings/node && { [[ -f weir.node ]] || npm install --no-audit --no-fund; }
   cd bench && npm install --no-audit --no-fund --silent && node run.js
@@ -50,7 +58,7 @@ fleet_bench() {
 source ci/tools.sh
 need_rust
 export root
-export -f envoy_bench node_bench fleet_bench
+export -f envoy_bench envoy_instructions node_bench fleet_bench
 uptime_before="$(uptime)"
 suite core 900 cargo bench -q -p weir-benches
 [[ -f bindings/go/bench/bench.sh ]] && suite go 900 bash bindings/go/bench/bench.sh
@@ -61,6 +69,7 @@ elif [[ -f bindings/node/bench/run.js ]]; then
   suite node 900 bash -c node_bench
 fi
 [[ -f benches/envoy/bench.py ]] && suite envoy 900 bash -c envoy_bench
+[[ -f benches/envoy/instructions.py ]] && suite envoy-instructions 900 bash -c envoy_instructions
 [[ -d fleet/benches ]] && suite fleet 900 bash -c fleet_bench
 
 {

@@ -42,6 +42,12 @@ def parse(suite: str, text: str) -> Dict[str, float]:
             rps, p99 = (number(c[1]), number(c[3])) if len(c) >= 4 else (None, None)
             if rps is not None and p99 is not None:
                 out[f"{c[0]} rps"], out[f"{c[0]} p99_us"] = rps, p99
+        elif suite == "envoy-instructions" and line.startswith("|"):
+            # | case | instructions/request | x native | over native |
+            c = cells(line)
+            n = number(c[1]) if len(c) >= 4 else None
+            if n is not None:
+                out[c[0]] = n
         elif suite == "fleet" and line.startswith("|"):
             # | limiter | decisions | admitted | calls | ns/decision | admitted/call |
             c = cells(line)
@@ -101,10 +107,32 @@ def markdown(cases: Cases, meta: str, results: List[Tuple[Bar, Optional[Tuple[fl
         "|---:|---|---|",
     ]
     out += [f"| {i} | {what} | {where} |" for i, what, where in TESTED]
+    out += instructions(cases.get("envoy-instructions", {}))
     missing = sorted(s for s in ("core", "go", "python", "node", "envoy", "fleet") if not cases.get(s))
     if missing:
         out += ["", f"Suites without output in this run: {', '.join(missing)} (see `target/bench/<suite>.err`)."]
     return "\n".join(out) + "\n"
+
+
+def instructions(counted: Dict[str, float]) -> List[str]:
+    """Envoy's instructions per request by case (`benches/envoy/instructions.py`)."""
+    if not counted:
+        return []
+    out = [
+        "",
+        "## Envoy's instructions per request (counted, not timed)",
+        "",
+        "Envoy `--concurrency 1` under callgrind for a fixed wrk run, user-space instructions per",
+        "request: what each filter costs Envoy, in figures a busy machine does not move (the",
+        "kernel's share, the sockets, is the same in every case).",
+        "",
+        "| case | instructions/request | x native local_ratelimit on the same path |",
+        "|---|---:|---:|",
+    ]
+    for case, n in counted.items():
+        base = counted.get("native local_ratelimit refusing" if "refusing" in case else "native local_ratelimit")
+        out.append(f"| {case} | {n:,.0f} | {n / base:.3f} |" if base else f"| {case} | {n:,.0f} | – |")
+    return out
 
 
 def main() -> None:

@@ -1,0 +1,125 @@
+"""Envoy's instructions per request, counted by callgrind: the cost of each
+filter on the admit and refuse paths in a figure a busy machine cannot move.
+
+bench.py's req/s ratios are the bars, but on a shared machine a round's
+cases can differ by more than the filters do. Here each case's Envoy
+(--concurrency 1) runs under valgrind's callgrind with instrumentation off
+while it starts and warms up; it is switched on for a fixed wrk run and the
+count is dumped at its end, so what is counted is the requests (the event
+loop, the codec, the filter chain, the local reply) and only them.
+User-space only: the kernel's share (the sockets) is the same for every
+case, as each serves the same requests over the same connections.
+
+Usage: instructions.py [seconds] (default 8). Each case takes about a
+minute (Envoy starts and warms up under valgrind).
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import bench  # noqa: E402
+import harness  # noqa: E402 (bench put its folder on the path)
+
+# Each case beside the one its ratio is taken against.
+CASES = [
+    ("native local_ratelimit", "native local_ratelimit"),
+    ("empty module", "native local_ratelimit"),
+    ("weir native", "native local_ratelimit"),
+    ("native local_ratelimit refusing", "native local_ratelimit refusing"),
+    ("empty module refusing", "native local_ratelimit refusing"),
+    ("weir native refusing", "native local_ratelimit refusing"),
+]
+# Envoy under valgrind answers its admin port slowly while it starts.
+START_TIMEOUT = 600
+
+
+def under_callgrind(out_dir: Path, envoy: str) -> Path:
+    """A script that runs `envoy` under callgrind, counting nothing until told."""
+    script = out_dir / "envoy"
+    script.write_text(
+        "#!/bin/sh\n"
+        f"exec valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file={out_dir}/callgrind.%p "
+        f'"{envoy}" "$@"\n'
+    )
+    script.chmod(0o755)
+    return script
+
+
+def count(name: str, seconds: int) -> tuple[int, int]:
+    """(instructions, requests) of `seconds` of wrk against the case's Envoy."""
+    with tempfile.TemporaryDirectory(prefix="weir-callgrind-") as d:
+        out_dir = Path(d)
+        real = harness.envoy_binary
+        wrapped = str(under_callgrind(out_dir, real()))
+        harness.envoy_binary = lambda: wrapped
+        try:
+            envoy = start(name)
+        finally:
+            harness.envoy_binary = real
+        try:
+            harness.wrk(envoy.port, seconds=3, threads=1, connections=4)  # warm-up
+            pid = str(envoy.proc.pid)
+            subprocess.run(["callgrind_control", "--instr=on", pid], check=True, capture_output=True)
+            res = harness.wrk(envoy.port, seconds=seconds, threads=1, connections=4)
+            subprocess.run(["callgrind_control", "--dump", pid], check=True, capture_output=True)
+        finally:
+            envoy.close()
+        dumps = sorted(out_dir.glob("callgrind.*.1"))
+        if not dumps:
+            raise RuntimeError(f"{name}: callgrind wrote no dump in {out_dir}")
+        m = re.search(r"^summary: (\d+)", dumps[0].read_text(errors="replace"), re.M)
+        if not m:
+            raise RuntimeError(f"{name}: no summary line in {dumps[0]}")
+        return int(m.group(1)), res["total"]
+
+
+def start(name: str) -> harness.Envoy:
+    """The case's Envoy, as bench.py starts it, given valgrind's start-up time."""
+    filters = {**bench.CASES, **bench.EXTRA}[name]
+
+    class Slow(harness.Envoy):
+        def __init__(self, config: dict, concurrency: int = 2) -> None:
+            super().__init__(config, concurrency, timeout=START_TIMEOUT)
+
+        def get_admin(self, path: str) -> str:
+            import urllib.request
+
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.admin}{path}", timeout=120) as r:
+                return r.read().decode()
+
+    saved = bench.Envoy
+    bench.Envoy = Slow
+    try:
+        return bench.start(name, filters)
+    finally:
+        bench.Envoy = saved
+
+
+def main() -> None:
+    seconds = int(sys.argv[1]) if len(sys.argv) > 1 else 8
+    bench.build_floors()
+    root = HERE.parents[1]
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "weir-envoy-module"], check=True, cwd=root)
+    per_request: dict[str, float] = {}
+    for name, _ in CASES:
+        instructions, requests = count(name, seconds)
+        per_request[name] = instructions / max(requests, 1)
+        print(f"{name}: {per_request[name]:.0f} instructions/request over {requests} requests", file=sys.stderr)
+    print(f"\nEnvoy --concurrency 1 under callgrind, {seconds} s of wrk -t1 -c4 per case, user-space instructions\n")
+    print("| case | instructions/request | x native | over native |")
+    print("|---|---|---|---|")
+    for name, base in CASES:
+        n, b = per_request[name], per_request[base]
+        print(f"| {name} | {n:.0f} | {n / b:.3f} | {n - b:+.0f} |")
+
+
+if __name__ == "__main__":
+    os.chdir(HERE.parents[1])
+    main()
