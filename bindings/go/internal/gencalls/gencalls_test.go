@@ -60,7 +60,7 @@ func TestDeclarationOrderAndCommentsDoNotChangeTheOutput(t *testing.T) {
 			"// Decides. Unlike weir_status weir_shedder_done(int x); this is real:",
 			"/* weir_status weir_limiter_acquire(const weir_limiter *limiter); */",
 			"#define WEIR_SOMETHING(x) weir_limiter_acquire(x)",
-			strings.ReplaceAll(protos[i], ", ", ",\n      "))
+			strings.ReplaceAll(strings.ReplaceAll(protos[i], ", ", ",\n      "), "const weir_", "const struct weir_"))
 	}
 	header := "#ifdef __cplusplus\nextern \"C\" {\n#endif\n" + strings.Join(shuffled, "\n") + "\n#ifdef __cplusplus\n}\n#endif\n"
 	got, err := generate(testInputs(header, list))

@@ -68,6 +68,7 @@ func parseParam(raw string) (cParam, error) {
 		switch {
 		case w == "const":
 			p.Const = p.Const || p.Stars == 0
+		case w == "struct" || w == "enum":
 		case w == "*":
 			p.Stars++
 		case p.Base == "":
