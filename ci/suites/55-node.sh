@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The Node package: lints of its Rust half, `npm install` of bindings/node
+# The Node package: lints of its Rust half, the scratch layout JS and Rust
+# share (lib/layout.js current), `npm install` of bindings/node
 # into a fresh project (the install script builds the addon with cargo), the
 # node --test suite run there against the installed package (conformance
 # vectors and a private redis-server for FleetLimiter included), and tsc
@@ -13,6 +14,14 @@ export CARGO_TARGET_DIR="$root/target"
 source ci/tools.sh
 need_apt redis-server
 cargo clippy -p weir-node -- -D warnings
+# lib/layout.js is emitted from src/layout.rs (which slot of the scratch
+# buffer holds what, per call); the same tests check that the JS wrappers
+# name only declared slots and number none.
+if ! cargo test -q -p weir-node --lib layout; then
+  echo "bindings/node/lib/layout.js is stale or the wrappers name slots it does not declare:" \
+    "regenerate it with 'WEIR_BLESS=1 cargo test -p weir-node --lib layout' and commit it" >&2
+  exit 1
+fi
 project="$(mktemp -d)"
 trap 'rm -rf "$project"' EXIT
 cd "$project"

@@ -290,6 +290,57 @@ mod tests {
         assert!(have == want, "{FILE} is stale (or missing): regenerate it with `{REGENERATE}` and commit it");
     }
 
+    /// The JS wrappers, but the emitted file: (name, text).
+    fn wrappers() -> Vec<(String, String)> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/lib");
+        let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        files.retain(|p| p.extension().is_some_and(|e| e == "js") && !p.ends_with("layout.js"));
+        files.sort();
+        assert!(files.len() > 10, "expected the wrappers in {dir}");
+        files.iter().map(|p| (p.display().to_string(), std::fs::read_to_string(p).unwrap())).collect()
+    }
+
+    fn is_word(c: u8) -> bool {
+        c.is_ascii_alphanumeric() || c == b'_' || c == b'$'
+    }
+
+    /// A slot JS names but the layout does not have reads as `undefined`, and
+    /// `F[undefined] = x` writes nowhere without a word: catch it here.
+    #[test]
+    fn the_wrappers_name_only_declared_slots() {
+        for (file, text) in wrappers() {
+            let bytes = text.as_bytes();
+            for (map, _, slots) in MAPS {
+                let upper = format!("{}.", map.to_uppercase());
+                for (at, _) in text.match_indices(&upper) {
+                    if at > 0 && is_word(bytes[at - 1]) {
+                        continue;
+                    }
+                    let start = at + upper.len();
+                    let end = (start..bytes.len()).find(|&i| !is_word(bytes[i])).unwrap_or(bytes.len());
+                    let name = &text[start..end];
+                    assert!(slots.iter().any(|(n, _)| *n == name), "{file}: {upper}{name} is not in src/layout.rs");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_wrappers_number_no_slot() {
+        for (file, text) in wrappers() {
+            for access in ["F[", "B[", "putU64("] {
+                for (at, _) in text.match_indices(access) {
+                    let next = text.as_bytes().get(at + access.len()).copied().unwrap_or(b' ');
+                    let line = text[..at].lines().count();
+                    assert!(
+                        !next.is_ascii_digit(),
+                        "{file}:{line}: a slot by number ({access}...); name it from layout.js"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn no_map_reaches_the_event_flag_or_the_mode() {
         for (map, _, slots) in MAPS.iter().filter(|(map, _, _)| *map != "call") {
