@@ -4,7 +4,7 @@
 //! decision counters live there; this file only marshals.
 
 use crate::decision::weir_decision;
-use crate::handle::{free, live, need, out, publish};
+use crate::handle::{drop_handle, entry, live, need, out, publish};
 use crate::status::{config_error, guard, invalid_argument, weir_status};
 use weir_core::adaptive_limit::Permit;
 use weir_host::{AdaptiveLimitSettings, AdaptiveLimiter, AlgorithmKind, Outcome};
@@ -154,15 +154,13 @@ pub unsafe extern "C" fn weir_adaptive_limit_config_default(
     algorithm: u32,
     out: *mut weir_adaptive_limit_config,
 ) -> weir_status {
-    guard(|| {
-        need!(out);
+    entry!(=> out = {
         let Some(kind) = AlgorithmKind::from_code(algorithm) else {
             return invalid_argument(&format!(
                 "algorithm must be 0 (gradient2), 1 (vegas) or 2 (aimd), got {algorithm}"
             ));
         };
-        out!(out, AdaptiveLimitSettings::defaults(kind).into());
-        weir_status::Ok
+        AdaptiveLimitSettings::defaults(kind).into()
     })
 }
 
@@ -177,9 +175,7 @@ pub unsafe extern "C" fn weir_adaptive_limit_new(
     config: *const weir_adaptive_limit_config,
     out: *mut *mut weir_adaptive_limit,
 ) -> weir_status {
-    guard(|| {
-        let config = live!(config);
-        need!(out);
+    entry!(config; out => {
         let Some(settings) = config.settings() else {
             let got = config.algorithm;
             return invalid_argument(&format!("algorithm must be 0 (gradient2), 1 (vegas) or 2 (aimd), got {got}"));
@@ -221,11 +217,7 @@ pub unsafe extern "C" fn weir_adaptive_limit_acquire(
     out: *mut weir_decision,
     permit: *mut weir_adaptive_permit,
 ) -> weir_status {
-    guard(|| {
-        let l = live!(limit);
-        need!(out, permit);
-        acquire(l, now, out, permit)
-    })
+    entry!(limit; out, permit => acquire(limit, now, out, permit))
 }
 
 /// `weir_adaptive_limit_acquire` at `weir_now()`.
@@ -238,11 +230,7 @@ pub unsafe extern "C" fn weir_adaptive_limit_acquire_now(
     out: *mut weir_decision,
     permit: *mut weir_adaptive_permit,
 ) -> weir_status {
-    guard(|| {
-        let l = live!(limit);
-        need!(out, permit);
-        acquire(l, weir_host::monotonic_now(), out, permit)
-    })
+    entry!(limit; out, permit => acquire(limit, weir_host::monotonic_now(), out, permit))
 }
 
 fn outcome(code: u32) -> Option<Outcome> {
@@ -280,11 +268,7 @@ pub unsafe extern "C" fn weir_adaptive_limit_release(
     outcome: u32,
     new_limit: *mut u64,
 ) -> weir_status {
-    guard(|| {
-        let l = live!(limit);
-        let p = live!(permit);
-        release(l, p, rtt_ns, outcome, new_limit)
-    })
+    entry!(limit, permit => release(limit, permit, rtt_ns, outcome, new_limit))
 }
 
 /// `weir_adaptive_limit_release` with the RTT measured now: the time since
@@ -299,11 +283,9 @@ pub unsafe extern "C" fn weir_adaptive_limit_release_now(
     outcome: u32,
     new_limit: *mut u64,
 ) -> weir_status {
-    guard(|| {
-        let l = live!(limit);
-        let p = live!(permit);
-        let rtt = weir_host::monotonic_now().saturating_sub(p.started_at);
-        release(l, p, rtt, outcome, new_limit)
+    entry!(limit, permit => {
+        let rtt = weir_host::monotonic_now().saturating_sub(permit.started_at);
+        release(limit, permit, rtt, outcome, new_limit)
     })
 }
 
@@ -342,9 +324,6 @@ pub unsafe extern "C" fn weir_adaptive_limit_snapshot(
 /// using.
 #[no_mangle]
 pub unsafe extern "C" fn weir_adaptive_limit_free(limit: *mut *mut weir_adaptive_limit) {
-    let _ = guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { free(limit) };
-        weir_status::Ok
-    });
+    // SAFETY: forwarded from this function's contract.
+    unsafe { drop_handle(limit) }
 }

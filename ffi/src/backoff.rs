@@ -2,8 +2,8 @@
 //! advised delay. Pure: the caller keeps the attempt number.
 
 use crate::decision::{refused, weir_decision};
-use crate::handle::{free, live, need, out, publish};
-use crate::status::{config_error, guard, weir_status};
+use crate::handle::{drop_handle, entry, publish};
+use crate::status::{config_error, weir_status};
 use weir_core::backoff::{Backoff, BackoffConfig, Jitter};
 use weir_core::{ConfigError, Decision, Nanos, Value};
 
@@ -91,11 +91,7 @@ pub struct weir_backoff {
 /// `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_backoff_config_default(out: *mut weir_backoff_config) -> weir_status {
-    guard(|| {
-        need!(out);
-        out!(out, BackoffConfig::default().into());
-        weir_status::Ok
-    })
+    entry!(=> out = BackoffConfig::default().into())
 }
 
 /// Makes a backoff policy.
@@ -107,9 +103,7 @@ pub unsafe extern "C" fn weir_backoff_new(
     config: *const weir_backoff_config,
     out: *mut *mut weir_backoff,
 ) -> weir_status {
-    guard(|| {
-        let config = live!(config);
-        need!(out);
+    entry!(config; out => {
         match backoff_config(config).and_then(Backoff::new) {
             // SAFETY: `out` checked non-NULL; writable per the contract.
             Ok(inner) => unsafe { publish(out, weir_backoff { inner }) },
@@ -132,12 +126,7 @@ pub unsafe extern "C" fn weir_backoff_delay(
     previous: u64,
     delay_ns: *mut u64,
 ) -> weir_status {
-    guard(|| {
-        let backoff = live!(backoff);
-        need!(delay_ns);
-        out!(delay_ns, backoff.inner.delay(retry, draw, previous));
-        weir_status::Ok
-    })
+    entry!(backoff => delay_ns = backoff.inner.delay(retry, draw, previous))
 }
 
 pub(crate) fn advice(has_advised: bool, advised_ns: Nanos) -> Option<Nanos> {
@@ -161,15 +150,11 @@ pub unsafe extern "C" fn weir_backoff_next(
     advised_ns: u64,
     out: *mut weir_retry_decision,
 ) -> weir_status {
-    guard(|| {
-        let backoff = live!(backoff);
-        need!(out);
-        let answer = match backoff.inner.next(attempt, draw, previous, advice(has_advised, advised_ns)) {
+    entry!(backoff => out = {
+        match backoff.inner.next(attempt, draw, previous, advice(has_advised, advised_ns)) {
             Ok(delay) => weir_retry_decision { decision: admitted(), delay_ns: delay },
             Err(reason) => weir_retry_decision { decision: refused(reason), delay_ns: 0 },
-        };
-        out!(out, answer);
-        weir_status::Ok
+        }
     })
 }
 
@@ -183,9 +168,6 @@ fn admitted() -> weir_decision {
 /// `backoff` is NULL or points to NULL or to a live policy no other thread uses.
 #[no_mangle]
 pub unsafe extern "C" fn weir_backoff_free(backoff: *mut *mut weir_backoff) {
-    let _ = guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { free(backoff) };
-        weir_status::Ok
-    });
+    // SAFETY: forwarded from this function's contract.
+    unsafe { drop_handle(backoff) }
 }

@@ -4,7 +4,7 @@
 //! there; this file only marshals.
 
 use crate::decision::weir_decision;
-use crate::handle::{free, live, need, out, publish};
+use crate::handle::{drop_handle, entry, live, need, out, publish};
 use crate::status::{config_error, guard, invalid_argument, weir_status};
 use std::ffi::c_char;
 use weir_core::breaker::{BreakerConfig, Permit, Transition};
@@ -262,11 +262,7 @@ pub struct weir_breaker {
 /// `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_breaker_config_default(out: *mut weir_breaker_config) -> weir_status {
-    guard(|| {
-        need!(out);
-        out!(out, BreakerConfig::default().into());
-        weir_status::Ok
-    })
+    entry!(=> out = BreakerConfig::default().into())
 }
 
 /// Makes a closed breaker. On `WEIR_STATUS_INVALID_CONFIG` the last error
@@ -280,9 +276,7 @@ pub unsafe extern "C" fn weir_breaker_new(
     config: *const weir_breaker_config,
     out: *mut *mut weir_breaker,
 ) -> weir_status {
-    guard(|| {
-        let config = live!(config);
-        need!(out);
+    entry!(config; out => {
         let Some(core) = config.core() else {
             return invalid_argument(&format!("window must be 0 (count) or 1 (time), got {}", config.window));
         };
@@ -325,11 +319,7 @@ pub unsafe extern "C" fn weir_breaker_acquire(
     permit: *mut weir_breaker_permit,
     transition: *mut weir_breaker_transition,
 ) -> weir_status {
-    guard(|| {
-        let b = live!(breaker);
-        need!(out, permit);
-        acquire(b, now, out, permit, transition)
-    })
+    entry!(breaker; out, permit => acquire(breaker, now, out, permit, transition))
 }
 
 /// `weir_breaker_acquire` at `weir_now()`.
@@ -343,11 +333,7 @@ pub unsafe extern "C" fn weir_breaker_acquire_now(
     permit: *mut weir_breaker_permit,
     transition: *mut weir_breaker_transition,
 ) -> weir_status {
-    guard(|| {
-        let b = live!(breaker);
-        need!(out, permit);
-        acquire(b, weir_host::monotonic_now(), out, permit, transition)
-    })
+    entry!(breaker; out, permit => acquire(breaker, weir_host::monotonic_now(), out, permit, transition))
 }
 
 /// Reports the call of `permit` at `now`: `failed` (0 or 1) and how long it
@@ -365,12 +351,9 @@ pub unsafe extern "C" fn weir_breaker_record(
     duration_ns: u64,
     transition: *mut weir_breaker_transition,
 ) -> weir_status {
-    guard(|| {
-        let b = live!(breaker);
-        let p = live!(permit);
-        let t = b.inner.record_at(now, Permit::from_bits(p.bits), failed, duration_ns);
+    entry!(breaker, permit => {
+        let t = breaker.inner.record_at(now, Permit::from_bits(permit.bits), failed, duration_ns);
         report(transition, now, t);
-        weir_status::Ok
     })
 }
 
@@ -386,13 +369,11 @@ pub unsafe extern "C" fn weir_breaker_record_now(
     failed: bool,
     transition: *mut weir_breaker_transition,
 ) -> weir_status {
-    guard(|| {
-        let b = live!(breaker);
-        let p = live!(permit);
+    entry!(breaker, permit => {
         let now = weir_host::monotonic_now();
-        let t = b.inner.record_at(now, Permit::from_bits(p.bits), failed, now.saturating_sub(p.started_at));
+        let duration = now.saturating_sub(permit.started_at);
+        let t = breaker.inner.record_at(now, Permit::from_bits(permit.bits), failed, duration);
         report(transition, now, t);
-        weir_status::Ok
     })
 }
 
@@ -409,13 +390,7 @@ pub unsafe extern "C" fn weir_breaker_release(
     permit: *const weir_breaker_permit,
     released: *mut bool,
 ) -> weir_status {
-    guard(|| {
-        let b = live!(breaker);
-        let p = live!(permit);
-        need!(released);
-        out!(released, b.inner.release(Permit::from_bits(p.bits)));
-        weir_status::Ok
-    })
+    entry!(breaker, permit => released = breaker.inner.release(Permit::from_bits(permit.bits)))
 }
 
 /// The host's commands, in one shape.
@@ -481,10 +456,8 @@ pub unsafe extern "C" fn weir_breaker_next_event(
     breaker: *const weir_breaker,
     out: *mut weir_breaker_transition,
 ) -> weir_status {
-    guard(|| {
-        let b = live!(breaker);
-        need!(out);
-        match b.inner.next_event() {
+    entry!(breaker; out => {
+        match breaker.inner.next_event() {
             Some(BreakerEvent { at, transition: t }) => {
                 out!(out, transition(at, Some(t)));
                 weir_status::Ok
@@ -569,11 +542,8 @@ pub extern "C" fn weir_breaker_cause_str(code: u32) -> *const c_char {
 /// thread is using.
 #[no_mangle]
 pub unsafe extern "C" fn weir_breaker_free(breaker: *mut *mut weir_breaker) {
-    let _ = guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { free(breaker) };
-        weir_status::Ok
-    });
+    // SAFETY: forwarded from this function's contract.
+    unsafe { drop_handle(breaker) }
 }
 
 #[cfg(test)]

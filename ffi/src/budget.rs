@@ -4,7 +4,7 @@
 
 use crate::backoff::{advice, weir_backoff, weir_retry_decision};
 use crate::decision::weir_decision;
-use crate::handle::{free, live, need, out, publish};
+use crate::handle::{drop_handle, entry, live, need, out, publish};
 use crate::status::{config_error, guard, weir_status};
 use std::sync::Arc;
 use weir_core::budget::{retry, AtomicRetryBudget, RetryAsk, RetryBudgetConfig, Unbudgeted};
@@ -68,8 +68,7 @@ pub struct weir_retry_budget {
 /// `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_retry_budget_config_default(out: *mut weir_retry_budget_config) -> weir_status {
-    guard(|| {
-        need!(out);
+    entry!(; out => {
         let d = RetryBudgetConfig::default();
         out!(
             out,
@@ -80,7 +79,6 @@ pub unsafe extern "C" fn weir_retry_budget_config_default(out: *mut weir_retry_b
                 buckets: d.buckets
             }
         );
-        weir_status::Ok
     })
 }
 
@@ -93,9 +91,7 @@ pub unsafe extern "C" fn weir_retry_budget_new(
     config: *const weir_retry_budget_config,
     out: *mut *mut weir_retry_budget,
 ) -> weir_status {
-    guard(|| {
-        let config = live!(config);
-        need!(out);
+    entry!(config; out => {
         let config: RetryBudgetConfig = config.into();
         let events = crate::events::weir_events(weir_host::Events::budget(&config));
         match AtomicRetryBudget::new(config) {
@@ -112,10 +108,7 @@ pub unsafe extern "C" fn weir_retry_budget_new(
 /// `budget` is NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn weir_retry_budget_deposit(budget: *const weir_retry_budget, now: u64) -> weir_status {
-    guard(|| {
-        live!(budget).inner.deposit(now);
-        weir_status::Ok
-    })
+    entry!(budget => budget.inner.deposit(now))
 }
 
 /// `weir_retry_budget_deposit` at `weir_now()`.
@@ -124,10 +117,7 @@ pub unsafe extern "C" fn weir_retry_budget_deposit(budget: *const weir_retry_bud
 /// `budget` is NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn weir_retry_budget_deposit_now(budget: *const weir_retry_budget) -> weir_status {
-    guard(|| {
-        live!(budget).inner.deposit(weir_host::monotonic_now());
-        weir_status::Ok
-    })
+    entry!(budget => budget.inner.deposit(weir_host::monotonic_now()))
 }
 
 /// Asks to retry after `delay_ns` with `deadline_left_ns` of the caller's
@@ -144,13 +134,10 @@ pub unsafe extern "C" fn weir_retry_budget_withdraw(
     deadline_left_ns: u64,
     out: *mut weir_decision,
 ) -> weir_status {
-    guard(|| {
-        let budget = live!(budget);
-        need!(out);
+    entry!(budget => out = {
         let d = budget.inner.withdraw(now, delay_ns, deadline_left_ns);
         budget.events.observe(now, &d);
-        out!(out, d.into());
-        weir_status::Ok
+        d.into()
     })
 }
 
@@ -165,13 +152,10 @@ pub unsafe extern "C" fn weir_retry_budget_snapshot(
     requests: *mut u64,
     retries: *mut u64,
 ) -> weir_status {
-    guard(|| {
-        let budget = live!(budget);
-        need!(requests, retries);
+    entry!(budget; requests => retries = {
         let (req, ret) = budget.inner.snapshot(now);
         out!(requests, req);
-        out!(retries, ret);
-        weir_status::Ok
+        ret
     })
 }
 
@@ -182,11 +166,8 @@ pub unsafe extern "C" fn weir_retry_budget_snapshot(
 /// `budget` is NULL or points to NULL or to a live budget no other thread uses.
 #[no_mangle]
 pub unsafe extern "C" fn weir_retry_budget_free(budget: *mut *mut weir_retry_budget) {
-    let _ = guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { free(budget) };
-        weir_status::Ok
-    });
+    // SAFETY: forwarded from this function's contract.
+    unsafe { drop_handle(budget) }
 }
 
 /// Decides a retry at `now`: a final answer (`no_retry`) and the attempt

@@ -7,8 +7,8 @@
 //! Nothing here blocks.
 
 use crate::decision::weir_decision;
-use crate::handle::{free, live, need, out, publish};
-use crate::status::{guard, invalid_argument, unit_error, weir_status};
+use crate::handle::{drop_handle, entry, need, out, publish};
+use crate::status::{invalid_argument, unit_error, weir_status};
 use weir_host::{Admission, Bulkhead, BulkheadSettings, Cancel, Refusal, Release};
 
 /// Pass as `max_queue` or `max_wait_ns` for weir's default (1024 waiters,
@@ -95,8 +95,7 @@ pub unsafe extern "C" fn weir_concurrency_limiter_new_queued(
     max_wait_ns: u64,
     out: *mut *mut weir_concurrency_limiter,
 ) -> weir_status {
-    guard(|| {
-        need!(out);
+    entry!(; out => {
         match BulkheadSettings::new(max_in_flight, option(max_queue), option(max_wait_ns)) {
             // SAFETY: `out` checked non-NULL; writable per the contract.
             Ok(s) => unsafe { publish(out, weir_concurrency_limiter { inner: Bulkhead::new(s) }) },
@@ -115,12 +114,7 @@ pub unsafe extern "C" fn weir_concurrency_limiter_acquire(
     limiter: *const weir_concurrency_limiter,
     out: *mut weir_decision,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        need!(out);
-        out!(out, limiter.inner.try_acquire().into());
-        weir_status::Ok
-    })
+    entry!(limiter => out = limiter.inner.try_acquire().into())
 }
 
 /// Takes a permit if one is free and nobody waits, else queues the caller's
@@ -136,16 +130,12 @@ pub unsafe extern "C" fn weir_concurrency_limiter_enqueue(
     token: u64,
     out: *mut weir_bulkhead_admission,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        need!(out);
-        let admission = match limiter.inner.acquire(token) {
+    entry!(limiter => out = {
+        match limiter.inner.acquire(token) {
             Admission::Acquired => weir_bulkhead_admission::default(),
             Admission::Queued(ticket) => weir_bulkhead_admission { outcome: 1, refusal: 0, ticket },
             Admission::Refused(why) => weir_bulkhead_admission { outcome: 2, refusal: why as u32, ticket: 0 },
-        };
-        out!(out, admission);
-        weir_status::Ok
+        }
     })
 }
 
@@ -162,9 +152,7 @@ pub unsafe extern "C" fn weir_concurrency_limiter_release_next(
     handed_off: *mut bool,
     token: *mut u64,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        need!(handed_off);
+    entry!(limiter; handed_off => {
         need!(token);
         let (handed, to) = match limiter.inner.release() {
             Release::NotHeld => return weir_status::NotFound,
@@ -173,7 +161,6 @@ pub unsafe extern "C" fn weir_concurrency_limiter_release_next(
         };
         out!(handed_off, handed);
         out!(token, to);
-        weir_status::Ok
     })
 }
 
@@ -188,8 +175,7 @@ pub unsafe extern "C" fn weir_concurrency_limiter_release_next(
 pub unsafe extern "C" fn weir_concurrency_limiter_release_fast(
     limiter: *const weir_concurrency_limiter,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
+    entry!(limiter => {
         match limiter.inner.release_unless_waiting() {
             Some(true) => weir_status::Ok,
             Some(false) => weir_status::NotFound,
@@ -207,8 +193,7 @@ pub unsafe extern "C" fn weir_concurrency_limiter_release_fast(
 /// `limiter` is NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn weir_concurrency_limiter_release(limiter: *const weir_concurrency_limiter) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
+    entry!(limiter => {
         match limiter.inner.release() {
             Release::NotHeld => weir_status::NotFound,
             Release::Freed | Release::HandedOff(..) => weir_status::Ok,
@@ -231,16 +216,13 @@ pub unsafe extern "C" fn weir_concurrency_limiter_cancel(
     why: u32,
     removed: *mut bool,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        need!(removed);
+    entry!(limiter => removed = {
         let why = match Refusal::from_code(why) {
             Some(w @ (Refusal::WaitTimeout | Refusal::Cancelled)) => w,
             _ => return invalid_argument("why must be WEIR_BULKHEAD_REFUSAL_WAIT_TIMEOUT or _CANCELLED"),
         };
         let was_waiting = matches!(limiter.inner.cancel(ticket, why), Cancel::Removed(_));
-        out!(removed, was_waiting);
-        weir_status::Ok
+        was_waiting
     })
 }
 
@@ -253,12 +235,7 @@ pub unsafe extern "C" fn weir_concurrency_limiter_in_flight(
     limiter: *const weir_concurrency_limiter,
     out: *mut u64,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        need!(out);
-        out!(out, limiter.inner.in_flight());
-        weir_status::Ok
-    })
+    entry!(limiter => out = limiter.inner.in_flight())
 }
 
 /// The numbers now and the counters so far.
@@ -270,11 +247,9 @@ pub unsafe extern "C" fn weir_concurrency_limiter_stats(
     limiter: *const weir_concurrency_limiter,
     out: *mut weir_bulkhead_stats,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        need!(out);
+    entry!(limiter => out = {
         let s = limiter.inner.stats();
-        let stats = weir_bulkhead_stats {
+        weir_bulkhead_stats {
             in_flight: s.in_flight,
             queued: s.queued,
             max_in_flight: s.max_in_flight,
@@ -283,9 +258,7 @@ pub unsafe extern "C" fn weir_concurrency_limiter_stats(
             admitted: s.admitted,
             admitted_after_wait: s.admitted_after_wait,
             refused: s.refused,
-        };
-        out!(out, stats);
-        weir_status::Ok
+        }
     })
 }
 
@@ -296,11 +269,8 @@ pub unsafe extern "C" fn weir_concurrency_limiter_stats(
 /// `limiter` is NULL or points to NULL or to a live limiter no other thread uses.
 #[no_mangle]
 pub unsafe extern "C" fn weir_concurrency_limiter_free(limiter: *mut *mut weir_concurrency_limiter) {
-    let _ = guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { free(limiter) };
-        weir_status::Ok
-    });
+    // SAFETY: forwarded from this function's contract.
+    unsafe { drop_handle(limiter) }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! remaining time and the callee's timeout, less a margin), and the header
 //! values that carry deadlines and advised delays.
 
-use crate::handle::{bytes, free, live, need, out, publish};
+use crate::handle::{bytes, drop_handle, entry, need, out, publish};
 use crate::status::{config_error, guard, set_last_error, weir_status};
 use weir_core::backoff::parse_retry_after;
 use weir_core::deadline::{
@@ -45,9 +45,7 @@ pub unsafe extern "C" fn weir_deadline_new(
     config: *const weir_deadline_config,
     out: *mut *mut weir_deadline,
 ) -> weir_status {
-    guard(|| {
-        let config = live!(config);
-        need!(out);
+    entry!(config; out => {
         match Deadline::new(DeadlineConfig { timeout_ns: config.timeout_ns, margin_ns: config.margin_ns }) {
             // SAFETY: `out` checked non-NULL; writable per the contract.
             Ok(inner) => unsafe { publish(out, weir_deadline { inner }) },
@@ -69,15 +67,11 @@ pub unsafe extern "C" fn weir_deadline_budget(
     deadline: u64,
     out: *mut weir_deadline_answer,
 ) -> weir_status {
-    guard(|| {
-        let policy = live!(deadline_policy);
-        need!(out);
-        let answer = match policy.inner.budget(now, has_deadline.then_some(deadline)) {
+    entry!(deadline_policy => out = {
+        match deadline_policy.inner.budget(now, has_deadline.then_some(deadline)) {
             Ok(timeout_ns) => weir_deadline_answer { reason: Reason::Admitted as u32, timeout_ns },
             Err(reason) => weir_deadline_answer { reason: reason as u32, timeout_ns: 0 },
-        };
-        out!(out, answer);
-        weir_status::Ok
+        }
     })
 }
 
@@ -88,11 +82,8 @@ pub unsafe extern "C" fn weir_deadline_budget(
 /// thread uses.
 #[no_mangle]
 pub unsafe extern "C" fn weir_deadline_free(deadline_policy: *mut *mut weir_deadline) {
-    let _ = guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { free(deadline_policy) };
-        weir_status::Ok
-    });
+    // SAFETY: forwarded from this function's contract.
+    unsafe { drop_handle(deadline_policy) }
 }
 
 fn header_error(e: HeaderError) -> weir_status {

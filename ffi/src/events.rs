@@ -4,8 +4,8 @@
 //! `*weir_events_pending_word()` after a decision (one load, no call) and,
 //! when it is not zero, drains them into its own buffer from any thread.
 
-use crate::handle::{live, need, out};
-use crate::status::{guard, weir_status};
+use crate::handle::{entry, need, out};
+use crate::status::weir_status;
 use crate::{weir_keyed_limiter, weir_retry_budget, weir_shedder, weir_throttle};
 use std::ffi::c_char;
 use std::ops::Deref;
@@ -72,12 +72,7 @@ pub unsafe extern "C" fn weir_shedder_events(
     shedder: *const weir_shedder,
     out: *mut *const weir_events,
 ) -> weir_status {
-    guard(|| {
-        let h = live!(shedder);
-        need!(out);
-        out!(out, &h.events as *const weir_events);
-        weir_status::Ok
-    })
+    entry!(shedder => out = &shedder.events as *const weir_events)
 }
 
 /// The throttle's event queue, valid until the throttle is freed.
@@ -89,12 +84,7 @@ pub unsafe extern "C" fn weir_throttle_events(
     throttle: *const weir_throttle,
     out: *mut *const weir_events,
 ) -> weir_status {
-    guard(|| {
-        let h = live!(throttle);
-        need!(out);
-        out!(out, &h.events as *const weir_events);
-        weir_status::Ok
-    })
+    entry!(throttle => out = &throttle.events as *const weir_events)
 }
 
 /// The budget's event queue, valid until the budget is freed.
@@ -106,12 +96,7 @@ pub unsafe extern "C" fn weir_retry_budget_events(
     budget: *const weir_retry_budget,
     out: *mut *const weir_events,
 ) -> weir_status {
-    guard(|| {
-        let h = live!(budget);
-        need!(out);
-        out!(out, &h.events as *const weir_events);
-        weir_status::Ok
-    })
+    entry!(budget => out = &budget.events as *const weir_events)
 }
 
 /// The limiter's event queue, valid until the limiter is freed.
@@ -123,12 +108,7 @@ pub unsafe extern "C" fn weir_keyed_limiter_events(
     limiter: *const weir_keyed_limiter,
     out: *mut *const weir_events,
 ) -> weir_status {
-    guard(|| {
-        let h = live!(limiter);
-        need!(out);
-        out!(out, &h.events as *const weir_events);
-        weir_status::Ok
-    })
+    entry!(limiter => out = &limiter.events as *const weir_events)
 }
 
 /// The word that counts the queued events, for a caller that looks after
@@ -160,9 +140,7 @@ pub unsafe extern "C" fn weir_events_drain(
     capacity: usize,
     written: *mut usize,
 ) -> weir_status {
-    guard(|| {
-        let events = live!(events);
-        need!(written);
+    entry!(events => written = {
         if capacity > 0 {
             need!(buffer);
         }
@@ -177,8 +155,7 @@ pub unsafe extern "C" fn weir_events_drain(
             out!(slot, one);
             n += 1;
         }
-        out!(written, n);
-        weir_status::Ok
+        n
     })
 }
 
@@ -188,12 +165,7 @@ pub unsafe extern "C" fn weir_events_drain(
 /// `events` is NULL or from a live handle; `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_events_dropped(events: *const weir_events, out: *mut u64) -> weir_status {
-    guard(|| {
-        let events = live!(events);
-        need!(out);
-        out!(out, events.dropped());
-        weir_status::Ok
-    })
+    entry!(events => out = events.dropped())
 }
 
 /// The kind's name (`"refused"`, `"dropping_started"`, ...); `"unknown"`

@@ -3,8 +3,8 @@
 //! spent locally), so C and Go never re-implement the Redis side.
 
 use crate::decision::weir_decision;
-use crate::handle::{free, live, need, out, publish};
-use crate::status::{config_error, guard, set_last_error, weir_status};
+use crate::handle::{drop_handle, entry, out, publish};
+use crate::status::{config_error, set_last_error, weir_status};
 use std::ffi::{c_char, CStr};
 use std::time::Duration;
 use weir_core::{ConfigError, Value};
@@ -102,8 +102,7 @@ fn nanos(d: Duration) -> u64 {
 /// `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_fleet_config_default(out: *mut weir_fleet_config) -> weir_status {
-    guard(|| {
-        need!(out);
+    entry!(; out => {
         let d = FleetConfig::new("", "", 0, Duration::from_secs(1));
         out!(
             out,
@@ -125,7 +124,6 @@ pub unsafe extern "C" fn weir_fleet_config_default(out: *mut weir_fleet_config) 
                 key_idle_ttl_ns: nanos(d.key_idle_ttl),
             }
         );
-        weir_status::Ok
     })
 }
 
@@ -180,9 +178,7 @@ pub unsafe extern "C" fn weir_fleet_limiter_new(
     config: *const weir_fleet_config,
     out: *mut *mut weir_fleet_limiter,
 ) -> weir_status {
-    guard(|| {
-        let config = live!(config);
-        need!(out);
+    entry!(config; out => {
         let config = match fleet_config(config) {
             Ok(c) => c,
             Err(status) => return status,
@@ -217,12 +213,7 @@ pub unsafe extern "C" fn weir_fleet_limiter_acquire(
     cost: u64,
     out: *mut weir_decision,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        need!(out);
-        out!(out, limiter.inner.try_acquire(cost).into());
-        weir_status::Ok
-    })
+    entry!(limiter => out = limiter.inner.try_acquire(cost).into())
 }
 
 /// The limiter's counters.
@@ -234,9 +225,7 @@ pub unsafe extern "C" fn weir_fleet_limiter_stats(
     limiter: *const weir_fleet_limiter,
     out: *mut weir_fleet_stats,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        need!(out);
+    entry!(limiter; out => {
         let s = limiter.inner.stats();
         out!(
             out,
@@ -253,7 +242,6 @@ pub unsafe extern "C" fn weir_fleet_limiter_stats(
                 in_fallback: u32::from(s.in_fallback),
             }
         );
-        weir_status::Ok
     })
 }
 
@@ -272,14 +260,11 @@ pub unsafe extern "C" fn weir_fleet_limiter_bound(
     bound: *mut f64,
     max_batch: *mut u64,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        need!(bound);
+    entry!(limiter; bound => {
         out!(bound, limiter.inner.bound());
         if !max_batch.is_null() {
             out!(max_batch, limiter.inner.max_batch());
         }
-        weir_status::Ok
     })
 }
 
@@ -291,9 +276,6 @@ pub unsafe extern "C" fn weir_fleet_limiter_bound(
 /// `limiter` is NULL or points to NULL or to a live limiter no other thread uses.
 #[no_mangle]
 pub unsafe extern "C" fn weir_fleet_limiter_free(limiter: *mut *mut weir_fleet_limiter) {
-    let _ = guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { free(limiter) };
-        weir_status::Ok
-    });
+    // SAFETY: forwarded from this function's contract.
+    unsafe { drop_handle(limiter) }
 }

@@ -110,4 +110,63 @@ macro_rules! out {
     }};
 }
 
-pub(crate) use {live, need, out};
+/// What an entry point's body may evaluate to: a status as is, or `()` for
+/// a body that cannot fail once its pointers are checked.
+pub(crate) trait Status {
+    fn status(self) -> weir_status;
+}
+
+impl Status for weir_status {
+    #[inline(always)]
+    fn status(self) -> weir_status {
+        self
+    }
+}
+
+impl Status for () {
+    #[inline(always)]
+    fn status(self) -> weir_status {
+        weir_status::Ok
+    }
+}
+
+/// The frame of an entry point: the body runs under [`guard`], each handle
+/// named before `;`/`=>` is rebound to its live reference and each pointer
+/// named after `;` is checked, all before anything is written (either one
+/// NULL returns `WEIR_STATUS_NULL_ARGUMENT`).
+///
+/// - `entry!(h => out = value)` also checks `out` and writes `value` to it.
+/// - `entry!(h; p => body)` returns `body`'s [`Status`].
+///
+/// [`guard`]: crate::status::guard
+macro_rules! entry {
+    ($($handle:ident),* $(; $($ptr:ident),+)? => $out:ident = $value:expr) => {
+        $crate::status::guard(|| {
+            $(let $handle = $crate::handle::live!($handle);)*
+            $crate::handle::need!($out $($(, $ptr)+)?);
+            $crate::handle::out!($out, $value);
+            $crate::status::weir_status::Ok
+        })
+    };
+    ($($handle:ident),* $(; $($ptr:ident),+)? => $body:expr) => {
+        $crate::status::guard(|| {
+            $(let $handle = $crate::handle::live!($handle);)*
+            $($crate::handle::need!($($ptr),+);)?
+            $crate::handle::Status::status($body)
+        })
+    };
+}
+
+/// The body of every `weir_X_free`: [`free`] under the panic guard.
+///
+/// # Safety
+/// As [`free`].
+pub(crate) unsafe fn drop_handle<T>(slot: *mut *mut T) {
+    let _ = crate::status::guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        unsafe { free(slot) };
+        weir_status::Ok
+    });
+}
+
+pub(crate) use {entry, live, need, out};

@@ -5,7 +5,7 @@
 //! decides when and whether.
 
 use crate::budget::{weir_retry_budget, weir_retry_budget_config};
-use crate::handle::{free, live, need, out, publish};
+use crate::handle::{drop_handle, entry, live, need, out, publish};
 use crate::status::{config_error, guard, weir_status};
 use std::ffi::c_char;
 use std::sync::Arc;
@@ -123,8 +123,7 @@ pub struct weir_hedger {
 /// `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_hedge_config_default(out: *mut weir_hedge_config) -> weir_status {
-    guard(|| {
-        need!(out);
+    entry!(; out => {
         let (h, w) = (HedgeConfig::default(), QuantileConfig::default());
         out!(
             out,
@@ -138,7 +137,6 @@ pub unsafe extern "C" fn weir_hedge_config_default(out: *mut weir_hedge_config) 
                 sub_windows: w.sub_windows,
             }
         );
-        weir_status::Ok
     })
 }
 
@@ -211,12 +209,7 @@ pub unsafe extern "C" fn weir_hedger_new_with_budget(
 /// `hedger` is NULL or live; `started_at` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_hedger_begin(hedger: *const weir_hedger, now: u64, started_at: *mut u64) -> weir_status {
-    guard(|| {
-        let hedger = live!(hedger);
-        need!(started_at);
-        out!(started_at, hedger.inner.begin_at(now));
-        weir_status::Ok
-    })
+    entry!(hedger => started_at = hedger.inner.begin_at(now))
 }
 
 /// `weir_hedger_begin` at `weir_now()`.
@@ -244,12 +237,7 @@ pub unsafe extern "C" fn weir_hedger_next(
     deadline_left_ns: u64,
     out: *mut weir_hedge_decision,
 ) -> weir_status {
-    guard(|| {
-        let hedger = live!(hedger);
-        need!(out);
-        out!(out, hedger.inner.next_at(now, started_at, hedges_sent, deadline_left_ns).into());
-        weir_status::Ok
-    })
+    entry!(hedger => out = hedger.inner.next_at(now, started_at, hedges_sent, deadline_left_ns).into())
 }
 
 /// `weir_hedger_next` at `weir_now()`.
@@ -299,10 +287,7 @@ pub unsafe extern "C" fn weir_hedger_ask(
 /// `hedger` is NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn weir_hedger_deposit(hedger: *const weir_hedger, now: u64) -> weir_status {
-    guard(|| {
-        live!(hedger).inner.deposit_at(now);
-        weir_status::Ok
-    })
+    entry!(hedger => hedger.inner.deposit_at(now))
 }
 
 /// Records the latency of a request's answer (the winning copy's) at `now`.
@@ -311,10 +296,7 @@ pub unsafe extern "C" fn weir_hedger_deposit(hedger: *const weir_hedger, now: u6
 /// `hedger` is NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn weir_hedger_record(hedger: *const weir_hedger, now: u64, latency_ns: u64) -> weir_status {
-    guard(|| {
-        live!(hedger).inner.record_at(now, latency_ns);
-        weir_status::Ok
-    })
+    entry!(hedger => hedger.inner.record_at(now, latency_ns))
 }
 
 /// `weir_hedger_record` at `weir_now()`.
@@ -338,13 +320,10 @@ pub unsafe extern "C" fn weir_hedger_budget(
     requests: *mut u64,
     retries: *mut u64,
 ) -> weir_status {
-    guard(|| {
-        let hedger = live!(hedger);
-        need!(requests, retries);
+    entry!(hedger; requests => retries = {
         let (r, t) = hedger.inner.budget_at(now);
         out!(requests, r);
-        out!(retries, t);
-        weir_status::Ok
+        t
     })
 }
 
@@ -354,9 +333,7 @@ pub unsafe extern "C" fn weir_hedger_budget(
 /// `hedger` is NULL or live; `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_hedger_snapshot(hedger: *const weir_hedger, out: *mut weir_hedger_stats) -> weir_status {
-    guard(|| {
-        let hedger = live!(hedger);
-        need!(out);
+    entry!(hedger; out => {
         let s = hedger.inner.stats();
         out!(
             out,
@@ -367,7 +344,6 @@ pub unsafe extern "C" fn weir_hedger_snapshot(hedger: *const weir_hedger, out: *
                 refused_deadline: s.refused_deadline
             }
         );
-        weir_status::Ok
     })
 }
 
@@ -388,11 +364,8 @@ pub extern "C" fn weir_hedge_action_str(action: u32) -> *const c_char {
 /// `hedger` is NULL or points to NULL or to a live hedger no other thread uses.
 #[no_mangle]
 pub unsafe extern "C" fn weir_hedger_free(hedger: *mut *mut weir_hedger) {
-    let _ = guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { free(hedger) };
-        weir_status::Ok
-    });
+    // SAFETY: forwarded from this function's contract.
+    unsafe { drop_handle(hedger) }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Host glue from weir-host, so C and Go never re-implement the clock, the
 //! key hash, the random draws or CPU sampling.
 
-use crate::handle::{bytes, free, get, publish, put};
+use crate::handle::{bytes, drop_handle, get, publish, put};
 use crate::status::{guard, guard_value, weir_status};
 use std::sync::Mutex;
 use weir_host::CpuSampler;
@@ -95,9 +95,6 @@ pub unsafe extern "C" fn weir_cpu_sampler_sample(sampler: *const weir_cpu_sample
 /// `sampler` is NULL or points to NULL or to a live sampler no other thread uses.
 #[no_mangle]
 pub unsafe extern "C" fn weir_cpu_sampler_free(sampler: *mut *mut weir_cpu_sampler) {
-    let _ = guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { free(sampler) };
-        weir_status::Ok
-    });
+    // SAFETY: forwarded from this function's contract.
+    unsafe { drop_handle(sampler) }
 }

@@ -2,9 +2,9 @@
 //! (Space-Saving, 16 counters per set), with `top(k)` answering in the
 //! caller's own key bytes.
 
-use crate::handle::{bytes, free, live, need, out, publish};
+use crate::handle::{bytes, drop_handle, entry, out, publish};
 use crate::seed::{hasher, weir_hash_seed};
-use crate::status::{config_error, guard, weir_status};
+use crate::status::{config_error, weir_status};
 use weir_core::hot_keys::HotKeysConfig;
 use weir_host::HotKeys;
 
@@ -48,8 +48,7 @@ pub struct weir_hot_keys {
 /// `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_hot_keys_config_default(out: *mut weir_hot_keys_config) -> weir_status {
-    guard(|| {
-        need!(out);
+    entry!(; out => {
         out!(
             out,
             weir_hot_keys_config {
@@ -57,7 +56,6 @@ pub unsafe extern "C" fn weir_hot_keys_config_default(out: *mut weir_hot_keys_co
                 half_life_ns: HotKeysConfig::default().half_life_ns
             }
         );
-        weir_status::Ok
     })
 }
 
@@ -73,9 +71,7 @@ pub unsafe extern "C" fn weir_hot_keys_new(
     seed: *const weir_hash_seed,
     out: *mut *mut weir_hot_keys,
 ) -> weir_status {
-    guard(|| {
-        let config = live!(config);
-        need!(out);
+    entry!(config; out => {
         // SAFETY: forwarded from this function's contract.
         let keys = match unsafe { hasher(seed) } {
             Ok(keys) => keys,
@@ -101,12 +97,10 @@ pub unsafe extern "C" fn weir_hot_keys_record(
     key: *const u8,
     key_len: usize,
 ) -> weir_status {
-    guard(|| {
-        let hot = live!(hot);
+    entry!(hot => {
         // SAFETY: forwarded from this function's contract.
         let Some(key) = (unsafe { bytes(key, key_len) }) else { return weir_status::NullArgument };
         hot.inner.record_at(now, key);
-        weir_status::Ok
     })
 }
 
@@ -130,10 +124,7 @@ pub unsafe extern "C" fn weir_hot_keys_record_now(
 /// `hot` is NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn weir_hot_keys_record_hashed(hot: *const weir_hot_keys, now: u64, hash: u64) -> weir_status {
-    guard(|| {
-        live!(hot).inner.record_hashed_at(now, hash);
-        weir_status::Ok
-    })
+    entry!(hot => hot.inner.record_hashed_at(now, hash))
 }
 
 /// The `k` keys that surely had the most requests at `now`: writes up to
@@ -157,9 +148,7 @@ pub unsafe extern "C" fn weir_hot_keys_top(
     out_n: *mut usize,
     out_keys_len: *mut usize,
 ) -> weir_status {
-    guard(|| {
-        let hot = live!(hot);
-        need!(out_n, out_keys_len);
+    entry!(hot; out_n => out_keys_len = {
         if (out.is_null() && k > 0) || (keys.is_null() && keys_cap > 0) {
             return weir_status::NullArgument;
         }
@@ -181,8 +170,7 @@ pub unsafe extern "C" fn weir_hot_keys_top(
             unsafe { out.add(i).write(e) };
         }
         out!(out_n, top.len());
-        out!(out_keys_len, used);
-        weir_status::Ok
+        used
     })
 }
 
@@ -199,13 +187,10 @@ pub unsafe extern "C" fn weir_hot_keys_estimate(
     count: *mut u64,
     error: *mut u64,
 ) -> weir_status {
-    guard(|| {
-        let hot = live!(hot);
-        need!(count, error);
+    entry!(hot; count => error = {
         let (c, e) = hot.inner.estimate_hashed_at(now, hash);
         out!(count, c);
-        out!(error, e);
-        weir_status::Ok
+        e
     })
 }
 
@@ -221,13 +206,10 @@ pub unsafe extern "C" fn weir_hot_keys_hash(
     key_len: usize,
     out: *mut u64,
 ) -> weir_status {
-    guard(|| {
-        let hot = live!(hot);
-        need!(out);
+    entry!(hot => out = {
         // SAFETY: forwarded from this function's contract.
         let Some(key) = (unsafe { bytes(key, key_len) }) else { return weir_status::NullArgument };
-        out!(out, hot.inner.hash(key));
-        weir_status::Ok
+        hot.inner.hash(key)
     })
 }
 
@@ -237,12 +219,7 @@ pub unsafe extern "C" fn weir_hot_keys_hash(
 /// `hot` is NULL or live; `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_hot_keys_total(hot: *const weir_hot_keys, now: u64, out: *mut u64) -> weir_status {
-    guard(|| {
-        let hot = live!(hot);
-        need!(out);
-        out!(out, hot.inner.total_at(now));
-        weir_status::Ok
-    })
+    entry!(hot => out = hot.inner.total_at(now))
 }
 
 /// Frees `*hot` and sets it to NULL; NULL is a no-op.
@@ -251,9 +228,6 @@ pub unsafe extern "C" fn weir_hot_keys_total(hot: *const weir_hot_keys, now: u64
 /// `hot` is NULL or points to NULL or to a live detector no other thread uses.
 #[no_mangle]
 pub unsafe extern "C" fn weir_hot_keys_free(hot: *mut *mut weir_hot_keys) {
-    let _ = guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { free(hot) };
-        weir_status::Ok
-    });
+    // SAFETY: forwarded from this function's contract.
+    unsafe { drop_handle(hot) }
 }

@@ -2,7 +2,7 @@
 //! fixed at creation (it never grows with new keys).
 
 use crate::decision::weir_decision;
-use crate::handle::{bytes, free, live, need, out, publish};
+use crate::handle::{bytes, drop_handle, entry, live, need, out, publish};
 use crate::limiter::{weir_limiter_config, Change};
 use crate::seed::{hasher, weir_hash_seed};
 use crate::status::{config_error, guard, unit_error, weir_status};
@@ -61,9 +61,7 @@ pub unsafe extern "C" fn weir_keyed_limiter_new(
     seed: *const weir_hash_seed,
     out: *mut *mut weir_keyed_limiter,
 ) -> weir_status {
-    guard(|| {
-        let config = live!(config);
-        need!(out);
+    entry!(config; out => {
         // SAFETY: forwarded from this function's contract.
         let keys = match unsafe { hasher(seed) } {
             Ok(keys) => keys,
@@ -103,13 +101,10 @@ pub unsafe extern "C" fn weir_keyed_limiter_acquire(
     cost: u64,
     out: *mut weir_decision,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        need!(out);
+    entry!(limiter => out = {
         let d = limiter.inner.acquire(key, now, cost);
         limiter.events.observe(now, &d);
-        out!(out, d.into());
-        weir_status::Ok
+        d.into()
     })
 }
 
@@ -127,8 +122,7 @@ pub unsafe extern "C" fn weir_keyed_limiter_acquire_bytes_now(
     cost: u64,
     out: *mut weir_decision,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
+    entry!(limiter => {
         // SAFETY: forwarded from this function's contract.
         let Some(key) = (unsafe { bytes(key, key_len) }) else { return weir_status::NullArgument };
         need!(out);
@@ -136,7 +130,6 @@ pub unsafe extern "C" fn weir_keyed_limiter_acquire_bytes_now(
         let decision = limiter.inner.acquire(limiter.keys.hash(key), now, cost);
         limiter.events.observe(now, &decision);
         out!(out, decision.into());
-        weir_status::Ok
     })
 }
 
@@ -155,9 +148,7 @@ pub unsafe extern "C" fn weir_keyed_limiter_set_config(
     config: *const weir_limiter_config,
     now: u64,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        let config = live!(config);
+    entry!(limiter, config => {
         match limiter.inner.set_config(config.into(), now) {
             Ok(()) => weir_status::Ok,
             Err(e) => config_error(e),
@@ -211,12 +202,7 @@ pub unsafe extern "C" fn weir_keyed_limiter_get_config(
     limiter: *const weir_keyed_limiter,
     out: *mut weir_limiter_config,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        need!(out);
-        out!(out, limiter.inner.config().into());
-        weir_status::Ok
-    })
+    entry!(limiter => out = limiter.inner.config().into())
 }
 
 /// Entries in the table (`capacity` as made).
@@ -225,12 +211,7 @@ pub unsafe extern "C" fn weir_keyed_limiter_get_config(
 /// `limiter` is NULL or live; `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_keyed_limiter_capacity(limiter: *const weir_keyed_limiter, out: *mut u64) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        need!(out);
-        out!(out, limiter.inner.capacity() as u64);
-        weir_status::Ok
-    })
+    entry!(limiter => out = limiter.inner.capacity() as u64)
 }
 
 /// Keys whose bucket is not full at `now` (entries that cannot be reused
@@ -244,12 +225,7 @@ pub unsafe extern "C" fn weir_keyed_limiter_live(
     now: u64,
     out: *mut u64,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        need!(out);
-        out!(out, limiter.inner.live(now) as u64);
-        weir_status::Ok
-    })
+    entry!(limiter => out = limiter.inner.live(now) as u64)
 }
 
 /// Frees `*limiter` and sets it to NULL; NULL is a no-op.
@@ -258,9 +234,6 @@ pub unsafe extern "C" fn weir_keyed_limiter_live(
 /// `limiter` is NULL or points to NULL or to a live table no other thread uses.
 #[no_mangle]
 pub unsafe extern "C" fn weir_keyed_limiter_free(limiter: *mut *mut weir_keyed_limiter) {
-    let _ = guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { free(limiter) };
-        weir_status::Ok
-    });
+    // SAFETY: forwarded from this function's contract.
+    unsafe { drop_handle(limiter) }
 }

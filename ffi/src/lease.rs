@@ -2,8 +2,8 @@
 //! in batches and spent locally (the store client is the host's, or
 //! weir-fleet's).
 
-use crate::handle::{free, live, need, out, publish};
-use crate::status::{config_error, guard, weir_status};
+use crate::handle::{drop_handle, entry, out, publish};
+use crate::status::{config_error, weir_status};
 use weir_core::lease::{AtomicLease, LeaseConfig, LeasePlanner, Rate, Spend};
 
 /// How a node plans its leases; `weir_lease_config_default` gives
@@ -86,8 +86,7 @@ pub struct weir_lease {
 /// `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_lease_config_default(out: *mut weir_lease_config) -> weir_status {
-    guard(|| {
-        need!(out);
+    entry!(; out => {
         let d = LeaseConfig::default();
         out!(
             out,
@@ -99,7 +98,6 @@ pub unsafe extern "C" fn weir_lease_config_default(out: *mut weir_lease_config) 
                 ttl_ns: d.ttl_ns,
             }
         );
-        weir_status::Ok
     })
 }
 
@@ -112,9 +110,7 @@ pub unsafe extern "C" fn weir_lease_planner_new(
     config: *const weir_lease_config,
     out: *mut *mut weir_lease_planner,
 ) -> weir_status {
-    guard(|| {
-        let config = live!(config);
-        need!(out);
+    entry!(config; out => {
         match LeasePlanner::new(config.into()) {
             // SAFETY: `out` checked non-NULL; writable per the contract.
             Ok(inner) => unsafe { publish(out, weir_lease_planner { inner }) },
@@ -138,12 +134,9 @@ pub unsafe extern "C" fn weir_lease_planner_plan(
     expires_at: u64,
     out: *mut weir_lease_plan,
 ) -> weir_status {
-    guard(|| {
-        let planner = live!(planner);
-        need!(out);
+    entry!(planner => out = {
         let p = planner.inner.plan(now, Rate { tokens: rate_tokens, over_ns: rate_over_ns }, left, expires_at);
-        out!(out, weir_lease_plan { ask: p.ask, next_at: p.next_at, low_water: p.low_water });
-        weir_status::Ok
+        weir_lease_plan { ask: p.ask, next_at: p.next_at, low_water: p.low_water }
     })
 }
 
@@ -157,12 +150,7 @@ pub unsafe extern "C" fn weir_lease_planner_expiry(
     asked_at: u64,
     out: *mut u64,
 ) -> weir_status {
-    guard(|| {
-        let planner = live!(planner);
-        need!(out);
-        out!(out, planner.inner.expiry(asked_at));
-        weir_status::Ok
-    })
+    entry!(planner => out = planner.inner.expiry(asked_at))
 }
 
 /// Frees `*planner` and sets it to NULL; NULL is a no-op.
@@ -171,11 +159,8 @@ pub unsafe extern "C" fn weir_lease_planner_expiry(
 /// `planner` is NULL or points to NULL or to a live planner no other thread uses.
 #[no_mangle]
 pub unsafe extern "C" fn weir_lease_planner_free(planner: *mut *mut weir_lease_planner) {
-    let _ = guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { free(planner) };
-        weir_status::Ok
-    });
+    // SAFETY: forwarded from this function's contract.
+    unsafe { drop_handle(planner) }
 }
 
 /// Makes an empty lease that never holds more than `cap` tokens (clamped to
@@ -185,8 +170,7 @@ pub unsafe extern "C" fn weir_lease_planner_free(planner: *mut *mut weir_lease_p
 /// `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_lease_new(cap: u64, out: *mut *mut weir_lease) -> weir_status {
-    guard(|| {
-        need!(out);
+    entry!(; out => {
         // SAFETY: `out` checked non-NULL; writable per the contract.
         unsafe { publish(out, weir_lease { inner: AtomicLease::new(cap) }) }
     })
@@ -203,16 +187,13 @@ pub unsafe extern "C" fn weir_lease_try_spend(
     cost: u64,
     out: *mut weir_lease_spend,
 ) -> weir_status {
-    guard(|| {
-        let lease = live!(lease);
-        need!(out);
+    entry!(lease => out = {
         let (outcome, left) = match lease.inner.try_spend(now, cost) {
             Spend::Spent { left } => (weir_spend_outcome::Spent, left),
             Spend::Short { left } => (weir_spend_outcome::Short, left),
             Spend::Expired => (weir_spend_outcome::Expired, 0),
         };
-        out!(out, weir_lease_spend { outcome: outcome as u32, left });
-        weir_status::Ok
+        weir_lease_spend { outcome: outcome as u32, left }
     })
 }
 
@@ -229,12 +210,7 @@ pub unsafe extern "C" fn weir_lease_grant(
     expires_at: u64,
     left: *mut u64,
 ) -> weir_status {
-    guard(|| {
-        let lease = live!(lease);
-        need!(left);
-        out!(left, lease.inner.grant(now, tokens, expires_at));
-        weir_status::Ok
-    })
+    entry!(lease => left = lease.inner.grant(now, tokens, expires_at))
 }
 
 /// Empties the lease; `*left` gets the tokens it still held at `now`.
@@ -243,12 +219,7 @@ pub unsafe extern "C" fn weir_lease_grant(
 /// `lease` is NULL or live; `left` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_lease_revoke(lease: *const weir_lease, now: u64, left: *mut u64) -> weir_status {
-    guard(|| {
-        let lease = live!(lease);
-        need!(left);
-        out!(left, lease.inner.revoke(now));
-        weir_status::Ok
-    })
+    entry!(lease => left = lease.inner.revoke(now))
 }
 
 /// The lease at `now`: tokens spendable and when it expires (0 if never
@@ -263,13 +234,10 @@ pub unsafe extern "C" fn weir_lease_snapshot(
     left: *mut u64,
     expires_at: *mut u64,
 ) -> weir_status {
-    guard(|| {
-        let lease = live!(lease);
-        need!(left, expires_at);
+    entry!(lease; left => expires_at = {
         let s = lease.inner.snapshot(now);
         out!(left, s.left);
-        out!(expires_at, s.expires_at);
-        weir_status::Ok
+        s.expires_at
     })
 }
 
@@ -279,9 +247,6 @@ pub unsafe extern "C" fn weir_lease_snapshot(
 /// `lease` is NULL or points to NULL or to a live lease no other thread uses.
 #[no_mangle]
 pub unsafe extern "C" fn weir_lease_free(lease: *mut *mut weir_lease) {
-    let _ = guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { free(lease) };
-        weir_status::Ok
-    });
+    // SAFETY: forwarded from this function's contract.
+    unsafe { drop_handle(lease) }
 }

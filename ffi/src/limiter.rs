@@ -2,7 +2,7 @@
 //! cost) over weir-core's lock-free atomic cell.
 
 use crate::decision::weir_decision;
-use crate::handle::{free, live, need, out, publish};
+use crate::handle::{drop_handle, entry, live, out, publish};
 use crate::status::{config_error, guard, unit_error, weir_status};
 use weir_core::limiter::{AtomicLimiter, LimiterConfig, MultiLimiter, MAX_RATES};
 use weir_host::units::{self, UnitError};
@@ -65,8 +65,7 @@ pub unsafe extern "C" fn weir_limiter_config_from_units(
     burst: *const f64,
     out: *mut weir_limiter_config,
 ) -> weir_status {
-    guard(|| {
-        need!(out);
+    entry!(; out => {
         // SAFETY: NULL or readable per the contract.
         let burst = unsafe { burst.as_ref() }.copied();
         match weir_host::units::limiter_config(rate, per_ns, burst) {
@@ -96,9 +95,7 @@ pub unsafe extern "C" fn weir_limiter_new(
     config: *const weir_limiter_config,
     out: *mut *mut weir_limiter,
 ) -> weir_status {
-    guard(|| {
-        let config = live!(config);
-        need!(out);
+    entry!(config; out => {
         match AtomicLimiter::new(config.into()) {
             // SAFETY: `out` checked non-NULL; writable per the contract.
             Ok(inner) => unsafe { publish(out, weir_limiter { inner }) },
@@ -119,12 +116,7 @@ pub unsafe extern "C" fn weir_limiter_acquire(
     cost: u64,
     out: *mut weir_decision,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        need!(out);
-        out!(out, limiter.inner.acquire(now, cost).into());
-        weir_status::Ok
-    })
+    entry!(limiter => out = limiter.inner.acquire(now, cost).into())
 }
 
 /// `weir_limiter_acquire` at `weir_now()`, read inside the call: the hot
@@ -138,12 +130,9 @@ pub unsafe extern "C" fn weir_limiter_acquire_now(
     cost: u64,
     out: *mut weir_decision,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        need!(out);
+    entry!(limiter => out = {
         let decision = limiter.inner.acquire(weir_host::monotonic_now(), cost);
-        out!(out, decision.into());
-        weir_status::Ok
+        decision.into()
     })
 }
 
@@ -163,9 +152,7 @@ pub unsafe extern "C" fn weir_limiter_set_config(
     config: *const weir_limiter_config,
     now: u64,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        let config = live!(config);
+    entry!(limiter, config => {
         match limiter.inner.set_config(config.into(), now) {
             Ok(()) => weir_status::Ok,
             Err(e) => config_error(e),
@@ -218,12 +205,7 @@ pub unsafe extern "C" fn weir_limiter_get_config(
     limiter: *const weir_limiter,
     out: *mut weir_limiter_config,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        need!(out);
-        out!(out, limiter.inner.config().into());
-        weir_status::Ok
-    })
+    entry!(limiter => out = limiter.inner.config().into())
 }
 
 /// The raw state (one word), for snapshots or moving a limiter between
@@ -233,12 +215,7 @@ pub unsafe extern "C" fn weir_limiter_get_config(
 /// `limiter` is NULL or live; `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_limiter_state(limiter: *const weir_limiter, out: *mut u64) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        need!(out);
-        out!(out, limiter.inner.state());
-        weir_status::Ok
-    })
+    entry!(limiter => out = limiter.inner.state())
 }
 
 /// Replaces the state with one from `weir_limiter_state`.
@@ -247,11 +224,7 @@ pub unsafe extern "C" fn weir_limiter_state(limiter: *const weir_limiter, out: *
 /// `limiter` is NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn weir_limiter_restore(limiter: *const weir_limiter, state: u64) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        limiter.inner.restore(state);
-        weir_status::Ok
-    })
+    entry!(limiter => limiter.inner.restore(state))
 }
 
 /// Frees `*limiter` and sets it to NULL, so freeing the same variable twice
@@ -262,11 +235,8 @@ pub unsafe extern "C" fn weir_limiter_restore(limiter: *const weir_limiter, stat
 /// thread is using.
 #[no_mangle]
 pub unsafe extern "C" fn weir_limiter_free(limiter: *mut *mut weir_limiter) {
-    let _ = guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { free(limiter) };
-        weir_status::Ok
-    });
+    // SAFETY: forwarded from this function's contract.
+    unsafe { drop_handle(limiter) }
 }
 
 /// Several rates on one limiter (10 a second and 1000 an hour), decided in
@@ -290,8 +260,7 @@ pub unsafe extern "C" fn weir_multi_limiter_new(
     count: usize,
     out: *mut *mut weir_multi_limiter,
 ) -> weir_status {
-    guard(|| {
-        need!(configs, out);
+    entry!(; configs, out => {
         let mut kernel = [LimiterConfig { rate: 0, period_ns: 0, burst: 0 }; MAX_RATES];
         let given = count.min(MAX_RATES);
         // SAFETY: non-NULL and readable for `count >= given` configs per the contract.
@@ -324,12 +293,7 @@ pub unsafe extern "C" fn weir_multi_limiter_acquire(
     cost: u64,
     out: *mut weir_decision,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        need!(out);
-        out!(out, limiter.inner.acquire(now, cost).into());
-        weir_status::Ok
-    })
+    entry!(limiter => out = limiter.inner.acquire(now, cost).into())
 }
 
 /// `weir_multi_limiter_acquire` at `weir_now()`, read inside the call.
@@ -342,12 +306,7 @@ pub unsafe extern "C" fn weir_multi_limiter_acquire_now(
     cost: u64,
     out: *mut weir_decision,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        need!(out);
-        out!(out, limiter.inner.acquire(weir_host::monotonic_now(), cost).into());
-        weir_status::Ok
-    })
+    entry!(limiter => out = limiter.inner.acquire(weir_host::monotonic_now(), cost).into())
 }
 
 /// Changes rate `index` to `*config` at `now`, keeping what it spent (the
@@ -363,9 +322,7 @@ pub unsafe extern "C" fn weir_multi_limiter_set_config(
     config: *const weir_limiter_config,
     now: u64,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        let config = live!(config);
+    entry!(limiter, config => {
         match limiter.inner.set_config(index, config.into(), now) {
             Ok(()) => weir_status::Ok,
             Err(e) => config_error(e),
@@ -379,9 +336,6 @@ pub unsafe extern "C" fn weir_multi_limiter_set_config(
 /// `limiter` is NULL or points to NULL or to a live limiter no other thread uses.
 #[no_mangle]
 pub unsafe extern "C" fn weir_multi_limiter_free(limiter: *mut *mut weir_multi_limiter) {
-    let _ = guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { free(limiter) };
-        weir_status::Ok
-    });
+    // SAFETY: forwarded from this function's contract.
+    unsafe { drop_handle(limiter) }
 }

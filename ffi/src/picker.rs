@@ -1,7 +1,7 @@
 //! `weir_picker`: power-of-two-choices load balancing over a fixed set of
 //! node slots (EWMA latency x in-flight, success rate, server CPU).
 
-use crate::handle::{free, live, need, out, publish};
+use crate::handle::{drop_handle, entry, live, out, publish};
 use crate::status::{config_error, guard, weir_status};
 use weir_core::picker::{NodeSlot, NodeState, Outcome, PickTicket, Picker, PickerConfig};
 use weir_core::Reason;
@@ -121,11 +121,7 @@ pub struct weir_picker {
 /// `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_picker_config_default(out: *mut weir_picker_config) -> weir_status {
-    guard(|| {
-        need!(out);
-        out!(out, PickerConfig::default().into());
-        weir_status::Ok
-    })
+    entry!(=> out = PickerConfig::default().into())
 }
 
 /// Makes a picker with `capacity` empty node slots (1..=65536).
@@ -138,9 +134,7 @@ pub unsafe extern "C" fn weir_picker_new(
     capacity: u64,
     out: *mut *mut weir_picker,
 ) -> weir_status {
-    guard(|| {
-        let config = live!(config);
-        need!(out);
+    entry!(config; out => {
         if let Err(e) = weir_core::picker::PickerKernel::new(config.into()) {
             return config_error(e);
         }
@@ -168,14 +162,11 @@ pub unsafe extern "C" fn weir_picker_add(
     now: u64,
     index: *mut u32,
 ) -> weir_status {
-    guard(|| {
-        let picker = live!(picker);
-        need!(index);
+    entry!(picker; index => {
         match picker.inner.add(id, now) {
             Some(i) => out!(index, i),
             None => return weir_status::Full,
         }
-        weir_status::Ok
     })
 }
 
@@ -223,12 +214,7 @@ pub unsafe extern "C" fn weir_picker_pick(
     draw: u64,
     out: *mut weir_pick,
 ) -> weir_status {
-    guard(|| {
-        let picker = live!(picker);
-        need!(out);
-        out!(out, pick_of(picker.inner.pick(now, draw), now));
-        weir_status::Ok
-    })
+    entry!(picker => out = pick_of(picker.inner.pick(now, draw), now))
 }
 
 /// `weir_picker_pick` at `weir_now()` with `weir_draw()`.
@@ -237,12 +223,9 @@ pub unsafe extern "C" fn weir_picker_pick(
 /// `picker` is NULL or live; `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_picker_pick_now(picker: *const weir_picker, out: *mut weir_pick) -> weir_status {
-    guard(|| {
-        let picker = live!(picker);
-        need!(out);
+    entry!(picker => out = {
         let now = weir_host::monotonic_now();
-        out!(out, pick_of(picker.inner.pick(now, weir_host::draw()), now));
-        weir_status::Ok
+        pick_of(picker.inner.pick(now, weir_host::draw()), now)
     })
 }
 
@@ -268,9 +251,7 @@ pub unsafe extern "C" fn weir_picker_done(
     success: bool,
     cpu_permille: i32,
 ) -> weir_status {
-    guard(|| {
-        let picker = live!(picker);
-        let pick = live!(pick);
+    entry!(picker, pick => {
         if pick.reason != Reason::Admitted as u32 {
             return weir_status::NotFound;
         }
@@ -314,9 +295,7 @@ pub unsafe extern "C" fn weir_picker_node(
     index: u32,
     out: *mut weir_node_stats,
 ) -> weir_status {
-    guard(|| {
-        let picker = live!(picker);
-        need!(out);
+    entry!(picker; out => {
         let Some(n) = picker.inner.node(index) else { return weir_status::NotFound };
         let state = match n.state {
             NodeState::Empty => weir_node_state::Empty,
@@ -337,7 +316,6 @@ pub unsafe extern "C" fn weir_picker_node(
                 last_pick: n.last_pick,
             }
         );
-        weir_status::Ok
     })
 }
 
@@ -348,14 +326,11 @@ pub unsafe extern "C" fn weir_picker_node(
 /// `picker` is NULL or live; `index` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_picker_find(picker: *const weir_picker, id: u64, index: *mut u32) -> weir_status {
-    guard(|| {
-        let picker = live!(picker);
-        need!(index);
+    entry!(picker; index => {
         match picker.inner.find(id) {
             Some(i) => out!(index, i),
             None => return weir_status::NotFound,
         }
-        weir_status::Ok
     })
 }
 
@@ -365,9 +340,6 @@ pub unsafe extern "C" fn weir_picker_find(picker: *const weir_picker, id: u64, i
 /// `picker` is NULL or points to NULL or to a live picker no other thread uses.
 #[no_mangle]
 pub unsafe extern "C" fn weir_picker_free(picker: *mut *mut weir_picker) {
-    let _ = guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { free(picker) };
-        weir_status::Ok
-    });
+    // SAFETY: forwarded from this function's contract.
+    unsafe { drop_handle(picker) }
 }

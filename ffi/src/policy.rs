@@ -5,7 +5,7 @@
 //! document's error names the policy rule (`weir_last_error_rule`, e.g.
 //! `rule #2 "api"`) and the field (`weir_last_error_field`, `limit.rate`).
 
-use crate::handle::{bytes, free, live, need, out, publish};
+use crate::handle::{bytes, entry, free, live, need, out, publish};
 use crate::status::{guard, invalid_argument, set_last_error, weir_status};
 use ::weir_policy::process::{Outcome, PolicyError, ProcessPolicy, RequestView, Ticket, Verdict};
 use std::ffi::{c_char, CStr};
@@ -105,8 +105,7 @@ unsafe fn document<'a>(ptr: *const u8, len: usize) -> Result<&'a str, weir_statu
 /// `json` readable for `json_len` bytes; `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_policy_new(json: *const u8, json_len: usize, out: *mut *mut weir_policy) -> weir_status {
-    guard(|| {
-        need!(out);
+    entry!(; out => {
         // SAFETY: forwarded from the caller.
         let doc = match unsafe { document(json, json_len) } {
             Ok(d) => d,
@@ -133,8 +132,7 @@ pub unsafe extern "C" fn weir_policy_new_at(
     seed: u64,
     out: *mut *mut weir_policy,
 ) -> weir_status {
-    guard(|| {
-        need!(out);
+    entry!(; out => {
         // SAFETY: forwarded from the caller.
         let doc = match unsafe { document(json, json_len) } {
             Ok(d) => d,
@@ -154,8 +152,7 @@ pub unsafe extern "C" fn weir_policy_new_at(
 /// `path` is NULL or a NUL-terminated string; `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_policy_load(path: *const c_char, out: *mut *mut weir_policy) -> weir_status {
-    guard(|| {
-        need!(path, out);
+    entry!(; path, out => {
         // SAFETY: non-NULL and NUL-terminated per the contract.
         let path = unsafe { CStr::from_ptr(path) }.to_string_lossy().into_owned();
         let doc = match std::fs::read_to_string(&path) {
@@ -309,8 +306,7 @@ pub unsafe extern "C" fn weir_policy_replace(
     json_len: usize,
     now: u64,
 ) -> weir_status {
-    guard(|| {
-        let policy = live!(policy);
+    entry!(policy => {
         // SAFETY: forwarded from the caller.
         let doc = match unsafe { document(json, json_len) } {
             Ok(d) => d,
@@ -335,14 +331,11 @@ pub unsafe extern "C" fn weir_policy_counter(
     name_len: usize,
     out: *mut u64,
 ) -> weir_status {
-    guard(|| {
-        let policy = live!(policy);
-        need!(out);
+    entry!(policy => out = {
         // SAFETY: forwarded from the caller.
         let Some(name) = (unsafe { bytes(name, name_len) }) else { return weir_status::NullArgument };
         let total = policy.inner.counters().into_iter().find(|(n, _)| n.as_bytes() == name).map_or(0, |(_, t)| t);
-        out!(out, total);
-        weir_status::Ok
+        total
     })
 }
 
@@ -355,15 +348,14 @@ pub unsafe extern "C" fn weir_verdict_get_info(
     verdict: *const weir_verdict,
     out: *mut weir_verdict_info,
 ) -> weir_status {
-    guard(|| {
-        need!(out);
+    entry!(=> out = {
         // SAFETY: NULL or live per the contract.
         let Some(vd) = (unsafe { crate::handle::get(verdict) }) else {
             out!(out, weir_verdict_info { admitted: true, status: 200, ..Default::default() });
             return weir_status::Ok;
         };
         let v = &vd.v;
-        let info = weir_verdict_info {
+        weir_verdict_info {
             admitted: v.admitted(),
             status: v.refusal.as_ref().map_or(200, |a| a.status),
             headers: v.refusal.as_ref().map_or(v.response_headers.len(), |a| a.headers.len()),
@@ -371,9 +363,7 @@ pub unsafe extern "C" fn weir_verdict_get_info(
             has_deadline: v.deadline_ns.is_some(),
             deadline_ns: v.deadline_ns.unwrap_or(0),
             pending: vd.ticket.lock().map(|t| t.is_some()).unwrap_or(false),
-        };
-        out!(out, info);
-        weir_status::Ok
+        }
     })
 }
 
@@ -403,8 +393,7 @@ pub unsafe extern "C" fn weir_verdict_get_text(
     ptr: *mut *const u8,
     len: *mut usize,
 ) -> weir_status {
-    guard(|| {
-        need!(ptr, len);
+    entry!(; ptr => len = {
         // SAFETY: NULL or live per the contract.
         let v = unsafe { crate::handle::get(verdict) }.map(|vd| &vd.v);
         let refusal = v.and_then(|v| v.refusal.as_ref());
@@ -415,8 +404,7 @@ pub unsafe extern "C" fn weir_verdict_get_text(
             weir_verdict_text::Upstream => v.and_then(|v| v.upstream.as_deref()).unwrap_or(""),
         };
         out!(ptr, text.as_ptr());
-        out!(len, text.len());
-        weir_status::Ok
+        text.len()
     })
 }
 
@@ -432,10 +420,8 @@ pub unsafe extern "C" fn weir_verdict_get_header(
     index: usize,
     out: *mut weir_header,
 ) -> weir_status {
-    guard(|| {
-        let vd = live!(verdict);
-        need!(out);
-        let v = &vd.v;
+    entry!(verdict; out => {
+        let v = &verdict.v;
         let pair: Option<(&str, &str)> = match (request, &v.refusal) {
             (true, _) => v.request_headers.get(index).map(|(k, v)| (k.as_str(), v.as_str())),
             (false, Some(a)) => a.headers.get(index).map(|(k, v)| (*k, v.as_str())),
@@ -446,7 +432,6 @@ pub unsafe extern "C" fn weir_verdict_get_header(
             out,
             weir_header { name: name.as_ptr(), name_len: name.len(), value: value.as_ptr(), value_len: value.len() }
         );
-        weir_status::Ok
     })
 }
 

@@ -3,9 +3,9 @@
 //! names kept) with its total, so a metrics exporter asks the engine which
 //! counters exist instead of deriving them from the document itself.
 
-use crate::handle::{free, live, need, out, publish};
+use crate::handle::{entry, free, publish};
 use crate::policy::weir_policy;
-use crate::status::{guard, weir_status};
+use crate::status::weir_status;
 
 /// The counters of a policy at the moment `weir_policy_counters` took them.
 pub struct weir_counters {
@@ -27,9 +27,7 @@ pub struct weir_counter {
 /// `policy` NULL or live; `out` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_policy_counters(policy: *const weir_policy, out: *mut *mut weir_counters) -> weir_status {
-    guard(|| {
-        let policy = live!(policy);
-        need!(out);
+    entry!(policy; out => {
         let counters = policy.inner.counters();
         // SAFETY: `out` checked non-NULL.
         unsafe { publish(out, weir_counters { counters }) }
@@ -56,17 +54,14 @@ pub unsafe extern "C" fn weir_counters_get(
     index: usize,
     out: *mut weir_counter,
 ) -> weir_status {
-    guard(|| {
-        let counters = live!(counters);
-        need!(out);
+    entry!(counters => out = {
         let Some((name, value)) = counters.counters.get(index) else {
             return crate::status::invalid_argument(&format!(
                 "index must be below the {} counters, got {index}",
                 counters.counters.len()
             ));
         };
-        out!(out, weir_counter { name: name.as_ptr(), name_len: name.len(), value: *value });
-        weir_status::Ok
+        weir_counter { name: name.as_ptr(), name_len: name.len(), value: *value }
     })
 }
 

@@ -12,9 +12,9 @@
 //! `0xFFFFFFFF` (with no bytes after it) is absent. Bytes after the last
 //! header are refused, as is a buffer that ends inside a field.
 
-use crate::handle::{bytes, live, need};
+use crate::handle::{bytes, entry};
 use crate::policy::{decide, optional, weir_policy, weir_verdict};
-use crate::status::{guard, invalid_argument, weir_status};
+use crate::status::{invalid_argument, weir_status};
 use ::weir_policy::process::RequestView;
 
 /// The length that marks an absent client address or key.
@@ -175,9 +175,7 @@ pub unsafe extern "C" fn weir_policy_check_wire(
     now: u64,
     out: *mut *mut weir_verdict,
 ) -> weir_status {
-    guard(|| {
-        let policy = live!(policy);
-        need!(out);
+    entry!(policy; out => {
         // SAFETY: readable for `wire_len` bytes per the contract.
         let Some(wire) = (unsafe { bytes(wire, wire_len) }) else {
             return weir_status::NullArgument;
@@ -228,9 +226,7 @@ pub unsafe extern "C" fn weir_policy_check_fields(
     now: u64,
     out: *mut *mut weir_verdict,
 ) -> weir_status {
-    guard(|| {
-        let policy = live!(policy);
-        need!(out);
+    entry!(policy; out => {
         // SAFETY: every pair readable per the contract.
         let parts = unsafe {
             (

@@ -2,7 +2,7 @@
 //! log-linear histogram, within 1/64 of the exact nearest-rank sample), for
 //! hedge delays and metrics.
 
-use crate::handle::{free, live, need, out, publish};
+use crate::handle::{drop_handle, entry, live, out, publish};
 use crate::status::{config_error, guard, unit_error, weir_status};
 use weir_core::quantile::QuantileConfig;
 use weir_host::LatencyQuantiles;
@@ -61,11 +61,9 @@ pub struct weir_quantiles {
 /// `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_quantiles_config_default(out: *mut weir_quantiles_config) -> weir_status {
-    guard(|| {
-        need!(out);
+    entry!(=> out = {
         let d = QuantileConfig::default();
-        out!(out, weir_quantiles_config { window_ns: d.window_ns, sub_windows: d.sub_windows });
-        weir_status::Ok
+        weir_quantiles_config { window_ns: d.window_ns, sub_windows: d.sub_windows }
     })
 }
 
@@ -78,9 +76,7 @@ pub unsafe extern "C" fn weir_quantiles_new(
     config: *const weir_quantiles_config,
     out: *mut *mut weir_quantiles,
 ) -> weir_status {
-    guard(|| {
-        let config = live!(config);
-        need!(out);
+    entry!(config; out => {
         match LatencyQuantiles::new(config.into()) {
             // SAFETY: `out` checked non-NULL; writable per the contract.
             Ok(inner) => unsafe { publish(out, weir_quantiles { inner }) },
@@ -100,10 +96,7 @@ pub unsafe extern "C" fn weir_quantiles_record(
     latency_ns: u64,
     n: u64,
 ) -> weir_status {
-    guard(|| {
-        live!(q).inner.record_n_at(now, latency_ns, n);
-        weir_status::Ok
-    })
+    entry!(q => q.inner.record_n_at(now, latency_ns, n))
 }
 
 /// Counts one sample of `latency_ns` at `weir_now()`.
@@ -112,10 +105,7 @@ pub unsafe extern "C" fn weir_quantiles_record(
 /// `q` is NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn weir_quantiles_record_now(q: *const weir_quantiles, latency_ns: u64) -> weir_status {
-    guard(|| {
-        live!(q).inner.record(latency_ns);
-        weir_status::Ok
-    })
+    entry!(q => q.inner.record(latency_ns))
 }
 
 /// The `quantile` (in [0, 1]) of the window ending at `now`.
@@ -129,9 +119,7 @@ pub unsafe extern "C" fn weir_quantiles_quantile(
     quantile: f64,
     out: *mut weir_quantile_reading,
 ) -> weir_status {
-    guard(|| {
-        let q = live!(q);
-        need!(out);
+    entry!(q; out => {
         let snapshot = q.inner.snapshot_at(now);
         let value = match weir_host::check_quantile(quantile) {
             Ok(v) => snapshot.quantile(v),
@@ -145,7 +133,6 @@ pub unsafe extern "C" fn weir_quantiles_quantile(
                 count: snapshot.count
             }
         );
-        weir_status::Ok
     })
 }
 
@@ -178,9 +165,7 @@ pub unsafe extern "C" fn weir_quantiles_buckets(
     cap: usize,
     out_len: *mut usize,
 ) -> weir_status {
-    guard(|| {
-        let q = live!(q);
-        need!(out_len);
+    entry!(q => out_len = {
         if out.is_null() && cap > 0 {
             return weir_status::NullArgument;
         }
@@ -189,8 +174,7 @@ pub unsafe extern "C" fn weir_quantiles_buckets(
             // SAFETY: `out` has room for `cap` buckets per the contract and `i < cap`.
             unsafe { out.add(i).write(weir_quantile_bucket { lower: b.lower, upper: b.upper, count: b.count }) };
         }
-        out!(out_len, snapshot.buckets.len());
-        weir_status::Ok
+        snapshot.buckets.len()
     })
 }
 
@@ -221,12 +205,10 @@ pub unsafe extern "C" fn weir_quantiles_merge(
 /// `lower` and `upper` are NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_quantiles_bucket_bounds(value: u64, lower: *mut u64, upper: *mut u64) -> weir_status {
-    guard(|| {
-        need!(lower, upper);
+    entry!(; lower => upper = {
         let (l, u) = LatencyQuantiles::bucket_bounds(value);
         out!(lower, l);
-        out!(upper, u);
-        weir_status::Ok
+        u
     })
 }
 
@@ -236,9 +218,6 @@ pub unsafe extern "C" fn weir_quantiles_bucket_bounds(value: u64, lower: *mut u6
 /// `q` is NULL or points to NULL or to a live estimator no other thread uses.
 #[no_mangle]
 pub unsafe extern "C" fn weir_quantiles_free(q: *mut *mut weir_quantiles) {
-    let _ = guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { free(q) };
-        weir_status::Ok
-    });
+    // SAFETY: forwarded from this function's contract.
+    unsafe { drop_handle(q) }
 }

@@ -3,7 +3,7 @@
 //! daemons), with no server in between.
 
 use crate::decision::weir_decision;
-use crate::handle::{free, live, need, out, publish};
+use crate::handle::{drop_handle, entry, live, publish};
 use crate::limiter::{weir_limiter_config, Change};
 use crate::status::{config_error, guard, guard_value, invalid_argument, set_last_error, unit_error, weir_status};
 use std::ffi::{c_char, CStr, OsStr};
@@ -43,9 +43,7 @@ pub unsafe extern "C" fn weir_shared_limiter_open(
     config: *const weir_limiter_config,
     out: *mut *mut weir_shared_limiter,
 ) -> weir_status {
-    guard(|| {
-        let config = live!(config);
-        need!(path, out);
+    entry!(config; path, out => {
         // SAFETY: `path` is non-NULL and NUL-terminated per the contract.
         let path = OsStr::from_bytes(unsafe { CStr::from_ptr(path) }.to_bytes());
         match SharedLimiter::open(path, config.into()) {
@@ -73,12 +71,7 @@ pub unsafe extern "C" fn weir_shared_limiter_acquire(
     cost: u64,
     out: *mut weir_decision,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        need!(out);
-        out!(out, limiter.inner.acquire(now, cost).into());
-        weir_status::Ok
-    })
+    entry!(limiter => out = limiter.inner.acquire(now, cost).into())
 }
 
 /// `weir_shared_limiter_acquire` now, on `CLOCK_MONOTONIC` read inside the
@@ -92,12 +85,9 @@ pub unsafe extern "C" fn weir_shared_limiter_acquire_now(
     cost: u64,
     out: *mut weir_decision,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        need!(out);
+    entry!(limiter => out = {
         let decision = limiter.inner.acquire(SharedLimiter::now(), cost);
-        out!(out, decision.into());
-        weir_status::Ok
+        decision.into()
     })
 }
 
@@ -114,11 +104,7 @@ pub unsafe extern "C" fn weir_shared_limiter_set_config(
     limiter: *const weir_shared_limiter,
     config: *const weir_limiter_config,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        let config = live!(config);
-        shared_status(limiter.inner.set_config(config.into()))
-    })
+    entry!(limiter, config => shared_status(limiter.inner.set_config(config.into())))
 }
 
 /// `weir_shared_limiter_set_config` with a new rate in user units, the burst kept.
@@ -167,12 +153,7 @@ pub unsafe extern "C" fn weir_shared_limiter_get_config(
     limiter: *const weir_shared_limiter,
     out: *mut weir_limiter_config,
 ) -> weir_status {
-    guard(|| {
-        let limiter = live!(limiter);
-        need!(out);
-        out!(out, limiter.inner.config().into());
-        weir_status::Ok
-    })
+    entry!(limiter => out = limiter.inner.config().into())
 }
 
 /// The clock every process sharing a limiter decides on: nanoseconds of
@@ -191,9 +172,6 @@ pub extern "C" fn weir_shared_limiter_now() -> u64 {
 /// thread is using.
 #[no_mangle]
 pub unsafe extern "C" fn weir_shared_limiter_free(limiter: *mut *mut weir_shared_limiter) {
-    let _ = guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { free(limiter) };
-        weir_status::Ok
-    });
+    // SAFETY: forwarded from this function's contract.
+    unsafe { drop_handle(limiter) }
 }

@@ -2,7 +2,7 @@
 //! in-flight estimate learned over a rolling window) with a hard queue cap.
 
 use crate::decision::weir_decision;
-use crate::handle::{free, live, need, out, publish};
+use crate::handle::{drop_handle, entry, live, out, publish};
 use crate::status::{config_error, guard, weir_status};
 use weir_core::shedder::{AtomicShedder, ShedderConfig};
 
@@ -83,11 +83,7 @@ pub struct weir_shedder {
 /// `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_shedder_config_default(out: *mut weir_shedder_config) -> weir_status {
-    guard(|| {
-        need!(out);
-        out!(out, ShedderConfig::default().into());
-        weir_status::Ok
-    })
+    entry!(=> out = ShedderConfig::default().into())
 }
 
 /// Makes a shedder that has seen nothing (CPU 0, empty window).
@@ -99,9 +95,7 @@ pub unsafe extern "C" fn weir_shedder_new(
     config: *const weir_shedder_config,
     out: *mut *mut weir_shedder,
 ) -> weir_status {
-    guard(|| {
-        let config = live!(config);
-        need!(out);
+    entry!(config; out => {
         let config: ShedderConfig = config.into();
         let events = crate::events::weir_events(weir_host::Events::shedder(&config));
         match AtomicShedder::new(config) {
@@ -123,13 +117,10 @@ pub unsafe extern "C" fn weir_shedder_acquire(
     now: u64,
     out: *mut weir_decision,
 ) -> weir_status {
-    guard(|| {
-        let shedder = live!(shedder);
-        need!(out);
+    entry!(shedder => out = {
         let d = shedder.inner.acquire(now);
         shedder.events.observe(now, &d);
-        out!(out, d.into());
-        weir_status::Ok
+        d.into()
     })
 }
 
@@ -144,15 +135,12 @@ pub unsafe extern "C" fn weir_shedder_acquire_now(
     out: *mut weir_decision,
     started_at: *mut u64,
 ) -> weir_status {
-    guard(|| {
-        let shedder = live!(shedder);
-        need!(out, started_at);
+    entry!(shedder; out => started_at = {
         let now = weir_host::monotonic_now();
         let d = shedder.inner.acquire(now);
         shedder.events.observe(now, &d);
         out!(out, d.into());
-        out!(started_at, now);
-        weir_status::Ok
+        now
     })
 }
 
@@ -163,10 +151,7 @@ pub unsafe extern "C" fn weir_shedder_acquire_now(
 /// `shedder` is NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn weir_shedder_done(shedder: *const weir_shedder, started_at: u64, now: u64) -> weir_status {
-    guard(|| {
-        live!(shedder).inner.done(started_at, now);
-        weir_status::Ok
-    })
+    entry!(shedder => shedder.inner.done(started_at, now))
 }
 
 /// `weir_shedder_done` at `weir_now()`.
@@ -175,10 +160,7 @@ pub unsafe extern "C" fn weir_shedder_done(shedder: *const weir_shedder, started
 /// `shedder` is NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn weir_shedder_done_now(shedder: *const weir_shedder, started_at: u64) -> weir_status {
-    guard(|| {
-        live!(shedder).inner.done(started_at, weir_host::monotonic_now());
-        weir_status::Ok
-    })
+    entry!(shedder => shedder.inner.done(started_at, weir_host::monotonic_now()))
 }
 
 /// Ends an admitted request that never reached the service (a later step
@@ -189,10 +171,7 @@ pub unsafe extern "C" fn weir_shedder_done_now(shedder: *const weir_shedder, sta
 /// `shedder` is NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn weir_shedder_cancel(shedder: *const weir_shedder) -> weir_status {
-    guard(|| {
-        live!(shedder).inner.cancel();
-        weir_status::Ok
-    })
+    entry!(shedder => shedder.inner.cancel())
 }
 
 /// Folds a CPU sample (permille, e.g. from `weir_cpu_sampler_sample`) into
@@ -225,9 +204,7 @@ pub unsafe extern "C" fn weir_shedder_snapshot(
     now: u64,
     out: *mut weir_shedder_stats,
 ) -> weir_status {
-    guard(|| {
-        let shedder = live!(shedder);
-        need!(out);
+    entry!(shedder; out => {
         let s = shedder.inner.stats(now);
         out!(
             out,
@@ -240,7 +217,6 @@ pub unsafe extern "C" fn weir_shedder_snapshot(
                 cooling_off: u32::from(s.cooling_off),
             }
         );
-        weir_status::Ok
     })
 }
 
@@ -250,9 +226,6 @@ pub unsafe extern "C" fn weir_shedder_snapshot(
 /// `shedder` is NULL or points to NULL or to a live shedder no other thread uses.
 #[no_mangle]
 pub unsafe extern "C" fn weir_shedder_free(shedder: *mut *mut weir_shedder) {
-    let _ = guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { free(shedder) };
-        weir_status::Ok
-    });
+    // SAFETY: forwarded from this function's contract.
+    unsafe { drop_handle(shedder) }
 }

@@ -5,9 +5,9 @@
 //! caller. One call per request instead of two.
 
 use crate::decision::weir_decision;
-use crate::handle::{live, need, out};
+use crate::handle::{entry, out};
 use crate::shedder::weir_shedder;
-use crate::status::{guard, weir_status};
+use crate::status::weir_status;
 use weir_host::{ShedderSlots, Ticks};
 
 /// Slots in a `weir_shedder_slots`; an acquire that finds all taken admits
@@ -117,8 +117,7 @@ unsafe fn slots_of<'a>(slots: *mut weir_shedder_slots) -> &'a ShedderSlots {
 /// `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_ticks(out: *mut u32) -> weir_status {
-    guard(|| {
-        need!(out);
+    entry!(; out => {
         out!(
             out,
             match weir_host::ticks() {
@@ -126,7 +125,6 @@ pub unsafe extern "C" fn weir_ticks(out: *mut u32) -> weir_status {
                 Ticks::None => WEIR_TICKS_NONE,
             }
         );
-        weir_status::Ok
     })
 }
 
@@ -158,12 +156,9 @@ pub unsafe extern "C" fn weir_shedder_acquire_slot(
     now: u64,
     out: *mut weir_shedder_admission,
 ) -> weir_status {
-    guard(|| {
-        let shedder = live!(shedder);
-        need!(slots, out);
+    entry!(shedder; slots, out => {
         // SAFETY: checked non-NULL; valid per the contract.
         out!(out, unsafe { admit(shedder, slots_of(slots), now) });
-        weir_status::Ok
     })
 }
 
@@ -177,12 +172,9 @@ pub unsafe extern "C" fn weir_shedder_acquire_slot_now(
     slots: *mut weir_shedder_slots,
     out: *mut weir_shedder_admission,
 ) -> weir_status {
-    guard(|| {
-        let shedder = live!(shedder);
-        need!(slots, out);
+    entry!(shedder; slots, out => {
         // SAFETY: checked non-NULL; valid per the contract.
         out!(out, unsafe { admit(shedder, slots_of(slots), weir_host::monotonic_now()) });
-        weir_status::Ok
     })
 }
 
@@ -204,12 +196,9 @@ pub unsafe extern "C" fn weir_shedder_drain(
     slots: *mut weir_shedder_slots,
     now: u64,
 ) -> weir_status {
-    guard(|| {
-        let shedder = live!(shedder);
-        need!(slots);
+    entry!(shedder; slots => {
         // SAFETY: checked non-NULL; valid per the contract.
         unsafe { slots_of(slots) }.drain(&shedder.inner, now);
-        weir_status::Ok
     })
 }
 

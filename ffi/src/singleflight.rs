@@ -2,7 +2,7 @@
 //! and the rest follow. weir only decides roles; the host does the waiting
 //! and hands the leader's result to the followers.
 
-use crate::handle::{bytes, free, live, need, out, publish};
+use crate::handle::{bytes, drop_handle, entry, live, need, out, publish};
 use crate::seed::{hasher, weir_hash_seed};
 use crate::status::{guard, weir_status};
 use weir_core::singleflight::{Flight, FlightSlot, Singleflight, SlotState, Ticket};
@@ -74,8 +74,7 @@ pub unsafe extern "C" fn weir_singleflight_new(
     seed: *const weir_hash_seed,
     out: *mut *mut weir_singleflight,
 ) -> weir_status {
-    guard(|| {
-        need!(out);
+    entry!(; out => {
         // SAFETY: forwarded from this function's contract.
         let keys = match unsafe { hasher(seed) } {
             Ok(keys) => keys,
@@ -113,12 +112,7 @@ pub unsafe extern "C" fn weir_singleflight_begin(
     key: u64,
     out: *mut weir_flight,
 ) -> weir_status {
-    guard(|| {
-        let table = live!(table);
-        need!(out);
-        out!(out, flight(table.inner.begin(key)));
-        weir_status::Ok
-    })
+    entry!(table => out = flight(table.inner.begin(key)))
 }
 
 /// `weir_singleflight_begin` of `key_len` bytes at `key` hashed with the
@@ -134,13 +128,11 @@ pub unsafe extern "C" fn weir_singleflight_begin_bytes(
     key_len: usize,
     out: *mut weir_flight,
 ) -> weir_status {
-    guard(|| {
-        let table = live!(table);
+    entry!(table => {
         // SAFETY: forwarded from this function's contract.
         let Some(key) = (unsafe { bytes(key, key_len) }) else { return weir_status::NullArgument };
         need!(out);
         out!(out, flight(table.inner.begin(table.keys.hash(key))));
-        weir_status::Ok
     })
 }
 
@@ -175,12 +167,7 @@ pub unsafe extern "C" fn weir_singleflight_is_done(
     gen: u32,
     done: *mut bool,
 ) -> weir_status {
-    guard(|| {
-        let table = live!(table);
-        need!(done);
-        out!(done, table.inner.is_done(Ticket { slot, gen }));
-        weir_status::Ok
-    })
+    entry!(table => done = table.inner.is_done(Ticket { slot, gen }))
 }
 
 /// Slots not free, for a gauge.
@@ -189,12 +176,7 @@ pub unsafe extern "C" fn weir_singleflight_is_done(
 /// `table` is NULL or live; `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_singleflight_occupied(table: *const weir_singleflight, out: *mut u64) -> weir_status {
-    guard(|| {
-        let table = live!(table);
-        need!(out);
-        out!(out, table.inner.occupied() as u64);
-        weir_status::Ok
-    })
+    entry!(table => out = table.inner.occupied() as u64)
 }
 
 /// Slot `slot`'s phase (a `weir_slot_state`) and follower count.
@@ -209,9 +191,7 @@ pub unsafe extern "C" fn weir_singleflight_slot(
     state: *mut u32,
     waiters: *mut u64,
 ) -> weir_status {
-    guard(|| {
-        let table = live!(table);
-        need!(state, waiters);
+    entry!(table; state => waiters = {
         let Some((s, w)) = table.inner.slot_state(slot as usize) else { return weir_status::NotFound };
         let s = match s {
             SlotState::Free => weir_slot_state::Free,
@@ -220,8 +200,7 @@ pub unsafe extern "C" fn weir_singleflight_slot(
             SlotState::Draining => weir_slot_state::Draining,
         };
         out!(state, s as u32);
-        out!(waiters, w);
-        weir_status::Ok
+        w
     })
 }
 
@@ -231,9 +210,6 @@ pub unsafe extern "C" fn weir_singleflight_slot(
 /// `table` is NULL or points to NULL or to a live table no other thread uses.
 #[no_mangle]
 pub unsafe extern "C" fn weir_singleflight_free(table: *mut *mut weir_singleflight) {
-    let _ = guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { free(table) };
-        weir_status::Ok
-    });
+    // SAFETY: forwarded from this function's contract.
+    unsafe { drop_handle(table) }
 }

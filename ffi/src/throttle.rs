@@ -1,8 +1,8 @@
 //! `weir_throttle`: Google SRE client-side adaptive throttling.
 
 use crate::decision::weir_decision;
-use crate::handle::{free, live, need, out, publish};
-use crate::status::{config_error, guard, weir_status};
+use crate::handle::{drop_handle, entry, out, publish};
+use crate::status::{config_error, weir_status};
 use weir_core::throttle::{AtomicThrottle, ThrottleConfig};
 
 /// Throttle settings; `weir_throttle_config_default` gives k 2.0, a 10 s
@@ -70,11 +70,7 @@ pub struct weir_throttle {
 /// `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_throttle_config_default(out: *mut weir_throttle_config) -> weir_status {
-    guard(|| {
-        need!(out);
-        out!(out, ThrottleConfig::default().into());
-        weir_status::Ok
-    })
+    entry!(=> out = ThrottleConfig::default().into())
 }
 
 /// Makes a throttle with an empty window.
@@ -86,9 +82,7 @@ pub unsafe extern "C" fn weir_throttle_new(
     config: *const weir_throttle_config,
     out: *mut *mut weir_throttle,
 ) -> weir_status {
-    guard(|| {
-        let config = live!(config);
-        need!(out);
+    entry!(config; out => {
         let config: ThrottleConfig = config.into();
         let events = crate::events::weir_events(weir_host::Events::throttle(&config));
         match AtomicThrottle::new(config) {
@@ -113,13 +107,10 @@ pub unsafe extern "C" fn weir_throttle_acquire(
     draw: u64,
     out: *mut weir_decision,
 ) -> weir_status {
-    guard(|| {
-        let throttle = live!(throttle);
-        need!(out);
+    entry!(throttle => out = {
         let d = throttle.inner.acquire(now, draw);
         throttle.events.observe(now, &d);
-        out!(out, d.into());
-        weir_status::Ok
+        d.into()
     })
 }
 
@@ -132,14 +123,11 @@ pub unsafe extern "C" fn weir_throttle_acquire_now(
     throttle: *const weir_throttle,
     out: *mut weir_decision,
 ) -> weir_status {
-    guard(|| {
-        let throttle = live!(throttle);
-        need!(out);
+    entry!(throttle => out = {
         let now = weir_host::monotonic_now();
         let d = throttle.inner.acquire(now, weir_host::draw());
         throttle.events.observe(now, &d);
-        out!(out, d.into());
-        weir_status::Ok
+        d.into()
     })
 }
 
@@ -150,10 +138,7 @@ pub unsafe extern "C" fn weir_throttle_acquire_now(
 /// `throttle` is NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn weir_throttle_record(throttle: *const weir_throttle, now: u64, success: bool) -> weir_status {
-    guard(|| {
-        live!(throttle).inner.record(now, success);
-        weir_status::Ok
-    })
+    entry!(throttle => throttle.inner.record(now, success))
 }
 
 /// `weir_throttle_record` at `weir_now()`.
@@ -162,10 +147,7 @@ pub unsafe extern "C" fn weir_throttle_record(throttle: *const weir_throttle, no
 /// `throttle` is NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn weir_throttle_record_now(throttle: *const weir_throttle, success: bool) -> weir_status {
-    guard(|| {
-        live!(throttle).inner.record(weir_host::monotonic_now(), success);
-        weir_status::Ok
-    })
+    entry!(throttle => throttle.inner.record(weir_host::monotonic_now(), success))
 }
 
 /// Takes back a request admitted at `acquired_at` (the `now` its
@@ -177,10 +159,7 @@ pub unsafe extern "C" fn weir_throttle_record_now(throttle: *const weir_throttle
 /// `throttle` is NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn weir_throttle_forget(throttle: *const weir_throttle, acquired_at: u64) -> weir_status {
-    guard(|| {
-        live!(throttle).inner.forget(acquired_at);
-        weir_status::Ok
-    })
+    entry!(throttle => throttle.inner.forget(acquired_at))
 }
 
 /// The window's counts at `now`.
@@ -193,15 +172,12 @@ pub unsafe extern "C" fn weir_throttle_snapshot(
     now: u64,
     out: *mut weir_throttle_stats,
 ) -> weir_status {
-    guard(|| {
-        let throttle = live!(throttle);
-        need!(out);
+    entry!(throttle; out => {
         let s = throttle.inner.stats(now);
         out!(
             out,
             weir_throttle_stats { requests: s.requests, accepts: s.accepts, reject_probability: s.reject_probability }
         );
-        weir_status::Ok
     })
 }
 
@@ -211,9 +187,6 @@ pub unsafe extern "C" fn weir_throttle_snapshot(
 /// `throttle` is NULL or points to NULL or to a live throttle no other thread uses.
 #[no_mangle]
 pub unsafe extern "C" fn weir_throttle_free(throttle: *mut *mut weir_throttle) {
-    let _ = guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { free(throttle) };
-        weir_status::Ok
-    });
+    // SAFETY: forwarded from this function's contract.
+    unsafe { drop_handle(throttle) }
 }
