@@ -1,7 +1,10 @@
 //! Limit state in a key-value store with compare-and-swap (Envoy's
 //! proxy-wasm shared data): read bytes and a CAS token, run the kernel,
 //! write back only if nobody wrote in between, else retry. The host's CAS
-//! is what makes a limit exact across worker threads.
+//! is what makes a limit exact across worker threads. The loop is core's
+//! compare-exchange shape ([`weir_core::word::Word::measure_and_replace`])
+//! over bytes and a token instead of a word: the kernels answer with the
+//! same [`Measured`] there and here.
 
 pub mod keyed;
 
@@ -9,6 +12,7 @@ use crate::store::LimitStore;
 pub use crate::store::{state_error_decision, StateError, Status};
 use std::cell::RefCell;
 use weir_core::limiter::Gcra;
+pub use weir_core::word::Measured;
 use weir_core::{Decision, Nanos};
 
 /// Shared data as the filter needs it; the Envoy store in production,
@@ -33,22 +37,45 @@ pub fn ensure(store: &impl Store, key: &str, initial: &[u8]) -> Result<(), State
     }
 }
 
-/// One GCRA decision on the TAT stored (8 bytes, little endian) at `key`.
-pub fn gcra_acquire(store: &impl Store, key: &str, gcra: &Gcra, now: Nanos, cost: u64) -> Result<Decision, StateError> {
+/// Measures the value at `key` until the answer sticks: a
+/// [`Measured::Replace`] is written under the token it was read with (a
+/// mismatch measures again what the winner wrote), a [`Measured::Confirm`]
+/// stands if the token is unchanged on a second read. A value `measure`
+/// cannot read is its error; a host that never lets a write through ends
+/// in [`StateError::Contended`] after [`MAX_CAS_ROUNDS`].
+pub fn measure_and_replace<T, S: AsRef<[u8]>>(
+    store: &impl Store,
+    key: &str,
+    mut measure: impl FnMut(&[u8]) -> Result<Measured<T, S>, StateError>,
+) -> Result<T, StateError> {
     for _ in 0..MAX_CAS_ROUNDS {
         let (bytes, cas) = store.get(key).map_err(StateError::Host)?;
-        let tat = u64::from_le_bytes(bytes.as_slice().try_into().map_err(|_| StateError::Corrupt)?);
-        let (next, decision) = gcra.decide(tat, now, cost);
-        if next == tat {
-            return Ok(decision);
-        }
-        match store.set(key, &next.to_le_bytes(), cas) {
-            Ok(()) => return Ok(decision),
-            Err(s) if s == Status::CAS_MISMATCH => continue,
-            Err(s) => return Err(StateError::Host(s)),
+        match measure(&bytes)? {
+            Measured::Keep(answer) => return Ok(answer),
+            Measured::Replace(answer, next) => match store.set(key, next.as_ref(), cas) {
+                Ok(()) => return Ok(answer),
+                Err(s) if s == Status::CAS_MISMATCH => continue,
+                Err(s) => return Err(StateError::Host(s)),
+            },
+            Measured::Confirm(answer) => {
+                if store.get(key).map_err(StateError::Host)?.1 == cas {
+                    return Ok(answer);
+                }
+            }
         }
     }
     Err(StateError::Contended)
+}
+
+/// One GCRA decision on the TAT stored (8 bytes, little endian) at `key`.
+pub fn gcra_acquire(store: &impl Store, key: &str, gcra: &Gcra, now: Nanos, cost: u64) -> Result<Decision, StateError> {
+    measure_and_replace(store, key, |bytes| {
+        let tat = u64::from_le_bytes(bytes.try_into().map_err(|_| StateError::Corrupt)?);
+        Ok(match gcra.decide(tat, now, cost) {
+            (next, decision) if next == tat => Measured::Keep(decision),
+            (next, decision) => Measured::Replace(decision, next.to_le_bytes()),
+        })
+    })
 }
 
 /// A [`LimitStore`] over a bytes + CAS store: an unkeyed limit is one
@@ -181,6 +208,23 @@ mod tests {
         ensure(&store, "k", &0u64.to_le_bytes()).unwrap_or_else(|e| panic!("{e:?}"));
         store.interfere.set(u32::MAX);
         assert_eq!(gcra_acquire(&store, "k", &gcra(), 0, 1), Err(StateError::Contended));
+    }
+
+    #[test]
+    fn a_confirmed_answer_stands_only_under_the_token_it_was_read_with() {
+        let store = Fake::default();
+        ensure(&store, "k", &5u64.to_le_bytes()).unwrap_or_else(|e| panic!("{e:?}"));
+        let mut seen = Vec::new();
+        let answer = measure_and_replace(&store, "k", |bytes| {
+            let value = u64::from_le_bytes(bytes.try_into().map_err(|_| StateError::Corrupt)?);
+            if seen.is_empty() {
+                // Another worker writes between the measurement and its confirmation.
+                store.set("k", &6u64.to_le_bytes(), 0).map_err(StateError::Host)?;
+            }
+            seen.push(value);
+            Ok(Measured::<u64, [u8; 8]>::Confirm(value))
+        });
+        assert_eq!((answer, seen), (Ok(6), vec![5, 6]));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! so a key lands where it would in every other host. Because a whole set
 //! moves in one CAS, the filter needs no per-entry claim flag.
 
-use super::{StateError, Status, Store};
+use super::{Measured, StateError, Store};
 use weir_core::limiter::{decide_in_set, Gcra, WAYS};
 use weir_core::{Decision, Nanos};
 
@@ -91,21 +91,12 @@ pub fn acquire(
     now: Nanos,
     cost: u64,
 ) -> Result<Decision, StateError> {
-    for _ in 0..super::MAX_CAS_ROUNDS {
-        let (bytes, cas) = store.get(set_key).map_err(StateError::Host)?;
-        let before = read(&bytes).ok_or(StateError::Corrupt)?;
+    super::measure_and_replace(store, set_key, |bytes| {
+        let before = read(bytes).ok_or(StateError::Corrupt)?;
         let mut entries = before;
         let d = decide_in_set(gcra, &mut entries, key, now, cost);
-        if entries == before {
-            return Ok(d);
-        }
-        match store.set(set_key, &write(&entries), cas) {
-            Ok(()) => return Ok(d),
-            Err(s) if s == Status::CAS_MISMATCH => continue,
-            Err(s) => return Err(StateError::Host(s)),
-        }
-    }
-    Err(StateError::Contended)
+        Ok(if entries == before { Measured::Keep(d) } else { Measured::Replace(d, write(&entries)) })
+    })
 }
 
 #[cfg(test)]
