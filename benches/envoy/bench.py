@@ -262,19 +262,24 @@ def report(results: dict[str, list[dict]], rounds: int, seconds: int) -> None:
     per_round = {
         n: statistics.median(r["rps"] / br["rps"] for r, br in zip(rs, results[base[n]])) for n, rs in results.items()
     }
+    p99_per_round = {
+        n: statistics.median(r["p99_us"] / br["p99_us"] for r, br in zip(rs, results[base[n]]))
+        for n, rs in results.items()
+    }
     print(f"\n{rounds} interleaved rounds of {seconds} s, wrk -t1 -c8 on CPU 1, Envoy --concurrency 1 on CPU 0")
     print("(refusing cases are compared with local_ratelimit refusing, the others with local_ratelimit admitting)\n")
     print(
         "| case | req/s median | req/s min-max | p99 us median | x native req/s | x native per round "
-        "| x native p99 | Envoy CPU us/req |"
+        "| x native p99 | Envoy CPU us/req | x native p99 per round |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for n, rs in results.items():
         lo, hi = min(r["rps"] for r in rs), max(r["rps"] for r in rs)
         b = base[n]
         print(
             f"| {n} | {med[n]:.0f} | {lo:.0f}-{hi:.0f} | {p99[n]:.0f} | "
-            f"{med[n] / med[b]:.2f} | {per_round[n]:.2f} | {p99[n] / p99[b]:.2f} | {cpu[n]:.2f} |"
+            f"{med[n] / med[b]:.2f} | {per_round[n]:.3f} | {p99[n] / p99[b]:.2f} | {cpu[n]:.2f} | "
+            f"{p99_per_round[n]:.3f} |"
         )
 
 

@@ -67,7 +67,7 @@ def count(name: str, seconds: int) -> tuple[int, int]:
             harness.wrk(envoy.port, seconds=3, threads=1, connections=4)  # warm-up
             pid = str(envoy.proc.pid)
             subprocess.run(["callgrind_control", "--instr=on", pid], check=True, capture_output=True)
-            res = harness.wrk(envoy.port, seconds=seconds, threads=1, connections=4)
+            res = harness.wrk(envoy.port, seconds=seconds, threads=1, connections=1)
             subprocess.run(["callgrind_control", "--dump", pid], check=True, capture_output=True)
         finally:
             envoy.close()
@@ -112,7 +112,7 @@ def main() -> None:
         instructions, requests = count(name, seconds)
         per_request[name] = instructions / max(requests, 1)
         print(f"{name}: {per_request[name]:.0f} instructions/request over {requests} requests", file=sys.stderr)
-    print(f"\nEnvoy --concurrency 1 under callgrind, {seconds} s of wrk -t1 -c4 per case, user-space instructions\n")
+    print(f"\nEnvoy --concurrency 1 under callgrind, {seconds} s of wrk -t1 -c1 per case, user-space instructions\n")
     print("| case | instructions/request | x native | over native |")
     print("|---|---|---|---|")
     for name, base in CASES:

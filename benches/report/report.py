@@ -42,6 +42,10 @@ def parse(suite: str, text: str) -> Dict[str, float]:
             rps, p99 = (number(c[1]), number(c[3])) if len(c) >= 4 else (None, None)
             if rps is not None and p99 is not None:
                 out[f"{c[0]} rps"], out[f"{c[0]} p99_us"] = rps, p99
+            # ... | x native per round | ... | x native p99 per round |
+            rps_round, p99_round = (number(c[5]), number(c[8])) if len(c) >= 9 else (None, None)
+            if rps_round is not None and p99_round is not None:
+                out[f"{c[0]} rps per round"], out[f"{c[0]} p99 per round"] = rps_round, p99_round
         elif suite == "envoy-instructions" and line.startswith("|"):
             # | case | instructions/request | x native | over native |
             c = cells(line)
