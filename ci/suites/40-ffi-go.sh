@@ -7,7 +7,8 @@
 # with the opt-in weir_direct tag, the direct-call build). The
 # fleet limiter's C and Go tests lease from a redis-server this suite starts
 # on a free loopback port (and stops on exit).
-# `ci/suites/40-ffi-go.sh --header` only regenerates ffi/include/weir.h.
+# `ci/suites/40-ffi-go.sh --header` only regenerates ffi/src/twins.rs and
+# ffi/include/weir.h.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$PWD"
@@ -15,7 +16,11 @@ root="$PWD"
 source ci/tools.sh
 need_cargo_tool cbindgen
 header() { (cd ffi && cbindgen --quiet --config cbindgen.toml --crate weir-ffi --output "$1" .); }
+# The `_now` twins are written from the `// twin` marks in ffi/src by a
+# package of their own (it builds even when the twins it rewrites do not).
+twins() { cargo run -q --manifest-path ffi/twins/Cargo.toml -- "$@"; }
 if [[ "${1:-}" == "--header" ]]; then
+  twins
   header include/weir.h
   exit 0
 fi
@@ -33,6 +38,8 @@ cleanup() {
   rm -rf "$fresh"
 }
 trap cleanup EXIT
+cargo clippy -q --manifest-path ffi/twins/Cargo.toml -- -D warnings
+twins --check
 header "$fresh/weir.h"
 if ! diff -u ffi/include/weir.h "$fresh/weir.h"; then
   echo "ffi/include/weir.h is stale: run ci/suites/40-ffi-go.sh --header and commit it" >&2

@@ -4,7 +4,7 @@
 //! decision counters live there; this file only marshals.
 
 use crate::decision::weir_decision;
-use crate::handle::{drop_handle, entry, live, need, out, publish};
+use crate::handle::{drop_handle, entry, live, need, now_of, out, publish};
 use crate::status::{config_error, guard, invalid_argument, weir_status};
 use weir_core::adaptive_limit::Permit;
 use weir_host::{AdaptiveLimitSettings, AdaptiveLimiter, AlgorithmKind, Outcome};
@@ -143,6 +143,8 @@ pub struct weir_adaptive_limit {
     inner: AdaptiveLimiter,
 }
 
+impl weir_host::Clocked for weir_adaptive_limit {}
+
 /// Writes `algorithm`'s defaults to `out` (Gradient2 and AIMD: limit 20 in
 /// [20, 200]; Vegas: 20 in [1, 1000]). An unknown algorithm is
 /// `WEIR_STATUS_INVALID_ARGUMENT`.
@@ -210,6 +212,7 @@ fn acquire(
 ///
 /// # Safety
 /// `limit` is NULL or live; `out` and `permit` are NULL or writable.
+// twin weir_adaptive_limit_acquire_now: `weir_adaptive_limit_acquire` at `weir_now()`.
 #[no_mangle]
 pub unsafe extern "C" fn weir_adaptive_limit_acquire(
     limit: *const weir_adaptive_limit,
@@ -218,19 +221,6 @@ pub unsafe extern "C" fn weir_adaptive_limit_acquire(
     permit: *mut weir_adaptive_permit,
 ) -> weir_status {
     entry!(limit; out, permit => acquire(limit, now, out, permit))
-}
-
-/// `weir_adaptive_limit_acquire` at `weir_now()`.
-///
-/// # Safety
-/// As `weir_adaptive_limit_acquire`.
-#[no_mangle]
-pub unsafe extern "C" fn weir_adaptive_limit_acquire_now(
-    limit: *const weir_adaptive_limit,
-    out: *mut weir_decision,
-    permit: *mut weir_adaptive_permit,
-) -> weir_status {
-    entry!(limit; out, permit => acquire(limit, weir_host::monotonic_now(), out, permit))
 }
 
 fn outcome(code: u32) -> Option<Outcome> {
@@ -284,7 +274,7 @@ pub unsafe extern "C" fn weir_adaptive_limit_release_now(
     new_limit: *mut u64,
 ) -> weir_status {
     entry!(limit, permit => {
-        let rtt = weir_host::monotonic_now().saturating_sub(permit.started_at);
+        let rtt = now_of::<weir_adaptive_limit>().saturating_sub(permit.started_at);
         release(limit, permit, rtt, outcome, new_limit)
     })
 }

@@ -4,7 +4,7 @@
 //! there; this file only marshals.
 
 use crate::decision::weir_decision;
-use crate::handle::{drop_handle, entry, live, need, out, publish};
+use crate::handle::{drop_handle, entry, live, need, now_of, out, publish};
 use crate::status::{config_error, guard, invalid_argument, weir_status};
 use std::ffi::c_char;
 use weir_core::breaker::{BreakerConfig, Permit, Transition};
@@ -256,6 +256,8 @@ pub struct weir_breaker {
     inner: CircuitBreaker,
 }
 
+impl weir_host::Clocked for weir_breaker {}
+
 /// Writes the default config to `out`.
 ///
 /// # Safety
@@ -311,6 +313,7 @@ fn acquire(
 /// # Safety
 /// `breaker` is NULL or live; `out` and `permit` are NULL or writable;
 /// `transition` is NULL or writable.
+// twin weir_breaker_acquire_now: `weir_breaker_acquire` at `weir_now()`.
 #[no_mangle]
 pub unsafe extern "C" fn weir_breaker_acquire(
     breaker: *const weir_breaker,
@@ -320,20 +323,6 @@ pub unsafe extern "C" fn weir_breaker_acquire(
     transition: *mut weir_breaker_transition,
 ) -> weir_status {
     entry!(breaker; out, permit => acquire(breaker, now, out, permit, transition))
-}
-
-/// `weir_breaker_acquire` at `weir_now()`.
-///
-/// # Safety
-/// As `weir_breaker_acquire`.
-#[no_mangle]
-pub unsafe extern "C" fn weir_breaker_acquire_now(
-    breaker: *const weir_breaker,
-    out: *mut weir_decision,
-    permit: *mut weir_breaker_permit,
-    transition: *mut weir_breaker_transition,
-) -> weir_status {
-    entry!(breaker; out, permit => acquire(breaker, weir_host::monotonic_now(), out, permit, transition))
 }
 
 /// Reports the call of `permit` at `now`: `failed` (0 or 1) and how long it
@@ -370,7 +359,7 @@ pub unsafe extern "C" fn weir_breaker_record_now(
     transition: *mut weir_breaker_transition,
 ) -> weir_status {
     entry!(breaker, permit => {
-        let now = weir_host::monotonic_now();
+        let now = now_of::<weir_breaker>();
         let duration = now.saturating_sub(permit.started_at);
         let t = breaker.inner.record_at(now, Permit::from_bits(permit.bits), failed, duration);
         report(transition, now, t);

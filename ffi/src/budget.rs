@@ -4,7 +4,7 @@
 
 use crate::backoff::{advice, weir_backoff, weir_retry_decision};
 use crate::decision::weir_decision;
-use crate::handle::{drop_handle, entry, live, need, out, publish};
+use crate::handle::{drop_handle, entry, live, need, now_of, out, publish};
 use crate::status::{config_error, guard, weir_status};
 use std::sync::Arc;
 use weir_core::budget::{retry, AtomicRetryBudget, RetryAsk, RetryBudgetConfig, Unbudgeted};
@@ -62,6 +62,8 @@ pub struct weir_retry_budget {
     pub(crate) events: crate::events::weir_events,
 }
 
+impl weir_host::Clocked for weir_retry_budget {}
+
 /// Writes the default config to `out`.
 ///
 /// # Safety
@@ -106,18 +108,10 @@ pub unsafe extern "C" fn weir_retry_budget_new(
 ///
 /// # Safety
 /// `budget` is NULL or live.
+// twin weir_retry_budget_deposit_now: `weir_retry_budget_deposit` at `weir_now()`.
 #[no_mangle]
 pub unsafe extern "C" fn weir_retry_budget_deposit(budget: *const weir_retry_budget, now: u64) -> weir_status {
     entry!(budget => budget.inner.deposit(now))
-}
-
-/// `weir_retry_budget_deposit` at `weir_now()`.
-///
-/// # Safety
-/// `budget` is NULL or live.
-#[no_mangle]
-pub unsafe extern "C" fn weir_retry_budget_deposit_now(budget: *const weir_retry_budget) -> weir_status {
-    entry!(budget => budget.inner.deposit(weir_host::monotonic_now()))
 }
 
 /// Asks to retry after `delay_ns` with `deadline_left_ns` of the caller's
@@ -230,6 +224,6 @@ pub unsafe extern "C" fn weir_retry_now(
         drawn.draw = weir_host::draw();
         // SAFETY: forwarded from this function's contract; `drawn` is a
         // local copy of the caller's ask.
-        unsafe { weir_retry(backoff, budget, weir_host::monotonic_now(), &drawn, out) }
+        unsafe { weir_retry(backoff, budget, now_of::<weir_retry_budget>(), &drawn, out) }
     })
 }

@@ -130,6 +130,13 @@ impl Status for () {
     }
 }
 
+/// The time a `_now` entry point decides at: the clock weir-host chose for
+/// the state behind a handle of type `H`, read inside the call.
+#[inline(always)]
+pub(crate) fn now_of<H: weir_host::Clocked>() -> u64 {
+    H::CLOCK.now()
+}
+
 /// The frame of an entry point: the body runs under [`guard`], each handle
 /// named before `;`/`=>` is rebound to its live reference and each pointer
 /// named after `;` is checked, all before anything is written (either one

@@ -117,6 +117,8 @@ pub struct weir_hedger {
     inner: Hedger,
 }
 
+impl weir_host::Clocked for weir_hedger {}
+
 /// Writes the default config to `out`.
 ///
 /// # Safety
@@ -207,19 +209,10 @@ pub unsafe extern "C" fn weir_hedger_new_with_budget(
 ///
 /// # Safety
 /// `hedger` is NULL or live; `started_at` is NULL or writable.
+// twin weir_hedger_begin_now: `weir_hedger_begin` at `weir_now()`.
 #[no_mangle]
 pub unsafe extern "C" fn weir_hedger_begin(hedger: *const weir_hedger, now: u64, started_at: *mut u64) -> weir_status {
     entry!(hedger => started_at = hedger.inner.begin_at(now))
-}
-
-/// `weir_hedger_begin` at `weir_now()`.
-///
-/// # Safety
-/// As `weir_hedger_begin`.
-#[no_mangle]
-pub unsafe extern "C" fn weir_hedger_begin_now(hedger: *const weir_hedger, started_at: *mut u64) -> weir_status {
-    // SAFETY: forwarded from this function's contract.
-    unsafe { weir_hedger_begin(hedger, weir_host::monotonic_now(), started_at) }
 }
 
 /// Decides the next hedge of a request begun at `started_at` that has sent
@@ -228,6 +221,7 @@ pub unsafe extern "C" fn weir_hedger_begin_now(hedger: *const weir_hedger, start
 ///
 /// # Safety
 /// `hedger` is NULL or live; `out` is NULL or writable.
+// twin weir_hedger_next_now: `weir_hedger_next` at `weir_now()`.
 #[no_mangle]
 pub unsafe extern "C" fn weir_hedger_next(
     hedger: *const weir_hedger,
@@ -238,22 +232,6 @@ pub unsafe extern "C" fn weir_hedger_next(
     out: *mut weir_hedge_decision,
 ) -> weir_status {
     entry!(hedger => out = hedger.inner.next_at(now, started_at, hedges_sent, deadline_left_ns).into())
-}
-
-/// `weir_hedger_next` at `weir_now()`.
-///
-/// # Safety
-/// As `weir_hedger_next`.
-#[no_mangle]
-pub unsafe extern "C" fn weir_hedger_next_now(
-    hedger: *const weir_hedger,
-    started_at: u64,
-    hedges_sent: u64,
-    deadline_left_ns: u64,
-    out: *mut weir_hedge_decision,
-) -> weir_status {
-    // SAFETY: forwarded from this function's contract.
-    unsafe { weir_hedger_next(hedger, weir_host::monotonic_now(), started_at, hedges_sent, deadline_left_ns, out) }
 }
 
 /// The decision for an ask the caller filled in; with `spend` non-zero a
@@ -294,19 +272,10 @@ pub unsafe extern "C" fn weir_hedger_deposit(hedger: *const weir_hedger, now: u6
 ///
 /// # Safety
 /// `hedger` is NULL or live.
+// twin weir_hedger_record_now: `weir_hedger_record` at `weir_now()`.
 #[no_mangle]
 pub unsafe extern "C" fn weir_hedger_record(hedger: *const weir_hedger, now: u64, latency_ns: u64) -> weir_status {
     entry!(hedger => hedger.inner.record_at(now, latency_ns))
-}
-
-/// `weir_hedger_record` at `weir_now()`.
-///
-/// # Safety
-/// `hedger` is NULL or live.
-#[no_mangle]
-pub unsafe extern "C" fn weir_hedger_record_now(hedger: *const weir_hedger, latency_ns: u64) -> weir_status {
-    // SAFETY: forwarded from this function's contract.
-    unsafe { weir_hedger_record(hedger, weir_host::monotonic_now(), latency_ns) }
 }
 
 /// The budget window's `requests` and `retries` (hedges among them) at `now`.

@@ -15,7 +15,7 @@ use weir_host::CpuSampler;
 /// `weir_shared_limiter_now` instead). Thread-safe.
 #[no_mangle]
 pub extern "C" fn weir_now() -> u64 {
-    guard_value(0, weir_host::monotonic_now)
+    guard_value(0, || weir_host::Clock::Process.now())
 }
 
 /// The stable, unseeded 64-bit hash of `len` bytes at `key` that every weir

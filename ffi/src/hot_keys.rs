@@ -42,6 +42,8 @@ pub struct weir_hot_keys {
     inner: HotKeys,
 }
 
+impl weir_host::Clocked for weir_hot_keys {}
+
 /// Writes the default config to `out`.
 ///
 /// # Safety
@@ -90,6 +92,7 @@ pub unsafe extern "C" fn weir_hot_keys_new(
 /// # Safety
 /// `hot` is NULL or live; `key` points to `key_len` readable bytes (may be
 /// NULL when `key_len` is 0).
+// twin weir_hot_keys_record_now: `weir_hot_keys_record` at `weir_now()`.
 #[no_mangle]
 pub unsafe extern "C" fn weir_hot_keys_record(
     hot: *const weir_hot_keys,
@@ -102,20 +105,6 @@ pub unsafe extern "C" fn weir_hot_keys_record(
         let Some(key) = (unsafe { bytes(key, key_len) }) else { return weir_status::NullArgument };
         hot.inner.record_at(now, key);
     })
-}
-
-/// `weir_hot_keys_record` at `weir_now()`.
-///
-/// # Safety
-/// As `weir_hot_keys_record`.
-#[no_mangle]
-pub unsafe extern "C" fn weir_hot_keys_record_now(
-    hot: *const weir_hot_keys,
-    key: *const u8,
-    key_len: usize,
-) -> weir_status {
-    // SAFETY: forwarded from this function's contract.
-    unsafe { weir_hot_keys_record(hot, weir_host::monotonic_now(), key, key_len) }
 }
 
 /// Counts one request for a key already hashed (its bytes are not kept).

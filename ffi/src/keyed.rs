@@ -2,7 +2,7 @@
 //! fixed at creation (it never grows with new keys).
 
 use crate::decision::weir_decision;
-use crate::handle::{bytes, drop_handle, entry, live, need, out, publish};
+use crate::handle::{bytes, drop_handle, entry, live, need, now_of, out, publish};
 use crate::limiter::{weir_limiter_config, Change};
 use crate::seed::{hasher, weir_hash_seed};
 use crate::status::{config_error, guard, unit_error, weir_status};
@@ -20,6 +20,8 @@ pub struct weir_keyed_limiter {
     keys: KeyHasher,
     pub(crate) events: crate::events::weir_events,
 }
+
+impl weir_host::Clocked for weir_keyed_limiter {}
 
 fn storage(capacity: u64) -> Result<Box<[KeySet]>, weir_status> {
     let ways = WAYS as u64;
@@ -126,7 +128,7 @@ pub unsafe extern "C" fn weir_keyed_limiter_acquire_bytes_now(
         // SAFETY: forwarded from this function's contract.
         let Some(key) = (unsafe { bytes(key, key_len) }) else { return weir_status::NullArgument };
         need!(out);
-        let now = weir_host::monotonic_now();
+        let now = now_of::<weir_keyed_limiter>();
         let decision = limiter.inner.acquire(limiter.keys.hash(key), now, cost);
         limiter.events.observe(now, &decision);
         out!(out, decision.into());

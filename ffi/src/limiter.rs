@@ -85,6 +85,8 @@ pub struct weir_limiter {
     pub(crate) inner: AtomicLimiter,
 }
 
+impl weir_host::Clocked for weir_limiter {}
+
 /// Makes a limiter with a full bucket. On `WEIR_STATUS_INVALID_CONFIG` the
 /// last error names the field and rule; `*out` is untouched.
 ///
@@ -109,6 +111,8 @@ pub unsafe extern "C" fn weir_limiter_new(
 ///
 /// # Safety
 /// `limiter` is NULL or live; `out` is NULL or writable.
+// twin weir_limiter_acquire_now: `weir_limiter_acquire` at `weir_now()`, read inside the call: the hot
+// path for bindings whose every foreign call is costly (Go's cgo).
 #[no_mangle]
 pub unsafe extern "C" fn weir_limiter_acquire(
     limiter: *const weir_limiter,
@@ -117,23 +121,6 @@ pub unsafe extern "C" fn weir_limiter_acquire(
     out: *mut weir_decision,
 ) -> weir_status {
     entry!(limiter => out = limiter.inner.acquire(now, cost).into())
-}
-
-/// `weir_limiter_acquire` at `weir_now()`, read inside the call: the hot
-/// path for bindings whose every foreign call is costly (Go's cgo).
-///
-/// # Safety
-/// As `weir_limiter_acquire`.
-#[no_mangle]
-pub unsafe extern "C" fn weir_limiter_acquire_now(
-    limiter: *const weir_limiter,
-    cost: u64,
-    out: *mut weir_decision,
-) -> weir_status {
-    entry!(limiter => out = {
-        let decision = limiter.inner.acquire(weir_host::monotonic_now(), cost);
-        decision.into()
-    })
 }
 
 /// Changes the limit to `*config` at `now` (the clock its acquires use),
@@ -247,6 +234,8 @@ pub struct weir_multi_limiter {
     inner: MultiLimiter,
 }
 
+impl weir_host::Clocked for weir_multi_limiter {}
+
 /// Makes a limiter of the `count` rates at `configs` (1 to 4), each with a
 /// full bucket. On `WEIR_STATUS_INVALID_CONFIG` the last error names the
 /// field (`rates` for the count); `*out` is untouched.
@@ -286,6 +275,7 @@ pub unsafe extern "C" fn weir_multi_limiter_new(
 ///
 /// # Safety
 /// `limiter` is NULL or live; `out` is NULL or writable.
+// twin weir_multi_limiter_acquire_now: `weir_multi_limiter_acquire` at `weir_now()`, read inside the call.
 #[no_mangle]
 pub unsafe extern "C" fn weir_multi_limiter_acquire(
     limiter: *const weir_multi_limiter,
@@ -294,19 +284,6 @@ pub unsafe extern "C" fn weir_multi_limiter_acquire(
     out: *mut weir_decision,
 ) -> weir_status {
     entry!(limiter => out = limiter.inner.acquire(now, cost).into())
-}
-
-/// `weir_multi_limiter_acquire` at `weir_now()`, read inside the call.
-///
-/// # Safety
-/// As `weir_multi_limiter_acquire`.
-#[no_mangle]
-pub unsafe extern "C" fn weir_multi_limiter_acquire_now(
-    limiter: *const weir_multi_limiter,
-    cost: u64,
-    out: *mut weir_decision,
-) -> weir_status {
-    entry!(limiter => out = limiter.inner.acquire(weir_host::monotonic_now(), cost).into())
 }
 
 /// Changes rate `index` to `*config` at `now`, keeping what it spent (the

@@ -1,7 +1,7 @@
 //! `weir_picker`: power-of-two-choices load balancing over a fixed set of
 //! node slots (EWMA latency x in-flight, success rate, server CPU).
 
-use crate::handle::{drop_handle, entry, live, out, publish};
+use crate::handle::{drop_handle, entry, live, now_of, out, publish};
 use crate::status::{config_error, guard, weir_status};
 use weir_core::picker::{NodeSlot, NodeState, Outcome, PickTicket, Picker, PickerConfig};
 use weir_core::Reason;
@@ -115,6 +115,8 @@ pub struct weir_picker {
     inner: Picker<Box<[NodeSlot]>>,
 }
 
+impl weir_host::Clocked for weir_picker {}
+
 /// Writes the default config to `out`.
 ///
 /// # Safety
@@ -207,6 +209,7 @@ fn pick_of(ticket: Option<PickTicket>, now: u64) -> weir_pick {
 ///
 /// # Safety
 /// `picker` is NULL or live; `out` is NULL or writable.
+// twin weir_picker_pick_now: `weir_picker_pick` at `weir_now()` with `weir_draw()`.
 #[no_mangle]
 pub unsafe extern "C" fn weir_picker_pick(
     picker: *const weir_picker,
@@ -215,18 +218,6 @@ pub unsafe extern "C" fn weir_picker_pick(
     out: *mut weir_pick,
 ) -> weir_status {
     entry!(picker => out = pick_of(picker.inner.pick(now, draw), now))
-}
-
-/// `weir_picker_pick` at `weir_now()` with `weir_draw()`.
-///
-/// # Safety
-/// `picker` is NULL or live; `out` is NULL or writable.
-#[no_mangle]
-pub unsafe extern "C" fn weir_picker_pick_now(picker: *const weir_picker, out: *mut weir_pick) -> weir_status {
-    entry!(picker => out = {
-        let now = weir_host::monotonic_now();
-        pick_of(picker.inner.pick(now, weir_host::draw()), now)
-    })
 }
 
 fn outcome(latency_ns: u64, success: bool, cpu_permille: i32) -> Outcome {
@@ -277,7 +268,7 @@ pub unsafe extern "C" fn weir_picker_done_now(
     cpu_permille: i32,
 ) -> weir_status {
     guard(|| {
-        let now = weir_host::monotonic_now();
+        let now = now_of::<weir_picker>();
         let latency = now.saturating_sub(live!(pick).picked_at);
         // SAFETY: forwarded from this function's contract.
         unsafe { weir_picker_done(picker, pick, now, latency, success, cpu_permille) }

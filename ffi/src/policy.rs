@@ -16,6 +16,8 @@ pub struct weir_policy {
     pub(crate) inner: ProcessPolicy,
 }
 
+impl weir_host::Clocked for weir_policy {}
+
 /// One request's verdict; owns the strings its accessors lend.
 pub struct weir_verdict {
     v: Verdict,
@@ -194,6 +196,7 @@ pub(crate) unsafe fn optional<'a>(ptr: *const u8, len: usize) -> Result<Option<&
 /// # Safety
 /// `policy` NULL or live; `request` NULL or readable with every (pointer,
 /// length) pair readable; `out` NULL or writable.
+// twin weir_policy_check_now: `weir_policy_check` at the native clock.
 #[no_mangle]
 pub unsafe extern "C" fn weir_policy_check(
     policy: *const weir_policy,
@@ -277,20 +280,6 @@ pub(crate) unsafe fn decide(
     let ticket = Mutex::new(v.ticket.take());
     // SAFETY: `out` non-NULL and writable per the contract.
     unsafe { publish(out, weir_verdict { v, ticket }) }
-}
-
-/// `weir_policy_check` at the native clock.
-///
-/// # Safety
-/// As `weir_policy_check`.
-#[no_mangle]
-pub unsafe extern "C" fn weir_policy_check_now(
-    policy: *const weir_policy,
-    request: *const weir_request,
-    out: *mut *mut weir_verdict,
-) -> weir_status {
-    // SAFETY: forwarded from the caller.
-    unsafe { weir_policy_check(policy, request, weir_host::monotonic_now(), out) }
 }
 
 /// Swaps in a new document at `now`: limits whose rule, rate, burst and

@@ -167,6 +167,7 @@ fn check_view(
 /// # Safety
 /// `policy` NULL or live; `wire` readable for `wire_len` bytes; `out` NULL
 /// or writable.
+// twin weir_policy_check_wire_now: `weir_policy_check_wire` at the native clock.
 #[no_mangle]
 pub unsafe extern "C" fn weir_policy_check_wire(
     policy: *const weir_policy,
@@ -184,21 +185,6 @@ pub unsafe extern "C" fn weir_policy_check_wire(
     })
 }
 
-/// `weir_policy_check_wire` at the native clock.
-///
-/// # Safety
-/// As `weir_policy_check_wire`.
-#[no_mangle]
-pub unsafe extern "C" fn weir_policy_check_wire_now(
-    policy: *const weir_policy,
-    wire: *const u8,
-    wire_len: usize,
-    out: *mut *mut weir_verdict,
-) -> weir_status {
-    // SAFETY: forwarded from the caller.
-    unsafe { weir_policy_check_wire(policy, wire, wire_len, weir_host::monotonic_now(), out) }
-}
-
 /// `weir_policy_check` with the request's fields as arguments and only its
 /// headers in the wire layout (the header count, then each name and value;
 /// `headers_len` 0: none): a caller passes the strings it holds as they
@@ -209,6 +195,7 @@ pub unsafe extern "C" fn weir_policy_check_wire_now(
 /// # Safety
 /// `policy` NULL or live; each (pointer, length) pair readable when its
 /// length is not 0; `out` NULL or writable.
+// twin weir_policy_check_fields_now: `weir_policy_check_fields` at the native clock.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn weir_policy_check_fields(
@@ -247,46 +234,6 @@ pub unsafe extern "C" fn weir_policy_check_fields(
         }
         check_headers(policy, Wire { rest: headers }, Head { method, path, client_address, key }, now, out)
     })
-}
-
-/// `weir_policy_check_fields` at the native clock.
-///
-/// # Safety
-/// As `weir_policy_check_fields`.
-#[no_mangle]
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn weir_policy_check_fields_now(
-    policy: *const weir_policy,
-    method: *const u8,
-    method_len: usize,
-    path: *const u8,
-    path_len: usize,
-    client_address: *const u8,
-    client_address_len: usize,
-    key: *const u8,
-    key_len: usize,
-    headers: *const u8,
-    headers_len: usize,
-    out: *mut *mut weir_verdict,
-) -> weir_status {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        weir_policy_check_fields(
-            policy,
-            method,
-            method_len,
-            path,
-            path_len,
-            client_address,
-            client_address_len,
-            key,
-            key_len,
-            headers,
-            headers_len,
-            weir_host::monotonic_now(),
-            out,
-        )
-    }
 }
 
 #[cfg(test)]

@@ -55,6 +55,8 @@ pub struct weir_quantiles {
     inner: LatencyQuantiles,
 }
 
+impl weir_host::Clocked for weir_quantiles {}
+
 /// Writes the default config to `out`.
 ///
 /// # Safety
@@ -112,6 +114,7 @@ pub unsafe extern "C" fn weir_quantiles_record_now(q: *const weir_quantiles, lat
 ///
 /// # Safety
 /// `q` is NULL or live; `out` is NULL or writable.
+// twin weir_quantiles_quantile_now: `weir_quantiles_quantile` at `weir_now()`.
 #[no_mangle]
 pub unsafe extern "C" fn weir_quantiles_quantile(
     q: *const weir_quantiles,
@@ -134,20 +137,6 @@ pub unsafe extern "C" fn weir_quantiles_quantile(
             }
         );
     })
-}
-
-/// `weir_quantiles_quantile` at `weir_now()`.
-///
-/// # Safety
-/// `q` is NULL or live; `out` is NULL or writable.
-#[no_mangle]
-pub unsafe extern "C" fn weir_quantiles_quantile_now(
-    q: *const weir_quantiles,
-    quantile: f64,
-    out: *mut weir_quantile_reading,
-) -> weir_status {
-    // SAFETY: forwarded from this function's contract.
-    unsafe { weir_quantiles_quantile(q, weir_host::monotonic_now(), quantile, out) }
 }
 
 /// The window ending at `now`, bucket by bucket: writes up to `cap` buckets

@@ -8,7 +8,7 @@ use crate::limiter::{weir_limiter_config, Change};
 use crate::status::{config_error, guard, guard_value, invalid_argument, set_last_error, unit_error, weir_status};
 use std::ffi::{c_char, CStr, OsStr};
 use std::os::unix::ffi::OsStrExt;
-use weir_host::{SharedError, SharedLimiter};
+use weir_host::{Clock, Clocked, SharedError, SharedLimiter};
 
 /// A rate limiter whose state lives in a memory-mapped file, so every
 /// process that opens the same path spends from one bucket. Thread-safe like
@@ -16,6 +16,10 @@ use weir_host::{SharedError, SharedLimiter};
 /// `weir_shared_limiter_free` must not race with other use of the handle.
 pub struct weir_shared_limiter {
     inner: SharedLimiter,
+}
+
+impl Clocked for weir_shared_limiter {
+    const CLOCK: Clock = <SharedLimiter as Clocked>::CLOCK;
 }
 
 /// Opens the shared limiter at `path` (a file, best on a tmpfs such as
@@ -64,6 +68,8 @@ pub unsafe extern "C" fn weir_shared_limiter_open(
 ///
 /// # Safety
 /// `limiter` is NULL or live; `out` is NULL or writable.
+// twin weir_shared_limiter_acquire_now: `weir_shared_limiter_acquire` now, on `CLOCK_MONOTONIC` read inside the
+// call (a vDSO read, the clock every process sharing the limiter uses).
 #[no_mangle]
 pub unsafe extern "C" fn weir_shared_limiter_acquire(
     limiter: *const weir_shared_limiter,
@@ -72,23 +78,6 @@ pub unsafe extern "C" fn weir_shared_limiter_acquire(
     out: *mut weir_decision,
 ) -> weir_status {
     entry!(limiter => out = limiter.inner.acquire(now, cost).into())
-}
-
-/// `weir_shared_limiter_acquire` now, on `CLOCK_MONOTONIC` read inside the
-/// call (a vDSO read, the clock every process sharing the limiter uses).
-///
-/// # Safety
-/// As `weir_shared_limiter_acquire`.
-#[no_mangle]
-pub unsafe extern "C" fn weir_shared_limiter_acquire_now(
-    limiter: *const weir_shared_limiter,
-    cost: u64,
-    out: *mut weir_decision,
-) -> weir_status {
-    entry!(limiter => out = {
-        let decision = limiter.inner.acquire(SharedLimiter::now(), cost);
-        decision.into()
-    })
 }
 
 /// Changes the limit for every process sharing the file to `*config`, now
@@ -161,7 +150,7 @@ pub unsafe extern "C" fn weir_shared_limiter_get_config(
 /// `weir_shared_limiter_acquire_now` uses). Thread-safe.
 #[no_mangle]
 pub extern "C" fn weir_shared_limiter_now() -> u64 {
-    guard_value(0, SharedLimiter::now)
+    guard_value(0, || <SharedLimiter as Clocked>::CLOCK.now())
 }
 
 /// Unmaps `*limiter`'s file (the state stays in the file for the other

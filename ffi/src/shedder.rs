@@ -2,7 +2,7 @@
 //! in-flight estimate learned over a rolling window) with a hard queue cap.
 
 use crate::decision::weir_decision;
-use crate::handle::{drop_handle, entry, live, out, publish};
+use crate::handle::{drop_handle, entry, live, now_of, out, publish};
 use crate::status::{config_error, guard, weir_status};
 use weir_core::shedder::{AtomicShedder, ShedderConfig};
 
@@ -77,6 +77,8 @@ pub struct weir_shedder {
     pub(crate) events: crate::events::weir_events,
 }
 
+impl weir_host::Clocked for weir_shedder {}
+
 /// Writes the default config to `out`.
 ///
 /// # Safety
@@ -136,7 +138,7 @@ pub unsafe extern "C" fn weir_shedder_acquire_now(
     started_at: *mut u64,
 ) -> weir_status {
     entry!(shedder; out => started_at = {
-        let now = weir_host::monotonic_now();
+        let now = now_of::<weir_shedder>();
         let d = shedder.inner.acquire(now);
         shedder.events.observe(now, &d);
         out!(out, d.into());
@@ -149,18 +151,10 @@ pub unsafe extern "C" fn weir_shedder_acquire_now(
 ///
 /// # Safety
 /// `shedder` is NULL or live.
+// twin weir_shedder_done_now: `weir_shedder_done` at `weir_now()`.
 #[no_mangle]
 pub unsafe extern "C" fn weir_shedder_done(shedder: *const weir_shedder, started_at: u64, now: u64) -> weir_status {
     entry!(shedder => shedder.inner.done(started_at, now))
-}
-
-/// `weir_shedder_done` at `weir_now()`.
-///
-/// # Safety
-/// `shedder` is NULL or live.
-#[no_mangle]
-pub unsafe extern "C" fn weir_shedder_done_now(shedder: *const weir_shedder, started_at: u64) -> weir_status {
-    entry!(shedder => shedder.inner.done(started_at, weir_host::monotonic_now()))
 }
 
 /// Ends an admitted request that never reached the service (a later step

@@ -149,6 +149,7 @@ pub struct weir_shedder_admission {
 /// # Safety
 /// `shedder` is NULL or live; `slots` is NULL or as `weir_shedder_slots`
 /// says; `out` is NULL or writable.
+// twin weir_shedder_acquire_slot_now: `weir_shedder_acquire_slot` at `weir_now()`.
 #[no_mangle]
 pub unsafe extern "C" fn weir_shedder_acquire_slot(
     shedder: *const weir_shedder,
@@ -159,22 +160,6 @@ pub unsafe extern "C" fn weir_shedder_acquire_slot(
     entry!(shedder; slots, out => {
         // SAFETY: checked non-NULL; valid per the contract.
         out!(out, unsafe { admit(shedder, slots_of(slots), now) });
-    })
-}
-
-/// `weir_shedder_acquire_slot` at `weir_now()`.
-///
-/// # Safety
-/// As `weir_shedder_acquire_slot`.
-#[no_mangle]
-pub unsafe extern "C" fn weir_shedder_acquire_slot_now(
-    shedder: *const weir_shedder,
-    slots: *mut weir_shedder_slots,
-    out: *mut weir_shedder_admission,
-) -> weir_status {
-    entry!(shedder; slots, out => {
-        // SAFETY: checked non-NULL; valid per the contract.
-        out!(out, unsafe { admit(shedder, slots_of(slots), weir_host::monotonic_now()) });
     })
 }
 
@@ -207,6 +192,7 @@ mod tests {
     use super::*;
     use crate::shedder::{weir_shedder_config, weir_shedder_config_default, weir_shedder_free, weir_shedder_new};
     use crate::shedder::{weir_shedder_snapshot, weir_shedder_stats};
+    use crate::twins::weir_shedder_acquire_slot_now;
     use std::sync::atomic::{AtomicU64, Ordering};
 
     fn shedder(max_queue: u64) -> *mut weir_shedder {

@@ -64,6 +64,8 @@ pub struct weir_throttle {
     pub(crate) events: crate::events::weir_events,
 }
 
+impl weir_host::Clocked for weir_throttle {}
+
 /// Writes the default config to `out`.
 ///
 /// # Safety
@@ -100,6 +102,7 @@ pub unsafe extern "C" fn weir_throttle_new(
 ///
 /// # Safety
 /// `throttle` is NULL or live; `out` is NULL or writable.
+// twin weir_throttle_acquire_now: `weir_throttle_acquire` at `weir_now()` with `weir_draw()`.
 #[no_mangle]
 pub unsafe extern "C" fn weir_throttle_acquire(
     throttle: *const weir_throttle,
@@ -114,40 +117,15 @@ pub unsafe extern "C" fn weir_throttle_acquire(
     })
 }
 
-/// `weir_throttle_acquire` at `weir_now()` with `weir_draw()`.
-///
-/// # Safety
-/// `throttle` is NULL or live; `out` is NULL or writable.
-#[no_mangle]
-pub unsafe extern "C" fn weir_throttle_acquire_now(
-    throttle: *const weir_throttle,
-    out: *mut weir_decision,
-) -> weir_status {
-    entry!(throttle => out = {
-        let now = weir_host::monotonic_now();
-        let d = throttle.inner.acquire(now, weir_host::draw());
-        throttle.events.observe(now, &d);
-        d.into()
-    })
-}
-
 /// Reports an admitted request's outcome at `now`: `success` non-zero when
 /// the backend accepted it.
 ///
 /// # Safety
 /// `throttle` is NULL or live.
+// twin weir_throttle_record_now: `weir_throttle_record` at `weir_now()`.
 #[no_mangle]
 pub unsafe extern "C" fn weir_throttle_record(throttle: *const weir_throttle, now: u64, success: bool) -> weir_status {
     entry!(throttle => throttle.inner.record(now, success))
-}
-
-/// `weir_throttle_record` at `weir_now()`.
-///
-/// # Safety
-/// `throttle` is NULL or live.
-#[no_mangle]
-pub unsafe extern "C" fn weir_throttle_record_now(throttle: *const weir_throttle, success: bool) -> weir_status {
-    entry!(throttle => throttle.inner.record(weir_host::monotonic_now(), success))
 }
 
 /// Takes back a request admitted at `acquired_at` (the `now` its

@@ -114,6 +114,43 @@ pub fn monotonic_now() -> Nanos {
     kernel_monotonic_now()
 }
 
+/// A clock a primitive's state is decided on. Which one each state reads is
+/// chosen here, through [`Clocked`], for every binding's calls that read the
+/// time for the caller (the C ABI's `_now` twins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// [`monotonic_now`]: state one process owns.
+    Process,
+    /// [`kernel_monotonic_now`]: state several processes decide on at once,
+    /// which must all read one clock (their TSC calibrations drift apart).
+    Machine,
+}
+
+impl Clock {
+    /// Reads this clock.
+    #[inline(always)]
+    pub fn now(self) -> Nanos {
+        match self {
+            Clock::Process => monotonic_now(),
+            Clock::Machine => kernel_monotonic_now(),
+        }
+    }
+}
+
+/// State decided on one [`Clock`]: process-local unless its impl here says
+/// otherwise. A binding's handle over such state takes its clock with
+/// `const CLOCK: Clock = <State as Clocked>::CLOCK` (or the default).
+pub trait Clocked {
+    /// The clock this state's decisions read.
+    const CLOCK: Clock = Clock::Process;
+}
+
+/// Every process mapping the file decides on it.
+#[cfg(unix)]
+impl Clocked for crate::SharedLimiter {
+    const CLOCK: Clock = Clock::Machine;
+}
+
 /// Measures elapsed time on the same clock, for response times.
 #[derive(Debug, Clone, Copy)]
 pub struct Stopwatch {

@@ -39,6 +39,7 @@ pub use bulkhead::{
     DEFAULT_MAX_WAIT_NS, MAX_IN_FLIGHT_LIMIT, MAX_QUEUE_LIMIT, MAX_WAIT_LIMIT_NS,
 };
 pub use clock::{kernel_monotonic_now, monotonic_from_ticks, monotonic_now, ticks, Stopwatch, Ticks};
+pub use clock::{Clock, Clocked};
 pub use cpu::{CpuSampler, CpuSource};
 pub use decisions::{Decisions, REASON_SLOTS};
 pub use events::{Event, EventKind, Events, EVENTS_QUEUE, TABLE_HOLD_NS};
