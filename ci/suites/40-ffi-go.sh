@@ -7,8 +7,8 @@
 # with the opt-in weir_direct tag, the direct-call build). The
 # fleet limiter's C and Go tests lease from a redis-server this suite starts
 # on a free loopback port (and stops on exit).
-# `ci/suites/40-ffi-go.sh --header` only regenerates ffi/src/twins.rs and
-# ffi/include/weir.h.
+# `ci/suites/40-ffi-go.sh --header` only rewrites the `_now` twins in ffi/src and
+# regenerates ffi/include/weir.h.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$PWD"

@@ -1465,6 +1465,14 @@ weir_status weir_adaptive_limit_acquire(const weir_adaptive_limit *limit,
                                         weir_decision *out,
                                         weir_adaptive_permit *permit);
 
+// `weir_adaptive_limit_acquire` at `weir_now()`.
+//
+// # Safety
+// As `weir_adaptive_limit_acquire`.
+weir_status weir_adaptive_limit_acquire_now(const weir_adaptive_limit *limit,
+                                            weir_decision *out,
+                                            weir_adaptive_permit *permit);
+
 // Ends the request of `permit`, which took `rtt_ns` and ended as
 // `outcome` (a `weir_adaptive_outcome`); `*new_limit` (NULL: not wanted)
 // is the limit now in force.
@@ -1576,6 +1584,15 @@ weir_status weir_breaker_acquire(const weir_breaker *breaker,
                                  weir_breaker_permit *permit,
                                  weir_breaker_transition *transition);
 
+// `weir_breaker_acquire` at `weir_now()`.
+//
+// # Safety
+// As `weir_breaker_acquire`.
+weir_status weir_breaker_acquire_now(const weir_breaker *breaker,
+                                     weir_decision *out,
+                                     weir_breaker_permit *permit,
+                                     weir_breaker_transition *transition);
+
 // Reports the call of `permit` at `now`: `failed` (0 or 1) and how long it
 // took. `transition` (NULL: not wanted) says whether it moved the breaker.
 //
@@ -1683,6 +1700,12 @@ weir_status weir_retry_budget_new(const weir_retry_budget_config *config, weir_r
 // # Safety
 // `budget` is NULL or live.
 weir_status weir_retry_budget_deposit(const weir_retry_budget *budget, uint64_t now);
+
+// `weir_retry_budget_deposit` at `weir_now()`.
+//
+// # Safety
+// As `weir_retry_budget_deposit`.
+weir_status weir_retry_budget_deposit_now(const weir_retry_budget *budget);
 
 // Asks to retry after `delay_ns` with `deadline_left_ns` of the caller's
 // deadline left (`UINT64_MAX` for none). Admitted retries are counted;
@@ -2049,6 +2072,12 @@ weir_status weir_hedger_new_with_budget(const weir_hedge_config *config,
 // `hedger` is NULL or live; `started_at` is NULL or writable.
 weir_status weir_hedger_begin(const weir_hedger *hedger, uint64_t now, uint64_t *started_at);
 
+// `weir_hedger_begin` at `weir_now()`.
+//
+// # Safety
+// As `weir_hedger_begin`.
+weir_status weir_hedger_begin_now(const weir_hedger *hedger, uint64_t *started_at);
+
 // Decides the next hedge of a request begun at `started_at` that has sent
 // `hedges_sent` hedges, reading the hedger's recent latency; a `send`
 // has spent its retry.
@@ -2061,6 +2090,16 @@ weir_status weir_hedger_next(const weir_hedger *hedger,
                              uint64_t hedges_sent,
                              uint64_t deadline_left_ns,
                              weir_hedge_decision *out);
+
+// `weir_hedger_next` at `weir_now()`.
+//
+// # Safety
+// As `weir_hedger_next`.
+weir_status weir_hedger_next_now(const weir_hedger *hedger,
+                                 uint64_t started_at,
+                                 uint64_t hedges_sent,
+                                 uint64_t deadline_left_ns,
+                                 weir_hedge_decision *out);
 
 // The decision for an ask the caller filled in; with `spend` non-zero a
 // `send` spends the budget, with 0 the budget is not asked (`send` then
@@ -2086,6 +2125,12 @@ weir_status weir_hedger_deposit(const weir_hedger *hedger, uint64_t now);
 // # Safety
 // `hedger` is NULL or live.
 weir_status weir_hedger_record(const weir_hedger *hedger, uint64_t now, uint64_t latency_ns);
+
+// `weir_hedger_record` at `weir_now()`.
+//
+// # Safety
+// As `weir_hedger_record`.
+weir_status weir_hedger_record_now(const weir_hedger *hedger, uint64_t latency_ns);
 
 // The budget window's `requests` and `retries` (hedges among them) at `now`.
 //
@@ -2136,6 +2181,12 @@ weir_status weir_hot_keys_record(const weir_hot_keys *hot,
                                  uint64_t now,
                                  const uint8_t *key,
                                  size_t key_len);
+
+// `weir_hot_keys_record` at `weir_now()`.
+//
+// # Safety
+// As `weir_hot_keys_record`.
+weir_status weir_hot_keys_record_now(const weir_hot_keys *hot, const uint8_t *key, size_t key_len);
 
 // Counts one request for a key already hashed (its bytes are not kept).
 //
@@ -2413,6 +2464,15 @@ weir_status weir_limiter_acquire(const weir_limiter *limiter,
                                  uint64_t cost,
                                  weir_decision *out);
 
+// `weir_limiter_acquire` at `weir_now()`, read inside the call: the hot
+// path for bindings whose every foreign call is costly (Go's cgo).
+//
+// # Safety
+// As `weir_limiter_acquire`.
+weir_status weir_limiter_acquire_now(const weir_limiter *limiter,
+                                     uint64_t cost,
+                                     weir_decision *out);
+
 // Changes the limit to `*config` at `now` (the clock its acquires use),
 // keeping what was spent: a TAT ahead of `now` is rescaled from the old
 // token interval to the new one (rounded up) and capped at the new burst,
@@ -2494,6 +2554,14 @@ weir_status weir_multi_limiter_acquire(const weir_multi_limiter *limiter,
                                        uint64_t cost,
                                        weir_decision *out);
 
+// `weir_multi_limiter_acquire` at `weir_now()`, read inside the call.
+//
+// # Safety
+// As `weir_multi_limiter_acquire`.
+weir_status weir_multi_limiter_acquire_now(const weir_multi_limiter *limiter,
+                                           uint64_t cost,
+                                           weir_decision *out);
+
 // Changes rate `index` to `*config` at `now`, keeping what it spent (the
 // rule of `weir_limiter_set_config`). An `index` past the rates is
 // `WEIR_STATUS_INVALID_CONFIG` naming `index`.
@@ -2552,6 +2620,12 @@ weir_status weir_picker_pick(const weir_picker *picker,
                              uint64_t now,
                              uint64_t draw,
                              weir_pick *out);
+
+// `weir_picker_pick` at `weir_now()` with `weir_draw()`.
+//
+// # Safety
+// As `weir_picker_pick`.
+weir_status weir_picker_pick_now(const weir_picker *picker, weir_pick *out);
 
 // Reports the outcome of `pick` at `now`: how long it took, whether it
 // succeeded, and the server's CPU in permille if the response carried it
@@ -2637,6 +2711,14 @@ weir_status weir_policy_check(const weir_policy *policy,
                               const weir_request *request,
                               uint64_t now,
                               weir_verdict **out);
+
+// `weir_policy_check` at the native clock.
+//
+// # Safety
+// As `weir_policy_check`.
+weir_status weir_policy_check_now(const weir_policy *policy,
+                                  const weir_request *request,
+                                  weir_verdict **out);
 
 // Swaps in a new document at `now`: limits whose rule, rate, burst and
 // table size are unchanged keep their state. On `WEIR_STATUS_INVALID_CONFIG`
@@ -2750,6 +2832,15 @@ weir_status weir_policy_check_wire(const weir_policy *policy,
                                    uint64_t now,
                                    weir_verdict **out);
 
+// `weir_policy_check_wire` at the native clock.
+//
+// # Safety
+// As `weir_policy_check_wire`.
+weir_status weir_policy_check_wire_now(const weir_policy *policy,
+                                       const uint8_t *wire,
+                                       size_t wire_len,
+                                       weir_verdict **out);
+
 // `weir_policy_check` with the request's fields as arguments and only its
 // headers in the wire layout (the header count, then each name and value;
 // `headers_len` 0: none): a caller passes the strings it holds as they
@@ -2773,6 +2864,23 @@ weir_status weir_policy_check_fields(const weir_policy *policy,
                                      size_t headers_len,
                                      uint64_t now,
                                      weir_verdict **out);
+
+// `weir_policy_check_fields` at the native clock.
+//
+// # Safety
+// As `weir_policy_check_fields`.
+weir_status weir_policy_check_fields_now(const weir_policy *policy,
+                                         const uint8_t *method,
+                                         size_t method_len,
+                                         const uint8_t *path,
+                                         size_t path_len,
+                                         const uint8_t *client_address,
+                                         size_t client_address_len,
+                                         const uint8_t *key,
+                                         size_t key_len,
+                                         const uint8_t *headers,
+                                         size_t headers_len,
+                                         weir_verdict **out);
 
 // Writes the default config to `out`.
 //
@@ -2809,6 +2917,14 @@ weir_status weir_quantiles_quantile(const weir_quantiles *q,
                                     uint64_t now,
                                     double quantile,
                                     weir_quantile_reading *out);
+
+// `weir_quantiles_quantile` at `weir_now()`.
+//
+// # Safety
+// As `weir_quantiles_quantile`.
+weir_status weir_quantiles_quantile_now(const weir_quantiles *q,
+                                        double quantile,
+                                        weir_quantile_reading *out);
 
 // The window ending at `now`, bucket by bucket: writes up to `cap` buckets
 // to `out` in ascending order and the number of non-empty buckets to
@@ -2898,6 +3014,15 @@ weir_status weir_shared_limiter_acquire(const weir_shared_limiter *limiter,
                                         uint64_t cost,
                                         weir_decision *out);
 
+// `weir_shared_limiter_acquire` now, on `CLOCK_MONOTONIC` read inside the
+// call (a vDSO read, the clock every process sharing the limiter uses).
+//
+// # Safety
+// As `weir_shared_limiter_acquire`.
+weir_status weir_shared_limiter_acquire_now(const weir_shared_limiter *limiter,
+                                            uint64_t cost,
+                                            weir_decision *out);
+
 // Changes the limit for every process sharing the file to `*config`, now
 // on `CLOCK_MONOTONIC`, keeping what was spent (the rule of
 // `weir_limiter_set_config`). The config in force lives in the file;
@@ -2978,6 +3103,12 @@ weir_status weir_shedder_acquire_now(const weir_shedder *shedder,
 // `shedder` is NULL or live.
 weir_status weir_shedder_done(const weir_shedder *shedder, uint64_t started_at, uint64_t now);
 
+// `weir_shedder_done` at `weir_now()`.
+//
+// # Safety
+// As `weir_shedder_done`.
+weir_status weir_shedder_done_now(const weir_shedder *shedder, uint64_t started_at);
+
 // Ends an admitted request that never reached the service (a later step
 // refused it, or it was cancelled before sending) without a response time:
 // its near-zero time would teach the shedder a minimum RT it cannot keep.
@@ -3028,6 +3159,14 @@ weir_status weir_shedder_acquire_slot(const weir_shedder *shedder,
                                       weir_shedder_slots *slots,
                                       uint64_t now,
                                       weir_shedder_admission *out);
+
+// `weir_shedder_acquire_slot` at `weir_now()`.
+//
+// # Safety
+// As `weir_shedder_acquire_slot`.
+weir_status weir_shedder_acquire_slot_now(const weir_shedder *shedder,
+                                          weir_shedder_slots *slots,
+                                          weir_shedder_admission *out);
 
 // Applies the ends in `slots` at `now` and frees their slots: before a
 // snapshot, so it counts every end handed over.
@@ -3140,12 +3279,24 @@ weir_status weir_throttle_acquire(const weir_throttle *throttle,
                                   uint64_t draw,
                                   weir_decision *out);
 
+// `weir_throttle_acquire` at `weir_now()` with `weir_draw()`.
+//
+// # Safety
+// As `weir_throttle_acquire`.
+weir_status weir_throttle_acquire_now(const weir_throttle *throttle, weir_decision *out);
+
 // Reports an admitted request's outcome at `now`: `success` non-zero when
 // the backend accepted it.
 //
 // # Safety
 // `throttle` is NULL or live.
 weir_status weir_throttle_record(const weir_throttle *throttle, uint64_t now, bool success);
+
+// `weir_throttle_record` at `weir_now()`.
+//
+// # Safety
+// As `weir_throttle_record`.
+weir_status weir_throttle_record_now(const weir_throttle *throttle, bool success);
 
 // Takes back a request admitted at `acquired_at` (the `now` its
 // `weir_throttle_acquire` took) that never reached the backend, because a
@@ -3169,157 +3320,6 @@ weir_status weir_throttle_snapshot(const weir_throttle *throttle,
 // # Safety
 // `throttle` is NULL or points to NULL or to a live throttle no other thread uses.
 void weir_throttle_free(weir_throttle **throttle);
-
-// `weir_adaptive_limit_acquire` at `weir_now()`.
-//
-// # Safety
-// As `weir_adaptive_limit_acquire`.
-weir_status weir_adaptive_limit_acquire_now(const weir_adaptive_limit *limit,
-                                            weir_decision *out,
-                                            weir_adaptive_permit *permit);
-
-// `weir_breaker_acquire` at `weir_now()`.
-//
-// # Safety
-// As `weir_breaker_acquire`.
-weir_status weir_breaker_acquire_now(const weir_breaker *breaker,
-                                     weir_decision *out,
-                                     weir_breaker_permit *permit,
-                                     weir_breaker_transition *transition);
-
-// `weir_retry_budget_deposit` at `weir_now()`.
-//
-// # Safety
-// As `weir_retry_budget_deposit`.
-weir_status weir_retry_budget_deposit_now(const weir_retry_budget *budget);
-
-// `weir_hedger_begin` at `weir_now()`.
-//
-// # Safety
-// As `weir_hedger_begin`.
-weir_status weir_hedger_begin_now(const weir_hedger *hedger, uint64_t *started_at);
-
-// `weir_hedger_next` at `weir_now()`.
-//
-// # Safety
-// As `weir_hedger_next`.
-weir_status weir_hedger_next_now(const weir_hedger *hedger,
-                                 uint64_t started_at,
-                                 uint64_t hedges_sent,
-                                 uint64_t deadline_left_ns,
-                                 weir_hedge_decision *out);
-
-// `weir_hedger_record` at `weir_now()`.
-//
-// # Safety
-// As `weir_hedger_record`.
-weir_status weir_hedger_record_now(const weir_hedger *hedger, uint64_t latency_ns);
-
-// `weir_hot_keys_record` at `weir_now()`.
-//
-// # Safety
-// As `weir_hot_keys_record`.
-weir_status weir_hot_keys_record_now(const weir_hot_keys *hot, const uint8_t *key, size_t key_len);
-
-// `weir_limiter_acquire` at `weir_now()`, read inside the call: the hot
-// path for bindings whose every foreign call is costly (Go's cgo).
-//
-// # Safety
-// As `weir_limiter_acquire`.
-weir_status weir_limiter_acquire_now(const weir_limiter *limiter,
-                                     uint64_t cost,
-                                     weir_decision *out);
-
-// `weir_multi_limiter_acquire` at `weir_now()`, read inside the call.
-//
-// # Safety
-// As `weir_multi_limiter_acquire`.
-weir_status weir_multi_limiter_acquire_now(const weir_multi_limiter *limiter,
-                                           uint64_t cost,
-                                           weir_decision *out);
-
-// `weir_picker_pick` at `weir_now()` with `weir_draw()`.
-//
-// # Safety
-// As `weir_picker_pick`.
-weir_status weir_picker_pick_now(const weir_picker *picker, weir_pick *out);
-
-// `weir_policy_check` at the native clock.
-//
-// # Safety
-// As `weir_policy_check`.
-weir_status weir_policy_check_now(const weir_policy *policy,
-                                  const weir_request *request,
-                                  weir_verdict **out);
-
-// `weir_policy_check_wire` at the native clock.
-//
-// # Safety
-// As `weir_policy_check_wire`.
-weir_status weir_policy_check_wire_now(const weir_policy *policy,
-                                       const uint8_t *wire,
-                                       size_t wire_len,
-                                       weir_verdict **out);
-
-// `weir_policy_check_fields` at the native clock.
-//
-// # Safety
-// As `weir_policy_check_fields`.
-weir_status weir_policy_check_fields_now(const weir_policy *policy,
-                                         const uint8_t *method,
-                                         size_t method_len,
-                                         const uint8_t *path,
-                                         size_t path_len,
-                                         const uint8_t *client_address,
-                                         size_t client_address_len,
-                                         const uint8_t *key,
-                                         size_t key_len,
-                                         const uint8_t *headers,
-                                         size_t headers_len,
-                                         weir_verdict **out);
-
-// `weir_quantiles_quantile` at `weir_now()`.
-//
-// # Safety
-// As `weir_quantiles_quantile`.
-weir_status weir_quantiles_quantile_now(const weir_quantiles *q,
-                                        double quantile,
-                                        weir_quantile_reading *out);
-
-// `weir_shared_limiter_acquire` now, on `CLOCK_MONOTONIC` read inside the
-// call (a vDSO read, the clock every process sharing the limiter uses).
-//
-// # Safety
-// As `weir_shared_limiter_acquire`.
-weir_status weir_shared_limiter_acquire_now(const weir_shared_limiter *limiter,
-                                            uint64_t cost,
-                                            weir_decision *out);
-
-// `weir_shedder_done` at `weir_now()`.
-//
-// # Safety
-// As `weir_shedder_done`.
-weir_status weir_shedder_done_now(const weir_shedder *shedder, uint64_t started_at);
-
-// `weir_shedder_acquire_slot` at `weir_now()`.
-//
-// # Safety
-// As `weir_shedder_acquire_slot`.
-weir_status weir_shedder_acquire_slot_now(const weir_shedder *shedder,
-                                          weir_shedder_slots *slots,
-                                          weir_shedder_admission *out);
-
-// `weir_throttle_acquire` at `weir_now()` with `weir_draw()`.
-//
-// # Safety
-// As `weir_throttle_acquire`.
-weir_status weir_throttle_acquire_now(const weir_throttle *throttle, weir_decision *out);
-
-// `weir_throttle_record` at `weir_now()`.
-//
-// # Safety
-// As `weir_throttle_record`.
-weir_status weir_throttle_record_now(const weir_throttle *throttle, bool success);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -223,6 +223,23 @@ pub unsafe extern "C" fn weir_adaptive_limit_acquire(
     entry!(limit; out, permit => acquire(limit, now, out, permit))
 }
 
+/// `weir_adaptive_limit_acquire` at `weir_now()`.
+///
+/// # Safety
+/// As `weir_adaptive_limit_acquire`.
+// Written by ffi/twins from the `// twin` mark above; edit that, not this.
+#[no_mangle]
+pub unsafe extern "C" fn weir_adaptive_limit_acquire_now(
+    limit: *const weir_adaptive_limit,
+    out: *mut weir_decision,
+    permit: *mut weir_adaptive_permit,
+) -> weir_status {
+    crate::status::guard(|| {
+        let now = crate::handle::now_of::<weir_adaptive_limit>();
+        entry!(limit; out, permit => acquire(limit, now, out, permit))
+    })
+}
+
 fn outcome(code: u32) -> Option<Outcome> {
     match code {
         0 => Some(Outcome::Success),

@@ -325,6 +325,24 @@ pub unsafe extern "C" fn weir_breaker_acquire(
     entry!(breaker; out, permit => acquire(breaker, now, out, permit, transition))
 }
 
+/// `weir_breaker_acquire` at `weir_now()`.
+///
+/// # Safety
+/// As `weir_breaker_acquire`.
+// Written by ffi/twins from the `// twin` mark above; edit that, not this.
+#[no_mangle]
+pub unsafe extern "C" fn weir_breaker_acquire_now(
+    breaker: *const weir_breaker,
+    out: *mut weir_decision,
+    permit: *mut weir_breaker_permit,
+    transition: *mut weir_breaker_transition,
+) -> weir_status {
+    crate::status::guard(|| {
+        let now = crate::handle::now_of::<weir_breaker>();
+        entry!(breaker; out, permit => acquire(breaker, now, out, permit, transition))
+    })
+}
+
 /// Reports the call of `permit` at `now`: `failed` (0 or 1) and how long it
 /// took. `transition` (NULL: not wanted) says whether it moved the breaker.
 ///

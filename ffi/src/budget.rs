@@ -114,6 +114,19 @@ pub unsafe extern "C" fn weir_retry_budget_deposit(budget: *const weir_retry_bud
     entry!(budget => budget.inner.deposit(now))
 }
 
+/// `weir_retry_budget_deposit` at `weir_now()`.
+///
+/// # Safety
+/// As `weir_retry_budget_deposit`.
+// Written by ffi/twins from the `// twin` mark above; edit that, not this.
+#[no_mangle]
+pub unsafe extern "C" fn weir_retry_budget_deposit_now(budget: *const weir_retry_budget) -> weir_status {
+    crate::status::guard(|| {
+        let now = crate::handle::now_of::<weir_retry_budget>();
+        entry!(budget => budget.inner.deposit(now))
+    })
+}
+
 /// Asks to retry after `delay_ns` with `deadline_left_ns` of the caller's
 /// deadline left (`UINT64_MAX` for none). Admitted retries are counted;
 /// `remaining` is the retries still allowed.

@@ -215,6 +215,19 @@ pub unsafe extern "C" fn weir_hedger_begin(hedger: *const weir_hedger, now: u64,
     entry!(hedger => started_at = hedger.inner.begin_at(now))
 }
 
+/// `weir_hedger_begin` at `weir_now()`.
+///
+/// # Safety
+/// As `weir_hedger_begin`.
+// Written by ffi/twins from the `// twin` mark above; edit that, not this.
+#[no_mangle]
+pub unsafe extern "C" fn weir_hedger_begin_now(hedger: *const weir_hedger, started_at: *mut u64) -> weir_status {
+    crate::status::guard(|| {
+        let now = crate::handle::now_of::<weir_hedger>();
+        entry!(hedger => started_at = hedger.inner.begin_at(now))
+    })
+}
+
 /// Decides the next hedge of a request begun at `started_at` that has sent
 /// `hedges_sent` hedges, reading the hedger's recent latency; a `send`
 /// has spent its retry.
@@ -232,6 +245,25 @@ pub unsafe extern "C" fn weir_hedger_next(
     out: *mut weir_hedge_decision,
 ) -> weir_status {
     entry!(hedger => out = hedger.inner.next_at(now, started_at, hedges_sent, deadline_left_ns).into())
+}
+
+/// `weir_hedger_next` at `weir_now()`.
+///
+/// # Safety
+/// As `weir_hedger_next`.
+// Written by ffi/twins from the `// twin` mark above; edit that, not this.
+#[no_mangle]
+pub unsafe extern "C" fn weir_hedger_next_now(
+    hedger: *const weir_hedger,
+    started_at: u64,
+    hedges_sent: u64,
+    deadline_left_ns: u64,
+    out: *mut weir_hedge_decision,
+) -> weir_status {
+    crate::status::guard(|| {
+        let now = crate::handle::now_of::<weir_hedger>();
+        entry!(hedger => out = hedger.inner.next_at(now, started_at, hedges_sent, deadline_left_ns).into())
+    })
 }
 
 /// The decision for an ask the caller filled in; with `spend` non-zero a
@@ -276,6 +308,19 @@ pub unsafe extern "C" fn weir_hedger_deposit(hedger: *const weir_hedger, now: u6
 #[no_mangle]
 pub unsafe extern "C" fn weir_hedger_record(hedger: *const weir_hedger, now: u64, latency_ns: u64) -> weir_status {
     entry!(hedger => hedger.inner.record_at(now, latency_ns))
+}
+
+/// `weir_hedger_record` at `weir_now()`.
+///
+/// # Safety
+/// As `weir_hedger_record`.
+// Written by ffi/twins from the `// twin` mark above; edit that, not this.
+#[no_mangle]
+pub unsafe extern "C" fn weir_hedger_record_now(hedger: *const weir_hedger, latency_ns: u64) -> weir_status {
+    crate::status::guard(|| {
+        let now = crate::handle::now_of::<weir_hedger>();
+        entry!(hedger => hedger.inner.record_at(now, latency_ns))
+    })
 }
 
 /// The budget window's `requests` and `retries` (hedges among them) at `now`.

@@ -107,6 +107,27 @@ pub unsafe extern "C" fn weir_hot_keys_record(
     })
 }
 
+/// `weir_hot_keys_record` at `weir_now()`.
+///
+/// # Safety
+/// As `weir_hot_keys_record`.
+// Written by ffi/twins from the `// twin` mark above; edit that, not this.
+#[no_mangle]
+pub unsafe extern "C" fn weir_hot_keys_record_now(
+    hot: *const weir_hot_keys,
+    key: *const u8,
+    key_len: usize,
+) -> weir_status {
+    crate::status::guard(|| {
+        let now = crate::handle::now_of::<weir_hot_keys>();
+        entry!(hot => {
+            // SAFETY: forwarded from this function's contract.
+            let Some(key) = (unsafe { bytes(key, key_len) }) else { return weir_status::NullArgument };
+            hot.inner.record_at(now, key);
+        })
+    })
+}
+
 /// Counts one request for a key already hashed (its bytes are not kept).
 ///
 /// # Safety

@@ -52,7 +52,6 @@ mod shedder;
 mod shedder_slots;
 mod singleflight;
 mod throttle;
-mod twins;
 
 pub use adaptive_limit::*;
 pub use backoff::*;
@@ -81,7 +80,6 @@ pub use shedder_slots::*;
 pub use singleflight::*;
 pub use status::{weir_last_error_field, weir_last_error_message, weir_last_error_rule, weir_status, weir_status_str};
 pub use throttle::*;
-pub use twins::*;
 pub use version::*;
 
 #[cfg(test)]

@@ -123,6 +123,24 @@ pub unsafe extern "C" fn weir_limiter_acquire(
     entry!(limiter => out = limiter.inner.acquire(now, cost).into())
 }
 
+/// `weir_limiter_acquire` at `weir_now()`, read inside the call: the hot
+/// path for bindings whose every foreign call is costly (Go's cgo).
+///
+/// # Safety
+/// As `weir_limiter_acquire`.
+// Written by ffi/twins from the `// twin` mark above; edit that, not this.
+#[no_mangle]
+pub unsafe extern "C" fn weir_limiter_acquire_now(
+    limiter: *const weir_limiter,
+    cost: u64,
+    out: *mut weir_decision,
+) -> weir_status {
+    crate::status::guard(|| {
+        let now = crate::handle::now_of::<weir_limiter>();
+        entry!(limiter => out = limiter.inner.acquire(now, cost).into())
+    })
+}
+
 /// Changes the limit to `*config` at `now` (the clock its acquires use),
 /// keeping what was spent: a TAT ahead of `now` is rescaled from the old
 /// token interval to the new one (rounded up) and capped at the new burst,
@@ -284,6 +302,23 @@ pub unsafe extern "C" fn weir_multi_limiter_acquire(
     out: *mut weir_decision,
 ) -> weir_status {
     entry!(limiter => out = limiter.inner.acquire(now, cost).into())
+}
+
+/// `weir_multi_limiter_acquire` at `weir_now()`, read inside the call.
+///
+/// # Safety
+/// As `weir_multi_limiter_acquire`.
+// Written by ffi/twins from the `// twin` mark above; edit that, not this.
+#[no_mangle]
+pub unsafe extern "C" fn weir_multi_limiter_acquire_now(
+    limiter: *const weir_multi_limiter,
+    cost: u64,
+    out: *mut weir_decision,
+) -> weir_status {
+    crate::status::guard(|| {
+        let now = crate::handle::now_of::<weir_multi_limiter>();
+        entry!(limiter => out = limiter.inner.acquire(now, cost).into())
+    })
 }
 
 /// Changes rate `index` to `*config` at `now`, keeping what it spent (the

@@ -220,6 +220,20 @@ pub unsafe extern "C" fn weir_picker_pick(
     entry!(picker => out = pick_of(picker.inner.pick(now, draw), now))
 }
 
+/// `weir_picker_pick` at `weir_now()` with `weir_draw()`.
+///
+/// # Safety
+/// As `weir_picker_pick`.
+// Written by ffi/twins from the `// twin` mark above; edit that, not this.
+#[no_mangle]
+pub unsafe extern "C" fn weir_picker_pick_now(picker: *const weir_picker, out: *mut weir_pick) -> weir_status {
+    crate::status::guard(|| {
+        let now = crate::handle::now_of::<weir_picker>();
+        let draw = weir_host::draw();
+        entry!(picker => out = pick_of(picker.inner.pick(now, draw), now))
+    })
+}
+
 fn outcome(latency_ns: u64, success: bool, cpu_permille: i32) -> Outcome {
     // Negative: the response carried no CPU; larger than u16: clamped.
     let cpu = u16::try_from(cpu_permille.max(0)).unwrap_or(u16::MAX);

@@ -240,6 +240,57 @@ pub unsafe extern "C" fn weir_policy_check(
     })
 }
 
+/// `weir_policy_check` at the native clock.
+///
+/// # Safety
+/// As `weir_policy_check`.
+// Written by ffi/twins from the `// twin` mark above; edit that, not this.
+#[no_mangle]
+pub unsafe extern "C" fn weir_policy_check_now(
+    policy: *const weir_policy,
+    request: *const weir_request,
+    out: *mut *mut weir_verdict,
+) -> weir_status {
+    crate::status::guard(|| {
+        let now = crate::handle::now_of::<weir_policy>();
+        guard(|| {
+            let policy = live!(policy);
+            let r = live!(request);
+            need!(out);
+            // SAFETY: the request's pairs are readable per the contract.
+            let parts = unsafe {
+                (
+                    bytes(r.method, r.method_len),
+                    bytes(r.path, r.path_len),
+                    optional(r.client_address, r.client_address_len),
+                    optional(r.key, r.key_len),
+                )
+            };
+            let (Some(method), Some(path), Ok(client_address), Ok(key)) = parts else {
+                return weir_status::NullArgument;
+            };
+            let mut pairs: Vec<(&[u8], &[u8])> = Vec::with_capacity(r.headers_len);
+            if r.headers_len > 0 {
+                need!(r.headers);
+                // SAFETY: `headers` non-NULL, `headers_len` entries readable.
+                let headers = unsafe { std::slice::from_raw_parts(r.headers, r.headers_len) };
+                for h in headers {
+                    // SAFETY: each header's pairs readable per the contract.
+                    let (Some(n), Some(v)) =
+                        (unsafe { bytes(h.name, h.name_len) }, unsafe { bytes(h.value, h.value_len) })
+                    else {
+                        return weir_status::NullArgument;
+                    };
+                    pairs.push((n, v));
+                }
+            }
+            let view = RequestView { method, path, headers: &pairs, client_address, key };
+            // SAFETY: `out` checked non-NULL.
+            unsafe { decide(policy, &view, now, out) }
+        })
+    })
+}
+
 /// Checks `view` at `now` and writes the verdict to `out`: NULL for an
 /// admission that carries nothing. An empty method reads as `GET`, an
 /// empty path as `/`.

@@ -185,6 +185,30 @@ pub unsafe extern "C" fn weir_policy_check_wire(
     })
 }
 
+/// `weir_policy_check_wire` at the native clock.
+///
+/// # Safety
+/// As `weir_policy_check_wire`.
+// Written by ffi/twins from the `// twin` mark above; edit that, not this.
+#[no_mangle]
+pub unsafe extern "C" fn weir_policy_check_wire_now(
+    policy: *const weir_policy,
+    wire: *const u8,
+    wire_len: usize,
+    out: *mut *mut weir_verdict,
+) -> weir_status {
+    crate::status::guard(|| {
+        let now = crate::handle::now_of::<weir_policy>();
+        entry!(policy; out => {
+            // SAFETY: readable for `wire_len` bytes per the contract.
+            let Some(wire) = (unsafe { bytes(wire, wire_len) }) else {
+                return weir_status::NullArgument;
+            };
+            check_wire(policy, wire, now, out)
+        })
+    })
+}
+
 /// `weir_policy_check` with the request's fields as arguments and only its
 /// headers in the wire layout (the header count, then each name and value;
 /// `headers_len` 0: none): a caller passes the strings it holds as they
@@ -233,6 +257,53 @@ pub unsafe extern "C" fn weir_policy_check_fields(
             return unsafe { decide(policy, &view, now, out) };
         }
         check_headers(policy, Wire { rest: headers }, Head { method, path, client_address, key }, now, out)
+    })
+}
+
+/// `weir_policy_check_fields` at the native clock.
+///
+/// # Safety
+/// As `weir_policy_check_fields`.
+// Written by ffi/twins from the `// twin` mark above; edit that, not this.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn weir_policy_check_fields_now(
+    policy: *const weir_policy,
+    method: *const u8,
+    method_len: usize,
+    path: *const u8,
+    path_len: usize,
+    client_address: *const u8,
+    client_address_len: usize,
+    key: *const u8,
+    key_len: usize,
+    headers: *const u8,
+    headers_len: usize,
+    out: *mut *mut weir_verdict,
+) -> weir_status {
+    crate::status::guard(|| {
+        let now = crate::handle::now_of::<weir_policy>();
+        entry!(policy; out => {
+            // SAFETY: every pair readable per the contract.
+            let parts = unsafe {
+                (
+                    bytes(method, method_len),
+                    bytes(path, path_len),
+                    optional(client_address, client_address_len),
+                    optional(key, key_len),
+                    bytes(headers, headers_len),
+                )
+            };
+            let (Some(method), Some(path), Ok(client_address), Ok(key), Some(headers)) = parts else {
+                return weir_status::NullArgument;
+            };
+            if headers.is_empty() {
+                let view = RequestView { method, path, headers: &[], client_address, key };
+                // SAFETY: `out` checked non-NULL.
+                return unsafe { decide(policy, &view, now, out) };
+            }
+            check_headers(policy, Wire { rest: headers }, Head { method, path, client_address, key }, now, out)
+        })
     })
 }
 

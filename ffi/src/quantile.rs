@@ -139,6 +139,37 @@ pub unsafe extern "C" fn weir_quantiles_quantile(
     })
 }
 
+/// `weir_quantiles_quantile` at `weir_now()`.
+///
+/// # Safety
+/// As `weir_quantiles_quantile`.
+// Written by ffi/twins from the `// twin` mark above; edit that, not this.
+#[no_mangle]
+pub unsafe extern "C" fn weir_quantiles_quantile_now(
+    q: *const weir_quantiles,
+    quantile: f64,
+    out: *mut weir_quantile_reading,
+) -> weir_status {
+    crate::status::guard(|| {
+        let now = crate::handle::now_of::<weir_quantiles>();
+        entry!(q; out => {
+            let snapshot = q.inner.snapshot_at(now);
+            let value = match weir_host::check_quantile(quantile) {
+                Ok(v) => snapshot.quantile(v),
+                Err(e) => return unit_error(e),
+            };
+            out!(
+                out,
+                weir_quantile_reading {
+                    found: value.is_some().into(),
+                    value_ns: value.unwrap_or(0),
+                    count: snapshot.count
+                }
+            );
+        })
+    })
+}
+
 /// The window ending at `now`, bucket by bucket: writes up to `cap` buckets
 /// to `out` in ascending order and the number of non-empty buckets to
 /// `out_len` (more than `cap` means the rest were left out).

@@ -80,6 +80,24 @@ pub unsafe extern "C" fn weir_shared_limiter_acquire(
     entry!(limiter => out = limiter.inner.acquire(now, cost).into())
 }
 
+/// `weir_shared_limiter_acquire` now, on `CLOCK_MONOTONIC` read inside the
+/// call (a vDSO read, the clock every process sharing the limiter uses).
+///
+/// # Safety
+/// As `weir_shared_limiter_acquire`.
+// Written by ffi/twins from the `// twin` mark above; edit that, not this.
+#[no_mangle]
+pub unsafe extern "C" fn weir_shared_limiter_acquire_now(
+    limiter: *const weir_shared_limiter,
+    cost: u64,
+    out: *mut weir_decision,
+) -> weir_status {
+    crate::status::guard(|| {
+        let now = crate::handle::now_of::<weir_shared_limiter>();
+        entry!(limiter => out = limiter.inner.acquire(now, cost).into())
+    })
+}
+
 /// Changes the limit for every process sharing the file to `*config`, now
 /// on `CLOCK_MONOTONIC`, keeping what was spent (the rule of
 /// `weir_limiter_set_config`). The config in force lives in the file;

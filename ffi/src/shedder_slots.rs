@@ -163,6 +163,26 @@ pub unsafe extern "C" fn weir_shedder_acquire_slot(
     })
 }
 
+/// `weir_shedder_acquire_slot` at `weir_now()`.
+///
+/// # Safety
+/// As `weir_shedder_acquire_slot`.
+// Written by ffi/twins from the `// twin` mark above; edit that, not this.
+#[no_mangle]
+pub unsafe extern "C" fn weir_shedder_acquire_slot_now(
+    shedder: *const weir_shedder,
+    slots: *mut weir_shedder_slots,
+    out: *mut weir_shedder_admission,
+) -> weir_status {
+    crate::status::guard(|| {
+        let now = crate::handle::now_of::<weir_shedder>();
+        entry!(shedder; slots, out => {
+            // SAFETY: checked non-NULL; valid per the contract.
+            out!(out, unsafe { admit(shedder, slots_of(slots), now) });
+        })
+    })
+}
+
 #[inline(always)]
 fn admit(shedder: &weir_shedder, slots: &ShedderSlots, now: u64) -> weir_shedder_admission {
     let (d, slot) = slots.acquire(&shedder.inner, now);
@@ -192,7 +212,6 @@ mod tests {
     use super::*;
     use crate::shedder::{weir_shedder_config, weir_shedder_config_default, weir_shedder_free, weir_shedder_new};
     use crate::shedder::{weir_shedder_snapshot, weir_shedder_stats};
-    use crate::twins::weir_shedder_acquire_slot_now;
     use std::sync::atomic::{AtomicU64, Ordering};
 
     fn shedder(max_queue: u64) -> *mut weir_shedder {

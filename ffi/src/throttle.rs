@@ -117,6 +117,27 @@ pub unsafe extern "C" fn weir_throttle_acquire(
     })
 }
 
+/// `weir_throttle_acquire` at `weir_now()` with `weir_draw()`.
+///
+/// # Safety
+/// As `weir_throttle_acquire`.
+// Written by ffi/twins from the `// twin` mark above; edit that, not this.
+#[no_mangle]
+pub unsafe extern "C" fn weir_throttle_acquire_now(
+    throttle: *const weir_throttle,
+    out: *mut weir_decision,
+) -> weir_status {
+    crate::status::guard(|| {
+        let now = crate::handle::now_of::<weir_throttle>();
+        let draw = weir_host::draw();
+        entry!(throttle => out = {
+            let d = throttle.inner.acquire(now, draw);
+            throttle.events.observe(now, &d);
+            d.into()
+        })
+    })
+}
+
 /// Reports an admitted request's outcome at `now`: `success` non-zero when
 /// the backend accepted it.
 ///
@@ -126,6 +147,19 @@ pub unsafe extern "C" fn weir_throttle_acquire(
 #[no_mangle]
 pub unsafe extern "C" fn weir_throttle_record(throttle: *const weir_throttle, now: u64, success: bool) -> weir_status {
     entry!(throttle => throttle.inner.record(now, success))
+}
+
+/// `weir_throttle_record` at `weir_now()`.
+///
+/// # Safety
+/// As `weir_throttle_record`.
+// Written by ffi/twins from the `// twin` mark above; edit that, not this.
+#[no_mangle]
+pub unsafe extern "C" fn weir_throttle_record_now(throttle: *const weir_throttle, success: bool) -> weir_status {
+    crate::status::guard(|| {
+        let now = crate::handle::now_of::<weir_throttle>();
+        entry!(throttle => throttle.inner.record(now, success))
+    })
 }
 
 /// Takes back a request admitted at `acquired_at` (the `now` its

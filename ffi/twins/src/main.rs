@@ -1,32 +1,30 @@
-//! Writes `ffi/src/twins.rs`: the `_now` twin of every entry point marked
-//! with a `// twin NAME: doc` line comment above its `#[no_mangle]`. A twin
-//! takes its sibling's arguments less `now` (and `draw`), and calls the
-//! sibling with the clock weir-host chose for the handle's state (and
-//! `weir_draw()`), so the two never differ in anything but where the time
-//! comes from. cbindgen reads the written file like any other source.
+//! Writes the `_now` twin of every C entry point in ffi/src marked with a
+//! `// twin NAME: doc` line comment above its `#[no_mangle]`, right after
+//! the marked function. A twin takes its sibling's arguments less `now`
+//! (and `draw`), reads them inside the call from the clock weir-host chose
+//! for the handle's state (and `weir_draw()`), and runs the sibling's own
+//! body: the two never differ in anything but where the time comes from.
+//! The body is copied rather than called so the twin inlines the frame
+//! exactly as the sibling does (a call would share, and so stop inlining,
+//! the sibling's panic-guard closure). cbindgen reads the twins like any
+//! other source.
 //!
-//! `cargo run --manifest-path ffi/twins/Cargo.toml` rewrites the file;
-//! `-- --check` fails if the committed file is stale.
+//! `cargo run --manifest-path ffi/twins/Cargo.toml` rewrites them;
+//! `-- --check` fails if a committed twin is stale.
 
-use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
-const OUTPUT: &str = "twins.rs";
+/// The line that says a function was written here, not by hand.
+const WRITTEN: &str = "// Written by ffi/twins from the `// twin` mark above; edit that, not this.";
 
 /// The arguments a twin reads inside the call instead of taking them.
-const READ_INSIDE: [(&str, &str); 2] = [("now", "now_of::<{handle}>()"), ("draw", "weir_host::draw()")];
+const READ_INSIDE: [(&str, &str); 2] = [("now", "crate::handle::now_of::<{handle}>()"), ("draw", "weir_host::draw()")];
 
 struct Param {
     name: String,
     ty: String,
-}
-
-struct Twin {
-    sibling: String,
-    doc: Vec<String>,
-    params: Vec<Param>,
 }
 
 fn main() -> ExitCode {
@@ -42,85 +40,113 @@ fn main() -> ExitCode {
 
 fn run(check: bool) -> Result<(), String> {
     let ffi = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let src = ffi.join("src");
-    let mut twins = Vec::new();
-    for path in sources(&src)? {
+    let config = ffi.join("..").join("rustfmt.toml");
+    let mut stale = Vec::new();
+    for path in sources(&ffi.join("src"))? {
+        let name = path.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned());
         let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        twins.extend(parse(&text).map_err(|e| format!("{}: {e}", path.display()))?);
-    }
-    let formatted = rustfmt(&render(&twins), &ffi.join("..").join("rustfmt.toml"))?;
-    let output = src.join(OUTPUT);
-    if check {
-        let committed = std::fs::read_to_string(&output).unwrap_or_default();
-        if committed != formatted {
-            return Err(
-                "ffi/src/twins.rs is stale: run `cargo run --manifest-path ffi/twins/Cargo.toml` and commit it".into(),
-            );
+        let written = rewrite(&text).map_err(|e| format!("ffi/src/{name}: {e}"))?;
+        let written = if written == text { written } else { rustfmt(&written, &config)? };
+        if written == text {
+            continue;
         }
+        if check {
+            stale.push(format!("ffi/src/{name}"));
+        } else {
+            std::fs::write(&path, written).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    if stale.is_empty() {
         return Ok(());
     }
-    std::fs::write(&output, formatted).map_err(|e| format!("{}: {e}", output.display()))
+    Err(format!(
+        "stale `_now` twins in {}: run `cargo run --manifest-path ffi/twins/Cargo.toml` and commit them",
+        stale.join(", ")
+    ))
 }
 
 fn sources(src: &Path) -> Result<Vec<PathBuf>, String> {
     let entries = std::fs::read_dir(src).map_err(|e| format!("{}: {e}", src.display()))?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "rs") && p.file_name().is_some_and(|n| n != OUTPUT))
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
         .collect();
     paths.sort();
     Ok(paths)
 }
 
-/// The twins declared in one source file, in file order.
-fn parse(text: &str) -> Result<Vec<Twin>, String> {
-    let lines: Vec<&str> = text.lines().collect();
-    let mut twins = Vec::new();
+/// `text` with every written twin dropped and written again from its mark.
+fn rewrite(text: &str) -> Result<String, String> {
+    let lines = without_twins(text.lines().collect());
+    let mut out: Vec<String> = Vec::with_capacity(lines.len());
     let mut i = 0;
     while i < lines.len() {
         let Some(marker) = lines[i].strip_prefix("// twin ") else {
+            out.push(lines[i].to_owned());
             i += 1;
             continue;
         };
         let line = i + 1;
         let (name, first) = marker.split_once(": ").ok_or(format!("line {line}: expected `// twin NAME: doc`"))?;
         let mut doc = vec![first.to_owned()];
+        out.push(lines[i].to_owned());
         i += 1;
         while let Some(more) = lines.get(i).and_then(|l| l.strip_prefix("// ")) {
             doc.push(more.to_owned());
+            out.push(lines[i].to_owned());
             i += 1;
         }
-        while lines.get(i).is_some_and(|l| l.starts_with("#[")) {
+        let start = i;
+        while lines.get(i).is_some_and(|l| *l != "}") {
             i += 1;
         }
-        let mut signature = String::new();
-        while let Some(l) = lines.get(i) {
-            signature.push_str(l.trim());
-            i += 1;
-            if l.ends_with('{') {
-                break;
-            }
+        if i == lines.len() {
+            return Err(format!("line {line}: no function ends after the mark"));
         }
-        let twin = twin_of(&signature, doc).map_err(|e| format!("line {line}: {e}"))?;
-        if name != format!("{}_now", twin.sibling) {
-            return Err(format!(
-                "line {line}: the twin of `{}` is named `{}_now`, got `{name}`",
-                twin.sibling, twin.sibling
-            ));
-        }
-        twins.push(twin);
+        i += 1;
+        let sibling = &lines[start..i];
+        out.extend(sibling.iter().map(|l| (*l).to_owned()));
+        out.push(String::new());
+        out.extend(twin(name, &doc, sibling).map_err(|e| format!("line {line}: {e}"))?);
     }
-    Ok(twins)
+    let mut written = out.join("\n");
+    written.push('\n');
+    Ok(written)
 }
 
-fn twin_of(signature: &str, doc: Vec<String>) -> Result<Twin, String> {
+/// `lines` less the twins this program wrote (each with the blank line
+/// before it).
+fn without_twins(lines: Vec<&str>) -> Vec<&str> {
+    let mut keep = vec![true; lines.len()];
+    for (at, _) in lines.iter().enumerate().filter(|(_, l)| **l == WRITTEN) {
+        let mut start = at;
+        while start > 0 && lines[start - 1].starts_with("///") {
+            start -= 1;
+        }
+        if start > 0 && lines[start - 1].is_empty() {
+            start -= 1;
+        }
+        let end = lines[at..].iter().position(|l| *l == "}").map_or(lines.len() - 1, |p| at + p);
+        keep[start..=end].iter_mut().for_each(|k| *k = false);
+    }
+    lines.into_iter().zip(keep).filter_map(|(l, k)| k.then_some(l)).collect()
+}
+
+/// The twin `name` of `sibling` (its attributes, signature and body).
+fn twin(name: &str, doc: &[String], sibling: &[&str]) -> Result<Vec<String>, String> {
+    let fn_at = sibling.iter().position(|l| l.starts_with("pub ")).ok_or("no function after the mark")?;
+    let open = sibling[fn_at..].iter().position(|l| l.ends_with('{')).map_or(fn_at, |p| fn_at + p);
+    let signature: String = sibling[fn_at..=open].iter().map(|l| l.trim()).collect();
     let rest = signature
         .strip_prefix("pub unsafe extern \"C\" fn ")
-        .ok_or("a twin follows an `pub unsafe extern \"C\" fn` entry point")?;
-    let (sibling, rest) = rest.split_once('(').ok_or("no parameter list")?;
+        .ok_or("a twin follows a `pub unsafe extern \"C\" fn` entry point")?;
+    let (sibling_name, rest) = rest.split_once('(').ok_or("no parameter list")?;
+    if name != format!("{sibling_name}_now") {
+        return Err(format!("the twin of `{sibling_name}` is named `{sibling_name}_now`, got `{name}`"));
+    }
     let (list, ret) = rest.rsplit_once(')').ok_or("no parameter list")?;
     if ret.trim() != "-> weir_status {" {
-        return Err(format!("`{sibling}` must return weir_status to have a twin"));
+        return Err(format!("`{sibling_name}` must return weir_status to have a twin"));
     }
     let params: Vec<Param> = list
         .split(',')
@@ -132,64 +158,36 @@ fn twin_of(signature: &str, doc: Vec<String>) -> Result<Twin, String> {
         })
         .collect::<Result<_, String>>()?;
     if !params.iter().any(|p| p.name == "now" && p.ty == "u64") {
-        return Err(format!("`{sibling}` has no `now: u64` to read inside the call"));
+        return Err(format!("`{sibling_name}` has no `now: u64` to read inside the call"));
     }
-    if !params.first().is_some_and(|p| p.ty.starts_with("*const weir_")) {
-        return Err(format!("`{sibling}` must take its handle first"));
-    }
-    Ok(Twin { sibling: sibling.to_owned(), doc, params })
-}
-
-fn render(twins: &[Twin]) -> String {
-    let mut types: Vec<&str> = twins
+    let handle = params
+        .first()
+        .and_then(|p| p.ty.strip_prefix("*const weir_"))
+        .ok_or(format!("`{sibling_name}` must take its handle first"))?;
+    let read: Vec<String> = READ_INSIDE
         .iter()
-        .flat_map(|t| &t.params)
-        .filter_map(|p| p.ty.rsplit(' ').next().filter(|t| t.starts_with("weir_")))
+        .filter(|(arg, _)| params.iter().any(|p| p.name == *arg))
+        .map(|(arg, how)| format!("        let {arg} = {};", how.replace("{handle}", &format!("weir_{handle}"))))
         .collect();
-    types.extend(twins.iter().map(|t| t.sibling.as_str()));
-    types.sort_unstable();
-    types.dedup();
-    let mut out = String::from(
-        "//! The `_now` twins: each entry point marked `// twin` in this crate,\n\
-         //! with `now` read inside the call from its handle's clock.\n\
-         //! Generated by `cargo run --manifest-path ffi/twins/Cargo.toml` from\n\
-         //! those marks; do not edit.\n\n",
-    );
-    let _ = writeln!(out, "use crate::handle::now_of;\nuse crate::status::weir_status;");
-    let _ = writeln!(out, "use crate::{{{}}};", types.join(", "));
-    for twin in twins {
-        let handle = twin.params[0].ty.trim_start_matches("*const ");
-        let kept: Vec<&Param> =
-            twin.params.iter().filter(|p| READ_INSIDE.iter().all(|(name, _)| *name != p.name)).collect();
-        let args: Vec<String> = twin
-            .params
-            .iter()
-            .map(|p| match READ_INSIDE.iter().find(|(name, _)| *name == p.name) {
-                Some((_, read)) => read.replace("{handle}", handle),
-                None => p.name.clone(),
-            })
-            .collect();
-        out.push('\n');
-        for line in &twin.doc {
-            let _ = writeln!(out, "/// {line}");
-        }
-        let _ = writeln!(out, "///\n/// # Safety\n/// As `{}`.\n#[no_mangle]", twin.sibling);
-        if kept.len() > 7 {
-            out.push_str("#[allow(clippy::too_many_arguments)]\n");
-        }
-        let params: Vec<String> = kept.iter().map(|p| format!("{}: {}", p.name, p.ty)).collect();
-        let _ = writeln!(
-            out,
-            "pub unsafe extern \"C\" fn {}_now({}) -> weir_status {{\n    \
-             // SAFETY: a twin's contract is its sibling's.\n    \
-             unsafe {{ {}({}) }}\n}}",
-            twin.sibling,
-            params.join(", "),
-            twin.sibling,
-            args.join(", ")
-        );
+    let kept: Vec<String> = params
+        .iter()
+        .filter(|p| READ_INSIDE.iter().all(|(arg, _)| *arg != p.name))
+        .map(|p| format!("{}: {}", p.name, p.ty))
+        .collect();
+    let mut out: Vec<String> = doc.iter().map(|l| format!("/// {l}").trim_end().to_owned()).collect();
+    out.extend(["///".into(), "/// # Safety".into(), format!("/// As `{sibling_name}`."), WRITTEN.into()]);
+    out.push("#[no_mangle]".into());
+    if kept.len() > 7 {
+        out.push("#[allow(clippy::too_many_arguments)]".into());
     }
-    out
+    out.push(format!("pub unsafe extern \"C\" fn {name}({}) -> weir_status {{", kept.join(", ")));
+    out.push("    crate::status::guard(|| {".into());
+    out.extend(read);
+    let body = &sibling[open + 1..sibling.len() - 1];
+    out.extend(body.iter().map(|l| if l.is_empty() { String::new() } else { format!("    {l}") }));
+    out.push("    })".into());
+    out.push("}".into());
+    Ok(out)
 }
 
 fn rustfmt(source: &str, config: &Path) -> Result<String, String> {
@@ -203,7 +201,7 @@ fn rustfmt(source: &str, config: &Path) -> Result<String, String> {
     child.stdin.take().ok_or("rustfmt: no stdin")?.write_all(source.as_bytes()).map_err(|e| format!("rustfmt: {e}"))?;
     let output = child.wait_with_output().map_err(|e| format!("rustfmt: {e}"))?;
     if !output.status.success() {
-        return Err(format!("rustfmt refused the generated source:\n{source}"));
+        return Err(format!("rustfmt refused the written source:\n{source}"));
     }
     String::from_utf8(output.stdout).map_err(|e| format!("rustfmt: {e}"))
 }
