@@ -373,12 +373,14 @@ impl AtomicLease {
 
     /// Takes `cost` tokens if the lease is live and holds them.
     pub fn try_spend(&self, now: Nanos, cost: u64) -> Spend {
-        self.state.measure_and_replace(Order::Publish, |current| {
-            match Packed(current).spend(self.base().since(now), cost) {
+        self.state.measure_and_replace(
+            Order::Publish,
+            #[inline(always)]
+            |current| match Packed(current).spend(self.base().since(now), cost) {
                 (Some(next), outcome) => Measured::Replace(outcome, next.0),
                 (None, outcome) => Measured::Keep(outcome),
-            }
-        })
+            },
+        )
     }
 
     /// Adds `tokens` granted by the store, valid until `expires_at`; returns

@@ -110,18 +110,22 @@ impl Window {
         let seq = self.geometry.seq(now);
         let index = self.geometry.index(now);
         let Some(word) = self.words.get(index) else { return };
-        word.measure_and_replace(Order::Relaxed, |current| {
-            let (held_seq, held) = unpack(current);
-            let (target_seq, base) = if held_seq == seq {
-                (seq, held)
-            } else if age(held_seq, seq) < self.geometry.buckets() {
-                // The slot holds a newer bucket than `now`'s (time went back).
-                (held_seq, held)
-            } else {
-                (seq, Bucket { a: 0, b: self.b_init })
-            };
-            Measured::Replace((), pack(target_seq, update(base)))
-        });
+        word.measure_and_replace(
+            Order::Relaxed,
+            #[inline(always)]
+            |current| {
+                let (held_seq, held) = unpack(current);
+                let (target_seq, base) = if held_seq == seq {
+                    (seq, held)
+                } else if age(held_seq, seq) < self.geometry.buckets() {
+                    // The slot holds a newer bucket than `now`'s (time went back).
+                    (held_seq, held)
+                } else {
+                    (seq, Bucket { a: 0, b: self.b_init })
+                };
+                Measured::Replace((), pack(target_seq, update(base)))
+            },
+        );
     }
 
     /// Applies `amend` to the bucket an [`update`](Self::update) at `at`
@@ -132,13 +136,17 @@ impl Window {
     pub fn amend(&self, at: Nanos, amend: impl Fn(Bucket) -> Bucket) -> bool {
         let seq = self.geometry.seq(at);
         let Some(word) = self.words.get(self.geometry.index(at)) else { return false };
-        word.measure_and_replace(Order::Relaxed, |current| {
-            let (held_seq, held) = unpack(current);
-            if age(held_seq, seq) >= self.geometry.buckets() {
-                return Measured::Keep(false);
-            }
-            Measured::Replace(true, pack(held_seq, amend(held)))
-        })
+        word.measure_and_replace(
+            Order::Relaxed,
+            #[inline(always)]
+            |current| {
+                let (held_seq, held) = unpack(current);
+                if age(held_seq, seq) >= self.geometry.buckets() {
+                    return Measured::Keep(false);
+                }
+                Measured::Replace(true, pack(held_seq, amend(held)))
+            },
+        )
     }
 
     /// The bucket `now` falls in, as `fold` with age 0 would see it.

@@ -46,7 +46,11 @@ impl AtomicRetryBudget {
     pub fn deposit(&self, now: Nanos) {
         let n = self.bucket(now);
         let Some(word) = self.words.get(self.kernel.slot_of(n)) else { return };
-        word.measure_and_replace(Order::Relaxed, |current| Measured::Replace((), self.kernel.deposit(current, n)));
+        word.measure_and_replace(
+            Order::Relaxed,
+            #[inline(always)]
+            |current| Measured::Replace((), self.kernel.deposit(current, n)),
+        );
     }
 
     /// Asks to retry after `delay` with `deadline_left` of the caller's
@@ -60,16 +64,20 @@ impl AtomicRetryBudget {
         let n = self.bucket(now);
         let slot = self.kernel.slot_of(n);
         let Some(word) = self.words.get(slot) else { return self.kernel.withdraw(Tally::default(), 0, n, now).1 };
-        word.measure_and_replace(Order::Relaxed, |current| {
-            // Older buckets only change when the window moves on, which gives
-            // a later `n`; within this `n` the CAS on the current bucket is
-            // the single point that orders every withdraw.
-            let older = self.older(n, slot);
-            match self.kernel.withdraw(older, current, n, now) {
-                (Some(next), decision) => Measured::Replace(decision, next),
-                (None, decision) => Measured::Keep(decision),
-            }
-        })
+        word.measure_and_replace(
+            Order::Relaxed,
+            #[inline(always)]
+            |current| {
+                // Older buckets only change when the window moves on, which gives
+                // a later `n`; within this `n` the CAS on the current bucket is
+                // the single point that orders every withdraw.
+                let older = self.older(n, slot);
+                match self.kernel.withdraw(older, current, n, now) {
+                    (Some(next), decision) => Measured::Replace(decision, next),
+                    (None, decision) => Measured::Keep(decision),
+                }
+            },
+        )
     }
 
     fn older(&self, n: u64, slot: usize) -> Tally {

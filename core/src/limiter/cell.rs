@@ -65,10 +65,14 @@ pub fn acquire_atomic(gcra: &Gcra, tat: &AtomicU64, now: Nanos, cost: u64) -> De
     // orders every write to it; nothing else is published through it.
     // The admission is described after the exchange, so a lost race pays
     // for the bare transition only.
-    let admitted = tat.measure_and_replace(Order::Relaxed, |current| match gcra.next_state(current, now, cost) {
-        Some(next) => Measured::Replace(Ok(next), next),
-        None => Measured::Keep(Err(gcra.decide(current, now, cost).1)),
-    });
+    let admitted = tat.measure_and_replace(
+        Order::Relaxed,
+        #[inline(always)]
+        |current| match gcra.next_state(current, now, cost) {
+            Some(next) => Measured::Replace(Ok(next), next),
+            None => Measured::Keep(Err(gcra.decide(current, now, cost).1)),
+        },
+    );
     admitted.map_or_else(|refused| refused, |next| gcra.admitted(next, now))
 }
 

@@ -29,20 +29,28 @@ impl ConcurrencyLimiter {
     /// Takes a permit if one is free. `remaining` is the permits left after it.
     #[inline]
     pub fn acquire(&self) -> Decision {
-        self.in_flight.measure_and_replace(Order::Take, |current| match current {
-            full if full >= self.max => Measured::Keep(Decision::reject(Reason::ConcurrencyLimited, 0, 0, 0)),
-            _ => Measured::Replace(Decision::admit(self.max - (current + 1), 0), current + 1),
-        })
+        self.in_flight.measure_and_replace(
+            Order::Take,
+            #[inline(always)]
+            |current| match current {
+                full if full >= self.max => Measured::Keep(Decision::reject(Reason::ConcurrencyLimited, 0, 0, 0)),
+                _ => Measured::Replace(Decision::admit(self.max - (current + 1), 0), current + 1),
+            },
+        )
     }
 
     /// Returns a permit. A release without a matching acquire is ignored
     /// rather than wrapping the count, and reported by returning `false`.
     #[inline]
     pub fn release(&self) -> bool {
-        self.in_flight.measure_and_replace(Order::Give, |current| match current {
-            0 => Measured::Keep(false),
-            _ => Measured::Replace(true, current - 1),
-        })
+        self.in_flight.measure_and_replace(
+            Order::Give,
+            #[inline(always)]
+            |current| match current {
+                0 => Measured::Keep(false),
+                _ => Measured::Replace(true, current - 1),
+            },
+        )
     }
 
     /// Permits in flight now.

@@ -336,20 +336,24 @@ impl<S: AsRef<[KeySet]>> KeyedLimiter<S> {
             // so a TAT read that is not FROZEN pairs with the key read after
             // it. A word that moved to FROZEN or to another key sends the
             // search on to the next way.
-            let outcome = t.measure_and_replace(Order::Publish, |word| {
-                if word == FROZEN || k.load(Ordering::Acquire) != key {
-                    return Measured::Keep(None);
-                }
-                // The kernel the entry's TAT was written under.
-                let gcra = slot_of(&self.slots, word).hot();
-                let tat = word & !SLOT_BIT;
-                match gcra.decide(tat, now, cost) {
-                    // A refusal writes nothing; it stands if the entry did
-                    // not move while its kernel was read.
-                    (next, decision) if next == tat => Measured::Confirm(Some(decision)),
-                    (next, decision) => Measured::Replace(Some(decision), (word & SLOT_BIT) | next),
-                }
-            });
+            let outcome = t.measure_and_replace(
+                Order::Publish,
+                #[inline(always)]
+                |word| {
+                    if word == FROZEN || k.load(Ordering::Acquire) != key {
+                        return Measured::Keep(None);
+                    }
+                    // The kernel the entry's TAT was written under.
+                    let gcra = slot_of(&self.slots, word).hot();
+                    let tat = word & !SLOT_BIT;
+                    match gcra.decide(tat, now, cost) {
+                        // A refusal writes nothing; it stands if the entry did
+                        // not move while its kernel was read.
+                        (next, decision) if next == tat => Measured::Confirm(Some(decision)),
+                        (next, decision) => Measured::Replace(Some(decision), (word & SLOT_BIT) | next),
+                    }
+                },
+            );
             if let Some(decision) = outcome {
                 return Lookup::Done(decision);
             }

@@ -206,19 +206,25 @@ impl LiveRate {
 
     #[inline(always)]
     fn acquire_with(&self, now: Nanos, cost: u64, kernel: impl Fn(&Self, u64) -> Option<(Gcra, u64)>) -> Decision {
-        let admitted = self.word.measure_and_replace(Order::Publish, |word| {
-            let Some((gcra, shift)) = kernel(self, word) else { return Measured::Keep(Err(unreadable())) };
-            let tat = word.wrapping_add(shift);
-            match gcra.next_state(tat, now, cost) {
-                Some(next) => match next.wrapping_sub(shift) {
-                    next_word if (next_word ^ word) & SLOT_BIT == 0 => Measured::Replace(Ok((gcra, next)), next_word),
-                    _ => Measured::Keep(Err(overflow(tat, now))),
-                },
-                // A refusal writes nothing; it stands if the word is still
-                // the one the slot was read under.
-                None => Measured::Confirm(Err(gcra.decide(tat, now, cost).1)),
-            }
-        });
+        let admitted = self.word.measure_and_replace(
+            Order::Publish,
+            #[inline(always)]
+            |word| {
+                let Some((gcra, shift)) = kernel(self, word) else { return Measured::Keep(Err(unreadable())) };
+                let tat = word.wrapping_add(shift);
+                match gcra.next_state(tat, now, cost) {
+                    Some(next) => match next.wrapping_sub(shift) {
+                        next_word if (next_word ^ word) & SLOT_BIT == 0 => {
+                            Measured::Replace(Ok((gcra, next)), next_word)
+                        }
+                        _ => Measured::Keep(Err(overflow(tat, now))),
+                    },
+                    // A refusal writes nothing; it stands if the word is
+                    // still the one the slot was read under.
+                    None => Measured::Confirm(Err(gcra.decide(tat, now, cost).1)),
+                }
+            },
+        );
         admitted.map_or_else(|refused| refused, |(gcra, next)| gcra.admitted(next, now))
     }
 

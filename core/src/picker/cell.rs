@@ -72,16 +72,24 @@ pub struct Picker<S: AsRef<[NodeSlot]>> {
 /// the threads that saw the same stale pick, exactly one wins.
 #[inline]
 fn won_force_pick(last_pick: &AtomicU64, seen: u64, now: Nanos) -> bool {
-    last_pick.measure_and_replace(Order::Relaxed, |held| match held == seen {
-        true => Measured::Replace(true, now),
-        false => Measured::Keep(false),
-    })
+    last_pick.measure_and_replace(
+        Order::Relaxed,
+        #[inline(always)]
+        |held| match held == seen {
+            true => Measured::Replace(true, now),
+            false => Measured::Keep(false),
+        },
+    )
 }
 
 /// Applies `f` to an `f64` stored as bits, by compare-exchange.
 #[inline]
 fn update_f64(word: &AtomicU64, f: impl Fn(f64) -> f64) {
-    word.measure_and_replace(Order::Relaxed, |current| Measured::Replace((), f(f64::from_bits(current)).to_bits()));
+    word.measure_and_replace(
+        Order::Relaxed,
+        #[inline(always)]
+        |current| Measured::Replace((), f(f64::from_bits(current)).to_bits()),
+    );
 }
 
 impl<S: AsRef<[NodeSlot]>> Picker<S> {
@@ -186,10 +194,14 @@ impl<S: AsRef<[NodeSlot]>> Picker<S> {
             None => (choice.index, false),
         };
         let slot = slots.get(index)?;
-        let w = slot.lease.measure_and_replace(Order::Relaxed, |w| match lease::picked(w) {
-            Some(next) => Measured::Replace(Some(w), next),
-            None => Measured::Keep(None),
-        })?;
+        let w = slot.lease.measure_and_replace(
+            Order::Relaxed,
+            #[inline(always)]
+            |w| match lease::picked(w) {
+                Some(next) => Measured::Replace(Some(w), next),
+                None => Measured::Keep(None),
+            },
+        )?;
         if !forced {
             slot.last_pick.store(now, Ordering::Relaxed);
         }
@@ -202,10 +214,14 @@ impl<S: AsRef<[NodeSlot]>> Picker<S> {
     #[inline]
     pub fn done(&self, ticket: PickTicket, now: Nanos, outcome: Outcome) -> bool {
         let Some(slot) = self.slots.as_ref().get(ticket.index as usize) else { return false };
-        let ended = slot.lease.measure_and_replace(Order::Relaxed, |w| match lease::done(w, ticket.gen) {
-            Some(next) => Measured::Replace(true, next),
-            None => Measured::Keep(false),
-        });
+        let ended = slot.lease.measure_and_replace(
+            Order::Relaxed,
+            #[inline(always)]
+            |w| match lease::done(w, ticket.gen) {
+                Some(next) => Measured::Replace(true, next),
+                None => Measured::Keep(false),
+            },
+        );
         if !ended {
             return false;
         }

@@ -73,24 +73,28 @@ impl AtomicShedder {
         let cpu = f64::from_bits(self.cpu_bits.load(Ordering::Relaxed));
         let cooling = self.kernel.cooling_off(decode_shed(self.last_shed.load(Ordering::Relaxed)), now);
         let estimate = self.estimate(now);
-        self.in_flight.measure_and_replace(Order::Relaxed, |current| {
-            let live = current.saturating_sub(ended);
-            match self.kernel.decide(live, cpu, cooling, estimate) {
-                Some((decision, starts_cool_off)) => {
-                    if starts_cool_off {
-                        self.last_shed.fetch_max(now.saturating_add(1), Ordering::Relaxed);
+        self.in_flight.measure_and_replace(
+            Order::Relaxed,
+            #[inline(always)]
+            |current| {
+                let live = current.saturating_sub(ended);
+                match self.kernel.decide(live, cpu, cooling, estimate) {
+                    Some((decision, starts_cool_off)) => {
+                        if starts_cool_off {
+                            self.last_shed.fetch_max(now.saturating_add(1), Ordering::Relaxed);
+                        }
+                        if live == current {
+                            return Measured::Keep(decision);
+                        }
+                        Measured::Replace(decision, live)
                     }
-                    if live == current {
-                        return Measured::Keep(decision);
+                    None => {
+                        let admitted = live.saturating_add(1);
+                        Measured::Replace(Decision::admit(estimate.saturating_sub(admitted), 0), admitted)
                     }
-                    Measured::Replace(decision, live)
                 }
-                None => {
-                    let admitted = live.saturating_add(1);
-                    Measured::Replace(Decision::admit(estimate.saturating_sub(admitted), 0), admitted)
-                }
-            }
-        })
+            },
+        )
     }
 
     /// Ends a request admitted at `started_at`, recording its response time.
@@ -152,10 +156,14 @@ impl AtomicShedder {
     /// Folds a CPU sample (permille) into the smoothed CPU; returns the new value.
     #[inline]
     pub fn record_cpu(&self, sample_permille: u64) -> f64 {
-        self.cpu_bits.measure_and_replace(Order::Relaxed, |current| {
-            let next = self.kernel.smooth_cpu(f64::from_bits(current), sample_permille);
-            Measured::Replace(next, next.to_bits())
-        })
+        self.cpu_bits.measure_and_replace(
+            Order::Relaxed,
+            #[inline(always)]
+            |current| {
+                let next = self.kernel.smooth_cpu(f64::from_bits(current), sample_permille);
+                Measured::Replace(next, next.to_bits())
+            },
+        )
     }
 
     /// What the shedder knows at `now`.

@@ -69,20 +69,26 @@ impl<S: AsRef<[FlightSlot]>> Singleflight<S> {
         let index = kernel::slot_of(key, slots.len());
         let Some(slot) = slots.get(index) else { return Flight::TableFull };
         loop {
-            let step = slot.state.measure_and_replace(Order::Publish, |s| match kernel::begin(s) {
-                Begin::Claim { claiming, active, gen } => Measured::Replace(Step::Claimed { active, gen }, claiming),
-                Begin::Wait => Measured::Keep(Step::Wait),
-                Begin::CheckKey => {
-                    // The key cannot change while the state word keeps the
-                    // value `s`: it is only written during a claim, which
-                    // changes the word, so the exchange validates this read.
-                    let same = slot.key.load(Ordering::Relaxed) == key;
-                    match kernel::begin_for(s, same, index as u32) {
-                        (Some(next), flight) => Measured::Replace(Step::Joined(flight), next),
-                        (None, flight) => Measured::Keep(Step::Joined(flight)),
+            let step = slot.state.measure_and_replace(
+                Order::Publish,
+                #[inline(always)]
+                |s| match kernel::begin(s) {
+                    Begin::Claim { claiming, active, gen } => {
+                        Measured::Replace(Step::Claimed { active, gen }, claiming)
                     }
-                }
-            });
+                    Begin::Wait => Measured::Keep(Step::Wait),
+                    Begin::CheckKey => {
+                        // The key cannot change while the state word keeps the
+                        // value `s`: it is only written during a claim, which
+                        // changes the word, so the exchange validates this read.
+                        let same = slot.key.load(Ordering::Relaxed) == key;
+                        match kernel::begin_for(s, same, index as u32) {
+                            (Some(next), flight) => Measured::Replace(Step::Joined(flight), next),
+                            (None, flight) => Measured::Keep(Step::Joined(flight)),
+                        }
+                    }
+                },
+            );
             match step {
                 Step::Claimed { active, gen } => {
                     // Only the claimer writes the key, and the Release store
@@ -115,10 +121,14 @@ impl<S: AsRef<[FlightSlot]>> Singleflight<S> {
     #[inline]
     fn update(&self, ticket: Ticket, step: fn(u64, Ticket) -> Option<u64>) -> bool {
         let Some(slot) = self.slots.as_ref().get(ticket.slot as usize) else { return false };
-        slot.state.measure_and_replace(Order::Publish, |s| match step(s, ticket) {
-            Some(next) => Measured::Replace(true, next),
-            None => Measured::Keep(false),
-        })
+        slot.state.measure_and_replace(
+            Order::Publish,
+            #[inline(always)]
+            |s| match step(s, ticket) {
+                Some(next) => Measured::Replace(true, next),
+                None => Measured::Keep(false),
+            },
+        )
     }
 
     /// Whether the flight of `ticket` has finished (for hosts that poll).
