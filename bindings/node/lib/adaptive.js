@@ -181,7 +181,8 @@ class AdaptiveLimiter {
     try {
       F[CALL.HANDLE] = this.#h;
       n.adaptiveStats();
-      return { limit: B[ADAPTIVE_STATS.LIMIT], inFlight: B[ADAPTIVE_STATS.IN_FLIGHT], estimate: F[ADAPTIVE_STATS.ESTIMATE], baselineRttNs: F[ADAPTIVE_STATS.BASELINE_RTT] };
+      const limit = B[ADAPTIVE_STATS.LIMIT];
+      return { limit, inFlight: B[ADAPTIVE_STATS.IN_FLIGHT], estimate: F[ADAPTIVE_STATS.ESTIMATE], baselineRttNs: F[ADAPTIVE_STATS.BASELINE_RTT] };
     } finally {
       exact.off();
     }

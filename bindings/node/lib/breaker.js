@@ -101,7 +101,7 @@ class CircuitBreaker extends EventEmitter {
       ok: code === 0,
       reason: REASONS[code],
       retryAfterMs: code === 0 ? 0 : ms(F[DECISION.RETRY_AFTER]),
-      permit: code === 0 ? { bits: F[BREAKER_ACQUIRE.PERMIT], startedAt: F[BREAKER_ACQUIRE.STARTED_AT], probe: F[BREAKER_ACQUIRE.PROBE] !== 0 } : undefined,
+      permit: code === 0 ? answeredPermit(F[BREAKER_ACQUIRE.STARTED_AT]) : undefined,
     };
     if (moved) this.#moved();
     return d;
@@ -187,7 +187,11 @@ class CircuitBreaker extends EventEmitter {
       probesIssued: F[BREAKER_STATS.PROBES_ISSUED],
       probesReturned: F[BREAKER_STATS.PROBES_RETURNED],
       openLeftMs: ms(F[BREAKER_STATS.OPEN_LEFT]),
-      decisions: { admitted: F[BREAKER_STATS.ADMITTED], circuit_open: F[BREAKER_STATS.REFUSED_OPEN], circuit_half_open: F[BREAKER_STATS.REFUSED_HALF_OPEN] },
+      decisions: {
+        admitted: F[BREAKER_STATS.ADMITTED],
+        circuit_open: F[BREAKER_STATS.REFUSED_OPEN],
+        circuit_half_open: F[BREAKER_STATS.REFUSED_HALF_OPEN],
+      },
       eventsDropped: F[BREAKER_STATS.EVENTS_DROPPED],
     };
   }
@@ -241,7 +245,7 @@ class CircuitBreaker extends EventEmitter {
         retryAfter: B[DECISION.RETRY_AFTER],
         remaining: B[DECISION.REMAINING],
         resetAfter: B[DECISION.RESET_AFTER],
-        permit: code === 0 ? { bits: F[BREAKER_ACQUIRE.PERMIT], startedAt: B[BREAKER_ACQUIRE.STARTED_AT], probe: F[BREAKER_ACQUIRE.PROBE] !== 0 } : undefined,
+        permit: code === 0 ? answeredPermit(B[BREAKER_ACQUIRE.STARTED_AT]) : undefined,
       };
     } finally {
       exact.off();
@@ -293,6 +297,11 @@ class CircuitBreaker extends EventEmitter {
       exact.off();
     }
   }
+}
+
+/** The permit `breakerAcquire` just answered, started at `startedAt`. */
+function answeredPermit(startedAt) {
+  return { bits: F[BREAKER_ACQUIRE.PERMIT], startedAt, probe: F[BREAKER_ACQUIRE.PROBE] !== 0 };
 }
 
 function permitBits(permit) {

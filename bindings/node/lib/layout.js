@@ -79,7 +79,22 @@ exports.MULTI_RATE = Object.freeze({ RATE: 0, PER: 1, BURST: 2 });
  * `adaptiveNew`: the algorithm code, a mask of the fields given (bit
  * `slot - INITIAL_LIMIT`), the fields (counts and ns exact, ratios f64).
  */
-exports.ADAPTIVE_NEW = Object.freeze({ ALGORITHM: 1, GIVEN: 2, INITIAL_LIMIT: 3, MIN_LIMIT: 4, MAX_LIMIT: 5, SMOOTHING: 6, RTT_TOLERANCE: 7, LONG_WINDOW: 8, QUEUE_SIZE: 9, ALPHA: 10, BETA: 11, PROBE_MULTIPLIER: 12, BACKOFF_RATIO: 13, TIMEOUT: 14 });
+exports.ADAPTIVE_NEW = Object.freeze({
+  ALGORITHM: 1,
+  GIVEN: 2,
+  INITIAL_LIMIT: 3,
+  MIN_LIMIT: 4,
+  MAX_LIMIT: 5,
+  SMOOTHING: 6,
+  RTT_TOLERANCE: 7,
+  LONG_WINDOW: 8,
+  QUEUE_SIZE: 9,
+  ALPHA: 10,
+  BETA: 11,
+  PROBE_MULTIPLIER: 12,
+  BACKOFF_RATIO: 13,
+  TIMEOUT: 14,
+});
 
 /**
  * `adaptiveAcquire`: after the decision, the permit's in-flight count and start.
@@ -95,13 +110,33 @@ exports.ADAPTIVE_RELEASE = Object.freeze({ IN_FLIGHT: 2, RTT: 3, STARTED_AT: 3, 
 /**
  * `adaptiveStats` (estimate and baseline RTT in f64).
  */
-exports.ADAPTIVE_STATS = Object.freeze({ LIMIT: 1, IN_FLIGHT: 2, ESTIMATE: 3, BASELINE_RTT: 4, ADMITTED: 5, REFUSED: 6 });
+exports.ADAPTIVE_STATS = Object.freeze({
+  LIMIT: 1,
+  IN_FLIGHT: 2,
+  ESTIMATE: 3,
+  BASELINE_RTT: 4,
+  ADMITTED: 5,
+  REFUSED: 6,
+});
 
 /**
  * `breakerNew` and `breakerDefaults`: the window kind (1 time), the fields
  * (counts and ns exact, the rate thresholds f64).
  */
-exports.BREAKER_CONFIG = Object.freeze({ WINDOW: 1, WINDOW_CALLS: 2, WINDOW_NS: 3, BUCKETS: 4, MINIMUM_CALLS: 5, FAILURE_RATE_THRESHOLD: 6, SLOW_CALL_RATE_THRESHOLD: 7, SLOW_CALL: 8, CONSECUTIVE_FAILURES: 9, OPEN: 10, HALF_OPEN_PROBES: 11, HALF_OPEN_MAX: 12 });
+exports.BREAKER_CONFIG = Object.freeze({
+  WINDOW: 1,
+  WINDOW_CALLS: 2,
+  WINDOW_NS: 3,
+  BUCKETS: 4,
+  MINIMUM_CALLS: 5,
+  FAILURE_RATE_THRESHOLD: 6,
+  SLOW_CALL_RATE_THRESHOLD: 7,
+  SLOW_CALL: 8,
+  CONSECUTIVE_FAILURES: 9,
+  OPEN: 10,
+  HALF_OPEN_PROBES: 11,
+  HALF_OPEN_MAX: 12,
+});
 
 /**
  * `breakerAcquire`: after the decision, the permit's bits, its start, 1 for
@@ -114,17 +149,48 @@ exports.BREAKER_ACQUIRE = Object.freeze({ PERMIT: 5, STARTED_AT: 6, PROBE: 7, MO
  * whether it failed, its duration (exact mode) or start; the command (0
  * force open, 1 disable, 2 reset). Answers: RELEASED, MOVED.
  */
-exports.BREAKER_CALL = Object.freeze({ PERMIT: 2, COMMAND: 2, FAILED: 3, DURATION: 4, STARTED_AT: 4, RELEASED: 1, MOVED: 8 });
+exports.BREAKER_CALL = Object.freeze({
+  PERMIT: 2,
+  COMMAND: 2,
+  FAILED: 3,
+  DURATION: 4,
+  STARTED_AT: 4,
+  RELEASED: 1,
+  MOVED: 8,
+});
 
 /**
  * `breakerNextEvent`: 1 in TAKEN when a move was taken, then its fields.
  */
-exports.BREAKER_EVENT = Object.freeze({ TAKEN: 1, FROM: 2, TO: 3, CAUSE: 4, CALLS: 5, FAILURES: 6, SLOW: 7, CONSECUTIVE_FAILURES: 8, AT: 9 });
+exports.BREAKER_EVENT = Object.freeze({
+  TAKEN: 1,
+  FROM: 2,
+  TO: 3,
+  CAUSE: 4,
+  CALLS: 5,
+  FAILURES: 6,
+  SLOW: 7,
+  CONSECUTIVE_FAILURES: 8,
+  AT: 9,
+});
 
 /**
  * `breakerStats`.
  */
-exports.BREAKER_STATS = Object.freeze({ STATE: 1, CALLS: 2, FAILURES: 3, SLOW: 4, CONSECUTIVE_FAILURES: 5, PROBES_ISSUED: 6, PROBES_RETURNED: 7, OPEN_LEFT: 8, ADMITTED: 9, REFUSED_OPEN: 10, REFUSED_HALF_OPEN: 11, EVENTS_DROPPED: 12 });
+exports.BREAKER_STATS = Object.freeze({
+  STATE: 1,
+  CALLS: 2,
+  FAILURES: 3,
+  SLOW: 4,
+  CONSECUTIVE_FAILURES: 5,
+  PROBES_ISSUED: 6,
+  PROBES_RETURNED: 7,
+  OPEN_LEFT: 8,
+  ADMITTED: 9,
+  REFUSED_OPEN: 10,
+  REFUSED_HALF_OPEN: 11,
+  EVENTS_DROPPED: 12,
+});
 
 /**
  * `concurrencyNew`: the cap, and the queue and wait when HAS_* says given.
@@ -136,7 +202,14 @@ exports.CONCURRENCY_NEW = Object.freeze({ MAX: 1, MAX_QUEUE: 2, MAX_WAIT: 3, HAS
  * OUTCOME 0 acquired, 1 queued (the TICKET, the WAIT in ns), 2 refused (the
  * REFUSAL code).
  */
-exports.CONCURRENCY_ENQUEUE = Object.freeze({ MAX_WAIT: 1, HAS_MAX_WAIT: 2, OUTCOME: 1, TICKET: 2, REFUSAL: 2, WAIT: 3 });
+exports.CONCURRENCY_ENQUEUE = Object.freeze({
+  MAX_WAIT: 1,
+  HAS_MAX_WAIT: 2,
+  OUTCOME: 1,
+  TICKET: 2,
+  REFUSAL: 2,
+  WAIT: 3,
+});
 
 /**
  * `concurrencyRelease`: whether a permit was returned, the permits in
@@ -154,7 +227,16 @@ exports.CONCURRENCY_TICKET = Object.freeze({ TICKET: 1, TIMED_OUT: 2, ANSWER: 1 
 /**
  * `concurrencyStats`: the refusals by code from REFUSED on.
  */
-exports.CONCURRENCY_STATS = Object.freeze({ IN_FLIGHT: 1, MAX: 2, QUEUED: 3, MAX_QUEUE: 4, MAX_WAIT: 5, ADMITTED: 6, ADMITTED_AFTER_WAIT: 7, REFUSED: 8 });
+exports.CONCURRENCY_STATS = Object.freeze({
+  IN_FLIGHT: 1,
+  MAX: 2,
+  QUEUED: 3,
+  MAX_QUEUE: 4,
+  MAX_WAIT: 5,
+  ADMITTED: 6,
+  ADMITTED_AFTER_WAIT: 7,
+  REFUSED: 8,
+});
 
 /**
  * `deadlineCheck`, `deadlineBudget`: the config (ns), the deadline if
@@ -172,12 +254,39 @@ exports.HEADER = Object.freeze({ CODE: 1, NS: 2, NOW_UNIX_S: 2, TEXT: 3, TEXT_CA
 /**
  * `fleetNew` (with its two string arguments): counts exact, durations in ns.
  */
-exports.FLEET_NEW = Object.freeze({ RATE: 1, PER: 2, BURST: 3, NODES: 4, MIN_BATCH: 5, MAX_BATCH: 6, BATCH_PERIOD: 7, LEAD: 8, LEASE_TTL: 9, REDIS_TIMEOUT: 10, RETRY_INTERVAL: 11, FALLBACK_BURST: 12, KEY_IDLE_TTL: 13 });
+exports.FLEET_NEW = Object.freeze({
+  RATE: 1,
+  PER: 2,
+  BURST: 3,
+  NODES: 4,
+  MIN_BATCH: 5,
+  MAX_BATCH: 6,
+  BATCH_PERIOD: 7,
+  LEAD: 8,
+  LEASE_TTL: 9,
+  REDIS_TIMEOUT: 10,
+  RETRY_INTERVAL: 11,
+  FALLBACK_BURST: 12,
+  KEY_IDLE_TTL: 13,
+});
 
 /**
  * `fleetStats` (f64).
  */
-exports.FLEET_STATS = Object.freeze({ ADMITTED: 1, REJECTED: 2, REDIS_CALLS: 3, LEASES: 4, LEASED_TOKENS: 5, FALLBACKS: 6, RESUMES: 7, FALLBACK_ADMITTED: 8, IN_FALLBACK: 9, LEASE_LEFT: 10, BOUND: 11, MAX_BATCH: 12 });
+exports.FLEET_STATS = Object.freeze({
+  ADMITTED: 1,
+  REJECTED: 2,
+  REDIS_CALLS: 3,
+  LEASES: 4,
+  LEASED_TOKENS: 5,
+  FALLBACKS: 6,
+  RESUMES: 7,
+  FALLBACK_ADMITTED: 8,
+  IN_FALLBACK: 9,
+  LEASE_LEFT: 10,
+  BOUND: 11,
+  MAX_BATCH: 12,
+});
 
 /**
  * `hashKey`: the key's hash as u64 after an OK status.
@@ -193,7 +302,16 @@ exports.LEASE_NEW = Object.freeze({ MIN_BATCH: 1, MAX_BATCH: 2, BATCH_PERIOD: 3,
  * `leasePlan`: the rate, and the store's LEFT and EXPIRES_AT or (1 in OWN)
  * this lease's own; the answer is the plan.
  */
-exports.LEASE_PLAN = Object.freeze({ RATE_TOKENS: 2, RATE_OVER: 3, LEFT: 4, EXPIRES_AT: 5, OWN: 6, ASK: 1, NEXT_AT: 2, LOW_WATER: 3 });
+exports.LEASE_PLAN = Object.freeze({
+  RATE_TOKENS: 2,
+  RATE_OVER: 3,
+  LEFT: 4,
+  EXPIRES_AT: 5,
+  OWN: 6,
+  ASK: 1,
+  NEXT_AT: 2,
+  LOW_WATER: 3,
+});
 
 /**
  * `leaseGrant`: the tokens until EXPIRES_AT, or for TTL ns when TTL_GIVEN;
@@ -214,7 +332,15 @@ exports.LEASE_SNAPSHOT = Object.freeze({ LEFT: 1, EXPIRES_AT: 2, DROPPED: 1 });
 /**
  * `pickerNew`: the capacity, durations in ns, the success floor (f64).
  */
-exports.PICKER_NEW = Object.freeze({ CAPACITY: 1, TAU: 2, FORCE_PICK: 3, SUCCESS_FLOOR: 4, CPU_CEILING: 5, LATENCY_BIAS: 6, INITIAL_LATENCY: 7 });
+exports.PICKER_NEW = Object.freeze({
+  CAPACITY: 1,
+  TAU: 2,
+  FORCE_PICK: 3,
+  SUCCESS_FLOOR: 4,
+  CPU_CEILING: 5,
+  LATENCY_BIAS: 6,
+  INITIAL_LATENCY: 7,
+});
 
 /**
  * `pickerAdd` (a node's u64 ID; answers its index, -1 when full),
@@ -232,13 +358,32 @@ exports.PICKER_PICK = Object.freeze({ DRAW: 2, REASON: 1, INDEX: 2, GEN: 3, FORC
  * `pickerDone`: the ticket, the latency, or (1 in MEASURE) now - STARTED_AT;
  * success, CPU permille (< 0: none). 1 in CURRENT when the ticket was.
  */
-exports.PICKER_DONE = Object.freeze({ INDEX: 2, GEN: 3, LATENCY: 4, SUCCESS: 5, CPU: 6, STARTED_AT: 7, MEASURE: 8, CURRENT: 1 });
+exports.PICKER_DONE = Object.freeze({
+  INDEX: 2,
+  GEN: 3,
+  LATENCY: 4,
+  SUCCESS: 5,
+  CPU: 6,
+  STARTED_AT: 7,
+  MEASURE: 8,
+  CURRENT: 1,
+});
 
 /**
  * `pickerNode`: the INDEX. Answer: 1 in FOUND, then the node (STATE 0 empty,
  * 1 up, 2 down, 3 adding; latency and success f64, the ID u64).
  */
-exports.PICKER_NODE = Object.freeze({ INDEX: 2, FOUND: 1, STATE: 2, IN_FLIGHT: 3, LATENCY: 4, SUCCESS: 5, CPU: 6, ID: 7, LAST_PICK: 8 });
+exports.PICKER_NODE = Object.freeze({
+  INDEX: 2,
+  FOUND: 1,
+  STATE: 2,
+  IN_FLIGHT: 3,
+  LATENCY: 4,
+  SUCCESS: 5,
+  CPU: 6,
+  ID: 7,
+  LAST_PICK: 8,
+});
 
 /**
  * `policyCheckBare`: 0 a plain admission, 1 a verdict waits, 2 ask `check`.
@@ -256,7 +401,16 @@ exports.BACKOFF_NEW = Object.freeze({ BASE: 1, CAP: 2, MULTIPLIER: 3, JITTER: 4,
  * left, the BACKOFF's handle (the budget's is the call's, < 0 for none), 1 in
  * NO_RETRY when the answer said not to retry.
  */
-exports.RETRY_ASK = Object.freeze({ ATTEMPT: 2, DRAW: 3, PREVIOUS: 4, HAS_ADVICE: 5, ADVICE: 6, DEADLINE_LEFT: 7, BACKOFF: 8, NO_RETRY: 9 });
+exports.RETRY_ASK = Object.freeze({
+  ATTEMPT: 2,
+  DRAW: 3,
+  PREVIOUS: 4,
+  HAS_ADVICE: 5,
+  ADVICE: 6,
+  DEADLINE_LEFT: 7,
+  BACKOFF: 8,
+  NO_RETRY: 9,
+});
 
 /**
  * The delays answered: `backoffDelay`'s, `backoffNext`'s (after its
@@ -278,7 +432,14 @@ exports.BUDGET_CALL = Object.freeze({ COUNT: 2, DELAY: 2, DEADLINE_LEFT: 3, REQU
 /**
  * `shedderNew`: durations in ns, the CPU decay (f64).
  */
-exports.SHEDDER_NEW = Object.freeze({ WINDOW: 1, BUCKETS: 2, CPU_THRESHOLD: 3, CPU_DECAY: 4, COOL_OFF: 5, MAX_QUEUE: 6 });
+exports.SHEDDER_NEW = Object.freeze({
+  WINDOW: 1,
+  BUCKETS: 2,
+  CPU_THRESHOLD: 3,
+  CPU_DECAY: 4,
+  COOL_OFF: 5,
+  MAX_QUEUE: 6,
+});
 
 /**
  * `shedderAcquire` (after the decision, the `now` used, which `shedderDone`
@@ -290,7 +451,14 @@ exports.SHEDDER_CALL = Object.freeze({ ACQUIRED_AT: 5, STARTED_AT: 2, PERMILLE: 
 /**
  * `shedderStats` (the CPU f64, 1 in COOLING_OFF).
  */
-exports.SHEDDER_STATS = Object.freeze({ IN_FLIGHT: 1, CPU: 2, MAX_PASS: 3, MIN_RT: 4, MAX_IN_FLIGHT: 5, COOLING_OFF: 6 });
+exports.SHEDDER_STATS = Object.freeze({
+  IN_FLIGHT: 1,
+  CPU: 2,
+  MAX_PASS: 3,
+  MIN_RT: 4,
+  MAX_IN_FLIGHT: 5,
+  COOLING_OFF: 6,
+});
 
 /**
  * `throttleNew`: K and the probability f64, the window in ns.
@@ -302,7 +470,15 @@ exports.THROTTLE_NEW = Object.freeze({ K: 1, WINDOW: 2, BUCKETS: 3, MIN_REQUESTS
  * used, which `throttleForget` takes back as FORGET_AT), `throttleRecord`
  * (1 in SUCCESS), `throttleStats`.
  */
-exports.THROTTLE_CALL = Object.freeze({ DRAW: 2, ACQUIRED_AT: 5, FORGET_AT: 2, SUCCESS: 2, REQUESTS: 1, ACCEPTS: 2, REJECT_PROBABILITY: 3 });
+exports.THROTTLE_CALL = Object.freeze({
+  DRAW: 2,
+  ACQUIRED_AT: 5,
+  FORGET_AT: 2,
+  SUCCESS: 2,
+  REQUESTS: 1,
+  ACCEPTS: 2,
+  REJECT_PROBABILITY: 3,
+});
 
 /**
  * `flightNew`: the table's capacity.
@@ -315,4 +491,14 @@ exports.FLIGHT_NEW = Object.freeze({ CAPACITY: 1 });
  * leader, 1 follower, 2 full) and the ticket, or 1 in OK; the slot's STATE (0
  * free .. 3 draining) and WAITERS.
  */
-exports.FLIGHT = Object.freeze({ KEY: 2, SLOT: 2, GEN: 3, COUNT_OCCUPIED: 7, ROLE: 1, OK: 1, OCCUPIED: 4, STATE: 5, WAITERS: 6 });
+exports.FLIGHT = Object.freeze({
+  KEY: 2,
+  SLOT: 2,
+  GEN: 3,
+  COUNT_OCCUPIED: 7,
+  ROLE: 1,
+  OK: 1,
+  OCCUPIED: 4,
+  STATE: 5,
+  WAITERS: 6,
+});

@@ -9,7 +9,7 @@ const { Events } = require('./events');
 const check = require('./check');
 const { typeError, rangeError, RateLimitedError } = require('./errors');
 const { ATTACH, KIND, create, own, share, attach, exact } = require('./handle');
-const { REASONS, ms } = require('./reason');
+const { REASONS, ms, exactDecision } = require('./reason');
 const { sleep } = require('./sleep');
 const { seedBytes, SEED_FIELD } = require('./keys');
 
@@ -95,10 +95,6 @@ function settled(named) {
   if (status === STATUS.SYSTEM) throw new Error(`weir: ${rule}`);
   const name = named[field] || { name: field };
   throw rangeError(name.name, rule, name.got ? name.got(got) : got);
-}
-
-function exactAnswer() {
-  return { reason: REASONS[F[DECISION.REASON]], retryAfter: B[DECISION.RETRY_AFTER], remaining: B[DECISION.REMAINING], resetAfter: B[DECISION.RESET_AFTER] };
 }
 
 function waitOptions(o) {
@@ -211,7 +207,7 @@ class Limiter {
       F[CALL.HANDLE] = this.#h;
       B[ACQUIRE.COST] = c;
       n.limiterAcquire();
-      return exactAnswer();
+      return exactDecision();
     } finally {
       exact.off();
     }
@@ -314,7 +310,7 @@ class KeyedLimiter extends EventEmitter {
         n.keyedAcquire();
       }
       this.#events.after();
-      return exactAnswer();
+      return exactDecision();
     } finally {
       exact.off();
     }
@@ -432,7 +428,7 @@ class MultiLimiter {
       F[CALL.HANDLE] = this.#h;
       B[ACQUIRE.COST] = c;
       n.multiAcquire();
-      return exactAnswer();
+      return exactDecision();
     } finally {
       exact.off();
     }

@@ -21,7 +21,8 @@ const REASONS = [
   'not_retryable',
 ];
 
-const { TWO_64 } = require('./native');
+const { F, B, TWO_64 } = require('./native');
+const { DECISION } = require('./layout');
 
 /** Nanoseconds (a double read from scratch) to whole ms, rounded up so a
  * retry never comes early; "never" (u64::MAX) is Infinity. */
@@ -29,4 +30,10 @@ function ms(ns) {
   return ns >= TWO_64 ? Infinity : Math.ceil(ns / 1e6);
 }
 
-module.exports = { REASONS, ms };
+/** The decision a call just left in scratch in exact mode (u64 durations). */
+function exactDecision() {
+  const retryAfter = B[DECISION.RETRY_AFTER];
+  return { reason: REASONS[F[DECISION.REASON]], retryAfter, remaining: B[DECISION.REMAINING], resetAfter: B[DECISION.RESET_AFTER] };
+}
+
+module.exports = { REASONS, ms, exactDecision };

@@ -9,7 +9,7 @@ const { Events } = require('./events');
 const check = require('./check');
 const { typeError, rangeError, abortReason, RetryError } = require('./errors');
 const { ATTACH, KIND, create, own, share, attach, exact } = require('./handle');
-const { REASONS, ms } = require('./reason');
+const { REASONS, ms, exactDecision } = require('./reason');
 const { sleep } = require('./sleep');
 const { parseRetryAfter } = require('./headers');
 
@@ -198,7 +198,8 @@ class RetryBudget extends EventEmitter {
     n.budgetWithdraw();
     this.#events.after();
     const code = F[DECISION.REASON];
-    return { ok: code === 0, reason: REASONS[code], retryAfterMs: code === 0 ? 0 : ms(F[DECISION.RETRY_AFTER]), remaining: F[DECISION.REMAINING] };
+    const retryAfterMs = code === 0 ? 0 : ms(F[DECISION.RETRY_AFTER]);
+    return { ok: code === 0, reason: REASONS[code], retryAfterMs, remaining: F[DECISION.REMAINING] };
   }
 
   /** @internal after a decision made on this budget elsewhere (the retry loop) */
@@ -236,7 +237,7 @@ class RetryBudget extends EventEmitter {
       F[CALL.HANDLE] = this.#h;
       n.budgetWithdraw();
       this.#events.after();
-      return { reason: REASONS[F[DECISION.REASON]], retryAfter: B[DECISION.RETRY_AFTER], remaining: B[DECISION.REMAINING], resetAfter: B[DECISION.RESET_AFTER] };
+      return exactDecision();
     } finally {
       exact.off();
     }
@@ -271,7 +272,7 @@ class RetryBudget extends EventEmitter {
       F[RETRY_ASK.BACKOFF] = backoff._h;
       n.retryDecide();
       this.#events.after();
-      return { reason: REASONS[F[DECISION.REASON]], retryAfter: B[DECISION.RETRY_AFTER], remaining: B[DECISION.REMAINING], resetAfter: B[DECISION.RESET_AFTER], delay: B[RETRY_DELAY.DECIDE_DELAY] };
+      return { ...exactDecision(), delay: B[RETRY_DELAY.DECIDE_DELAY] };
     } finally {
       exact.off();
     }

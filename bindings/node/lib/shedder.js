@@ -8,7 +8,7 @@ const { Events } = require('./events');
 const check = require('./check');
 const { OverloadedError, typeError, isLocalRefusal } = require('./errors');
 const { ATTACH, KIND, create, own, share, attach, exact } = require('./handle');
-const { REASONS, ms } = require('./reason');
+const { REASONS, ms, exactDecision } = require('./reason');
 
 const SHEDDER_FIELDS = {
   window_ns: { name: 'windowMs' },
@@ -85,7 +85,8 @@ class Shedder extends EventEmitter {
     this.#events.after();
     const code = F[DECISION.REASON];
     if (code === 0) return { ok: true, reason: 'admitted', retryAfterMs: 0, startedAt: F[SHEDDER_CALL.ACQUIRED_AT] };
-    return { ok: false, reason: REASONS[code], retryAfterMs: ms(F[DECISION.RETRY_AFTER]), startedAt: F[SHEDDER_CALL.ACQUIRED_AT] };
+    const startedAt = F[SHEDDER_CALL.ACQUIRED_AT];
+    return { ok: false, reason: REASONS[code], retryAfterMs: ms(F[DECISION.RETRY_AFTER]), startedAt };
   }
 
   /** Ends a request admitted by `tryAcquire`, recording its response time. */
@@ -149,7 +150,14 @@ class Shedder extends EventEmitter {
   stats() {
     F[CALL.HANDLE] = this.#h;
     n.shedderStats();
-    return { inFlight: F[SHEDDER_STATS.IN_FLIGHT], cpu: F[SHEDDER_STATS.CPU], maxPass: F[SHEDDER_STATS.MAX_PASS], minRtMs: F[SHEDDER_STATS.MIN_RT] / 1e6, maxInFlight: F[SHEDDER_STATS.MAX_IN_FLIGHT], coolingOff: F[SHEDDER_STATS.COOLING_OFF] === 1 };
+    return {
+      inFlight: F[SHEDDER_STATS.IN_FLIGHT],
+      cpu: F[SHEDDER_STATS.CPU],
+      maxPass: F[SHEDDER_STATS.MAX_PASS],
+      minRtMs: F[SHEDDER_STATS.MIN_RT] / 1e6,
+      maxInFlight: F[SHEDDER_STATS.MAX_IN_FLIGHT],
+      coolingOff: F[SHEDDER_STATS.COOLING_OFF] === 1,
+    };
   }
 
   /** Stops the CPU sampler, if one runs. */
@@ -165,7 +173,7 @@ class Shedder extends EventEmitter {
       F[CALL.HANDLE] = this.#h;
       n.shedderAcquire();
       this.#events.after();
-      return { reason: REASONS[F[DECISION.REASON]], retryAfter: B[DECISION.RETRY_AFTER], remaining: B[DECISION.REMAINING], resetAfter: B[DECISION.RESET_AFTER], startedAt: B[SHEDDER_CALL.ACQUIRED_AT] };
+      return { ...exactDecision(), startedAt: B[SHEDDER_CALL.ACQUIRED_AT] };
     } finally {
       exact.off();
     }
@@ -188,7 +196,14 @@ class Shedder extends EventEmitter {
     try {
       F[CALL.HANDLE] = this.#h;
       n.shedderStats();
-      return { inFlight: B[SHEDDER_STATS.IN_FLIGHT], cpu: F[SHEDDER_STATS.CPU], maxPass: B[SHEDDER_STATS.MAX_PASS], minRtNs: B[SHEDDER_STATS.MIN_RT], maxInFlight: B[SHEDDER_STATS.MAX_IN_FLIGHT], coolingOff: F[SHEDDER_STATS.COOLING_OFF] === 1 };
+      return {
+        inFlight: B[SHEDDER_STATS.IN_FLIGHT],
+        cpu: F[SHEDDER_STATS.CPU],
+        maxPass: B[SHEDDER_STATS.MAX_PASS],
+        minRtNs: B[SHEDDER_STATS.MIN_RT],
+        maxInFlight: B[SHEDDER_STATS.MAX_IN_FLIGHT],
+        coolingOff: F[SHEDDER_STATS.COOLING_OFF] === 1,
+      };
     } finally {
       exact.off();
     }

@@ -8,7 +8,7 @@ const { Events } = require('./events');
 const check = require('./check');
 const { ThrottledError, typeError, isLocalRefusal } = require('./errors');
 const { ATTACH, KIND, create, own, share, attach, exact } = require('./handle');
-const { REASONS, ms } = require('./reason');
+const { REASONS, ms, exactDecision } = require('./reason');
 
 const THROTTLE_FIELDS = {
   k: { name: 'k' },
@@ -105,7 +105,7 @@ class Throttle extends EventEmitter {
   stats() {
     F[CALL.HANDLE] = this.#h;
     n.throttleStats();
-    return { requests: F[THROTTLE_CALL.REQUESTS], accepts: F[THROTTLE_CALL.ACCEPTS], rejectProbability: F[THROTTLE_CALL.REJECT_PROBABILITY] };
+    return readStats();
   }
 
   acquireAt(now, draw) {
@@ -116,7 +116,7 @@ class Throttle extends EventEmitter {
       F[CALL.HANDLE] = this.#h;
       n.throttleAcquire();
       this.#events.after();
-      return { reason: REASONS[F[DECISION.REASON]], retryAfter: B[DECISION.RETRY_AFTER], remaining: B[DECISION.REMAINING], resetAfter: B[DECISION.RESET_AFTER] };
+      return exactDecision();
     } finally {
       exact.off();
     }
@@ -151,11 +151,16 @@ class Throttle extends EventEmitter {
     try {
       F[CALL.HANDLE] = this.#h;
       n.throttleStats();
-      return { requests: F[THROTTLE_CALL.REQUESTS], accepts: F[THROTTLE_CALL.ACCEPTS], rejectProbability: F[THROTTLE_CALL.REJECT_PROBABILITY] };
+      return readStats();
     } finally {
       exact.off();
     }
   }
+}
+
+/** What `throttleStats` just answered. */
+function readStats() {
+  return { requests: F[THROTTLE_CALL.REQUESTS], accepts: F[THROTTLE_CALL.ACCEPTS], rejectProbability: F[THROTTLE_CALL.REJECT_PROBABILITY] };
 }
 
 module.exports = { Throttle };

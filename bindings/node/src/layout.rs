@@ -262,9 +262,9 @@ mod tests {
              /** Words in the buffer. */\nexports.SLOTS = {SLOTS};\n"
         );
         let codes: Vec<String> = status::ALL.iter().map(|(name, code)| format!("{name}: {code}")).collect();
+        let codes = codes.join(", ");
         out.push_str(&format!(
-            "\n/** Status codes a call that can fail writes to CALL.STATUS. */\nexports.STATUS = Object.freeze({{ {} }});\n",
-            codes.join(", ")
+            "\n/** Status codes a call that can fail writes to CALL.STATUS. */\nexports.STATUS = Object.freeze({{ {codes} }});\n"
         ));
         for (map, doc, slots) in MAPS {
             out.push_str("\n/**\n");
@@ -273,7 +273,13 @@ mod tests {
             }
             out.push_str(" */\n");
             let fields: Vec<String> = slots.iter().map(|(name, slot)| format!("{name}: {slot}")).collect();
-            out.push_str(&format!("exports.{} = Object.freeze({{ {} }});\n", map.to_uppercase(), fields.join(", ")));
+            let line = format!("exports.{} = Object.freeze({{ {} }});\n", map.to_uppercase(), fields.join(", "));
+            if line.len() <= 120 {
+                out.push_str(&line);
+            } else {
+                let fields: String = fields.iter().map(|f| format!("  {f},\n")).collect();
+                out.push_str(&format!("exports.{} = Object.freeze({{\n{fields}}});\n", map.to_uppercase()));
+            }
         }
         out
     }
