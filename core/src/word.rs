@@ -285,7 +285,7 @@ mod tests {
         let w = <Cell<u64> as Word>::new(5);
         assert_eq!(w.measure_and_replace(Order::Publish, |held| Measured::Keep(held * 2)), 10);
         assert_eq!(w.get(), 5);
-        assert_eq!(w.measure_and_replace(Order::Publish, |held| Measured::Confirm(held)), 5);
+        assert_eq!(w.measure_and_replace(Order::Publish, Measured::Confirm), 5);
         assert_eq!(Word::update(&w, |v| v), (5, 5));
         assert_eq!(w.update_in(Order::Relaxed, |v| v + 2), (5, 7));
         assert_eq!(w.get(), 7);
