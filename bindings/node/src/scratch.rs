@@ -10,10 +10,8 @@ use std::ptr::null_mut;
 
 use weir_core::{Decision, Nanos};
 
-pub use crate::layout::SLOTS;
 use crate::layout::{call, decision};
-
-pub use crate::layout::status;
+pub use crate::layout::{status, SLOTS};
 
 thread_local! {
     static BUF: Cell<*mut u64> = const { Cell::new(null_mut()) };
