@@ -234,10 +234,8 @@ pub unsafe extern "C" fn weir_adaptive_limit_acquire_now(
     out: *mut weir_decision,
     permit: *mut weir_adaptive_permit,
 ) -> weir_status {
-    crate::status::guard(|| {
-        let now = crate::handle::now_of::<weir_adaptive_limit>();
-        entry!(limit; out, permit => acquire(limit, now, out, permit))
-    })
+    entry!(let now = crate::handle::now_of::<weir_adaptive_limit>();
+        limit; out, permit => acquire(limit, now, out, permit))
 }
 
 fn outcome(code: u32) -> Option<Outcome> {

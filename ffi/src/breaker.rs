@@ -337,10 +337,8 @@ pub unsafe extern "C" fn weir_breaker_acquire_now(
     permit: *mut weir_breaker_permit,
     transition: *mut weir_breaker_transition,
 ) -> weir_status {
-    crate::status::guard(|| {
-        let now = crate::handle::now_of::<weir_breaker>();
-        entry!(breaker; out, permit => acquire(breaker, now, out, permit, transition))
-    })
+    entry!(let now = crate::handle::now_of::<weir_breaker>();
+        breaker; out, permit => acquire(breaker, now, out, permit, transition))
 }
 
 /// Reports the call of `permit` at `now`: `failed` (0 or 1) and how long it

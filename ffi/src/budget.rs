@@ -121,10 +121,7 @@ pub unsafe extern "C" fn weir_retry_budget_deposit(budget: *const weir_retry_bud
 // Written by ffi/twins from the `// twin` mark above; edit that, not this.
 #[no_mangle]
 pub unsafe extern "C" fn weir_retry_budget_deposit_now(budget: *const weir_retry_budget) -> weir_status {
-    crate::status::guard(|| {
-        let now = crate::handle::now_of::<weir_retry_budget>();
-        entry!(budget => budget.inner.deposit(now))
-    })
+    entry!(let now = crate::handle::now_of::<weir_retry_budget>(); budget => budget.inner.deposit(now))
 }
 
 /// Asks to retry after `delay_ns` with `deadline_left_ns` of the caller's

@@ -144,23 +144,33 @@ pub(crate) fn now_of<H: weir_host::Clocked>() -> u64 {
 ///
 /// - `entry!(h => out = value)` also checks `out` and writes `value` to it.
 /// - `entry!(h; p => body)` returns `body`'s [`Status`].
+/// - Leading `let x = read;` statements run once the pointers are checked:
+///   how a `_now` twin reads the clock its sibling takes as `now`.
 ///
 /// [`guard`]: crate::status::guard
 macro_rules! entry {
-    ($($handle:ident),* $(; $($ptr:ident),+)? => $out:ident = $value:expr) => {
+    (@[$($read:tt)*] let $var:ident = $how:expr; $($rest:tt)*) => {
+        $crate::handle::entry!(@[$($read)* let $var = $how;] $($rest)*)
+    };
+    (@[$($read:tt)*] $($handle:ident),* $(; $($ptr:ident),+)? => $out:ident = $value:expr) => {
         $crate::status::guard(|| {
             $(let $handle = $crate::handle::live!($handle);)*
             $crate::handle::need!($out $($(, $ptr)+)?);
+            $($read)*
             $crate::handle::out!($out, $value);
             $crate::status::weir_status::Ok
         })
     };
-    ($($handle:ident),* $(; $($ptr:ident),+)? => $body:expr) => {
+    (@[$($read:tt)*] $($handle:ident),* $(; $($ptr:ident),+)? => $body:expr) => {
         $crate::status::guard(|| {
             $(let $handle = $crate::handle::live!($handle);)*
             $($crate::handle::need!($($ptr),+);)?
+            $($read)*
             $crate::handle::Status::status($body)
         })
+    };
+    ($($frame:tt)*) => {
+        $crate::handle::entry!(@[] $($frame)*)
     };
 }
 

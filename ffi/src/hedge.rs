@@ -222,10 +222,7 @@ pub unsafe extern "C" fn weir_hedger_begin(hedger: *const weir_hedger, now: u64,
 // Written by ffi/twins from the `// twin` mark above; edit that, not this.
 #[no_mangle]
 pub unsafe extern "C" fn weir_hedger_begin_now(hedger: *const weir_hedger, started_at: *mut u64) -> weir_status {
-    crate::status::guard(|| {
-        let now = crate::handle::now_of::<weir_hedger>();
-        entry!(hedger => started_at = hedger.inner.begin_at(now))
-    })
+    entry!(let now = crate::handle::now_of::<weir_hedger>(); hedger => started_at = hedger.inner.begin_at(now))
 }
 
 /// Decides the next hedge of a request begun at `started_at` that has sent
@@ -260,10 +257,8 @@ pub unsafe extern "C" fn weir_hedger_next_now(
     deadline_left_ns: u64,
     out: *mut weir_hedge_decision,
 ) -> weir_status {
-    crate::status::guard(|| {
-        let now = crate::handle::now_of::<weir_hedger>();
-        entry!(hedger => out = hedger.inner.next_at(now, started_at, hedges_sent, deadline_left_ns).into())
-    })
+    entry!(let now = crate::handle::now_of::<weir_hedger>();
+        hedger => out = hedger.inner.next_at(now, started_at, hedges_sent, deadline_left_ns).into())
 }
 
 /// The decision for an ask the caller filled in; with `spend` non-zero a
@@ -317,10 +312,7 @@ pub unsafe extern "C" fn weir_hedger_record(hedger: *const weir_hedger, now: u64
 // Written by ffi/twins from the `// twin` mark above; edit that, not this.
 #[no_mangle]
 pub unsafe extern "C" fn weir_hedger_record_now(hedger: *const weir_hedger, latency_ns: u64) -> weir_status {
-    crate::status::guard(|| {
-        let now = crate::handle::now_of::<weir_hedger>();
-        entry!(hedger => hedger.inner.record_at(now, latency_ns))
-    })
+    entry!(let now = crate::handle::now_of::<weir_hedger>(); hedger => hedger.inner.record_at(now, latency_ns))
 }
 
 /// The budget window's `requests` and `retries` (hedges among them) at `now`.

@@ -118,13 +118,10 @@ pub unsafe extern "C" fn weir_hot_keys_record_now(
     key: *const u8,
     key_len: usize,
 ) -> weir_status {
-    crate::status::guard(|| {
-        let now = crate::handle::now_of::<weir_hot_keys>();
-        entry!(hot => {
-            // SAFETY: forwarded from this function's contract.
-            let Some(key) = (unsafe { bytes(key, key_len) }) else { return weir_status::NullArgument };
-            hot.inner.record_at(now, key);
-        })
+    entry!(let now = crate::handle::now_of::<weir_hot_keys>(); hot => {
+        // SAFETY: forwarded from this function's contract.
+        let Some(key) = (unsafe { bytes(key, key_len) }) else { return weir_status::NullArgument };
+        hot.inner.record_at(now, key);
     })
 }
 

@@ -135,10 +135,7 @@ pub unsafe extern "C" fn weir_limiter_acquire_now(
     cost: u64,
     out: *mut weir_decision,
 ) -> weir_status {
-    crate::status::guard(|| {
-        let now = crate::handle::now_of::<weir_limiter>();
-        entry!(limiter => out = limiter.inner.acquire(now, cost).into())
-    })
+    entry!(let now = crate::handle::now_of::<weir_limiter>(); limiter => out = limiter.inner.acquire(now, cost).into())
 }
 
 /// Changes the limit to `*config` at `now` (the clock its acquires use),
@@ -315,10 +312,8 @@ pub unsafe extern "C" fn weir_multi_limiter_acquire_now(
     cost: u64,
     out: *mut weir_decision,
 ) -> weir_status {
-    crate::status::guard(|| {
-        let now = crate::handle::now_of::<weir_multi_limiter>();
-        entry!(limiter => out = limiter.inner.acquire(now, cost).into())
-    })
+    entry!(let now = crate::handle::now_of::<weir_multi_limiter>();
+        limiter => out = limiter.inner.acquire(now, cost).into())
 }
 
 /// Changes rate `index` to `*config` at `now`, keeping what it spent (the

@@ -227,11 +227,8 @@ pub unsafe extern "C" fn weir_picker_pick(
 // Written by ffi/twins from the `// twin` mark above; edit that, not this.
 #[no_mangle]
 pub unsafe extern "C" fn weir_picker_pick_now(picker: *const weir_picker, out: *mut weir_pick) -> weir_status {
-    crate::status::guard(|| {
-        let now = crate::handle::now_of::<weir_picker>();
-        let draw = weir_host::draw();
-        entry!(picker => out = pick_of(picker.inner.pick(now, draw), now))
-    })
+    entry!(let now = crate::handle::now_of::<weir_picker>(); let draw = weir_host::draw();
+        picker => out = pick_of(picker.inner.pick(now, draw), now))
 }
 
 fn outcome(latency_ns: u64, success: bool, cpu_permille: i32) -> Outcome {

@@ -197,15 +197,12 @@ pub unsafe extern "C" fn weir_policy_check_wire_now(
     wire_len: usize,
     out: *mut *mut weir_verdict,
 ) -> weir_status {
-    crate::status::guard(|| {
-        let now = crate::handle::now_of::<weir_policy>();
-        entry!(policy; out => {
-            // SAFETY: readable for `wire_len` bytes per the contract.
-            let Some(wire) = (unsafe { bytes(wire, wire_len) }) else {
-                return weir_status::NullArgument;
-            };
-            check_wire(policy, wire, now, out)
-        })
+    entry!(let now = crate::handle::now_of::<weir_policy>(); policy; out => {
+        // SAFETY: readable for `wire_len` bytes per the contract.
+        let Some(wire) = (unsafe { bytes(wire, wire_len) }) else {
+            return weir_status::NullArgument;
+        };
+        check_wire(policy, wire, now, out)
     })
 }
 
@@ -281,29 +278,26 @@ pub unsafe extern "C" fn weir_policy_check_fields_now(
     headers_len: usize,
     out: *mut *mut weir_verdict,
 ) -> weir_status {
-    crate::status::guard(|| {
-        let now = crate::handle::now_of::<weir_policy>();
-        entry!(policy; out => {
-            // SAFETY: every pair readable per the contract.
-            let parts = unsafe {
-                (
-                    bytes(method, method_len),
-                    bytes(path, path_len),
-                    optional(client_address, client_address_len),
-                    optional(key, key_len),
-                    bytes(headers, headers_len),
-                )
-            };
-            let (Some(method), Some(path), Ok(client_address), Ok(key), Some(headers)) = parts else {
-                return weir_status::NullArgument;
-            };
-            if headers.is_empty() {
-                let view = RequestView { method, path, headers: &[], client_address, key };
-                // SAFETY: `out` checked non-NULL.
-                return unsafe { decide(policy, &view, now, out) };
-            }
-            check_headers(policy, Wire { rest: headers }, Head { method, path, client_address, key }, now, out)
-        })
+    entry!(let now = crate::handle::now_of::<weir_policy>(); policy; out => {
+        // SAFETY: every pair readable per the contract.
+        let parts = unsafe {
+            (
+                bytes(method, method_len),
+                bytes(path, path_len),
+                optional(client_address, client_address_len),
+                optional(key, key_len),
+                bytes(headers, headers_len),
+            )
+        };
+        let (Some(method), Some(path), Ok(client_address), Ok(key), Some(headers)) = parts else {
+            return weir_status::NullArgument;
+        };
+        if headers.is_empty() {
+            let view = RequestView { method, path, headers: &[], client_address, key };
+            // SAFETY: `out` checked non-NULL.
+            return unsafe { decide(policy, &view, now, out) };
+        }
+        check_headers(policy, Wire { rest: headers }, Head { method, path, client_address, key }, now, out)
     })
 }
 

@@ -150,23 +150,20 @@ pub unsafe extern "C" fn weir_quantiles_quantile_now(
     quantile: f64,
     out: *mut weir_quantile_reading,
 ) -> weir_status {
-    crate::status::guard(|| {
-        let now = crate::handle::now_of::<weir_quantiles>();
-        entry!(q; out => {
-            let snapshot = q.inner.snapshot_at(now);
-            let value = match weir_host::check_quantile(quantile) {
-                Ok(v) => snapshot.quantile(v),
-                Err(e) => return unit_error(e),
-            };
-            out!(
-                out,
-                weir_quantile_reading {
-                    found: value.is_some().into(),
-                    value_ns: value.unwrap_or(0),
-                    count: snapshot.count
-                }
-            );
-        })
+    entry!(let now = crate::handle::now_of::<weir_quantiles>(); q; out => {
+        let snapshot = q.inner.snapshot_at(now);
+        let value = match weir_host::check_quantile(quantile) {
+            Ok(v) => snapshot.quantile(v),
+            Err(e) => return unit_error(e),
+        };
+        out!(
+            out,
+            weir_quantile_reading {
+                found: value.is_some().into(),
+                value_ns: value.unwrap_or(0),
+                count: snapshot.count
+            }
+        );
     })
 }
 

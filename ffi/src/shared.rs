@@ -92,10 +92,8 @@ pub unsafe extern "C" fn weir_shared_limiter_acquire_now(
     cost: u64,
     out: *mut weir_decision,
 ) -> weir_status {
-    crate::status::guard(|| {
-        let now = crate::handle::now_of::<weir_shared_limiter>();
-        entry!(limiter => out = limiter.inner.acquire(now, cost).into())
-    })
+    entry!(let now = crate::handle::now_of::<weir_shared_limiter>();
+        limiter => out = limiter.inner.acquire(now, cost).into())
 }
 
 /// Changes the limit for every process sharing the file to `*config`, now

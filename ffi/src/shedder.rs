@@ -164,10 +164,7 @@ pub unsafe extern "C" fn weir_shedder_done(shedder: *const weir_shedder, started
 // Written by ffi/twins from the `// twin` mark above; edit that, not this.
 #[no_mangle]
 pub unsafe extern "C" fn weir_shedder_done_now(shedder: *const weir_shedder, started_at: u64) -> weir_status {
-    crate::status::guard(|| {
-        let now = crate::handle::now_of::<weir_shedder>();
-        entry!(shedder => shedder.inner.done(started_at, now))
-    })
+    entry!(let now = crate::handle::now_of::<weir_shedder>(); shedder => shedder.inner.done(started_at, now))
 }
 
 /// Ends an admitted request that never reached the service (a later step

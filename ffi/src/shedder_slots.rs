@@ -174,12 +174,9 @@ pub unsafe extern "C" fn weir_shedder_acquire_slot_now(
     slots: *mut weir_shedder_slots,
     out: *mut weir_shedder_admission,
 ) -> weir_status {
-    crate::status::guard(|| {
-        let now = crate::handle::now_of::<weir_shedder>();
-        entry!(shedder; slots, out => {
-            // SAFETY: checked non-NULL; valid per the contract.
-            out!(out, unsafe { admit(shedder, slots_of(slots), now) });
-        })
+    entry!(let now = crate::handle::now_of::<weir_shedder>(); shedder; slots, out => {
+        // SAFETY: checked non-NULL; valid per the contract.
+        out!(out, unsafe { admit(shedder, slots_of(slots), now) });
     })
 }
 

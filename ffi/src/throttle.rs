@@ -127,14 +127,10 @@ pub unsafe extern "C" fn weir_throttle_acquire_now(
     throttle: *const weir_throttle,
     out: *mut weir_decision,
 ) -> weir_status {
-    crate::status::guard(|| {
-        let now = crate::handle::now_of::<weir_throttle>();
-        let draw = weir_host::draw();
-        entry!(throttle => out = {
-            let d = throttle.inner.acquire(now, draw);
-            throttle.events.observe(now, &d);
-            d.into()
-        })
+    entry!(let now = crate::handle::now_of::<weir_throttle>(); let draw = weir_host::draw(); throttle => out = {
+        let d = throttle.inner.acquire(now, draw);
+        throttle.events.observe(now, &d);
+        d.into()
     })
 }
 
@@ -156,10 +152,7 @@ pub unsafe extern "C" fn weir_throttle_record(throttle: *const weir_throttle, no
 // Written by ffi/twins from the `// twin` mark above; edit that, not this.
 #[no_mangle]
 pub unsafe extern "C" fn weir_throttle_record_now(throttle: *const weir_throttle, success: bool) -> weir_status {
-    crate::status::guard(|| {
-        let now = crate::handle::now_of::<weir_throttle>();
-        entry!(throttle => throttle.inner.record(now, success))
-    })
+    entry!(let now = crate::handle::now_of::<weir_throttle>(); throttle => throttle.inner.record(now, success))
 }
 
 /// Takes back a request admitted at `acquired_at` (the `now` its

@@ -167,7 +167,7 @@ fn twin(name: &str, doc: &[String], sibling: &[&str]) -> Result<Vec<String>, Str
     let read: Vec<String> = READ_INSIDE
         .iter()
         .filter(|(arg, _)| params.iter().any(|p| p.name == *arg))
-        .map(|(arg, how)| format!("        let {arg} = {};", how.replace("{handle}", &format!("weir_{handle}"))))
+        .map(|(arg, how)| format!("let {arg} = {};", how.replace("{handle}", &format!("weir_{handle}"))))
         .collect();
     let kept: Vec<String> = params
         .iter()
@@ -181,13 +181,31 @@ fn twin(name: &str, doc: &[String], sibling: &[&str]) -> Result<Vec<String>, Str
         out.push("#[allow(clippy::too_many_arguments)]".into());
     }
     out.push(format!("pub unsafe extern \"C\" fn {name}({}) -> weir_status {{", kept.join(", ")));
-    out.push("    crate::status::guard(|| {".into());
-    out.extend(read);
-    let body = &sibling[open + 1..sibling.len() - 1];
-    out.extend(body.iter().map(|l| if l.is_empty() { String::new() } else { format!("    {l}") }));
-    out.push("    })".into());
+    out.extend(body(&sibling[open + 1..sibling.len() - 1], &read));
     out.push("}".into());
     Ok(out)
+}
+
+/// The sibling's body with `read` run first inside its panic guard: as the
+/// leading statements of its `entry!` frame, or else in a guard of its own.
+fn body(sibling: &[&str], read: &[String]) -> Vec<String> {
+    if let Some(frame) = sibling.first().and_then(|l| l.strip_prefix("    entry!(")) {
+        let reads = read.join(" ");
+        let one_line = format!("    entry!({reads} {frame}");
+        if one_line.len() <= 120 {
+            let mut out = vec![one_line];
+            out.extend(sibling[1..].iter().map(|l| (*l).to_owned()));
+            return out;
+        }
+        let mut out = vec![format!("    entry!({reads}"), format!("        {frame}")];
+        out.extend(sibling[1..].iter().map(|l| if l.is_empty() { String::new() } else { format!("    {l}") }));
+        return out;
+    }
+    let mut out = vec!["    crate::status::guard(|| {".to_owned()];
+    out.extend(read.iter().map(|r| format!("        {r}")));
+    out.extend(sibling.iter().map(|l| if l.is_empty() { String::new() } else { format!("    {l}") }));
+    out.push("    })".into());
+    out
 }
 
 fn rustfmt(source: &str, config: &Path) -> Result<String, String> {
