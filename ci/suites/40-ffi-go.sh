@@ -38,7 +38,9 @@ cleanup() {
   rm -rf "$fresh"
 }
 trap cleanup EXIT
-cargo clippy -q --manifest-path ffi/twins/Cargo.toml -- -D warnings
+cargo fmt --manifest-path ffi/twins/Cargo.toml -- --check
+cargo clippy -q --manifest-path ffi/twins/Cargo.toml --all-targets -- -D warnings
+cargo test -q --manifest-path ffi/twins/Cargo.toml
 twins --check
 header "$fresh/weir.h"
 if ! diff -u ffi/include/weir.h "$fresh/weir.h"; then

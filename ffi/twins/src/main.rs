@@ -223,3 +223,52 @@ fn rustfmt(source: &str, config: &Path) -> Result<String, String> {
     }
     String::from_utf8(output.stdout).map_err(|e| format!("rustfmt: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MARKED: &str = "\
+/// Picks at `now` with `draw`.
+// twin weir_picker_pick_now: `weir_picker_pick` at `weir_now()` with `weir_draw()`.
+#[no_mangle]
+pub unsafe extern \"C\" fn weir_picker_pick(picker: *const weir_picker, now: u64, draw: u64, out: *mut weir_pick) -> weir_status {
+    entry!(picker => out = pick_of(picker.inner.pick(now, draw), now))
+}
+";
+
+    #[test]
+    fn a_twin_drops_now_and_draw_and_reads_them_in_the_frame() {
+        let written = rewrite(MARKED).unwrap_or_default();
+        let twin = written.split(WRITTEN).nth(1).unwrap_or_default();
+        assert!(
+            twin.contains("fn weir_picker_pick_now(picker: *const weir_picker, out: *mut weir_pick) -> weir_status {"),
+            "{written}"
+        );
+        for read in ["entry!(let now = crate::handle::now_of::<weir_picker>();", "let draw = weir_host::draw();"] {
+            assert!(twin.contains(read), "{written}");
+        }
+        assert!(written.contains("/// As `weir_picker_pick`.\n"), "{written}");
+    }
+
+    #[test]
+    fn rewriting_replaces_the_written_twin_instead_of_adding_one() {
+        let once = rewrite(MARKED).unwrap_or_default();
+        assert_eq!(rewrite(&once).unwrap_or_default(), once);
+        assert_eq!(once.matches(WRITTEN).count(), 1);
+    }
+
+    #[test]
+    fn a_twin_named_otherwise_than_its_sibling_is_refused_by_name() {
+        let misnamed = MARKED.replace("twin weir_picker_pick_now:", "twin weir_picker_now:");
+        let error = rewrite(&misnamed).err().unwrap_or_default();
+        assert!(error.contains("is named `weir_picker_pick_now`, got `weir_picker_now`"), "{error}");
+    }
+
+    #[test]
+    fn a_sibling_without_now_is_refused() {
+        let timeless = MARKED.replace("now: u64, ", "");
+        let error = rewrite(&timeless).err().unwrap_or_default();
+        assert!(error.contains("has no `now: u64`"), "{error}");
+    }
+}
