@@ -1,7 +1,7 @@
 use super::algorithm::Sample;
 use super::config::{AdaptiveLimitConfig, AdaptiveLimitKernel};
 use crate::sync::AtomicU64;
-use crate::word::Word;
+use crate::word::{Measured, Order, Word};
 use crate::{ConfigError, Decision, Nanos, Reason};
 use core::cell::Cell;
 
@@ -106,20 +106,20 @@ impl<W: Word> Core<W> {
 
     #[inline]
     fn acquire(&self) -> Admission {
-        let mut g = self.gate.get();
-        loop {
-            let (limit, in_flight) = (g >> 32, g & IN_FLIGHT);
-            if in_flight >= limit {
-                return Admission { decision: Decision::reject(Reason::ConcurrencyLimited, 0, 0, 0), permit: None };
-            }
-            match self.gate.swap_if(g, g + 1) {
-                Ok(()) => {
-                    let permit = Permit { in_flight: (in_flight + 1) as u32 };
-                    return Admission { decision: Decision::admit(limit - in_flight - 1, 0), permit: Some(permit) };
+        self.gate.measure_and_replace(
+            Order::Publish,
+            #[inline(always)]
+            |g| {
+                let (limit, in_flight) = (g >> 32, g & IN_FLIGHT);
+                if in_flight >= limit {
+                    let decision = Decision::reject(Reason::ConcurrencyLimited, 0, 0, 0);
+                    return Measured::Keep(Admission { decision, permit: None });
                 }
-                Err(seen) => g = seen,
-            }
-        }
+                let permit = Permit { in_flight: (in_flight + 1) as u32 };
+                let admitted = Admission { decision: Decision::admit(limit - in_flight - 1, 0), permit: Some(permit) };
+                Measured::Replace(admitted, g + 1)
+            },
+        )
     }
 
     #[inline]
@@ -134,15 +134,14 @@ impl<W: Word> Core<W> {
         // Free the slot and publish the estimate's limit in one step. The
         // estimate is read inside the loop: a release racing a newer sample
         // retries and publishes that sample's limit.
-        let mut g = self.gate.get();
-        loop {
-            let limit = self.kernel.limit_of(f64::from_bits(self.estimate.get()));
-            let next = gate(limit, (g & IN_FLIGHT).saturating_sub(1));
-            match self.gate.swap_if(g, next) {
-                Ok(()) => return limit,
-                Err(seen) => g = seen,
-            }
-        }
+        self.gate.measure_and_replace(
+            Order::Publish,
+            #[inline(always)]
+            |g| {
+                let limit = self.kernel.limit_of(f64::from_bits(self.estimate.get()));
+                Measured::Replace(limit, gate(limit, (g & IN_FLIGHT).saturating_sub(1)))
+            },
+        )
     }
 
     /// One sample through the three steps, each a compare-exchange of its
