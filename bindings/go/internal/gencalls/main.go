@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 )
 
 func main() {
@@ -24,16 +25,33 @@ func main() {
 }
 
 func run(headerPath, outDir string) error {
-	in := inputs{HeaderPath: headerPath}
-	var mod string
-	for path, dst := range map[string]*string{headerPath: &in.Header, "go.mod": &mod,
-		filepath.Join("internal", "gencalls", "hotcalls.txt"):  &in.List,
-		filepath.Join("internal", "direct", "direct_amd64.go"): &in.Trampolines} {
+	read := func(path string) (string, error) {
 		b, err := os.ReadFile(path)
+		return string(b), err
+	}
+	in := inputs{HeaderPath: headerPath}
+	var err error
+	if in.Header, err = read(headerPath); err != nil {
+		return err
+	}
+	if in.List, err = read(filepath.Join("internal", "gencalls", "hotcalls.txt")); err != nil {
+		return err
+	}
+	// The trampolines are whatever internal/direct declares, in any of its
+	// files (each of its builds declares the same set).
+	direct, _ := filepath.Glob(filepath.Join("internal", "direct", "*.go"))
+	for _, path := range direct {
+		src, err := read(path)
 		if err != nil {
 			return err
 		}
-		*dst = string(b)
+		if !strings.HasSuffix(path, "_test.go") {
+			in.Trampolines += src
+		}
+	}
+	mod, err := read("go.mod")
+	if err != nil {
+		return err
 	}
 	m := regexp.MustCompile(`(?m)^module\s+(\S+)`).FindStringSubmatch(mod)
 	if m == nil {
