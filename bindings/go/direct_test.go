@@ -4,24 +4,12 @@ package weir
 
 import (
 	"fmt"
-	"os"
-	"os/exec"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-	"unsafe"
-
-	"github.com/weir-rs/weir/bindings/go/internal/direct"
 )
 
-// The child mode of TestDirectCallStackUse: a fresh process, so that each
-// function's first call is its first on its thread.
-func init() { childModes["WEIR_GO_STACK_PROBE"] = probeStacks }
-
-// forEachPath runs body once with the direct calls and once through cgo,
-// whatever RUST_BACKTRACE chose at init.
+// forEachPath runs body once with the direct calls and once through cgo.
 func forEachPath(t *testing.T, body func(t *testing.T)) {
 	saved := useDirect
 	defer func() { useDirect = saved }()
@@ -32,14 +20,6 @@ func forEachPath(t *testing.T, body func(t *testing.T)) {
 }
 
 func TestVectorsThroughBothPaths(t *testing.T) { forEachPath(t, replayVectors) }
-
-func TestDirectCallsStayOffWhenRustPrintsBacktraces(t *testing.T) {
-	for v, want := range map[string]bool{"": false, "0": false, "1": true, "full": true, "short": true} {
-		if got := rustBacktraces(v); got != want {
-			t.Errorf("RUST_BACKTRACE=%q: backtraces %v, want %v", v, got, want)
-		}
-	}
-}
 
 // via runs f with the direct calls on or off.
 func via(on bool, f func() string) string {
@@ -187,183 +167,4 @@ func TestDirectCallsDecideAsCgo(t *testing.T) {
 			return fmt.Sprint(pick.Index, ok, n.InFlight, n.Success < 1, n.CPUPermille > 0)
 		})
 	})
-}
-
-// probeMem holds the probes' out-structs and key: package memory, which no
-// stack copy moves (Probe takes every argument as a uintptr).
-var probeMem = new([8][256]byte)
-
-func mem(i int) uintptr { return uintptr(unsafe.Pointer(&probeMem[i])) }
-
-type probeCase struct {
-	name string
-	fn   uintptr
-	args [6]uintptr
-}
-
-// probeCases calls every direct-called function with arguments it
-// accepts, on instances made for the purpose. The first needs nothing that
-// reads the clock to set it up, so it is the process's first clock read
-// when nothing at init read it (see TestDirectCallStackUse).
-func probeCases() []func() probeCase {
-	h := func(p unsafe.Pointer) uintptr { return uintptr(p) }
-	lim, _ := NewLimiter(1e9, 1<<30)
-	var (
-		keyed *KeyedLimiter
-		conc  *ConcurrencyLimiter
-		shed  *Shedder
-		thr   *Throttle
-		pick  *Picker
-		now   uint64
-	)
-	setUp := func() {
-		keyed, _ = NewKeyedLimiter(1e9, 1<<30, 64)
-		conc, _ = NewConcurrencyLimiter(1 << 30)
-		shed, _ = NewShedder()
-		thr, _ = NewThrottle()
-		pick, _ = NewPicker(4)
-		if _, err := pick.Add(1); err != nil {
-			panic(err)
-		}
-		copy(probeMem[7][:], "tenant-7")
-		now = Now()
-	}
-	c := func(name string, fn func() (uintptr, [6]uintptr)) func() probeCase {
-		return func() probeCase {
-			f, args := fn()
-			return probeCase{name, f, args}
-		}
-	}
-	// The picks the done calls report are the ones pick_now and pick
-	// wrote to mem(5) and mem(6), just before them.
-	return []func() probeCase{
-		c("limiter_acquire_now", func() (uintptr, [6]uintptr) {
-			return fns.limiterAcquireNow, [6]uintptr{h(unsafe.Pointer(lim.h)), 1, mem(0)}
-		}),
-		c("limiter_acquire", func() (uintptr, [6]uintptr) {
-			setUp()
-			return fns.limiterAcquire, [6]uintptr{h(unsafe.Pointer(lim.h)), uintptr(now), 1, mem(0)}
-		}),
-		c("keyed_limiter_acquire_bytes_now", func() (uintptr, [6]uintptr) {
-			return fns.keyedAcquireBytesNow, [6]uintptr{h(unsafe.Pointer(keyed.h)), mem(7), 8, 1, mem(0)}
-		}),
-		c("keyed_limiter_acquire", func() (uintptr, [6]uintptr) {
-			return fns.keyedAcquire, [6]uintptr{h(unsafe.Pointer(keyed.h)), 7, uintptr(now), 1, mem(0)}
-		}),
-		c("concurrency_limiter_acquire", func() (uintptr, [6]uintptr) {
-			return fns.concurrencyAcquire, [6]uintptr{h(unsafe.Pointer(conc.h)), mem(0)}
-		}),
-		c("concurrency_limiter_release", func() (uintptr, [6]uintptr) {
-			return fns.concurrencyRelease, [6]uintptr{h(unsafe.Pointer(conc.h))}
-		}),
-		c("shedder_acquire_now", func() (uintptr, [6]uintptr) {
-			return fns.shedderAcquireNow, [6]uintptr{h(unsafe.Pointer(shed.h)), mem(0), mem(1)}
-		}),
-		c("shedder_done_now", func() (uintptr, [6]uintptr) {
-			return fns.shedderDoneNow, [6]uintptr{h(unsafe.Pointer(shed.h)), uintptr(now)}
-		}),
-		c("shedder_acquire", func() (uintptr, [6]uintptr) {
-			return fns.shedderAcquire, [6]uintptr{h(unsafe.Pointer(shed.h)), uintptr(now), mem(0)}
-		}),
-		c("shedder_done", func() (uintptr, [6]uintptr) {
-			return fns.shedderDone, [6]uintptr{h(unsafe.Pointer(shed.h)), uintptr(now), uintptr(now + 1000)}
-		}),
-		// With an end waiting in a slot, so the acquire applies it first.
-		c("shedder_acquire_slot_now", func() (uintptr, [6]uintptr) {
-			slots := makeShedSlots()
-			_, slot := slots.acquireAt(shed, now)
-			slots.endAt(slot, now+1000)
-			return fns.shedderAcquireSlotNow, [6]uintptr{h(unsafe.Pointer(shed.h)), h(unsafe.Pointer(slots.mem)), mem(0)}
-		}),
-		c("shedder_acquire_slot", func() (uintptr, [6]uintptr) {
-			slots := makeShedSlots()
-			return fns.shedderAcquireSlot, [6]uintptr{h(unsafe.Pointer(shed.h)), h(unsafe.Pointer(slots.mem)), uintptr(now),
-				mem(0)}
-		}),
-		c("throttle_acquire_now", func() (uintptr, [6]uintptr) {
-			return fns.throttleAcquireNow, [6]uintptr{h(unsafe.Pointer(thr.h)), mem(0)}
-		}),
-		c("throttle_acquire", func() (uintptr, [6]uintptr) {
-			return fns.throttleAcquire, [6]uintptr{h(unsafe.Pointer(thr.h)), uintptr(now), 12345, mem(0)}
-		}),
-		c("throttle_record_now", func() (uintptr, [6]uintptr) {
-			return fns.throttleRecordNow, [6]uintptr{h(unsafe.Pointer(thr.h)), 1}
-		}),
-		c("throttle_record", func() (uintptr, [6]uintptr) {
-			return fns.throttleRecord, [6]uintptr{h(unsafe.Pointer(thr.h)), uintptr(now), 0}
-		}),
-		c("picker_pick_now", func() (uintptr, [6]uintptr) {
-			return fns.pickerPickNow, [6]uintptr{h(unsafe.Pointer(pick.h)), mem(5)}
-		}),
-		c("picker_done_now", func() (uintptr, [6]uintptr) {
-			return fns.pickerDoneNow, [6]uintptr{h(unsafe.Pointer(pick.h)), mem(5), 1, 500}
-		}),
-		c("picker_pick", func() (uintptr, [6]uintptr) {
-			return fns.pickerPick, [6]uintptr{h(unsafe.Pointer(pick.h)), uintptr(now), 99, mem(6)}
-		}),
-		c("picker_done", func() (uintptr, [6]uintptr) {
-			return fns.pickerDone, [6]uintptr{h(unsafe.Pointer(pick.h)), mem(6), uintptr(now + 1000), 1000, 0, ^uintptr(0)}
-		}),
-	}
-}
-
-// probeStacks prints, per function, its status and the stack it used on
-// its first call on a thread and on a second call there. Each runs on a
-// goroutine that exits locked to its thread, which kills the thread, so
-// the next one starts on a thread no probe ran on.
-func probeStacks() {
-	for _, next := range probeCases() {
-		c := next()
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			runtime.LockOSThread()
-			a := c.args
-			status, cold := direct.Probe(c.fn, a[0], a[1], a[2], a[3], a[4], a[5])
-			_, warm := direct.Probe(c.fn, a[0], a[1], a[2], a[3], a[4], a[5])
-			fmt.Printf("probe %s %d %d %d\n", c.name, status, cold, warm)
-		}()
-		wg.Wait()
-	}
-}
-
-// TestDirectCallStackUse measures, in a fresh process, how deep below its
-// starting SP each direct-called function writes, and holds it to a
-// sixteenth of what a direct call reserves. It also checks that the
-// clock's calibration (see directTable) is not left to a direct call.
-func TestDirectCallStackUse(t *testing.T) {
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "WEIR_GO_STACK_PROBE=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("probe process: %v\n%s", err, out)
-	}
-	limit := direct.ReservedStack() / 16
-	seen := 0
-	for _, line := range strings.Split(string(out), "\n") {
-		var name string
-		var status uint32
-		var cold, warm uintptr
-		if n, _ := fmt.Sscanf(line, "probe %s %d %d %d", &name, &status, &cold, &warm); n != 4 {
-			continue
-		}
-		seen++
-		t.Logf("%-32s first call %4d bytes, warm %4d bytes (reserve %d)", name, cold, warm, direct.ReservedStack())
-		if status != 0 {
-			t.Errorf("%s: status %d, want ok", name, status)
-		}
-		if cold > limit || warm > limit {
-			t.Errorf("%s: uses %d bytes of stack on a fresh thread, %d warm; the limit is %d", name, cold, warm, limit)
-		}
-		// The first direct call of the process reads the clock: were the
-		// clock not calibrated yet, the calibration (~700 bytes of stack,
-		// measured in C) would run inside it and deepen only that call.
-		if name == "limiter_acquire_now" && cold != warm {
-			t.Errorf("%s: first call %d bytes deep, then %d: one-time work ran inside a direct call", name, cold, warm)
-		}
-	}
-	if want := len(probeCases()); seen != want {
-		t.Fatalf("probed %d functions, want %d:\n%s", seen, want, out)
-	}
 }

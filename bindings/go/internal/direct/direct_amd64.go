@@ -1,36 +1,19 @@
-//go:build linux && amd64
+//go:build linux && amd64 && !go1.27 && !weir_direct_cgo
 
 package direct
 
 import "unsafe"
 
-// A cgo call hands the P back to the scheduler around the C code
-// (entersyscall/exitsyscall), ~30 ns more than a plain call here. These
-// trampolines instead run the C function on the calling goroutine's
-// stack, in 16 KiB that each reserves as its own frame, so the Go
-// prologue grows the stack before the call when they are not free. That
-// is sound for a function that
-//
-//   - uses far less than 16 KiB of stack, including on its first call on
-//     a thread (no guard page protects the reserved bytes; Probe measures
-//     the use);
-//   - never blocks, never calls back into Go and never unwinds out of C;
-//   - is short, because the goroutine keeps its P and a stop-the-world or
-//     GC stack scan waits for the call to return, as it waits for any Go
-//     loop without a call.
-//
-// The goroutine cannot move or be stopped mid-call: its stack moves only
-// at a Go safepoint, and C code has none; the trampolines are assembly,
-// never asynchronously preempted, and write SP, so tracebacks (the
-// profiler's included) stop at them instead of unwinding a C stack; a
-// preemption or profiling signal runs on the thread's signal stack and
-// finds a non-Go PC, which it declines to preempt. A pointer into the Go
-// stack must be passed as an unsafe.Pointer argument, so a stack copy in a
-// trampoline's prologue (the only place one can happen) adjusts it; a
-// digit in a trampoline's name marks such an argument.
+// Via names how the calls reach C in this build (see doc.go): here the
+// runtime's asmcgocall, on the thread's system stack, without cgo's
+// hand-off to the scheduler.
+const Via = "asmcgocall"
 
 // Call runs fn(a0, ..., a5) (SysV ABI; extra arguments are ignored by a
-// function that takes fewer) and returns its 32-bit result.
+// function that takes fewer) on the thread's system stack and returns its
+// 32-bit result. fn must be short, must not block, call back into Go or
+// unwind, and must read no pointer argument after it returns (doc.go says
+// why).
 //
 //go:noescape
 func Call(fn, a0, a1, a2, a3, a4, a5 uintptr) uint32
@@ -64,12 +47,3 @@ func CallP12(fn, a0 uintptr, a1, a2 unsafe.Pointer, a3, a4, a5 uintptr) uint32
 //
 //go:noescape
 func CallP14(fn, a0 uintptr, a1 unsafe.Pointer, a2, a3 uintptr, a4 unsafe.Pointer, a5 uintptr) uint32
-
-// ReservedStack is the bytes each call reserves for the C code (16 KiB).
-func ReservedStack() uintptr
-
-// Probe is Call with its reserved stack (256 KiB, far more) filled
-// with a pattern first; used is how far below its starting SP the C
-// function wrote: frames, spills and the red zone. For tests: pointer
-// arguments must point to memory that cannot move (heap or C).
-func Probe(fn, a0, a1, a2, a3, a4, a5 uintptr) (ret uint32, used uintptr)
