@@ -15,8 +15,9 @@
 // scale, from the time-stamp counter) itself, through plain cgo (the C
 // functions declared noescape/nocallback). Builds that opt in with the
 // weir_direct tag on linux/amd64 skip cgo's hand-off to the scheduler and
-// run the C function on the goroutine's stack instead (directpath.go says
-// when that is sound and README.md what it costs). Build the static
+// run the C function on the thread's system stack through the runtime's
+// asmcgocall (directpath.go says when that is sound and README.md what it
+// costs). Build the static
 // library first: `cargo build --release -p weir-ffi` at the repository root.
 package weir
 

@@ -104,8 +104,12 @@ go test -race -count=1 ./...
 # Timing bars skip themselves under the race detector: the default (cgo)
 # build runs them here.
 go test -count=1 -run 'Hedging' .
-# The opt-in direct calls, which run native code on the goroutine's stack.
+# The opt-in direct calls, which run native code on the thread's system
+# stack through the runtime's asmcgocall; then the cgo fallback a toolchain
+# they were not verified on builds (internal/direct/doc.go), on this one.
 go test -tags weir_direct -count=1 ./...
+go vet -tags weir_direct,weir_direct_cgo ./...
+go test -tags weir_direct,weir_direct_cgo -count=1 .
 # The benchmarks compile and run (one iteration each); bench/bench.sh measures.
 (cd bench && go vet ./... && go test -run '^$' -bench . -benchtime 1x ./... >/dev/null)
 # Modules of their own over the library (a replace): the client_golang

@@ -17,9 +17,6 @@ out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
 benchtime="${BENCHTIME:-300ms}"
 count="${COUNT:-5}"
-# A RUST_BACKTRACE that asks for backtraces turns the opt-in direct calls
-# off (directcall.go); measure them as a deployment that opts in runs them.
-unset RUST_BACKTRACE
 single='LimiterAllow$|ShedderAllowDone|GroupDo|ThrottleAllow|PickerPickDone|HTTPMiddleware|PolicyCheck'
 # Single-goroutine cases on one proc; the parallel case on two.
 go test -run '^$' -bench "$single" -benchtime "$benchtime" -count "$count" -benchmem -cpu 1 . | tee -a "$out"
