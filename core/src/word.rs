@@ -165,14 +165,8 @@ pub trait Word {
 /// rare enough to serialise (config changes, table resizes).
 #[inline]
 pub(crate) fn lock(flag: &impl Word) {
-    while !flag.measure_and_replace(
-        Order::Take,
-        #[inline(always)]
-        |held| match held {
-            0 => Measured::Replace(true, 1),
-            _ => Measured::Keep(false),
-        },
-    ) {
+    // Exchange first, no read before it: the flag is free nearly always.
+    while flag.swap_if_in(0, 1, Order::Take).is_err() {
         spin();
     }
 }

@@ -326,36 +326,47 @@ impl<S: AsRef<[KeySet]>> KeyedLimiter<S> {
     }
 
     /// The lock-free path: the key already owns a way.
+    ///
+    /// Its own loop over the word's primitives rather than
+    /// [`Word::measure_and_replace`]: an entry that moves away mid-loop sends
+    /// the search on to the next way, and the decision goes straight into
+    /// the answer. Through `measure_and_replace` this path measured 2-3%
+    /// slower (keyed/weir/1000: 13.0 -> 13.3 ns, interleaved runs of both).
     fn hit(&self, set: &KeySet, key: u64, now: Nanos, cost: u64) -> Lookup {
-        for (k, t) in set.keys.iter().zip(set.tats.iter()) {
+        'ways: for (k, t) in set.keys.iter().zip(set.tats.iter()) {
             // A cheap filter: most ways hold other keys.
             if k.load(Ordering::Relaxed) != key {
                 continue;
             }
             // TAT before key: a claimer writes the new key before the new TAT,
-            // so a TAT read that is not FROZEN pairs with the key read after
-            // it. A word that moved to FROZEN or to another key sends the
-            // search on to the next way.
-            let outcome = t.measure_and_replace(
-                Order::Publish,
-                #[inline(always)]
-                |word| {
-                    if word == FROZEN || k.load(Ordering::Acquire) != key {
-                        return Measured::Keep(None);
+            // so a TAT read that is not FROZEN pairs with the key read after it.
+            let mut word = t.load_in(Order::Publish);
+            if word == FROZEN || k.load(Ordering::Acquire) != key {
+                continue;
+            }
+            loop {
+                // The kernel the entry's TAT was written under.
+                let gcra = slot_of(&self.slots, word).hot();
+                let tat = word & !SLOT_BIT;
+                let (next, decision) = gcra.decide(tat, now, cost);
+                let seen = if next == tat {
+                    // A refusal writes nothing; it stands if the entry did
+                    // not move while its kernel was read.
+                    let again = t.load_in(Order::Publish);
+                    if again == word {
+                        return Lookup::Done(decision);
                     }
-                    // The kernel the entry's TAT was written under.
-                    let gcra = slot_of(&self.slots, word).hot();
-                    let tat = word & !SLOT_BIT;
-                    match gcra.decide(tat, now, cost) {
-                        // A refusal writes nothing; it stands if the entry did
-                        // not move while its kernel was read.
-                        (next, decision) if next == tat => Measured::Confirm(Some(decision)),
-                        (next, decision) => Measured::Replace(Some(decision), (word & SLOT_BIT) | next),
+                    again
+                } else {
+                    match t.swap_if_in(word, (word & SLOT_BIT) | next, Order::Publish) {
+                        Ok(()) => return Lookup::Done(decision),
+                        Err(seen) => seen,
                     }
-                },
-            );
-            if let Some(decision) = outcome {
-                return Lookup::Done(decision);
+                };
+                if seen == FROZEN || k.load(Ordering::Acquire) != key {
+                    continue 'ways;
+                }
+                word = seen;
             }
         }
         Lookup::Absent
