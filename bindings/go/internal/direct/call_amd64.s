@@ -25,6 +25,14 @@
 //     or stop-the-world waits for the call to return, as for any
 //     non-preemptible sequence (runtime code on the system stack included).
 //
+// Registers: asmcgocall saves the goroutine's state through R14, so it
+// needs R14 to hold g, as Go code leaves it; the trampolines do not touch
+// R14. The C code preserves R14, RBP and RBX (SysV callee-saved); X15 and
+// R14 are owed to nobody on return from an ABI0 function (Go code re-zeroes
+// X15 and reloads R14 from TLS after every such call; abi-internal.md).
+// The direction flag is clear in Go code, as SysV requires, and C code
+// leaves it clear.
+//
 // The trampolines differ only in which arguments their Go declarations
 // type unsafe.Pointer; the 24-byte frame is asmcgocall's own arguments
 // (fn, arg, and its int32 result).
