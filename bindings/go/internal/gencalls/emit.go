@@ -29,7 +29,7 @@ type goParam struct {
 
 // reg is one argument register of a direct call. A pointer that may point
 // into the goroutine's stack is an unsafe.Pointer argument, so a stack
-// copy in the trampoline's prologue adjusts it.
+// copy before the call adjusts it.
 type reg struct {
 	Expr    string
 	Pointer bool
