@@ -140,6 +140,45 @@ func TestDirectCallsHaveTheSystemStacksDepth(t *testing.T) {
 	})
 }
 
+// Goroutines that made a hot call keep the stacks Go gave them: a direct
+// call needs none of theirs (a reserve on the goroutine's stack made each
+// keep >= 32 KiB, ~22 KiB more per goroutine than this allows).
+func TestDirectCallsLeaveGoroutineStacksSmall(t *testing.T) {
+	saved := useDirect
+	useDirect = true
+	defer func() { useDirect = saved }()
+	l, err := NewLimiter(1e9, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	const goroutines, perGoroutine = 2000, 8 << 10
+	var before, parked runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	release := make(chan struct{})
+	var called, exited sync.WaitGroup
+	for range goroutines {
+		called.Add(1)
+		exited.Add(1)
+		go func() {
+			defer exited.Done()
+			l.Allow()
+			called.Done()
+			<-release
+		}()
+	}
+	called.Wait()
+	runtime.ReadMemStats(&parked)
+	close(release)
+	exited.Wait()
+	grown := int64(parked.StackInuse) - int64(before.StackInuse)
+	t.Logf("%d parked goroutines that each made a direct call: stacks +%d KiB", goroutines, grown>>10)
+	if grown > goroutines*perGoroutine {
+		t.Errorf("stacks grew %d KiB for %d goroutines, more than %d KiB each", grown>>10, goroutines, perGoroutine>>10)
+	}
+}
+
 // The child modes of the tests below.
 func init() {
 	childModes["WEIR_GO_REPORT_PATH"] = reportPath
