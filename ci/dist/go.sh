@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Go module as it is tagged (bindings/go/vX.Y.Z): the package's sources
-# (no tests, no benchmarks), weir.h in include/, and one stripped libweir.a
+# (no tests, no benchmarks, not the call-file generator), weir.h in include/, and one stripped libweir.a
 # per platform in lib/<os>_<arch>/, which link.go's `#cgo linux,amd64` and
 # `#cgo linux,arm64` lines put first on the linker's path. go.mod requires
 # nothing. Checks: a consumer module builds against the tree with `replace`
@@ -17,7 +17,10 @@ src="$root/bindings/go"
 grep -q '^require' "$src/go.mod" && fail "bindings/go/go.mod has requirements; the released module must have none"
 rm -rf "$tree"
 mkdir -p "$tree/include"
-(cd "$src" && find . -path ./bench -prune -o -type f ! -name '*_test.go' ! -name '*.sh' -print) \
+# The call-file generator and its go:generate line stay out: they read
+# ffi/include/weir.h from the repository, which the module does not carry.
+(cd "$src" && find . \( -path ./bench -o -path ./internal/gencalls -o -path ./generate.go \) -prune -o -type f \
+  ! -name '*_test.go' ! -name '*.sh' -print) \
   | while read -r file; do install -D -m 644 "$src/$file" "$tree/$file"; done
 cp "$root/ffi/include/weir.h" "$tree/include/"
 
