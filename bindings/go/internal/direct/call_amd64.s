@@ -37,82 +37,39 @@
 // type unsafe.Pointer; the 24-byte frame is asmcgocall's own arguments
 // (fn, arg, and its int32 result).
 //
+// Every trampoline's body: asmcgocall(callC, &fn), its result returned.
+#define G0_CALL \
+	LEAQ	callC<>(SB), AX; \
+	MOVQ	AX, 0(SP); \
+	LEAQ	fn+0(FP), AX; \
+	MOVQ	AX, 8(SP); \
+	CALL	runtime·asmcgocall(SB); \
+	MOVL	16(SP), AX; \
+	MOVL	AX, ret+56(FP); \
+	RET
+
 // func Call(fn, a0, a1, a2, a3, a4, a5 uintptr) uint32
 TEXT ·Call(SB), NOSPLIT, $24-60
-	LEAQ	callC<>(SB), AX
-	MOVQ	AX, 0(SP)
-	LEAQ	fn+0(FP), AX
-	MOVQ	AX, 8(SP)
-	CALL	runtime·asmcgocall(SB)
-	MOVL	16(SP), AX
-	MOVL	AX, ret+56(FP)
-	RET
+	G0_CALL
 
-// func CallP1(...) uint32: Call with other argument types.
+// CallP1, ...: Call with other argument types.
 TEXT ·CallP1(SB), NOSPLIT, $24-60
-	LEAQ	callC<>(SB), AX
-	MOVQ	AX, 0(SP)
-	LEAQ	fn+0(FP), AX
-	MOVQ	AX, 8(SP)
-	CALL	runtime·asmcgocall(SB)
-	MOVL	16(SP), AX
-	MOVL	AX, ret+56(FP)
-	RET
+	G0_CALL
 
-// func CallP2(...) uint32: Call with other argument types.
 TEXT ·CallP2(SB), NOSPLIT, $24-60
-	LEAQ	callC<>(SB), AX
-	MOVQ	AX, 0(SP)
-	LEAQ	fn+0(FP), AX
-	MOVQ	AX, 8(SP)
-	CALL	runtime·asmcgocall(SB)
-	MOVL	16(SP), AX
-	MOVL	AX, ret+56(FP)
-	RET
+	G0_CALL
 
-// func CallP3(...) uint32: Call with other argument types.
 TEXT ·CallP3(SB), NOSPLIT, $24-60
-	LEAQ	callC<>(SB), AX
-	MOVQ	AX, 0(SP)
-	LEAQ	fn+0(FP), AX
-	MOVQ	AX, 8(SP)
-	CALL	runtime·asmcgocall(SB)
-	MOVL	16(SP), AX
-	MOVL	AX, ret+56(FP)
-	RET
+	G0_CALL
 
-// func CallP4(...) uint32: Call with other argument types.
 TEXT ·CallP4(SB), NOSPLIT, $24-60
-	LEAQ	callC<>(SB), AX
-	MOVQ	AX, 0(SP)
-	LEAQ	fn+0(FP), AX
-	MOVQ	AX, 8(SP)
-	CALL	runtime·asmcgocall(SB)
-	MOVL	16(SP), AX
-	MOVL	AX, ret+56(FP)
-	RET
+	G0_CALL
 
-// func CallP12(...) uint32: Call with other argument types.
 TEXT ·CallP12(SB), NOSPLIT, $24-60
-	LEAQ	callC<>(SB), AX
-	MOVQ	AX, 0(SP)
-	LEAQ	fn+0(FP), AX
-	MOVQ	AX, 8(SP)
-	CALL	runtime·asmcgocall(SB)
-	MOVL	16(SP), AX
-	MOVL	AX, ret+56(FP)
-	RET
+	G0_CALL
 
-// func CallP14(...) uint32: Call with other argument types.
 TEXT ·CallP14(SB), NOSPLIT, $24-60
-	LEAQ	callC<>(SB), AX
-	MOVQ	AX, 0(SP)
-	LEAQ	fn+0(FP), AX
-	MOVQ	AX, 8(SP)
-	CALL	runtime·asmcgocall(SB)
-	MOVL	16(SP), AX
-	MOVL	AX, ret+56(FP)
-	RET
+	G0_CALL
 
 // callC is called by asmcgocall with the C ABI, on g0, with DI pointing at
 // a trampoline's fn, a0, ..., a5. It loads a0..a5 into the SysV argument
