@@ -19,8 +19,8 @@ rm -rf "$tree"
 mkdir -p "$tree/include"
 # The call-file generator and its go:generate line stay out: they read
 # ffi/include/weir.h from the repository, which the module does not carry.
-(cd "$src" && find . \( -path ./bench -o -path ./internal/gencalls -o -path ./generate.go \) -prune -o -type f \
-  ! -name '*_test.go' ! -name '*.sh' -print) \
+(cd "$src" && find . -path ./bench -prune -o -path ./internal/gencalls -prune -o -path ./generate.go -prune \
+  -o -type f ! -name '*_test.go' ! -name '*.sh' -print) \
   | while read -r file; do install -D -m 644 "$src/$file" "$tree/$file"; done
 cp "$root/ffi/include/weir.h" "$tree/include/"
 
