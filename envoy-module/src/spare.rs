@@ -19,7 +19,8 @@ thread_local! {
 
 /// A box holding `stream`: a spare if the worker has one.
 pub fn boxed(stream: FilterStream) -> Box<FilterStream> {
-    match SPARE.with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.pop())) {
+    // `try_with`: a worker that is exiting has no spares, and gets a new box.
+    match SPARE.try_with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.pop())).ok().flatten() {
         Some(mut spare) => {
             *spare = stream;
             spare
@@ -32,7 +33,9 @@ pub fn boxed(stream: FilterStream) -> Box<FilterStream> {
 /// last reference to a configuration Envoy destroyed), the box kept.
 pub fn recycle(mut stream: Box<FilterStream>) {
     stream.release();
-    let _ = SPARE.with(|s| match s.try_borrow_mut() {
+    // A box that cannot be kept (the list is full, or the worker is
+    // exiting and its list gone) is freed here.
+    let _ = SPARE.try_with(|s| match s.try_borrow_mut() {
         Ok(mut s) if s.len() < MAX_SPARE => {
             s.push(stream);
             Ok(())
