@@ -20,6 +20,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -89,8 +90,6 @@ def start(name: str) -> harness.Envoy:
             super().__init__(config, concurrency, timeout=START_TIMEOUT)
 
         def get_admin(self, path: str) -> str:
-            import urllib.request
-
             with urllib.request.urlopen(f"http://127.0.0.1:{self.admin}{path}", timeout=120) as r:
                 return r.read().decode()
 
