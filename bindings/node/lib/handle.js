@@ -3,11 +3,10 @@
 // When the wrapper is collected, the registry drops its hold. `share()`
 // gives worker threads what they need to hold the same object.
 const { n, F, B } = require('./native');
-const { CALL, STATUS, CREATED, TABLE } = require('./layout');
+const { CALL, STATUS, CREATED, TABLE, KIND } = require('./layout');
 const { rangeError, typeError } = require('./errors');
 
 const ATTACH = Symbol('attach');
-const KIND = { Limiter: 0, KeyedLimiter: 1, ConcurrencyLimiter: 2, Shedder: 3, Throttle: 4, Picker: 5, RetryBudget: 6, Backoff: 7, SingleFlight: 8, FleetLimiter: 9, Lease: 10, CircuitBreaker: 11, AdaptiveLimiter: 12, MultiLimiter: 13 };
 
 const { isMainThread } = require('node:worker_threads');
 

@@ -8,6 +8,24 @@ exports.SLOTS = 32;
 /** Status codes a call that can fail writes to CALL.STATUS. */
 exports.STATUS = Object.freeze({ OK: 0, CONFIG: 1, FULL: 2, BAD_HANDLE: 3, BAD_URL: 4, NO_THREAD: 5, SYSTEM: 6 });
 
+/** The kinds of native object, written to TABLE.KIND by attach and release. */
+exports.KIND = Object.freeze({
+  Limiter: 0,
+  KeyedLimiter: 1,
+  ConcurrencyLimiter: 2,
+  Shedder: 3,
+  Throttle: 4,
+  Picker: 5,
+  RetryBudget: 6,
+  Backoff: 7,
+  SingleFlight: 8,
+  FleetLimiter: 9,
+  Lease: 10,
+  CircuitBreaker: 11,
+  AdaptiveLimiter: 12,
+  MultiLimiter: 13,
+});
+
 /**
  * Every call: the object's handle; `now` when the mode is exact; the status
  * of a constructor or a change; the flag a decision raises when it queued an

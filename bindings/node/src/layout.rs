@@ -1,7 +1,9 @@
 //! Where every native call reads its inputs and writes its answer in the
-//! scratch buffer, declared once. The callbacks name their slots from these
-//! maps and `lib/layout.js` is emitted from them (a test keeps the two equal),
-//! so JS and Rust cannot drift apart. In a map, inputs and outputs may share
+//! scratch buffer, and the kinds of object a handle names, declared once. The
+//! callbacks name their slots from these maps, `attach` and `release` match on
+//! [`Kind`], and `lib/layout.js` is emitted from them (a test keeps the two
+//! equal, others that JS names every slot and kind from it), so JS and Rust
+//! cannot drift apart. In a map, inputs and outputs may share
 //! a word: the call reads its inputs before it writes its answer.
 
 /// Declares each slot map as a module of `usize` consts and lists them all
@@ -47,6 +49,36 @@ pub mod status {
         ("NO_THREAD", NO_THREAD),
         ("SYSTEM", SYSTEM),
     ];
+}
+
+/// Declares the kinds of native object once: the [`Kind`] enum numbered in
+/// declaration order, and [`Kind::ALL`] that `lib/layout.js` emits as `KIND`.
+macro_rules! kinds {
+    ($($name:ident),+ $(,)?) => {
+        /// Which process-wide table a JS handle's index points into (`KIND`
+        /// in JS; `attach` and `release` dispatch on it).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Kind {
+            $($name),+
+        }
+
+        impl Kind {
+            /// Every kind with its JS name, in code order.
+            pub const ALL: &[(&str, Kind)] = &[$((stringify!($name), Kind::$name)),+];
+        }
+    };
+}
+
+kinds! {
+    Limiter, KeyedLimiter, ConcurrencyLimiter, Shedder, Throttle, Picker, RetryBudget, Backoff, SingleFlight,
+    FleetLimiter, Lease, CircuitBreaker, AdaptiveLimiter, MultiLimiter,
+}
+
+impl Kind {
+    /// The kind JS wrote as `code`, if it is one.
+    pub fn from_code(code: u32) -> Option<Kind> {
+        Kind::ALL.iter().map(|(_, kind)| *kind).find(|kind| *kind as u32 == code)
+    }
 }
 
 layout! {
@@ -248,7 +280,7 @@ layout! {
 
 #[cfg(test)]
 mod tests {
-    use super::{status, MAPS, SLOTS};
+    use super::{status, Kind, MAPS, SLOTS};
 
     const FILE: &str = "bindings/node/lib/layout.js";
     const REGENERATE: &str = "WEIR_BLESS=1 cargo test -p weir-node --lib layout";
@@ -265,6 +297,13 @@ mod tests {
         let codes = codes.join(", ");
         out.push_str(&format!(
             "\n/** Status codes a call that can fail writes to CALL.STATUS. */\nexports.STATUS = Object.freeze({{ {codes} }});\n"
+        ));
+        let kinds: Vec<String> =
+            Kind::ALL.iter().map(|(name, kind)| format!("  {name}: {},\n", *kind as u32)).collect();
+        out.push_str(&format!(
+            "\n/** The kinds of native object, written to TABLE.KIND by attach and release. */\n\
+             exports.KIND = Object.freeze({{\n{}}});\n",
+            kinds.concat()
         ));
         for (map, doc, slots) in MAPS {
             out.push_str("\n/**\n");
@@ -345,6 +384,78 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The lines of `text` that give a kind by number or declare kinds of
+    /// their own, where JS must name one from `KIND` in layout.js.
+    fn kinds_by_number(text: &str) -> Vec<usize> {
+        let bytes = text.as_bytes();
+        let mut lines = Vec::new();
+        for access in ["create(", "attach(", "kind: ", "TABLE.KIND] = "] {
+            for (at, _) in text.match_indices(access) {
+                if bytes.get(at + access.len()).is_some_and(u8::is_ascii_digit) {
+                    lines.push(text[..at].matches('\n').count() + 1);
+                }
+            }
+        }
+        for (at, _) in text.match_indices("KIND = ") {
+            if at == 0 || !(is_word(bytes[at - 1]) || bytes[at - 1] == b'.') {
+                lines.push(text[..at].matches('\n').count() + 1);
+            }
+        }
+        lines
+    }
+
+    #[test]
+    fn a_kind_by_number_or_a_table_of_kinds_is_caught() {
+        assert_eq!(kinds_by_number("x;\nthis.h = create(3, n.shedderNew, FIELDS);"), [2]);
+        assert_eq!(kinds_by_number("attach(0, shared, 'Limiter')"), [1]);
+        assert_eq!(kinds_by_number("return { index, gen, kind: 9 };"), [1]);
+        assert_eq!(kinds_by_number("F[TABLE.KIND] = 4;"), [1]);
+        assert_eq!(kinds_by_number("const KIND = { Limiter: 0 };"), [1]);
+        let named = "create(KIND.Shedder, n.shedderNew, F); F[TABLE.KIND] = held.kind; kind: KIND.Lease";
+        assert_eq!(kinds_by_number(named), [0usize; 0]);
+    }
+
+    /// JS reads every kind from `KIND` in layout.js, so a kind added,
+    /// removed or renumbered here reaches JS only through the emitted file,
+    /// which [`layout_js_is_current`] keeps current.
+    #[test]
+    fn the_wrappers_number_no_kind() {
+        for (file, text) in wrappers() {
+            let lines = kinds_by_number(&text);
+            assert!(
+                lines.is_empty(),
+                "{file}:{lines:?}: a kind by number or a KIND of its own; name it from layout.js"
+            );
+        }
+    }
+
+    #[test]
+    fn the_wrappers_name_only_declared_kinds() {
+        for (file, text) in wrappers() {
+            let bytes = text.as_bytes();
+            for (at, _) in text.match_indices("KIND.") {
+                if at > 0 && (is_word(bytes[at - 1]) || bytes[at - 1] == b'.') {
+                    continue;
+                }
+                let start = at + "KIND.".len();
+                let end = (start..bytes.len()).find(|&i| !is_word(bytes[i])).unwrap_or(bytes.len());
+                let name = &text[start..end];
+                assert!(
+                    Kind::ALL.iter().any(|(n, _)| *n == name),
+                    "{file}: KIND.{name} is not a Kind in src/layout.rs"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_kind_is_found_by_its_code_and_no_other() {
+        for (code, (_, kind)) in Kind::ALL.iter().enumerate() {
+            assert_eq!(Kind::from_code(code as u32), Some(*kind));
+        }
+        assert_eq!(Kind::from_code(Kind::ALL.len() as u32), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::bulkhead::CONCURRENCY;
 use crate::fast;
 use crate::fast::Callback;
 use crate::fleet::FLEETS;
-use crate::layout::table;
+use crate::layout::{table, Kind};
 use crate::lease::LEASES;
 use crate::limiter::{KEYED, LIMITERS, MULTIS};
 use crate::picker::PICKERS;
@@ -15,67 +15,25 @@ use crate::scratch::Scratch;
 use crate::shedder::{SHEDDERS, THROTTLES};
 use crate::singleflight::FLIGHTS;
 
-/// Runs `$op` on the table of kind `$kind` (the numbers are JS's `KIND`).
+/// Runs `$op` on the table of the kind JS wrote as `$code`; a code that is
+/// no kind does nothing. The match is exhaustive, so a kind declared without
+/// a table does not compile.
 macro_rules! on_table {
-    ($kind:expr, |$t:ident| $op:expr) => {
-        match $kind {
-            0 => {
-                let $t = &LIMITERS;
+    ($code:expr, |$t:ident| $op:expr) => {
+        on_table!($code, $t, $op, {
+            Limiter: LIMITERS, KeyedLimiter: KEYED, ConcurrencyLimiter: CONCURRENCY, Shedder: SHEDDERS,
+            Throttle: THROTTLES, Picker: PICKERS, RetryBudget: BUDGETS, Backoff: BACKOFFS, SingleFlight: FLIGHTS,
+            FleetLimiter: FLEETS, Lease: LEASES, CircuitBreaker: BREAKERS, AdaptiveLimiter: ADAPTIVE,
+            MultiLimiter: MULTIS,
+        })
+    };
+    ($code:expr, $t:ident, $op:expr, { $($kind:ident: $table:ident),+ $(,)? }) => {
+        match Kind::from_code($code) {
+            $(Some(Kind::$kind) => {
+                let $t = &$table;
                 $op
-            }
-            1 => {
-                let $t = &KEYED;
-                $op
-            }
-            2 => {
-                let $t = &CONCURRENCY;
-                $op
-            }
-            3 => {
-                let $t = &SHEDDERS;
-                $op
-            }
-            4 => {
-                let $t = &THROTTLES;
-                $op
-            }
-            5 => {
-                let $t = &PICKERS;
-                $op
-            }
-            6 => {
-                let $t = &BUDGETS;
-                $op
-            }
-            7 => {
-                let $t = &BACKOFFS;
-                $op
-            }
-            8 => {
-                let $t = &FLIGHTS;
-                $op
-            }
-            9 => {
-                let $t = &FLEETS;
-                $op
-            }
-            10 => {
-                let $t = &LEASES;
-                $op
-            }
-            11 => {
-                let $t = &BREAKERS;
-                $op
-            }
-            12 => {
-                let $t = &ADAPTIVE;
-                $op
-            }
-            13 => {
-                let $t = &MULTIS;
-                $op
-            }
-            _ => Default::default(),
+            })+
+            None => Default::default(),
         }
     };
 }
