@@ -1086,6 +1086,14 @@ typedef struct {
   uint64_t left;
 } weir_lease_spend;
 
+// Decisions made on one handle so far (by every thread), by reason:
+// `count[r]` is how many had `weir_reason` `r`. The array is longer than
+// the reasons there are today, so it keeps its size as reasons are added.
+typedef struct {
+  // Indexed by `weir_reason`; a reason never decided is 0.
+  uint64_t count[32];
+} weir_decision_counts;
+
 // Picker settings; `weir_picker_config_default` gives tau 600 ms,
 // force-pick after 3 s, success floor 0.5, CPU ceiling 900, bias 5 ms,
 // initial latency 0.
@@ -2524,6 +2532,13 @@ weir_status weir_limiter_state(const weir_limiter *limiter, uint64_t *out);
 // `limiter` is NULL or live.
 weir_status weir_limiter_restore(const weir_limiter *limiter, uint64_t state);
 
+// The decisions made on the limiter so far, by reason (every acquire,
+// from every thread, counted once).
+//
+// # Safety
+// `limiter` is NULL or live; `out` is NULL or writable.
+weir_status weir_limiter_decisions(const weir_limiter *limiter, weir_decision_counts *out);
+
 // Frees `*limiter` and sets it to NULL, so freeing the same variable twice
 // is a no-op; NULL is a no-op.
 //
@@ -3060,6 +3075,15 @@ weir_status weir_shared_limiter_get_config(const weir_shared_limiter *limiter,
 // `weir_shared_limiter_acquire_now` uses). Thread-safe.
 uint64_t weir_shared_limiter_now(void);
 
+// The decisions this process made on the shared limiter so far, by
+// reason (every acquire through this handle, from every thread; other
+// processes count their own).
+//
+// # Safety
+// `limiter` is NULL or live; `out` is NULL or writable.
+weir_status weir_shared_limiter_decisions(const weir_shared_limiter *limiter,
+                                          weir_decision_counts *out);
+
 // Unmaps `*limiter`'s file (the state stays in the file for the other
 // processes) and sets `*limiter` to NULL; NULL is a no-op.
 //
@@ -3133,6 +3157,13 @@ weir_status weir_shedder_record_cpu(const weir_shedder *shedder,
 weir_status weir_shedder_snapshot(const weir_shedder *shedder,
                                   uint64_t now,
                                   weir_shedder_stats *out);
+
+// The decisions made on the shedder so far, by reason (every acquire,
+// from every thread, counted once).
+//
+// # Safety
+// `shedder` is NULL or live; `out` is NULL or writable.
+weir_status weir_shedder_decisions(const weir_shedder *shedder, weir_decision_counts *out);
 
 // Frees `*shedder` and sets it to NULL; NULL is a no-op.
 //
@@ -3314,6 +3345,13 @@ weir_status weir_throttle_forget(const weir_throttle *throttle, uint64_t acquire
 weir_status weir_throttle_snapshot(const weir_throttle *throttle,
                                    uint64_t now,
                                    weir_throttle_stats *out);
+
+// The decisions made on the throttle so far, by reason (every acquire,
+// from every thread, counted once).
+//
+// # Safety
+// `throttle` is NULL or live; `out` is NULL or writable.
+weir_status weir_throttle_decisions(const weir_throttle *throttle, weir_decision_counts *out);
 
 // Frees `*throttle` and sets it to NULL; NULL is a no-op.
 //

@@ -92,3 +92,25 @@ pub(crate) fn refused(reason: Reason) -> weir_decision {
 pub extern "C" fn weir_reason_str(code: u32) -> *const c_char {
     u8::try_from(code).ok().and_then(Reason::from_code).map_or(c"unknown", Reason::as_cstr).as_ptr()
 }
+
+/// Decisions made on one handle so far (by every thread), by reason:
+/// `count[r]` is how many had `weir_reason` `r`. The array is longer than
+/// the reasons there are today, so it keeps its size as reasons are added.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct weir_decision_counts {
+    /// Indexed by `weir_reason`; a reason never decided is 0.
+    pub count: [u64; 32],
+}
+
+const _: () = assert!(weir_host::REASON_SLOTS == 32, "weir_decision_counts must hold every reason slot");
+
+impl From<&weir_host::Decisions> for weir_decision_counts {
+    fn from(d: &weir_host::Decisions) -> Self {
+        let mut count = [0; 32];
+        for (slot, n) in count.iter_mut().zip(d.snapshot()) {
+            *slot = n;
+        }
+        Self { count }
+    }
+}

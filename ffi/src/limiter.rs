@@ -1,11 +1,12 @@
 //! `weir_limiter`: a GCRA rate limiter (rate per period, burst, weighted
 //! cost) over weir-core's lock-free atomic cell.
 
-use crate::decision::weir_decision;
+use crate::decision::{weir_decision, weir_decision_counts};
 use crate::handle::{drop_handle, entry, live, out, publish};
 use crate::status::{config_error, guard, unit_error, weir_status};
 use weir_core::limiter::{AtomicLimiter, LimiterConfig, MultiLimiter, MAX_RATES};
 use weir_host::units::{self, UnitError};
+use weir_host::Counted;
 
 /// A rate limit: `rate` tokens every `period_ns`, holding at most `burst`.
 #[repr(C)]
@@ -82,7 +83,7 @@ pub unsafe extern "C" fn weir_limiter_config_from_units(
 /// from any number of threads at once (a lock-free CAS on one word); only
 /// `weir_limiter_free` must not race with other use.
 pub struct weir_limiter {
-    pub(crate) inner: AtomicLimiter,
+    pub(crate) inner: Counted<AtomicLimiter>,
 }
 
 impl weir_host::Clocked for weir_limiter {}
@@ -100,7 +101,7 @@ pub unsafe extern "C" fn weir_limiter_new(
     entry!(config; out => {
         match AtomicLimiter::new(config.into()) {
             // SAFETY: `out` checked non-NULL; writable per the contract.
-            Ok(inner) => unsafe { publish(out, weir_limiter { inner }) },
+            Ok(cell) => unsafe { publish(out, weir_limiter { inner: Counted::new(cell) }) },
             Err(e) => config_error(e),
         }
     })
@@ -120,7 +121,7 @@ pub unsafe extern "C" fn weir_limiter_acquire(
     cost: u64,
     out: *mut weir_decision,
 ) -> weir_status {
-    entry!(limiter => out = limiter.inner.acquire(now, cost).into())
+    entry!(limiter => out = limiter.inner.decide(|l| l.acquire(now, cost)).into())
 }
 
 /// `weir_limiter_acquire` at `weir_now()`, read inside the call: the hot
@@ -135,7 +136,8 @@ pub unsafe extern "C" fn weir_limiter_acquire_now(
     cost: u64,
     out: *mut weir_decision,
 ) -> weir_status {
-    entry!(let now = crate::handle::now_of::<weir_limiter>(); limiter => out = limiter.inner.acquire(now, cost).into())
+    entry!(let now = crate::handle::now_of::<weir_limiter>();
+        limiter => out = limiter.inner.decide(|l| l.acquire(now, cost)).into())
 }
 
 /// Changes the limit to `*config` at `now` (the clock its acquires use),
@@ -155,7 +157,7 @@ pub unsafe extern "C" fn weir_limiter_set_config(
     now: u64,
 ) -> weir_status {
     entry!(limiter, config => {
-        match limiter.inner.set_config(config.into(), now) {
+        match limiter.inner.cell().set_config(config.into(), now) {
             Ok(()) => weir_status::Ok,
             Err(e) => config_error(e),
         }
@@ -175,7 +177,7 @@ pub unsafe extern "C" fn weir_limiter_set_rate(
     per_ns: u64,
     now: u64,
 ) -> weir_status {
-    guard(|| set(&live!(limiter).inner, Change::Rate { rate, per_ns }, now))
+    guard(|| set(live!(limiter).inner.cell(), Change::Rate { rate, per_ns }, now))
 }
 
 /// `weir_limiter_set_config` with a new burst (a whole number >= 1), the
@@ -185,7 +187,7 @@ pub unsafe extern "C" fn weir_limiter_set_rate(
 /// `limiter` is NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn weir_limiter_set_burst(limiter: *const weir_limiter, burst: f64, now: u64) -> weir_status {
-    guard(|| set(&live!(limiter).inner, Change::Burst(burst), now))
+    guard(|| set(live!(limiter).inner.cell(), Change::Burst(burst), now))
 }
 
 fn set(limiter: &AtomicLimiter, change: Change, now: u64) -> weir_status {
@@ -207,7 +209,7 @@ pub unsafe extern "C" fn weir_limiter_get_config(
     limiter: *const weir_limiter,
     out: *mut weir_limiter_config,
 ) -> weir_status {
-    entry!(limiter => out = limiter.inner.config().into())
+    entry!(limiter => out = limiter.inner.cell().config().into())
 }
 
 /// The raw state (one word), for snapshots or moving a limiter between
@@ -217,7 +219,7 @@ pub unsafe extern "C" fn weir_limiter_get_config(
 /// `limiter` is NULL or live; `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_limiter_state(limiter: *const weir_limiter, out: *mut u64) -> weir_status {
-    entry!(limiter => out = limiter.inner.state())
+    entry!(limiter => out = limiter.inner.cell().state())
 }
 
 /// Replaces the state with one from `weir_limiter_state`.
@@ -226,7 +228,20 @@ pub unsafe extern "C" fn weir_limiter_state(limiter: *const weir_limiter, out: *
 /// `limiter` is NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn weir_limiter_restore(limiter: *const weir_limiter, state: u64) -> weir_status {
-    entry!(limiter => limiter.inner.restore(state))
+    entry!(limiter => limiter.inner.cell().restore(state))
+}
+
+/// The decisions made on the limiter so far, by reason (every acquire,
+/// from every thread, counted once).
+///
+/// # Safety
+/// `limiter` is NULL or live; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_limiter_decisions(
+    limiter: *const weir_limiter,
+    out: *mut weir_decision_counts,
+) -> weir_status {
+    entry!(limiter => out = limiter.inner.decisions().into())
 }
 
 /// Frees `*limiter` and sets it to NULL, so freeing the same variable twice

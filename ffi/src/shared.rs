@@ -2,20 +2,20 @@
 //! host that opens the same file (pre-fork server workers, a pool of
 //! daemons), with no server in between.
 
-use crate::decision::weir_decision;
+use crate::decision::{weir_decision, weir_decision_counts};
 use crate::handle::{drop_handle, entry, live, publish};
 use crate::limiter::{weir_limiter_config, Change};
 use crate::status::{config_error, guard, guard_value, invalid_argument, set_last_error, unit_error, weir_status};
 use std::ffi::{c_char, CStr, OsStr};
 use std::os::unix::ffi::OsStrExt;
-use weir_host::{Clock, Clocked, SharedError, SharedLimiter};
+use weir_host::{Clock, Clocked, Counted, SharedError, SharedLimiter};
 
 /// A rate limiter whose state lives in a memory-mapped file, so every
 /// process that opens the same path spends from one bucket. Thread-safe like
 /// `weir_limiter` (a lock-free CAS on one word); only
 /// `weir_shared_limiter_free` must not race with other use of the handle.
 pub struct weir_shared_limiter {
-    inner: SharedLimiter,
+    inner: Counted<SharedLimiter>,
 }
 
 impl Clocked for weir_shared_limiter {
@@ -52,7 +52,7 @@ pub unsafe extern "C" fn weir_shared_limiter_open(
         let path = OsStr::from_bytes(unsafe { CStr::from_ptr(path) }.to_bytes());
         match SharedLimiter::open(path, config.into()) {
             // SAFETY: `out` checked non-NULL; writable per the contract.
-            Ok(inner) => unsafe { publish(out, weir_shared_limiter { inner }) },
+            Ok(cell) => unsafe { publish(out, weir_shared_limiter { inner: Counted::new(cell) }) },
             Err(SharedError::Config(e)) => config_error(e),
             Err(e @ SharedError::Mismatch { field, .. }) => {
                 set_last_error(&e.to_string(), field, &e.mismatch_rule().unwrap_or_default());
@@ -77,7 +77,7 @@ pub unsafe extern "C" fn weir_shared_limiter_acquire(
     cost: u64,
     out: *mut weir_decision,
 ) -> weir_status {
-    entry!(limiter => out = limiter.inner.acquire(now, cost).into())
+    entry!(limiter => out = limiter.inner.decide(|l| l.acquire(now, cost)).into())
 }
 
 /// `weir_shared_limiter_acquire` now, on `CLOCK_MONOTONIC` read inside the
@@ -93,7 +93,7 @@ pub unsafe extern "C" fn weir_shared_limiter_acquire_now(
     out: *mut weir_decision,
 ) -> weir_status {
     entry!(let now = crate::handle::now_of::<weir_shared_limiter>();
-        limiter => out = limiter.inner.acquire(now, cost).into())
+        limiter => out = limiter.inner.decide(|l| l.acquire(now, cost)).into())
 }
 
 /// Changes the limit for every process sharing the file to `*config`, now
@@ -109,7 +109,7 @@ pub unsafe extern "C" fn weir_shared_limiter_set_config(
     limiter: *const weir_shared_limiter,
     config: *const weir_limiter_config,
 ) -> weir_status {
-    entry!(limiter, config => shared_status(limiter.inner.set_config(config.into())))
+    entry!(limiter, config => shared_status(limiter.inner.cell().set_config(config.into())))
 }
 
 /// `weir_shared_limiter_set_config` with a new rate in user units, the burst kept.
@@ -135,8 +135,8 @@ pub unsafe extern "C" fn weir_shared_limiter_set_burst(limiter: *const weir_shar
 }
 
 fn set(limiter: &weir_shared_limiter, change: Change) -> weir_status {
-    match change.apply(limiter.inner.config()) {
-        Ok(config) => shared_status(limiter.inner.set_config(config)),
+    match change.apply(limiter.inner.cell().config()) {
+        Ok(config) => shared_status(limiter.inner.cell().set_config(config)),
         Err(e) => unit_error(e),
     }
 }
@@ -158,7 +158,7 @@ pub unsafe extern "C" fn weir_shared_limiter_get_config(
     limiter: *const weir_shared_limiter,
     out: *mut weir_limiter_config,
 ) -> weir_status {
-    entry!(limiter => out = limiter.inner.config().into())
+    entry!(limiter => out = limiter.inner.cell().config().into())
 }
 
 /// The clock every process sharing a limiter decides on: nanoseconds of
@@ -167,6 +167,20 @@ pub unsafe extern "C" fn weir_shared_limiter_get_config(
 #[no_mangle]
 pub extern "C" fn weir_shared_limiter_now() -> u64 {
     guard_value(0, || <SharedLimiter as Clocked>::CLOCK.now())
+}
+
+/// The decisions this process made on the shared limiter so far, by
+/// reason (every acquire through this handle, from every thread; other
+/// processes count their own).
+///
+/// # Safety
+/// `limiter` is NULL or live; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_shared_limiter_decisions(
+    limiter: *const weir_shared_limiter,
+    out: *mut weir_decision_counts,
+) -> weir_status {
+    entry!(limiter => out = limiter.inner.decisions().into())
 }
 
 /// Unmaps `*limiter`'s file (the state stays in the file for the other

@@ -1,10 +1,11 @@
 //! `weir_shedder`: BBR-style adaptive overload protection (CPU plus the
 //! in-flight estimate learned over a rolling window) with a hard queue cap.
 
-use crate::decision::weir_decision;
+use crate::decision::{weir_decision, weir_decision_counts};
 use crate::handle::{drop_handle, entry, live, now_of, out, publish};
 use crate::status::{config_error, guard, weir_status};
 use weir_core::shedder::{AtomicShedder, ShedderConfig};
+use weir_host::Counted;
 
 /// Shedder settings; `weir_shedder_config_default` fills in the defaults
 /// (10 s window of 100 buckets, CPU threshold 800 permille, decay 0.95,
@@ -73,7 +74,7 @@ pub struct weir_shedder_stats {
 /// A shedder. Thread-safe: every function may run on one handle from any
 /// number of threads at once (lock-free); only `_free` must not race.
 pub struct weir_shedder {
-    pub(crate) inner: AtomicShedder,
+    pub(crate) inner: Counted<AtomicShedder>,
     pub(crate) events: crate::events::weir_events,
 }
 
@@ -102,7 +103,7 @@ pub unsafe extern "C" fn weir_shedder_new(
         let events = crate::events::weir_events(weir_host::Events::shedder(&config));
         match AtomicShedder::new(config) {
             // SAFETY: `out` checked non-NULL; writable per the contract.
-            Ok(inner) => unsafe { publish(out, weir_shedder { inner, events }) },
+            Ok(cell) => unsafe { publish(out, weir_shedder { inner: Counted::new(cell), events }) },
             Err(e) => config_error(e),
         }
     })
@@ -120,7 +121,7 @@ pub unsafe extern "C" fn weir_shedder_acquire(
     out: *mut weir_decision,
 ) -> weir_status {
     entry!(shedder => out = {
-        let d = shedder.inner.acquire(now);
+        let d = shedder.inner.decide(|s| s.acquire(now));
         shedder.events.observe(now, &d);
         d.into()
     })
@@ -139,7 +140,7 @@ pub unsafe extern "C" fn weir_shedder_acquire_now(
 ) -> weir_status {
     entry!(shedder; out => started_at = {
         let now = now_of::<weir_shedder>();
-        let d = shedder.inner.acquire(now);
+        let d = shedder.inner.decide(|s| s.acquire(now));
         shedder.events.observe(now, &d);
         out!(out, d.into());
         now
@@ -154,7 +155,7 @@ pub unsafe extern "C" fn weir_shedder_acquire_now(
 // twin weir_shedder_done_now: `weir_shedder_done` at `weir_now()`.
 #[no_mangle]
 pub unsafe extern "C" fn weir_shedder_done(shedder: *const weir_shedder, started_at: u64, now: u64) -> weir_status {
-    entry!(shedder => shedder.inner.done(started_at, now))
+    entry!(shedder => shedder.inner.cell().done(started_at, now))
 }
 
 /// `weir_shedder_done` at `weir_now()`.
@@ -164,7 +165,7 @@ pub unsafe extern "C" fn weir_shedder_done(shedder: *const weir_shedder, started
 // Written by ffi/twins from the `// twin` mark above; edit that, not this.
 #[no_mangle]
 pub unsafe extern "C" fn weir_shedder_done_now(shedder: *const weir_shedder, started_at: u64) -> weir_status {
-    entry!(let now = crate::handle::now_of::<weir_shedder>(); shedder => shedder.inner.done(started_at, now))
+    entry!(let now = crate::handle::now_of::<weir_shedder>(); shedder => shedder.inner.cell().done(started_at, now))
 }
 
 /// Ends an admitted request that never reached the service (a later step
@@ -175,7 +176,7 @@ pub unsafe extern "C" fn weir_shedder_done_now(shedder: *const weir_shedder, sta
 /// `shedder` is NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn weir_shedder_cancel(shedder: *const weir_shedder) -> weir_status {
-    entry!(shedder => shedder.inner.cancel())
+    entry!(shedder => shedder.inner.cell().cancel())
 }
 
 /// Folds a CPU sample (permille, e.g. from `weir_cpu_sampler_sample`) into
@@ -190,7 +191,7 @@ pub unsafe extern "C" fn weir_shedder_record_cpu(
     smoothed: *mut f64,
 ) -> weir_status {
     guard(|| {
-        let cpu = live!(shedder).inner.record_cpu(permille);
+        let cpu = live!(shedder).inner.cell().record_cpu(permille);
         if !smoothed.is_null() {
             out!(smoothed, cpu);
         }
@@ -209,7 +210,7 @@ pub unsafe extern "C" fn weir_shedder_snapshot(
     out: *mut weir_shedder_stats,
 ) -> weir_status {
     entry!(shedder; out => {
-        let s = shedder.inner.stats(now);
+        let s = shedder.inner.cell().stats(now);
         out!(
             out,
             weir_shedder_stats {
@@ -222,6 +223,19 @@ pub unsafe extern "C" fn weir_shedder_snapshot(
             }
         );
     })
+}
+
+/// The decisions made on the shedder so far, by reason (every acquire,
+/// from every thread, counted once).
+///
+/// # Safety
+/// `shedder` is NULL or live; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_shedder_decisions(
+    shedder: *const weir_shedder,
+    out: *mut weir_decision_counts,
+) -> weir_status {
+    entry!(shedder => out = shedder.inner.decisions().into())
 }
 
 /// Frees `*shedder` and sets it to NULL; NULL is a no-op.

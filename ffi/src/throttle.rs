@@ -1,9 +1,10 @@
 //! `weir_throttle`: Google SRE client-side adaptive throttling.
 
-use crate::decision::weir_decision;
+use crate::decision::{weir_decision, weir_decision_counts};
 use crate::handle::{drop_handle, entry, out, publish};
 use crate::status::{config_error, weir_status};
 use weir_core::throttle::{AtomicThrottle, ThrottleConfig};
+use weir_host::Counted;
 
 /// Throttle settings; `weir_throttle_config_default` gives k 2.0, a 10 s
 /// window of 40 buckets, 20 minimum requests, max refusal probability 0.9.
@@ -60,7 +61,7 @@ pub struct weir_throttle_stats {
 
 /// A throttle. Thread-safe (lock-free window words); only `_free` must not race.
 pub struct weir_throttle {
-    inner: AtomicThrottle,
+    inner: Counted<AtomicThrottle>,
     pub(crate) events: crate::events::weir_events,
 }
 
@@ -89,7 +90,7 @@ pub unsafe extern "C" fn weir_throttle_new(
         let events = crate::events::weir_events(weir_host::Events::throttle(&config));
         match AtomicThrottle::new(config) {
             // SAFETY: `out` checked non-NULL; writable per the contract.
-            Ok(inner) => unsafe { publish(out, weir_throttle { inner, events }) },
+            Ok(cell) => unsafe { publish(out, weir_throttle { inner: Counted::new(cell), events }) },
             Err(e) => config_error(e),
         }
     })
@@ -111,7 +112,7 @@ pub unsafe extern "C" fn weir_throttle_acquire(
     out: *mut weir_decision,
 ) -> weir_status {
     entry!(throttle => out = {
-        let d = throttle.inner.acquire(now, draw);
+        let d = throttle.inner.decide(|t| t.acquire(now, draw));
         throttle.events.observe(now, &d);
         d.into()
     })
@@ -128,7 +129,7 @@ pub unsafe extern "C" fn weir_throttle_acquire_now(
     out: *mut weir_decision,
 ) -> weir_status {
     entry!(let now = crate::handle::now_of::<weir_throttle>(); let draw = weir_host::draw(); throttle => out = {
-        let d = throttle.inner.acquire(now, draw);
+        let d = throttle.inner.decide(|t| t.acquire(now, draw));
         throttle.events.observe(now, &d);
         d.into()
     })
@@ -142,7 +143,7 @@ pub unsafe extern "C" fn weir_throttle_acquire_now(
 // twin weir_throttle_record_now: `weir_throttle_record` at `weir_now()`.
 #[no_mangle]
 pub unsafe extern "C" fn weir_throttle_record(throttle: *const weir_throttle, now: u64, success: bool) -> weir_status {
-    entry!(throttle => throttle.inner.record(now, success))
+    entry!(throttle => throttle.inner.cell().record(now, success))
 }
 
 /// `weir_throttle_record` at `weir_now()`.
@@ -152,7 +153,7 @@ pub unsafe extern "C" fn weir_throttle_record(throttle: *const weir_throttle, no
 // Written by ffi/twins from the `// twin` mark above; edit that, not this.
 #[no_mangle]
 pub unsafe extern "C" fn weir_throttle_record_now(throttle: *const weir_throttle, success: bool) -> weir_status {
-    entry!(let now = crate::handle::now_of::<weir_throttle>(); throttle => throttle.inner.record(now, success))
+    entry!(let now = crate::handle::now_of::<weir_throttle>(); throttle => throttle.inner.cell().record(now, success))
 }
 
 /// Takes back a request admitted at `acquired_at` (the `now` its
@@ -164,7 +165,7 @@ pub unsafe extern "C" fn weir_throttle_record_now(throttle: *const weir_throttle
 /// `throttle` is NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn weir_throttle_forget(throttle: *const weir_throttle, acquired_at: u64) -> weir_status {
-    entry!(throttle => throttle.inner.forget(acquired_at))
+    entry!(throttle => throttle.inner.cell().forget(acquired_at))
 }
 
 /// The window's counts at `now`.
@@ -178,12 +179,25 @@ pub unsafe extern "C" fn weir_throttle_snapshot(
     out: *mut weir_throttle_stats,
 ) -> weir_status {
     entry!(throttle; out => {
-        let s = throttle.inner.stats(now);
+        let s = throttle.inner.cell().stats(now);
         out!(
             out,
             weir_throttle_stats { requests: s.requests, accepts: s.accepts, reject_probability: s.reject_probability }
         );
     })
+}
+
+/// The decisions made on the throttle so far, by reason (every acquire,
+/// from every thread, counted once).
+///
+/// # Safety
+/// `throttle` is NULL or live; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_throttle_decisions(
+    throttle: *const weir_throttle,
+    out: *mut weir_decision_counts,
+) -> weir_status {
+    entry!(throttle => out = throttle.inner.decisions().into())
 }
 
 /// Frees `*throttle` and sets it to NULL; NULL is a no-op.

@@ -41,7 +41,7 @@ pub use bulkhead::{
 pub use clock::{kernel_monotonic_now, monotonic_from_ticks, monotonic_now, ticks, Stopwatch, Ticks};
 pub use clock::{Clock, Clocked};
 pub use cpu::{CpuSampler, CpuSource};
-pub use decisions::{Decisions, REASON_SLOTS};
+pub use decisions::{Answer, Counted, Decisions, REASON_SLOTS};
 pub use events::{Event, EventKind, Events, EVENTS_QUEUE, TABLE_HOLD_NS};
 pub use feeder::CpuFeeder;
 pub use hash::{hash_key, hash_key_seeded, hash_str, HashSeed};

@@ -30,6 +30,7 @@ int main(int argc, char **argv) {
   test_threads();
   test_tail();
   test_hedge_budget();
+  test_decisions();
   int vectors = test_vectors(argv[1]);
   CHECK(vectors >= 50);
   CHECK(test_units(argv[2]) >= 20);
