@@ -286,6 +286,30 @@ func (l *Limiter) Restore(state uint64) {
 	runtime.KeepAlive(l)
 }
 
+// Decisions is how many decisions the limiter has made so far (every
+// Allow, Acquire, Wait try and Reserve, from every goroutine), by reason:
+// Admitted always, each refusal reason once it has happened. The counts
+// live in the native limiter, so they are the numbers the C, Python and
+// Node surfaces report too.
+func (l *Limiter) Decisions() map[Reason]uint64 {
+	var c C.weir_decision_counts
+	C.weir_limiter_decisions(l.h, &c)
+	runtime.KeepAlive(l)
+	return decisionCounts(&c)
+}
+
+// decisionCounts turns a handle's counts by reason code into a map that
+// holds Admitted and every reason seen at least once.
+func decisionCounts(c *C.weir_decision_counts) map[Reason]uint64 {
+	out := map[Reason]uint64{Admitted: uint64(c.count[Admitted])}
+	for r, n := range c.count {
+		if n > 0 {
+			out[Reason(r)] = uint64(n)
+		}
+	}
+	return out
+}
+
 // Close frees the native limiter; later calls refuse. Idempotent.
 func (l *Limiter) Close() error {
 	C.weir_limiter_free(&l.h)

@@ -106,6 +106,16 @@ func (l *SharedLimiter) Wait(ctx context.Context) error {
 	return waitFor(ctx, func() Decision { return l.Acquire(1) })
 }
 
+// Decisions is how many decisions this process made on the limiter so
+// far, by reason, as Limiter.Decisions counts them (other processes count
+// their own).
+func (l *SharedLimiter) Decisions() map[Reason]uint64 {
+	var c C.weir_decision_counts
+	C.weir_shared_limiter_decisions(l.h, &c)
+	runtime.KeepAlive(l)
+	return decisionCounts(&c)
+}
+
 // Close unmaps the file (the state stays in it for the other processes);
 // later calls refuse. Idempotent.
 func (l *SharedLimiter) Close() error {

@@ -260,6 +260,16 @@ func (s *Shedder) stats(now uint64) ShedderStats {
 	}
 }
 
+// Decisions is how many Allow calls the shedder has decided so far, from
+// every goroutine, by reason: Admitted always, each refusal reason once it
+// has happened.
+func (s *Shedder) Decisions() map[Reason]uint64 {
+	var c C.weir_decision_counts
+	C.weir_shedder_decisions(s.h, &c)
+	runtime.KeepAlive(s)
+	return decisionCounts(&c)
+}
+
 // Close stops CPU sampling and frees the shedder. Idempotent.
 func (s *Shedder) Close() error {
 	s.once.Do(func() {

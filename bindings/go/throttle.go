@@ -155,6 +155,16 @@ func (t *Throttle) stats(now uint64) ThrottleStats {
 	return ThrottleStats{Requests: uint64(st.requests), Accepts: uint64(st.accepts), RejectProbability: float64(st.reject_probability)}
 }
 
+// Decisions is how many requests the throttle has decided so far, from
+// every goroutine, by reason: Admitted always, Throttled once it has
+// happened.
+func (t *Throttle) Decisions() map[Reason]uint64 {
+	var c C.weir_decision_counts
+	C.weir_throttle_decisions(t.h, &c)
+	runtime.KeepAlive(t)
+	return decisionCounts(&c)
+}
+
 // Close frees the throttle. Idempotent.
 func (t *Throttle) Close() error {
 	t.events.close()
