@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::units::UnitError;
+use weir_core::word::{Measured, Order, Word};
 use weir_core::{Decision, Reason};
 
 /// Waiters a queue holds when the caller names no bound.
@@ -235,52 +236,42 @@ impl<W> Bulkhead<W> {
             return Admission::Acquired;
         }
         let mut queue = self.lock();
-        let mut current = self.state.load(Ordering::Acquire);
-        loop {
+        let (settings, ticket) = (self.settings, queue.next_ticket);
+        let admission = self.state.measure_and_replace(Order::Publish, |current| {
             let (waiting, in_flight) = split(current);
-            let next = if waiting == 0 && in_flight < self.settings.max_in_flight {
-                current + 1
-            } else if waiting >= self.settings.max_queue {
-                drop(queue);
-                let why = if self.settings.max_queue == 0 { Refusal::ConcurrencyLimited } else { Refusal::QueueFull };
-                self.refuse(why);
-                return Admission::Refused(why);
+            if waiting == 0 && in_flight < settings.max_in_flight {
+                Measured::Replace(Admission::Acquired, current + 1)
+            } else if waiting >= settings.max_queue {
+                let why = if settings.max_queue == 0 { Refusal::ConcurrencyLimited } else { Refusal::QueueFull };
+                Measured::Keep(Admission::Refused(why))
             } else {
-                current + ONE_WAITER
-            };
-            match self.state.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) if next == current + 1 => {
-                    drop(queue);
-                    self.admitted.fetch_add(1, Ordering::Relaxed);
-                    return Admission::Acquired;
-                }
-                Ok(_) => {
-                    let ticket = queue.next_ticket;
-                    queue.next_ticket += 1;
-                    queue.waiters.push_back((ticket, waiter));
-                    return Admission::Queued(ticket);
-                }
-                Err(seen) => current = seen,
+                Measured::Replace(Admission::Queued(ticket), current + ONE_WAITER)
+            }
+        });
+        match admission {
+            Admission::Acquired => {
+                drop(queue);
+                self.admitted.fetch_add(1, Ordering::Relaxed);
+            }
+            Admission::Queued(ticket) => {
+                queue.next_ticket += 1;
+                queue.waiters.push_back((ticket, waiter));
+            }
+            Admission::Refused(why) => {
+                drop(queue);
+                self.refuse(why);
             }
         }
+        admission
     }
 
     /// Gives a permit back; with someone waiting, the permit goes to the
     /// oldest waiter, whom the caller must wake.
     pub fn release(&self) -> Release<W> {
-        let mut current = self.state.load(Ordering::Acquire);
-        loop {
-            let (waiting, in_flight) = split(current);
-            if waiting > 0 {
-                break;
-            }
-            if in_flight == 0 {
-                return Release::NotHeld;
-            }
-            match self.state.compare_exchange_weak(current, current - 1, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => return Release::Freed,
-                Err(seen) => current = seen,
-            }
+        match self.release_unless_waiting() {
+            Some(true) => return Release::Freed,
+            Some(false) => return Release::NotHeld,
+            None => {}
         }
         let mut queue = self.lock();
         if let Some((ticket, waiter)) = queue.waiters.pop_front() {
@@ -291,17 +282,13 @@ impl<W> Bulkhead<W> {
             return Release::HandedOff(ticket, waiter);
         }
         // The last waiter cancelled between the look and the lock; waiters
-        // only join under this lock, so none can arrive before this CAS.
-        let mut current = self.state.load(Ordering::Acquire);
-        loop {
+        // only join under this lock, so none can arrive before this exchange.
+        self.state.measure_and_replace(Order::Publish, |current| {
             if current & IN_FLIGHT_MASK == 0 {
-                return Release::NotHeld;
+                return Measured::Keep(Release::NotHeld);
             }
-            match self.state.compare_exchange_weak(current, current - 1, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => return Release::Freed,
-                Err(seen) => current = seen,
-            }
-        }
+            Measured::Replace(Release::Freed, current - 1)
+        })
     }
 
     /// Gives a permit back only if nobody waits, never taking the queue's
@@ -309,20 +296,15 @@ impl<W> Bulkhead<W> {
     /// fastest call may not block; they then call [`Self::release`].
     #[inline]
     pub fn release_unless_waiting(&self) -> Option<bool> {
-        let mut current = self.state.load(Ordering::Acquire);
-        loop {
-            let (waiting, in_flight) = split(current);
-            if waiting > 0 {
-                return None;
-            }
-            if in_flight == 0 {
-                return Some(false);
-            }
-            match self.state.compare_exchange_weak(current, current - 1, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => return Some(true),
-                Err(seen) => current = seen,
-            }
-        }
+        self.state.measure_and_replace(
+            Order::Publish,
+            #[inline(always)]
+            |current| match split(current) {
+                (0, 0) => Measured::Keep(Some(false)),
+                (0, _) => Measured::Replace(Some(true), current - 1),
+                _ => Measured::Keep(None),
+            },
+        )
     }
 
     /// Takes `ticket` out of the queue, counting it as refused for `why`
@@ -377,17 +359,17 @@ impl<W> Bulkhead<W> {
     /// One permit if free and nobody waits; the permits left after it.
     #[inline]
     fn take_if_free(&self) -> Option<u64> {
-        let mut current = self.state.load(Ordering::Relaxed);
-        loop {
-            let (waiting, in_flight) = split(current);
-            if waiting > 0 || in_flight >= self.settings.max_in_flight {
-                return None;
-            }
-            match self.state.compare_exchange_weak(current, current + 1, Ordering::Acquire, Ordering::Relaxed) {
-                Ok(_) => return Some(self.settings.max_in_flight - (in_flight + 1)),
-                Err(seen) => current = seen,
-            }
-        }
+        self.state.measure_and_replace(
+            Order::Take,
+            #[inline(always)]
+            |current| {
+                let (waiting, in_flight) = split(current);
+                if waiting > 0 || in_flight >= self.settings.max_in_flight {
+                    return Measured::Keep(None);
+                }
+                Measured::Replace(Some(self.settings.max_in_flight - (in_flight + 1)), current + 1)
+            },
+        )
     }
 
     fn refuse(&self, why: Refusal) {

@@ -20,6 +20,7 @@
 use crate::clock::monotonic_from_ticks;
 use core::sync::atomic::{AtomicU64, Ordering};
 use weir_core::shedder::AtomicShedder;
+use weir_core::word::{Measured, Order, Word};
 use weir_core::{Decision, Nanos, Reason};
 
 /// Slots per shedder: requests in flight beyond this many are admitted
@@ -133,22 +134,7 @@ impl ShedderSlots {
     /// held slot, through a spare one; `false` when every spare slot is
     /// taken (then end it with [`AtomicShedder::done`]).
     pub fn end_spare(&self, started_at: Nanos, ended: u64, how: u64) -> bool {
-        let mut current = self.spare.owned.load(Ordering::Relaxed);
-        let slot = loop {
-            if current == u64::MAX {
-                return false;
-            }
-            let slot = (!current).trailing_zeros();
-            match self.spare.owned.compare_exchange_weak(
-                current,
-                current | 1 << slot,
-                Ordering::Acquire,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => break slot,
-                Err(seen) => current = seen,
-            }
-        };
+        let Some(slot) = self.spare.take_free() else { return false };
         let Some(end) = self.spare.slots.get(slot as usize) else { return false };
         end.started_at.store(started_at, Ordering::Relaxed);
         end.ended.store(ended, Ordering::Relaxed);
@@ -169,27 +155,30 @@ impl ShedderSlots {
             }
             taken.trailing_zeros()
         } else {
-            let mut current = self.held.owned.load(Ordering::Relaxed);
-            loop {
-                if current == u64::MAX {
-                    return None;
-                }
-                let slot = (!current).trailing_zeros();
-                match self.held.owned.compare_exchange_weak(
-                    current,
-                    current | 1 << slot,
-                    Ordering::AcqRel,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => break slot,
-                    Err(seen) => current = seen,
-                }
-            }
+            self.held.take_free()?
         };
         if let Some(end) = self.held.slots.get(slot as usize) {
             end.started_at.store(now, Ordering::Relaxed);
         }
         Some(slot)
+    }
+}
+
+impl SlotBank {
+    /// Owns the lowest free slot; `None` when every one is taken. The
+    /// exchange acquires what the slot's last owner released when it freed
+    /// it (its reads of the end); it releases nothing: an end's words are
+    /// published by `ready`, which the owner sets after writing them.
+    #[inline(always)]
+    fn take_free(&self) -> Option<u32> {
+        self.owned.measure_and_replace(
+            Order::Take,
+            #[inline(always)]
+            |current| match (!current).trailing_zeros() {
+                64 => Measured::Keep(None),
+                slot => Measured::Replace(Some(slot), current | 1 << slot),
+            },
+        )
     }
 }
 
