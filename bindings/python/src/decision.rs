@@ -72,10 +72,9 @@ impl DecisionCache {
         Self { slot: std::sync::Mutex::new(None) }
     }
 
-    /// `d` as a Python object, counted in `tally`.
+    /// `d` as a Python object.
     #[inline]
-    pub fn answer(&self, py: Python<'_>, tally: &Tally, d: CoreDecision) -> PyResult<Py<Decision>> {
-        tally.count(py, &d);
+    pub fn answer(&self, py: Python<'_>, d: CoreDecision) -> PyResult<Py<Decision>> {
         // The lock is uncontended: every caller holds the GIL already.
         let Ok(mut slot) = self.slot.try_lock() else {
             return Py::new(py, Decision::from(d));
@@ -151,37 +150,16 @@ impl Decision {
     }
 }
 
-/// Decisions made so far, by reason, for metrics (`stats()["decisions"]`).
-///
-/// Every caller holds the GIL when it counts (abi3 builds cannot run without
-/// one), so a plain load and store is exact and costs nothing like the
-/// locked add an unserialised counter would need.
-pub struct Tally {
-    counts: [AtomicU64; 16],
-}
-
-impl Tally {
-    pub fn new() -> Self {
-        Self { counts: std::array::from_fn(|_| AtomicU64::new(0)) }
+/// `{"admitted": n, <reason>: n, ...}` for `stats()["decisions"]`: the
+/// host's counts (shared with every other binding), admitted always,
+/// refusals once seen.
+pub fn decisions_dict<'py>(
+    py: Python<'py>,
+    decisions: &weir_host::Decisions,
+) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+    let d = pyo3::types::PyDict::new(py);
+    for (reason, n) in decisions.seen() {
+        d.set_item(reason.as_str(), n)?;
     }
-
-    #[inline]
-    pub fn count(&self, _py: Python<'_>, d: &CoreDecision) {
-        if let Some(c) = self.counts.get(d.reason as usize) {
-            c.store(c.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
-        }
-    }
-
-    /// `{"admitted": n, <reason>: n, ...}`: admitted always, refusals once seen.
-    pub fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
-        let d = pyo3::types::PyDict::new(py);
-        for (code, c) in self.counts.iter().enumerate() {
-            let n = c.load(Ordering::Relaxed);
-            let Some(reason) = u8::try_from(code).ok().and_then(Reason::from_code) else { continue };
-            if n > 0 || reason == Reason::Admitted {
-                d.set_item(reason.as_str(), n)?;
-            }
-        }
-        Ok(d)
-    }
+    Ok(d)
 }

@@ -5,9 +5,10 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::time::Duration;
 use weir_fleet::{FleetConfig, FleetError, FleetLimiter as CoreFleet};
+use weir_host::Counted;
 
 use crate::args::{count, duration};
-use crate::decision::{Decision, DecisionCache, Tally};
+use crate::decision::{decisions_dict, Decision, DecisionCache};
 use crate::errors::{bad_arg, config_error, rate_limited};
 use crate::limiter::timeout_ns;
 use crate::wait::{block, ready, slow_path};
@@ -36,18 +37,8 @@ fn count_arg(py: Python<'_>, field: &str, v: Option<&Bound<'_, PyAny>>) -> PyRes
 /// on its own until Redis answers again: it never fails open.
 #[pyclass(frozen, subclass, module = "weir._weir", name = "FleetLimiter")]
 pub struct FleetLimiter {
-    inner: CoreFleet,
+    inner: Counted<CoreFleet>,
     answers: DecisionCache,
-    tally: Tally,
-}
-
-impl FleetLimiter {
-    /// Every decision made counts, including each retry of a waiting acquire.
-    #[inline]
-    fn counted(&self, py: Python<'_>, d: weir_core::Decision) -> weir_core::Decision {
-        self.tally.count(py, &d);
-        d
-    }
 }
 
 #[pymethods]
@@ -104,14 +95,14 @@ impl FleetLimiter {
             FleetError::RedisUrl(msg) => bad_arg(py, O, "redis_url", "a redis:// URL", msg),
             FleetError::Thread(io) => pyo3::exceptions::PyOSError::new_err(format!("FleetLimiter: {io}")),
         })?;
-        Ok(Self { inner, answers: DecisionCache::new(), tally: Tally::new() })
+        Ok(Self { inner: Counted::new(inner), answers: DecisionCache::new() })
     }
 
     /// Takes `cost` tokens from this node's lease (or, while Redis is
     /// unreachable, its fallback share). Never waits on Redis.
     #[pyo3(signature = (cost = 1))]
     fn try_acquire(&self, py: Python<'_>, cost: u64) -> PyResult<Py<Decision>> {
-        self.answers.answer(py, &self.tally, self.inner.try_acquire(cost))
+        self.answers.answer(py, self.inner.decide(|f| f.try_acquire(cost)))
     }
 
     /// Waits (GIL released) until admitted, or returns the refusal when
@@ -119,14 +110,14 @@ impl FleetLimiter {
     #[pyo3(signature = (cost = 1, timeout = None))]
     fn acquire(&self, py: Python<'_>, cost: u64, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
         let timeout = timeout_ns(py, "FleetLimiter.acquire", timeout)?;
-        Ok(block(py, timeout, |_| self.counted(py, self.inner.try_acquire(cost)))?.into())
+        Ok(block(py, timeout, |_| self.inner.decide(|f| f.try_acquire(cost)))?.into())
     }
 
     /// `await fleet.acquire_async(cost)`; raises `weir.RateLimited` on timeout.
     #[pyo3(signature = (cost = 1, timeout = None))]
     fn acquire_async(slf: &Bound<'_, Self>, cost: u64, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
-        let d = slf.get().counted(py, slf.get().inner.try_acquire(cost));
+        let d = slf.get().inner.decide(|f| f.try_acquire(cost));
         if d.is_admitted() {
             return ready(py);
         }
@@ -138,7 +129,7 @@ impl FleetLimiter {
     /// Counters for metrics: admitted, rejected, Redis calls, leases,
     /// fallbacks, and whether the node is on its fallback share now.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let s = self.inner.stats();
+        let s = self.inner.cell().stats();
         let d = PyDict::new(py);
         d.set_item("admitted", s.admitted)?;
         d.set_item("rejected", s.rejected)?;
@@ -150,7 +141,7 @@ impl FleetLimiter {
         d.set_item("fallback_admitted", s.fallback_admitted)?;
         d.set_item("in_fallback", s.in_fallback)?;
         d.set_item("lease_left", s.lease_left)?;
-        d.set_item("decisions", self.tally.to_dict(py)?)?;
+        d.set_item("decisions", decisions_dict(py, self.inner.decisions())?)?;
         Ok(d)
     }
 
@@ -158,18 +149,18 @@ impl FleetLimiter {
     /// `rate * (1 + bound)` while at most `nodes` nodes share the key.
     #[getter]
     fn bound(&self) -> f64 {
-        self.inner.bound()
+        self.inner.cell().bound()
     }
 
     /// The largest batch this node leases.
     #[getter]
     fn max_batch(&self) -> u64 {
-        self.inner.max_batch()
+        self.inner.cell().max_batch()
     }
 
     fn __enter__(slf: &Bound<'_, Self>) -> PyResult<Py<Self>> {
         let py = slf.py();
-        let d = block(py, None, |_| slf.get().counted(py, slf.get().inner.try_acquire(1)))?;
+        let d = block(py, None, |_| slf.get().inner.decide(|f| f.try_acquire(1)))?;
         if !d.is_admitted() {
             return Err(rate_limited(py, d.reason.as_str(), d.retry_after));
         }

@@ -3,10 +3,10 @@
 use pyo3::prelude::*;
 use weir_core::limiter::{AtomicLimiter, KeySet, KeyedLimiter as CoreKeyed, LimiterConfig, WAYS};
 
-use weir_host::{Bucket, KeyHasher};
+use weir_host::{Bucket, Counted, KeyHasher};
 
 use crate::args::{count, duration, key_hash, now_or_clock, real, seed_hasher};
-use crate::decision::{Decision, DecisionCache, Tally};
+use crate::decision::{decisions_dict, Decision, DecisionCache};
 use crate::errors::{bad_arg, config_error, rate_limited};
 use crate::wait::{block, ready, slow_path};
 
@@ -116,9 +116,8 @@ fn open_shared(py: Python<'_>, path: &Bound<'_, PyAny>, c: LimiterConfig) -> PyR
 /// by every process that opens the same file.
 #[pyclass(frozen, subclass, module = "weir._weir", name = "Limiter")]
 pub struct Limiter {
-    inner: Bucket,
+    inner: Counted<Bucket>,
     answers: DecisionCache,
-    tally: Tally,
 }
 
 #[pymethods]
@@ -138,14 +137,14 @@ impl Limiter {
             Some(path) if !path.is_none() => open_shared(py, path, c)?,
             _ => Bucket::Local(AtomicLimiter::new(c).map_err(|e| config_error(py, "Limiter", e, RENAMES))?),
         };
-        Ok(Self { inner, answers: DecisionCache::new(), tally: Tally::new() })
+        Ok(Self { inner: Counted::new(inner), answers: DecisionCache::new() })
     }
 
     /// Takes `cost` tokens if they are there; never waits.
     #[pyo3(signature = (cost = 1, now = None))]
     #[inline]
     fn try_acquire(&self, py: Python<'_>, cost: u64, now: Option<u64>) -> PyResult<Py<Decision>> {
-        self.answers.answer(py, &self.tally, self.inner.acquire(now.unwrap_or_else(|| self.inner.now()), cost))
+        self.answers.answer(py, self.inner.decide(|b| b.acquire(now.unwrap_or_else(|| b.now()), cost)))
     }
 
     /// Waits (GIL released) until `cost` tokens are taken, or returns the
@@ -154,7 +153,7 @@ impl Limiter {
     fn acquire(&self, py: Python<'_>, cost: u64, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
         let timeout = timeout_ns(py, "Limiter.acquire", timeout)?;
         // The bucket reads its own clock: a shared one must use the kernel's.
-        let d = block(py, timeout, |_| self.counted(py, self.inner.acquire_now(cost)))?;
+        let d = block(py, timeout, |_| self.inner.decide(|b| b.acquire_now(cost)))?;
         Ok(d.into())
     }
 
@@ -163,7 +162,7 @@ impl Limiter {
     #[pyo3(signature = (cost = 1, timeout = None))]
     fn acquire_async(slf: &Bound<'_, Self>, cost: u64, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
-        let d = slf.get().counted(py, slf.get().inner.acquire_now(cost));
+        let d = slf.get().inner.decide(|b| b.acquire_now(cost));
         if d.is_admitted() {
             return ready(py);
         }
@@ -180,21 +179,21 @@ impl Limiter {
     /// every process's. A bad value raises `weir.ConfigError` naming it.
     #[pyo3(signature = (rate, per = None))]
     fn set_rate(&self, py: Python<'_>, rate: &Bound<'_, PyAny>, per: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        let c = changed_rate(py, "Limiter.set_rate", self.inner.config(), rate, per)?;
-        self.inner.set_config(c).map_err(|e| change_error(py, "Limiter.set_rate", e))
+        let c = changed_rate(py, "Limiter.set_rate", self.inner.cell().config(), rate, per)?;
+        self.inner.cell().set_config(c).map_err(|e| change_error(py, "Limiter.set_rate", e))
     }
 
     /// Changes the burst now, keeping the rate and what was spent: the
     /// tokens taken stay taken, so a larger burst has its new size minus
     /// those free, and a smaller one leaves the bucket at most empty.
     fn set_burst(&self, py: Python<'_>, burst: &Bound<'_, PyAny>) -> PyResult<()> {
-        let c = changed_burst(py, "Limiter.set_burst", self.inner.config(), burst)?;
-        self.inner.set_config(c).map_err(|e| change_error(py, "Limiter.set_burst", e))
+        let c = changed_burst(py, "Limiter.set_burst", self.inner.cell().config(), burst)?;
+        self.inner.cell().set_config(c).map_err(|e| change_error(py, "Limiter.set_burst", e))
     }
 
     /// A change to core's config at `now`, for the conformance replays.
     fn _set_config(&self, py: Python<'_>, rate: u64, period_ns: u64, burst: u64, now: u64) -> PyResult<()> {
-        let result = match &self.inner {
+        let result = match self.inner.cell() {
             Bucket::Local(l) => {
                 l.set_config(kernel(rate, period_ns, burst), now).map_err(weir_host::SharedError::Config)
             }
@@ -206,39 +205,42 @@ impl Limiter {
     /// Tokens per interval as core sees it: nanoseconds between two tokens.
     #[getter]
     fn interval_ns(&self) -> u64 {
-        self.inner.gcra().interval()
+        self.inner.cell().gcra().interval()
     }
 
     #[getter]
     fn burst(&self) -> u64 {
-        self.inner.gcra().burst()
+        self.inner.cell().gcra().burst()
     }
 
     /// What the bucket holds at `now`, without spending: `remaining` whole
     /// tokens and `reset_after` seconds until it is full.
     #[pyo3(signature = (now = None))]
     fn stats<'py>(&self, py: Python<'py>, now: Option<u64>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
-        let probe = self.inner.acquire(now.unwrap_or_else(|| self.inner.now()), 0);
+        let probe = self.inner.cell().acquire(now.unwrap_or_else(|| self.inner.cell().now()), 0);
         let d = pyo3::types::PyDict::new(py);
         d.set_item("remaining", probe.remaining)?;
         d.set_item("reset_after", crate::decision::seconds(probe.reset_after))?;
-        d.set_item("burst", self.inner.gcra().burst())?;
-        d.set_item("decisions", self.tally.to_dict(py)?)?;
+        d.set_item("burst", self.inner.cell().gcra().burst())?;
+        d.set_item("decisions", decisions_dict(py, self.inner.decisions())?)?;
         Ok(d)
     }
 
     /// The raw state (one integer), to save and later `restore`.
     fn state(&self) -> u64 {
-        self.inner.state()
+        self.inner.cell().state()
     }
 
     fn restore(&self, state: u64) -> PyResult<()> {
-        self.inner.restore(state).map_err(|e| pyo3::exceptions::PyOSError::new_err(format!("Limiter.restore: {e}")))
+        self.inner
+            .cell()
+            .restore(state)
+            .map_err(|e| pyo3::exceptions::PyOSError::new_err(format!("Limiter.restore: {e}")))
     }
 
     fn __enter__(slf: &Bound<'_, Self>) -> PyResult<Py<Self>> {
         let py = slf.py();
-        let d = block(py, None, |_| slf.get().counted(py, slf.get().inner.acquire_now(1)))?;
+        let d = block(py, None, |_| slf.get().inner.decide(|b| b.acquire_now(1)))?;
         if !d.is_admitted() {
             return Err(rate_limited(py, d.reason.as_str(), d.retry_after));
         }
@@ -253,24 +255,15 @@ impl Limiter {
     /// The file a shared limiter's state lives in; `None` for a local one.
     #[getter]
     fn shared(&self) -> Option<std::path::PathBuf> {
-        self.inner.path().map(std::path::Path::to_path_buf)
+        self.inner.cell().path().map(std::path::Path::to_path_buf)
     }
 
     fn __repr__(&self) -> String {
-        let (interval, burst) = (self.inner.gcra().interval(), self.inner.gcra().burst());
-        match self.inner.path() {
+        let (interval, burst) = (self.inner.cell().gcra().interval(), self.inner.cell().gcra().burst());
+        match self.inner.cell().path() {
             None => format!("weir.Limiter(interval_ns={interval}, burst={burst})"),
             Some(path) => format!("weir.Limiter(interval_ns={interval}, burst={burst}, shared={path:?})"),
         }
-    }
-}
-
-impl Limiter {
-    /// Every decision made counts, including each retry of a waiting acquire.
-    #[inline]
-    fn counted(&self, py: Python<'_>, d: weir_core::Decision) -> weir_core::Decision {
-        self.tally.count(py, &d);
-        d
     }
 }
 
@@ -278,19 +271,13 @@ impl KeyedLimiter {
     /// The table's one decision, with its events looked at.
     fn set(&self, py: Python<'_>, owner: &str, c: LimiterConfig, now: u64) -> PyResult<()> {
         // Walking a large table takes a while: other threads keep deciding.
-        py.detach(|| self.inner.set_config(c, now)).map_err(|e| config_error(py, owner, e, RENAMES))
+        py.detach(|| self.inner.cell().set_config(c, now)).map_err(|e| config_error(py, owner, e, RENAMES))
     }
 
     #[inline]
     fn decide(&self, py: Python<'_>, key: u64, now: u64, cost: u64) -> weir_core::Decision {
-        let d = self.inner.acquire(key, now, cost);
+        let d = self.inner.decide(|t| t.acquire(key, now, cost));
         self.hooks.observe(py, now, &d);
-        d
-    }
-
-    #[inline]
-    fn counted(&self, py: Python<'_>, d: weir_core::Decision) -> weir_core::Decision {
-        self.tally.count(py, &d);
         d
     }
 }
@@ -310,10 +297,9 @@ pub fn timeout_ns(py: Python<'_>, owner: &str, timeout: Option<&Bound<'_, PyAny>
 /// refused (`table_full`) rather than evicting one: the table fails closed.
 #[pyclass(frozen, subclass, module = "weir._weir", name = "KeyedLimiter")]
 pub struct KeyedLimiter {
-    inner: CoreKeyed<Box<[KeySet]>>,
+    inner: Counted<CoreKeyed<Box<[KeySet]>>>,
     keys: KeyHasher,
     answers: DecisionCache,
-    tally: Tally,
     hooks: crate::events::Hooks,
 }
 
@@ -343,7 +329,7 @@ impl KeyedLimiter {
         let sets: Box<[KeySet]> = (0..capacity.div_ceil(WAYS as u64)).map(|_| KeySet::new()).collect();
         let inner = CoreKeyed::with_storage(c, sets).map_err(|e| config_error(py, "KeyedLimiter", e, RENAMES))?;
         let hooks = crate::events::Hooks::new("KeyedLimiter", weir_host::Events::table(), crate::events::TABLE);
-        Ok(Self { inner, keys, answers: DecisionCache::new(), tally: Tally::new(), hooks })
+        Ok(Self { inner: Counted::new(inner), keys, answers: DecisionCache::new(), hooks })
     }
 
     /// Calls `callback(weir.Event)` on each `"refused"`, `"table_full"` or
@@ -363,14 +349,14 @@ impl KeyedLimiter {
         now: Option<u64>,
     ) -> PyResult<Py<Decision>> {
         let key = key_hash("KeyedLimiter.try_acquire", &self.keys, key)?;
-        self.answers.answer(py, &self.tally, self.decide(py, key, now_or_clock(now), cost))
+        self.answers.answer(py, self.decide(py, key, now_or_clock(now), cost))
     }
 
     /// As `try_acquire`, for a key already hashed: `weir.hash_key(key,
     /// seed=...)` with the table's seed.
     #[pyo3(signature = (key_hash, cost = 1, now = None))]
     fn try_acquire_hashed(&self, py: Python<'_>, key_hash: u64, cost: u64, now: Option<u64>) -> PyResult<Py<Decision>> {
-        self.answers.answer(py, &self.tally, self.decide(py, key_hash, now_or_clock(now), cost))
+        self.answers.answer(py, self.decide(py, key_hash, now_or_clock(now), cost))
     }
 
     /// Waits (GIL released) until admitted, or returns the refusal.
@@ -384,7 +370,7 @@ impl KeyedLimiter {
     ) -> PyResult<Decision> {
         let key = key_hash("KeyedLimiter.acquire", &self.keys, key)?;
         let timeout = timeout_ns(py, "KeyedLimiter.acquire", timeout)?;
-        let d = block(py, timeout, |now| self.counted(py, self.decide(py, key, now, cost)))?;
+        let d = block(py, timeout, |now| self.decide(py, key, now, cost))?;
         Ok(d.into())
     }
 
@@ -400,7 +386,7 @@ impl KeyedLimiter {
         let py = slf.py();
         let hash = key_hash("KeyedLimiter.acquire_async", &slf.get().keys, key)?;
         let now = weir_host::monotonic_now();
-        let d = slf.get().counted(py, slf.get().decide(py, hash, now, cost));
+        let d = slf.get().decide(py, hash, now, cost);
         if d.is_admitted() {
             return ready(py);
         }
@@ -414,13 +400,13 @@ impl KeyedLimiter {
     /// refill time (as `Limiter.set_rate`) and its old one.
     #[pyo3(signature = (rate, per = None))]
     fn set_rate(&self, py: Python<'_>, rate: &Bound<'_, PyAny>, per: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        let c = changed_rate(py, "KeyedLimiter.set_rate", self.inner.config(), rate, per)?;
+        let c = changed_rate(py, "KeyedLimiter.set_rate", self.inner.cell().config(), rate, per)?;
         self.set(py, "KeyedLimiter.set_rate", c, weir_host::monotonic_now())
     }
 
     /// Changes every key's burst now, keeping the rate (the rule of `set_rate`).
     fn set_burst(&self, py: Python<'_>, burst: &Bound<'_, PyAny>) -> PyResult<()> {
-        let c = changed_burst(py, "KeyedLimiter.set_burst", self.inner.config(), burst)?;
+        let c = changed_burst(py, "KeyedLimiter.set_burst", self.inner.cell().config(), burst)?;
         self.set(py, "KeyedLimiter.set_burst", c, weir_host::monotonic_now())
     }
 
@@ -431,32 +417,32 @@ impl KeyedLimiter {
 
     #[getter]
     fn capacity(&self) -> usize {
-        self.inner.capacity()
+        self.inner.cell().capacity()
     }
 
     /// Keys whose bucket is not full at `now` (entries that cannot be reused).
     #[pyo3(signature = (now = None))]
     fn live(&self, now: Option<u64>) -> usize {
-        self.inner.live(now_or_clock(now))
+        self.inner.cell().live(now_or_clock(now))
     }
 
     /// Table use and decisions by reason, for metrics.
     #[pyo3(signature = (now = None))]
     fn stats<'py>(&self, py: Python<'py>, now: Option<u64>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
         let d = pyo3::types::PyDict::new(py);
-        d.set_item("live", self.inner.live(now_or_clock(now)))?;
-        d.set_item("capacity", self.inner.capacity())?;
-        d.set_item("decisions", self.tally.to_dict(py)?)?;
+        d.set_item("live", self.inner.cell().live(now_or_clock(now)))?;
+        d.set_item("capacity", self.inner.cell().capacity())?;
+        d.set_item("decisions", decisions_dict(py, self.inner.decisions())?)?;
         Ok(d)
     }
 
     fn __repr__(&self) -> String {
-        let g = self.inner.gcra();
+        let g = self.inner.cell().gcra();
         format!(
             "weir.KeyedLimiter(interval_ns={}, burst={}, capacity={})",
             g.interval(),
             g.burst(),
-            self.inner.capacity()
+            self.inner.cell().capacity()
         )
     }
 }
@@ -468,9 +454,8 @@ impl KeyedLimiter {
 /// none.
 #[pyclass(frozen, subclass, module = "weir._weir", name = "MultiLimiter")]
 pub struct MultiLimiter {
-    inner: weir_core::limiter::MultiLimiter,
+    inner: Counted<weir_core::limiter::MultiLimiter>,
     answers: DecisionCache,
-    tally: Tally,
 }
 
 #[pymethods]
@@ -502,14 +487,14 @@ impl MultiLimiter {
         }
         let inner = weir_core::limiter::MultiLimiter::new(&configs)
             .map_err(|e| config_error(py, "MultiLimiter", e, RENAMES))?;
-        Ok(Self { inner, answers: DecisionCache::new(), tally: Tally::new() })
+        Ok(Self { inner: Counted::new(inner), answers: DecisionCache::new() })
     }
 
     /// Takes `cost` tokens from every rate if all have them; never waits.
     /// Refused: the refusal of the rate that waits longest.
     #[pyo3(signature = (cost = 1, now = None))]
     fn try_acquire(&self, py: Python<'_>, cost: u64, now: Option<u64>) -> PyResult<Py<Decision>> {
-        self.answers.answer(py, &self.tally, self.inner.acquire(now_or_clock(now), cost))
+        self.answers.answer(py, self.inner.decide(|m| m.acquire(now_or_clock(now), cost)))
     }
 
     /// Waits (GIL released) until admitted, or returns the refusal when
@@ -517,11 +502,7 @@ impl MultiLimiter {
     #[pyo3(signature = (cost = 1, timeout = None))]
     fn acquire(&self, py: Python<'_>, cost: u64, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
         let timeout = timeout_ns(py, "MultiLimiter.acquire", timeout)?;
-        let d = block(py, timeout, |now| {
-            let d = self.inner.acquire(now, cost);
-            self.tally.count(py, &d);
-            d
-        })?;
+        let d = block(py, timeout, |now| self.inner.decide(|m| m.acquire(now, cost)))?;
         Ok(d.into())
     }
 
@@ -563,12 +544,12 @@ impl MultiLimiter {
 
     /// How many rates.
     fn __len__(&self) -> usize {
-        self.inner.len()
+        self.inner.cell().len()
     }
 
     fn __repr__(&self) -> String {
-        let rates: Vec<String> = (0..self.inner.len())
-            .filter_map(|i| self.inner.config(i))
+        let rates: Vec<String> = (0..self.inner.cell().len())
+            .filter_map(|i| self.inner.cell().config(i))
             .map(|c| format!("(rate={}, period_ns={}, burst={})", c.rate, c.period_ns, c.burst))
             .collect();
         format!("weir.MultiLimiter([{}])", rates.join(", "))
@@ -577,12 +558,12 @@ impl MultiLimiter {
 
 impl MultiLimiter {
     fn current(&self, py: Python<'_>, owner: &str, index: usize) -> PyResult<LimiterConfig> {
-        self.inner.config(index).ok_or_else(|| {
-            bad_arg(py, owner, "index", &format!("below the number of rates ({})", self.inner.len()), index)
+        self.inner.cell().config(index).ok_or_else(|| {
+            bad_arg(py, owner, "index", &format!("below the number of rates ({})", self.inner.cell().len()), index)
         })
     }
 
     fn set(&self, py: Python<'_>, owner: &str, index: usize, c: LimiterConfig, now: u64) -> PyResult<()> {
-        self.inner.set_config(index, c, now).map_err(|e| config_error(py, owner, e, RENAMES))
+        self.inner.cell().set_config(index, c, now).map_err(|e| config_error(py, owner, e, RENAMES))
     }
 }

@@ -7,10 +7,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use weir_core::shedder::{AtomicShedder, ShedderConfig};
-use weir_host::CpuFeeder;
+use weir_host::{Counted, CpuFeeder};
 
 use crate::args::{count, duration, now_or_clock};
-use crate::decision::{Decision, Tally};
+use crate::decision::{decisions_dict, Decision};
 use crate::errors::{bad_arg, config_error, is_local_refusal, overloaded};
 use crate::events::{Hooks, SHEDDER};
 use crate::wait::ready;
@@ -21,8 +21,7 @@ use crate::wait::ready;
 /// `max_queue` (if > 0) is reached.
 #[pyclass(frozen, subclass, module = "weir._weir", name = "Shedder")]
 pub struct Shedder {
-    inner: Arc<AtomicShedder>,
-    tally: Arc<Tally>,
+    inner: Arc<Counted<AtomicShedder>>,
     sampler: Mutex<Option<CpuFeeder>>,
     hooks: Arc<Hooks>,
 }
@@ -58,8 +57,8 @@ impl Shedder {
             return Err(bad_arg(py, O, "sample_interval", ">= 0.001 seconds", format!("{interval} ns")));
         }
         let hooks = Arc::new(Hooks::new(O, weir_host::Events::shedder(&config), SHEDDER));
-        let inner = Arc::new(AtomicShedder::new(config).map_err(|e| config_error(py, O, e, &[]))?);
-        let this = Self { inner, tally: Arc::new(Tally::new()), sampler: Mutex::new(None), hooks };
+        let inner = Arc::new(Counted::new(AtomicShedder::new(config).map_err(|e| config_error(py, O, e, &[]))?));
+        let this = Self { inner, sampler: Mutex::new(None), hooks };
         if cpu_sampler {
             this.start(py, interval)?;
         }
@@ -71,8 +70,7 @@ impl Shedder {
     #[pyo3(signature = (now = None))]
     fn try_acquire(&self, py: Python<'_>, now: Option<u64>) -> Decision {
         let now = now_or_clock(now);
-        let d = self.inner.acquire(now);
-        self.tally.count(py, &d);
+        let d = self.inner.decide(|s| s.acquire(now));
         self.hooks.observe(py, now, &d);
         d.into()
     }
@@ -87,14 +85,14 @@ impl Shedder {
     /// Ends a request admitted at `started_at` (ns), recording its latency.
     #[pyo3(signature = (started_at, now = None))]
     fn done(&self, started_at: u64, now: Option<u64>) {
-        self.inner.done(started_at, now_or_clock(now))
+        self.inner.cell().done(started_at, now_or_clock(now))
     }
 
     /// Folds a CPU sample (permille of the CPU this process may use) into the
     /// smoothed CPU, and returns it.
     fn record_cpu(&self, py: Python<'_>, permille: &Bound<'_, PyAny>) -> PyResult<f64> {
         let p = count(py, "Shedder.record_cpu", "permille", permille)?;
-        Ok(self.inner.record_cpu(p))
+        Ok(self.inner.cell().record_cpu(p))
     }
 
     /// `with shedder.guard():` admits or raises `weir.Overloaded`, and
@@ -102,7 +100,6 @@ impl Shedder {
     fn guard(&self) -> ShedGuard {
         ShedGuard {
             shedder: Arc::clone(&self.inner),
-            tally: Arc::clone(&self.tally),
             hooks: Arc::clone(&self.hooks),
             started: AtomicU64::new(NOT_STARTED),
         }
@@ -111,7 +108,7 @@ impl Shedder {
     /// What the shedder knows: in-flight, CPU, learned capacity, cool-off.
     #[pyo3(signature = (now = None))]
     fn stats<'py>(&self, py: Python<'py>, now: Option<u64>) -> PyResult<Bound<'py, PyDict>> {
-        let s = self.inner.stats(now_or_clock(now));
+        let s = self.inner.cell().stats(now_or_clock(now));
         let d = PyDict::new(py);
         d.set_item("in_flight", s.in_flight)?;
         d.set_item("cpu", s.cpu)?;
@@ -120,7 +117,7 @@ impl Shedder {
         d.set_item("min_rt_ns", s.min_rt_ns)?;
         d.set_item("max_in_flight", s.max_in_flight)?;
         d.set_item("cooling_off", s.cooling_off)?;
-        d.set_item("decisions", self.tally.to_dict(py)?)?;
+        d.set_item("decisions", decisions_dict(py, self.inner.decisions())?)?;
         d.set_item("events_dropped", self.hooks.dropped())?;
         Ok(d)
     }
@@ -157,7 +154,7 @@ impl Shedder {
             let s = py.detach(|| {
                 CpuFeeder::start(Duration::from_nanos(interval_ns), move |reading| {
                     if let Some(permille) = reading {
-                        shedder.record_cpu(permille);
+                        shedder.cell().record_cpu(permille);
                     }
                     true
                 })
@@ -175,8 +172,7 @@ const NOT_STARTED: u64 = u64::MAX;
 /// One admitted request of a `Shedder`; reusable after it exits.
 #[pyclass(frozen, module = "weir._weir", name = "ShedGuard")]
 pub struct ShedGuard {
-    shedder: Arc<AtomicShedder>,
-    tally: Arc<Tally>,
+    shedder: Arc<Counted<AtomicShedder>>,
     hooks: Arc<Hooks>,
     started: AtomicU64,
 }
@@ -184,8 +180,7 @@ pub struct ShedGuard {
 impl ShedGuard {
     fn enter(&self, py: Python<'_>) -> PyResult<()> {
         let now = weir_host::monotonic_now();
-        let d = self.shedder.acquire(now);
-        self.tally.count(py, &d);
+        let d = self.shedder.decide(|s| s.acquire(now));
         self.hooks.observe(py, now, &d);
         if !d.is_admitted() {
             return Err(overloaded(py, d.reason.as_str(), d.retry_after));
@@ -203,8 +198,8 @@ impl ShedGuard {
             return Ok(());
         }
         match exc.get_item(1).ok().filter(|v| !v.is_none()) {
-            Some(v) if is_local_refusal(py, &v)? => self.shedder.cancel(),
-            _ => self.shedder.done(started, weir_host::monotonic_now()),
+            Some(v) if is_local_refusal(py, &v)? => self.shedder.cell().cancel(),
+            _ => self.shedder.cell().done(started, weir_host::monotonic_now()),
         }
         Ok(())
     }

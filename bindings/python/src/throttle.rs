@@ -5,9 +5,10 @@ use pyo3::types::{PyDict, PyTuple, PyType};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use weir_core::throttle::{AtomicThrottle, ThrottleConfig};
+use weir_host::Counted;
 
 use crate::args::{count, duration, float, now_or_clock};
-use crate::decision::{Decision, Tally};
+use crate::decision::{decisions_dict, Decision};
 use crate::errors::{config_error, is_local_refusal, throttled};
 use crate::events::{Hooks, THROTTLE};
 use crate::wait::ready;
@@ -20,8 +21,7 @@ use crate::wait::ready;
 /// block (including no exception) counts as a success.
 #[pyclass(frozen, subclass, module = "weir._weir", name = "Throttle")]
 pub struct Throttle {
-    inner: Arc<AtomicThrottle>,
-    tally: Arc<Tally>,
+    inner: Arc<Counted<AtomicThrottle>>,
     failures: Py<PyAny>,
     hooks: Arc<Hooks>,
 }
@@ -65,8 +65,8 @@ impl Throttle {
             _ => PyTuple::new(py, [py.get_type::<pyo3::exceptions::PyException>()])?.into_any().unbind(),
         };
         let hooks = Arc::new(Hooks::new(O, weir_host::Events::throttle(&config), THROTTLE));
-        let inner = Arc::new(AtomicThrottle::new(config).map_err(|e| config_error(py, O, e, &[]))?);
-        Ok(Self { inner, tally: Arc::new(Tally::new()), failures, hooks })
+        let inner = Arc::new(Counted::new(AtomicThrottle::new(config).map_err(|e| config_error(py, O, e, &[]))?));
+        Ok(Self { inner, failures, hooks })
     }
 
     /// Asks to send a call. `draw` is a uniform random 64-bit int (default:
@@ -74,8 +74,7 @@ impl Throttle {
     #[pyo3(signature = (now = None, draw = None))]
     fn try_acquire(&self, py: Python<'_>, now: Option<u64>, draw: Option<u64>) -> Decision {
         let now = now_or_clock(now);
-        let d = self.inner.acquire(now, draw.unwrap_or_else(weir_host::draw));
-        self.tally.count(py, &d);
+        let d = self.inner.decide(|t| t.acquire(now, draw.unwrap_or_else(weir_host::draw)));
         self.hooks.observe(py, now, &d);
         d.into()
     }
@@ -90,14 +89,14 @@ impl Throttle {
     /// Reports how a sent call ended.
     #[pyo3(signature = (success, now = None))]
     fn record(&self, success: bool, now: Option<u64>) {
-        self.inner.record(now_or_clock(now), success)
+        self.inner.cell().record(now_or_clock(now), success)
     }
 
     /// Takes back a call admitted at `acquired_at` (the `now` of its
     /// `try_acquire`) that never reached the backend: it counts as neither a
     /// request nor a failure. Use it instead of `record`.
     fn forget(&self, acquired_at: u64) {
-        self.inner.forget(acquired_at)
+        self.inner.cell().forget(acquired_at)
     }
 
     /// `with throttle.call():` admits or raises `weir.Throttled`, and on
@@ -107,7 +106,6 @@ impl Throttle {
     fn call(&self, py: Python<'_>) -> ThrottleCall {
         ThrottleCall {
             throttle: Arc::clone(&self.inner),
-            tally: Arc::clone(&self.tally),
             hooks: Arc::clone(&self.hooks),
             failures: self.failures.clone_ref(py),
             acquired_at: AtomicU64::new(NOT_ACQUIRED),
@@ -117,12 +115,12 @@ impl Throttle {
     /// Requests and accepts over the window, and the current rejection probability.
     #[pyo3(signature = (now = None))]
     fn stats<'py>(&self, py: Python<'py>, now: Option<u64>) -> PyResult<Bound<'py, PyDict>> {
-        let s = self.inner.stats(now_or_clock(now));
+        let s = self.inner.cell().stats(now_or_clock(now));
         let d = PyDict::new(py);
         d.set_item("requests", s.requests)?;
         d.set_item("accepts", s.accepts)?;
         d.set_item("reject_probability", s.reject_probability)?;
-        d.set_item("decisions", self.tally.to_dict(py)?)?;
+        d.set_item("decisions", decisions_dict(py, self.inner.decisions())?)?;
         d.set_item("events_dropped", self.hooks.dropped())?;
         Ok(d)
     }
@@ -148,8 +146,7 @@ fn is_failure(py: Python<'_>, failures: &Py<PyAny>, exc: &Bound<'_, PyAny>) -> P
 /// One call through a `Throttle`.
 #[pyclass(frozen, module = "weir._weir", name = "ThrottleCall")]
 pub struct ThrottleCall {
-    throttle: Arc<AtomicThrottle>,
-    tally: Arc<Tally>,
+    throttle: Arc<Counted<AtomicThrottle>>,
     hooks: Arc<Hooks>,
     failures: Py<PyAny>,
     /// When the open call was admitted; `NOT_ACQUIRED` outside the block.
@@ -161,8 +158,7 @@ const NOT_ACQUIRED: u64 = u64::MAX;
 impl ThrottleCall {
     fn enter(&self, py: Python<'_>) -> PyResult<()> {
         let now = weir_host::monotonic_now();
-        let d = self.throttle.acquire(now, weir_host::draw());
-        self.tally.count(py, &d);
+        let d = self.throttle.decide(|t| t.acquire(now, weir_host::draw()));
         self.hooks.observe(py, now, &d);
         if !d.is_admitted() {
             return Err(throttled(py, d.retry_after));
@@ -178,13 +174,13 @@ impl ThrottleCall {
         }
         let failed = match exc.get_item(1).ok().filter(|v| !v.is_none()) {
             Some(v) if is_local_refusal(py, &v)? => {
-                self.throttle.forget(acquired_at);
+                self.throttle.cell().forget(acquired_at);
                 return Ok(());
             }
             Some(v) => is_failure(py, &self.failures, &v)?,
             None => false,
         };
-        self.throttle.record(weir_host::monotonic_now(), !failed);
+        self.throttle.cell().record(weir_host::monotonic_now(), !failed);
         Ok(())
     }
 }

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import pathlib
 import threading
 import time
 from datetime import timedelta
@@ -318,6 +319,17 @@ def test_decisions_are_counted_by_reason() -> None:
     waiting.acquire()
     assert not waiting.acquire(timeout=0.001)
     assert waiting.stats()["decisions"] == {"admitted": 1, "rate_limited": 1}
+
+
+def test_a_shared_limiter_counts_the_decisions_of_its_own_handle(tmp_path: pathlib.Path) -> None:
+    path = str(tmp_path / "decisions")
+    a = weir.Limiter(1, per=3600, burst=2, shared=path)
+    b = weir.Limiter(1, per=3600, burst=2, shared=path)
+    assert a.try_acquire(2)
+    assert not b.try_acquire(1)
+    assert not a.try_acquire(3)
+    assert a.stats()["decisions"] == {"admitted": 1, "cost_exceeds_burst": 1}
+    assert b.stats()["decisions"] == {"admitted": 0, "rate_limited": 1}
 
 
 def test_counts_stay_exact_under_threads() -> None:
