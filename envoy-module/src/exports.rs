@@ -1,7 +1,7 @@
 //! The hooks Envoy calls. Each is declared through `frame::hook!`, so a
 //! panic stops at the hook. A configuration lives in a `Box<FilterConfig>`
-//! and a stream in a `Box<FilterStream>` (reused per worker, see `spare`), each handed to Envoy as a raw
-//! pointer and taken back by its `destroy` hook.
+//! and a stream in a `Box<FilterStream>` (reused per worker, see `spare`),
+//! each handed to Envoy as a raw pointer and taken back by its `destroy` hook.
 //!
 //! Envoy resolves every hook below when it loads the module and refuses a
 //! module that lacks one, including the callout, stream-callout, scheduler
@@ -12,7 +12,6 @@ use crate::envoy::{Config, Stream};
 use crate::filter::{FilterConfig, FilterStream};
 use crate::frame::hook;
 use crate::release;
-use crate::spare;
 use core::ffi::{c_char, c_void};
 
 hook! {
@@ -78,7 +77,7 @@ hook! {
         // SAFETY: a live config from `config_new`; Envoy destroys it only
         // after every stream made from it.
         let config = unsafe { &*(config as *const FilterConfig) };
-        Box::into_raw(spare::boxed(config.stream())) as *const c_void
+        Box::into_raw(config.stream()) as *const c_void
     }
 }
 
@@ -130,7 +129,7 @@ hook! {
     fn envoy_dynamic_module_on_http_filter_destroy(module: *const c_void), {
         if !module.is_null() {
             // SAFETY: the pointer `filter_new` made with Box::into_raw, given back once.
-            spare::recycle(unsafe { Box::from_raw(module as *mut FilterStream) });
+            FilterStream::recycle(unsafe { Box::from_raw(module as *mut FilterStream) });
         }
     }
 }

@@ -7,17 +7,20 @@
 //! state and to define the counters with Envoy. Each worker then builds its
 //! own plan from the same configuration on its first stream, holding the
 //! same limit cells (exact across workers) and its own shedder, throttle
-//! and picker, as each VM of the wasm filter does. Counters are batched in
+//! and picker, as each VM of the wasm filter does. The configuration owns
+//! the worker plans (`workers`), and a stream points at its worker's: Envoy
+//! destroys a configuration only after its streams. Counters are batched in
 //! the worker's plan and handed to Envoy when a stream completes.
 
 use crate::abi::{self, HeaderMap, LogLevel};
 use crate::envoy::{log, Config, Stream};
+use crate::spare::Spare;
 use crate::state::ProcessStore;
+use crate::workers::PerWorker;
 use std::borrow::Cow;
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Weak};
+use std::cell::Cell;
+use std::ptr::NonNull;
+use std::sync::Arc;
 use weir_policy::config;
 use weir_policy::exchange::Exchange;
 use weir_policy::hot_keys;
@@ -33,14 +36,12 @@ pub struct FilterConfig {
     /// Envoy's gauge id for each hot-key gauge, in the order of
     /// `hot_keys::gauge_values`.
     gauge_ids: Arc<[Option<usize>]>,
-    /// Worker plans of this configuration find it alive through this.
-    alive: Arc<u64>,
+    /// Each worker's plan, made on its first stream.
+    workers: PerWorker<Worker>,
     /// The limit cells, kept alive while Envoy holds the configuration, so
     /// a worker that builds its plan later finds the same ones.
     _held: Vec<Arc<dyn std::any::Any + Send + Sync>>,
 }
-
-static NEXT_CONFIG: AtomicU64 = AtomicU64::new(1);
 
 impl FilterConfig {
     /// Parses, validates and binds `json`; `None` (after a log line naming
@@ -76,38 +77,30 @@ impl FilterConfig {
             })
             .collect();
         log(LogLevel::Info, &format!("weir: configured {} rule(s)", proto.rules.len()));
-        let id = NEXT_CONFIG.fetch_add(1, Ordering::Relaxed);
-        Some(Self { config, counter_ids, gauge_ids, alive: Arc::new(id), _held: held })
+        Some(Self { config, counter_ids, gauge_ids, workers: PerWorker::default(), _held: held })
     }
 
-    /// A stream on the calling worker, with that worker's plan.
-    pub fn stream(&self) -> FilterStream {
-        FilterStream { worker: self.worker(), stream: weir_policy::stream::Stream::default() }
+    /// A stream on the calling worker, with that worker's plan, in a box
+    /// from that worker's spares.
+    pub fn stream(&self) -> Box<FilterStream> {
+        match self.workers.get_or_make(|| self.worker()) {
+            Some(worker) => worker.spare.take(FilterStream { worker: Some(NonNull::from(worker)), stream: Default::default() }),
+            None => Box::new(FilterStream { worker: None, stream: Default::default() }),
+        }
     }
 
-    /// This worker's plan of this configuration, built on its first stream.
-    fn worker(&self) -> Option<Rc<Worker>> {
-        WORKERS.with(|cell| {
-            let mut workers = cell.try_borrow_mut().ok()?;
-            // Ids are never reused, so a plain compare finds this
-            // configuration's plan, without touching the reference count.
-            let id = *self.alive;
-            if let Some(known) = workers.iter().find(|w| w.config == id) {
-                return Some(known.worker.clone());
-            }
-            // A configuration Envoy destroyed leaves its plans behind on
-            // each worker; they go when the worker next meets a new one.
-            workers.retain(|w| w.alive.strong_count() > 0);
-            let now = weir_host::monotonic_now();
-            let plan = plan::build(self.config.clone(), ProcessStore::global(), now, seed(now)).ok()?;
-            let worker = Rc::new(Worker {
-                plan,
-                counter_ids: self.counter_ids.clone(),
-                gauge_ids: self.gauge_ids.clone(),
-                gauges_due: Cell::new(now),
-            });
-            workers.push(WorkerOf { config: id, alive: Arc::downgrade(&self.alive), worker: worker.clone() });
-            Some(worker)
+    /// The calling worker's plan of this configuration, built on its first
+    /// stream.
+    #[cold]
+    fn worker(&self) -> Option<Worker> {
+        let now = weir_host::monotonic_now();
+        let plan = plan::build(self.config.clone(), ProcessStore::global(), now, seed(now)).ok()?;
+        Some(Worker {
+            plan,
+            counter_ids: self.counter_ids.clone(),
+            gauge_ids: self.gauge_ids.clone(),
+            gauges_due: Cell::new(now),
+            spare: Spare::default(),
         })
     }
 }
@@ -121,6 +114,8 @@ struct Worker {
     /// end of the first stream after it, so a request pays for the top-k
     /// read at most once a period whatever the traffic.
     gauges_due: Cell<u64>,
+    /// Stream boxes this worker ended, for its next streams.
+    spare: Spare,
 }
 
 impl Worker {
@@ -144,19 +139,6 @@ impl Worker {
     }
 }
 
-thread_local! {
-    /// This worker's plans, by configuration: a handful.
-    static WORKERS: RefCell<Vec<WorkerOf>> = const { RefCell::new(Vec::new()) };
-}
-
-/// A worker's plan of the configuration numbered `config`, which is alive
-/// while `alive` is.
-struct WorkerOf {
-    config: u64,
-    alive: Weak<u64>,
-    worker: Rc<Worker>,
-}
-
 /// A seed that differs per worker: std's per-thread hasher keys (the
 /// kernel's randomness) mixed with the clock.
 fn seed(now: u64) -> u64 {
@@ -167,20 +149,31 @@ fn seed(now: u64) -> u64 {
 }
 
 pub struct FilterStream {
-    worker: Option<Rc<Worker>>,
+    /// The worker plan this stream decides under, owned by its
+    /// configuration; `None` if that worker could not build one.
+    worker: Option<NonNull<Worker>>,
     stream: weir_policy::stream::Stream,
 }
 
 impl FilterStream {
-    /// Drops what the stream holds (a reference to its worker's plan),
-    /// leaving it as a stream of no configuration.
-    pub fn release(&mut self) {
-        self.worker = None;
-        self.stream = weir_policy::stream::Stream::default();
+    fn worker<'w>(&self) -> Option<&'w Worker> {
+        // SAFETY: the worker lives in the configuration, which Envoy
+        // destroys only after this stream; only this worker's thread runs
+        // the stream's hooks.
+        self.worker.map(|w| unsafe { &*w.as_ptr() })
+    }
+
+    /// Ends a stream: what it holds is dropped now, and its box kept by
+    /// its worker for a later stream.
+    pub fn recycle(mut stream: Box<Self>) {
+        stream.stream = weir_policy::stream::Stream::default();
+        if let Some(worker) = stream.worker() {
+            worker.spare.keep(stream);
+        }
     }
 
     pub fn request_headers(&mut self, envoy: Stream) -> u32 {
-        let Some(worker) = &self.worker else { return abi::HEADERS_CONTINUE };
+        let Some(worker) = self.worker() else { return abi::HEADERS_CONTINUE };
         let plan = &worker.plan;
         if let Some(h) = &plan.debug.trap_on_header {
             if envoy.header(HeaderMap::Request, h).is_some() {
@@ -211,7 +204,7 @@ impl FilterStream {
     }
 
     pub fn response_headers(&mut self, envoy: Stream) {
-        if let Some(worker) = &self.worker {
+        if let Some(worker) = self.worker() {
             self.stream.response(
                 &worker.plan,
                 &mut Exchanged { envoy, request_changed: false },
@@ -223,7 +216,7 @@ impl FilterStream {
     /// The stream's end: frees what it held and hands the worker's batched
     /// counters to Envoy.
     pub fn complete(&mut self, envoy: Stream) {
-        let Some(worker) = &self.worker else { return };
+        let Some(worker) = self.worker() else { return };
         self.stream.done(&worker.plan, weir_host::monotonic_now);
         worker.plan.metrics.drain(|counter, n| {
             if let Some(Some(id)) = worker.counter_ids.get(counter.0) {

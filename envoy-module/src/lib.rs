@@ -10,8 +10,9 @@
 //! - `exports`: the hooks, each inside `frame::hook!` (no panic crosses).
 //! - `envoy`: safe handles over the callbacks.
 //! - `filter`: a configuration and a stream, glue between Envoy and the
-//!   policy engine; `state`: the limits in process memory; `spare`: stream
-//!   boxes reused per worker.
+//!   policy engine; `state`: the limits in process memory; `workers`: each
+//!   worker's plan of a configuration, found from the calling thread;
+//!   `spare`: stream boxes reused per worker.
 
 pub mod abi;
 pub mod envoy;
@@ -21,3 +22,4 @@ mod frame;
 pub mod release;
 mod spare;
 pub mod state;
+pub mod workers;

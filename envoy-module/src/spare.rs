@@ -1,8 +1,10 @@
-//! Streams kept for reuse on each worker. A stream's state lives behind the
+//! Stream boxes a worker keeps for reuse. A stream's state lives behind the
 //! pointer Envoy holds from `on_http_filter_new` to `on_http_filter_destroy`;
 //! taking that box from the worker's spares instead of the allocator saves
 //! a `malloc` and a `free` per request (about a quarter of what the module
 //! adds to an admitted request, counted by `benches/envoy/instructions.py`).
+//! The spares belong to the worker's plan of one configuration, so a reused
+//! box always decides under the configuration it was made for.
 
 use crate::filter::FilterStream;
 use std::cell::RefCell;
@@ -11,35 +13,33 @@ use std::cell::RefCell;
 /// any load the bench reaches, and a few hundred KiB at most.
 const MAX_SPARE: usize = 1024;
 
-thread_local! {
+#[derive(Default)]
+pub struct Spare {
     // The boxes are the point: each is an allocation Envoy held a pointer to.
     #[allow(clippy::vec_box)]
-    static SPARE: RefCell<Vec<Box<FilterStream>>> = const { RefCell::new(Vec::new()) };
+    boxes: RefCell<Vec<Box<FilterStream>>>,
 }
 
-/// A box holding `stream`: a spare if the worker has one.
-pub fn boxed(stream: FilterStream) -> Box<FilterStream> {
-    // `try_with`: a worker that is exiting has no spares, and gets a new box.
-    match SPARE.try_with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.pop())).ok().flatten() {
-        Some(mut spare) => {
-            *spare = stream;
-            spare
+impl Spare {
+    /// A box holding `stream`: a spare if there is one.
+    #[inline]
+    pub fn take(&self, stream: FilterStream) -> Box<FilterStream> {
+        match self.boxes.try_borrow_mut().ok().and_then(|mut b| b.pop()) {
+            Some(mut spare) => {
+                *spare = stream;
+                spare
+            }
+            None => Box::new(stream),
         }
-        None => Box::new(stream),
     }
-}
 
-/// Ends `stream`: what it holds is dropped now (its worker plan may be the
-/// last reference to a configuration Envoy destroyed), the box kept.
-pub fn recycle(mut stream: Box<FilterStream>) {
-    stream.release();
-    // A box that cannot be kept (the list is full, or the worker is
-    // exiting and its list gone) is freed here.
-    let _ = SPARE.try_with(|s| match s.try_borrow_mut() {
-        Ok(mut s) if s.len() < MAX_SPARE => {
-            s.push(stream);
-            Ok(())
+    /// Keeps an ended stream's box; one past `MAX_SPARE` is freed.
+    #[inline]
+    pub fn keep(&self, stream: Box<FilterStream>) {
+        if let Ok(mut boxes) = self.boxes.try_borrow_mut() {
+            if boxes.len() < MAX_SPARE {
+                boxes.push(stream);
+            }
         }
-        _ => Err(stream),
-    });
+    }
 }
