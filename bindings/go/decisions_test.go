@@ -56,6 +56,22 @@ func TestLimiterDecisionsLoseNoCountAcrossGoroutines(t *testing.T) {
 	}
 }
 
+func TestKeyedLimiterDecisionsCountEveryKey(t *testing.T) {
+	k, err := NewKeyedLimiter(1, 1, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	k.Allow("a")
+	k.Allow("b")
+	k.Allow("a")
+	k.Acquire("c", 2)
+	got := k.Decisions()
+	if got[Admitted] != 2 || got[RateLimited] != 1 || got[CostExceedsBurst] != 1 || len(got) != 3 {
+		t.Fatalf("decisions %v, want Admitted: 2, RateLimited: 1, CostExceedsBurst: 1", got)
+	}
+}
+
 func TestSharedLimiterDecisionsAreThisHandles(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "decisions")
 	a, err := OpenSharedLimiter(path, 1, 2)

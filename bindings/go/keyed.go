@@ -118,6 +118,16 @@ func (k *KeyedLimiter) live(now uint64) int {
 	return int(n)
 }
 
+// Decisions is how many decisions the table has made so far (every key's,
+// from every goroutine), by reason: Admitted always, each refusal reason
+// (RateLimited, TableFull, ...) once it has happened.
+func (k *KeyedLimiter) Decisions() map[Reason]uint64 {
+	var c C.weir_decision_counts
+	C.weir_keyed_limiter_decisions(k.h, &c)
+	runtime.KeepAlive(k)
+	return decisionCounts(&c)
+}
+
 // Close frees the table. Idempotent.
 func (k *KeyedLimiter) Close() error {
 	k.events.close()

@@ -1053,6 +1053,14 @@ typedef struct {
   uint64_t burst;
 } weir_limiter_config;
 
+// Decisions made on one handle so far (by every thread), by reason:
+// `count[r]` is how many had `weir_reason` `r`. The array is longer than
+// the reasons there are today, so it keeps its size as reasons are added.
+typedef struct {
+  // Indexed by `weir_reason`; a reason never decided is 0.
+  uint64_t count[32];
+} weir_decision_counts;
+
 // How a node plans its leases; `weir_lease_config_default` gives
 // min 1, max 1000, batches of 100 ms, lead 10 ms, ttl 1 s.
 typedef struct {
@@ -1085,14 +1093,6 @@ typedef struct {
   // Tokens left (0 when expired).
   uint64_t left;
 } weir_lease_spend;
-
-// Decisions made on one handle so far (by every thread), by reason:
-// `count[r]` is how many had `weir_reason` `r`. The array is longer than
-// the reasons there are today, so it keeps its size as reasons are added.
-typedef struct {
-  // Indexed by `weir_reason`; a reason never decided is 0.
-  uint64_t count[32];
-} weir_decision_counts;
 
 // Picker settings; `weir_picker_config_default` gives tau 600 ms,
 // force-pick after 3 s, success floor 0.5, CPU ceiling 900, bias 5 ms,
@@ -2345,6 +2345,14 @@ weir_status weir_keyed_limiter_capacity(const weir_keyed_limiter *limiter, uint6
 // # Safety
 // `limiter` is NULL or live; `out` is NULL or writable.
 weir_status weir_keyed_limiter_live(const weir_keyed_limiter *limiter, uint64_t now, uint64_t *out);
+
+// The decisions made on the table so far (every key's, from every
+// thread), by reason.
+//
+// # Safety
+// `limiter` is NULL or live; `out` is NULL or writable.
+weir_status weir_keyed_limiter_decisions(const weir_keyed_limiter *limiter,
+                                         weir_decision_counts *out);
 
 // Frees `*limiter` and sets it to NULL; NULL is a no-op.
 //

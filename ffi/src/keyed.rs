@@ -1,14 +1,14 @@
 //! `weir_keyed_limiter`: one GCRA state per key in a table whose memory is
 //! fixed at creation (it never grows with new keys).
 
-use crate::decision::weir_decision;
+use crate::decision::{weir_decision, weir_decision_counts};
 use crate::handle::{bytes, drop_handle, entry, live, need, now_of, out, publish};
 use crate::limiter::{weir_limiter_config, Change};
 use crate::seed::{hasher, weir_hash_seed};
 use crate::status::{config_error, guard, unit_error, weir_status};
 use weir_core::limiter::{KeySet, KeyedLimiter, WAYS};
 use weir_core::{ConfigError, Value};
-use weir_host::KeyHasher;
+use weir_host::{Counted, KeyHasher};
 
 /// Most entries a table may have: 2^24 keys, ~290 MB.
 const MAX_CAPACITY: u64 = 1 << 24;
@@ -16,7 +16,7 @@ const MAX_CAPACITY: u64 = 1 << 24;
 /// A keyed rate limiter. Thread-safe like `weir_limiter`: any number of
 /// threads may call it at once; only `_free` must not race.
 pub struct weir_keyed_limiter {
-    inner: KeyedLimiter<Box<[KeySet]>>,
+    inner: Counted<KeyedLimiter<Box<[KeySet]>>>,
     keys: KeyHasher,
     pub(crate) events: crate::events::weir_events,
 }
@@ -81,7 +81,11 @@ pub unsafe extern "C" fn weir_keyed_limiter_new(
             Ok(inner) => unsafe {
                 publish(
                     out,
-                    weir_keyed_limiter { inner, keys, events: crate::events::weir_events(weir_host::Events::table()) },
+                    weir_keyed_limiter {
+                        inner: Counted::new(inner),
+                        keys,
+                        events: crate::events::weir_events(weir_host::Events::table()),
+                    },
                 )
             },
             Err(e) => config_error(e),
@@ -104,7 +108,7 @@ pub unsafe extern "C" fn weir_keyed_limiter_acquire(
     out: *mut weir_decision,
 ) -> weir_status {
     entry!(limiter => out = {
-        let d = limiter.inner.acquire(key, now, cost);
+        let d = limiter.inner.decide(|t| t.acquire(key, now, cost));
         limiter.events.observe(now, &d);
         d.into()
     })
@@ -129,7 +133,7 @@ pub unsafe extern "C" fn weir_keyed_limiter_acquire_bytes_now(
         let Some(key) = (unsafe { bytes(key, key_len) }) else { return weir_status::NullArgument };
         need!(out);
         let now = now_of::<weir_keyed_limiter>();
-        let decision = limiter.inner.acquire(limiter.keys.hash(key), now, cost);
+        let decision = limiter.inner.decide(|t| t.acquire(limiter.keys.hash(key), now, cost));
         limiter.events.observe(now, &decision);
         out!(out, decision.into());
     })
@@ -151,7 +155,7 @@ pub unsafe extern "C" fn weir_keyed_limiter_set_config(
     now: u64,
 ) -> weir_status {
     entry!(limiter, config => {
-        match limiter.inner.set_config(config.into(), now) {
+        match limiter.inner.cell().set_config(config.into(), now) {
             Ok(()) => weir_status::Ok,
             Err(e) => config_error(e),
         }
@@ -186,8 +190,8 @@ pub unsafe extern "C" fn weir_keyed_limiter_set_burst(
 }
 
 fn set(limiter: &weir_keyed_limiter, change: Change, now: u64) -> weir_status {
-    match change.apply(limiter.inner.config()) {
-        Ok(config) => match limiter.inner.set_config(config, now) {
+    match change.apply(limiter.inner.cell().config()) {
+        Ok(config) => match limiter.inner.cell().set_config(config, now) {
             Ok(()) => weir_status::Ok,
             Err(e) => config_error(e),
         },
@@ -204,7 +208,7 @@ pub unsafe extern "C" fn weir_keyed_limiter_get_config(
     limiter: *const weir_keyed_limiter,
     out: *mut weir_limiter_config,
 ) -> weir_status {
-    entry!(limiter => out = limiter.inner.config().into())
+    entry!(limiter => out = limiter.inner.cell().config().into())
 }
 
 /// Entries in the table (`capacity` as made).
@@ -213,7 +217,7 @@ pub unsafe extern "C" fn weir_keyed_limiter_get_config(
 /// `limiter` is NULL or live; `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn weir_keyed_limiter_capacity(limiter: *const weir_keyed_limiter, out: *mut u64) -> weir_status {
-    entry!(limiter => out = limiter.inner.capacity() as u64)
+    entry!(limiter => out = limiter.inner.cell().capacity() as u64)
 }
 
 /// Keys whose bucket is not full at `now` (entries that cannot be reused
@@ -227,7 +231,20 @@ pub unsafe extern "C" fn weir_keyed_limiter_live(
     now: u64,
     out: *mut u64,
 ) -> weir_status {
-    entry!(limiter => out = limiter.inner.live(now) as u64)
+    entry!(limiter => out = limiter.inner.cell().live(now) as u64)
+}
+
+/// The decisions made on the table so far (every key's, from every
+/// thread), by reason.
+///
+/// # Safety
+/// `limiter` is NULL or live; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn weir_keyed_limiter_decisions(
+    limiter: *const weir_keyed_limiter,
+    out: *mut weir_decision_counts,
+) -> weir_status {
+    entry!(limiter => out = limiter.inner.decisions().into())
 }
 
 /// Frees `*limiter` and sets it to NULL; NULL is a no-op.

@@ -42,6 +42,27 @@ static void limiter(void) {
   weir_limiter_free(&l);
 }
 
+static void keyed_limiter(void) {
+  weir_limiter_config cfg = {.rate = 1, .period_ns = SECOND, .burst = 1};
+  weir_keyed_limiter *k = NULL;
+  CHECK_OK(weir_keyed_limiter_new(&cfg, 8, NULL, &k));
+  weir_decision d;
+  CHECK_OK(weir_keyed_limiter_acquire(k, 1, 0, 1, &d));
+  CHECK_OK(weir_keyed_limiter_acquire(k, 2, 0, 1, &d));
+  CHECK_OK(weir_keyed_limiter_acquire(k, 1, 0, 1, &d));
+  CHECK_OK(weir_keyed_limiter_acquire_bytes_now(k, (const uint8_t *)"key", 3, 2, &d));
+  uint64_t live;
+  CHECK_OK(weir_keyed_limiter_live(k, 0, &live));
+  weir_decision_counts c;
+  CHECK_OK(weir_keyed_limiter_decisions(k, &c));
+  CHECK_EQ_U64(c.count[WEIR_REASON_ADMITTED], 2);
+  CHECK_EQ_U64(c.count[WEIR_REASON_RATE_LIMITED], 1);
+  CHECK_EQ_U64(c.count[WEIR_REASON_COST_EXCEEDS_BURST], 1);
+  CHECK_BAD(weir_keyed_limiter_decisions(NULL, &c), WEIR_STATUS_NULL_ARGUMENT);
+  CHECK_BAD(weir_keyed_limiter_decisions(k, NULL), WEIR_STATUS_NULL_ARGUMENT);
+  weir_keyed_limiter_free(&k);
+}
+
 static void shared_limiter(void) {
   char path[] = "/tmp/weir-decisions-XXXXXX";
   int fd = mkstemp(path);
@@ -124,6 +145,7 @@ static void throttle(void) {
 
 void test_decisions(void) {
   limiter();
+  keyed_limiter();
   shared_limiter();
   shedder();
   throttle();

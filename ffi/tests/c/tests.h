@@ -20,7 +20,7 @@ void test_threads(void);
 void test_tail(void);
 /* Hedges and retries spending one retry budget. */
 void test_hedge_budget(void);
-/* The decisions each limiter, shedder and throttle counts by reason. */
+/* The decisions each limiter, keyed table, shedder and throttle counts by reason. */
 void test_decisions(void);
 void test_picker(void);
 void test_retry(void);
