@@ -92,7 +92,8 @@ export class Limiter {
   acquire(cost?: number, options?: WaitOptions): Promise<RateDecision>;
   tryAcquireAt(now: bigint, cost?: number | bigint): ExactDecision;
   /** Decisions made through this object on this thread. */
-  stats(): { admitted: number; rejected: number };
+  /** Decisions counted natively (every thread): `decisions` by reason name, admitted always. */
+  stats(): DecisionCounts;
   /** Changes the rate now (default per second), keeping the burst and what was spent: a change never grants a burst. Shared: every process's. */
   setRate(rate: number | bigint, per?: Duration): void;
   /** Changes the burst now, keeping the rate and what was spent. */
@@ -150,7 +151,7 @@ export class KeyedLimiter extends EventEmitter {
   tryAcquire(key: Key, cost?: number): RateDecision;
   acquire(key: Key, cost?: number, options?: WaitOptions): Promise<RateDecision>;
   tryAcquireAt(key: Key, now: bigint, cost?: number | bigint): ExactDecision;
-  stats(): { live: number; capacity: number; admitted: number; rejected: number };
+  stats(): { live: number; capacity: number } & DecisionCounts;
   statsAt(now: bigint): { live: number; capacity: number };
   /** Changes every key's rate now, keeping the burst; no key gains tokens (each keeps the later of its rescaled and its old refill time). */
   setRate(rate: number | bigint, per?: Duration): void;
@@ -237,6 +238,13 @@ export interface ShedTicket {
   startedAt: number;
 }
 
+/** A primitive's decisions so far: admitted, every refusal, and both by reason name. */
+export interface DecisionCounts {
+  admitted: number;
+  rejected: number;
+  decisions: Record<string, number>;
+}
+
 export interface ShedderStats {
   inFlight: number;
   cpu: number;
@@ -244,6 +252,8 @@ export interface ShedderStats {
   minRtMs: number;
   maxInFlight: number;
   coolingOff: boolean;
+  /** Decisions by reason name, admitted always, each refusal once seen. */
+  decisions: Record<string, number>;
 }
 
 /** BBR-style adaptive overload protection; emits 'refused', 'droppingStarted', 'droppingStopped'. */
@@ -286,7 +296,7 @@ export class Throttle extends EventEmitter {
   record(accepted: boolean): void;
   /** Runs `fn` unless throttled (ThrottledError); a throw counts as a refusal unless `accepted(err)`. */
   run<T>(fn: () => T | PromiseLike<T>, options?: { accepted?: (err: unknown) => boolean }): Promise<T>;
-  stats(): { requests: number; accepts: number; rejectProbability: number };
+  stats(): { requests: number; accepts: number; rejectProbability: number; decisions: Record<string, number> };
   acquireAt(now: bigint, draw: bigint): ExactDecision;
   recordAt(now: bigint, accepted: boolean): void;
   forgetAt(acquiredAt: bigint): void;

@@ -78,6 +78,12 @@ exports.ACQUIRE = Object.freeze({ NOW: 1, COST: 2, KEY: 3 });
 exports.KEYED_STATS = Object.freeze({ LIVE: 1, CAPACITY: 2 });
 
 /**
+ * `limiterDecisions`, `keyedDecisions`, `shedderDecisions`, `throttleDecisions`:
+ * the decisions made so far with reason code `r` in slot `FIRST + r`.
+ */
+exports.DECISION_COUNTS = Object.freeze({ FIRST: 1 });
+
+/**
  * `limiterSet`, `keyedSet`, `multiSet`: which CHANGE (1 rate per PER, 2
  * burst, 3 core's config as u64 at AT), and a multi limiter's rate INDEX.
  */

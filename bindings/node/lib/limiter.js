@@ -4,7 +4,7 @@
 // MultiLimiter (several rates decided together); rate and burst change live.
 const { EventEmitter } = require('node:events');
 const { n, F, B } = require('./native');
-const { CALL, STATUS, DECISION, ACQUIRE, KEYED_STATS, LIMITER_NEW, LIMITER_SET, MULTI_NEW, MULTI_RATE } = require('./layout');
+const { CALL, STATUS, DECISION, DECISION_COUNTS, ACQUIRE, KEYED_STATS, LIMITER_NEW, LIMITER_SET, MULTI_NEW, MULTI_RATE } = require('./layout');
 const { Events } = require('./events');
 const check = require('./check');
 const { typeError, rangeError, RateLimitedError } = require('./errors');
@@ -48,6 +48,25 @@ function answer() {
   const resetMs = ms(F[DECISION.RESET_AFTER]);
   if (code === 0) return { ok: true, reason: 'admitted', msBeforeNext: 0, remaining, resetMs };
   return { ok: false, reason: REASONS[code], msBeforeNext: ms(F[DECISION.RETRY_AFTER]), remaining, resetMs };
+}
+
+/**
+ * The decisions a `*Decisions` native call just wrote (the counts kept by the
+ * native object, from every thread that holds it): `admitted`, `rejected`
+ * (every refusal), and `decisions` by reason name, admitted always and each
+ * refusal reason once seen (the shape of Python's `stats()["decisions"]`).
+ */
+function decisionCounts() {
+  const decisions = { admitted: F[DECISION_COUNTS.FIRST] };
+  let rejected = 0;
+  for (let code = 1; code < REASONS.length; code++) {
+    const count = F[DECISION_COUNTS.FIRST + code];
+    if (count > 0) {
+      decisions[REASONS[code]] = count;
+      rejected += count;
+    }
+  }
+  return { admitted: decisions.admitted, rejected, decisions };
 }
 
 const CHANGE = { rate: 1n, burst: 2n, core: 3n };
@@ -115,9 +134,6 @@ async function waitFor(tryOnce, signal) {
 class Limiter {
   #h;
   #handle;
-  // Decisions of this thread's wrapper, for metrics (Prometheus counters).
-  #admitted = 0;
-  #rejected = 0;
 
   #file;
 
@@ -158,14 +174,17 @@ class Limiter {
     F[CALL.HANDLE] = this.#h;
     F[ACQUIRE.COST] = cost;
     n.limiterAcquire();
-    if (F[DECISION.REASON] === 0) this.#admitted++;
-    else this.#rejected++;
     return answer();
   }
 
-  /** Decisions made through this object (this thread): `{ admitted, rejected }`. */
+  /**
+   * Decisions the limiter has made, counted natively across every thread
+   * that holds it: `{ admitted, rejected, decisions }`, `decisions` by reason.
+   */
   stats() {
-    return { admitted: this.#admitted, rejected: this.#rejected };
+    F[CALL.HANDLE] = this.#h;
+    n.limiterDecisions();
+    return decisionCounts();
   }
 
   acquire(cost = 1, options = undefined) {
@@ -235,8 +254,6 @@ class KeyedLimiter extends EventEmitter {
   #h;
   #handle;
   #events = new Events(this, n.keyedNextEvent, () => this.#h);
-  #admitted = 0;
-  #rejected = 0;
 
   /**
    * String keys hash under `seed` (a secret string or Uint8Array) when one
@@ -280,8 +297,6 @@ class KeyedLimiter extends EventEmitter {
       n.keyedAcquire();
     }
     this.#events.after();
-    if (F[DECISION.REASON] === 0) this.#admitted++;
-    else this.#rejected++;
     return answer();
   }
 
@@ -318,12 +333,16 @@ class KeyedLimiter extends EventEmitter {
 
   /**
    * Keys holding spent tokens now (entries that cannot be reused), the
-   * capacity, and the decisions made through this object (this thread).
+   * capacity, and the decisions the table has made (counted natively
+   * across every thread that holds it), as Limiter's stats() gives them.
    */
   stats() {
     F[CALL.HANDLE] = this.#h;
     n.keyedStats();
-    return { live: F[KEYED_STATS.LIVE], capacity: F[KEYED_STATS.CAPACITY], admitted: this.#admitted, rejected: this.#rejected };
+    const table = { live: F[KEYED_STATS.LIVE], capacity: F[KEYED_STATS.CAPACITY] };
+    F[CALL.HANDLE] = this.#h;
+    n.keyedDecisions();
+    return { ...table, ...decisionCounts() };
   }
 
   statsAt(now) {
@@ -460,4 +479,4 @@ class MultiLimiter {
   }
 }
 
-module.exports = { Limiter, KeyedLimiter, MultiLimiter, keyOf, answer, waitFor, waitOptions };
+module.exports = { Limiter, KeyedLimiter, MultiLimiter, keyOf, answer, waitFor, waitOptions, decisionCounts };

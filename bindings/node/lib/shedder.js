@@ -9,6 +9,7 @@ const check = require('./check');
 const { OverloadedError, typeError, isLocalRefusal } = require('./errors');
 const { ATTACH, KIND, create, own, share, attach, exact } = require('./handle');
 const { REASONS, ms, exactDecision } = require('./reason');
+const { decisionCounts } = require('./limiter');
 
 const SHEDDER_FIELDS = {
   window_ns: { name: 'windowMs' },
@@ -147,10 +148,11 @@ class Shedder extends EventEmitter {
     return F[SHEDDER_CALL.CPU];
   }
 
+  /** What the shedder knows now, and its decisions by reason (counted natively, every thread). */
   stats() {
     F[CALL.HANDLE] = this.#h;
     n.shedderStats();
-    return {
+    const stats = {
       inFlight: F[SHEDDER_STATS.IN_FLIGHT],
       cpu: F[SHEDDER_STATS.CPU],
       maxPass: F[SHEDDER_STATS.MAX_PASS],
@@ -158,6 +160,10 @@ class Shedder extends EventEmitter {
       maxInFlight: F[SHEDDER_STATS.MAX_IN_FLIGHT],
       coolingOff: F[SHEDDER_STATS.COOLING_OFF] === 1,
     };
+    F[CALL.HANDLE] = this.#h;
+    n.shedderDecisions();
+    stats.decisions = decisionCounts().decisions;
+    return stats;
   }
 
   /** Stops the CPU sampler, if one runs. */

@@ -9,6 +9,7 @@ const check = require('./check');
 const { ThrottledError, typeError, isLocalRefusal } = require('./errors');
 const { ATTACH, KIND, create, own, share, attach, exact } = require('./handle');
 const { REASONS, ms, exactDecision } = require('./reason');
+const { decisionCounts } = require('./limiter');
 
 const THROTTLE_FIELDS = {
   k: { name: 'k' },
@@ -102,10 +103,15 @@ class Throttle extends EventEmitter {
     return result;
   }
 
+  /** The window's counts, and the decisions by reason (counted natively, every thread). */
   stats() {
     F[CALL.HANDLE] = this.#h;
     n.throttleStats();
-    return readStats();
+    const stats = readStats();
+    F[CALL.HANDLE] = this.#h;
+    n.throttleDecisions();
+    stats.decisions = decisionCounts().decisions;
+    return stats;
   }
 
   acquireAt(now, draw) {

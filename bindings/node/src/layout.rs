@@ -107,6 +107,9 @@ layout! {
     acquire { NOW = 1, COST = 2, KEY = 3 }
     /// `keyedStats`: the live entries and the capacity.
     keyed_stats { LIVE = 1, CAPACITY = 2 }
+    /// `limiterDecisions`, `keyedDecisions`, `shedderDecisions`, `throttleDecisions`:
+    /// the decisions made so far with reason code `r` in slot `FIRST + r`.
+    decision_counts { FIRST = 1 }
     /// `limiterSet`, `keyedSet`, `multiSet`: which CHANGE (1 rate per PER, 2
     /// burst, 3 core's config as u64 at AT), and a multi limiter's rate INDEX.
     limiter_set { RATE = 1, PER = 2, BURST = 3, CHANGE = 4, AT = 5, INDEX = 6 }

@@ -5,20 +5,20 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use weir_core::limiter::{AtomicLimiter, KeySet, KeyedLimiter, LimiterConfig, MultiLimiter, MAX_RATES};
 use weir_core::{ConfigError, Value};
-use weir_host::{Bucket, SharedError, SharedLimiter};
+use weir_host::{Bucket, Counted, Decisions, SharedError, SharedLimiter};
 
 use crate::errors::{self, created};
 use crate::events::{observe, Watched};
 use crate::fast;
 use crate::fast::{first_arg, hash_string, string_bytes, Callback};
 use crate::keys::{seed_arg, Seeded};
-use crate::layout::{acquire, call, keyed_stats, limiter_new, limiter_set, multi_new, multi_rate};
+use crate::layout::{acquire, call, decision_counts, keyed_stats, limiter_new, limiter_set, multi_new, multi_rate};
 use crate::scratch::{status, Scratch};
 use crate::table::Table;
 
-pub static LIMITERS: Table<Bucket> = Table::new();
-/// A keyed table with its events.
-pub type WatchedTable = Watched<KeyedLimiter<Box<[KeySet]>>>;
+pub static LIMITERS: Table<Counted<Bucket>> = Table::new();
+/// A keyed table with its events and its decisions counted.
+pub type WatchedTable = Watched<Counted<KeyedLimiter<Box<[KeySet]>>>>;
 pub static KEYED: Table<Seeded<WatchedTable>> = Table::new();
 pub static MULTIS: Table<MultiLimiter> = Table::new();
 
@@ -42,7 +42,7 @@ fn config(s: Scratch) -> Option<LimiterConfig> {
 }
 
 fast!(limiter_new, |s: Scratch| if let Some(c) = config(s) {
-    created(s, &LIMITERS, AtomicLimiter::new(c).map(Bucket::Local))
+    created(s, &LIMITERS, AtomicLimiter::new(c).map(|l| Counted::new(Bucket::Local(l))))
 });
 
 /// As `limiter_new` with the state in the file named by the string
@@ -60,7 +60,7 @@ unsafe extern "C" fn limiter_open_shared(
             let Some(path) = path else { return s.bad_handle() };
             let Some(config) = config(s) else { return };
             match SharedLimiter::open(OsStr::from_bytes(&path), config) {
-                Ok(l) => created(s, &LIMITERS, Ok(Bucket::Shared(l))),
+                Ok(l) => created(s, &LIMITERS, Ok(Counted::new(Bucket::Shared(l)))),
                 Err(SharedError::Config(e)) => created(s, &LIMITERS, Err(e)),
                 Err(e @ SharedError::Mismatch { field, given, .. }) => {
                     errors::set_parts(field, &e.mismatch_rule().unwrap_or_default(), &given.to_string());
@@ -80,7 +80,10 @@ unsafe extern "C" fn limiter_open_shared(
 // A bucket without an explicit `now` reads its own clock: a shared one must
 // read the kernel's, as every process sharing it does.
 fast!(limiter_acquire, |s: Scratch| match LIMITERS.get(s.handle()) {
-    Some(l) => s.decision(&l.acquire(if s.exact() { s.u(call::NOW) } else { l.now() }, s.int(acquire::COST))),
+    Some(l) => {
+        let now = if s.exact() { s.u(call::NOW) } else { l.cell().now() };
+        s.decision(&l.decide(|b| b.acquire(now, s.int(acquire::COST))));
+    }
     None => s.bad_handle(),
 });
 
@@ -108,7 +111,8 @@ unsafe extern "C" fn keyed_new(env: napi::sys::napi_env, info: napi::sys::napi_c
                 }
             };
             if let Some(c) = config(s) {
-                let watched = |table| Seeded { table: Watched::new(table, weir_host::Events::table()), keys };
+                let watched =
+                    |table| Seeded { table: Watched::new(Counted::new(table), weir_host::Events::table()), keys };
                 created(s, &KEYED, keyed(s, c).map(watched));
             }
         });
@@ -120,7 +124,7 @@ unsafe extern "C" fn keyed_new(env: napi::sys::napi_env, info: napi::sys::napi_c
 fast!(keyed_acquire, |s: Scratch| match KEYED.get(s.handle()) {
     Some(k) => {
         let now = s.now(call::NOW);
-        let d = k.table.acquire(s.u(acquire::KEY), now, s.int(acquire::COST));
+        let d = k.table.decide(|t| t.acquire(s.u(acquire::KEY), now, s.int(acquire::COST)));
         observe(s, &k.table.events, now, &d);
         s.decision(&d);
     }
@@ -142,7 +146,7 @@ unsafe extern "C" fn keyed_acquire_str(
             match key.and_then(|v| hash_string(env, v, &k.keys)) {
                 Some(key) => {
                     let now = s.now(call::NOW);
-                    let d = k.table.acquire(key, now, s.int(acquire::COST));
+                    let d = k.table.decide(|t| t.acquire(key, now, s.int(acquire::COST)));
                     observe(s, &k.table.events, now, &d);
                     s.decision(&d);
                 }
@@ -156,8 +160,8 @@ unsafe extern "C" fn keyed_acquire_str(
 // In: handle, [now]. Out: the live entries, the capacity.
 fast!(keyed_stats, |s: Scratch| match KEYED.get(s.handle()) {
     Some(k) => {
-        s.set_f(keyed_stats::LIVE, k.table.live(s.now(call::NOW)) as f64);
-        s.set_f(keyed_stats::CAPACITY, k.table.capacity() as f64);
+        s.set_f(keyed_stats::LIVE, k.table.cell().live(s.now(call::NOW)) as f64);
+        s.set_f(keyed_stats::CAPACITY, k.table.cell().capacity() as f64);
     }
     None => s.bad_handle(),
 });
@@ -208,8 +212,8 @@ fn changed(s: Scratch, result: Result<(), ConfigError>) {
 // bucket changes for every process, on its own clock.
 fast!(limiter_set, |s: Scratch| match LIMITERS.get(s.handle()) {
     Some(l) => {
-        let Some(c) = change(s, l.config()) else { return };
-        let result = match l {
+        let Some(c) = change(s, l.cell().config()) else { return };
+        let result = match l.cell() {
             Bucket::Local(local) => local.set_config(c, change_time(s, weir_host::monotonic_now)),
             Bucket::Shared(shared) => match shared.set_config(c) {
                 Ok(()) => Ok(()),
@@ -228,9 +232,32 @@ fast!(limiter_set, |s: Scratch| match LIMITERS.get(s.handle()) {
 // In: handle, the change (see `change`). Out: a status.
 fast!(keyed_set, |s: Scratch| match KEYED.get(s.handle()) {
     Some(k) => {
-        let Some(c) = change(s, k.table.config()) else { return };
-        changed(s, k.table.set_config(c, change_time(s, weir_host::monotonic_now)));
+        let Some(c) = change(s, k.table.cell().config()) else { return };
+        changed(s, k.table.cell().set_config(c, change_time(s, weir_host::monotonic_now)));
     }
+    None => s.bad_handle(),
+});
+
+/// Writes `decisions` by reason code from [`decision_counts::FIRST`], every
+/// code a reason has (JS reads them by its list of reason names).
+pub fn write_counts(s: Scratch, decisions: &Decisions) {
+    for (code, n) in decisions.snapshot().into_iter().enumerate() {
+        let known = u8::try_from(code).ok().and_then(weir_core::Reason::from_code).is_some();
+        if known && decision_counts::FIRST + code < call::EVENTS {
+            s.set_f(decision_counts::FIRST + code, n as f64);
+        }
+    }
+}
+
+// In: handle. Out: the decisions by reason (see `write_counts`).
+fast!(limiter_decisions, |s: Scratch| match LIMITERS.get(s.handle()) {
+    Some(l) => write_counts(s, l.decisions()),
+    None => s.bad_handle(),
+});
+
+// In: handle. Out: the decisions by reason.
+fast!(keyed_decisions, |s: Scratch| match KEYED.get(s.handle()) {
+    Some(k) => write_counts(s, k.table.decisions()),
     None => s.bad_handle(),
 });
 
@@ -293,6 +320,8 @@ pub const FNS: &[(&str, Callback)] = &[
     ("keyedAcquire", keyed_acquire),
     ("keyedAcquireStr", keyed_acquire_str),
     ("keyedStats", keyed_stats),
+    ("limiterDecisions", limiter_decisions),
+    ("keyedDecisions", keyed_decisions),
     ("limiterSet", limiter_set),
     ("keyedSet", keyed_set),
     ("multiNew", multi_new),

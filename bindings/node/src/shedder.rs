@@ -7,6 +7,7 @@ use std::time::Duration;
 use weir_core::shedder::{AtomicShedder, ShedderConfig};
 use weir_core::throttle::{AtomicThrottle, ThrottleConfig};
 use weir_core::ConfigError;
+use weir_host::Counted;
 
 use crate::errors::created;
 use crate::events::{observe, Watched};
@@ -17,7 +18,7 @@ use crate::scratch::Scratch;
 use crate::table::Table;
 
 pub struct NodeShedder {
-    inner: AtomicShedder,
+    inner: Counted<AtomicShedder>,
     /// Set by `close()`: the sampler thread, if any, exits at its next tick.
     stop: AtomicBool,
     sampling: AtomicBool,
@@ -25,7 +26,7 @@ pub struct NodeShedder {
 }
 
 pub static SHEDDERS: Table<NodeShedder> = Table::new();
-pub static THROTTLES: Table<Watched<AtomicThrottle>> = Table::new();
+pub static THROTTLES: Table<Watched<Counted<AtomicThrottle>>> = Table::new();
 
 fn shedder(s: Scratch) -> Result<NodeShedder, ConfigError> {
     use shedder_new::*;
@@ -39,7 +40,7 @@ fn shedder(s: Scratch) -> Result<NodeShedder, ConfigError> {
     };
     Ok(NodeShedder {
         events: weir_host::Events::shedder(&config),
-        inner: AtomicShedder::new(config)?,
+        inner: Counted::new(AtomicShedder::new(config)?),
         stop: AtomicBool::new(false),
         sampling: AtomicBool::new(false),
     })
@@ -52,7 +53,7 @@ fast!(shedder_new, |s: Scratch| created(s, &SHEDDERS, shedder(s)));
 fast!(shedder_acquire, |s: Scratch| match SHEDDERS.get(s.handle()) {
     Some(sh) => {
         let now = s.now(call::NOW);
-        let d = sh.inner.acquire(now);
+        let d = sh.inner.decide(|c| c.acquire(now));
         observe(s, &sh.events, now, &d);
         s.decision(&d);
         s.out(shedder_call::ACQUIRED_AT, now);
@@ -62,23 +63,23 @@ fast!(shedder_acquire, |s: Scratch| match SHEDDERS.get(s.handle()) {
 
 // In: handle, [now], started_at.
 fast!(shedder_done, |s: Scratch| if let Some(sh) = SHEDDERS.get(s.handle()) {
-    sh.inner.done(s.int(shedder_call::STARTED_AT), s.now(call::NOW));
+    sh.inner.cell().done(s.int(shedder_call::STARTED_AT), s.now(call::NOW));
 });
 
 // In: handle. Ends an admitted request that never ran, without an RT sample.
 fast!(shedder_cancel, |s: Scratch| if let Some(sh) = SHEDDERS.get(s.handle()) {
-    sh.inner.cancel();
+    sh.inner.cell().cancel();
 });
 
 // In: handle, permille. Out: the smoothed CPU.
 fast!(shedder_cpu, |s: Scratch| if let Some(sh) = SHEDDERS.get(s.handle()) {
-    s.set_f(shedder_call::CPU, sh.inner.record_cpu(s.int(shedder_call::PERMILLE)));
+    s.set_f(shedder_call::CPU, sh.inner.cell().record_cpu(s.int(shedder_call::PERMILLE)));
 });
 
 // In: handle, [now]. Out: in_flight, cpu, max_pass, min_rt_ns, max_in_flight, cooling_off.
 fast!(shedder_stats, |s: Scratch| if let Some(sh) = SHEDDERS.get(s.handle()) {
     use shedder_stats::*;
-    let st = sh.inner.stats(s.now(call::NOW));
+    let st = sh.inner.cell().stats(s.now(call::NOW));
     s.out(IN_FLIGHT, st.in_flight);
     s.set_f(CPU, st.cpu);
     s.out(MAX_PASS, st.max_pass);
@@ -111,7 +112,7 @@ fn start_sampler(shedder: Arc<NodeShedder>, interval_ns: u64) -> bool {
             return false;
         }
         if let Some(permille) = reading {
-            sh.inner.record_cpu(permille);
+            sh.inner.cell().record_cpu(permille);
         }
         true
     });
@@ -128,7 +129,7 @@ fast!(shedder_close, |s: Scratch| if let Some(sh) = SHEDDERS.get(s.handle()) {
     sh.stop.store(true, Ordering::Release);
 });
 
-fn throttle(s: Scratch) -> Result<Watched<AtomicThrottle>, ConfigError> {
+fn throttle(s: Scratch) -> Result<Watched<Counted<AtomicThrottle>>, ConfigError> {
     use throttle_new::*;
     let config = ThrottleConfig {
         k: s.f(K),
@@ -137,7 +138,7 @@ fn throttle(s: Scratch) -> Result<Watched<AtomicThrottle>, ConfigError> {
         min_requests: s.u(MIN_REQUESTS),
         max_reject_probability: s.f(MAX_REJECT_PROBABILITY),
     };
-    Ok(Watched::new(AtomicThrottle::new(config)?, weir_host::Events::throttle(&config)))
+    Ok(Watched::new(Counted::new(AtomicThrottle::new(config)?), weir_host::Events::throttle(&config)))
 }
 
 fast!(throttle_new, |s: Scratch| created(s, &THROTTLES, throttle(s)));
@@ -147,7 +148,7 @@ fast!(throttle_new, |s: Scratch| created(s, &THROTTLES, throttle(s)));
 fast!(throttle_acquire, |s: Scratch| if let Some(t) = THROTTLES.get(s.handle()) {
     let draw = if s.exact() { s.u(throttle_call::DRAW) } else { weir_host::draw() };
     let now = s.now(call::NOW);
-    let d = t.acquire(now, draw);
+    let d = t.decide(|c| c.acquire(now, draw));
     observe(s, &t.events, now, &d);
     s.decision(&d);
     s.out(throttle_call::ACQUIRED_AT, now);
@@ -155,21 +156,33 @@ fast!(throttle_acquire, |s: Scratch| if let Some(t) = THROTTLES.get(s.handle()) 
 
 // In: handle, when it was acquired. Takes back a request a later step refused.
 fast!(throttle_forget, |s: Scratch| if let Some(t) = THROTTLES.get(s.handle()) {
-    t.forget(s.int(throttle_call::FORGET_AT));
+    t.cell().forget(s.int(throttle_call::FORGET_AT));
 });
 
 // In: handle, [now], success (0 or 1).
 fast!(throttle_record, |s: Scratch| if let Some(t) = THROTTLES.get(s.handle()) {
-    t.record(s.now(call::NOW), s.f(throttle_call::SUCCESS) != 0.0);
+    t.cell().record(s.now(call::NOW), s.f(throttle_call::SUCCESS) != 0.0);
 });
 
 // In: handle, [now]. Out: requests, accepts, reject probability.
 fast!(throttle_stats, |s: Scratch| if let Some(t) = THROTTLES.get(s.handle()) {
     use throttle_call::{ACCEPTS, REJECT_PROBABILITY, REQUESTS};
-    let st = t.stats(s.now(call::NOW));
+    let st = t.cell().stats(s.now(call::NOW));
     s.set_f(REQUESTS, st.requests as f64);
     s.set_f(ACCEPTS, st.accepts as f64);
     s.set_f(REJECT_PROBABILITY, st.reject_probability);
+});
+
+// In: handle. Out: the decisions by reason (see `limiter::write_counts`).
+fast!(shedder_decisions, |s: Scratch| match SHEDDERS.get(s.handle()) {
+    Some(sh) => crate::limiter::write_counts(s, sh.inner.decisions()),
+    None => s.bad_handle(),
+});
+
+// In: handle. Out: the decisions by reason.
+fast!(throttle_decisions, |s: Scratch| match THROTTLES.get(s.handle()) {
+    Some(t) => crate::limiter::write_counts(s, t.decisions()),
+    None => s.bad_handle(),
 });
 
 pub const FNS: &[(&str, Callback)] = &[
@@ -179,6 +192,7 @@ pub const FNS: &[(&str, Callback)] = &[
     ("shedderCancel", shedder_cancel),
     ("shedderCpu", shedder_cpu),
     ("shedderStats", shedder_stats),
+    ("shedderDecisions", shedder_decisions),
     ("shedderSample", shedder_sample),
     ("shedderClose", shedder_close),
     ("throttleNew", throttle_new),
@@ -186,4 +200,5 @@ pub const FNS: &[(&str, Callback)] = &[
     ("throttleRecord", throttle_record),
     ("throttleForget", throttle_forget),
     ("throttleStats", throttle_stats),
+    ("throttleDecisions", throttle_decisions),
 ];

@@ -17,7 +17,24 @@ test('tryAcquire answers like rate-limiter-flexible: ok, msBeforeNext, remaining
   assert.equal(refused.ok, false);
   assert.equal(refused.reason, 'rate_limited');
   assert.ok(refused.msBeforeNext > 0 && refused.msBeforeNext <= 100, `${refused.msBeforeNext}`);
-  assert.deepEqual(l.stats(), { admitted: 3, rejected: 1 });
+  assert.deepEqual(l.stats(), { admitted: 3, rejected: 1, decisions: { admitted: 3, rate_limited: 1 } });
+});
+
+test('decisions are counted natively: every call, every object on the same limiter', () => {
+  const l = new Limiter({ rate: 1, per: 'hour', burst: 2 });
+  const twin = Limiter.attach(l.share());
+  assert.deepEqual(l.stats(), { admitted: 0, rejected: 0, decisions: { admitted: 0 } });
+  l.tryAcquire();
+  twin.tryAcquire();
+  assert.equal(l.tryAcquireAt(0n, 3n).reason, 'cost_exceeds_burst');
+  twin.tryAcquire();
+  const want = { admitted: 2, rejected: 2, decisions: { admitted: 2, rate_limited: 1, cost_exceeds_burst: 1 } };
+  assert.deepEqual(l.stats(), want);
+  assert.deepEqual(twin.stats(), want);
+  const k = new KeyedLimiter({ rate: 1, per: 'hour', burst: 1, capacity: 8 });
+  k.tryAcquire('a');
+  k.tryAcquireAt('a', 0n);
+  assert.deepEqual(k.stats().decisions, { admitted: 1, rate_limited: 1 });
 });
 
 test('per takes milliseconds, unit names and bigint nanoseconds alike', () => {

@@ -24,6 +24,7 @@ test('Shedder.run rejects with OverloadedError carrying retryAfterMs when the qu
   gates.forEach((g) => g());
   await Promise.all([a, b]);
   assert.equal(s.stats().inFlight, 0);
+  assert.deepEqual(s.stats().decisions, { admitted: 2, queue_full: 1 });
 });
 
 test('Shedder sheds under CPU pressure beyond the learned in-flight estimate', () => {
@@ -68,6 +69,7 @@ test('Throttle refuses locally once the backend keeps failing', async () => {
   assert.ok(throttled > 50, `${throttled}`);
   const st = t.stats();
   assert.equal(st.accepts, 0);
+  assert.deepEqual(st.decisions, { admitted: 200 - throttled, throttled });
   assert.ok(st.rejectProbability > 0.5);
 });
 
@@ -103,5 +105,6 @@ test('a shed refusal inside Throttle.run is forgotten, never the backend failing
   }
   s.done(held);
   assert.equal(throttled, 0);
-  assert.deepEqual(t.stats(), { requests: 0, accepts: 0, rejectProbability: 0 });
+  assert.deepEqual(t.stats(), { requests: 0, accepts: 0, rejectProbability: 0, decisions: { admitted: 50 } });
+  assert.deepEqual(s.stats().decisions, { admitted: 1, queue_full: 50 });
 });
