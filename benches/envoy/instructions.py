@@ -12,6 +12,10 @@ case, as each serves the same requests over the same connections.
 
 Usage: instructions.py [seconds] (default 8). Each case takes about a
 minute (Envoy starts and warms up under valgrind).
+CALLGRIND_CACHE=1 adds callgrind's cache simulation (L1 and last-level
+misses per function, for `callgrind_annotate`); CALLGRIND_KEEP=DIR keeps
+each case's dump there, named after the case; CASES=a,b runs only those;
+WEIR_ALT_MODULE adds bench.py's \"(alt)\" cases.
 """
 from __future__ import annotations
 
@@ -37,6 +41,11 @@ CASES = [
     ("empty module refusing", "native local_ratelimit refusing"),
     ("weir native refusing", "native local_ratelimit refusing"),
 ]
+CACHE_SIM = "--cache-sim=yes " if os.environ.get("CALLGRIND_CACHE") else ""
+KEEP = os.environ.get("CALLGRIND_KEEP")
+# Another build of the module (WEIR_ALT_MODULE, as bench.py takes it).
+if bench.ALT_MODULE:
+    CASES += [(alt, bench.baseline(case)) for alt, case in bench.ALT_MODULE_CASES.items()]
 # Envoy under valgrind answers its admin port slowly while it starts.
 START_TIMEOUT = 600
 
@@ -46,7 +55,7 @@ def under_callgrind(out_dir: Path, envoy: str) -> Path:
     script = out_dir / "envoy"
     script.write_text(
         "#!/bin/sh\n"
-        f"exec valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file={out_dir}/callgrind.%p "
+        f"exec valgrind --tool=callgrind --instr-atstart=no {CACHE_SIM}--callgrind-out-file={out_dir}/callgrind.%p "
         f'"{envoy}" "$@"\n'
     )
     script.chmod(0o755)
@@ -78,6 +87,9 @@ def count(name: str, seconds: int) -> tuple[int, int]:
         m = re.search(r"^summary: (\d+)", dumps[0].read_text(errors="replace"), re.M)
         if not m:
             raise RuntimeError(f"{name}: no summary line in {dumps[0]}")
+        if KEEP:
+            Path(KEEP).mkdir(parents=True, exist_ok=True)
+            (Path(KEEP) / f"{name.replace(' ', '-')}.callgrind").write_bytes(dumps[0].read_bytes())
         return int(m.group(1)), res["total"]
 
 
@@ -106,15 +118,17 @@ def main() -> None:
     bench.build_floors()
     root = HERE.parents[1]
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "weir-envoy-module"], check=True, cwd=root)
+    only = [c for c in os.environ.get("CASES", "").split(",") if c]
+    cases = [(name, base) for name, base in CASES if not only or name in only or name == base]
     per_request: dict[str, float] = {}
-    for name, _ in CASES:
+    for name, _ in cases:
         instructions, requests = count(name, seconds)
         per_request[name] = instructions / max(requests, 1)
         print(f"{name}: {per_request[name]:.0f} instructions/request over {requests} requests", file=sys.stderr)
     print(f"\nEnvoy --concurrency 1 under callgrind, {seconds} s of wrk -t1 -c1 per case, user-space instructions\n")
     print("| case | instructions/request | x native | over native |")
     print("|---|---|---|---|")
-    for name, base in CASES:
+    for name, base in cases:
         n, b = per_request[name], per_request[base]
         print(f"| {name} | {n:.0f} | {n / b:.3f} | {n - b:+.0f} |")
 

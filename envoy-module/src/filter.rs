@@ -21,6 +21,7 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::ptr::NonNull;
 use std::sync::Arc;
+use weir_policy::answer::{Answer, PlainRefusal};
 use weir_policy::config;
 use weir_policy::exchange::Exchange;
 use weir_policy::hot_keys;
@@ -84,7 +85,9 @@ impl FilterConfig {
     /// from that worker's spares.
     pub fn stream(&self) -> Box<FilterStream> {
         match self.workers.get_or_make(|| self.worker()) {
-            Some(worker) => worker.spare.take(FilterStream { worker: Some(NonNull::from(worker)), stream: Default::default() }),
+            Some(worker) => {
+                worker.spare.take(FilterStream { worker: Some(NonNull::from(worker)), stream: Default::default() })
+            }
             None => Box::new(FilterStream { worker: None, stream: Default::default() }),
         }
     }
@@ -189,17 +192,8 @@ impl FilterStream {
                 }
                 abi::HEADERS_CONTINUE
             }
-            // The refuse path: the answer is laid out on the stack and
-            // copied by Envoy, so a refusal allocates nothing here.
-            Checked::Refused(plain) => plain.send(|status, headers, body, details| {
-                envoy.send_response(status, headers.iter().copied(), body.as_bytes(), details);
-                abi::HEADERS_STOP_ITERATION
-            }),
-            Checked::Answer(answer) => {
-                let headers = answer.headers.iter().map(|(k, v)| (*k, v.as_str()));
-                envoy.send_response(answer.status, headers, answer.body.as_bytes(), &answer.details);
-                abi::HEADERS_STOP_ITERATION
-            }
+            Checked::Refused(plain) => refuse(envoy, plain),
+            Checked::Answer(answer) => send(envoy, &answer),
         }
     }
 
@@ -225,6 +219,25 @@ impl FilterStream {
         });
         worker.set_gauges(envoy, weir_host::monotonic_now);
     }
+}
+
+/// Sends a plain refusal. The answer is laid out on the stack and copied
+/// by Envoy, so a refusal allocates nothing here; out of line, so that the
+/// kilobyte it lays out is not in the frame of every admitted request.
+#[inline(never)]
+fn refuse(envoy: Stream, plain: PlainRefusal<'_>) -> u32 {
+    plain.send(|status, headers, body, details| {
+        envoy.send_response(status, headers.iter().copied(), body.as_bytes(), details);
+        abi::HEADERS_STOP_ITERATION
+    })
+}
+
+/// Sends an answer of the policy's own (a fallback's, the hot-key report).
+#[inline(never)]
+fn send(envoy: Stream, answer: &Answer) -> u32 {
+    let headers = answer.headers.iter().map(|(k, v)| (*k, v.as_str()));
+    envoy.send_response(answer.status, headers, answer.body.as_bytes(), &answer.details);
+    abi::HEADERS_STOP_ITERATION
 }
 
 /// `debug.trap_on_header` (tests only): a panic inside the hook, which the

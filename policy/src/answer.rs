@@ -219,6 +219,7 @@ impl Writer<'_> {
 /// configured status, body and headers, `x-weir-fallback` naming why, and
 /// `retry-after` and the no-retry marker when the fallback is an overload
 /// answer itself. `None` when the fallback routes instead of answering.
+#[inline(never)]
 pub fn fallback(rule: &str, fallback: &Fallback, r: &Refusal, grpc: bool) -> Option<Answer> {
     let Fallback::Answer { status, body, headers: configured } = fallback else { return None };
     let reason = r.reason();

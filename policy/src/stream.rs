@@ -80,7 +80,7 @@ impl Stream {
     /// is put into words, so a host can send it without allocating.
     pub fn check<'p, S: LimitStore>(&mut self, plan: &'p Plan<S>, ex: &mut impl Exchange, now: u64) -> Checked<'p> {
         self.started = now;
-        if let Some(report) = crate::hot_keys::answer(plan, ex, now) {
+        if let Some(report) = plan.hot_keys_path.as_ref().and_then(|_| crate::hot_keys::answer(plan, ex, now)) {
             self.answered = true;
             return Checked::Answer(report);
         }
@@ -120,6 +120,25 @@ impl Stream {
                 return Err(r);
             }
         }
+        if matched & (phases.deadline | phases.throttle | phases.shed | phases.pick | phases.breaker) == 0 {
+            return Ok(());
+        }
+        self.decide_after_limits(plan, ex, now, matched)
+    }
+
+    /// The phases after the limits. Out of line: the pickers and breakers
+    /// keep kilobytes of candidates on the stack, which a request that only
+    /// meets limits (most, in a proxy) should not touch. In Envoy every
+    /// cache line a request touches is one Envoy's own work evicted.
+    #[inline(never)]
+    fn decide_after_limits<S: LimitStore>(
+        &mut self,
+        plan: &Plan<S>,
+        ex: &mut impl Exchange,
+        now: u64,
+        matched: u64,
+    ) -> Result<(), Refusal> {
+        let phases = &plan.phases;
         let first = |phase: u64| each(plan, matched & phase).next();
         if let Some((i, rp)) = first(phases.deadline) {
             if let Some(r) = rules::deadline::run(plan, i, rp, ex, now) {

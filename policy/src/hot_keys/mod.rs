@@ -73,7 +73,7 @@ impl LimitHotKeys {
     /// Counts one request for the key hashed to `hash`; `bytes` is asked
     /// for only when the key's bytes are not kept yet and it surely had two
     /// requests.
-    #[inline]
+    #[inline(never)]
     pub fn record(&mut self, now: u64, hash: u64, bytes: impl FnOnce() -> Option<Vec<u8>>) {
         self.table.record(now, hash);
         if self.names.contains_key(&hash) {

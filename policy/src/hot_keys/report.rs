@@ -74,6 +74,7 @@ fn report<S: LimitStore>(plan: &Plan<S>, now: u64) -> Value {
 /// The JSON report when this request asks `hot_keys_path` from the
 /// loopback; `None` lets every other request through to the rules (a
 /// remote client asking the path is an ordinary request).
+#[inline(never)]
 pub fn answer<S: LimitStore>(plan: &Plan<S>, ex: &impl Exchange, now: u64) -> Option<Answer> {
     let path = plan.hot_keys_path.as_deref()?;
     let asked = ex.request_header(":path")?;
