@@ -182,7 +182,7 @@ pub unsafe extern "C" fn weir_shedder_acquire_slot_now(
 
 #[inline(always)]
 fn admit(shedder: &weir_shedder, slots: &ShedderSlots, now: u64) -> weir_shedder_admission {
-    let (d, slot) = shedder.inner.decide(|s| slots.acquire(s, now));
+    let (d, slot) = shedder.inner.acquire_slot(slots, now);
     shedder.events.observe(now, &d);
     weir_shedder_admission { decision: d.into(), started_at: now, slot: slot.unwrap_or(WEIR_SHEDDER_SLOTS) }
 }
