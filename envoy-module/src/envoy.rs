@@ -135,27 +135,30 @@ impl Stream {
     /// no-retry markers, 4 debug), a `fallback` answer at most 21 (16
     /// configured, `retry-after`, `x-weir-rule`, `x-weir-fallback`, the
     /// markers); any past `MAX_HEADERS` would be dropped rather than allocate.
-    pub fn send_response<'a>(
+    pub fn send_response<'k, 'v>(
         &self,
         status: u32,
-        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        headers: impl IntoIterator<Item = (&'k str, &'v str)>,
         body: &[u8],
         details: &str,
     ) {
         const MAX_HEADERS: usize = 24;
-        let mut array = [ModuleHeader::of("", ""); MAX_HEADERS];
+        // Only the headers given are written: a refusal's half-dozen, not
+        // the whole array, so the answer touches a few cache lines.
+        let mut array = [core::mem::MaybeUninit::<ModuleHeader>::uninit(); MAX_HEADERS];
         let mut len = 0;
         for (slot, (k, v)) in array.iter_mut().zip(headers) {
-            *slot = ModuleHeader::of(k, v);
+            slot.write(ModuleHeader::of(k, v));
             len += 1;
         }
-        // SAFETY: a live stream; the header array, the strings it points
-        // into and the buffers outlive the call.
+        // SAFETY: a live stream; the first `len` headers are initialised,
+        // and Envoy reads only those; the array, the strings it points into
+        // and the buffers outlive the call.
         unsafe {
             abi::envoy_dynamic_module_callback_http_send_response(
                 self.0,
                 status,
-                array.as_ptr(),
+                array.as_ptr().cast::<ModuleHeader>(),
                 len,
                 ModuleBuffer::of(body),
                 ModuleBuffer::of(details.as_bytes()),

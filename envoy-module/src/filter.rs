@@ -227,7 +227,7 @@ impl FilterStream {
 #[inline(never)]
 fn refuse(envoy: Stream, plain: PlainRefusal<'_>) -> u32 {
     plain.send(|status, headers, body, details| {
-        envoy.send_response(status, headers.iter().copied(), body.as_bytes(), details);
+        envoy.send_response(status, headers, body.as_bytes(), details);
         abi::HEADERS_STOP_ITERATION
     })
 }

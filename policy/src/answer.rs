@@ -69,7 +69,7 @@ pub fn refusal(rule: &str, debug_headers: bool, r: &Refusal, grpc: bool) -> Answ
     let plain = PlainRefusal { rule, debug_headers, refusal: *r, grpc };
     plain.send(|status, headers, body, details| Answer {
         status,
-        headers: headers.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
+        headers: headers.map(|(k, v)| (k, v.to_owned())).collect(),
         body: body.to_owned(),
         details: details.to_owned(),
         reason: r.reason(),
@@ -102,19 +102,21 @@ impl PlainRefusal<'_> {
     }
 
     /// Calls `send(status, headers, body, details)` with the answer laid
-    /// out on the stack (the numbers, body and details formatted into local
-    /// buffers), and returns what it returns.
-    pub fn send<R>(&self, send: impl FnOnce(u32, &[(&'static str, &str)], &str, &str) -> R) -> R {
+    /// out on the stack (the numbers, body and details formatted into one
+    /// local buffer, the headers produced from where their values landed),
+    /// and returns what it returns. Only the bytes written are touched: on
+    /// a proxy's refuse path every cache line counts.
+    pub fn send<R>(&self, send: impl FnOnce(u32, RefusalHeaders<'_>, &str, &str) -> R) -> R {
         let r = &self.refusal;
         let d = &r.decision;
         let reason = r.reason();
         // Every value goes into one buffer, checked as UTF-8 once. A rule's
-        // name is at most 64 bytes, so the stack holds it all; a longer one
-        // (not from a parsed config) gets a buffer on the heap.
-        // Seven numbers at most (three with the burst, retry-after, three
-        // debug), the body and the details around the reason and the name.
-        let bound = 7 * MAX_DIGITS + 2 * reason.len() + self.rule.len() + 32;
-        let (mut stack, mut heap) = ([0u8; 384], Vec::new());
+        // name is at most 64 bytes, so the stack holds a plain refusal's
+        // text; debug headers' three more numbers, or a longer name (not
+        // from a parsed config), get a buffer on the heap.
+        let numbers = if self.debug_headers { 7 } else { 4 };
+        let bound = numbers * MAX_DIGITS + 2 * reason.len() + self.rule.len() + 32;
+        let (mut stack, mut heap) = ([0u8; 256], Vec::new());
         let buf: &mut [u8] = if bound <= stack.len() {
             &mut stack
         } else {
@@ -122,56 +124,122 @@ impl PlainRefusal<'_> {
             &mut heap
         };
         let mut w = Writer { buf, len: 0 };
-        let retry_after = (d.retry_after > 0).then(|| w.number(request::ceil_seconds(d.retry_after)));
-        let limits = r
-            .burst
-            .map(|burst| (w.number(burst), w.number(d.remaining), w.number(request::ceil_seconds(d.reset_after))));
-        let debug =
-            self.debug_headers.then(|| (w.number(d.retry_after), w.number(d.remaining), w.number(d.reset_after)));
+        let mut h =
+            RefusalHeaders { text: "", rule: self.rule, reason: d.reason.as_str(), at: [(0, 0); 7], present: 0 };
+        if d.retry_after > 0 {
+            h.set(RETRY_AFTER, w.number(request::ceil_seconds(d.retry_after)));
+        }
+        if let Some(burst) = r.burst {
+            h.set(LIMIT, w.number(burst));
+            h.set(REMAINING, w.number(d.remaining));
+            h.set(RESET, w.number(request::ceil_seconds(d.reset_after)));
+        }
+        h.present |= 1 << RULE;
+        if is_overload(r.status) {
+            h.present |= 1 << NO_RETRY_MARK;
+            if self.grpc {
+                h.present |= 1 << PUSHBACK;
+            }
+        }
+        if self.debug_headers {
+            h.present |= 1 << DEBUG_REASON;
+            h.set(DEBUG_RETRY_AFTER, w.number(d.retry_after));
+            h.set(DEBUG_REMAINING, w.number(d.remaining));
+            h.set(DEBUG_RESET_AFTER, w.number(d.reset_after));
+        }
         let body = w.text(&["weir: ", reason, " by rule \"", self.rule, "\"\n"]);
         let details = w.text(&["weir_", reason]);
         let text = w.buf.get(..w.len).and_then(|b| core::str::from_utf8(b).ok()).unwrap_or_default();
-        let at = |range: core::ops::Range<usize>| text.get(range).unwrap_or_default();
+        h.text = text;
+        send(r.status, h, text.get(body).unwrap_or_default(), text.get(details).unwrap_or_default())
+    }
+}
 
-        let mut headers = HeaderList { list: [("", ""); PLAIN_REFUSAL_HEADERS], len: 0 };
-        if let Some(v) = retry_after {
-            headers.push("retry-after", at(v));
+/// A plain refusal's headers, in the order they are sent: `retry-after`,
+/// the three `x-ratelimit-*`, `x-weir-rule`, the two no-retry markers,
+/// four debug.
+const HEADER_NAMES: [&str; PLAIN_REFUSAL_HEADERS] = [
+    "retry-after",
+    "x-ratelimit-limit",
+    "x-ratelimit-remaining",
+    "x-ratelimit-reset",
+    "x-weir-rule",
+    NO_RETRY,
+    GRPC_PUSHBACK,
+    "x-weir-reason",
+    "x-weir-retry-after-ns",
+    "x-weir-remaining",
+    "x-weir-reset-after-ns",
+];
+const RETRY_AFTER: usize = 0;
+const LIMIT: usize = 1;
+const REMAINING: usize = 2;
+const RESET: usize = 3;
+const RULE: usize = 4;
+const NO_RETRY_MARK: usize = 5;
+const PUSHBACK: usize = 6;
+const DEBUG_REASON: usize = 7;
+const DEBUG_RETRY_AFTER: usize = 8;
+const DEBUG_REMAINING: usize = 9;
+const DEBUG_RESET_AFTER: usize = 10;
+/// Where in [`RefusalHeaders::at`] a header's value range is kept, for the
+/// headers whose value is a number written into the text.
+const VALUE_AT: [Option<usize>; PLAIN_REFUSAL_HEADERS] =
+    [Some(0), Some(1), Some(2), Some(3), None, None, None, None, Some(4), Some(5), Some(6)];
+
+/// The headers of a plain refusal, produced one by one from where their
+/// values landed in the answer's text: a few words on the stack instead of
+/// an array of every header a refusal may carry.
+#[derive(Debug, Clone)]
+pub struct RefusalHeaders<'a> {
+    text: &'a str,
+    rule: &'a str,
+    reason: &'static str,
+    /// Value ranges in `text`, by [`VALUE_AT`].
+    at: [(usize, usize); 7],
+    /// Bit `i`: the refusal carries header `i` of [`HEADER_NAMES`].
+    present: u16,
+}
+
+impl RefusalHeaders<'_> {
+    /// The refusal carries `header`, its value at `range` of the text.
+    fn set(&mut self, header: usize, range: core::ops::Range<usize>) {
+        self.present |= 1 << header;
+        if let Some(at) = VALUE_AT.get(header).copied().flatten().and_then(|i| self.at.get_mut(i)) {
+            *at = (range.start, range.end);
         }
-        if let Some((limit, remaining, reset)) = limits {
-            headers.push("x-ratelimit-limit", at(limit));
-            headers.push("x-ratelimit-remaining", at(remaining));
-            headers.push("x-ratelimit-reset", at(reset));
+    }
+}
+
+impl<'a> Iterator for RefusalHeaders<'a> {
+    type Item = (&'static str, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.present == 0 {
+            return None;
         }
-        headers.push("x-weir-rule", self.rule);
-        if is_overload(r.status) {
-            headers.push(NO_RETRY, "1");
-            if self.grpc {
-                headers.push(GRPC_PUSHBACK, "-1");
+        let header = self.present.trailing_zeros() as usize;
+        self.present &= self.present - 1;
+        let value = match header {
+            RULE => self.rule,
+            NO_RETRY_MARK => "1",
+            PUSHBACK => "-1",
+            DEBUG_REASON => self.reason,
+            _ => {
+                let at = VALUE_AT.get(header).copied().flatten().and_then(|i| self.at.get(i));
+                at.and_then(|&(start, end)| self.text.get(start..end)).unwrap_or_default()
             }
-        }
-        if let Some((retry_after_ns, remaining, reset_after_ns)) = debug {
-            headers.push("x-weir-reason", d.reason.as_str());
-            headers.push("x-weir-retry-after-ns", at(retry_after_ns));
-            headers.push("x-weir-remaining", at(remaining));
-            headers.push("x-weir-reset-after-ns", at(reset_after_ns));
-        }
-        send(r.status, headers.list.get(..headers.len).unwrap_or_default(), at(body), at(details))
+        };
+        Some((HEADER_NAMES.get(header).copied().unwrap_or_default(), value))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.present.count_ones() as usize;
+        (n, Some(n))
     }
 }
 
-struct HeaderList<'a> {
-    list: [(&'static str, &'a str); PLAIN_REFUSAL_HEADERS],
-    len: usize,
-}
-
-impl<'a> HeaderList<'a> {
-    fn push(&mut self, name: &'static str, value: &'a str) {
-        if let Some(slot) = self.list.get_mut(self.len) {
-            *slot = (name, value);
-            self.len += 1;
-        }
-    }
-}
+impl ExactSizeIterator for RefusalHeaders<'_> {}
 
 /// Digits of the largest `u64`.
 const MAX_DIGITS: usize = 20;
@@ -296,7 +364,8 @@ mod tests {
         let r = refused(Reason::RateLimited, 1_500_000_000, 0, 60_000_000_001);
         let plain = PlainRefusal { rule: "api", debug_headers: true, refusal: r, grpc: true };
         let seen = plain.send(|status, headers, body, details| {
-            let owned: Vec<(String, String)> = headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            assert_eq!(headers.len(), 11);
+            let owned: Vec<(String, String)> = headers.map(|(k, v)| (k.to_string(), v.to_string())).collect();
             (status, owned, body.to_owned(), details.to_owned())
         });
         let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
