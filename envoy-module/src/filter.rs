@@ -86,7 +86,7 @@ impl FilterConfig {
     pub fn stream(&self) -> Box<FilterStream> {
         match self.workers.get_or_make(|| self.worker()) {
             Some(worker) => {
-                worker.spare.take(FilterStream { worker: Some(NonNull::from(worker)), stream: Default::default() })
+                worker.spare.take(|| FilterStream { worker: Some(NonNull::from(worker)), stream: Default::default() })
             }
             None => Box::new(FilterStream { worker: None, stream: Default::default() }),
         }
@@ -166,8 +166,8 @@ impl FilterStream {
         self.worker.map(|w| unsafe { &*w.as_ptr() })
     }
 
-    /// Ends a stream: what it holds is dropped now, and its box kept by
-    /// its worker for a later stream.
+    /// Ends a stream: what it holds is dropped now, and its box, reset,
+    /// kept by its worker for the worker's next stream.
     pub fn recycle(mut stream: Box<Self>) {
         stream.stream = weir_policy::stream::Stream::default();
         if let Some(worker) = stream.worker() {

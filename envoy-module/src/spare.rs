@@ -21,19 +21,18 @@ pub struct Spare {
 }
 
 impl Spare {
-    /// A box holding `stream`: a spare if there is one.
+    /// A box for a new stream of this worker: a spare as its last stream
+    /// left it (reset, pointing at this worker), else `make()` boxed.
     #[inline]
-    pub fn take(&self, stream: FilterStream) -> Box<FilterStream> {
+    pub fn take(&self, make: impl FnOnce() -> FilterStream) -> Box<FilterStream> {
         match self.boxes.try_borrow_mut().ok().and_then(|mut b| b.pop()) {
-            Some(mut spare) => {
-                *spare = stream;
-                spare
-            }
-            None => Box::new(stream),
+            Some(spare) => spare,
+            None => Box::new(make()),
         }
     }
 
-    /// Keeps an ended stream's box; one past `MAX_SPARE` is freed.
+    /// Keeps an ended stream's box, reset by its caller; one past
+    /// `MAX_SPARE` is freed.
     #[inline]
     pub fn keep(&self, stream: Box<FilterStream>) {
         if let Ok(mut boxes) = self.boxes.try_borrow_mut() {
