@@ -116,8 +116,7 @@ def start(name: str) -> harness.Envoy:
 def main() -> None:
     seconds = int(sys.argv[1]) if len(sys.argv) > 1 else 8
     bench.build_floors()
-    root = HERE.parents[1]
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "weir-envoy-module"], check=True, cwd=root)
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "weir-envoy-module"], check=True, cwd=HERE.parents[1])
     only = [c for c in os.environ.get("CASES", "").split(",") if c]
     cases = [(name, base) for name, base in CASES if not only or name in only or name == base]
     per_request: dict[str, float] = {}
