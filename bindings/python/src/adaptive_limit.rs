@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex};
 use weir_host::{AdaptiveLimitOptions, AlgorithmKind, LimitPermit as HostPermit, Outcome};
 
 use crate::args::{count, duration, float, now_or_clock};
+use crate::call::guard_methods;
 use crate::decision::Decision;
 use crate::errors::{bad_arg, config_error, is_local_refusal, rate_limited};
-use crate::wait::ready;
 
 const OWNER: &str = "AdaptiveLimiter";
 const RENAMES: &[(&str, &str)] = &[("timeout_ns", "timeout")];
@@ -205,8 +205,7 @@ impl LimitCall {
     }
 }
 
-#[pymethods]
-impl LimitCall {
+guard_methods!(LimitCall {
     /// End this request as a drop (an overload answer such as 503 or 429).
     fn drop(&self) {
         self.choose(Outcome::Dropped)
@@ -216,26 +215,4 @@ impl LimitCall {
     fn ignore(&self) {
         self.choose(Outcome::Ignored)
     }
-
-    fn __enter__(slf: &Bound<'_, Self>) -> PyResult<Py<Self>> {
-        slf.get().enter(slf.py())?;
-        Ok(slf.clone().unbind())
-    }
-
-    #[pyo3(signature = (*exc))]
-    fn __exit__(&self, py: Python<'_>, exc: &Bound<'_, PyTuple>) -> PyResult<bool> {
-        self.exit(py, exc)?;
-        Ok(false)
-    }
-
-    fn __aenter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.enter(py)?;
-        ready(py)
-    }
-
-    #[pyo3(signature = (*exc))]
-    fn __aexit__(&self, py: Python<'_>, exc: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        self.exit(py, exc)?;
-        ready(py)
-    }
-}
+});

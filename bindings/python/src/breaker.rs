@@ -13,9 +13,9 @@ use weir_core::breaker::{BreakerConfig, Transition};
 use weir_host::{BreakerEvent, BreakerPermit as HostPermit, WindowKind};
 
 use crate::args::{count, duration, float, now_or_clock};
+use crate::call::{failures_of, guard_methods, is_failure};
 use crate::decision::{seconds, Decision};
 use crate::errors::{bad_arg, config_error, is_local_refusal};
-use crate::wait::ready;
 
 const OWNER: &str = "CircuitBreaker";
 /// Core's duration fields as the Python keyword arguments name them.
@@ -83,23 +83,6 @@ fn window_kind(py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<WindowKind> {
     let name: String = v.extract().map_err(|_| PyTypeError::new_err("CircuitBreaker: window must be a str"))?;
     WindowKind::from_name(&name)
         .ok_or_else(|| bad_arg(py, OWNER, "window", "\"count\" or \"time\"", format!("{name:?}")))
-}
-
-fn failures_of(py: Python<'_>, f: Option<Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
-    match f {
-        Some(f) if !f.is_none() => {
-            let ok = f.is_instance_of::<PyType>()
-                || f.cast::<PyTuple>().is_ok_and(|t| t.iter().all(|x| x.is_instance_of::<PyType>()))
-                || f.is_callable();
-            if !ok {
-                return Err(PyTypeError::new_err(
-                    "CircuitBreaker: failures must be an exception type, a tuple of them, or a callable",
-                ));
-            }
-            Ok(f.unbind())
-        }
-        _ => Ok(PyTuple::new(py, [py.get_type::<pyo3::exceptions::PyException>()])?.into_any().unbind()),
-    }
 }
 
 fn event<'py>(py: Python<'py>, e: &BreakerEvent) -> PyResult<Bound<'py, PyAny>> {
@@ -215,7 +198,7 @@ impl CircuitBreaker {
         let inner = weir_host::CircuitBreaker::new(config).map_err(|e| config_error(py, O, e, RENAMES))?;
         Ok(Self {
             inner: Arc::new(inner),
-            failures: failures_of(py, failures)?,
+            failures: failures_of(py, OWNER, failures)?,
             on_state_change,
             delivering: Arc::new(Mutex::new(())),
         })
@@ -417,36 +400,4 @@ impl BreakerCall {
     }
 }
 
-fn is_failure(py: Python<'_>, failures: &Py<PyAny>, exc: &Bound<'_, PyAny>) -> PyResult<bool> {
-    let f = failures.bind(py);
-    if f.is_instance_of::<PyTuple>() || f.is_instance_of::<PyType>() {
-        exc.is_instance(f)
-    } else {
-        f.call1((exc,))?.is_truthy()
-    }
-}
-
-#[pymethods]
-impl BreakerCall {
-    fn __enter__(slf: &Bound<'_, Self>) -> PyResult<Py<Self>> {
-        slf.get().enter(slf.py())?;
-        Ok(slf.clone().unbind())
-    }
-
-    #[pyo3(signature = (*exc))]
-    fn __exit__(&self, py: Python<'_>, exc: &Bound<'_, PyTuple>) -> PyResult<bool> {
-        self.exit(py, exc)?;
-        Ok(false)
-    }
-
-    fn __aenter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.enter(py)?;
-        ready(py)
-    }
-
-    #[pyo3(signature = (*exc))]
-    fn __aexit__(&self, py: Python<'_>, exc: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        self.exit(py, exc)?;
-        ready(py)
-    }
-}
+guard_methods!(BreakerCall {});

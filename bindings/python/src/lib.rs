@@ -9,6 +9,7 @@ mod adaptive_limit;
 mod args;
 mod breaker;
 mod bulkhead;
+mod call;
 mod deadline;
 mod decision;
 mod errors;

@@ -10,10 +10,10 @@ use weir_core::shedder::{AtomicShedder, ShedderConfig};
 use weir_host::{Counted, CpuFeeder};
 
 use crate::args::{count, duration, now_or_clock};
+use crate::call::guard_methods;
 use crate::decision::{decisions_dict, Decision};
 use crate::errors::{bad_arg, config_error, is_local_refusal, overloaded};
 use crate::events::{Hooks, SHEDDER};
-use crate::wait::ready;
 
 /// BBR-style load shedding: sheds when the CPU (permille) reaches
 /// `cpu_threshold` and more is in flight than the service has shown it can
@@ -205,34 +205,11 @@ impl ShedGuard {
     }
 }
 
-#[pymethods]
-impl ShedGuard {
-    fn __enter__(slf: &Bound<'_, Self>) -> PyResult<Py<Self>> {
-        slf.get().enter(slf.py())?;
-        Ok(slf.clone().unbind())
-    }
-
-    #[pyo3(signature = (*exc))]
-    fn __exit__(&self, py: Python<'_>, exc: &Bound<'_, PyTuple>) -> PyResult<bool> {
-        self.exit(py, exc)?;
-        Ok(false)
-    }
-
-    fn __aenter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.enter(py)?;
-        ready(py)
-    }
-
-    #[pyo3(signature = (*exc))]
-    fn __aexit__(&self, py: Python<'_>, exc: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        self.exit(py, exc)?;
-        ready(py)
-    }
-
+guard_methods!(ShedGuard {
     /// When the admitted request started (ns), or `None` outside the block.
     #[getter]
     fn started_at(&self) -> Option<u64> {
         let s = self.started.load(Ordering::Relaxed);
         (s != NOT_STARTED).then_some(s)
     }
-}
+});

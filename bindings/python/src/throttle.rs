@@ -1,17 +1,17 @@
 //! `weir.Throttle`: Google SRE client-side adaptive throttling.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple, PyType};
+use pyo3::types::{PyDict, PyTuple};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use weir_core::throttle::{AtomicThrottle, ThrottleConfig};
 use weir_host::Counted;
 
 use crate::args::{count, duration, float, now_or_clock};
+use crate::call::{failures_of, guard_methods, is_failure};
 use crate::decision::{decisions_dict, Decision};
 use crate::errors::{config_error, is_local_refusal, throttled};
 use crate::events::{Hooks, THROTTLE};
-use crate::wait::ready;
 
 /// Rejects calls locally, with probability
 /// `max(0, (requests - k * accepts) / (requests + 1))` over the last
@@ -50,20 +50,7 @@ impl Throttle {
             max_reject_probability: max_reject_probability
                 .map_or(Ok(d.max_reject_probability), |v| float(O, "max_reject_probability", v))?,
         };
-        let failures = match failures {
-            Some(f) if !f.is_none() => {
-                let ok = f.is_instance_of::<PyType>()
-                    || f.cast::<PyTuple>().is_ok_and(|t| t.iter().all(|x| x.is_instance_of::<PyType>()))
-                    || f.is_callable();
-                if !ok {
-                    return Err(pyo3::exceptions::PyTypeError::new_err(
-                        "Throttle: failures must be an exception type, a tuple of them, or a callable",
-                    ));
-                }
-                f.unbind()
-            }
-            _ => PyTuple::new(py, [py.get_type::<pyo3::exceptions::PyException>()])?.into_any().unbind(),
-        };
+        let failures = failures_of(py, O, failures)?;
         let hooks = Arc::new(Hooks::new(O, weir_host::Events::throttle(&config), THROTTLE));
         let inner = Arc::new(Counted::new(AtomicThrottle::new(config).map_err(|e| config_error(py, O, e, &[]))?));
         Ok(Self { inner, failures, hooks })
@@ -131,18 +118,6 @@ impl Throttle {
     }
 }
 
-fn is_failure(py: Python<'_>, failures: &Py<PyAny>, exc: &Bound<'_, PyAny>) -> PyResult<bool> {
-    if exc.is_none() {
-        return Ok(false);
-    }
-    let f = failures.bind(py);
-    if f.is_instance_of::<PyTuple>() || f.is_instance_of::<PyType>() {
-        exc.is_instance(f)
-    } else {
-        f.call1((exc,))?.is_truthy()
-    }
-}
-
 /// One call through a `Throttle`.
 #[pyclass(frozen, module = "weir._weir", name = "ThrottleCall")]
 pub struct ThrottleCall {
@@ -185,27 +160,4 @@ impl ThrottleCall {
     }
 }
 
-#[pymethods]
-impl ThrottleCall {
-    fn __enter__(slf: &Bound<'_, Self>) -> PyResult<Py<Self>> {
-        slf.get().enter(slf.py())?;
-        Ok(slf.clone().unbind())
-    }
-
-    #[pyo3(signature = (*exc))]
-    fn __exit__(&self, py: Python<'_>, exc: &Bound<'_, PyTuple>) -> PyResult<bool> {
-        self.exit(py, exc)?;
-        Ok(false)
-    }
-
-    fn __aenter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.enter(py)?;
-        ready(py)
-    }
-
-    #[pyo3(signature = (*exc))]
-    fn __aexit__(&self, py: Python<'_>, exc: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        self.exit(py, exc)?;
-        ready(py)
-    }
-}
+guard_methods!(ThrottleCall {});
