@@ -59,16 +59,7 @@ class AdaptiveLimiter {
     const algorithm = o.algorithm === undefined ? 'gradient2' : o.algorithm;
     if (!(algorithm in ALGORITHMS)) throw rangeError('algorithm', '"gradient2", "vegas" or "aimd"', algorithm);
     F[ADAPTIVE_NEW.ALGORITHM] = ALGORITHMS[algorithm];
-    let mask = 0;
-    for (const [name, [slot, type]] of Object.entries(SLOTS)) {
-      const v = o[name];
-      if (v === undefined) continue;
-      mask |= 1 << (slot - ADAPTIVE_NEW.INITIAL_LIMIT);
-      if (type === 'f') F[slot] = check.finite(v, name, -Infinity, Infinity);
-      else if (type === 'd') check.putU64(slot, check.durationNs(v, name), name);
-      else check.putU64(slot, check.u64(v, name), name);
-    }
-    F[ADAPTIVE_NEW.GIVEN] = mask;
+    F[ADAPTIVE_NEW.GIVEN] = check.putGiven(o, SLOTS, ADAPTIVE_NEW.INITIAL_LIMIT);
     this.#handle = create(KIND.AdaptiveLimiter, n.adaptiveNew, ADAPTIVE_FIELDS);
     this.#h = own(this, this.#handle);
   }
@@ -144,8 +135,7 @@ class AdaptiveLimiter {
 
   // Explicit forms (bigint nanoseconds), for the conformance vectors.
   acquireAt(now) {
-    exact.on(now);
-    try {
+    return exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       n.adaptiveAcquire();
       const code = F[DECISION.REASON];
@@ -156,36 +146,28 @@ class AdaptiveLimiter {
         resetAfter: B[DECISION.RESET_AFTER],
         permit: code === 0 ? { inFlight: F[ADAPTIVE_ACQUIRE.IN_FLIGHT], startedAt: B[ADAPTIVE_ACQUIRE.STARTED_AT] } : undefined,
       };
-    } finally {
-      exact.off();
-    }
+    });
   }
 
   releaseRtt(permit, rttNs, outcome = 'success') {
     const code = outcomeCode(outcome);
-    exact.on(0n);
-    try {
+    return exact.at(0n, () => {
       F[CALL.HANDLE] = this.#h;
       F[ADAPTIVE_RELEASE.IN_FLIGHT] = permit.inFlight;
       check.putU64(ADAPTIVE_RELEASE.RTT, rttNs, 'rttNs');
       F[ADAPTIVE_RELEASE.OUTCOME] = code;
       n.adaptiveRelease();
       return B[ADAPTIVE_RELEASE.LIMIT];
-    } finally {
-      exact.off();
-    }
+    });
   }
 
   statsExact() {
-    exact.on(0n);
-    try {
+    return exact.at(0n, () => {
       F[CALL.HANDLE] = this.#h;
       n.adaptiveStats();
       const limit = B[ADAPTIVE_STATS.LIMIT];
       return { limit, inFlight: B[ADAPTIVE_STATS.IN_FLIGHT], estimate: F[ADAPTIVE_STATS.ESTIMATE], baselineRttNs: F[ADAPTIVE_STATS.BASELINE_RTT] };
-    } finally {
-      exact.off();
-    }
+    });
   }
 }
 

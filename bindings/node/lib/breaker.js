@@ -79,13 +79,7 @@ class CircuitBreaker extends EventEmitter {
       kind = windowKind === 'time' ? 1 : 0;
     }
     F[BREAKER_CONFIG.WINDOW] = kind;
-    for (const [name, [slot, type]] of Object.entries(SLOTS)) {
-      const v = o[name];
-      if (v === undefined) continue;
-      if (type === 'f') F[slot] = check.finite(v, name, -Infinity, Infinity);
-      else if (type === 'd') check.putU64(slot, check.durationNs(v, name), name);
-      else check.putU64(slot, check.u64(v, name), name);
-    }
+    check.putGiven(o, SLOTS);
     this.#handle = create(KIND.CircuitBreaker, n.breakerNew, BREAKER_FIELDS);
     this.#h = own(this, this.#handle);
   }
@@ -210,8 +204,7 @@ class CircuitBreaker extends EventEmitter {
   /** The moves queued and not yet emitted, oldest first. */
   drainEvents() {
     const events = [];
-    exact.on(0n);
-    try {
+    exact.at(0n, () => {
       for (;;) {
         F[CALL.HANDLE] = this.#h;
         n.breakerNextEvent();
@@ -227,16 +220,13 @@ class CircuitBreaker extends EventEmitter {
           atNs: B[BREAKER_EVENT.AT],
         });
       }
-    } finally {
-      exact.off();
-    }
+    });
     return events;
   }
 
   // Explicit-time forms (nanoseconds as bigint), for the conformance vectors.
   acquireAt(now) {
-    exact.on(now);
-    try {
+    return exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       n.breakerAcquire();
       const code = F[DECISION.REASON];
@@ -247,40 +237,31 @@ class CircuitBreaker extends EventEmitter {
         resetAfter: B[DECISION.RESET_AFTER],
         permit: code === 0 ? answeredPermit(B[BREAKER_ACQUIRE.STARTED_AT]) : undefined,
       };
-    } finally {
-      exact.off();
-    }
+    });
   }
 
   recordAt(now, permit, failed, durationNs) {
     check.bool(failed, 'failed');
-    exact.on(now);
-    try {
+    exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       F[BREAKER_CALL.PERMIT] = permitBits(permit);
       F[BREAKER_CALL.FAILED] = failed ? 1 : 0;
       check.putU64(BREAKER_CALL.DURATION, durationNs, 'durationNs');
       n.breakerRecord();
-    } finally {
-      exact.off();
-    }
+    });
   }
 
   commandAt(now, command) {
     if (!(command in COMMANDS)) throw rangeError('command', 'force_open, disable or reset', command);
-    exact.on(now);
-    try {
+    exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       F[BREAKER_CALL.COMMAND] = COMMANDS[command];
       n.breakerCommand();
-    } finally {
-      exact.off();
-    }
+    });
   }
 
   statsAt(now) {
-    exact.on(now);
-    try {
+    return exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       n.breakerStats();
       return {
@@ -293,9 +274,7 @@ class CircuitBreaker extends EventEmitter {
         probesReturned: B[BREAKER_STATS.PROBES_RETURNED],
         openLeft: B[BREAKER_STATS.OPEN_LEFT],
       };
-    } finally {
-      exact.off();
-    }
+    });
   }
 }
 

@@ -3,7 +3,7 @@
 // types are TypeErrors, out-of-range values RangeErrors, each naming the
 // field as the user spelled it.
 const { typeError, rangeError } = require('./errors');
-const { B, U64_MAX } = require('./native');
+const { F, B, U64_MAX } = require('./native');
 
 const MAX_NS = 18446744073709551615; // rounds to 2^64: "no limit" in u64 ns
 
@@ -69,6 +69,22 @@ function putU64(slot, v, field) {
   B[slot] = v >= MAX_NS ? U64_MAX : BigInt(v);
 }
 
+/** Writes each option `o` gives into its slot, by `slots` (option name ->
+ * [slot, kind]: 'n' a count, 'f' a finite number, 'd' a duration); returns
+ * the given ones as a mask, bit `slot - first`. */
+function putGiven(o, slots, first = 0) {
+  let mask = 0;
+  for (const [name, [slot, kind]] of Object.entries(slots)) {
+    const v = o[name];
+    if (v === undefined) continue;
+    mask |= 1 << (slot - first);
+    if (kind === 'f') F[slot] = finite(v, name, -Infinity, Infinity);
+    else if (kind === 'd') putU64(slot, durationNs(v, name), name);
+    else putU64(slot, u64(v, name), name);
+  }
+  return mask;
+}
+
 /** An integer in [min, 2^64 - 1] given as a number or a bigint; as a bigint. */
 function u64(v, field, min = 0) {
   if (typeof v === 'bigint') {
@@ -102,4 +118,4 @@ function cost(v) {
   return v;
 }
 
-module.exports = { options, u64, integer, finite, durationNs, putU64, bool, fn, signal, cost, number, MAX_NS };
+module.exports = { options, u64, integer, finite, durationNs, putU64, putGiven, bool, fn, signal, cost, number, MAX_NS };

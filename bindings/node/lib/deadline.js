@@ -60,13 +60,10 @@ class Deadline {
     this.#load();
     F[DEADLINE.HAS_DEADLINE] = deadline === undefined ? 0 : 1;
     if (deadline !== undefined) check.putU64(DEADLINE.DEADLINE, deadline, 'deadline');
-    exact.on(now);
-    try {
+    return exact.at(now, () => {
       n.deadlineBudget();
       return { reason: REASONS[F[DEADLINE.REASON]], timeout: B[DEADLINE.BUDGET] };
-    } finally {
-      exact.off();
-    }
+    });
   }
 }
 

@@ -57,8 +57,7 @@ class Events {
   drain() {
     const events = [];
     const h = this.#handle();
-    exact.on(0n);
-    try {
+    exact.at(0n, () => {
       for (;;) {
         F[CALL.HANDLE] = h;
         this.#next();
@@ -71,9 +70,7 @@ class Events {
           sinceNs: B[EVENT.SINCE],
         });
       }
-    } finally {
-      exact.off();
-    }
+    });
     return events;
   }
 }

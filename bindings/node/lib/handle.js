@@ -89,6 +89,16 @@ const exact = {
   off() {
     F[CALL.MODE] = 0;
   },
+  /** Runs `call` in exact mode at `now` (back to plain mode however it
+   * ends) and returns what it returns. */
+  at(now, call) {
+    this.on(now);
+    try {
+      return call();
+    } finally {
+      this.off();
+    }
+  },
 };
 
 module.exports = { ATTACH, KIND, create, own, disown, share, attach, exact };

@@ -106,40 +106,31 @@ class Lease {
     check.putU64(LEASE_PLAN.LEFT, left, 'left');
     check.putU64(LEASE_PLAN.EXPIRES_AT, expiresAt, 'expiresAt');
     F[LEASE_PLAN.OWN] = 0;
-    exact.on(now);
-    try {
+    return exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       n.leasePlan();
       return { ask: B[LEASE_PLAN.ASK], nextAt: B[LEASE_PLAN.NEXT_AT], lowWater: B[LEASE_PLAN.LOW_WATER] };
-    } finally {
-      exact.off();
-    }
+    });
   }
 
   grantAt(now, tokens, expiresAt) {
     check.putU64(LEASE_GRANT.TOKENS, tokens, 'tokens');
     check.putU64(LEASE_GRANT.EXPIRES_AT, expiresAt, 'expiresAt');
     F[LEASE_GRANT.TTL_GIVEN] = 0;
-    exact.on(now);
-    try {
+    return exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       n.leaseGrant();
       return B[LEASE_GRANT.LEFT];
-    } finally {
-      exact.off();
-    }
+    });
   }
 
   spendAt(now, cost) {
     check.putU64(LEASE_SPEND.COST, cost, 'cost');
-    exact.on(now);
-    try {
+    return exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       n.leaseSpend();
       return { outcome: OUTCOMES[F[LEASE_SPEND.OUTCOME]], left: B[LEASE_SPEND.LEFT] };
-    } finally {
-      exact.off();
-    }
+    });
   }
 }
 

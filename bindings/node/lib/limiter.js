@@ -221,15 +221,12 @@ class Limiter {
   /** As tryAcquire at an explicit `now` (bigint ns); answers in exact bigints. */
   tryAcquireAt(now, cost = 1) {
     const c = exactCost(cost);
-    exact.on(now);
-    try {
+    return exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       B[ACQUIRE.COST] = c;
       n.limiterAcquire();
       return exactDecision();
-    } finally {
-      exact.off();
-    }
+    });
   }
 }
 
@@ -314,8 +311,7 @@ class KeyedLimiter extends EventEmitter {
   tryAcquireAt(key, now, cost = 1) {
     const k = keyOf(key);
     const c = exactCost(cost);
-    exact.on(now);
-    try {
+    return exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       B[ACQUIRE.COST] = c;
       if (typeof k === 'string') {
@@ -326,9 +322,7 @@ class KeyedLimiter extends EventEmitter {
       }
       this.#events.after();
       return exactDecision();
-    } finally {
-      exact.off();
-    }
+    });
   }
 
   /**
@@ -346,14 +340,11 @@ class KeyedLimiter extends EventEmitter {
   }
 
   statsAt(now) {
-    exact.on(now);
-    try {
+    return exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       n.keyedStats();
       return { live: F[KEYED_STATS.LIVE], capacity: F[KEYED_STATS.CAPACITY] };
-    } finally {
-      exact.off();
-    }
+    });
   }
 
   /**
@@ -442,15 +433,12 @@ class MultiLimiter {
 
   tryAcquireAt(now, cost = 1) {
     const c = exactCost(cost);
-    exact.on(now);
-    try {
+    return exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       B[ACQUIRE.COST] = c;
       n.multiAcquire();
       return exactDecision();
-    } finally {
-      exact.off();
-    }
+    });
   }
 
   /** Changes rate `index` now, keeping its burst and what it spent. */

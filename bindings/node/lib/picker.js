@@ -146,14 +146,11 @@ class Picker {
   // Index-level and explicit-time variants (bigint ns), as core's cells.
   addAt(id, now) {
     check.putU64(PICKER_CHANGE.ID, id, 'id');
-    exact.on(now);
-    try {
+    return exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       n.pickerAdd();
       return F[PICKER_CHANGE.ANSWER];
-    } finally {
-      exact.off();
-    }
+    });
   }
 
   removeIndex(index) {
@@ -174,15 +171,12 @@ class Picker {
   pickAt(now, draw) {
     if (typeof draw !== 'bigint') throw typeError('draw', 'a bigint in [0, 2^64 - 1]', draw);
     check.putU64(PICKER_PICK.DRAW, draw, 'draw');
-    exact.on(now);
-    try {
+    return exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       n.pickerPick();
       if (F[PICKER_PICK.REASON] !== 0) return { reason: 'no_node' };
       return { reason: 'admitted', index: F[PICKER_PICK.INDEX], gen: F[PICKER_PICK.GEN], forced: F[PICKER_PICK.FORCED] === 1 };
-    } finally {
-      exact.off();
-    }
+    });
   }
 
   doneAt(index, gen, now, { latencyNs, success, cpu } = {}) {
@@ -192,21 +186,17 @@ class Picker {
     F[PICKER_DONE.SUCCESS] = check.bool(success, 'success') ? 1 : 0;
     F[PICKER_DONE.CPU] = cpu === undefined ? -1 : check.integer(cpu, 'cpu', 0);
     F[PICKER_DONE.MEASURE] = 0;
-    exact.on(now);
-    try {
+    return exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       n.pickerDone();
       return F[PICKER_DONE.CURRENT] === 1;
-    } finally {
-      exact.off();
-    }
+    });
   }
 
   /** Slot `index` as core sees it, in exact bigints; null past the capacity. */
   nodeAt(index) {
     check.integer(index, 'index', 0);
-    exact.on(0n);
-    try {
+    return exact.at(0n, () => {
       F[CALL.HANDLE] = this.#h;
       F[PICKER_NODE.INDEX] = index;
       n.pickerNode();
@@ -220,9 +210,7 @@ class Picker {
         id: B[PICKER_NODE.ID],
         lastPick: B[PICKER_NODE.LAST_PICK],
       };
-    } finally {
-      exact.off();
-    }
+    });
   }
 }
 

@@ -78,14 +78,11 @@ class Backoff {
     check.putU64(RETRY_ASK.ATTEMPT, retry, 'retry');
     check.putU64(RETRY_ASK.DRAW, draw, 'draw');
     check.putU64(RETRY_ASK.PREVIOUS, previousNs, 'previousNs');
-    exact.on(0n);
-    try {
+    return exact.at(0n, () => {
       F[CALL.HANDLE] = this.#h;
       n.backoffDelay();
       return B[RETRY_DELAY.BACKOFF_DELAY];
-    } finally {
-      exact.off();
-    }
+    });
   }
 
   nextAt(attempt, draw, previousNs = 0n, advisedNs = undefined) {
@@ -94,14 +91,11 @@ class Backoff {
     check.putU64(RETRY_ASK.PREVIOUS, previousNs, 'previousNs');
     F[RETRY_ASK.HAS_ADVICE] = advisedNs === undefined ? 0 : 1;
     if (advisedNs !== undefined) check.putU64(RETRY_ASK.ADVICE, advisedNs, 'advisedNs');
-    exact.on(0n);
-    try {
+    return exact.at(0n, () => {
       F[CALL.HANDLE] = this.#h;
       n.backoffNext();
       return { reason: REASONS[F[RETRY_DELAY.NEXT_REASON]], delay: B[RETRY_DELAY.NEXT_DELAY] };
-    } finally {
-      exact.off();
-    }
+    });
   }
 }
 
@@ -219,40 +213,31 @@ class RetryBudget extends EventEmitter {
   depositAt(now, count = 1) {
     this._flush();
     check.putU64(BUDGET_CALL.COUNT, count, 'count');
-    exact.on(now);
-    try {
+    exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       n.budgetDeposit();
-    } finally {
-      exact.off();
-    }
+    });
   }
 
   withdrawAt(now, delayNs = 0n, deadlineLeftNs = U64_MAX) {
     this._flush();
     check.putU64(BUDGET_CALL.DELAY, delayNs, 'delayNs');
     check.putU64(BUDGET_CALL.DEADLINE_LEFT, deadlineLeftNs, 'deadlineLeftNs');
-    exact.on(now);
-    try {
+    return exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       n.budgetWithdraw();
       this.#events.after();
       return exactDecision();
-    } finally {
-      exact.off();
-    }
+    });
   }
 
   statsAt(now) {
     this._flush();
-    exact.on(now);
-    try {
+    return exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       n.budgetSnapshot();
       return { requests: B[BUDGET_CALL.REQUESTS], retries: B[BUDGET_CALL.RETRIES] };
-    } finally {
-      exact.off();
-    }
+    });
   }
 
   /** Core's whole retry decision (a final answer, attempts, then deadline, then budget) at `now`. */
@@ -266,16 +251,13 @@ class RetryBudget extends EventEmitter {
     check.putU64(RETRY_ASK.DEADLINE_LEFT, deadlineLeftNs, 'deadlineLeftNs');
     F[RETRY_ASK.NO_RETRY] = noRetry ? 1 : 0;
     this._flush();
-    exact.on(now);
-    try {
+    return exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       F[RETRY_ASK.BACKOFF] = backoff._h;
       n.retryDecide();
       this.#events.after();
       return { ...exactDecision(), delay: B[RETRY_DELAY.DECIDE_DELAY] };
-    } finally {
-      exact.off();
-    }
+    });
   }
 }
 

@@ -174,32 +174,25 @@ class Shedder extends EventEmitter {
 
   // Explicit-time variants (bigint ns), answering in exact bigints.
   acquireAt(now) {
-    exact.on(now);
-    try {
+    return exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       n.shedderAcquire();
       this.#events.after();
       return { ...exactDecision(), startedAt: B[SHEDDER_CALL.ACQUIRED_AT] };
-    } finally {
-      exact.off();
-    }
+    });
   }
 
   doneAt(startedAt, now) {
     if (typeof startedAt !== 'bigint') throw typeError('startedAt', 'a bigint (nanoseconds)', startedAt);
     check.putU64(SHEDDER_CALL.STARTED_AT, startedAt, 'startedAt');
-    exact.on(now);
-    try {
+    exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       n.shedderDone();
-    } finally {
-      exact.off();
-    }
+    });
   }
 
   statsAt(now) {
-    exact.on(now);
-    try {
+    return exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       n.shedderStats();
       return {
@@ -210,9 +203,7 @@ class Shedder extends EventEmitter {
         maxInFlight: B[SHEDDER_STATS.MAX_IN_FLIGHT],
         coolingOff: F[SHEDDER_STATS.COOLING_OFF] === 1,
       };
-    } finally {
-      exact.off();
-    }
+    });
   }
 }
 

@@ -117,50 +117,38 @@ class Throttle extends EventEmitter {
   acquireAt(now, draw) {
     if (typeof draw !== 'bigint') throw typeError('draw', 'a bigint in [0, 2^64 - 1]', draw);
     check.putU64(THROTTLE_CALL.DRAW, draw, 'draw');
-    exact.on(now);
-    try {
+    return exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       n.throttleAcquire();
       this.#events.after();
       return exactDecision();
-    } finally {
-      exact.off();
-    }
+    });
   }
 
   recordAt(now, accepted) {
     check.bool(accepted, 'accepted');
-    exact.on(now);
-    try {
+    exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       F[THROTTLE_CALL.SUCCESS] = accepted ? 1 : 0;
       n.throttleRecord();
-    } finally {
-      exact.off();
-    }
+    });
   }
 
   /** Takes back a request admitted by `acquireAt(acquiredAt, ...)` that never reached the backend. */
   forgetAt(acquiredAt) {
-    exact.on(0n);
-    try {
+    exact.at(0n, () => {
       check.putU64(THROTTLE_CALL.FORGET_AT, acquiredAt, 'acquiredAt');
       F[CALL.HANDLE] = this.#h;
       n.throttleForget();
-    } finally {
-      exact.off();
-    }
+    });
   }
 
   statsAt(now) {
-    exact.on(now);
-    try {
+    return exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       n.throttleStats();
       return readStats();
-    } finally {
-      exact.off();
-    }
+    });
   }
 }
 
