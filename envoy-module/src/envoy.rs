@@ -166,6 +166,26 @@ impl Stream {
         }
     }
 
+    /// Answers the request locally with headers laid out already.
+    ///
+    /// # Safety
+    /// Every header's name and value pointers must point to that many
+    /// readable bytes for the length of the call.
+    pub unsafe fn send_prepared(&self, status: u32, headers: &[ModuleHeader], body: &[u8], details: &str) {
+        // SAFETY: a live stream; the headers' bytes by the caller's
+        // contract, and the slice and buffers outlive the call.
+        unsafe {
+            abi::envoy_dynamic_module_callback_http_send_response(
+                self.0,
+                status,
+                headers.as_ptr(),
+                headers.len(),
+                ModuleBuffer::of(body),
+                ModuleBuffer::of(details.as_bytes()),
+            );
+        }
+    }
+
     /// Adds `by` to a counter defined by this stream's configuration.
     pub fn increment(&self, counter: usize, by: u64) {
         // SAFETY: a live stream; no labels.

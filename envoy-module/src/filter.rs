@@ -14,6 +14,7 @@
 
 use crate::abi::{self, HeaderMap, LogLevel};
 use crate::envoy::{log, Config, Stream};
+use crate::last_refusal::LastRefusal;
 use crate::spare::Spare;
 use crate::state::ProcessStore;
 use crate::workers::PerWorker;
@@ -21,7 +22,7 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::ptr::NonNull;
 use std::sync::Arc;
-use weir_policy::answer::{Answer, PlainRefusal};
+use weir_policy::answer::Answer;
 use weir_policy::config;
 use weir_policy::exchange::Exchange;
 use weir_policy::hot_keys;
@@ -104,6 +105,7 @@ impl FilterConfig {
             gauge_ids: self.gauge_ids.clone(),
             gauges_due: Cell::new(now),
             spare: Spare::default(),
+            last_refusal: LastRefusal::default(),
         })
     }
 }
@@ -119,6 +121,8 @@ struct Worker {
     gauges_due: Cell<u64>,
     /// Stream boxes this worker ended, for its next streams.
     spare: Spare,
+    /// The last plain refusal this worker sent, laid out.
+    last_refusal: LastRefusal,
 }
 
 impl Worker {
@@ -192,7 +196,10 @@ impl FilterStream {
                 }
                 abi::HEADERS_CONTINUE
             }
-            Checked::Refused(plain) => refuse(envoy, plain),
+            Checked::Refused(plain) => {
+                worker.last_refusal.send(envoy, &plain);
+                abi::HEADERS_STOP_ITERATION
+            }
             Checked::Answer(answer) => send(envoy, &answer),
         }
     }
@@ -219,17 +226,6 @@ impl FilterStream {
         });
         worker.set_gauges(envoy, weir_host::monotonic_now);
     }
-}
-
-/// Sends a plain refusal. The answer is laid out on the stack and copied
-/// by Envoy, so a refusal allocates nothing here; out of line, so that the
-/// kilobyte it lays out is not in the frame of every admitted request.
-#[inline(never)]
-fn refuse(envoy: Stream, plain: PlainRefusal<'_>) -> u32 {
-    plain.send(|status, headers, body, details| {
-        envoy.send_response(status, headers, body.as_bytes(), details);
-        abi::HEADERS_STOP_ITERATION
-    })
 }
 
 /// Sends an answer of the policy's own (a fallback's, the hot-key report).

@@ -12,13 +12,15 @@
 //! - `filter`: a configuration and a stream, glue between Envoy and the
 //!   policy engine; `state`: the limits in process memory; `workers`: each
 //!   worker's plan of a configuration, found from the calling thread;
-//!   `spare`: stream boxes reused per worker.
+//!   `spare`: stream boxes reused per worker; `last_refusal`: the last
+//!   refusal a worker sent, sent again while it answers the same.
 
 pub mod abi;
 pub mod envoy;
 mod exports;
 pub mod filter;
 mod frame;
+mod last_refusal;
 pub mod release;
 mod spare;
 pub mod state;

@@ -319,3 +319,40 @@ fn a_reused_stream_decides_under_its_own_configuration() {
     assert_eq!(open.counter("weir.reuse_many.admitted"), 6);
     assert_eq!(open.counter("weir.reuse_many.limited"), 0);
 }
+
+#[test]
+fn a_worker_answers_each_refusal_with_its_own_rule_and_request() {
+    // A worker keeps its last refusal laid out and sends it again while a
+    // refusal answers the same: refusals that alternate between rules, or
+    // between plain and gRPC requests, must each get their own answer.
+    let filter = Filter::new(
+        r#"{"rules": [
+            {"name": "a", "match": {"path_prefix": "/a"}, "limit": {"rate": 1, "per": "1h", "burst": 1}},
+            {"name": "b", "match": {"path_prefix": "/b"}, "limit": {"rate": 1, "per": "10s", "burst": 2}}]}"#,
+    )
+    .unwrap();
+    let a = [(":method", "GET"), (":path", "/a")];
+    let b = [(":method", "GET"), (":path", "/b")];
+    let b_grpc = [(":method", "POST"), (":path", "/b"), ("content-type", "application/grpc")];
+    assert!(filter.exchange(&a, Some(OK)).sent.is_none());
+    assert!(filter.exchange(&b, Some(OK)).sent.is_none());
+    assert!(filter.exchange(&b, Some(OK)).sent.is_none());
+    for _ in 0..2 {
+        for (request, rule, retry_after, limit, grpc) in
+            [(&a[..], "a", "3600", "1", false), (&b, "b", "10", "2", false), (&b_grpc, "b", "10", "2", true)]
+        {
+            for _ in 0..2 {
+                let sent = filter.exchange(request, Some(OK)).sent.expect("refused");
+                assert_eq!(sent.status, 429);
+                assert_eq!(sent.header("x-weir-rule"), Some(rule));
+                assert_eq!(sent.header("retry-after"), Some(retry_after));
+                assert_eq!(sent.header("x-ratelimit-limit"), Some(limit));
+                assert_eq!(sent.header("grpc-retry-pushback-ms"), grpc.then_some("-1"));
+                assert_eq!(sent.body, format!("weir: rate_limited by rule \"{rule}\"\n"));
+                assert_eq!(sent.details, "weir_rate_limited");
+            }
+        }
+    }
+    assert_eq!(filter.counter("weir.a.limited"), 4);
+    assert_eq!(filter.counter("weir.b.limited"), 8);
+}

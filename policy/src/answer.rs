@@ -155,6 +155,48 @@ impl PlainRefusal<'_> {
     }
 }
 
+/// What a plain refusal's answer is made of. Two refusals of one plan with
+/// equal keys are answered with the same status, headers, body and details
+/// (the rule is named by its index in the plan): the times an answer shows
+/// are whole seconds, and debug headers' nanoseconds are in the key when the
+/// rule asks for them. A host answering a flood of refusals can keep the
+/// last answer laid out and send it again while the key holds: under one
+/// rule, for about a second at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefusalKey {
+    rule: usize,
+    status: u32,
+    reason: weir_core::Reason,
+    label: Option<&'static str>,
+    burst: Option<u64>,
+    remaining: u64,
+    retry_after_s: u64,
+    reset_s: u64,
+    grpc: bool,
+    debug: Option<(u64, u64)>,
+}
+
+impl PlainRefusal<'_> {
+    /// This refusal's [`RefusalKey`].
+    #[inline]
+    pub fn key(&self) -> RefusalKey {
+        let r = &self.refusal;
+        let d = &r.decision;
+        RefusalKey {
+            rule: r.rule,
+            status: r.status,
+            reason: d.reason,
+            label: r.label,
+            burst: r.burst,
+            remaining: d.remaining,
+            retry_after_s: request::ceil_seconds(d.retry_after),
+            reset_s: request::ceil_seconds(d.reset_after),
+            grpc: self.grpc,
+            debug: self.debug_headers.then_some((d.retry_after, d.reset_after)),
+        }
+    }
+}
+
 /// A plain refusal's headers, in the order they are sent: `retry-after`,
 /// the three `x-ratelimit-*`, `x-weir-rule`, the two no-retry markers,
 /// four debug.
@@ -357,6 +399,47 @@ mod tests {
             let range = w.number(v);
             assert_eq!(std::str::from_utf8(&buf[range]).unwrap(), v.to_string());
         }
+    }
+
+    #[test]
+    fn refusals_with_one_key_get_one_answer() {
+        // Every combination of what an answer shows, with times on both
+        // sides of whole seconds: a key seen twice must mean one answer.
+        let times = [0, 1, 999_999_999, 1_000_000_000, 1_000_000_001, 2_000_000_000];
+        let mut answers: std::collections::HashMap<String, Answer> = std::collections::HashMap::new();
+        let mut keys_shared = 0;
+        for (&retry_after, &reset_after) in times.iter().flat_map(|a| times.iter().map(move |b| (a, b))) {
+            for (remaining, burst, status) in [(0, Some(1), 429), (1, Some(100), 429), (0, None, 503), (0, None, 200)] {
+                for (reason, label) in [
+                    (Reason::RateLimited, None),
+                    (Reason::CircuitOpen, Some("breaker_open")),
+                    (Reason::CpuOverloaded, None),
+                ] {
+                    for (grpc, debug_headers) in [(false, false), (true, false), (false, true), (true, true)] {
+                        let refusal = Refusal {
+                            rule: 0,
+                            status,
+                            decision: Decision { reason, retry_after, remaining, reset_after },
+                            burst,
+                            label,
+                        };
+                        let plain = PlainRefusal { rule: "api", debug_headers, refusal, grpc };
+                        let answer = plain.answer();
+                        match answers.entry(format!("{:?}", plain.key())) {
+                            std::collections::hash_map::Entry::Occupied(seen) => {
+                                keys_shared += 1;
+                                assert_eq!(seen.get(), &answer, "{plain:?}");
+                            }
+                            std::collections::hash_map::Entry::Vacant(slot) => {
+                                slot.insert(answer);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Times within one second share keys (and so the test compared answers).
+        assert!(keys_shared > 100, "only {keys_shared} refusals shared a key");
     }
 
     #[test]

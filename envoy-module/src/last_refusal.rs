@@ -1,0 +1,80 @@
+//! The last plain refusal a worker sent, kept laid out as Envoy takes it.
+//! Under a flood the refusals of one rule differ only in their times, which
+//! an answer shows in whole seconds, so for about a second at a time they
+//! are answered alike: while a refusal's key (`PlainRefusal::key`) equals
+//! the kept one's, the kept answer goes out as it is, without laying it out
+//! again. In Envoy the refuse path's cost is mostly the code and stack it
+//! touches, and this leaves it a comparison and the send.
+
+use crate::abi::ModuleHeader;
+use crate::envoy::Stream;
+use std::cell::RefCell;
+use std::ops::Range;
+use weir_policy::answer::{PlainRefusal, RefusalKey};
+
+#[derive(Default)]
+pub struct LastRefusal {
+    kept: RefCell<Option<Kept>>,
+}
+
+struct Kept {
+    key: RefusalKey,
+    status: u32,
+    /// The body, the details and every header value, one after another.
+    text: String,
+    body: Range<usize>,
+    details: Range<usize>,
+    /// Names are static; values point into `text`, which is not changed
+    /// while they are kept.
+    headers: Vec<ModuleHeader>,
+}
+
+impl LastRefusal {
+    /// Sends `plain`'s answer on `envoy`: the kept one when it answers the
+    /// same, else a new one, laid out and kept. Out of line, so that an
+    /// admitted request's frame does not hold the refusal's.
+    #[inline(never)]
+    pub fn send(&self, envoy: Stream, plain: &PlainRefusal<'_>) {
+        let key = plain.key();
+        let Ok(mut kept) = self.kept.try_borrow_mut() else {
+            // Only a hook re-entered on this worker could find it borrowed;
+            // it answers without the cache.
+            return plain
+                .send(|status, headers, body, details| envoy.send_response(status, headers, body.as_bytes(), details));
+        };
+        if kept.as_ref().is_none_or(|k| k.key != key) {
+            *kept = Some(plain.send(|status, headers, body, details| Kept::new(key, status, headers, body, details)));
+        }
+        if let Some(k) = kept.as_ref() {
+            let text = |range: &Range<usize>| k.text.get(range.clone()).unwrap_or_default();
+            // SAFETY: the names are static and the values point into
+            // `k.text`, unchanged since they were made and borrowed here.
+            unsafe { envoy.send_prepared(k.status, &k.headers, text(&k.body).as_bytes(), text(&k.details)) };
+        }
+    }
+}
+
+impl Kept {
+    fn new<'a>(
+        key: RefusalKey,
+        status: u32,
+        headers: impl ExactSizeIterator<Item = (&'static str, &'a str)> + Clone,
+        body: &str,
+        details: &str,
+    ) -> Self {
+        let size = body.len() + details.len() + headers.clone().map(|(_, v)| v.len()).sum::<usize>();
+        let mut text = String::with_capacity(size);
+        let mut put = |s: &str| {
+            let start = text.len();
+            text.push_str(s);
+            start..text.len()
+        };
+        let (body, details) = (put(body), put(details));
+        let values: Vec<(&'static str, Range<usize>)> = headers.map(|(name, value)| (name, put(value))).collect();
+        // `text` is complete: pointers into its buffer stay valid from here
+        // on, as moving a `String` does not move its bytes.
+        let headers =
+            values.into_iter().map(|(name, at)| ModuleHeader::of(name, text.get(at).unwrap_or_default())).collect();
+        Self { key, status, text, body, details, headers }
+    }
+}
