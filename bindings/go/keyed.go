@@ -91,10 +91,7 @@ func (k *KeyedLimiter) Acquire(key string, cost int) Decision {
 	}
 	runtime.KeepAlive(k)
 	k.events.after()
-	if s != C.WEIR_STATUS_OK {
-		return Decision{Reason: TableFull, RetryAfter: Never}
-	}
-	return decision(&d)
+	return decided(s, &d, TableFull)
 }
 
 func (k *KeyedLimiter) acquire(key, now, cost uint64) Decision {
@@ -102,10 +99,7 @@ func (k *KeyedLimiter) acquire(key, now, cost uint64) Decision {
 	s := keyedAcquire(handle(unsafe.Pointer(k.h)), key, now, cost, &d)
 	runtime.KeepAlive(k)
 	k.events.after()
-	if s != C.WEIR_STATUS_OK {
-		return Decision{Reason: TableFull, RetryAfter: Never}
-	}
-	return decision(&d)
+	return decided(s, &d, TableFull)
 }
 
 // Live counts keys whose bucket is not full now (a gauge; walks the table).

@@ -120,10 +120,7 @@ func (l *Limiter) acquire(now, cost uint64) Decision {
 	var d C.weir_decision
 	s := limiterAcquire(handle(unsafe.Pointer(l.h)), now, cost, &d)
 	runtime.KeepAlive(l)
-	if s != C.WEIR_STATUS_OK {
-		return Decision{Reason: RateLimited, RetryAfter: Never}
-	}
-	return decision(&d)
+	return decided(s, &d, RateLimited)
 }
 
 // Reservation is the answer of Reserve.

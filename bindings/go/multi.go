@@ -76,20 +76,14 @@ func (m *MultiLimiter) Acquire(cost int) Decision {
 	var d C.weir_decision
 	s := C.weir_multi_limiter_acquire_now(m.h, C.uint64_t(max(cost, 0)), &d)
 	runtime.KeepAlive(m)
-	if s != C.WEIR_STATUS_OK {
-		return Decision{Reason: RateLimited, RetryAfter: Never}
-	}
-	return decision(&d)
+	return decided(s, &d, RateLimited)
 }
 
 func (m *MultiLimiter) acquire(now, cost uint64) Decision {
 	var d C.weir_decision
 	s := C.weir_multi_limiter_acquire(m.h, C.uint64_t(now), C.uint64_t(cost), &d)
 	runtime.KeepAlive(m)
-	if s != C.WEIR_STATUS_OK {
-		return Decision{Reason: RateLimited, RetryAfter: Never}
-	}
-	return decision(&d)
+	return decided(s, &d, RateLimited)
 }
 
 // SetRate changes rate `index` (in the order given) now, keeping what it

@@ -84,20 +84,14 @@ func (l *SharedLimiter) Acquire(cost int) Decision {
 	var d C.weir_decision
 	s := C.weir_shared_limiter_acquire_now(l.h, C.uint64_t(max(cost, 0)), &d)
 	runtime.KeepAlive(l)
-	if s != C.WEIR_STATUS_OK {
-		return Decision{Reason: RateLimited, RetryAfter: Never}
-	}
-	return decision(&d)
+	return decided(s, &d, RateLimited)
 }
 
 func (l *SharedLimiter) acquire(now, cost uint64) Decision {
 	var d C.weir_decision
 	s := C.weir_shared_limiter_acquire(l.h, C.uint64_t(now), C.uint64_t(cost), &d)
 	runtime.KeepAlive(l)
-	if s != C.WEIR_STATUS_OK {
-		return Decision{Reason: RateLimited, RetryAfter: Never}
-	}
-	return decision(&d)
+	return decided(s, &d, RateLimited)
 }
 
 // Wait blocks until a token is taken or ctx ends; it fails at once when

@@ -95,6 +95,16 @@ func decision(d *C.weir_decision) Decision {
 	}
 }
 
+// decided is the decision a native call with status s answered in d, or,
+// when the call failed (a closed handle), a refusal for `refused` that
+// never admits.
+func decided(s C.weir_status, d *C.weir_decision, refused Reason) Decision {
+	if s != C.WEIR_STATUS_OK {
+		return Decision{Reason: refused, RetryAfter: Never}
+	}
+	return decision(d)
+}
+
 // ConfigError is a refused configuration: which field broke which rule.
 type ConfigError struct {
 	Field   string // the config field, snake_case as in every weir runtime ("burst")
