@@ -129,12 +129,16 @@ pub enum LimitState<S: LimitStore> {
 }
 
 /// One of a rule's limits, bound to its state.
+/// The per-worker learners and trackers, each hundreds of bytes, are boxed:
+/// a plan's structs then hold what every request reads in a few cache
+/// lines, and a rule that has no shedder or picker does not spread its
+/// limits' fields across kilobytes of empty ones.
 pub struct LimitPlan<S: LimitStore> {
     pub state: LimitState<S>,
     /// This worker's tokens taken ahead from the shared bucket (`limit.lease` > 1).
     pub lease: Option<RefCell<Lease>>,
     /// This worker's hottest keys of the limit (`limit.hot_keys` > 0).
-    pub hot: Option<RefCell<LimitHotKeys>>,
+    pub hot: Option<Box<RefCell<LimitHotKeys>>>,
 }
 
 pub struct RulePlan<S: LimitStore> {
@@ -142,14 +146,14 @@ pub struct RulePlan<S: LimitStore> {
     /// In the order of `rule.limits`.
     pub limits: Vec<LimitPlan<S>>,
     pub counters: Counters,
-    pub shedder: Option<RefCell<Shedder>>,
+    pub shedder: Option<Box<RefCell<Shedder>>>,
     /// A `shed` in mode `"latency"`: the cell the store chose (shared by
     /// every worker in one process, this worker's own in a wasm VM).
     pub concurrency: Option<Arc<AtomicAdaptiveLimit>>,
-    pub throttle: Option<RefCell<Throttle>>,
-    pub picker: Option<RefCell<Picker>>,
+    pub throttle: Option<Box<RefCell<Throttle>>>,
+    pub picker: Option<Box<RefCell<Picker>>>,
     /// `pick.gutter`: its picker and its limit's bucket.
-    pub gutter_picker: Option<RefCell<Picker>>,
+    pub gutter_picker: Option<Box<RefCell<Picker>>>,
     pub gutter_bucket: Option<S::Bucket>,
     /// `breaker`: one per upstream cluster, by name, made on first use.
     /// Per worker, as the throttle: each worker sees a fair share of a
@@ -248,7 +252,7 @@ pub fn build<S: LimitStore>(config: Config, store: S, now: u64, seed: u64) -> Re
                 let lease = (l.lease > 1).then(|| RefCell::new(Lease::new(l.lease)));
                 let hot = match l.hot_keys {
                     0 => None,
-                    k => Some(RefCell::new(LimitHotKeys::new(k).map_err(|e| fail("the hot-key table", &e))?)),
+                    k => Some(Box::new(RefCell::new(LimitHotKeys::new(k).map_err(|e| fail("the hot-key table", &e))?))),
                 };
                 Ok(LimitPlan { state, lease, hot })
             })
@@ -256,7 +260,7 @@ pub fn build<S: LimitStore>(config: Config, store: S, now: u64, seed: u64) -> Re
         let (mut shedder, mut concurrency) = (None, None);
         match rule.shed.as_ref().map(|s| &s.mode) {
             Some(ShedMode::Cpu { config, .. }) => {
-                shedder = Some(RefCell::new(Shedder::new(*config).map_err(|e| fail("the shedder", &e))?));
+                shedder = Some(Box::new(RefCell::new(Shedder::new(*config).map_err(|e| fail("the shedder", &e))?)));
             }
             Some(ShedMode::Latency(config)) => {
                 let name = Shed::state_name(&rule.name);
@@ -265,17 +269,17 @@ pub fn build<S: LimitStore>(config: Config, store: S, now: u64, seed: u64) -> Re
             None => {}
         }
         let throttle = match &rule.throttle {
-            Some(t) => Some(RefCell::new(Throttle::new(t.config).map_err(|e| fail("the throttle", &e))?)),
+            Some(t) => Some(Box::new(RefCell::new(Throttle::new(t.config).map_err(|e| fail("the throttle", &e))?))),
             None => None,
         };
-        let picker_over = |clusters: &[String]| -> Result<RefCell<Picker>, String> {
+        let picker_over = |clusters: &[String]| -> Result<Box<RefCell<Picker>>, String> {
             let config = rule.pick.as_ref().map(|p| p.config).unwrap_or_default();
             let slots = vec![PlainNodeSlot::default(); clusters.len()];
             let mut picker = PlainPicker::new(config, slots).map_err(|e| fail("the picker", &e))?;
             for i in 0..clusters.len() {
                 picker.add(i as u64, now).ok_or_else(|| fail("a picker node", &i))?;
             }
-            Ok(RefCell::new(picker))
+            Ok(Box::new(RefCell::new(picker)))
         };
         let picker = rule.pick.as_ref().map(|p| picker_over(&p.clusters)).transpose()?;
         let gutter = rule.pick.as_ref().and_then(|p| p.gutter.as_ref());

@@ -85,19 +85,6 @@ impl Stream {
             return Checked::Answer(report);
         }
         let Err(refusal) = self.decide(plan, ex, now) else { return Checked::Pass };
-        self.refused(plan, ex, refusal)
-    }
-
-    /// What a refused request gets: its rule's fallback, or the plain
-    /// refusal. Out of line, so the refuse path is one stretch of code
-    /// rather than cold blocks strewn through the admit path's.
-    #[inline(never)]
-    fn refused<'p, S: LimitStore>(
-        &mut self,
-        plan: &'p Plan<S>,
-        ex: &mut impl Exchange,
-        refusal: Refusal,
-    ) -> Checked<'p> {
         self.forget(plan);
         let Some(rp) = plan.rules.get(refusal.rule) else { return Checked::Pass };
         let grpc = rules::deadline::is_grpc(ex);
