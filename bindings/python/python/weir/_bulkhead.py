@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import inspect
-from typing import Any, Callable, Optional, TypeVar, cast
+from typing import Any, Callable, Optional, TypeVar
 
 from . import _weir
 from ._errors import RateLimited
+from ._guards import _guarded
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,21 +62,7 @@ class ConcurrencyLimiter(_weir.ConcurrencyLimiter):
         return self._permit()
 
     def __call__(self, fn: F) -> F:
-        if inspect.iscoroutinefunction(fn):
-
-            @functools.wraps(fn)
-            async def run_async(*args: Any, **kwargs: Any) -> Any:
-                async with self:
-                    return await fn(*args, **kwargs)
-
-            return cast(F, run_async)
-
-        @functools.wraps(fn)
-        def run(*args: Any, **kwargs: Any) -> Any:
-            with self:
-                return fn(*args, **kwargs)
-
-        return cast(F, run)
+        return _guarded(fn, lambda: self)
 
     async def __aenter__(self) -> "ConcurrencyLimiter":
         await self.acquire_async()
