@@ -183,9 +183,7 @@ impl FilterStream {
         let Some(worker) = self.worker() else { return abi::HEADERS_CONTINUE };
         let plan = &worker.plan;
         if let Some(h) = &plan.debug.trap_on_header {
-            if envoy.header(HeaderMap::Request, h).is_some() {
-                trap();
-            }
+            trap_on(envoy, h);
         }
         let now = weir_host::monotonic_now();
         let mut exchange = Exchanged { envoy, request_changed: false };
@@ -236,11 +234,14 @@ fn send(envoy: Stream, answer: &Answer) -> u32 {
     abi::HEADERS_STOP_ITERATION
 }
 
-/// `debug.trap_on_header` (tests only): a panic inside the hook, which the
-/// hook's frame must contain.
+/// `debug.trap_on_header` (tests only): a panic inside the hook when the
+/// request has the header, which the hook's frame must contain.
+#[cold]
 #[allow(clippy::panic)]
-fn trap() {
-    panic!("debug.trap_on_header: a deliberate panic");
+fn trap_on(envoy: Stream, header: &str) {
+    if envoy.header(HeaderMap::Request, header).is_some() {
+        panic!("debug.trap_on_header: a deliberate panic");
+    }
 }
 
 /// One stream's request and response, as the engine reads and writes them.

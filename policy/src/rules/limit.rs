@@ -108,22 +108,22 @@ fn decide<S: LimitStore>(
         (LimitState::Table(table), _) => plan.store.acquire_keyed(table, &limit.gcra, hash, now, cost),
         (LimitState::None, _) => return Step::Skipped,
     };
-    let decision = match result {
-        Ok(d) => d,
-        Err(e) => {
-            plan.metrics.inc(rp.counters.state_error);
-            ex.warn(&format!("weir: rule \"{}\": shared state unusable: {e:?}", rp.rule.name));
-            if rp.rule.on_state_error == OnStateError::Allow {
-                return Step::Skipped;
-            }
-            state_error_decision()
-        }
-    };
-    if decision.is_admitted() {
-        Step::Admitted(decision)
-    } else {
-        Step::Refused(decision)
+    match result {
+        Ok(decision) if decision.is_admitted() => Step::Admitted(decision),
+        Ok(decision) => Step::Refused(decision),
+        Err(e) => state_error(plan, rp, ex, e),
     }
+}
+
+/// The store failed: counted, logged, and the rule's `on_state_error`.
+#[cold]
+fn state_error<S: LimitStore>(plan: &Plan<S>, rp: &RulePlan<S>, ex: &impl Exchange, e: StateError) -> Step {
+    plan.metrics.inc(rp.counters.state_error);
+    ex.warn(&format!("weir: rule \"{}\": shared state unusable: {e:?}", rp.rule.name));
+    if rp.rule.on_state_error == OnStateError::Allow {
+        return Step::Skipped;
+    }
+    Step::Refused(state_error_decision())
 }
 
 /// A decision through this worker's lease: spend from it when it holds the
