@@ -6,7 +6,7 @@ const { CALL, DECISION, ADAPTIVE_NEW, ADAPTIVE_ACQUIRE, ADAPTIVE_RELEASE, ADAPTI
 const check = require('./check');
 const { RateLimitedError, rangeError, typeError, isLocalRefusal } = require('./errors');
 const { KIND, create, own, exact } = require('./handle');
-const { REASONS, ms } = require('./reason');
+const { REASONS, ms, exactDecision } = require('./reason');
 
 const ALGORITHMS = { gradient2: 0, vegas: 1, aimd: 2 };
 const OUTCOMES = { success: 0, dropped: 1, ignored: 2 };
@@ -138,14 +138,9 @@ class AdaptiveLimiter {
     return exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       n.adaptiveAcquire();
-      const code = F[DECISION.REASON];
-      return {
-        reason: REASONS[code],
-        retryAfter: B[DECISION.RETRY_AFTER],
-        remaining: B[DECISION.REMAINING],
-        resetAfter: B[DECISION.RESET_AFTER],
-        permit: code === 0 ? { inFlight: F[ADAPTIVE_ACQUIRE.IN_FLIGHT], startedAt: B[ADAPTIVE_ACQUIRE.STARTED_AT] } : undefined,
-      };
+      const d = exactDecision();
+      if (d.reason !== 'admitted') return { ...d, permit: undefined };
+      return { ...d, permit: { inFlight: F[ADAPTIVE_ACQUIRE.IN_FLIGHT], startedAt: B[ADAPTIVE_ACQUIRE.STARTED_AT] } };
     });
   }
 

@@ -8,7 +8,7 @@ const { CALL, DECISION, BREAKER_CONFIG, BREAKER_ACQUIRE, BREAKER_CALL, BREAKER_E
 const check = require('./check');
 const { CircuitOpenError, typeError, rangeError, isLocalRefusal } = require('./errors');
 const { KIND, create, own, exact } = require('./handle');
-const { REASONS, ms } = require('./reason');
+const { REASONS, ms, exactDecision } = require('./reason');
 
 const STATES = ['closed', 'open', 'half_open', 'forced_open', 'disabled'];
 const CAUSES = [
@@ -229,14 +229,8 @@ class CircuitBreaker extends EventEmitter {
     return exact.at(now, () => {
       F[CALL.HANDLE] = this.#h;
       n.breakerAcquire();
-      const code = F[DECISION.REASON];
-      return {
-        reason: REASONS[code],
-        retryAfter: B[DECISION.RETRY_AFTER],
-        remaining: B[DECISION.REMAINING],
-        resetAfter: B[DECISION.RESET_AFTER],
-        permit: code === 0 ? answeredPermit(B[BREAKER_ACQUIRE.STARTED_AT]) : undefined,
-      };
+      const d = exactDecision();
+      return { ...d, permit: d.reason === 'admitted' ? answeredPermit(B[BREAKER_ACQUIRE.STARTED_AT]) : undefined };
     });
   }
 
