@@ -193,30 +193,27 @@ func negative(field, got string) error {
 func (c BreakerConfig) native() (C.weir_breaker_config, error) {
 	var out C.weir_breaker_config
 	var err error
-	set := func(dst *C.uint64_t, v C.uint64_t, e error) {
+	// The first negative field is the error; the fields after it are not read.
+	count := func(dst *C.uint64_t, field string, n int) {
 		if err == nil {
-			*dst, err = v, e
+			*dst, err = countOf(field, n)
+		}
+	}
+	dur := func(dst *C.uint64_t, field string, d time.Duration) {
+		if err == nil {
+			*dst, err = durationOf(field, d)
 		}
 	}
 	out.window = C.uint32_t(c.Window)
-	v, e := countOf("window_calls", c.WindowCalls)
-	set(&out.window_calls, v, e)
-	v, e = durationOf("window_ns", c.WindowDuration)
-	set(&out.window_ns, v, e)
-	v, e = countOf("buckets", c.Buckets)
-	set(&out.buckets, v, e)
-	v, e = countOf("minimum_calls", c.MinimumCalls)
-	set(&out.minimum_calls, v, e)
-	v, e = durationOf("slow_call_ns", c.SlowCallDuration)
-	set(&out.slow_call_ns, v, e)
-	v, e = countOf("consecutive_failures", c.ConsecutiveFailures)
-	set(&out.consecutive_failures, v, e)
-	v, e = durationOf("open_ns", c.OpenDuration)
-	set(&out.open_ns, v, e)
-	v, e = countOf("half_open_probes", c.HalfOpenProbes)
-	set(&out.half_open_probes, v, e)
-	v, e = durationOf("half_open_max_ns", c.HalfOpenMaxWait)
-	set(&out.half_open_max_ns, v, e)
+	count(&out.window_calls, "window_calls", c.WindowCalls)
+	dur(&out.window_ns, "window_ns", c.WindowDuration)
+	count(&out.buckets, "buckets", c.Buckets)
+	count(&out.minimum_calls, "minimum_calls", c.MinimumCalls)
+	dur(&out.slow_call_ns, "slow_call_ns", c.SlowCallDuration)
+	count(&out.consecutive_failures, "consecutive_failures", c.ConsecutiveFailures)
+	dur(&out.open_ns, "open_ns", c.OpenDuration)
+	count(&out.half_open_probes, "half_open_probes", c.HalfOpenProbes)
+	dur(&out.half_open_max_ns, "half_open_max_ns", c.HalfOpenMaxWait)
 	out.failure_rate_threshold = C.double(c.FailureRateThreshold)
 	out.slow_call_rate_threshold = C.double(c.SlowCallRateThreshold)
 	return out, err
