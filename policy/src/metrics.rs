@@ -17,6 +17,11 @@ pub struct Counter(pub usize);
 pub struct Metrics {
     names: Vec<String>,
     pending: Vec<Cell<u64>>,
+    /// Bit `i % 64`: some counter `j` with `j % 64 == i` has a pending
+    /// increase. A drain visits only those, so a policy of many rules
+    /// pays per stream for the few counters its request moved, not for
+    /// every counter of every rule.
+    dirty: Cell<u64>,
 }
 
 impl Metrics {
@@ -36,6 +41,7 @@ impl Metrics {
     pub fn add(&self, counter: Counter, by: u64) {
         if let Some(cell) = self.pending.get(counter.0) {
             cell.set(cell.get().saturating_add(by));
+            self.dirty.set(self.dirty.get() | 1 << (counter.0 % 64));
         }
     }
 
@@ -51,9 +57,14 @@ impl Metrics {
     /// clears it.
     #[inline]
     pub fn drain(&self, mut send: impl FnMut(Counter, u64)) {
-        for (i, cell) in self.pending.iter().enumerate() {
-            if cell.get() > 0 {
-                send(Counter(i), cell.replace(0));
+        let mut dirty = self.dirty.replace(0);
+        while dirty != 0 {
+            let bit = dirty.trailing_zeros() as usize;
+            dirty &= dirty - 1;
+            for (i, cell) in self.pending.iter().enumerate().skip(bit).step_by(64) {
+                if cell.get() > 0 {
+                    send(Counter(i), cell.replace(0));
+                }
             }
         }
     }
@@ -61,5 +72,33 @@ impl Metrics {
     /// Increases not yet drained, for tests.
     pub fn pending(&self, counter: Counter) -> u64 {
         self.pending.get(counter.0).map_or(0, Cell::get)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn drained(m: &Metrics) -> Vec<(usize, u64)> {
+        let mut sent = Vec::new();
+        m.drain(|c, n| sent.push((c.0, n)));
+        sent.sort_unstable();
+        sent
+    }
+
+    #[test]
+    fn a_drain_sends_each_moved_counter_once_past_64_counters_too() {
+        let mut m = Metrics::default();
+        let counters: Vec<Counter> = (0..130).map(|i| m.define(format!("c{i}"))).collect();
+        for (i, by) in [(0, 1), (5, 2), (64, 3), (69, 4), (129, 5), (5, 10)] {
+            m.add(counters[i], by);
+        }
+        assert_eq!(drained(&m), vec![(0, 1), (5, 12), (64, 3), (69, 4), (129, 5)]);
+        assert_eq!(drained(&m), vec![]);
+        m.inc(Some(counters[128]));
+        m.inc(None);
+        assert_eq!(drained(&m), vec![(128, 1)]);
+        assert_eq!(m.pending(counters[128]), 0);
     }
 }
