@@ -466,22 +466,15 @@ impl MultiLimiter {
         for (i, item) in rates.try_iter()?.enumerate() {
             let item = item?;
             let owner = format!("MultiLimiter rates[{i}]");
-            let parts: Vec<Bound<'_, PyAny>> = item.extract().map_err(|_| {
-                bad_arg(
-                    py,
-                    "MultiLimiter",
-                    &format!("rates[{i}]"),
-                    "a (rate, per) or (rate, per, burst) tuple",
-                    given(&item),
-                )
-            })?;
+            let not_a_rate = || {
+                let rule = "a (rate, per) or (rate, per, burst) tuple";
+                bad_arg(py, "MultiLimiter", &format!("rates[{i}]"), rule, given(&item))
+            };
+            let parts: Vec<Bound<'_, PyAny>> = item.extract().map_err(|_| not_a_rate())?;
             let (rate, per, burst) = match parts.as_slice() {
                 [rate, per] => (rate, per, None),
                 [rate, per, burst] => (rate, per, Some(burst)),
-                _ => {
-                    let rule = "a (rate, per) or (rate, per, burst) tuple";
-                    return Err(bad_arg(py, "MultiLimiter", &format!("rates[{i}]"), rule, given(&item)));
-                }
+                _ => return Err(not_a_rate()),
             };
             configs.push(config(py, &owner, rate, per, burst)?);
         }
