@@ -6,7 +6,8 @@ use weir_core::deadline::{
 
 use crate::errors;
 use crate::fast;
-use crate::fast::{first_arg, string_bytes, Callback};
+use crate::fast::Callback;
+use crate::fast_text;
 use crate::layout::{call, deadline, header};
 use crate::scratch::{status, Scratch};
 
@@ -42,7 +43,7 @@ fast!(deadline_budget, |s: Scratch| match Deadline::new(config(s)) {
     Err(_) => s.set_f(deadline::REASON, 255.0),
 });
 
-fn parsed(s: Scratch, got: Option<Result<u64, HeaderError>>) {
+pub fn parsed(s: Scratch, got: Option<Result<u64, HeaderError>>) {
     match got {
         Some(Ok(ns)) => {
             s.set_f(header::CODE, 0.0);
@@ -53,29 +54,9 @@ fn parsed(s: Scratch, got: Option<Result<u64, HeaderError>>) {
     }
 }
 
-unsafe extern "C" fn grpc_timeout_parse(
-    env: napi::sys::napi_env,
-    info: napi::sys::napi_callback_info,
-) -> napi::sys::napi_value {
-    // SAFETY: napi calls this entry point on the JS thread with a live env and callback info, the only handles the body passes on.
-    unsafe {
-        let value = first_arg(env, info).and_then(|v| string_bytes(env, v));
-        fast::run(|s: Scratch| parsed(s, value.as_deref().map(parse_grpc_timeout)));
-        std::ptr::null_mut()
-    }
-}
+fast_text!(grpc_timeout_parse, |s, text| parsed(s, text.as_deref().map(parse_grpc_timeout)));
 
-unsafe extern "C" fn millis_parse(
-    env: napi::sys::napi_env,
-    info: napi::sys::napi_callback_info,
-) -> napi::sys::napi_value {
-    // SAFETY: napi calls this entry point on the JS thread with a live env and callback info, the only handles the body passes on.
-    unsafe {
-        let value = first_arg(env, info).and_then(|v| string_bytes(env, v));
-        fast::run(|s: Scratch| parsed(s, value.as_deref().map(parse_millis)));
-        std::ptr::null_mut()
-    }
-}
+fast_text!(millis_parse, |s, text| parsed(s, text.as_deref().map(parse_millis)));
 
 /// The longest header text: its words end below the capacity's slot.
 const TEXT_BYTES: usize = 40;

@@ -24,6 +24,24 @@ macro_rules! fast {
     };
 }
 
+/// Defines `$name` as a napi callback whose one argument is a string:
+/// `$text` is its UTF-8 bytes (`None` when it is missing or not a string),
+/// read before `$body` runs over the scratch `$s`.
+#[macro_export]
+macro_rules! fast_text {
+    ($name:ident, |$s:ident, $text:ident| $body:expr) => {
+        unsafe extern "C" fn $name(
+            env: napi::sys::napi_env,
+            info: napi::sys::napi_callback_info,
+        ) -> napi::sys::napi_value {
+            // SAFETY: napi calls this entry point on the JS thread with a live env and callback info, read here only.
+            let $text = unsafe { $crate::fast::first_arg(env, info).and_then(|v| $crate::fast::string_bytes(env, v)) };
+            $crate::fast::run(|$s: $crate::scratch::Scratch| $body);
+            std::ptr::null_mut()
+        }
+    };
+}
+
 #[inline]
 pub fn run(body: impl FnOnce(Scratch)) {
     if let Some(s) = Scratch::current() {

@@ -10,7 +10,8 @@ use weir_host::{Bucket, Counted, Decisions, SharedError, SharedLimiter};
 use crate::errors::{self, created};
 use crate::events::{observe, Watched};
 use crate::fast;
-use crate::fast::{first_arg, hash_string, string_bytes, Callback};
+use crate::fast::{first_arg, hash_string, Callback};
+use crate::fast_text;
 use crate::keys::{seed_arg, Seeded};
 use crate::layout::{acquire, call, decision_counts, keyed_stats, limiter_new, limiter_set, multi_new, multi_rate};
 use crate::scratch::{status, Scratch};
@@ -45,36 +46,26 @@ fast!(limiter_new, |s: Scratch| if let Some(c) = config(s) {
     created(s, &LIMITERS, AtomicLimiter::new(c).map(|l| Counted::new(Bucket::Local(l))))
 });
 
-/// As `limiter_new` with the state in the file named by the string
-/// argument, shared by every process that opens it. A different
-/// configuration in the file is a config error naming the field; a file that
-/// is not a limiter or a failing system call is a system error.
-unsafe extern "C" fn limiter_open_shared(
-    env: napi::sys::napi_env,
-    info: napi::sys::napi_callback_info,
-) -> napi::sys::napi_value {
-    // SAFETY: napi calls this entry point on the JS thread with a live env and callback info, the only handles the body passes on.
-    unsafe {
-        let path = first_arg(env, info).and_then(|v| string_bytes(env, v));
-        fast::run(|s: Scratch| {
-            let Some(path) = path else { return s.bad_handle() };
-            let Some(config) = config(s) else { return };
-            match SharedLimiter::open(OsStr::from_bytes(&path), config) {
-                Ok(l) => created(s, &LIMITERS, Ok(Counted::new(Bucket::Shared(l)))),
-                Err(SharedError::Config(e)) => created(s, &LIMITERS, Err(e)),
-                Err(e @ SharedError::Mismatch { field, given, .. }) => {
-                    errors::set_parts(field, &e.mismatch_rule().unwrap_or_default(), &given.to_string());
-                    s.status(status::CONFIG);
-                }
-                Err(e) => {
-                    errors::set_parts("", &e.to_string(), "");
-                    s.status(status::SYSTEM);
-                }
-            }
-        });
-        std::ptr::null_mut()
+// As `limiter_new` with the state in the file named by the string
+// argument, shared by every process that opens it. A different
+// configuration in the file is a config error naming the field; a file that
+// is not a limiter or a failing system call is a system error.
+fast_text!(limiter_open_shared, |s, path| {
+    let Some(path) = path else { return s.bad_handle() };
+    let Some(config) = config(s) else { return };
+    match SharedLimiter::open(OsStr::from_bytes(&path), config) {
+        Ok(l) => created(s, &LIMITERS, Ok(Counted::new(Bucket::Shared(l)))),
+        Err(SharedError::Config(e)) => created(s, &LIMITERS, Err(e)),
+        Err(e @ SharedError::Mismatch { field, given, .. }) => {
+            errors::set_parts(field, &e.mismatch_rule().unwrap_or_default(), &given.to_string());
+            s.status(status::CONFIG);
+        }
+        Err(e) => {
+            errors::set_parts("", &e.to_string(), "");
+            s.status(status::SYSTEM);
+        }
     }
-}
+});
 
 // In: handle, [now], cost. Out: a decision.
 // A bucket without an explicit `now` reads its own clock: a shared one must

@@ -5,10 +5,12 @@ use weir_core::backoff::{parse_retry_after, Backoff, BackoffConfig, Jitter};
 use weir_core::budget::{retry, AtomicRetryBudget, RetryAsk, RetryBudgetConfig, Unbudgeted};
 use weir_core::ConfigError;
 
+use crate::deadline::parsed;
 use crate::errors::created;
 use crate::events::{observe, Watched};
 use crate::fast;
-use crate::fast::{first_arg, string_bytes, Callback};
+use crate::fast::Callback;
+use crate::fast_text;
 use crate::layout::{backoff_new, budget_call, budget_new, call, header, retry_ask, retry_delay};
 use crate::scratch::Scratch;
 use crate::table::Table;
@@ -140,26 +142,11 @@ fast!(retry_decide, |s: Scratch| {
     s.out(retry_delay::DECIDE_DELAY, r.delay);
 });
 
-/// `parseRetryAfter(value)`; in: now in Unix seconds. Out: 0 or a
-/// HeaderError code, the delay in ns.
-unsafe extern "C" fn retry_after_parse(
-    env: napi::sys::napi_env,
-    info: napi::sys::napi_callback_info,
-) -> napi::sys::napi_value {
-    // SAFETY: napi calls this entry point on the JS thread with a live env and callback info, the only handles the body passes on.
-    unsafe {
-        let value = first_arg(env, info).and_then(|v| string_bytes(env, v));
-        fast::run(|s: Scratch| match value.as_deref().map(|v| parse_retry_after(v, s.int(header::NOW_UNIX_S))) {
-            Some(Ok(ns)) => {
-                s.set_f(header::CODE, 0.0);
-                s.out(header::NS, ns);
-            }
-            Some(Err(e)) => s.set_f(header::CODE, e as u8 as f64),
-            None => s.bad_handle(),
-        });
-        std::ptr::null_mut()
-    }
-}
+// `parseRetryAfter(value)`; in: now in Unix seconds. Out: 0 or a
+// HeaderError code, the delay in ns.
+fast_text!(retry_after_parse, |s, text| {
+    parsed(s, text.as_deref().map(|v| parse_retry_after(v, s.int(header::NOW_UNIX_S))))
+});
 
 pub const FNS: &[(&str, Callback)] = &[
     ("backoffNew", backoff_new),
