@@ -43,7 +43,7 @@ impl LastRefusal {
                 .send(|status, headers, body, details| envoy.send_response(status, headers, body.as_bytes(), details));
         };
         if kept.as_ref().is_none_or(|k| k.key != key) {
-            *kept = Some(plain.send(|status, headers, body, details| Kept::new(key, status, headers, body, details)));
+            *kept = Some(Kept::of(key, plain));
         }
         if let Some(k) = kept.as_ref() {
             let text = |range: &Range<usize>| k.text.get(range.clone()).unwrap_or_default();
@@ -55,6 +55,13 @@ impl LastRefusal {
 }
 
 impl Kept {
+    /// `plain`'s answer, laid out. Out of line: its buffers would make the
+    /// frame of every kept answer's send larger.
+    #[inline(never)]
+    fn of(key: RefusalKey, plain: &PlainRefusal<'_>) -> Self {
+        plain.send(|status, headers, body, details| Kept::new(key, status, headers, body, details))
+    }
+
     fn new<'a>(
         key: RefusalKey,
         status: u32,
