@@ -63,26 +63,14 @@ def _answered(verdict: Verdict, response: Any) -> Any:
     return response
 
 
-def _setting_key_func() -> Optional[KeyFunc]:
+def _setting(name: str) -> Any:
+    """A setting that holds a callable or its dotted path, as the callable
+    (None when unset)."""
     from django.conf import settings  # type: ignore[import-untyped]
     from django.utils.module_loading import import_string  # type: ignore[import-untyped]
 
-    key_func: Optional[KeyFunc] = getattr(settings, "WEIR_KEY_FUNC", None)
-    if isinstance(key_func, str):
-        loaded: KeyFunc = import_string(key_func)
-        return loaded
-    return key_func
-
-
-def _setting_on_refused() -> Optional[OnRefused]:
-    from django.conf import settings
-    from django.utils.module_loading import import_string
-
-    hook: Optional[OnRefused] = getattr(settings, "WEIR_ON_REFUSED", None)
-    if isinstance(hook, str):
-        loaded: OnRefused = import_string(hook)
-        return loaded
-    return hook
+    value = getattr(settings, name, None)
+    return import_string(value) if isinstance(value, str) else value
 
 
 class WeirMiddleware:
@@ -100,8 +88,8 @@ class WeirMiddleware:
             raise ImproperlyConfigured("weir.django.WeirMiddleware needs settings.WEIR_POLICY")
         self.get_response = get_response
         self.policy = as_policy(policy)
-        self.key_func = _setting_key_func()
-        self.on_refused = _setting_on_refused()
+        self.key_func: Optional[KeyFunc] = _setting("WEIR_KEY_FUNC")
+        self.on_refused: Optional[OnRefused] = _setting("WEIR_ON_REFUSED")
 
     def __call__(self, request: Any) -> Any:
         verdict = _check(self.policy, request, self.key_func)
