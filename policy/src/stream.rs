@@ -332,6 +332,9 @@ impl Stream {
     /// refuses a picked request but the breaker, whose decision the pick
     /// was gated on (a cluster it would refuse is left out of the draw).
     fn forget<S: LimitStore>(&mut self, plan: &Plan<S>) {
+        if !self.pending() {
+            return;
+        }
         if let Some((rp, held)) = self.breaker.take().and_then(|(i, h)| Some((plan.rules.get(i)?, h))) {
             rules::breaker::cancel(rp, held);
         }
