@@ -7,7 +7,7 @@ use weir_core::deadline::{
 use crate::errors;
 use crate::fast;
 use crate::fast::Callback;
-use crate::fast_text;
+use crate::fast_arg;
 use crate::layout::{call, deadline, header};
 use crate::scratch::{status, Scratch};
 
@@ -54,9 +54,9 @@ pub fn parsed(s: Scratch, got: Option<Result<u64, HeaderError>>) {
     }
 }
 
-fast_text!(grpc_timeout_parse, |s, text| parsed(s, text.as_deref().map(parse_grpc_timeout)));
+fast_arg!(grpc_timeout_parse, fast::text_arg, |s, text| parsed(s, text.as_deref().map(parse_grpc_timeout)));
 
-fast_text!(millis_parse, |s, text| parsed(s, text.as_deref().map(parse_millis)));
+fast_arg!(millis_parse, fast::text_arg, |s, text| parsed(s, text.as_deref().map(parse_millis)));
 
 /// The longest header text: its words end below the capacity's slot.
 const TEXT_BYTES: usize = 40;

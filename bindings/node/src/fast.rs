@@ -24,18 +24,21 @@ macro_rules! fast {
     };
 }
 
-/// Defines `$name` as a napi callback whose one argument is a string:
-/// `$text` is its UTF-8 bytes (`None` when it is missing or not a string),
-/// read before `$body` runs over the scratch `$s`.
+/// Defines `$name` as a napi callback that reads its arguments with
+/// `$read(env, info)` into `$arg`, then runs the safe `$body` over the
+/// scratch `$s`. `$read` is an unsafe reader whose one requirement is that
+/// env and info are the running callback's (as [`text_arg`] and
+/// `keys::seed_arg`).
 #[macro_export]
-macro_rules! fast_text {
-    ($name:ident, |$s:ident, $text:ident| $body:expr) => {
+macro_rules! fast_arg {
+    ($name:ident, $read:path, |$s:ident, $arg:ident| $body:expr) => {
         unsafe extern "C" fn $name(
             env: napi::sys::napi_env,
             info: napi::sys::napi_callback_info,
         ) -> napi::sys::napi_value {
-            // SAFETY: napi calls this entry point on the JS thread with a live env and callback info, read here only.
-            let $text = unsafe { $crate::fast::first_arg(env, info).and_then(|v| $crate::fast::string_bytes(env, v)) };
+            // SAFETY: napi calls this entry point on the JS thread with a live env and callback info, all a
+            // reader of the running callback's arguments asks for; the body gets only what it read.
+            let $arg = unsafe { $read(env, info) };
             $crate::fast::run(|$s: $crate::scratch::Scratch| $body);
             std::ptr::null_mut()
         }
@@ -112,6 +115,16 @@ pub unsafe fn hash_string(env: sys::napi_env, value: sys::napi_value, keys: &wei
 pub unsafe fn string_bytes(env: sys::napi_env, value: sys::napi_value) -> Option<Vec<u8>> {
     // SAFETY: the caller's contract (see # Safety): env and the values are live handles of the current napi callback.
     unsafe { with_utf8(env, value, <[u8]>::to_vec) }
+}
+
+/// The UTF-8 bytes of the first argument; `None` if it is missing or not a
+/// string.
+///
+/// # Safety
+/// As [`first_arg`].
+pub unsafe fn text_arg(env: sys::napi_env, info: sys::napi_callback_info) -> Option<Vec<u8>> {
+    // SAFETY: the caller's contract (see # Safety): env and info are the running callback's.
+    unsafe { first_arg(env, info).and_then(|v| string_bytes(env, v)) }
 }
 
 /// Registers `fns` on `exports`.

@@ -11,7 +11,7 @@ use crate::errors::{self, created};
 use crate::events::{observe, Watched};
 use crate::fast;
 use crate::fast::{first_arg, hash_string, Callback};
-use crate::fast_text;
+use crate::fast_arg;
 use crate::keys::{seed_arg, Seeded};
 use crate::layout::{acquire, call, decision_counts, keyed_stats, limiter_new, limiter_set, multi_new, multi_rate};
 use crate::scratch::{status, Scratch};
@@ -50,7 +50,7 @@ fast!(limiter_new, |s: Scratch| if let Some(c) = config(s) {
 // argument, shared by every process that opens it. A different
 // configuration in the file is a config error naming the field; a file that
 // is not a limiter or a failing system call is a system error.
-fast_text!(limiter_open_shared, |s, path| {
+fast_arg!(limiter_open_shared, fast::text_arg, |s, path| {
     let Some(path) = path else { return s.bad_handle() };
     let Some(config) = config(s) else { return };
     match SharedLimiter::open(OsStr::from_bytes(&path), config) {
@@ -87,29 +87,21 @@ fn keyed(s: Scratch, config: LimiterConfig) -> Result<KeyedLimiter<Box<[KeySet]>
     KeyedLimiter::with_storage(config, sets)
 }
 
-/// As `limiter_new`, plus the table's capacity and its key-hash
-/// seed: the argument, a Uint8Array secret or `undefined`.
-unsafe extern "C" fn keyed_new(env: napi::sys::napi_env, info: napi::sys::napi_callback_info) -> napi::sys::napi_value {
-    // SAFETY: napi calls this entry point on the JS thread with a live env and callback info, the only handles the body passes on.
-    unsafe {
-        let keys = seed_arg(env, info);
-        fast::run(|s: Scratch| {
-            let keys = match keys {
-                Ok(keys) => keys,
-                Err(e) => {
-                    errors::set_parts(e.field, e.rule, "");
-                    return s.status(status::CONFIG);
-                }
-            };
-            if let Some(c) = config(s) {
-                let watched =
-                    |table| Seeded { table: Watched::new(Counted::new(table), weir_host::Events::table()), keys };
-                created(s, &KEYED, keyed(s, c).map(watched));
-            }
-        });
-        std::ptr::null_mut()
+// As `limiter_new`, plus the table's capacity and its key-hash
+// seed: the argument, a Uint8Array secret or `undefined`.
+fast_arg!(keyed_new, seed_arg, |s, keys| {
+    let keys = match keys {
+        Ok(keys) => keys,
+        Err(e) => {
+            errors::set_parts(e.field, e.rule, "");
+            return s.status(status::CONFIG);
+        }
+    };
+    if let Some(c) = config(s) {
+        let watched = |table| Seeded { table: Watched::new(Counted::new(table), weir_host::Events::table()), keys };
+        created(s, &KEYED, keyed(s, c).map(watched));
     }
-}
+});
 
 // In: handle, [now], cost, key (always exact u64). Out: a decision.
 fast!(keyed_acquire, |s: Scratch| match KEYED.get(s.handle()) {

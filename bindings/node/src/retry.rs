@@ -10,7 +10,7 @@ use crate::errors::created;
 use crate::events::{observe, Watched};
 use crate::fast;
 use crate::fast::Callback;
-use crate::fast_text;
+use crate::fast_arg;
 use crate::layout::{backoff_new, budget_call, budget_new, call, header, retry_ask, retry_delay};
 use crate::scratch::Scratch;
 use crate::table::Table;
@@ -144,7 +144,7 @@ fast!(retry_decide, |s: Scratch| {
 
 // `parseRetryAfter(value)`; in: now in Unix seconds. Out: 0 or a
 // HeaderError code, the delay in ns.
-fast_text!(retry_after_parse, |s, text| {
+fast_arg!(retry_after_parse, fast::text_arg, |s, text| {
     parsed(s, text.as_deref().map(|v| parse_retry_after(v, s.int(header::NOW_UNIX_S))))
 });
 

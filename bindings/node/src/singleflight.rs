@@ -7,6 +7,7 @@ use weir_core::{ConfigError, Value};
 use crate::errors::created;
 use crate::fast;
 use crate::fast::{first_arg, hash_string, Callback};
+use crate::fast_arg;
 use crate::keys::{seed_arg, Seeded};
 use crate::layout::{flight, flight_new};
 use crate::scratch::Scratch;
@@ -24,25 +25,15 @@ fn table(s: Scratch) -> Result<Singleflight<Box<[FlightSlot]>>, ConfigError> {
     Singleflight::new((0..capacity).map(|_| FlightSlot::new()).collect::<Box<[_]>>())
 }
 
-/// In: the capacity and the key-hash seed: the argument, a Uint8Array
-/// secret or `undefined`.
-unsafe extern "C" fn flight_new(
-    env: napi::sys::napi_env,
-    info: napi::sys::napi_callback_info,
-) -> napi::sys::napi_value {
-    // SAFETY: napi calls this entry point on the JS thread with a live env and callback info, the only handles the body passes on.
-    unsafe {
-        let keys = seed_arg(env, info);
-        fast::run(|s: Scratch| match keys {
-            Ok(keys) => created(s, &FLIGHTS, table(s).map(|table| Seeded { table, keys })),
-            Err(e) => {
-                crate::errors::set_parts(e.field, e.rule, "");
-                s.status(crate::scratch::status::CONFIG);
-            }
-        });
-        std::ptr::null_mut()
+// In: the capacity and the key-hash seed: the argument, a Uint8Array
+// secret or `undefined`.
+fast_arg!(flight_new, seed_arg, |s, keys| match keys {
+    Ok(keys) => created(s, &FLIGHTS, table(s).map(|table| Seeded { table, keys })),
+    Err(e) => {
+        crate::errors::set_parts(e.field, e.rule, "");
+        s.status(crate::scratch::status::CONFIG);
     }
-}
+});
 
 /// Counting the occupied slots reads the whole table, so it is done only
 /// when the call asks for it (snapshots and the vectors, not `do`).
