@@ -15,6 +15,8 @@ export const {
   RetryBudget,
   Retry,
   retry,
+  withFallback,
+  isRefusal,
   SingleFlight,
   hashKey,
   Deadline,

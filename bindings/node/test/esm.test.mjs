@@ -10,3 +10,11 @@ test('the ESM entry point exports the same classes as CommonJS', async () => {
   assert.equal(typeof SingleFlight, 'function');
   assert.equal(await retry(async () => 5), 5);
 });
+
+test('the ESM entry point names every export of the CommonJS one', async () => {
+  const { createRequire } = await import('node:module');
+  const cjs = createRequire(import.meta.url)('weir');
+  const esm = await import('weir');
+  const missing = Object.keys(cjs).filter((name) => !(name in esm) || esm[name] !== cjs[name]);
+  assert.deepEqual(missing, []);
+});
