@@ -23,6 +23,8 @@ use std::sync::Mutex;
 /// Threads the table holds: Envoy's `--concurrency` is one per core, and
 /// these take 16 bytes each.
 pub const SLOTS: usize = 64;
+// The probe masks an index and `spread` shifts by the slots' bits.
+const _: () = assert!(SLOTS.is_power_of_two());
 
 pub struct PerWorker<W> {
     slots: Box<[Slot<W>]>,
@@ -123,7 +125,7 @@ impl<W> Drop for PerWorker<W> {
 /// Thread pointers sit in per-thread blocks a stack apart: their low bits
 /// say little, so the probe starts from a multiplied hash of the rest.
 fn spread(thread: usize) -> usize {
-    ((thread as u64 >> 12).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize
+    ((thread as u64 >> 12).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SLOTS.trailing_zeros())) as usize
 }
 
 /// The calling thread's thread pointer: unique among live threads, never 0.
