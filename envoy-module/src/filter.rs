@@ -45,6 +45,12 @@ pub struct FilterConfig {
     _held: Vec<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
+// Envoy calls a configuration's hooks from every worker at once.
+const _: () = {
+    const fn shared_across_workers<T: Sync + Send>() {}
+    shared_across_workers::<FilterConfig>();
+};
+
 impl FilterConfig {
     /// Parses, validates and binds `json`; `None` (after a log line naming
     /// the rule and the field) refuses it.
@@ -161,6 +167,11 @@ pub struct FilterStream {
     worker: Option<NonNull<Worker>>,
     stream: weir_policy::stream::Stream,
 }
+
+// SAFETY: the pointer is to the plan of the worker whose spares hold this
+// stream's box; a box moves between threads only with that worker's plan
+// as a whole (`workers`), and its hooks run on that worker's thread.
+unsafe impl Send for FilterStream {}
 
 impl FilterStream {
     fn worker<'w>(&self) -> Option<&'w Worker> {

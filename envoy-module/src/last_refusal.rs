@@ -29,6 +29,10 @@ struct Kept {
     headers: Vec<ModuleHeader>,
 }
 
+// SAFETY: the headers point at static names and into `text`, which moves
+// with them (a `String`'s bytes stay where they are when it moves).
+unsafe impl Send for Kept {}
+
 impl LastRefusal {
     /// Sends `plain`'s answer on `envoy`: the kept one when it answers the
     /// same, else a new one, laid out and kept. Out of line, so that an

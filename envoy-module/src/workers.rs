@@ -41,16 +41,14 @@ struct Slot<W> {
 
 // SAFETY: a value is made, used and reached only by the thread whose
 // pointer keys its slot (or its overflow entry): other threads compare the
-// key and move on. `Drop` frees the values on whichever thread drops the
-// table, which Envoy does after every stream ended, when no thread uses a
-// value any more: a value then moves to that thread whole, which `W: Send`
-// would say, but `W` holds a worker's single-threaded state (`Cell`s, the
-// stream boxes pointing back at it), which is sound to hand over because
-// nothing outside `W` refers into it.
-unsafe impl<W> Sync for PerWorker<W> {}
-// SAFETY: as above: moving the table moves every value with it, and no
-// value is in use while the table is moved or dropped.
-unsafe impl<W> Send for PerWorker<W> {}
+// key and move on, so a `W` that is not `Sync` is never shared. A value
+// passes to another thread only whole: to a thread that takes over an
+// exited one's pointer, or to the thread that drops the table (Envoy drops
+// a configuration after every stream ended), which `W: Send` allows.
+unsafe impl<W: Send> Sync for PerWorker<W> {}
+// SAFETY: moving the table moves every value with it, which `W: Send`
+// allows; the slots are atomics and the overflow list a mutex.
+unsafe impl<W: Send> Send for PerWorker<W> {}
 
 impl<W> Default for PerWorker<W> {
     fn default() -> Self {
