@@ -107,10 +107,6 @@ const _: () = assert!(weir_host::REASON_SLOTS == 32, "weir_decision_counts must 
 
 impl From<&weir_host::Decisions> for weir_decision_counts {
     fn from(d: &weir_host::Decisions) -> Self {
-        let mut count = [0; 32];
-        for (slot, n) in count.iter_mut().zip(d.snapshot()) {
-            *slot = n;
-        }
-        Self { count }
+        Self { count: d.snapshot() }
     }
 }

@@ -51,11 +51,6 @@ impl Decisions {
         out
     }
 
-    /// Decisions that were not `Admitted`, whatever the reason.
-    pub fn refused(&self) -> u64 {
-        self.counts.iter().skip(1).map(|c| c.load(Ordering::Relaxed)).fold(0, u64::wrapping_add)
-    }
-
     /// `(reason, count)` for `Admitted` and every reason seen at least once,
     /// in code order.
     pub fn seen(&self) -> impl Iterator<Item = (Reason, u64)> + '_ {
