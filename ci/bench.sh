@@ -30,7 +30,7 @@ envoy_bench() {
   need_venv "$venv" envoy
   cargo build --release -q --target wasm32-wasip1 -p weir-filter
   cargo build --release -q --target wasm32-wasip1 --manifest-path benches/envoy/empty-filter/Cargo.toml
-  "$venv/bin/python" benches/envoy/bench.py 5 5
+  "$venv/bin/python" benches/envoy/bench.py 10 3
 }
 
 # The same Envoy cases counted in instructions (callgrind): figures a busy
@@ -68,7 +68,7 @@ if [[ -f bindings/node/bench/run.sh ]]; then
 elif [[ -f bindings/node/bench/run.js ]]; then
   suite node 900 bash -c node_bench
 fi
-[[ -f benches/envoy/bench.py ]] && suite envoy 900 bash -c envoy_bench
+[[ -f benches/envoy/bench.py ]] && suite envoy 1200 bash -c envoy_bench
 [[ -f benches/envoy/instructions.py ]] && suite envoy-instructions 900 bash -c envoy_instructions
 [[ -d fleet/benches ]] && suite fleet 900 bash -c fleet_bench
 

@@ -6,9 +6,16 @@ exact limit (clock, shared-data read and CAS), weir with a limit never
 reached: exact, keyed, and taking tokens in leases of 256, and weir as a
 dynamic module (envoy-module, libweir_envoy.so), exact and keyed. The
 refuse path: local_ratelimit, the wasm filter and the module each answering
-every request 429, compared with local_ratelimit refusing. Envoy is pinned
-to CPU 0 and wrk to CPU 1. Prints a markdown table of medians, min-max, the
-ratios each case is held to and Envoy's CPU time per request.
+every request 429, compared with local_ratelimit refusing. "native
+local_ratelimit again" is the baseline measured a second time as a case of
+its own: its ratios are the measurement's own spread, what two runs of the
+same filter differ by on this machine.
+
+Each measurement starts a fresh Envoy, the only one running, pinned to CPU
+0, with wrk on CPU 1. A round runs each baseline followed by the cases held
+to it, and every other round runs backwards. Prints a markdown table of
+medians, min-max, the ratios each case is held to (the median of each
+round's ratio, and that ratio's min-max) and Envoy's CPU time per request.
 
 Usage: .venv-envoy/bin/python benches/envoy/bench.py [rounds] [seconds]
 WEIR_FILTER_WASM: the filter to load (default target/wasm32-wasip1/release);
@@ -123,19 +130,20 @@ WEIR_LEASED = wasm_filter(
 )
 ALT_WASM = os.environ.get("WEIR_ALT_WASM")
 CASES = {
-    "no filter": [],
     "native local_ratelimit": [NATIVE],
+    "native local_ratelimit again": [NATIVE],
+    "weir native": [module_filter(UNLIMITED)],
+    "weir native keyed": [module_filter(UNLIMITED_KEYED)],
+    "no filter": [],
     "empty Rust SDK filter": [with_code(WEIR, EMPTY_WASM)],
     "empty raw filter": [with_code(WEIR, raw_wasm(""))],
     "empty raw + clock + shared get/CAS": [with_code(WEIR, raw_wasm("clock,shared"))],
     "weir": [WEIR],
     "weir keyed": [WEIR_KEYED],
     "weir lease 256": [WEIR_LEASED],
-    "weir native": [module_filter(UNLIMITED)],
-    "weir native keyed": [module_filter(UNLIMITED_KEYED)],
     "native local_ratelimit refusing": [NATIVE_REFUSING],
-    "weir refusing": [wasm_filter(REFUSING)],
     "weir native refusing": [module_filter(REFUSING)],
+    "weir refusing": [wasm_filter(REFUSING)],
 }
 
 
@@ -200,31 +208,46 @@ def main() -> None:
     cases = {n: f for n, f in every.items() if n in only or n in baselines} if only else CASES
     build_floors()
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "weir-envoy-module"], check=True, cwd=ROOT)
-    envoys: dict[str, Envoy] = {}
     results: dict[str, list[dict]] = {name: [] for name in cases}
-    try:
-        # Started inside the try, so one Envoy refusing to start does not
-        # leave the ones before it running.
-        for name, filters in cases.items():
-            envoys[name] = start(name, filters)
-        for e in envoys.values():
-            pin(e.proc.pid, 0)
-        for r in range(rounds):
-            for name, e in envoys.items():
-                wrk(e.port, seconds=1, threads=1, connections=4)  # warm-up
-                cpu_before = cpu_seconds(e.proc.pid)
-                res = wrk_pinned(e.port, seconds)
-                res["cpu_us"] = (cpu_seconds(e.proc.pid) - cpu_before) * 1e6 / max(res["total"], 1)
-                results[name].append(res)
-                print(
-                    f"round {r + 1} {name}: {res['rps']:.0f} req/s p99 {res['p99_us']:.0f} us "
-                    f"cpu {res['cpu_us']:.2f} us/req",
-                    file=sys.stderr,
-                )
-    finally:
-        for e in envoys.values():
-            e.close()
+    for r in range(rounds):
+        # Every other round runs backwards, so a drift of the machine
+        # during a round weighs on a case and its baseline alike.
+        for name in order(list(cases), reverse=r % 2 == 1):
+            res = measure(name, cases[name], seconds)
+            results[name].append(res)
+            print(
+                f"round {r + 1} {name}: {res['rps']:.0f} req/s p99 {res['p99_us']:.0f} us "
+                f"cpu {res['cpu_us']:.2f} us/req",
+                file=sys.stderr,
+            )
     report(results, rounds, seconds)
+
+
+def order(names: list[str], reverse: bool) -> list[str]:
+    """A round's running order: each baseline, then the cases held to it in
+    the order CASES lists them (the dynamic module's first, seconds from
+    their baseline), or the whole list backwards."""
+    groups: dict[str, list[str]] = {}
+    for n in sorted(names, key=lambda n: baseline(n) != n):
+        groups.setdefault(baseline(n), []).append(n)
+    ordered = [n for group in groups.values() for n in group]
+    return ordered[::-1] if reverse else ordered
+
+
+def measure(name: str, filters: list, seconds: int) -> dict:
+    """One case in a fresh Envoy, the only one running. A process's code and
+    heap land at random addresses, and one layout can run a few percent
+    faster or slower than another for its whole life (measured here: one
+    pair of processes held a ratio of 0.93 in every round of a run, the next
+    pair 0.99); a new process per round draws a new layout each time, so a
+    median over rounds is not one draw's luck."""
+    with start(name, filters) as e:
+        pin(e.proc.pid, 0)
+        wrk(e.port, seconds=1, threads=1, connections=4)  # warm-up
+        cpu_before = cpu_seconds(e.proc.pid)
+        res = wrk_pinned(e.port, seconds)
+        res["cpu_us"] = (cpu_seconds(e.proc.pid) - cpu_before) * 1e6 / max(res["total"], 1)
+        return res
 
 
 def start(name: str, filters: list) -> Envoy:
@@ -259,27 +282,23 @@ def report(results: dict[str, list[dict]], rounds: int, seconds: int) -> None:
     cpu = {n: statistics.median(r["cpu_us"] for r in rs) for n, rs in results.items()}
     # A round's cases run back to back, so a ratio within a round cancels
     # most of a busy machine's drift; its median is the steadier figure.
-    per_round = {
-        n: statistics.median(r["rps"] / br["rps"] for r, br in zip(rs, results[base[n]])) for n, rs in results.items()
-    }
-    p99_per_round = {
-        n: statistics.median(r["p99_us"] / br["p99_us"] for r, br in zip(rs, results[base[n]]))
-        for n, rs in results.items()
-    }
+    rounds_rps = {n: [r["rps"] / br["rps"] for r, br in zip(rs, results[base[n]])] for n, rs in results.items()}
+    rounds_p99 = {n: [r["p99_us"] / br["p99_us"] for r, br in zip(rs, results[base[n]])] for n, rs in results.items()}
     print(f"\n{rounds} interleaved rounds of {seconds} s, wrk -t1 -c8 on CPU 1, Envoy --concurrency 1 on CPU 0")
     print("(refusing cases are compared with local_ratelimit refusing, the others with local_ratelimit admitting)\n")
     print(
         "| case | req/s median | req/s min-max | p99 us median | x native req/s | x native per round "
-        "| x native p99 | Envoy CPU us/req | x native p99 per round |"
+        "| x native p99 | Envoy CPU us/req | x native p99 per round | x native per round min-max |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for n, rs in results.items():
         lo, hi = min(r["rps"] for r in rs), max(r["rps"] for r in rs)
         b = base[n]
         print(
             f"| {n} | {med[n]:.0f} | {lo:.0f}-{hi:.0f} | {p99[n]:.0f} | "
-            f"{med[n] / med[b]:.2f} | {per_round[n]:.3f} | {p99[n] / p99[b]:.2f} | {cpu[n]:.2f} | "
-            f"{p99_per_round[n]:.3f} |"
+            f"{med[n] / med[b]:.2f} | {statistics.median(rounds_rps[n]):.3f} | {p99[n] / p99[b]:.2f} | "
+            f"{cpu[n]:.2f} | {statistics.median(rounds_p99[n]):.3f} | "
+            f"{min(rounds_rps[n]):.3f}-{max(rounds_rps[n]):.3f} |"
         )
 
 

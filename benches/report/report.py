@@ -46,6 +46,10 @@ def parse(suite: str, text: str) -> Dict[str, float]:
             rps_round, p99_round = (number(c[5]), number(c[8])) if len(c) >= 9 else (None, None)
             if rps_round is not None and p99_round is not None:
                 out[f"{c[0]} rps per round"], out[f"{c[0]} p99 per round"] = rps_round, p99_round
+            # ... | x native per round min-max |
+            lo_hi = [number(v) for v in c[9].split("-")] if len(c) >= 10 else []
+            if len(lo_hi) == 2 and None not in lo_hi:
+                out[f"{c[0]} rps per round min"], out[f"{c[0]} rps per round max"] = lo_hi
         elif suite == "envoy-instructions" and line.startswith("|"):
             # | case | instructions/request | x native | over native |
             c = cells(line)
@@ -111,11 +115,40 @@ def markdown(cases: Cases, meta: str, results: List[Tuple[Bar, Optional[Tuple[fl
         "|---:|---|---|",
     ]
     out += [f"| {i} | {what} | {where} |" for i, what, where in TESTED]
+    out += envoy_rounds(cases.get("envoy", {}))
     out += instructions(cases.get("envoy-instructions", {}))
     missing = sorted(s for s in ("core", "go", "python", "node", "envoy", "fleet") if not cases.get(s))
     if missing:
         out += ["", f"Suites without output in this run: {', '.join(missing)} (see `target/bench/<suite>.err`)."]
     return "\n".join(out) + "\n"
+
+
+# The Envoy cases held to a per-round bar, and the baseline measured twice.
+ROUND_CASES = ("native local_ratelimit again", "weir native", "weir native refusing")
+
+
+def envoy_rounds(envoy: Dict[str, float]) -> List[str]:
+    """The per-round ratios behind the module's bars, beside the baseline's
+    ratio to itself: how far apart two runs of one filter land here."""
+    shown = [c for c in ROUND_CASES if f"{c} rps per round" in envoy]
+    if not shown:
+        return []
+    out = [
+        "",
+        "## Envoy: each round's ratio, and the baseline against itself",
+        "",
+        "Each round runs `local_ratelimit` and then the cases held to it, each in a fresh Envoy.",
+        "`native local_ratelimit again` is the baseline measured a second time as a case of its",
+        "own: its ratios are the measurement's own spread, which a bar's margin has to clear.",
+        "",
+        "| case | req/s x native, median of rounds | rounds min-max | p99 x native, median of rounds |",
+        "|---|---:|---:|---:|",
+    ]
+    for c in shown:
+        lo, hi = envoy.get(f"{c} rps per round min"), envoy.get(f"{c} rps per round max")
+        span = f"{lo:.3f}-{hi:.3f}" if lo is not None and hi is not None else "–"
+        out.append(f"| {c} | {envoy[f'{c} rps per round']:.3f} | {span} | {envoy[f'{c} p99 per round']:.3f} |")
+    return out
 
 
 def instructions(counted: Dict[str, float]) -> List[str]:
