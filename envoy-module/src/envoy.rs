@@ -166,22 +166,29 @@ impl Stream {
         }
     }
 
-    /// Answers the request locally with headers laid out already.
+    /// Answers the request locally with an answer laid out already.
     ///
     /// # Safety
-    /// Every header's name and value pointers must point to that many
-    /// readable bytes for the length of the call.
-    pub unsafe fn send_prepared(&self, status: u32, headers: &[ModuleHeader], body: &[u8], details: &str) {
-        // SAFETY: a live stream; the headers' bytes by the caller's
-        // contract, and the slice and buffers outlive the call.
+    /// Every header's name and value pointers, and the body's and the
+    /// details' pointers, must point to that many readable bytes for the
+    /// length of the call; the details must be UTF-8.
+    pub unsafe fn send_prepared(
+        &self,
+        status: u32,
+        headers: &[ModuleHeader],
+        body: ModuleBuffer,
+        details: ModuleBuffer,
+    ) {
+        // SAFETY: a live stream; the bytes by the caller's contract, and
+        // the header slice outlives the call.
         unsafe {
             abi::envoy_dynamic_module_callback_http_send_response(
                 self.0,
                 status,
                 headers.as_ptr(),
                 headers.len(),
-                ModuleBuffer::of(body),
-                ModuleBuffer::of(details.as_bytes()),
+                body,
+                details,
             );
         }
     }

@@ -6,10 +6,9 @@
 //! again. In Envoy the refuse path's cost is mostly the code and stack it
 //! touches, and this leaves it a comparison and the send.
 
-use crate::abi::ModuleHeader;
+use crate::abi::{ModuleBuffer, ModuleHeader};
 use crate::envoy::Stream;
 use std::cell::RefCell;
-use std::ops::Range;
 use weir_policy::answer::{PlainRefusal, RefusalKey};
 
 #[derive(Default)]
@@ -20,17 +19,19 @@ pub struct LastRefusal {
 struct Kept {
     key: RefusalKey,
     status: u32,
-    /// The body, the details and every header value, one after another.
-    text: String,
-    body: Range<usize>,
-    details: Range<usize>,
-    /// Names are static; values point into `text`, which is not changed
-    /// while they are kept.
+    /// Owns the body, the details and every header value, one after
+    /// another; never changed while kept, as `body`, `details` and the
+    /// header values point into it.
+    _text: String,
+    body: ModuleBuffer,
+    details: ModuleBuffer,
+    /// Names are static; values point into `_text`.
     headers: Vec<ModuleHeader>,
 }
 
-// SAFETY: the headers point at static names and into `text`, which moves
-// with them (a `String`'s bytes stay where they are when it moves).
+// SAFETY: the buffers and headers point at static names and into `_text`,
+// which moves with them (a `String`'s bytes stay where they are when it
+// moves).
 unsafe impl Send for Kept {}
 
 impl LastRefusal {
@@ -50,10 +51,10 @@ impl LastRefusal {
             *kept = Some(Kept::of(key, plain));
         }
         if let Some(k) = kept.as_ref() {
-            let text = |range: &Range<usize>| k.text.get(range.clone()).unwrap_or_default();
-            // SAFETY: the names are static and the values point into
-            // `k.text`, unchanged since they were made and borrowed here.
-            unsafe { envoy.send_prepared(k.status, &k.headers, text(&k.body).as_bytes(), text(&k.details)) };
+            // SAFETY: the names are static; the values, the body and the
+            // details point into `k._text`, unchanged since they were made
+            // and borrowed here.
+            unsafe { envoy.send_prepared(k.status, &k.headers, k.body, k.details) };
         }
     }
 }
@@ -81,11 +82,12 @@ impl Kept {
             start..text.len()
         };
         let (body, details) = (put(body), put(details));
-        let values: Vec<(&'static str, Range<usize>)> = headers.map(|(name, value)| (name, put(value))).collect();
+        let values: Vec<_> = headers.map(|(name, value)| (name, put(value))).collect();
         // `text` is complete: pointers into its buffer stay valid from here
         // on, as moving a `String` does not move its bytes.
-        let headers =
-            values.into_iter().map(|(name, at)| ModuleHeader::of(name, text.get(at).unwrap_or_default())).collect();
-        Self { key, status, text, body, details, headers }
+        let at = |range: std::ops::Range<usize>| text.get(range).unwrap_or_default();
+        let headers = values.into_iter().map(|(name, range)| ModuleHeader::of(name, at(range))).collect();
+        let (body, details) = (ModuleBuffer::of(at(body).as_bytes()), ModuleBuffer::of(at(details).as_bytes()));
+        Self { key, status, _text: text, body, details, headers }
     }
 }
