@@ -13,7 +13,9 @@ case, as each serves the same requests over the same connections.
 Usage: instructions.py [seconds] (default 8). Each case takes about a
 minute (Envoy starts and warms up under valgrind).
 CALLGRIND_CACHE=1 adds callgrind's cache simulation (L1 and last-level
-misses per function, for `callgrind_annotate`); CALLGRIND_KEEP=DIR keeps
+misses per function and instruction, for `callgrind_annotate`) and a second
+table: the module's own code lines, instructions and L1 misses per request
+(code_lines.py); CALLGRIND_KEEP=DIR keeps
 each case's dump there, named after the case; CASES=a,b runs only those;
 WEIR_ALT_MODULE adds bench.py's \"(alt)\" cases.
 """
@@ -30,6 +32,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import bench  # noqa: E402
+import code_lines  # noqa: E402
 import harness  # noqa: E402 (bench put its folder on the path)
 
 # Each case beside the one its ratio is taken against.
@@ -41,7 +44,7 @@ CASES = [
     ("empty module refusing", "native local_ratelimit refusing"),
     ("weir native refusing", "native local_ratelimit refusing"),
 ]
-CACHE_SIM = "--cache-sim=yes " if os.environ.get("CALLGRIND_CACHE") else ""
+CACHE_SIM = "--cache-sim=yes --dump-instr=yes " if os.environ.get("CALLGRIND_CACHE") else ""
 KEEP = os.environ.get("CALLGRIND_KEEP")
 # Another build of the module (WEIR_ALT_MODULE, as bench.py takes it).
 if bench.ALT_MODULE:
@@ -62,8 +65,9 @@ def under_callgrind(out_dir: Path, envoy: str) -> Path:
     return script
 
 
-def count(name: str, seconds: int) -> tuple[int, int]:
-    """(instructions, requests) of `seconds` of wrk against the case's Envoy."""
+def count(name: str, seconds: int) -> tuple[int, int, dict[str, float] | None]:
+    """(instructions, requests, the module's own cost per request when the
+    cache is simulated) of `seconds` of wrk against the case's Envoy."""
     with tempfile.TemporaryDirectory(prefix="weir-callgrind-") as d:
         out_dir = Path(d)
         real = harness.envoy_binary
@@ -90,7 +94,8 @@ def count(name: str, seconds: int) -> tuple[int, int]:
         if KEEP:
             Path(KEEP).mkdir(parents=True, exist_ok=True)
             (Path(KEEP) / f"{name.replace(' ', '-')}.callgrind").write_bytes(dumps[0].read_bytes())
-        return int(m.group(1)), res["total"]
+        module = code_lines.module_cost(dumps[0], res["total"]) if CACHE_SIM else None
+        return int(m.group(1)), res["total"], module
 
 
 def start(name: str) -> harness.Envoy:
@@ -120,9 +125,12 @@ def main() -> None:
     only = [c for c in os.environ.get("CASES", "").split(",") if c]
     cases = [(name, base) for name, base in CASES if not only or name in only or name == base]
     per_request: dict[str, float] = {}
+    modules: dict[str, dict[str, float]] = {}
     for name, _ in cases:
-        instructions, requests = count(name, seconds)
+        instructions, requests, module = count(name, seconds)
         per_request[name] = instructions / max(requests, 1)
+        if module and module["instructions"]:
+            modules[name] = module
         print(f"{name}: {per_request[name]:.0f} instructions/request over {requests} requests", file=sys.stderr)
     print(f"\nEnvoy --concurrency 1 under callgrind, {seconds} s of wrk -t1 -c1 per case, user-space instructions\n")
     print("| case | instructions/request | x native | over native |")
@@ -130,6 +138,15 @@ def main() -> None:
     for name, base in cases:
         n, b = per_request[name], per_request[base]
         print(f"| {name} | {n:.0f} | {n / b:.3f} | {n - b:+.0f} |")
+    if modules:
+        print("\nThe module's own code, per request (code lines: 64-byte lines it runs on every request)\n")
+        print("| case | code lines | instructions | L1i misses | L1d read misses | L1d write misses |")
+        print("|---|---|---|---|---|---|")
+        for name, c in modules.items():
+            print(
+                f"| {name} | {c['code lines']} | {c['instructions']:.0f} | {c['I1 misses']:.1f} | "
+                f"{c['D1 read misses']:.1f} | {c['D1 write misses']:.1f} |"
+            )
 
 
 if __name__ == "__main__":
