@@ -46,10 +46,11 @@ def parse(suite: str, text: str) -> Dict[str, float]:
             rps_round, p99_round = (number(c[5]), number(c[8])) if len(c) >= 9 else (None, None)
             if rps_round is not None and p99_round is not None:
                 out[f"{c[0]} rps per round"], out[f"{c[0]} p99 per round"] = rps_round, p99_round
-            # ... | x native per round min-max |
-            lo_hi = [number(v) for v in c[9].split("-")] if len(c) >= 10 else []
-            if len(lo_hi) == 2 and None not in lo_hi:
-                out[f"{c[0]} rps per round min"], out[f"{c[0]} rps per round max"] = lo_hi
+            # ... | x native per round min-max | x native p99 per round min-max |
+            for column, what in ((9, "rps"), (10, "p99")):
+                lo_hi = [number(v) for v in c[column].split("-")] if len(c) > column else []
+                if len(lo_hi) == 2 and None not in lo_hi:
+                    out[f"{c[0]} {what} per round min"], out[f"{c[0]} {what} per round max"] = lo_hi
         elif suite == "envoy-instructions" and line.startswith("|"):
             # | case | instructions/request | x native | over native |
             c = cells(line)
@@ -141,13 +142,20 @@ def envoy_rounds(envoy: Dict[str, float]) -> List[str]:
         "`native local_ratelimit again` is the baseline measured a second time as a case of its",
         "own: its ratios are the measurement's own spread, which a bar's margin has to clear.",
         "",
-        "| case | req/s x native, median of rounds | rounds min-max | p99 x native, median of rounds |",
-        "|---|---:|---:|---:|",
+        "| case | req/s x native, median of rounds | rounds min-max | p99 x native, median of rounds "
+        "| rounds min-max |",
+        "|---|---:|---:|---:|---:|",
     ]
+
+    def span(case: str, what: str) -> str:
+        lo, hi = envoy.get(f"{case} {what} per round min"), envoy.get(f"{case} {what} per round max")
+        return f"{lo:.3f}-{hi:.3f}" if lo is not None and hi is not None else "–"
+
     for c in shown:
-        lo, hi = envoy.get(f"{c} rps per round min"), envoy.get(f"{c} rps per round max")
-        span = f"{lo:.3f}-{hi:.3f}" if lo is not None and hi is not None else "–"
-        out.append(f"| {c} | {envoy[f'{c} rps per round']:.3f} | {span} | {envoy[f'{c} p99 per round']:.3f} |")
+        out.append(
+            f"| {c} | {envoy[f'{c} rps per round']:.3f} | {span(c, 'rps')} | "
+            f"{envoy[f'{c} p99 per round']:.3f} | {span(c, 'p99')} |"
+        )
     return out
 
 
