@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Envoy dynamic module (libweir_envoy.so): its hooks under the fake host
-# (cargo test), then, for each Envoy release it supports, a build with that
+# (cargo test, and under Miri), then, for each Envoy release it supports, a build with that
 # release's feature and, in a venv holding that release, the wasm filter's
 # real-Envoy tests with the module loaded instead (exact limits at 2 and 4
 # workers, 429 answers, a refused configuration, shedding, throttling, p2c, a breaker,
@@ -25,6 +25,9 @@ trap cleanup EXIT
 
 cargo clippy -p weir-policy -p weir-envoy-module --all-targets --no-deps -- -D warnings
 cargo test -p weir-policy -p weir-envoy-module
+# Undefined behaviour in the hooks, the per-worker table and the kept
+# refusal, driven through the fake host.
+MIRIFLAGS="-Zmiri-disable-isolation" cargo +nightly miri test -q -p weir-envoy-module --test hooks --test per_worker
 
 target="${CARGO_TARGET_DIR:-$root/target}"
 for release in 1.38 1.39 1.40; do

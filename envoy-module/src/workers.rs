@@ -16,9 +16,9 @@
 //! or a few; threads past it go to a list under a lock (a process with more
 //! workers than that pays a lock per stream, and stays correct).
 
-use core::ptr;
+use core::ptr::{self, NonNull};
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 
 /// Threads the table holds: Envoy's `--concurrency` is one per core, and
 /// these take 16 bytes each.
@@ -28,7 +28,11 @@ const _: () = assert!(SLOTS.is_power_of_two());
 
 pub struct PerWorker<W> {
     slots: Box<[Slot<W>]>,
-    overflow: Mutex<Vec<(usize, Box<W>)>>,
+    /// Values of threads past the table, made by `Box::into_raw` and freed
+    /// by `Drop`. Raw, not boxes: growing the list moves its entries, and
+    /// moving a `Box` asserts it is the only way to its value, which the
+    /// references handed out would contradict.
+    overflow: Mutex<Vec<(usize, NonNull<W>)>>,
 }
 
 struct Slot<W> {
@@ -93,18 +97,17 @@ impl<W> PerWorker<W> {
     #[cold]
     fn overflowed(&self, me: usize, make: impl FnOnce() -> Option<W>) -> Option<&W> {
         let mut list = self.overflow.lock().ok()?;
-        let value: *const W = match list.iter().find(|(owner, _)| *owner == me) {
-            Some((_, value)) => &**value,
+        let value = match list.iter().find(|(owner, _)| *owner == me) {
+            Some(&(_, value)) => value,
             None => {
-                let boxed = Box::new(make()?);
-                let value: *const W = &*boxed;
-                list.push((me, boxed));
-                value
+                let made = NonNull::from(Box::leak(Box::new(make()?)));
+                list.push((me, made));
+                made
             }
         };
-        // SAFETY: a box is never removed from the list before `Drop`, and
-        // its contents do not move when the list grows.
-        Some(unsafe { &*value })
+        // SAFETY: this thread's own value, made above by a box and freed
+        // only by `Drop`; the list holds its address, not the value.
+        Some(unsafe { value.as_ref() })
     }
 }
 
@@ -116,6 +119,10 @@ impl<W> Drop for PerWorker<W> {
                 // SAFETY: made by `Box::into_raw` in `get_or_make`, freed once.
                 drop(unsafe { Box::from_raw(value) });
             }
+        }
+        for (_, value) in self.overflow.get_mut().unwrap_or_else(PoisonError::into_inner).drain(..) {
+            // SAFETY: made by `Box::leak` in `overflowed`, freed once.
+            drop(unsafe { Box::from_raw(value.as_ptr()) });
         }
     }
 }
