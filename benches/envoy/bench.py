@@ -238,9 +238,9 @@ def measure(name: str, filters: list, seconds: int) -> dict:
     """One case in a fresh Envoy, the only one running. A process's code and
     heap land at random addresses, and one layout can run a few percent
     faster or slower than another for its whole life (measured here: one
-    pair of processes held a ratio of 0.93 in every round of a run, the next
-    pair 0.99); a new process per round draws a new layout each time, so a
-    median over rounds is not one draw's luck."""
+    pair of processes held a ratio of 0.87-0.96 in every round of a run,
+    median 0.93, the next pair 0.99); a new process per measurement draws a
+    new layout each time, so a median over rounds is not one draw's luck."""
     with start(name, filters) as e:
         pin(e.proc.pid, 0)
         wrk(e.port, seconds=1, threads=1, connections=4)  # warm-up
