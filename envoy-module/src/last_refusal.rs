@@ -42,13 +42,11 @@ impl LastRefusal {
     pub fn send(&self, envoy: Stream, plain: &PlainRefusal<'_>) {
         let key = plain.key();
         let Ok(mut kept) = self.kept.try_borrow_mut() else {
-            // Only a hook re-entered on this worker could find it borrowed;
-            // it answers without the cache.
-            return plain
-                .send(|status, headers, body, details| envoy.send_response(status, headers, body.as_bytes(), details));
+            // Only a hook re-entered on this worker could find it borrowed.
+            return uncached(envoy, plain);
         };
         if kept.as_ref().is_none_or(|k| k.key != key) {
-            *kept = Some(Kept::of(key, plain));
+            Kept::replace(&mut kept, key, plain);
         }
         if let Some(k) = kept.as_ref() {
             // SAFETY: the names are static; the values, the body and the
@@ -59,12 +57,21 @@ impl LastRefusal {
     }
 }
 
+/// `plain`'s answer sent as it is laid out, without the kept one. Out of
+/// line and cold, as is the replacing of the kept answer: the repeated
+/// refusal's code stays a few cache lines.
+#[cold]
+#[inline(never)]
+fn uncached(envoy: Stream, plain: &PlainRefusal<'_>) {
+    plain.send(|status, headers, body, details| envoy.send_response(status, headers, body.as_bytes(), details));
+}
+
 impl Kept {
-    /// `plain`'s answer, laid out. Out of line: its buffers would make the
-    /// frame of every kept answer's send larger.
+    /// Lays `plain`'s answer out in `slot`, dropping the one kept there.
+    #[cold]
     #[inline(never)]
-    fn of(key: RefusalKey, plain: &PlainRefusal<'_>) -> Self {
-        plain.send(|status, headers, body, details| Kept::new(key, status, headers, body, details))
+    fn replace(slot: &mut Option<Kept>, key: RefusalKey, plain: &PlainRefusal<'_>) {
+        *slot = Some(plain.send(|status, headers, body, details| Kept::new(key, status, headers, body, details)));
     }
 
     fn new<'a>(

@@ -188,6 +188,10 @@ pub struct Plan<S: LimitStore> {
 /// phase runs, found without visiting the others.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Phases {
+    /// Rules without a `match`: they match every request.
+    pub unconditional: u64,
+    /// Rules with a `match`: the request is tested against these only.
+    pub conditional: u64,
     pub limit: u64,
     pub deadline: u64,
     pub throttle: u64,
@@ -202,6 +206,8 @@ impl Phases {
             rules.iter().enumerate().filter(|(_, rp)| has(rp)).fold(0u64, |m, (i, _)| m | 1u64 << i)
         };
         Phases {
+            unconditional: mask(&|rp| rp.rule.matcher == crate::config::Match::default()),
+            conditional: mask(&|rp| rp.rule.matcher != crate::config::Match::default()),
             limit: mask(&|rp| !rp.limits.is_empty()),
             deadline: mask(&|rp| rp.rule.deadline.is_some()),
             throttle: mask(&|rp| rp.throttle.is_some()),

@@ -19,7 +19,7 @@ pub fn path_only(path: &[u8]) -> &[u8] {
 }
 
 /// Whether `m` matches; `header` looks a request header up by lowercase name.
-pub fn matches<V: AsRef<[u8]>>(m: &Match, req: &Request, mut header: impl FnMut(&str) -> Option<V>) -> bool {
+pub fn matches<V: AsRef<[u8]>>(m: &Match, req: &Request, header: impl FnMut(&str) -> Option<V>) -> bool {
     if let Some(method) = &m.method {
         if req.method.as_deref() != Some(method.as_bytes()) {
             return false;
@@ -40,7 +40,14 @@ pub fn matches<V: AsRef<[u8]>>(m: &Match, req: &Request, mut header: impl FnMut(
             }
         }
     }
-    m.headers.iter().all(|h| match h {
+    m.headers.is_empty() || headers_match(&m.headers, header)
+}
+
+/// Out of line: a rule matching on method or path only (or on nothing)
+/// stays a few cache lines.
+#[inline(never)]
+fn headers_match<V: AsRef<[u8]>>(headers: &[HeaderMatch], mut header: impl FnMut(&str) -> Option<V>) -> bool {
+    headers.iter().all(|h| match h {
         HeaderMatch::Present(name) => header(name).is_some(),
         HeaderMatch::Equals(name, value) => header(name).is_some_and(|v| v.as_ref() == value.as_bytes()),
     })

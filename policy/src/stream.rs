@@ -53,6 +53,30 @@ fn each<S: LimitStore>(plan: &Plan<S>, mut mask: u64) -> impl Iterator<Item = (u
     })
 }
 
+/// The request line parts some rule reads. Out of line, as is the
+/// matching: in Envoy every cache line of code a request runs is a miss
+/// (Envoy's own work between two requests evicts it), so the code a plain
+/// limit runs is kept to a few lines and what it skips goes elsewhere.
+#[inline(never)]
+fn read_request<S: LimitStore>(plan: &Plan<S>, ex: &impl Exchange) -> Request {
+    Request {
+        path: if plan.needs_path { ex.request_header(":path").map(|v| v.into_owned()) } else { None },
+        method: if plan.needs_method { ex.request_header(":method").map(|v| v.into_owned()) } else { None },
+    }
+}
+
+/// Of the rules with a `match`, those the request meets (bit = index).
+#[inline(never)]
+fn matching<S: LimitStore>(plan: &Plan<S>, req: &Request, ex: &impl Exchange) -> u64 {
+    let mut matched = 0u64;
+    for (i, rp) in each(plan, plan.phases.conditional) {
+        if request::matches(&rp.rule.matcher, req, |name| ex.request_header(name)) {
+            matched |= 1 << i;
+        }
+    }
+    matched
+}
+
 /// What [`Stream::check`] decided.
 #[derive(Debug)]
 pub enum Checked<'p> {
@@ -87,32 +111,42 @@ impl Stream {
         let Err(refusal) = self.decide(plan, ex, now) else { return Checked::Pass };
         self.forget(plan);
         let Some(rp) = plan.rules.get(refusal.rule) else { return Checked::Pass };
-        let grpc = rules::deadline::is_grpc(ex);
         if let Some(fallback) = rp.rule.fallback.as_ref().filter(|_| refusal.may_fall_back()) {
-            plan.metrics.inc(rp.counters.fallback);
-            if let Fallback::Cluster { cluster, header } = fallback {
-                ex.set_request_header(header, cluster.as_bytes());
-                self.notes = Admitted::default();
-                self.rerouted = Some(refusal.rule);
-                return Checked::Pass;
-            }
-            self.answered = true;
-            return answer::fallback(&rp.rule.name, fallback, &refusal, grpc).map_or(Checked::Pass, Checked::Answer);
+            return self.fall_back(plan, rp, fallback, refusal, ex);
         }
         self.answered = true;
+        let grpc = rules::deadline::is_grpc(ex);
         Checked::Refused(PlainRefusal { rule: &rp.rule.name, debug_headers: rp.rule.debug_headers, refusal, grpc })
     }
 
+    /// A refusal answered by its rule's `fallback`. Out of line: the plain
+    /// refusal's code stays a few cache lines.
+    #[inline(never)]
+    fn fall_back<'p, S: LimitStore>(
+        &mut self,
+        plan: &Plan<S>,
+        rp: &RulePlan<S>,
+        fallback: &Fallback,
+        refusal: Refusal,
+        ex: &mut impl Exchange,
+    ) -> Checked<'p> {
+        plan.metrics.inc(rp.counters.fallback);
+        if let Fallback::Cluster { cluster, header } = fallback {
+            ex.set_request_header(header, cluster.as_bytes());
+            self.notes = Admitted::default();
+            self.rerouted = Some(refusal.rule);
+            return Checked::Pass;
+        }
+        self.answered = true;
+        let grpc = rules::deadline::is_grpc(ex);
+        answer::fallback(&rp.rule.name, fallback, &refusal, grpc).map_or(Checked::Pass, Checked::Answer)
+    }
+
     fn decide<S: LimitStore>(&mut self, plan: &Plan<S>, ex: &mut impl Exchange, now: u64) -> Result<(), Refusal> {
-        let req = Request {
-            path: if plan.needs_path { ex.request_header(":path").map(|v| v.into_owned()) } else { None },
-            method: if plan.needs_method { ex.request_header(":method").map(|v| v.into_owned()) } else { None },
-        };
-        let mut matched = 0u64;
-        for (i, rp) in plan.rules.iter().enumerate() {
-            if request::matches(&rp.rule.matcher, &req, |name| ex.request_header(name)) {
-                matched |= 1 << i;
-            }
+        let req = if plan.needs_path || plan.needs_method { read_request(plan, ex) } else { Request::default() };
+        let mut matched = plan.phases.unconditional;
+        if plan.phases.conditional != 0 {
+            matched |= matching(plan, &req, ex);
         }
         let phases = &plan.phases;
         for (i, rp) in each(plan, matched & phases.limit) {
@@ -235,6 +269,7 @@ impl Stream {
 
     /// Reports the upstream's answer (`status` `None`: it never came) to
     /// every throttle, shedder and picker that let this request through.
+    #[inline(never)]
     fn complete<S: LimitStore, E: Exchange>(&mut self, plan: &Plan<S>, ex: Option<&E>, now: u64, status: Option<u32>) {
         // The CPU header is read once (shed and pick usually share
         // `x-weir-cpu`), and never when no response came.
@@ -332,9 +367,13 @@ impl Stream {
     /// refuses a picked request but the breaker, whose decision the pick
     /// was gated on (a cluster it would refuse is left out of the draw).
     fn forget<S: LimitStore>(&mut self, plan: &Plan<S>) {
-        if !self.pending() {
-            return;
+        if self.pending() {
+            self.forget_pending(plan);
         }
+    }
+
+    #[inline(never)]
+    fn forget_pending<S: LimitStore>(&mut self, plan: &Plan<S>) {
         if let Some((rp, held)) = self.breaker.take().and_then(|(i, h)| Some((plan.rules.get(i)?, h))) {
             rules::breaker::cancel(rp, held);
         }

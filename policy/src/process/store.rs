@@ -122,7 +122,9 @@ impl LimitStore for ProcessStore {
         Ok(acquire_atomic(gcra, bucket, now, cost))
     }
 
-    #[inline]
+    /// Out of line: a keyed table's probing would spread an unkeyed
+    /// limit's code over more cache lines.
+    #[inline(never)]
     fn acquire_keyed(
         &self,
         table: &Arc<Table>,

@@ -13,7 +13,17 @@ use weir_core::hash::{hash_key_seeded, HashSeed};
 /// The key hash for this request under `seed`; `None` when the request
 /// lacks what the limit keys on (then the limit does not apply). A
 /// `debug_raw_header` key is a hash already and is used as given.
+#[inline]
 pub fn hash(seed: &HashSeed, key: &KeySource, req: &Request, ex: &impl Exchange) -> Option<u64> {
+    match key {
+        KeySource::None => Some(0),
+        keyed => hash_keyed(seed, keyed, req, ex),
+    }
+}
+
+/// Out of line: a limit without a key stays a few cache lines.
+#[inline(never)]
+fn hash_keyed(seed: &HashSeed, key: &KeySource, req: &Request, ex: &impl Exchange) -> Option<u64> {
     match key {
         KeySource::None => Some(0),
         KeySource::RawHeader(name) => request::parse_uint(&ex.request_header(name)?),

@@ -4,6 +4,7 @@ use super::key;
 use super::Refusal;
 use crate::config::{Limit, Mode, OnStateError};
 use crate::exchange::Exchange;
+use crate::hot_keys::LimitHotKeys;
 use crate::plan::{LimitPlan, LimitState, Plan, RulePlan};
 use crate::request::{self, Request};
 use crate::store::{state_error_decision, LimitStore, StateError};
@@ -89,17 +90,13 @@ fn decide<S: LimitStore>(
     now: u64,
 ) -> Step {
     let Some(hash) = key::hash(&plan.key_seed, &limit.key, req, ex) else { return Step::Skipped };
-    // Counted whatever the decision (a key refused often is hot too); a
-    // report being read elsewhere skips one count rather than wait.
-    if let Some(Ok(mut hot)) = lp.hot.as_ref().map(|h| h.try_borrow_mut()) {
-        hot.record(now, hash, || key::shown(&limit.key, req, ex));
+    if let Some(hot) = &lp.hot {
+        record_hot(hot, limit, hash, req, ex, now);
     }
-    let cost = limit
-        .cost_header
-        .as_deref()
-        .and_then(|name| ex.request_header(name))
-        .and_then(|v| request::parse_uint(&v))
-        .unwrap_or(limit.cost);
+    let cost = match &limit.cost_header {
+        None => limit.cost,
+        Some(name) => cost_of(name, ex, limit.cost),
+    };
     let result = match (&lp.state, &lp.lease) {
         (LimitState::Bucket(bucket), Some(lease)) => {
             leased(&plan.store, bucket, limit, lease, plan.clock_base, now, cost)
@@ -113,6 +110,23 @@ fn decide<S: LimitStore>(
         Ok(decision) => Step::Refused(decision),
         Err(e) => state_error(plan, rp, ex, e),
     }
+}
+
+/// Counts the key whatever the decision (a key refused often is hot too); a
+/// report being read elsewhere skips one count rather than wait. Out of
+/// line, as are the cost header and the lease: the plain limit's code stays
+/// a few cache lines, and in Envoy each line a request touches is a miss.
+#[inline(never)]
+fn record_hot(hot: &RefCell<LimitHotKeys>, limit: &Limit, hash: u64, req: &Request, ex: &impl Exchange, now: u64) {
+    if let Ok(mut hot) = hot.try_borrow_mut() {
+        hot.record(now, hash, || key::shown(&limit.key, req, ex));
+    }
+}
+
+/// The request's cost from its `cost_header`, else `default`.
+#[inline(never)]
+fn cost_of(header: &str, ex: &impl Exchange, default: u64) -> u64 {
+    ex.request_header(header).and_then(|v| request::parse_uint(&v)).unwrap_or(default)
 }
 
 /// The store failed: counted, logged, and the rule's `on_state_error`.
@@ -135,6 +149,7 @@ fn state_error<S: LimitStore>(plan: &Plan<S>, rp: &RulePlan<S>, ex: &impl Exchan
 /// Core's lease keeps expiries in 40 bits of ~1 ms ticks (2^60 ns), which
 /// Envoy's clock (wall-clock ns since 1970, past 2^60) overflows, so the
 /// lease runs on the time since this VM was configured (`base`).
+#[inline(never)]
 fn leased<S: LimitStore>(
     store: &S,
     bucket: &S::Bucket,
