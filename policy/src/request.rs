@@ -2,12 +2,15 @@
 //! the fuzzer can drive them with any bytes a client could send.
 
 use crate::config::{HeaderMatch, Match};
+use std::borrow::Cow;
 
-/// The request attributes rules look at, read once per request.
+/// The request attributes rules look at, read once per request and
+/// borrowed from the host's request (nothing is copied) for as long as the
+/// rules that match on them and the limits that key on them decide.
 #[derive(Debug, Default)]
-pub struct Request {
-    pub path: Option<Vec<u8>>,
-    pub method: Option<Vec<u8>>,
+pub struct Request<'a> {
+    pub path: Option<Cow<'a, [u8]>>,
+    pub method: Option<Cow<'a, [u8]>>,
 }
 
 /// The path without its query string.
@@ -107,10 +110,10 @@ mod tests {
             headers: vec![HeaderMatch::Equals("x-t".into(), "a".into())],
             ..Match::default()
         };
-        let req = Request { path: Some(b"/api/x?q=1".to_vec()), method: Some(b"GET".to_vec()) };
+        let req = Request { path: Some(Cow::Borrowed(b"/api/x?q=1")), method: Some(Cow::Borrowed(b"GET")) };
         assert!(matches(&m, &req, |_| Some(b"a".to_vec())));
         assert!(!matches(&m, &req, |_| Some(b"b".to_vec())));
-        let post = Request { method: Some(b"POST".to_vec()), ..req };
+        let post = Request { method: Some(Cow::Borrowed(b"POST")), ..req };
         assert!(!matches(&m, &post, |_| Some(b"a".to_vec())));
     }
 

@@ -58,10 +58,10 @@ fn each<S: LimitStore>(plan: &Plan<S>, mut mask: u64) -> impl Iterator<Item = (u
 /// (Envoy's own work between two requests evicts it), so the code a plain
 /// limit runs is kept to a few lines and what it skips goes elsewhere.
 #[inline(never)]
-fn read_request<S: LimitStore>(plan: &Plan<S>, ex: &impl Exchange) -> Request {
+fn read_request<'e, S: LimitStore>(plan: &Plan<S>, ex: &'e impl Exchange) -> Request<'e> {
     Request {
-        path: if plan.needs_path { ex.request_header(":path").map(|v| v.into_owned()) } else { None },
-        method: if plan.needs_method { ex.request_header(":method").map(|v| v.into_owned()) } else { None },
+        path: if plan.needs_path { ex.request_header(":path") } else { None },
+        method: if plan.needs_method { ex.request_header(":method") } else { None },
     }
 }
 
@@ -143,17 +143,21 @@ impl Stream {
     }
 
     fn decide<S: LimitStore>(&mut self, plan: &Plan<S>, ex: &mut impl Exchange, now: u64) -> Result<(), Refusal> {
-        let req = if plan.needs_path || plan.needs_method { read_request(plan, ex) } else { Request::default() };
+        // The request line is borrowed from the exchange while the matching
+        // and the limits read it; the later phases may set headers.
+        let read = &*ex;
+        let req = if plan.needs_path || plan.needs_method { read_request(plan, read) } else { Request::default() };
         let mut matched = plan.phases.unconditional;
         if plan.phases.conditional != 0 {
-            matched |= matching(plan, &req, ex);
+            matched |= matching(plan, &req, read);
         }
         let phases = &plan.phases;
         for (i, rp) in each(plan, matched & phases.limit) {
-            if let Some(r) = rules::limit::run(plan, i, rp, &req, ex, now, &mut self.notes) {
+            if let Some(r) = rules::limit::run(plan, i, rp, &req, read, now, &mut self.notes) {
                 return Err(r);
             }
         }
+        drop(req);
         if matched & (phases.deadline | phases.throttle | phases.shed | phases.pick | phases.breaker) == 0 {
             return Ok(());
         }
