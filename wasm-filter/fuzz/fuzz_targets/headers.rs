@@ -3,6 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use std::borrow::Cow;
 use weir_filter::config::{HeaderMatch, Match};
 use weir_filter::keyed;
 use weir_filter::request::{self, Request};
@@ -20,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
         headers: vec![HeaderMatch::Equals("x-t".into(), "a".into()), HeaderMatch::Present("x-p".into())],
         ..Match::default()
     };
-    let req = Request { path: Some(path.clone()), method: Some(method) };
+    let req = Request { path: Some(Cow::Borrowed(&path)), method: Some(Cow::Borrowed(&method)) };
     let _ = request::matches(&m, &req, |_| Some(header.clone()));
     let only = request::path_only(&path);
     assert!(only.len() <= path.len());
