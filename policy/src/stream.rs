@@ -144,7 +144,8 @@ impl Stream {
 
     fn decide<S: LimitStore>(&mut self, plan: &Plan<S>, ex: &mut impl Exchange, now: u64) -> Result<(), Refusal> {
         // The request line is borrowed from the exchange while the matching
-        // and the limits read it; the later phases may set headers.
+        // and the limits read it, and dropped before the later phases,
+        // which may set headers.
         let read = &*ex;
         let req = if plan.needs_path || plan.needs_method { read_request(plan, read) } else { Request::default() };
         let mut matched = plan.phases.unconditional;
