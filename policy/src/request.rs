@@ -4,9 +4,10 @@
 use crate::config::{HeaderMatch, Match};
 use std::borrow::Cow;
 
-/// The request attributes rules look at, read once per request and
-/// borrowed from the host's request (nothing is copied) for as long as the
-/// rules that match on them and the limits that key on them decide.
+/// The request attributes rules look at, read once per request, as the
+/// host hands them (borrowed where it lends its own bytes: nothing is
+/// copied) for as long as the rules that match on them and the limits that
+/// key on them decide.
 #[derive(Debug, Default)]
 pub struct Request<'a> {
     pub path: Option<Cow<'a, [u8]>>,

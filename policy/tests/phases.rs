@@ -33,3 +33,28 @@ fn each_phase_names_the_rules_that_have_it() {
         }
     );
 }
+
+#[test]
+fn a_rule_without_a_match_meets_every_request_and_one_with_a_match_only_its_own() {
+    use weir_policy::process::{ProcessPolicy, RequestView};
+    let p = ProcessPolicy::from_json_at(
+        r#"{"rules": [
+            {"name": "api", "match": {"path_prefix": "/api", "method": "GET"}, "limit": {"rate": 1, "per": "1h"}},
+            {"name": "all", "limit": {"rate": 3, "per": "1h"}}
+        ]}"#,
+        0,
+        7,
+    )
+    .unwrap();
+    let request = |method: &'static [u8], path: &'static [u8]| RequestView { method, path, ..RequestView::default() };
+    let refused_by = |method, path| p.check_at(&request(method, path), 0).refusal.map(|r| r.rule);
+    assert_eq!(refused_by(b"GET", b"/api/a"), None, "both rules admit; each spends a token");
+    assert_eq!(refused_by(b"GET", b"/api/b?q=1"), Some("api".into()), "api's one token is spent");
+    assert_eq!(refused_by(b"POST", b"/api/a"), None, "not api's method: only `all` decides");
+    assert_eq!(refused_by(b"GET", b"/other"), None, "not api's path: `all` spends its third token");
+    assert_eq!(
+        refused_by(b"GET", b"/other"),
+        Some("all".into()),
+        "`all`'s three tokens went to the requests api let by"
+    );
+}
