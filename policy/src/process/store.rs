@@ -122,9 +122,7 @@ impl LimitStore for ProcessStore {
         Ok(acquire_atomic(gcra, bucket, now, cost))
     }
 
-    /// Out of line: a keyed table's probing would spread an unkeyed
-    /// limit's code over more cache lines.
-    #[inline(never)]
+    #[inline]
     fn acquire_keyed(
         &self,
         table: &Arc<Table>,
