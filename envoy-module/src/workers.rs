@@ -28,7 +28,7 @@ const _: () = assert!(SLOTS.is_power_of_two());
 
 pub struct PerWorker<W> {
     slots: Box<[Slot<W>]>,
-    /// Values of threads past the table, made by `Box::into_raw` and freed
+    /// Values of threads past the table, made by `Box::leak` and freed
     /// by `Drop`. Raw, not boxes: growing the list moves its entries, and
     /// moving a `Box` asserts it is the only way to its value, which the
     /// references handed out would contradict.
