@@ -26,9 +26,19 @@ WEIR_ALT_MODULE: a folder holding another build of libweir_envoy.so, run as
 module's floor, benches/envoy/empty-module;
 BENCH_CASES: comma-separated case names to run (native always runs), which
 may also name the raw floor's extra variants (see EXTRA).
+
+PACED_LOAD (e.g. 0.5): after its wrk run, each Envoy also serves requests
+at a fixed rate, open loop (benches/envoy/paced), PACED_LOAD times what the
+path's baseline served in the first round. wrk's p99 is taken at
+saturation, where eight busy connections queue behind Envoy, so a filter a
+few percent slower shows a p99 that much higher whatever it adds to one
+request; the paced p99 is a request's own latency below saturation. It is
+off by default: on a machine whose other processes preempt Envoy for
+milliseconds at a time, those stalls set the paced p99 (see README.md).
 """
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -87,6 +97,7 @@ UNLIMITED_KEYED = {
 # One token an hour: after the first request every answer is a 429.
 REFUSING = {"rules": [{"name": "bench", "limit": {"rate": 1, "per": "1h", "burst": 1}}]}
 HERE = Path(__file__).resolve().parent
+PACED = HERE / "paced/target/release/paced"
 EMPTY_WASM = HERE / "empty-filter/target/wasm32-wasip1/release/empty_filter.wasm"
 RAW_TARGET = HERE / "empty-raw/target"
 # The raw floor and its variants: Cargo features -> where that build lands.
@@ -110,6 +121,7 @@ def build_floors() -> None:
     subprocess.run(cargo + ["--manifest-path", str(HERE / "empty-filter/Cargo.toml")], check=True)
     native = ["cargo", "build", "--release", "-q", "--manifest-path", str(HERE / "empty-module/Cargo.toml")]
     subprocess.run(native, check=True)
+    subprocess.run(["cargo", "build", "--release", "-q", "--manifest-path", str(HERE / "paced/Cargo.toml")], check=True)
     raw = cargo + ["--manifest-path", str(HERE / "empty-raw/Cargo.toml")]
     for features, target in RAW_BUILDS.items():
         env = {**os.environ, "CARGO_TARGET_DIR": str(target)}
@@ -209,18 +221,24 @@ def main() -> None:
     build_floors()
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "weir-envoy-module"], check=True, cwd=ROOT)
     results: dict[str, list[dict]] = {name: [] for name in cases}
+    load = float(os.environ.get("PACED_LOAD", "0"))
+    # Each path's paced rate, fixed by its baseline's first round (which
+    # runs before the cases held to it) so every case gets the same.
+    rates: dict[str, float] = {}
     for r in range(rounds):
         # Every other round runs backwards, so a drift of the machine
         # during a round weighs on a case and its baseline alike.
         for name in order(list(cases), reverse=r % 2 == 1):
-            res = measure(name, cases[name], seconds)
+            paced_rate = (lambda rps, b=baseline(name): rates.setdefault(b, load * rps)) if load > 0 else None
+            res = measure(name, cases[name], seconds, paced_rate)
             results[name].append(res)
+            paced = f"; at {res['paced_rate']:.0f} req/s p99 {res['paced_p99_us']:.0f} us" if paced_rate else ""
             print(
                 f"round {r + 1} {name}: {res['rps']:.0f} req/s p99 {res['p99_us']:.0f} us "
-                f"cpu {res['cpu_us']:.2f} us/req",
+                f"cpu {res['cpu_us']:.2f} us/req{paced}",
                 file=sys.stderr,
             )
-    report(results, rounds, seconds)
+    report(results, rounds, seconds, load)
 
 
 def order(names: list[str], reverse: bool) -> list[str]:
@@ -234,19 +252,28 @@ def order(names: list[str], reverse: bool) -> list[str]:
     return ordered[::-1] if reverse else ordered
 
 
-def measure(name: str, filters: list, seconds: int) -> dict:
+def measure(name: str, filters: list, seconds: int, paced_rate) -> dict:
     """One case in a fresh Envoy, the only one running. A process's code and
     heap land at random addresses, and one layout can run a few percent
     faster or slower than another for its whole life (measured here: one
     pair of processes held a ratio of 0.87-0.96 in every round of a run,
     median 0.93, the next pair 0.99); a new process per measurement draws a
-    new layout each time, so a median over rounds is not one draw's luck."""
+    new layout each time, so a median over rounds is not one draw's luck.
+    `paced_rate(rps)`, if given, is the rate to serve open loop after the
+    wrk run, from the rps that run measured."""
     with start(name, filters) as e:
         pin(e.proc.pid, 0)
         wrk(e.port, seconds=1, threads=1, connections=4)  # warm-up
         cpu_before = cpu_seconds(e.proc.pid)
         res = wrk_pinned(e.port, seconds)
         res["cpu_us"] = (cpu_seconds(e.proc.pid) - cpu_before) * 1e6 / max(res["total"], 1)
+        if paced_rate is None:
+            return res
+        rate = paced_rate(res["rps"])
+        paced = paced_pinned(e.port, rate, seconds)
+        if paced["answered"] < paced["due"]:
+            raise RuntimeError(f"{name}: {paced['due'] - paced['answered']} paced requests unanswered at {rate:.0f} req/s")
+        res["paced_rate"], res["paced_p99_us"] = rate, paced["p99_us"]
         return res
 
 
@@ -275,7 +302,20 @@ def wrk_pinned(port: int, seconds: int) -> dict:
         os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
 
 
-def report(results: dict[str, list[dict]], rounds: int, seconds: int) -> None:
+def paced_pinned(port: int, rate: float, seconds: int) -> dict:
+    """The paced run, from CPU 1 as wrk's."""
+    os.sched_setaffinity(0, {1})
+    try:
+        out = subprocess.run([str(PACED), str(port), f"{rate:.0f}", str(seconds)], capture_output=True, text=True,
+                             timeout=seconds + 30)
+    finally:
+        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+    if out.returncode != 0:
+        raise RuntimeError(f"paced failed: {out.stderr.strip()}")
+    return json.loads(out.stdout)
+
+
+def report(results: dict[str, list[dict]], rounds: int, seconds: int, load: float) -> None:
     base = {n: baseline(n) for n in results}
     med = {n: statistics.median(r["rps"] for r in rs) for n, rs in results.items()}
     p99 = {n: statistics.median(r["p99_us"] for r in rs) for n, rs in results.items()}
@@ -284,14 +324,22 @@ def report(results: dict[str, list[dict]], rounds: int, seconds: int) -> None:
     # most of a busy machine's drift; its median is the steadier figure.
     rounds_rps = {n: [r["rps"] / br["rps"] for r, br in zip(rs, results[base[n]])] for n, rs in results.items()}
     rounds_p99 = {n: [r["p99_us"] / br["p99_us"] for r, br in zip(rs, results[base[n]])] for n, rs in results.items()}
+    paced = {
+        n: [r["paced_p99_us"] / br["paced_p99_us"] for r, br in zip(rs, results[base[n]])]
+        for n, rs in results.items()
+        if load > 0
+    }
     print(f"\n{rounds} interleaved rounds of {seconds} s, wrk -t1 -c8 on CPU 1, Envoy --concurrency 1 on CPU 0")
+    if paced:
+        print(f"then {seconds} s paced at {load:g} x the path's baseline's first-round req/s (open loop, 8 connections)")
     print("(refusing cases are compared with local_ratelimit refusing, the others with local_ratelimit admitting)\n")
     print(
         "| case | req/s median | req/s min-max | p99 us median | x native req/s | x native per round "
         "| x native p99 | Envoy CPU us/req | x native p99 per round | x native per round min-max "
         "| x native p99 per round min-max |"
+        + (" paced p99 us median | paced x native p99 per round | paced x native p99 per round min-max |" if paced else "")
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---" * (14 if paced else 11) + "|")
     for n, rs in results.items():
         lo, hi = min(r["rps"] for r in rs), max(r["rps"] for r in rs)
         b = base[n]
@@ -300,8 +348,13 @@ def report(results: dict[str, list[dict]], rounds: int, seconds: int) -> None:
             f"{med[n] / med[b]:.2f} | {statistics.median(rounds_rps[n]):.3f} | {p99[n] / p99[b]:.2f} | "
             f"{cpu[n]:.2f} | {statistics.median(rounds_p99[n]):.3f} | "
             f"{min(rounds_rps[n]):.3f}-{max(rounds_rps[n]):.3f} | {min(rounds_p99[n]):.3f}-{max(rounds_p99[n]):.3f} |"
+            + (
+                f" {statistics.median(r['paced_p99_us'] for r in rs):.0f} | {statistics.median(paced[n]):.3f} | "
+                f"{min(paced[n]):.3f}-{max(paced[n]):.3f} |"
+                if paced
+                else ""
+            )
         )
-
 
 if __name__ == "__main__":
     main()
