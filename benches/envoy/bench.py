@@ -22,8 +22,9 @@ WEIR_FILTER_WASM: the filter to load (default target/wasm32-wasip1/release);
 WEIR_ALT_WASM: another build of it, run as one more case;
 WEIR_ALT_MODULE: a folder holding another build of libweir_envoy.so, run as
 "weir native (alt)" and "weir native refusing (alt)" beside the current one;
-"empty module" and "empty module refusing" (BENCH_CASES) are the dynamic
-module's floor, benches/envoy/empty-module;
+"empty module" and "empty module refusing" are the dynamic module's
+floor, benches/envoy/empty-module (every hook a no-op, weir's 429 sent
+from constants);
 BENCH_CASES: comma-separated case names to run (native always runs), which
 may also name the raw floor's extra variants (see EXTRA).
 
@@ -140,30 +141,6 @@ def with_code(filter_config: dict, path: Path) -> dict:
 WEIR_LEASED = wasm_filter(
     {"rules": [{"name": "bench", "limit": {"rate": HUGE, "per": "1s", "burst": HUGE, "lease": 256}}]}
 )
-ALT_WASM = os.environ.get("WEIR_ALT_WASM")
-CASES = {
-    "native local_ratelimit": [NATIVE],
-    "native local_ratelimit again": [NATIVE],
-    "weir native": [module_filter(UNLIMITED)],
-    "weir native keyed": [module_filter(UNLIMITED_KEYED)],
-    "no filter": [],
-    "empty Rust SDK filter": [with_code(WEIR, EMPTY_WASM)],
-    "empty raw filter": [with_code(WEIR, raw_wasm(""))],
-    "empty raw + clock + shared get/CAS": [with_code(WEIR, raw_wasm("clock,shared"))],
-    "weir": [WEIR],
-    "weir keyed": [WEIR_KEYED],
-    "weir lease 256": [WEIR_LEASED],
-    "native local_ratelimit refusing": [NATIVE_REFUSING],
-    "weir native refusing": [module_filter(REFUSING)],
-    "weir refusing": [wasm_filter(REFUSING)],
-}
-
-
-def baseline(case: str) -> str:
-    """Each case's ratios are taken against the native filter on the same path."""
-    return "native local_ratelimit refusing" if "refusing" in case else "native local_ratelimit"
-
-
 # The floor of a dynamic module (empty-module/): every hook, none doing
 # anything; "refuse" sends weir's 429 from constants. Its distance to
 # local_ratelimit is the ABI's own cost per stream.
@@ -183,15 +160,41 @@ def empty_module(config: str) -> dict:
     }
 
 
+ALT_WASM = os.environ.get("WEIR_ALT_WASM")
+CASES = {
+    "native local_ratelimit": [NATIVE],
+    "native local_ratelimit again": [NATIVE],
+    "weir native": [module_filter(UNLIMITED)],
+    "weir native keyed": [module_filter(UNLIMITED_KEYED)],
+    # The module's floor, in every run, so its bars are read beside it.
+    "empty module": [empty_module("pass")],
+    "no filter": [],
+    "empty Rust SDK filter": [with_code(WEIR, EMPTY_WASM)],
+    "empty raw filter": [with_code(WEIR, raw_wasm(""))],
+    "empty raw + clock + shared get/CAS": [with_code(WEIR, raw_wasm("clock,shared"))],
+    "weir": [WEIR],
+    "weir keyed": [WEIR_KEYED],
+    "weir lease 256": [WEIR_LEASED],
+    "native local_ratelimit refusing": [NATIVE_REFUSING],
+    "weir native refusing": [module_filter(REFUSING)],
+    "empty module refusing": [empty_module("refuse")],
+    "weir refusing": [wasm_filter(REFUSING)],
+}
+
+
+def baseline(case: str) -> str:
+    """Each case's ratios are taken against the native filter on the same path."""
+    return "native local_ratelimit refusing" if "refusing" in case else "native local_ratelimit"
+
+
 # Run only when named in BENCH_CASES: the raw floor with each host call
-# added in turn, to price them one by one; the module floor.
+# added in turn, to price them one by one.
 EXTRA = {
     "empty raw + stream callbacks": [with_code(WEIR, raw_wasm("stream-callbacks"))],
     "empty raw + clock read": [with_code(WEIR, raw_wasm("clock"))],
     "empty raw + clock + shared get": [with_code(WEIR, raw_wasm("clock,shared-get"))],
-    "empty module": [empty_module("pass")],
-    "empty module refusing": [empty_module("refuse")],
 }
+
 # Cases whose Envoy finds its module in another folder than weir's build.
 MODULE_DIRS = {"empty module": EMPTY_MODULE_DIR, "empty module refusing": EMPTY_MODULE_DIR}
 if ALT_WASM:  # another build of the filter, e.g. other profile settings

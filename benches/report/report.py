@@ -124,8 +124,15 @@ def markdown(cases: Cases, meta: str, results: List[Tuple[Bar, Optional[Tuple[fl
     return "\n".join(out) + "\n"
 
 
-# The Envoy cases held to a per-round bar, and the baseline measured twice.
-ROUND_CASES = ("native local_ratelimit again", "weir native", "weir native refusing")
+# The Envoy cases held to a per-round bar, the baseline measured twice, and
+# the module's floor (the dynamic-module ABI with hooks that do nothing).
+ROUND_CASES = (
+    "native local_ratelimit again",
+    "weir native",
+    "weir native refusing",
+    "empty module",
+    "empty module refusing",
+)
 
 
 def envoy_rounds(envoy: Dict[str, float]) -> List[str]:
@@ -141,6 +148,8 @@ def envoy_rounds(envoy: Dict[str, float]) -> List[str]:
         "Each round runs `local_ratelimit` and then the cases held to it, each in a fresh Envoy.",
         "`native local_ratelimit again` is the baseline measured a second time as a case of its",
         "own: its ratios are the measurement's own spread, which a bar's margin has to clear.",
+        "`empty module` is the floor of any dynamic module: every hook a no-op, refusing with",
+        "weir's 429 from constants; what weir adds is its distance to that row.",
         "",
         "| case | req/s x native, median of rounds | rounds min-max | p99 x native, median of rounds "
         "| rounds min-max |",
