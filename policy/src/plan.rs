@@ -181,6 +181,12 @@ pub struct Plan<S: LimitStore> {
     pub needs_grpc_status: bool,
     /// Which rules take part in each phase, so a check visits only those.
     pub phases: Phases,
+    /// The policy is one rule without a `match` whose only action is one
+    /// limit on an unkeyed bucket at a fixed cost, without a lease, hot
+    /// keys, a fallback or debug headers: most proxies' whole
+    /// policy, which a check decides without the phases
+    /// ([`crate::rules::limit::run_plain`]).
+    pub one_plain_limit: bool,
 }
 
 /// For each phase of a check, the rules (bit = index) that have it: a
@@ -216,6 +222,20 @@ impl Phases {
             breaker: mask(&|rp| rp.rule.breaker.is_some()),
         }
     }
+}
+
+/// See [`Plan::one_plain_limit`].
+fn is_one_plain_limit<S: LimitStore>(rules: &[RulePlan<S>], phases: &Phases) -> bool {
+    let [rp] = rules else { return false };
+    let ([limit], [lp]) = (rp.rule.limits.as_slice(), rp.limits.as_slice()) else { return false };
+    phases.unconditional == 1
+        && (phases.deadline | phases.throttle | phases.shed | phases.pick | phases.breaker) == 0
+        && rp.rule.fallback.is_none()
+        && !rp.rule.debug_headers
+        && limit.cost_header.is_none()
+        && matches!(lp.state, LimitState::Bucket(_))
+        && lp.lease.is_none()
+        && lp.hot.is_none()
 }
 
 /// Binds `config` to this worker at `now`, resolving every limit's state in
@@ -321,7 +341,9 @@ pub fn build<S: LimitStore>(config: Config, store: S, now: u64, seed: u64) -> Re
             || r.rule.breaker.as_ref().is_some_and(|b| !b.grpc_failures.is_empty())
     });
     let phases = Phases::of(&rules);
+    let one_plain_limit = is_one_plain_limit(&rules, &phases) && config.hot_keys_path.is_none();
     Ok(Plan {
+        one_plain_limit,
         phases,
         rules,
         store,

@@ -9,6 +9,8 @@
 //! breaker that let it through; a request weir answered itself teaches none
 //! of them. A refusal is answered by the refusing rule's `fallback` when it
 //! has one: a configured answer, or the request sent to a degraded cluster.
+//! A policy of one plain limit ([`Plan::one_plain_limit`]) has nothing for
+//! the phases to order, and is decided without them.
 //!
 //! An upstream answer carrying `x-weir-no-retry: 1` is an overload a weir
 //! further down decided. The breaker does not count it (see
@@ -104,6 +106,9 @@ impl Stream {
     /// is put into words, so a host can send it without allocating.
     pub fn check<'p, S: LimitStore>(&mut self, plan: &'p Plan<S>, ex: &mut impl Exchange, now: u64) -> Checked<'p> {
         self.started = now;
+        if plan.one_plain_limit {
+            return self.check_plain(plan, ex, now);
+        }
         if let Some(report) = plan.hot_keys_path.as_ref().and_then(|_| crate::hot_keys::answer(plan, ex, now)) {
             self.answered = true;
             return Checked::Answer(report);
@@ -117,6 +122,18 @@ impl Stream {
         self.answered = true;
         let grpc = rules::deadline::is_grpc(ex);
         Checked::Refused(PlainRefusal { rule: &rp.rule.name, debug_headers: rp.rule.debug_headers, refusal, grpc })
+    }
+
+    /// [`Stream::check`] for a plan that is one plain limit
+    /// ([`Plan::one_plain_limit`]): what the phases would do for it, with
+    /// nothing pending to forget and no fallback to try.
+    #[inline(always)]
+    fn check_plain<'p, S: LimitStore>(&mut self, plan: &'p Plan<S>, ex: &impl Exchange, now: u64) -> Checked<'p> {
+        let Some(refusal) = rules::limit::run_plain(plan, ex, now, &mut self.notes) else { return Checked::Pass };
+        self.answered = true;
+        let grpc = rules::deadline::is_grpc(ex);
+        let rule = plan.rules.first().map_or("", |rp| rp.rule.name.as_str());
+        Checked::Refused(PlainRefusal { rule, debug_headers: false, refusal, grpc })
     }
 
     /// A refusal answered by its rule's `fallback`. Out of line: the plain
