@@ -182,10 +182,11 @@ pub struct Plan<S: LimitStore> {
     /// Which rules take part in each phase, so a check visits only those.
     pub phases: Phases,
     /// The policy is one rule without a `match` whose only action is one
-    /// limit on an unkeyed bucket at a fixed cost, without a lease, hot
-    /// keys, a fallback or debug headers: most proxies' whole
+    /// limit on an unkeyed bucket at a fixed cost, without a lease, a
+    /// fallback, debug headers or a hot-key report: most proxies' whole
     /// policy, which a check decides without the phases
-    /// ([`crate::rules::limit::run_plain`]).
+    /// ([`crate::rules::limit::run_plain`]). Set by [`build`]; a plan of
+    /// another shape with it set would be decided by its first limit alone.
     pub one_plain_limit: bool,
 }
 
