@@ -21,7 +21,8 @@ Usage: .venv-envoy/bin/python benches/envoy/bench.py [rounds] [seconds]
 WEIR_FILTER_WASM: the filter to load (default target/wasm32-wasip1/release);
 WEIR_ALT_WASM: another build of it, run as one more case;
 WEIR_ALT_MODULE: a folder holding another build of libweir_envoy.so, run as
-"weir native (alt)" and "weir native refusing (alt)" beside the current one;
+"weir native (alt)" and "weir native refusing (alt)" beside the current one
+(and with it when BENCH_CASES names the current one);
 "empty module" and "empty module refusing" are the dynamic module's
 floor, benches/envoy/empty-module (every hook a no-op, weir's 429 sent
 from constants);
@@ -220,7 +221,9 @@ def main() -> None:
     only = [c for c in os.environ.get("BENCH_CASES", "").split(",") if c]
     every = {**CASES, **EXTRA}
     baselines = {"native local_ratelimit", "native local_ratelimit refusing"}
-    cases = {n: f for n, f in every.items() if n in only or n in baselines} if only else CASES
+    # A named case brings its other build (WEIR_ALT_MODULE) along.
+    named = {n for n in every if n in only or n in baselines or ALT_MODULE_CASES.get(n) in only}
+    cases = {n: f for n, f in every.items() if n in named} if only else CASES
     build_floors()
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "weir-envoy-module"], check=True, cwd=ROOT)
     results: dict[str, list[dict]] = {name: [] for name in cases}
