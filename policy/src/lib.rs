@@ -4,7 +4,7 @@
 //! errors that name the rule and the field, decided by weir-core's kernels
 //! and answered with the same statuses, headers and bodies by every host
 //! that embeds it: the Envoy filter (proxy-wasm), the Envoy dynamic module,
-//! and a service's own process through the bindings ([`process`], feature
+//! and a service's own process through the bindings (`process`, feature
 //! `process`).
 //!
 //! What differs per host is behind two small traits:

@@ -42,7 +42,7 @@ pub fn ensure(store: &impl Store, key: &str, initial: &[u8]) -> Result<(), State
 /// mismatch measures again what the winner wrote), a [`Measured::Confirm`]
 /// stands if the token is unchanged on a second read. A value `measure`
 /// cannot read is its error; a host that never lets a write through ends
-/// in [`StateError::Contended`] after [`MAX_CAS_ROUNDS`].
+/// in [`StateError::Contended`] after `MAX_CAS_ROUNDS` (10,000) rounds.
 pub fn measure_and_replace<T, S: AsRef<[u8]>>(
     store: &impl Store,
     key: &str,
